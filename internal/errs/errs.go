@@ -1,0 +1,81 @@
+// Package errs defines Kanri's one error type: a kind that decides the HTTP
+// status, and a message that is safe to show users and says what to fix.
+package errs
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Kind classifies an error for callers; the API maps each kind to a status.
+type Kind int
+
+// The error kinds. Internal is the zero value so that an unclassified error
+// is never shown to users as their fault.
+const (
+	Internal Kind = iota
+	Invalid
+	NotFound
+	Conflict
+	FailedPrecondition
+	PermissionDenied
+	Unauthenticated
+	TooManyRequests
+)
+
+var kindNames = [...]string{"internal", "invalid", "not_found", "conflict", "failed_precondition", "permission_denied", "unauthenticated", "too_many_requests"}
+
+// String returns the kind's snake_case name.
+func (k Kind) String() string { return kindNames[k] }
+
+// Error is an error with a kind, a user-facing message and, for invalid
+// input, the field to fix.
+type Error struct {
+	Kind    Kind
+	Field   string // request field at fault, e.g. "works_group"; may be empty
+	Message string
+	Err     error // underlying cause, never shown to users
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return e.Message + ": " + e.Err.Error()
+	}
+	return e.Message
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// E returns an error of kind with a formatted message.
+func E(kind Kind, format string, args ...any) *Error {
+	return &Error{Kind: kind, Message: fmt.Sprintf(format, args...)}
+}
+
+// Field returns an Invalid error that names the field to fix.
+func Field(field, format string, args ...any) *Error {
+	return &Error{Kind: Invalid, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// Wrap returns an error of kind that keeps err as its cause.
+func Wrap(kind Kind, err error, format string, args ...any) *Error {
+	return &Error{Kind: kind, Message: fmt.Sprintf(format, args...), Err: err}
+}
+
+// KindOf returns the kind of the first *Error in err's chain, or Internal.
+func KindOf(err error) Kind {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return Internal
+}
+
+// Is reports whether err carries kind.
+func Is(err error, kind Kind) bool { return err != nil && KindOf(err) == kind }
+
+// As returns the first *Error in err's chain.
+func As(err error) (*Error, bool) {
+	var e *Error
+	ok := errors.As(err, &e)
+	return e, ok
+}

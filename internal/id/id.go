@@ -1,0 +1,47 @@
+// Package id makes Kanri's opaque, prefixed identifiers (ten_…, mem_…) and
+// secret tokens.
+package id
+
+import (
+	"crypto/rand"
+	"encoding/base32"
+	"encoding/binary"
+	"strings"
+
+	"github.com/kanri/kanri/internal/clock"
+)
+
+// crockford is Crockford's base32 alphabet in lower case: no i, l, o, u, so
+// ids read aloud or copied by hand survive.
+var crockford = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
+
+// Generator makes identifiers.
+type Generator interface {
+	// New returns a fresh id with the given prefix, e.g. New("mem").
+	New(prefix string) string
+}
+
+// Sortable makes ids that sort by creation time: 48 bits of milliseconds and
+// 80 random bits, so keyset paging by id follows creation order.
+type Sortable struct {
+	Clock clock.Clock
+}
+
+// New returns prefix + "_" + 26 base32 characters.
+func (s Sortable) New(prefix string) string {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(s.Clock.Now().UnixMilli())<<16)
+	_, _ = rand.Read(b[6:])
+	return prefix + "_" + crockford.EncodeToString(b[:])
+}
+
+// Secret returns prefix + "_" + 256 random bits in base32: bearer tokens,
+// invitation tokens. Only their hash is stored.
+func Secret(prefix string) string {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	return prefix + "_" + crockford.EncodeToString(b[:])
+}
+
+// HasPrefix reports whether s looks like an id or secret with prefix.
+func HasPrefix(s, prefix string) bool { return strings.HasPrefix(s, prefix+"_") }

@@ -1,0 +1,176 @@
+// Package member holds a tenant's people: their profile, status machine,
+// admin roles and the super admin, and sign-up, which creates a tenant with
+// its first member.
+package member
+
+import (
+	"net/mail"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/kanri/kanri/internal/errs"
+)
+
+// Member is a person in a tenant.
+type Member struct {
+	ID                  string
+	TenantID            string
+	LoginID             string // local@primary-domain
+	DisplayName         string
+	Email               string // personal e-mail
+	Phone               string
+	Department          string
+	Position            string
+	Status              string
+	SuperAdmin          bool
+	RoleIDs             []string
+	ExternalIssuer      string // optional OIDC identity
+	ExternalSubject     string
+	PasswordHash        string
+	InvitationHash      string
+	InvitationExpiresAt time.Time
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
+}
+
+// The member statuses (SPEC §2).
+const (
+	StatusInvited     = "invited"
+	StatusActive      = "active"
+	StatusSuspended   = "suspended"
+	StatusDeactivated = "deactivated"
+	StatusDeleted     = "deleted"
+)
+
+// Statuses lists every status, for filters and forms.
+var Statuses = []string{StatusInvited, StatusActive, StatusSuspended, StatusDeactivated, StatusDeleted}
+
+// Billable reports whether a member in status holds a license.
+func Billable(status string) bool {
+	return status == StatusInvited || status == StatusActive || status == StatusSuspended
+}
+
+// The status-changing actions.
+const (
+	ActionSuspend    = "suspend"
+	ActionDeactivate = "deactivate"
+	ActionReactivate = "reactivate"
+	ActionDelete     = "delete"
+	ActionAccept     = "accept_invitation"
+)
+
+// transitions maps action → from-status → to-status.
+var transitions = map[string]map[string]string{
+	ActionSuspend:    {StatusActive: StatusSuspended},
+	ActionDeactivate: {StatusActive: StatusDeactivated, StatusSuspended: StatusDeactivated},
+	ActionReactivate: {StatusSuspended: StatusActive, StatusDeactivated: StatusActive},
+	ActionDelete:     {StatusDeactivated: StatusDeleted, StatusInvited: StatusDeleted},
+	ActionAccept:     {StatusInvited: StatusActive},
+}
+
+var actionHints = map[string]string{
+	ActionSuspend:    "only active members can be suspended",
+	ActionDeactivate: "only active or suspended members can be deactivated",
+	ActionReactivate: "only suspended or deactivated members can be reactivated",
+	ActionDelete:     "deactivate the member first; only deactivated members and unaccepted invitations can be deleted",
+	ActionAccept:     "the invitation has already been accepted",
+}
+
+// Transition returns the status that action leads to from status, or a
+// FailedPrecondition error that says which statuses allow it.
+func Transition(status, action string) (string, error) {
+	if to, ok := transitions[action][status]; ok {
+		return to, nil
+	}
+	return "", errs.E(errs.FailedPrecondition, "cannot %s a member who is %s: %s", action, status, actionHints[action])
+}
+
+var localPartRE = regexp.MustCompile(`^[a-z0-9_-]+(\.[a-z0-9_-]+)*$`)
+
+// LoginID builds local@domain from input that is either a local part or a
+// full login id, which must then end with the tenant's primary domain.
+func LoginID(input, domain string) (string, error) {
+	s := strings.ToLower(strings.TrimSpace(input))
+	local, dom, full := strings.Cut(s, "@")
+	if full && dom != domain {
+		return "", errs.Field("login_id", "login id %q must end with @%s, the tenant's primary domain; or give just the part before @", input, domain)
+	}
+	if len(local) == 0 || len(local) > 64 || !localPartRE.MatchString(local) {
+		return "", errs.Field("login_id", "login id %q is not valid: use 1 to 64 characters of a-z, 0-9, \".\", \"_\" and \"-\" before the @, with no leading, trailing or double \".\"", input)
+	}
+	return local + "@" + domain, nil
+}
+
+// NormalizeEmail checks a personal e-mail address and returns it trimmed,
+// with the domain lower-cased. Display names ("Ann <a@b>") are refused.
+func NormalizeEmail(field, s string) (string, error) {
+	s = strings.TrimSpace(s)
+	bad := errs.Field(field, "e-mail address %q is not valid: write it as name@example.com", s)
+	if len(s) > 254 || strings.ContainsAny(s, " \t\r\n<>\"") {
+		return "", bad
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Name != "" || a.Address != s {
+		return "", bad
+	}
+	at := strings.LastIndexByte(s, '@')
+	domain := strings.ToLower(s[at+1:])
+	if !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.Contains(domain, "..") {
+		return "", bad
+	}
+	return s[:at+1] + domain, nil
+}
+
+// Profile is the editable part of a member; nil fields stay unchanged.
+type Profile struct {
+	DisplayName *string
+	Email       *string
+	Phone       *string
+	Department  *string
+	Position    *string
+}
+
+// Apply validates p and applies it to m.
+func (p Profile) Apply(m *Member) error {
+	set := func(dst *string, src *string) {
+		if src != nil {
+			*dst = strings.TrimSpace(*src)
+		}
+	}
+	set(&m.DisplayName, p.DisplayName)
+	set(&m.Phone, p.Phone)
+	set(&m.Department, p.Department)
+	set(&m.Position, p.Position)
+	if p.Email != nil {
+		m.Email = ""
+		if strings.TrimSpace(*p.Email) != "" {
+			e, err := NormalizeEmail("email", *p.Email)
+			if err != nil {
+				return err
+			}
+			m.Email = e
+		}
+	}
+	switch {
+	case m.DisplayName == "" || len([]rune(m.DisplayName)) > 100:
+		return errs.Field("display_name", "display name is required and may have at most 100 characters")
+	case len([]rune(m.Phone)) > 30:
+		return errs.Field("phone", "phone may have at most 30 characters")
+	case len([]rune(m.Department)) > 100:
+		return errs.Field("department", "department may have at most 100 characters")
+	case len([]rune(m.Position)) > 100:
+		return errs.Field("position", "position may have at most 100 characters")
+	}
+	return nil
+}
+
+// Filter selects a page of a tenant's members.
+type Filter struct {
+	TenantID string
+	Status   string // one status; empty means every status but deleted
+	Name     string // display-name substring, any case
+	LoginID  string // login-id prefix
+	After    string // cursor: the last id of the previous page
+	Limit    int
+}

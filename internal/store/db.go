@@ -1,0 +1,205 @@
+// Package store implements every domain Store on SQLite and PostgreSQL with
+// one set of hand-written SQL. Engine differences (pools, placeholders, row
+// locks, error codes, migrations) stay in this file and in the sqlite and
+// postgres packages.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strconv"
+	"strings"
+
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+
+	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/id"
+	"github.com/kanri/kanri/internal/store/postgres"
+	"github.com/kanri/kanri/internal/store/sqlite"
+)
+
+// DB is an open Kanri database.
+type DB struct {
+	postgres  bool
+	write     *sql.DB // SQLite: one connection; PostgreSQL: the pool
+	read      *sql.DB // SQLite: read-only pool; PostgreSQL: the same pool
+	errorKind func(error) string
+	ids       id.Generator
+}
+
+// Options tune how a database is opened.
+type Options struct {
+	SQLiteSynchronous string // "NORMAL" (default) or "FULL"
+}
+
+// IsPostgres reports whether url names a PostgreSQL database; anything else
+// is a SQLite file path (an optional "sqlite://" or "file:" prefix is dropped).
+func IsPostgres(url string) bool {
+	return strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://")
+}
+
+// Open opens the database at url. Call Migrate before use.
+func Open(url string, ids id.Generator, opts Options) (*DB, error) {
+	if IsPostgres(url) {
+		pool, err := postgres.Open(url)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		return &DB{postgres: true, write: pool, read: pool, errorKind: postgres.ErrorKind, ids: ids}, nil
+	}
+	path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite://"), "file:")
+	if opts.SQLiteSynchronous == "" {
+		opts.SQLiteSynchronous = "NORMAL"
+	}
+	w, r, err := sqlite.Open(path, opts.SQLiteSynchronous)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	return &DB{write: w, read: r, errorKind: sqlite.ErrorKind, ids: ids}, nil
+}
+
+// Close closes the pools.
+func (db *DB) Close() error {
+	if db.read != db.write {
+		db.read.Close()
+	}
+	return db.write.Close()
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.read.PingContext(ctx) }
+
+// Migrate applies every pending embedded migration. On PostgreSQL a session
+// lock lets many instances start at once.
+func (db *DB) Migrate(ctx context.Context) error {
+	dialect, migrations := goose.DialectSQLite3, fs.FS(sqlite.Migrations)
+	var opts []goose.ProviderOption
+	if db.postgres {
+		dialect, migrations = goose.DialectPostgres, postgres.Migrations
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(dialect, db.write, sub, opts...)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+type txKey struct{}
+
+// InTx runs fn in a transaction carried by ctx; calls inside fn join it. On
+// SQLite the transaction holds the write lock from its start; on PostgreSQL
+// serialization failures and deadlocks are retried a few times.
+func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	if ctx.Value(txKey{}) != nil {
+		return fn(ctx)
+	}
+	for attempt := 1; ; attempt++ {
+		err := db.tryTx(ctx, fn)
+		if err == nil || attempt == 5 || db.errorKind(err) != "retry" {
+			return err
+		}
+	}
+}
+
+func (db *DB) tryTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(context.WithValue(ctx, txKey{}, tx)); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// q returns the transaction in ctx, or pool outside one.
+func (db *DB) q(ctx context.Context, pool *sql.DB) querier {
+	if tx, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
+		return tx
+	}
+	return pool
+}
+
+func (db *DB) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return db.q(ctx, db.write).ExecContext(ctx, db.rebind(query), args...)
+}
+
+func (db *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return db.q(ctx, db.read).QueryContext(ctx, db.rebind(query), args...)
+}
+
+func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return db.q(ctx, db.read).QueryRowContext(ctx, db.rebind(query), args...)
+}
+
+// forUpdate returns the row-lock clause for a read that precedes a write in
+// a transaction. SQLite needs none: the transaction already holds the
+// database's write lock.
+func (db *DB) forUpdate(ctx context.Context) string {
+	if db.postgres && ctx.Value(txKey{}) != nil {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// rebind turns ? placeholders into PostgreSQL's $n.
+func (db *DB) rebind(query string) string {
+	if !db.postgres || !strings.Contains(query, "?") {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// fail maps a driver error to an errs.Error about what (e.g. "member").
+func (db *DB) fail(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return errs.E(errs.NotFound, "%s not found", what)
+	}
+	switch db.errorKind(err) {
+	case "unique":
+		return errs.Wrap(errs.Conflict, err, "%s conflicts with an existing one", what)
+	case "foreign_key":
+		return errs.Wrap(errs.Invalid, err, "%s refers to something that does not exist", what)
+	case "check":
+		return errs.Wrap(errs.Invalid, err, "%s breaks a data rule", what)
+	case "retry":
+		return err // InTx retries it
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}

@@ -1,0 +1,127 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/kanri/kanri/internal/auth"
+	"github.com/kanri/kanri/internal/session"
+)
+
+const sessionColumns = `id, token_hash, kind, tenant_id, member_id, operator_id, name, ip, user_agent, created_at, expires_at, revoked_at`
+
+func scanSession(row scanner) (*session.Session, error) {
+	var s session.Session
+	err := row.Scan(&s.ID, &s.TokenHash, &s.Kind, scanStr(&s.TenantID), scanStr(&s.MemberID), scanStr(&s.OperatorID), &s.Name,
+		&s.IP, &s.UserAgent, scanTime(&s.CreatedAt), scanTime(&s.ExpiresAt), scanTime(&s.RevokedAt))
+	return &s, err
+}
+
+// CreateSession inserts s.
+func (db *DB) CreateSession(ctx context.Context, s *session.Session) error {
+	_, err := db.exec(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES `+placeholders(12),
+		s.ID, s.TokenHash, s.Kind, nullStr(s.TenantID), nullStr(s.MemberID), nullStr(s.OperatorID), s.Name, s.IP, s.UserAgent,
+		ts(s.CreatedAt), nullTS(s.ExpiresAt), nullTS(s.RevokedAt))
+	return db.fail(err, "session")
+}
+
+// GetSessionByHash returns the session whose token hashes to hash. Errors: NotFound.
+func (db *DB) GetSessionByHash(ctx context.Context, hash string) (*session.Session, error) {
+	s, err := scanSession(db.queryRow(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE token_hash = ?`, hash))
+	return s, db.fail(err, "session")
+}
+
+// ListSessions returns memberID's sessions that are neither revoked nor
+// expired at now, newest first.
+func (db *DB) ListSessions(ctx context.Context, memberID string, now time.Time) ([]*session.Session, error) {
+	rows, err := db.query(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE member_id = ? AND revoked_at IS NULL
+		AND (expires_at IS NULL OR expires_at > ?) ORDER BY created_at DESC`, memberID, ts(now))
+	if err != nil {
+		return nil, db.fail(err, "sessions")
+	}
+	return collect(rows, scanSession)
+}
+
+// RevokeSessions marks the selected live sessions revoked at now and returns
+// how many there were.
+func (db *DB) RevokeSessions(ctx context.Context, r session.Revocation, now time.Time) (int, error) {
+	col, val := "id", r.ID
+	switch {
+	case r.MemberID != "":
+		col, val = "member_id", r.MemberID
+	case r.TenantID != "":
+		col, val = "tenant_id", r.TenantID
+	}
+	res, err := db.exec(ctx, `UPDATE sessions SET revoked_at = ? WHERE `+col+` = ? AND revoked_at IS NULL`, ts(now), val)
+	if err != nil {
+		return 0, db.fail(err, "sessions")
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
+// MemberPermissions returns the union of the permissions of memberID's roles.
+func (db *DB) MemberPermissions(ctx context.Context, memberID string) ([]auth.Permission, error) {
+	rows, err := db.query(ctx, `SELECT r.permissions FROM roles r JOIN member_roles mr ON mr.role_id = r.id WHERE mr.member_id = ?`, memberID)
+	if err != nil {
+		return nil, db.fail(err, "roles")
+	}
+	lists, err := collect(rows, func(s scanner) (string, error) { var v string; return v, s.Scan(&v) })
+	if err != nil {
+		return nil, db.fail(err, "roles")
+	}
+	seen := map[auth.Permission]bool{}
+	var out []auth.Permission
+	for _, l := range lists {
+		for p := range strings.FieldsSeq(l) {
+			if !seen[auth.Permission(p)] {
+				seen[auth.Permission(p)] = true
+				out = append(out, auth.Permission(p))
+			}
+		}
+	}
+	return out, nil
+}
+
+// CreateOperator inserts o. Errors: Conflict (e-mail taken).
+func (db *DB) CreateOperator(ctx context.Context, o *session.Operator) error {
+	_, err := db.exec(ctx, `INSERT INTO operators (id, email, name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)`,
+		o.ID, o.Email, o.Name, o.PasswordHash, ts(o.CreatedAt))
+	return db.fail(err, "operator "+o.Email)
+}
+
+// GetOperator returns the operator whose id or e-mail is key. Errors: NotFound.
+func (db *DB) GetOperator(ctx context.Context, key string) (*session.Operator, error) {
+	var o session.Operator
+	err := db.queryRow(ctx, `SELECT id, email, name, password_hash, created_at FROM operators WHERE id = ? OR email = ?`, key, key).
+		Scan(&o.ID, &o.Email, &o.Name, &o.PasswordHash, scanTime(&o.CreatedAt))
+	return &o, db.fail(err, "operator")
+}
+
+// AddLoginFailure counts one failed sign-in for key in the window that
+// started no earlier than windowStart, starting a new window when the old
+// one is over, and returns the count.
+func (db *DB) AddLoginFailure(ctx context.Context, key string, now, windowStart time.Time) (int, error) {
+	var n int
+	err := db.q(ctx, db.write).QueryRowContext(ctx, db.rebind(`INSERT INTO login_failures (key, failures, window_start) VALUES (?, 1, ?)
+		ON CONFLICT (key) DO UPDATE SET
+			failures = CASE WHEN login_failures.window_start < ? THEN 1 ELSE login_failures.failures + 1 END,
+			window_start = CASE WHEN login_failures.window_start < ? THEN ? ELSE login_failures.window_start END
+		RETURNING failures`), key, ts(now), ts(windowStart), ts(windowStart), ts(now)).Scan(&n)
+	return n, db.fail(err, "login failures")
+}
+
+// LoginFailures returns key's failures in a window that started no earlier
+// than windowStart.
+func (db *DB) LoginFailures(ctx context.Context, key string, windowStart time.Time) (int, error) {
+	var n int
+	err := db.queryRow(ctx, `SELECT COALESCE(SUM(failures), 0) FROM login_failures WHERE key = ? AND window_start >= ?`, key, ts(windowStart)).Scan(&n)
+	return n, db.fail(err, "login failures")
+}
+
+// ClearLoginFailures forgets key's failures after a successful sign-in.
+func (db *DB) ClearLoginFailures(ctx context.Context, key string) error {
+	_, err := db.exec(ctx, `DELETE FROM login_failures WHERE key = ?`, key)
+	return db.fail(err, "login failures")
+}

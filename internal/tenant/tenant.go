@@ -1,0 +1,119 @@
+// Package tenant holds a works group's company information and its rules.
+package tenant
+
+import (
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/kanri/kanri/internal/errs"
+)
+
+// Tenant is one customer organisation (a "works group").
+type Tenant struct {
+	ID               string
+	WorksGroup       string // ワークスグループ名: unique, [a-z0-9-]{3,40}
+	CompanyName      string
+	Phone            string
+	Language         string // "ja" or "en"
+	Region           string
+	NoticesEnabled   bool
+	NoticeRecipients string // "admins" or "all"
+	Channel          string // "direct" or "partner"
+	PartnerID        string
+	Status           string // "active" or "closed"
+	PrimaryDomain    string // the domain every login id ends with
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+// The tenant field values.
+const (
+	StatusActive     = "active"
+	StatusClosed     = "closed"
+	ChannelDirect    = "direct"
+	RecipientsAdmins = "admins"
+	RecipientsAll    = "all"
+)
+
+var worksGroupRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{1,38})[a-z0-9]$`)
+
+// NormalizeWorksGroup trims and lower-cases a works-group name and checks it:
+// 3 to 40 of a-z, 0-9 and "-", starting and ending with a letter or digit
+// (it is also the provided domain's DNS label).
+func NormalizeWorksGroup(s string) (string, error) {
+	n := strings.ToLower(strings.TrimSpace(s))
+	if !worksGroupRE.MatchString(n) {
+		return "", errs.Field("works_group", "works-group name %q is not allowed: use 3 to 40 characters of a-z, 0-9 and \"-\", starting and ending with a letter or digit", s)
+	}
+	if len(n) >= 4 && n[2:4] == "--" {
+		return "", errs.Field("works_group", "works-group name %q is not allowed: \"-\" may not be the 3rd and 4th characters (reserved for internationalised domain names)", s)
+	}
+	return n, nil
+}
+
+// Profile is the editable company information; nil fields stay unchanged.
+type Profile struct {
+	WorksGroup       *string
+	CompanyName      *string
+	Phone            *string
+	Language         *string
+	Region           *string
+	NoticesEnabled   *bool
+	NoticeRecipients *string
+}
+
+// Apply validates p and applies it to t.
+func (p Profile) Apply(t *Tenant) error {
+	if p.WorksGroup != nil {
+		wg, err := NormalizeWorksGroup(*p.WorksGroup)
+		if err != nil {
+			return err
+		}
+		t.WorksGroup = wg
+	}
+	if p.CompanyName != nil {
+		t.CompanyName = strings.TrimSpace(*p.CompanyName)
+	}
+	if p.Phone != nil {
+		t.Phone = strings.TrimSpace(*p.Phone)
+	}
+	if p.Language != nil {
+		t.Language = *p.Language
+	}
+	if p.Region != nil {
+		t.Region = strings.TrimSpace(*p.Region)
+	}
+	if p.NoticesEnabled != nil {
+		t.NoticesEnabled = *p.NoticesEnabled
+	}
+	if p.NoticeRecipients != nil {
+		t.NoticeRecipients = *p.NoticeRecipients
+	}
+	return t.validate()
+}
+
+var phoneRE = regexp.MustCompile(`^\+?[0-9][0-9 ()-]{5,22}$`)
+
+func (t *Tenant) validate() error {
+	switch {
+	case t.CompanyName == "" || len([]rune(t.CompanyName)) > 100:
+		return errs.Field("company_name", "company name is required and may have at most 100 characters")
+	case t.Phone != "" && !phoneRE.MatchString(t.Phone):
+		return errs.Field("phone", "phone number %q is not valid: use digits, spaces, \"-\", \"(\", \")\" and an optional leading \"+\"", t.Phone)
+	case t.Language != "ja" && t.Language != "en":
+		return errs.Field("language", "language must be \"ja\" or \"en\"")
+	case len([]rune(t.Region)) > 60:
+		return errs.Field("region", "region may have at most 60 characters")
+	case t.NoticeRecipients != RecipientsAdmins && t.NoticeRecipients != RecipientsAll:
+		return errs.Field("notice_recipients", "notice recipients must be \"admins\" or \"all\"")
+	}
+	return nil
+}
+
+// Filter selects tenants for operators.
+type Filter struct {
+	Query string // substring of works-group or company name
+	After string // cursor: the last id of the previous page
+	Limit int
+}
