@@ -178,7 +178,7 @@ func (db *DB) TakenLoginIDs(ctx context.Context, ids []string) (map[string]bool,
 		if err != nil {
 			return nil, db.fail(err, "members")
 		}
-		got, err := collect(rows, func(s scanner) (string, error) { var v string; return v, s.Scan(&v) })
+		got, err := collect(rows, scanString)
 		if err != nil {
 			return nil, db.fail(err, "members")
 		}

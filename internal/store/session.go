@@ -67,7 +67,7 @@ func (db *DB) MemberPermissions(ctx context.Context, memberID string) ([]auth.Pe
 	if err != nil {
 		return nil, db.fail(err, "roles")
 	}
-	lists, err := collect(rows, func(s scanner) (string, error) { var v string; return v, s.Scan(&v) })
+	lists, err := collect(rows, scanString)
 	if err != nil {
 		return nil, db.fail(err, "roles")
 	}
