@@ -5,6 +5,8 @@ package auth
 import (
 	"context"
 	"slices"
+
+	"github.com/kanri/kanri/internal/errs"
 )
 
 // Kind is the scope an actor acts in.
@@ -51,4 +53,44 @@ func FromContext(ctx context.Context) *Actor {
 // System returns ctx acting as Kanri itself, named by what (e.g. "cli").
 func System(ctx context.Context, what string) context.Context {
 	return WithActor(ctx, &Actor{Kind: KindSystem, ID: what, Name: what})
+}
+
+// Require returns the actor in ctx when it is a member of tenantID holding
+// every perm. Another tenant's id answers NotFound, so a caller cannot learn
+// which ids exist elsewhere.
+func Require(ctx context.Context, tenantID string, perms ...Permission) (*Actor, error) {
+	a := FromContext(ctx)
+	switch {
+	case a == nil:
+		return nil, errs.E(errs.Unauthenticated, "sign in first: send a bearer token or a session cookie")
+	case a.Kind != KindMember || a.TenantID != tenantID:
+		return nil, errs.E(errs.NotFound, "tenant not found")
+	}
+	for _, p := range perms {
+		if !a.Can(p) {
+			return nil, errs.E(errs.PermissionDenied, "this needs the %s permission: ask your super admin for a role that has it", p)
+		}
+	}
+	return a, nil
+}
+
+// RequireSuperAdmin is Require for actions only the super admin may take.
+func RequireSuperAdmin(ctx context.Context, tenantID string) (*Actor, error) {
+	a, err := Require(ctx, tenantID)
+	if err == nil && !a.SuperAdmin {
+		err = errs.E(errs.PermissionDenied, "only the super admin can do this")
+	}
+	return a, err
+}
+
+// RequireOperator returns the actor in ctx when it is an operator.
+func RequireOperator(ctx context.Context) (*Actor, error) {
+	a := FromContext(ctx)
+	switch {
+	case a == nil:
+		return nil, errs.E(errs.Unauthenticated, "sign in first: send an operator bearer token or session cookie")
+	case a.Kind != KindOperator:
+		return nil, errs.E(errs.NotFound, "not found")
+	}
+	return a, nil
 }

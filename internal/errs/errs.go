@@ -34,7 +34,14 @@ type Error struct {
 	Kind    Kind
 	Field   string // request field at fault, e.g. "works_group"; may be empty
 	Message string
-	Err     error // underlying cause, never shown to users
+	Err     error    // underlying cause, never shown to users
+	Details []Detail // several problems at once, e.g. one per CSV line
+}
+
+// Detail is one of several problems in one request.
+type Detail struct {
+	Location string // e.g. "line 12" or "body.login_id"
+	Message  string
 }
 
 func (e *Error) Error() string {

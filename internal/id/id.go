@@ -4,9 +4,10 @@ package id
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base32"
 	"encoding/binary"
-	"strings"
+	"encoding/hex"
 
 	"github.com/kanri/kanri/internal/clock"
 )
@@ -43,5 +44,9 @@ func Secret(prefix string) string {
 	return prefix + "_" + crockford.EncodeToString(b[:])
 }
 
-// HasPrefix reports whether s looks like an id or secret with prefix.
-func HasPrefix(s, prefix string) bool { return strings.HasPrefix(s, prefix+"_") }
+// Hash returns the stored form of a secret: hex SHA-256. Secrets carry 256
+// random bits, so a fast hash is enough.
+func Hash(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}

@@ -60,6 +60,8 @@ const (
 	ActionAccept     = "accept_invitation"
 )
 
+var pastTense = map[string]string{ActionSuspend: "suspended", ActionDeactivate: "deactivated", ActionReactivate: "reactivated", ActionDelete: "deleted"}
+
 // transitions maps action → from-status → to-status.
 var transitions = map[string]map[string]string{
 	ActionSuspend:    {StatusActive: StatusSuspended},

@@ -3,11 +3,7 @@
 // by one, per member or per tenant.
 package session
 
-import (
-	"crypto/sha256"
-	"encoding/hex"
-	"time"
-)
+import "time"
 
 // Session is a signed-in console session or a long-lived API token.
 type Session struct {
@@ -38,17 +34,4 @@ type Operator struct {
 	Name         string
 	PasswordHash string
 	CreatedAt    time.Time
-}
-
-// Revocation selects the sessions to revoke: exactly one field is set.
-type Revocation struct {
-	ID       string
-	MemberID string
-	TenantID string
-}
-
-// HashToken returns the stored form of a bearer token.
-func HashToken(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 	"time"
 
@@ -43,21 +44,31 @@ func (db *DB) ListSessions(ctx context.Context, memberID string, now time.Time) 
 	return collect(rows, scanSession)
 }
 
-// RevokeSessions marks the selected live sessions revoked at now and returns
-// how many there were.
-func (db *DB) RevokeSessions(ctx context.Context, r session.Revocation, now time.Time) (int, error) {
-	col, val := "id", r.ID
-	switch {
-	case r.MemberID != "":
-		col, val = "member_id", r.MemberID
-	case r.TenantID != "":
-		col, val = "tenant_id", r.TenantID
-	}
-	res, err := db.exec(ctx, `UPDATE sessions SET revoked_at = ? WHERE `+col+` = ? AND revoked_at IS NULL`, ts(now), val)
+// RevokeSession revokes one session at now. Errors: NotFound (or already revoked).
+func (db *DB) RevokeSession(ctx context.Context, id string, now time.Time) error {
+	_, err := db.revoke(ctx, "id", id, now)
+	return err
+}
+
+// RevokeMemberSessions revokes every live session of memberID and returns how many.
+func (db *DB) RevokeMemberSessions(ctx context.Context, memberID string, now time.Time) (int, error) {
+	return db.revoke(ctx, "member_id", memberID, now)
+}
+
+// RevokeTenantSessions revokes every live session in tenantID and returns how many.
+func (db *DB) RevokeTenantSessions(ctx context.Context, tenantID string, now time.Time) (int, error) {
+	return db.revoke(ctx, "tenant_id", tenantID, now)
+}
+
+func (db *DB) revoke(ctx context.Context, column, value string, now time.Time) (int, error) {
+	res, err := db.exec(ctx, `UPDATE sessions SET revoked_at = ? WHERE `+column+` = ? AND revoked_at IS NULL`, ts(now), value)
 	if err != nil {
 		return 0, db.fail(err, "sessions")
 	}
 	n, err := res.RowsAffected()
+	if column == "id" && err == nil && n == 0 {
+		return 0, db.fail(sql.ErrNoRows, "session")
+	}
 	return int(n), err
 }
 

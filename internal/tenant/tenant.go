@@ -117,3 +117,17 @@ type Filter struct {
 	After string // cursor: the last id of the previous page
 	Limit int
 }
+
+// Snapshot is a tenant as the audit trail records it.
+func Snapshot(t *Tenant) any {
+	return struct {
+		WorksGroup       string `json:"works_group"`
+		CompanyName      string `json:"company_name"`
+		Phone            string `json:"phone,omitempty"`
+		Language         string `json:"language"`
+		Region           string `json:"region,omitempty"`
+		NoticesEnabled   bool   `json:"notices_enabled"`
+		NoticeRecipients string `json:"notice_recipients"`
+		Status           string `json:"status"`
+	}{t.WorksGroup, t.CompanyName, t.Phone, t.Language, t.Region, t.NoticesEnabled, t.NoticeRecipients, t.Status}
+}

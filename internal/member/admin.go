@@ -1,0 +1,124 @@
+package member
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/kanri/kanri/internal/auth"
+	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/id"
+)
+
+// TransferSuperAdmin hands the super-admin role (権限委任) to another active
+// admin. The previous super admin stays an admin with the built-in admin
+// role. Only the super admin may do it. Errors: FailedPrecondition, NotFound,
+// PermissionDenied.
+func (s *Service) TransferSuperAdmin(ctx context.Context, tenantID, toID string) (*Member, error) {
+	a, err := auth.RequireSuperAdmin(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	if toID == a.ID {
+		return nil, errs.Field("member_id", "you are already the super admin: choose another admin")
+	}
+	now := s.Clock.Now()
+	var to *Member
+	err = s.Store.InTx(ctx, func(ctx context.Context) error {
+		from, err := s.Store.GetSuperAdmin(ctx, tenantID)
+		if err != nil {
+			return err
+		}
+		if to, err = s.Store.GetMember(ctx, tenantID, toID); err != nil {
+			return err
+		}
+		if to.Status != StatusActive || len(to.RoleIDs) == 0 {
+			return errs.E(errs.FailedPrecondition, "the super-admin role can only go to an active admin: %s is %s with %d admin roles", to.LoginID, to.Status, len(to.RoleIDs))
+		}
+		fromBefore, toBefore := *from, *to
+		admin, err := s.roleByName(ctx, tenantID, RoleAdmin)
+		if err != nil {
+			return err
+		}
+		from.SuperAdmin, from.UpdatedAt = false, now
+		if !slices.Contains(from.RoleIDs, admin.ID) {
+			from.RoleIDs = append(from.RoleIDs, admin.ID)
+		}
+		to.SuperAdmin, to.UpdatedAt = true, now
+		// Demote first: the schema allows at most one super admin per tenant.
+		if err := s.Store.UpdateMember(ctx, from); err != nil {
+			return err
+		}
+		if err := s.Store.UpdateMember(ctx, to); err != nil {
+			return err
+		}
+		if err := s.record(ctx, now, from, "member.super_admin_resigned", &fromBefore); err != nil {
+			return err
+		}
+		return s.record(ctx, now, to, "member.super_admin_granted", &toBefore)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("transfer super admin: %w", err)
+	}
+	return to, nil
+}
+
+func (s *Service) roleByName(ctx context.Context, tenantID, name string) (*Role, error) {
+	roles, err := s.Store.ListRoles(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range roles {
+		if r.Name == name {
+			return r, nil
+		}
+	}
+	return nil, errs.E(errs.NotFound, "role %s not found", name)
+}
+
+// Invite issues a new invitation token for an invited member, replacing any
+// earlier one. Errors: FailedPrecondition (not invited), NotFound.
+func (s *Service) Invite(ctx context.Context, tenantID, memberID string) (*Member, string, error) {
+	var token string
+	m, err := s.change(ctx, tenantID, memberID, "member.invited", func(_ *auth.Actor, m *Member) error {
+		if m.Status != StatusInvited {
+			return errs.E(errs.FailedPrecondition, "%s is %s, not invited: only invited members get invitations", m.LoginID, m.Status)
+		}
+		token = s.invite(m, s.Clock.Now())
+		return nil
+	})
+	return m, token, err
+}
+
+// AcceptInvitation sets the password of the member invited with token and
+// makes them active. Errors: Invalid (password), NotFound (unknown or
+// expired token).
+func (s *Service) AcceptInvitation(ctx context.Context, token, password string) (*Member, error) {
+	if err := auth.CheckPassword("password", password); err != nil {
+		return nil, err
+	}
+	hash := auth.HashPassword(password)
+	now := s.Clock.Now()
+	var m *Member
+	err := s.Store.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		m, err = s.Store.GetMemberByInvitation(ctx, id.Hash(token))
+		if err != nil || now.After(m.InvitationExpiresAt) {
+			return errs.E(errs.NotFound, "this invitation is unknown or has expired: ask your admin to invite you again")
+		}
+		before := *m
+		if m.Status, err = Transition(m.Status, ActionAccept); err != nil {
+			return err
+		}
+		m.PasswordHash, m.InvitationHash, m.InvitationExpiresAt, m.UpdatedAt = hash, "", time.Time{}, now
+		if err := s.Store.UpdateMember(ctx, m); err != nil {
+			return err
+		}
+		return s.record(ctx, now, m, "member.invitation_accepted", &before)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("accept invitation: %w", err)
+	}
+	return m, nil
+}

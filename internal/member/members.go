@@ -1,0 +1,226 @@
+package member
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/kanri/kanri/internal/auth"
+	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/id"
+)
+
+// AddInput is a member to add.
+type AddInput struct {
+	LoginID  string // local part, or the full login id on the primary domain
+	Profile  Profile
+	Password string // optional: set ⇒ active at once; empty ⇒ invited
+	RoleIDs  []string
+}
+
+// Add adds a member. Without a password the member is invited and the
+// returned token lets them choose one (AcceptInvitation). Errors: Invalid,
+// Conflict (login id taken), PermissionDenied, NotFound.
+func (s *Service) Add(ctx context.Context, tenantID string, in AddInput) (*Member, string, error) {
+	a, err := auth.Require(ctx, tenantID, auth.PermMembersManage)
+	if err != nil {
+		return nil, "", err
+	}
+	now := s.Clock.Now()
+	m := &Member{ID: s.IDs.New("mem"), TenantID: tenantID, Status: StatusActive, CreatedAt: now, UpdatedAt: now}
+	if err := in.Profile.Apply(m); err != nil {
+		return nil, "", err
+	}
+	var token string
+	if in.Password != "" {
+		if err := auth.CheckPassword("password", in.Password); err != nil {
+			return nil, "", err
+		}
+		m.PasswordHash = auth.HashPassword(in.Password)
+	} else {
+		m.Status, token = StatusInvited, s.invite(m, now)
+	}
+	err = s.Store.InTx(ctx, func(ctx context.Context) error {
+		t, err := s.Store.GetTenant(ctx, tenantID)
+		if err != nil {
+			return err
+		}
+		if m.LoginID, err = LoginID(in.LoginID, t.PrimaryDomain); err != nil {
+			return err
+		}
+		if m.RoleIDs, err = s.grantable(ctx, a, tenantID, nil, in.RoleIDs); err != nil {
+			return err
+		}
+		if err := s.Store.CreateMembers(ctx, []*Member{m}); err != nil {
+			if errs.Is(err, errs.Conflict) {
+				return errs.Field("login_id", "login id %s is already in use: choose another", m.LoginID)
+			}
+			return err
+		}
+		return s.record(ctx, now, m, "member.added", nil)
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("add member: %w", err)
+	}
+	return m, token, nil
+}
+
+// invite gives m a fresh invitation and returns its token.
+func (s *Service) invite(m *Member, now time.Time) string {
+	token := id.Secret("inv")
+	m.InvitationHash, m.InvitationExpiresAt = id.Hash(token), now.Add(s.InvitationTTL)
+	return token
+}
+
+// grantable checks that the actor may change a member's roles from old to
+// want, and returns want sorted. Every role added or removed must exist in
+// the tenant and hold no permission the actor lacks.
+func (s *Service) grantable(ctx context.Context, a *auth.Actor, tenantID string, old, want []string) ([]string, error) {
+	want = slices.Compact(slices.Sorted(slices.Values(want)))
+	var changed []string
+	for _, r := range want {
+		if !slices.Contains(old, r) {
+			changed = append(changed, r)
+		}
+	}
+	for _, r := range old {
+		if !slices.Contains(want, r) {
+			changed = append(changed, r)
+		}
+	}
+	if len(changed) > 0 && !a.Can(auth.PermRolesManage) {
+		return nil, errs.E(errs.PermissionDenied, "changing roles needs the %s permission", auth.PermRolesManage)
+	}
+	for _, rid := range changed {
+		r, err := s.Store.GetRole(ctx, tenantID, rid)
+		if errs.Is(err, errs.NotFound) {
+			return nil, errs.Field("role_ids", "role %s does not exist in this tenant", rid)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := checkGrant(a, *r); err != nil {
+			return nil, err
+		}
+	}
+	return want, nil
+}
+
+// Get returns a member: any member may read their own, admins with
+// members.manage anyone's. Errors: NotFound.
+func (s *Service) Get(ctx context.Context, tenantID, memberID string) (*Member, error) {
+	a, err := auth.Require(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	if a.ID != memberID && !a.Can(auth.PermMembersManage) {
+		return nil, errs.E(errs.PermissionDenied, "you can only see your own profile: reading other members needs the %s permission", auth.PermMembersManage)
+	}
+	return s.Store.GetMember(ctx, tenantID, memberID)
+}
+
+// List returns a page of members and the cursor of the next page ("" at the end).
+func (s *Service) List(ctx context.Context, f Filter) ([]*Member, string, error) {
+	if _, err := auth.Require(ctx, f.TenantID, auth.PermMembersManage); err != nil {
+		return nil, "", err
+	}
+	if f.Status != "" && !slices.Contains(Statuses, f.Status) {
+		return nil, "", errs.Field("status", "unknown status %q: use one of %v", f.Status, Statuses)
+	}
+	f.Limit = min(max(f.Limit, 1), 500)
+	f.Limit++ // one more tells whether a next page exists
+	ms, err := s.Store.ListMembers(ctx, f)
+	if err != nil || len(ms) < f.Limit {
+		return ms, "", err
+	}
+	ms = ms[:f.Limit-1]
+	return ms, ms[len(ms)-1].ID, nil
+}
+
+// BillableCount returns how many members hold a license (SPEC §2).
+func (s *Service) BillableCount(ctx context.Context, tenantID string) (int, error) {
+	if _, err := auth.Require(ctx, tenantID); err != nil {
+		return 0, err
+	}
+	return s.Store.CountBillable(ctx, tenantID)
+}
+
+// Update changes a member's profile and, when roleIDs is not nil, its roles.
+// Errors: Invalid, NotFound, PermissionDenied.
+func (s *Service) Update(ctx context.Context, tenantID, memberID string, p Profile, roleIDs *[]string) (*Member, error) {
+	return s.change(ctx, tenantID, memberID, "member.updated", func(a *auth.Actor, m *Member) error {
+		if err := p.Apply(m); err != nil {
+			return err
+		}
+		if roleIDs == nil {
+			return nil
+		}
+		var err error
+		m.RoleIDs, err = s.grantable(ctx, a, tenantID, m.RoleIDs, *roleIDs)
+		return err
+	})
+}
+
+// change loads a member for update, lets fn change it, stores it and
+// records action, all in one transaction.
+func (s *Service) change(ctx context.Context, tenantID, memberID, action string, fn func(*auth.Actor, *Member) error) (*Member, error) {
+	a, err := auth.Require(ctx, tenantID, auth.PermMembersManage)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Clock.Now()
+	var m *Member
+	err = s.Store.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		if m, err = s.Store.GetMember(ctx, tenantID, memberID); err != nil {
+			return err
+		}
+		before := *m
+		if err := fn(a, m); err != nil {
+			return err
+		}
+		m.UpdatedAt = now
+		if err := s.Store.UpdateMember(ctx, m); err != nil {
+			return err
+		}
+		if !Billable(m.Status) || m.Status == StatusSuspended {
+			if _, err := s.Store.RevokeMemberSessions(ctx, m.ID, now); err != nil {
+				return err
+			}
+		}
+		return s.record(ctx, now, m, action, &before)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", action, err)
+	}
+	return m, nil
+}
+
+// SetStatus applies a status action (suspend, deactivate, reactivate,
+// delete). The super admin's status cannot change (transfer the role
+// first), nor can an admin change their own. Leaving active revokes every
+// session of the member. Errors: FailedPrecondition, NotFound, PermissionDenied.
+func (s *Service) SetStatus(ctx context.Context, tenantID, memberID, action string) (*Member, error) {
+	done, ok := pastTense[action]
+	if !ok {
+		return nil, errs.E(errs.Invalid, "unknown member action %q", action)
+	}
+	return s.change(ctx, tenantID, memberID, "member."+done, func(a *auth.Actor, m *Member) error {
+		if m.SuperAdmin {
+			return errs.E(errs.FailedPrecondition, "the super admin cannot be %s: transfer the super-admin role to another admin first", done)
+		}
+		if m.ID == a.ID {
+			return errs.E(errs.FailedPrecondition, "you cannot %s your own account: ask another admin", action)
+		}
+		to, err := Transition(m.Status, action)
+		if err != nil {
+			return err
+		}
+		m.Status = to
+		if to == StatusDeleted {
+			m.RoleIDs, m.InvitationHash, m.InvitationExpiresAt = nil, "", time.Time{}
+		}
+		return nil
+	})
+}

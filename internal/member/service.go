@@ -1,0 +1,79 @@
+package member
+
+import (
+	"context"
+	"time"
+
+	"github.com/kanri/kanri/internal/audit"
+	"github.com/kanri/kanri/internal/clock"
+	"github.com/kanri/kanri/internal/id"
+	"github.com/kanri/kanri/internal/tenant"
+)
+
+// Store is what the member service needs from the database. Methods return
+// NotFound for missing rows and Conflict for unique violations.
+type Store interface {
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+	CreateTenant(ctx context.Context, t *tenant.Tenant) error
+	GetTenant(ctx context.Context, id string) (*tenant.Tenant, error)
+	CreateMembers(ctx context.Context, ms []*Member) error
+	GetMember(ctx context.Context, tenantID, id string) (*Member, error)
+	GetMemberByInvitation(ctx context.Context, hash string) (*Member, error)
+	GetSuperAdmin(ctx context.Context, tenantID string) (*Member, error)
+	UpdateMember(ctx context.Context, m *Member) error
+	ListMembers(ctx context.Context, f Filter) ([]*Member, error)
+	CountBillable(ctx context.Context, tenantID string) (int, error)
+	TakenLoginIDs(ctx context.Context, ids []string) (map[string]bool, error)
+	CreateRole(ctx context.Context, r *Role) error
+	GetRole(ctx context.Context, tenantID, id string) (*Role, error)
+	ListRoles(ctx context.Context, tenantID string) ([]*Role, error)
+	UpdateRole(ctx context.Context, r *Role) error
+	DeleteRole(ctx context.Context, tenantID, id string) (int, error)
+	RevokeMemberSessions(ctx context.Context, memberID string, now time.Time) (int, error)
+	AppendAuditEvents(ctx context.Context, events ...*audit.Event) error
+}
+
+// Service runs every change to members and roles, and sign-up.
+type Service struct {
+	Store        Store
+	Clock        clock.Clock
+	IDs          id.Generator
+	Audit        audit.Recorder
+	ProvidedBase string // provided domains are <works-group>.<ProvidedBase>
+	// SignupOpen lets anyone sign up; operators always can.
+	SignupOpen bool
+	// InvitationTTL is how long an invitation token stays valid.
+	InvitationTTL time.Duration
+}
+
+// snapshot is a member as the audit trail records it: no secrets.
+type snapshot struct {
+	LoginID     string   `json:"login_id"`
+	DisplayName string   `json:"display_name"`
+	Email       string   `json:"email,omitempty"`
+	Phone       string   `json:"phone,omitempty"`
+	Department  string   `json:"department,omitempty"`
+	Position    string   `json:"position,omitempty"`
+	Status      string   `json:"status"`
+	SuperAdmin  bool     `json:"super_admin,omitempty"`
+	RoleIDs     []string `json:"role_ids,omitempty"`
+}
+
+func snap(m *Member) *snapshot {
+	return &snapshot{m.LoginID, m.DisplayName, m.Email, m.Phone, m.Department, m.Position, m.Status, m.SuperAdmin, m.RoleIDs}
+}
+
+func (s *Service) record(ctx context.Context, now time.Time, m *Member, action string, before *Member) error {
+	var b, a any
+	if before != nil {
+		b = snap(before)
+	}
+	if m != nil {
+		a = snap(m)
+	}
+	target := m
+	if target == nil {
+		target = before
+	}
+	return s.Store.AppendAuditEvents(ctx, s.Audit.Event(ctx, now, target.TenantID, action, "member", target.ID, b, a))
+}
