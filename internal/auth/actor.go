@@ -12,11 +12,13 @@ import (
 // Kind is the scope an actor acts in.
 type Kind string
 
-// The actor kinds. System is Kanri itself (background jobs, the CLI).
+// The actor kinds. System is Kanri itself (background jobs, the CLI);
+// Anonymous is a caller who has not signed in, known only by IP.
 const (
-	KindMember   Kind = "member"
-	KindOperator Kind = "operator"
-	KindSystem   Kind = "system"
+	KindAnonymous Kind = "anonymous"
+	KindMember    Kind = "member"
+	KindOperator  Kind = "operator"
+	KindSystem    Kind = "system"
 )
 
 // Actor is the authenticated caller of one request.
@@ -61,7 +63,7 @@ func System(ctx context.Context, what string) context.Context {
 func Require(ctx context.Context, tenantID string, perms ...Permission) (*Actor, error) {
 	a := FromContext(ctx)
 	switch {
-	case a == nil:
+	case a == nil || a.Kind == KindAnonymous:
 		return nil, errs.E(errs.Unauthenticated, "sign in first: send a bearer token or a session cookie")
 	case a.Kind != KindMember || a.TenantID != tenantID:
 		return nil, errs.E(errs.NotFound, "tenant not found")
@@ -87,7 +89,7 @@ func RequireSuperAdmin(ctx context.Context, tenantID string) (*Actor, error) {
 func RequireOperator(ctx context.Context) (*Actor, error) {
 	a := FromContext(ctx)
 	switch {
-	case a == nil:
+	case a == nil || a.Kind == KindAnonymous:
 		return nil, errs.E(errs.Unauthenticated, "sign in first: send an operator bearer token or session cookie")
 	case a.Kind != KindOperator:
 		return nil, errs.E(errs.NotFound, "not found")

@@ -15,8 +15,9 @@ type Clock interface {
 // System is the real wall clock, in UTC.
 type System struct{}
 
-// Now returns the current UTC time.
-func (System) Now() time.Time { return time.Now().UTC() }
+// Now returns the current UTC time to the microsecond, the precision both
+// database engines keep, so a value reads back as it was written.
+func (System) Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
 // Adjustable runs with the wall clock from a point that can be set, so a
 // server started with --test-clock can be moved to any date and keep ticking.
@@ -29,7 +30,7 @@ type Adjustable struct {
 func (a *Adjustable) Now() time.Time {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return time.Now().UTC().Add(a.offset)
+	return System{}.Now().Add(a.offset).Truncate(time.Microsecond)
 }
 
 // Set makes Now return t at this instant, ticking on from there.

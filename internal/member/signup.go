@@ -28,7 +28,8 @@ type SignupInput struct {
 // open; operators always may. Errors: Invalid, Conflict (works-group name
 // taken), PermissionDenied (sign-up closed).
 func (s *Service) Signup(ctx context.Context, in SignupInput) (*tenant.Tenant, *Member, error) {
-	if a := auth.FromContext(ctx); !s.SignupOpen && (a == nil || a.Kind != auth.KindOperator) {
+	a := auth.FromContext(ctx)
+	if !s.SignupOpen && (a == nil || a.Kind != auth.KindOperator) {
 		return nil, nil, errs.E(errs.PermissionDenied, "sign-up is closed on this server: ask the operator to create your tenant")
 	}
 	now := s.Clock.Now()
@@ -37,6 +38,13 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (*tenant.Tenant, *
 		return nil, nil, err
 	}
 	m.PasswordHash = auth.HashPassword(in.AdminPassword) // slow: before the write lock
+	if a == nil || a.Kind == auth.KindAnonymous {        // a self sign-up is recorded as the new super admin's act
+		self := &auth.Actor{Kind: auth.KindMember, ID: m.ID, TenantID: t.ID, Name: m.LoginID, SuperAdmin: true}
+		if a != nil {
+			self.IP, self.UserAgent = a.IP, a.UserAgent
+		}
+		ctx = auth.WithActor(ctx, self)
+	}
 	err = s.Store.InTx(ctx, func(ctx context.Context) error {
 		if err := s.Store.CreateTenant(ctx, t); err != nil {
 			if errs.Is(err, errs.Conflict) {

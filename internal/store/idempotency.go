@@ -3,20 +3,14 @@ package store
 import (
 	"context"
 	"time"
-)
 
-// IdempotentResponse is a stored answer to a mutating request.
-type IdempotentResponse struct {
-	RequestHash string
-	Status      int // 0 while the first request is still running
-	ContentType string
-	Body        string
-}
+	"github.com/kanri/kanri/internal/idempotency"
+)
 
 // ClaimIdempotencyKey records that the request hashed to hash is running
 // under (scope, key). When the key was claimed before, it returns the stored
 // response (Status 0 if still running) and false.
-func (db *DB) ClaimIdempotencyKey(ctx context.Context, scope, key, hash string, now time.Time) (*IdempotentResponse, bool, error) {
+func (db *DB) ClaimIdempotencyKey(ctx context.Context, scope, key, hash string, now time.Time) (*idempotency.Response, bool, error) {
 	res, err := db.exec(ctx, `INSERT INTO idempotency_keys (scope, key, request_hash, status, created_at) VALUES (?, ?, ?, 0, ?)
 		ON CONFLICT (scope, key) DO NOTHING`, scope, key, hash, ts(now))
 	if err != nil {
@@ -25,14 +19,14 @@ func (db *DB) ClaimIdempotencyKey(ctx context.Context, scope, key, hash string, 
 	if n, _ := res.RowsAffected(); n == 1 {
 		return nil, true, nil
 	}
-	var r IdempotentResponse
+	var r idempotency.Response
 	err = db.q(ctx, db.write).QueryRowContext(ctx, db.rebind(`SELECT request_hash, status, content_type, body FROM idempotency_keys
 		WHERE scope = ? AND key = ?`), scope, key).Scan(&r.RequestHash, &r.Status, &r.ContentType, &r.Body)
 	return &r, false, db.fail(err, "idempotency key")
 }
 
 // CompleteIdempotencyKey stores the response to replay for (scope, key).
-func (db *DB) CompleteIdempotencyKey(ctx context.Context, scope, key string, r IdempotentResponse) error {
+func (db *DB) CompleteIdempotencyKey(ctx context.Context, scope, key string, r idempotency.Response) error {
 	_, err := db.exec(ctx, `UPDATE idempotency_keys SET status = ?, content_type = ?, body = ? WHERE scope = ? AND key = ?`,
 		r.Status, r.ContentType, r.Body, scope, key)
 	return db.fail(err, "idempotency key")

@@ -1,0 +1,139 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/kanri/kanri/internal/auth"
+	"github.com/kanri/kanri/internal/session"
+)
+
+type loginInput struct {
+	Body struct {
+		LoginID  string `json:"login_id" doc:"member login id (local@domain); for /ops/login the operator's e-mail" maxLength:"320"`
+		Password string `json:"password" maxLength:"1024"`
+	}
+}
+
+type loginResult struct {
+	Token     string    `json:"token" doc:"bearer token; also set as the session cookie"`
+	ExpiresAt time.Time `json:"expires_at"`
+	SessionID string    `json:"session_id"`
+	TenantID  string    `json:"tenant_id,omitempty"`
+	MemberID  string    `json:"member_id,omitempty"`
+}
+
+type loginOutput struct {
+	SetCookie http.Cookie `header:"Set-Cookie"`
+	Body      loginResult
+}
+
+type logoutOutput struct {
+	SetCookie http.Cookie `header:"Set-Cookie"`
+}
+
+type acceptInput struct {
+	Body struct {
+		Token    string `json:"token" doc:"the invitation token" maxLength:"200"`
+		Password string `json:"password" doc:"the password to sign in with from now on" maxLength:"1024"`
+	}
+}
+
+func (s *Server) registerAuth() {
+	register(s, huma.Operation{OperationID: "login", Method: http.MethodPost, Path: "/api/v1/auth/login", Tags: []string{"auth"},
+		Summary: "Sign in as a member"}, true, func(ctx context.Context, in *loginInput) (*loginOutput, error) {
+		token, sess, err := s.svc.Sessions.Login(ctx, in.Body.LoginID, in.Body.Password, callerClient(ctx))
+		if err != nil {
+			return nil, err
+		}
+		return s.loginOutput(token, sess), nil
+	})
+	register(s, huma.Operation{OperationID: "logout", Method: http.MethodPost, Path: "/api/v1/auth/logout", Tags: []string{"auth"},
+		Summary: "Sign out: end this session", DefaultStatus: http.StatusNoContent}, false, func(ctx context.Context, _ *struct{}) (*logoutOutput, error) {
+		if err := s.svc.Sessions.Logout(ctx); err != nil {
+			return nil, err
+		}
+		return &logoutOutput{SetCookie: s.cookie("", time.Unix(0, 0))}, nil
+	})
+	register(s, huma.Operation{OperationID: "accept-invitation", Method: http.MethodPost, Path: "/api/v1/auth/accept-invitation", Tags: []string{"auth"},
+		Summary: "Accept an invitation and choose a password"}, true, func(ctx context.Context, in *acceptInput) (*body[Member], error) {
+		m, err := s.svc.Members.AcceptInvitation(ctx, in.Body.Token, in.Body.Password)
+		if err != nil {
+			return nil, err
+		}
+		return reply(toMember(m)), nil
+	})
+	register(s, huma.Operation{OperationID: "ops-login", Method: http.MethodPost, Path: "/api/v1/ops/login", Tags: []string{"ops"},
+		Summary: "Sign in as an operator"}, true, func(ctx context.Context, in *loginInput) (*loginOutput, error) {
+		token, sess, err := s.svc.Sessions.LoginOperator(ctx, in.Body.LoginID, in.Body.Password, callerClient(ctx))
+		if err != nil {
+			return nil, err
+		}
+		return s.loginOutput(token, sess), nil
+	})
+	s.registerSessions()
+}
+
+func (s *Server) loginOutput(token string, sess *session.Session) *loginOutput {
+	return &loginOutput{SetCookie: s.cookie(token, sess.ExpiresAt),
+		Body: loginResult{Token: token, ExpiresAt: sess.ExpiresAt, SessionID: sess.ID, TenantID: sess.TenantID, MemberID: sess.MemberID}}
+}
+
+// cookie is the console session cookie: HttpOnly, SameSite=Lax, and Secure
+// with the __Host- prefix unless the server runs in plain-HTTP development mode.
+func (s *Server) cookie(token string, expires time.Time) http.Cookie {
+	return http.Cookie{Name: s.cfg.Cookie, Value: token, Path: "/", Expires: expires, HttpOnly: true,
+		Secure: strings.HasPrefix(s.cfg.Cookie, "__Host-"), SameSite: http.SameSiteLaxMode}
+}
+
+func callerClient(ctx context.Context) session.Client {
+	a := auth.FromContext(ctx)
+	return session.Client{IP: a.IP, UserAgent: a.UserAgent}
+}
+
+type sessionPath struct {
+	tenantPath
+	SessionID string `path:"s" doc:"session id (ses_…)"`
+}
+
+type revokedOutput struct {
+	Body struct {
+		Revoked int `json:"revoked" doc:"how many sessions ended"`
+	}
+}
+
+func revoked(n int) *revokedOutput {
+	out := &revokedOutput{}
+	out.Body.Revoked = n
+	return out
+}
+
+func (s *Server) registerSessions() {
+	register(s, huma.Operation{OperationID: "list-my-sessions", Method: http.MethodGet, Path: "/api/v1/tenants/{t}/sessions", Tags: []string{"sessions"},
+		Summary: "List my signed-in sessions"}, false, func(ctx context.Context, in *tenantPath) (*body[[]Session], error) {
+		list, err := s.svc.Sessions.Mine(ctx, in.TenantID)
+		if err != nil {
+			return nil, err
+		}
+		current := auth.FromContext(ctx).SessionID
+		return reply(mapSlice(list, func(x *session.Session) Session { return toSession(x, current) })), nil
+	})
+	register(s, huma.Operation{OperationID: "revoke-my-session", Method: http.MethodDelete, Path: "/api/v1/tenants/{t}/sessions/{s}", Tags: []string{"sessions"},
+		Summary: "End one of my sessions", DefaultStatus: http.StatusNoContent}, false, func(ctx context.Context, in *sessionPath) (*struct{}, error) {
+		return nil, s.svc.Sessions.RevokeMine(ctx, in.TenantID, in.SessionID)
+	})
+	register(s, huma.Operation{OperationID: "revoke-tenant-sessions", Method: http.MethodPost, Path: "/api/v1/tenants/{t}/sessions/revoke", Tags: []string{"sessions"},
+		Summary: "Sign out everyone in the tenant (needs sessions.manage)"}, false, func(ctx context.Context, in *tenantPath) (*revokedOutput, error) {
+		n, err := s.svc.Sessions.RevokeTenant(ctx, in.TenantID)
+		return revoked(n), err
+	})
+	register(s, huma.Operation{OperationID: "revoke-member-sessions", Method: http.MethodPost, Path: "/api/v1/tenants/{t}/members/{m}/sessions/revoke", Tags: []string{"sessions"},
+		Summary: "Sign a member out everywhere (yourself, or anyone with sessions.manage)"}, false, func(ctx context.Context, in *memberPath) (*revokedOutput, error) {
+		n, err := s.svc.Sessions.RevokeMember(ctx, in.TenantID, in.MemberID)
+		return revoked(n), err
+	})
+}

@@ -1,0 +1,145 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/kanri/kanri/internal/member"
+)
+
+type memberFields struct {
+	DisplayName *string `json:"display_name,omitempty" maxLength:"200"`
+	Email       *string `json:"email,omitempty" doc:"personal e-mail" maxLength:"320"`
+	Phone       *string `json:"phone,omitempty" maxLength:"40"`
+	Department  *string `json:"department,omitempty" maxLength:"200"`
+	Position    *string `json:"position,omitempty" maxLength:"200"`
+}
+
+func (f memberFields) profile() member.Profile {
+	return member.Profile{DisplayName: f.DisplayName, Email: f.Email, Phone: f.Phone, Department: f.Department, Position: f.Position}
+}
+
+type addMemberInput struct {
+	tenantPath
+	Body struct {
+		LoginID string `json:"login_id" doc:"the part before @, or the full login id on the primary domain" maxLength:"320"`
+		memberFields
+		Password string   `json:"password,omitempty" doc:"set: the member is active at once; empty: the member is invited" maxLength:"1024"`
+		RoleIDs  []string `json:"role_ids,omitempty" doc:"admin roles to grant (needs roles.manage)"`
+	}
+}
+
+type addedMember struct {
+	Member
+	InvitationToken string `json:"invitation_token,omitempty" doc:"for invited members: the token for POST /auth/accept-invitation, shown once"`
+}
+
+type listMembersInput struct {
+	tenantPath
+	Status  string `query:"status" enum:"invited,active,suspended,deactivated,deleted" doc:"one status; default every status but deleted"`
+	Name    string `query:"name" doc:"display-name substring, any case"`
+	LoginID string `query:"login_id" doc:"login-id prefix"`
+	Cursor  string `query:"cursor"`
+	Limit   int    `query:"limit" minimum:"1" maximum:"500" default:"100"`
+}
+
+type patchMemberInput struct {
+	memberPath
+	Body struct {
+		memberFields
+		RoleIDs *[]string `json:"role_ids,omitempty" doc:"the complete new set of admin roles (needs roles.manage)"`
+	}
+}
+
+type importInput struct {
+	tenantPath
+	RawBody []byte `contentType:"text/csv"`
+}
+
+type importResult struct {
+	Imported int `json:"imported"`
+}
+
+type transferInput struct {
+	tenantPath
+	Body struct {
+		MemberID string `json:"member_id" doc:"the active admin who becomes super admin"`
+	}
+}
+
+func (s *Server) registerMembers() {
+	tags := []string{"members"}
+	register(s, huma.Operation{OperationID: "list-members", Method: http.MethodGet, Path: "/api/v1/tenants/{t}/members", Tags: tags,
+		Summary: "List members (paged, filtered)"}, false, func(ctx context.Context, in *listMembersInput) (*body[page[Member]], error) {
+		ms, next, err := s.svc.Members.List(ctx, member.Filter{TenantID: in.TenantID, Status: in.Status, Name: in.Name, LoginID: in.LoginID, After: in.Cursor, Limit: in.Limit})
+		if err != nil {
+			return nil, err
+		}
+		return reply(page[Member]{mapSlice(ms, toMember), next}), nil
+	})
+	register(s, huma.Operation{OperationID: "add-member", Method: http.MethodPost, Path: "/api/v1/tenants/{t}/members", Tags: tags,
+		Summary: "Add a member", DefaultStatus: http.StatusCreated}, false, func(ctx context.Context, in *addMemberInput) (*body[addedMember], error) {
+		m, token, err := s.svc.Members.Add(ctx, in.TenantID, member.AddInput{LoginID: in.Body.LoginID, Profile: in.Body.profile(), Password: in.Body.Password, RoleIDs: in.Body.RoleIDs})
+		if err != nil {
+			return nil, err
+		}
+		return reply(addedMember{toMember(m), token}), nil
+	})
+	register(s, huma.Operation{OperationID: "import-members", Method: http.MethodPost, Path: "/api/v1/tenants/{t}/members/import", Tags: tags,
+		Summary:      "Import members from CSV (all or nothing; header: login_id,display_name[,email,phone,department,position])",
+		MaxBodyBytes: maxImportBody}, false, func(ctx context.Context, in *importInput) (*body[importResult], error) {
+		n, err := s.svc.Members.Import(ctx, in.TenantID, bytes.NewReader(in.RawBody))
+		if err != nil {
+			return nil, err
+		}
+		return reply(importResult{n}), nil
+	})
+	register(s, huma.Operation{OperationID: "get-member", Method: http.MethodGet, Path: "/api/v1/tenants/{t}/members/{m}", Tags: tags,
+		Summary: "Get a member (yourself, or anyone with members.manage)"}, false, func(ctx context.Context, in *memberPath) (*body[Member], error) {
+		return memberReply(s.svc.Members.Get(ctx, in.TenantID, in.MemberID))
+	})
+	register(s, huma.Operation{OperationID: "update-member", Method: http.MethodPatch, Path: "/api/v1/tenants/{t}/members/{m}", Tags: tags,
+		Summary: "Change a member's profile or roles"}, false, func(ctx context.Context, in *patchMemberInput) (*body[Member], error) {
+		return memberReply(s.svc.Members.Update(ctx, in.TenantID, in.MemberID, in.Body.profile(), in.Body.RoleIDs))
+	})
+	s.registerStatusActions(tags)
+	register(s, huma.Operation{OperationID: "issue-invitation", Method: http.MethodPost, Path: "/api/v1/tenants/{t}/members/{m}/invitation", Tags: tags,
+		Summary: "Issue a new invitation token for an invited member"}, false, func(ctx context.Context, in *memberPath) (*body[addedMember], error) {
+		m, token, err := s.svc.Members.Invite(ctx, in.TenantID, in.MemberID)
+		if err != nil {
+			return nil, err
+		}
+		return reply(addedMember{toMember(m), token}), nil
+	})
+	register(s, huma.Operation{OperationID: "transfer-super-admin", Method: http.MethodPost, Path: "/api/v1/tenants/{t}/super-admin", Tags: tags,
+		Summary: "Transfer the super-admin role (super admin only)"}, false, func(ctx context.Context, in *transferInput) (*body[Member], error) {
+		return memberReply(s.svc.Members.TransferSuperAdmin(ctx, in.TenantID, in.Body.MemberID))
+	})
+}
+
+// registerStatusActions adds the member status machine's actions; DELETE
+// marks the member deleted (it must be deactivated or only invited).
+func (s *Server) registerStatusActions(tags []string) {
+	actions := []struct{ method, path, action, summary string }{
+		{http.MethodPost, "/suspend", member.ActionSuspend, "Suspend an active member (signs them out)"},
+		{http.MethodPost, "/deactivate", member.ActionDeactivate, "Deactivate a member: frees the license, signs them out"},
+		{http.MethodPost, "/reactivate", member.ActionReactivate, "Reactivate a suspended or deactivated member"},
+		{http.MethodDelete, "", member.ActionDelete, "Delete a deactivated member or an unaccepted invitation"},
+	}
+	for _, a := range actions {
+		register(s, huma.Operation{OperationID: a.action + "-member", Method: a.method, Path: "/api/v1/tenants/{t}/members/{m}" + a.path, Tags: tags,
+			Summary: a.summary}, false, func(ctx context.Context, in *memberPath) (*body[Member], error) {
+			return memberReply(s.svc.Members.SetStatus(ctx, in.TenantID, in.MemberID, a.action))
+		})
+	}
+}
+
+func memberReply(m *member.Member, err error) (*body[Member], error) {
+	if err != nil {
+		return nil, err
+	}
+	return reply(toMember(m)), nil
+}

@@ -1,0 +1,165 @@
+// Package api is Kanri's JSON API (huma): one file per resource, wire types
+// separate from domain types, errors as RFC 9457 problem details.
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/kanri/kanri/internal/audit"
+	"github.com/kanri/kanri/internal/auth"
+	"github.com/kanri/kanri/internal/clock"
+	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/idempotency"
+	"github.com/kanri/kanri/internal/member"
+	"github.com/kanri/kanri/internal/session"
+	"github.com/kanri/kanri/internal/tenant"
+)
+
+// Request body limits: 1 MiB, except member imports (100,000 rows).
+const (
+	maxBody       = 1 << 20
+	maxImportBody = 64 << 20
+)
+
+// Services are the domain services the API calls.
+type Services struct {
+	Tenants  *tenant.Service
+	Members  *member.Service
+	Sessions *session.Service
+	Audit    *audit.Service
+}
+
+// Config is the API's own configuration.
+type Config struct {
+	Version string
+	// Cookie is the session cookie's name; "__Host-" names are Secure.
+	Cookie string
+	// TestClock, when set, enables PUT /api/v1/ops/clock.
+	TestClock   *clock.Adjustable
+	Idempotency idempotency.Store
+	Clock       clock.Clock
+	Ping        func(context.Context) error
+	Logger      *slog.Logger
+	Registry    *prometheus.Registry
+}
+
+// Server serves the API.
+type Server struct {
+	svc Services
+	cfg Config
+	log *slog.Logger
+	api huma.API
+	mux *http.ServeMux
+}
+
+// New returns the API server with every route registered.
+func New(svc Services, cfg Config) *Server {
+	s := &Server{svc: svc, cfg: cfg, log: cfg.Logger, mux: http.NewServeMux()}
+	hc := huma.DefaultConfig("Kanri API", cfg.Version)
+	hc.OpenAPIPath, hc.DocsPath, hc.SchemasPath, hc.CreateHooks = "/api/v1/openapi", "", "", nil
+	hc.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		"bearer": {Type: "http", Scheme: "bearer"},
+	}
+	s.api = humago.New(s.mux, hc)
+	s.registerAuth()
+	s.registerTenants()
+	s.registerMembers()
+	s.registerRoles()
+	s.registerAudit()
+	s.registerOps()
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{}))
+	return s
+}
+
+// OpenAPI returns the API's OpenAPI document.
+func (s *Server) OpenAPI() *huma.OpenAPI { return s.api.OpenAPI() }
+
+// Handler returns the API with its middleware: body limits, authentication,
+// idempotency and metrics.
+func (s *Server) Handler() http.Handler {
+	idem := &idempotency.Middleware{Store: s.cfg.Idempotency, Clock: s.cfg.Clock, Scope: callerScope, Fail: s.writeProblem,
+		Skip: func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/login") }, Logger: s.log}
+	return s.limitBody(s.authenticate(idem.Wrap(instrument(s.cfg.Registry, s.mux))))
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	if err := s.cfg.Ping(r.Context()); err != nil {
+		s.writeProblem(w, r, errs.Wrap(errs.Internal, err, "database unreachable"))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = io.WriteString(w, `{"status":"ok"}`)
+}
+
+func (s *Server) limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		limit := int64(maxBody)
+		if strings.HasSuffix(r.URL.Path, "/members/import") {
+			limit = maxImportBody
+		}
+		if r.ContentLength > limit {
+			s.writeProblem(w, r, &http.MaxBytesError{Limit: limit})
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// authenticate puts the caller's actor in the request context. A bearer
+// token that is not valid is refused at once; a stale cookie is ignored so
+// that the sign-in page still works.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c := client(r)
+		token, bearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !bearer {
+			if ck, err := r.Cookie(s.cfg.Cookie); err == nil {
+				token = ck.Value
+			}
+		}
+		a := &auth.Actor{Kind: auth.KindAnonymous, IP: c.IP, UserAgent: c.UserAgent}
+		if token != "" {
+			got, err := s.svc.Sessions.Authenticate(r.Context(), token, c)
+			switch {
+			case err == nil:
+				a = got
+			case bearer || !errs.Is(err, errs.Unauthenticated):
+				s.writeProblem(w, r, err)
+				return
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(auth.WithActor(r.Context(), a)))
+	})
+}
+
+// callerScope keeps Idempotency-Keys of different callers apart.
+func callerScope(r *http.Request) string {
+	a := auth.FromContext(r.Context())
+	if a.Kind == auth.KindAnonymous {
+		return "anonymous:" + a.IP
+	}
+	return string(a.Kind) + ":" + a.ID
+}
+
+func client(r *http.Request) session.Client {
+	ip, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		ip = r.RemoteAddr
+	}
+	return session.Client{IP: ip, UserAgent: r.UserAgent()}
+}
+
+func jsonEncode(w io.Writer, v any) error { return json.NewEncoder(w).Encode(v) }

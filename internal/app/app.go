@@ -1,0 +1,127 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/kanri/kanri/internal/api"
+	"github.com/kanri/kanri/internal/audit"
+	"github.com/kanri/kanri/internal/clock"
+	"github.com/kanri/kanri/internal/id"
+	"github.com/kanri/kanri/internal/member"
+	"github.com/kanri/kanri/internal/session"
+	"github.com/kanri/kanri/internal/store"
+	"github.com/kanri/kanri/internal/tenant"
+)
+
+// App is a configured, migrated Kanri.
+type App struct {
+	Config   Config
+	DB       *store.DB
+	Clock    clock.Clock
+	Logger   *slog.Logger
+	Services api.Services
+	testClk  *clock.Adjustable
+}
+
+// Open checks cfg, opens and migrates the database and builds the services.
+// Logs go to logOut.
+func Open(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	a := &App{Config: cfg, Clock: clock.System{}, Logger: slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: level}))}
+	if cfg.TestClock {
+		a.testClk = &clock.Adjustable{}
+		a.Clock = a.testClk
+	}
+	ids := id.Sortable{Clock: a.Clock}
+	db, err := store.Open(cfg.DatabaseURL, ids, store.Options{SQLiteSynchronous: cfg.SQLiteSynchronous})
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	a.DB = db
+	rec := audit.Recorder{IDs: ids}
+	a.Services = api.Services{
+		Tenants: &tenant.Service{Store: db, Clock: a.Clock, Audit: rec},
+		Members: &member.Service{Store: db, Clock: a.Clock, IDs: ids, Audit: rec, ProvidedBase: cfg.ProvidedBase,
+			SignupOpen: cfg.SignupOpen, InvitationTTL: 7 * 24 * time.Hour},
+		Sessions: &session.Service{Store: db, Clock: a.Clock, IDs: ids, Audit: rec, SessionTTL: cfg.SessionTTL,
+			Limits: session.Limits{PerAccount: 10, PerIP: 100, Window: 15 * time.Minute}},
+		Audit: &audit.Service{Store: db},
+	}
+	return a, nil
+}
+
+// Close closes the database.
+func (a *App) Close() error { return a.DB.Close() }
+
+// Handler returns everything Kanri serves over HTTP, refusing cross-origin
+// state changes (CSRF) for cookie-authenticated browsers.
+func (a *App) Handler() http.Handler {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	srv := api.New(a.Services, api.Config{Version: Version, Cookie: a.Config.cookieName(), TestClock: a.testClk,
+		Idempotency: a.DB, Clock: a.Clock, Ping: a.DB.Ping, Logger: a.Logger, Registry: reg})
+	return http.NewCrossOriginProtection().Handler(srv.Handler())
+}
+
+// Serve serves Handler on the configured address until ctx ends, then
+// shuts down gracefully. ready, when not nil, is called once listening.
+func (a *App) Serve(ctx context.Context, ready func()) error {
+	hs := &http.Server{Addr: a.Config.Listen, Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: 2 * time.Minute, WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn)}
+	ln, err := listen(ctx, a.Config.Listen)
+	if err != nil {
+		return err
+	}
+	if ready != nil {
+		ready()
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shut, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	return hs.Shutdown(shut)
+}
+
+// Describe prints where Kanri is and what it runs on.
+func (a *App) Describe(w io.Writer) {
+	fmt.Fprintf(w, "Kanri %s is running.\n", Version)
+	fmt.Fprintf(w, "  API:          %s/api/v1\n", a.Config.BaseURL)
+	fmt.Fprintf(w, "  API document: %s/api/v1/openapi.json\n", a.Config.BaseURL)
+	fmt.Fprintf(w, "  Health:       %s/healthz   Metrics: %s/metrics\n", a.Config.BaseURL, a.Config.BaseURL)
+	fmt.Fprintf(w, "  Database:     %s\n", a.Config.DescribeDB())
+	if a.testClk != nil {
+		fmt.Fprintf(w, "  Test clock:   on (PUT /api/v1/ops/clock)\n")
+	}
+}
+
+func listen(ctx context.Context, addr string) (net.Listener, error) {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w (is another Kanri running? choose another address with --listen)", addr, err)
+	}
+	return ln, nil
+}

@@ -1,0 +1,124 @@
+// Package app reads Kanri's configuration and wires the concrete types
+// together; it is the only package that knows them all.
+package app
+
+import (
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kanri/kanri/internal/store"
+)
+
+// Version is Kanri's version.
+const Version = "0.1.0"
+
+// Config is everything an operator can set. Each field has a flag and a
+// KANRI_* environment variable; a flag given on the command line wins over
+// the variable, which wins over the default.
+type Config struct {
+	Listen            string
+	DatabaseURL       string
+	ProvidedBase      string
+	BaseURL           string
+	LogLevel          string
+	SignupOpen        bool
+	SQLiteSynchronous string
+	InsecureDev       bool
+	TestClock         bool
+	SessionTTL        time.Duration
+}
+
+// Flags registers the configuration's flags on fs, with defaults taken from
+// the environment.
+func (c *Config) Flags(fs *flag.FlagSet) {
+	fs.StringVar(&c.Listen, "listen", env("KANRI_LISTEN", "localhost:8080"), "address to listen on (KANRI_LISTEN)")
+	fs.StringVar(&c.DatabaseURL, "database", env("KANRI_DATABASE_URL", "kanri.db"), "SQLite file path, or a postgres:// URL (KANRI_DATABASE_URL)")
+	fs.StringVar(&c.ProvidedBase, "provided-domain-base", env("KANRI_PROVIDED_DOMAIN_BASE", "works.example"), "base of every tenant's provided domain <group>.<base> (KANRI_PROVIDED_DOMAIN_BASE)")
+	fs.StringVar(&c.BaseURL, "base-url", env("KANRI_BASE_URL", ""), "public URL of this server; default http://<listen> (KANRI_BASE_URL)")
+	fs.StringVar(&c.LogLevel, "log-level", env("KANRI_LOG_LEVEL", "info"), "debug, info, warn or error (KANRI_LOG_LEVEL)")
+	fs.BoolVar(&c.SignupOpen, "signup", envBool("KANRI_SIGNUP", true), "let anyone sign up a tenant; operators always can (KANRI_SIGNUP)")
+	fs.StringVar(&c.SQLiteSynchronous, "sqlite-synchronous", env("KANRI_SQLITE_SYNCHRONOUS", "NORMAL"), "SQLite durability: NORMAL (survives crashes) or FULL (survives power loss) (KANRI_SQLITE_SYNCHRONOUS)")
+	fs.BoolVar(&c.InsecureDev, "insecure-dev", envBool("KANRI_INSECURE_DEV", false), "allow a plain-HTTP base URL on a non-local host, with non-Secure cookies: development only (KANRI_INSECURE_DEV)")
+	fs.BoolVar(&c.TestClock, "test-clock", envBool("KANRI_TEST_CLOCK", false), "enable PUT /api/v1/ops/clock to move the server's time: tests and demos only (KANRI_TEST_CLOCK)")
+	fs.DurationVar(&c.SessionTTL, "session-ttl", envDuration("KANRI_SESSION_TTL", 12*time.Hour), "how long a console session lasts (KANRI_SESSION_TTL)")
+}
+
+// check completes defaults and refuses settings that cannot work.
+func (c *Config) check() error {
+	if c.BaseURL == "" {
+		c.BaseURL = "http://" + c.Listen
+	}
+	u, err := url.Parse(c.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("base URL %q is not valid: give one like https://kanri.example.com", c.BaseURL)
+	}
+	if u.Scheme == "http" && !isLocal(u.Hostname()) && !c.InsecureDev {
+		return fmt.Errorf("base URL %s is plain HTTP on a host other than localhost: serve it over https, or pass --insecure-dev for development", c.BaseURL)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("log level %q is not valid: use debug, info, warn or error", c.LogLevel)
+	}
+	if c.SessionTTL < time.Minute {
+		return fmt.Errorf("session TTL %s is too short: use at least 1m", c.SessionTTL)
+	}
+	return nil
+}
+
+// cookieName is __Host-kanri_session (Secure) unless the server runs on
+// plain HTTP outside localhost in development mode.
+func (c *Config) cookieName() string {
+	u, _ := url.Parse(c.BaseURL)
+	if u.Scheme == "https" || isLocal(u.Hostname()) {
+		return "__Host-kanri_session"
+	}
+	return "kanri_session"
+}
+
+// DescribeDB names the database for people: never the password in a URL.
+func (c *Config) DescribeDB() string {
+	if !store.IsPostgres(c.DatabaseURL) {
+		return c.DatabaseURL + " (SQLite)"
+	}
+	u, err := url.Parse(c.DatabaseURL)
+	if err != nil {
+		return "PostgreSQL"
+	}
+	return u.Redacted() + " (PostgreSQL)"
+}
+
+func isLocal(host string) bool {
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}
+
+func envBool(name string, def bool) bool {
+	if b, err := strconv.ParseBool(os.Getenv(name)); err == nil {
+		return b
+	}
+	return def
+}
+
+func envDuration(name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(name)); err == nil {
+		return d
+	}
+	return def
+}

@@ -1,0 +1,114 @@
+// Package idempotency makes a mutating API call safe to retry: the first
+// response to an Idempotency-Key is stored and replayed for the same key and
+// body; the same key with another body is refused.
+package idempotency
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"time"
+
+	"github.com/kanri/kanri/internal/clock"
+	"github.com/kanri/kanri/internal/errs"
+)
+
+// Response is a stored answer to a request.
+type Response struct {
+	RequestHash string
+	Status      int // 0 while the first request is still running
+	ContentType string
+	Body        string
+}
+
+// Store keeps responses per caller scope and key.
+type Store interface {
+	// ClaimIdempotencyKey records a running request; when the key was
+	// claimed before it returns the stored response and false.
+	ClaimIdempotencyKey(ctx context.Context, scope, key, hash string, now time.Time) (*Response, bool, error)
+	CompleteIdempotencyKey(ctx context.Context, scope, key string, r Response) error
+	ReleaseIdempotencyKey(ctx context.Context, scope, key string) error
+}
+
+// Header is the request header that carries the key.
+const Header = "Idempotency-Key"
+
+// Middleware replays stored responses for requests carrying Idempotency-Key.
+// scope names the caller (keys of different callers never meet); fail
+// writes an error response. Responses with status 5xx are not stored, so
+// the client may retry them.
+type Middleware struct {
+	Store Store
+	Clock clock.Clock
+	Scope func(r *http.Request) string
+	Fail  func(w http.ResponseWriter, r *http.Request, err error)
+	// Skip exempts requests whose response must not be stored, such as a
+	// sign-in whose answer is a secret.
+	Skip   func(r *http.Request) bool
+	Logger *slog.Logger
+}
+
+// Wrap returns next behind the middleware.
+func (m *Middleware) Wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := r.Header.Get(Header)
+		if key == "" || r.Method == http.MethodGet || r.Method == http.MethodHead || m.Skip(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if len(key) > 255 {
+			m.Fail(w, r, errs.E(errs.Invalid, "the Idempotency-Key header may have at most 255 characters"))
+			return
+		}
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			m.Fail(w, r, err) // *http.MaxBytesError maps to 413
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		m.serve(w, r, next, key, body)
+	})
+}
+
+func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, next http.Handler, key string, body []byte) {
+	ctx, scope := r.Context(), m.Scope(r)
+	sum := sha256.Sum256(append([]byte(r.Method+" "+r.URL.RequestURI()+"\n"), body...))
+	hash := hex.EncodeToString(sum[:])
+	stored, claimed, err := m.Store.ClaimIdempotencyKey(ctx, scope, key, hash, m.Clock.Now())
+	switch {
+	case err != nil:
+		m.Fail(w, r, err)
+	case !claimed && stored.RequestHash != hash:
+		m.Fail(w, r, errs.E(errs.Invalid, "this Idempotency-Key was already used for a different request: use a new key for a new request"))
+	case !claimed && stored.Status == 0:
+		m.Fail(w, r, errs.E(errs.Conflict, "a request with this Idempotency-Key is still running: retry in a moment"))
+	case !claimed:
+		w.Header().Set("Content-Type", stored.ContentType)
+		w.Header().Set("Idempotent-Replayed", "true")
+		w.WriteHeader(stored.Status)
+		_, _ = io.WriteString(w, stored.Body)
+	default:
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, r)
+		res := rec.Result()
+		if res.StatusCode >= 500 {
+			err = m.Store.ReleaseIdempotencyKey(context.WithoutCancel(ctx), scope, key)
+		} else {
+			err = m.Store.CompleteIdempotencyKey(context.WithoutCancel(ctx), scope, key,
+				Response{RequestHash: hash, Status: res.StatusCode, ContentType: res.Header.Get("Content-Type"), Body: rec.Body.String()})
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(res.StatusCode)
+		_, _ = w.Write(rec.Body.Bytes())
+		if err != nil { // the answer stands; a retry with this key will see "still running"
+			m.Logger.ErrorContext(ctx, "idempotency: storing the response failed", "err", err)
+		}
+	}
+}
