@@ -10,20 +10,20 @@ import (
 	"github.com/kanri/kanri/internal/audit"
 )
 
-type auditQuery struct {
-	tenantPath
+type AuditQuery struct {
+	TenantPath
 	From    time.Time `query:"from" doc:"events at or after this time (RFC 3339)"`
 	To      time.Time `query:"to" doc:"events before this time (RFC 3339)"`
 	ActorID string    `query:"actor_id" doc:"member or operator id"`
 	Action  string    `query:"action" doc:"an action such as member.added, or a prefix such as member."`
 }
 
-func (q *auditQuery) filter() audit.Filter {
+func (q *AuditQuery) filter() audit.Filter {
 	return audit.Filter{TenantID: q.TenantID, From: q.From, To: q.To, ActorID: q.ActorID, Action: q.Action}
 }
 
 type auditListInput struct {
-	auditQuery
+	AuditQuery
 	Cursor string `query:"cursor"`
 	Limit  int    `query:"limit" minimum:"1" maximum:"1000" default:"50"`
 }
@@ -41,7 +41,7 @@ func (s *Server) registerAudit() {
 		return reply(page[AuditEvent]{mapSlice(events, toAuditEvent), next}), nil
 	})
 	register(s, huma.Operation{OperationID: "export-audit-events", Method: http.MethodGet, Path: "/api/v1/tenants/{t}/audit-events/export", Tags: tags,
-		Summary: "Export the audit trail as CSV (needs audit.read)"}, false, func(ctx context.Context, in *auditQuery) (*huma.StreamResponse, error) {
+		Summary: "Export the audit trail as CSV (needs audit.read)"}, false, func(ctx context.Context, in *AuditQuery) (*huma.StreamResponse, error) {
 		// Check access before the 200 goes out; the stream cannot change its status later.
 		if _, _, err := s.svc.Audit.List(ctx, audit.Filter{TenantID: in.TenantID, Limit: 1}, ""); err != nil {
 			return nil, err

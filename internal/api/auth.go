@@ -95,8 +95,8 @@ func callerClient(ctx context.Context) session.Client {
 	return session.Client{IP: a.IP, UserAgent: a.UserAgent}
 }
 
-type sessionPath struct {
-	tenantPath
+type SessionPath struct {
+	TenantPath
 	SessionID string `path:"s" doc:"session id (ses_…)"`
 }
 
@@ -114,7 +114,7 @@ func revoked(n int) *revokedOutput {
 
 func (s *Server) registerSessions() {
 	register(s, huma.Operation{OperationID: "list-my-sessions", Method: http.MethodGet, Path: "/api/v1/tenants/{t}/sessions", Tags: []string{"sessions"},
-		Summary: "List my signed-in sessions"}, false, func(ctx context.Context, in *tenantPath) (*body[[]Session], error) {
+		Summary: "List my signed-in sessions"}, false, func(ctx context.Context, in *TenantPath) (*body[[]Session], error) {
 		list, err := s.svc.Sessions.Mine(ctx, in.TenantID)
 		if err != nil {
 			return nil, err
@@ -123,16 +123,16 @@ func (s *Server) registerSessions() {
 		return reply(mapSlice(list, func(x *session.Session) Session { return toSession(x, current) })), nil
 	})
 	register(s, huma.Operation{OperationID: "revoke-my-session", Method: http.MethodDelete, Path: "/api/v1/tenants/{t}/sessions/{s}", Tags: []string{"sessions"},
-		Summary: "End one of my sessions", DefaultStatus: http.StatusNoContent}, false, func(ctx context.Context, in *sessionPath) (*struct{}, error) {
+		Summary: "End one of my sessions", DefaultStatus: http.StatusNoContent}, false, func(ctx context.Context, in *SessionPath) (*struct{}, error) {
 		return nil, s.svc.Sessions.RevokeMine(ctx, in.TenantID, in.SessionID)
 	})
 	register(s, huma.Operation{OperationID: "revoke-tenant-sessions", Method: http.MethodPost, Path: "/api/v1/tenants/{t}/sessions/revoke", Tags: []string{"sessions"},
-		Summary: "Sign out everyone in the tenant (needs sessions.manage)"}, false, func(ctx context.Context, in *tenantPath) (*revokedOutput, error) {
+		Summary: "Sign out everyone in the tenant (needs sessions.manage)"}, false, func(ctx context.Context, in *TenantPath) (*revokedOutput, error) {
 		n, err := s.svc.Sessions.RevokeTenant(ctx, in.TenantID)
 		return revoked(n), err
 	})
 	register(s, huma.Operation{OperationID: "revoke-member-sessions", Method: http.MethodPost, Path: "/api/v1/tenants/{t}/members/{m}/sessions/revoke", Tags: []string{"sessions"},
-		Summary: "Sign a member out everywhere (yourself, or anyone with sessions.manage)"}, false, func(ctx context.Context, in *memberPath) (*revokedOutput, error) {
+		Summary: "Sign a member out everywhere (yourself, or anyone with sessions.manage)"}, false, func(ctx context.Context, in *MemberPath) (*revokedOutput, error) {
 		n, err := s.svc.Sessions.RevokeMember(ctx, in.TenantID, in.MemberID)
 		return revoked(n), err
 	})

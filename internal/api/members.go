@@ -10,7 +10,7 @@ import (
 	"github.com/kanri/kanri/internal/member"
 )
 
-type memberFields struct {
+type MemberFields struct {
 	DisplayName *string `json:"display_name,omitempty" maxLength:"200"`
 	Email       *string `json:"email,omitempty" doc:"personal e-mail" maxLength:"320"`
 	Phone       *string `json:"phone,omitempty" maxLength:"40"`
@@ -18,15 +18,15 @@ type memberFields struct {
 	Position    *string `json:"position,omitempty" maxLength:"200"`
 }
 
-func (f memberFields) profile() member.Profile {
+func (f MemberFields) profile() member.Profile {
 	return member.Profile{DisplayName: f.DisplayName, Email: f.Email, Phone: f.Phone, Department: f.Department, Position: f.Position}
 }
 
 type addMemberInput struct {
-	tenantPath
+	TenantPath
 	Body struct {
 		LoginID string `json:"login_id" doc:"the part before @, or the full login id on the primary domain" maxLength:"320"`
-		memberFields
+		MemberFields
 		Password string   `json:"password,omitempty" doc:"set: the member is active at once; empty: the member is invited" maxLength:"1024"`
 		RoleIDs  []string `json:"role_ids,omitempty" doc:"admin roles to grant (needs roles.manage)"`
 	}
@@ -38,7 +38,7 @@ type addedMember struct {
 }
 
 type listMembersInput struct {
-	tenantPath
+	TenantPath
 	Status  string `query:"status" enum:"invited,active,suspended,deactivated,deleted" doc:"one status; default every status but deleted"`
 	Name    string `query:"name" doc:"display-name substring, any case"`
 	LoginID string `query:"login_id" doc:"login-id prefix"`
@@ -47,15 +47,15 @@ type listMembersInput struct {
 }
 
 type patchMemberInput struct {
-	memberPath
+	MemberPath
 	Body struct {
-		memberFields
+		MemberFields
 		RoleIDs *[]string `json:"role_ids,omitempty" doc:"the complete new set of admin roles (needs roles.manage)"`
 	}
 }
 
 type importInput struct {
-	tenantPath
+	TenantPath
 	RawBody []byte `contentType:"text/csv"`
 }
 
@@ -64,7 +64,7 @@ type importResult struct {
 }
 
 type transferInput struct {
-	tenantPath
+	TenantPath
 	Body struct {
 		MemberID string `json:"member_id" doc:"the active admin who becomes super admin"`
 	}
@@ -98,7 +98,7 @@ func (s *Server) registerMembers() {
 		return reply(importResult{n}), nil
 	})
 	register(s, huma.Operation{OperationID: "get-member", Method: http.MethodGet, Path: "/api/v1/tenants/{t}/members/{m}", Tags: tags,
-		Summary: "Get a member (yourself, or anyone with members.manage)"}, false, func(ctx context.Context, in *memberPath) (*body[Member], error) {
+		Summary: "Get a member (yourself, or anyone with members.manage)"}, false, func(ctx context.Context, in *MemberPath) (*body[Member], error) {
 		return memberReply(s.svc.Members.Get(ctx, in.TenantID, in.MemberID))
 	})
 	register(s, huma.Operation{OperationID: "update-member", Method: http.MethodPatch, Path: "/api/v1/tenants/{t}/members/{m}", Tags: tags,
@@ -107,7 +107,7 @@ func (s *Server) registerMembers() {
 	})
 	s.registerStatusActions(tags)
 	register(s, huma.Operation{OperationID: "issue-invitation", Method: http.MethodPost, Path: "/api/v1/tenants/{t}/members/{m}/invitation", Tags: tags,
-		Summary: "Issue a new invitation token for an invited member"}, false, func(ctx context.Context, in *memberPath) (*body[addedMember], error) {
+		Summary: "Issue a new invitation token for an invited member"}, false, func(ctx context.Context, in *MemberPath) (*body[addedMember], error) {
 		m, token, err := s.svc.Members.Invite(ctx, in.TenantID, in.MemberID)
 		if err != nil {
 			return nil, err
@@ -131,7 +131,7 @@ func (s *Server) registerStatusActions(tags []string) {
 	}
 	for _, a := range actions {
 		register(s, huma.Operation{OperationID: a.action + "-member", Method: a.method, Path: "/api/v1/tenants/{t}/members/{m}" + a.path, Tags: tags,
-			Summary: a.summary}, false, func(ctx context.Context, in *memberPath) (*body[Member], error) {
+			Summary: a.summary}, false, func(ctx context.Context, in *MemberPath) (*body[Member], error) {
 			return memberReply(s.svc.Members.SetStatus(ctx, in.TenantID, in.MemberID, a.action))
 		})
 	}

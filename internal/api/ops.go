@@ -48,7 +48,7 @@ func (s *Server) registerOps() {
 			return s.signup(ctx, in)
 		})
 	register(s, huma.Operation{OperationID: "ops-get-tenant", Method: http.MethodGet, Path: "/api/v1/ops/tenants/{t}", Tags: tags,
-		Summary: "Get any tenant"}, false, func(ctx context.Context, in *tenantPath) (*body[Tenant], error) {
+		Summary: "Get any tenant"}, false, func(ctx context.Context, in *TenantPath) (*body[Tenant], error) {
 		t, err := s.svc.Tenants.GetAny(ctx, in.TenantID)
 		if err != nil {
 			return nil, err

@@ -29,14 +29,14 @@ func register[I, O any](s *Server, op huma.Operation, public bool, h func(contex
 	})
 }
 
-// tenantPath is the {t} parameter of every tenant route.
-type tenantPath struct {
+// TenantPath is the {t} parameter of every tenant route.
+type TenantPath struct {
 	TenantID string `path:"t" doc:"tenant id (ten_…)"`
 }
 
-// memberPath adds the {m} parameter.
-type memberPath struct {
-	tenantPath
+// MemberPath adds the {m} parameter.
+type MemberPath struct {
+	TenantPath
 	MemberID string `path:"m" doc:"member id (mem_…)"`
 }
 

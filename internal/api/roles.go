@@ -14,18 +14,18 @@ type roleBody struct {
 	Permissions []string `json:"permissions" doc:"tenant.manage, members.manage, roles.manage, audit.read, licenses.manage, sessions.manage"`
 }
 
-type rolePath struct {
-	tenantPath
+type RolePath struct {
+	TenantPath
 	RoleID string `path:"r" doc:"role id (rol_…)"`
 }
 
 type roleInput struct {
-	tenantPath
+	TenantPath
 	Body roleBody
 }
 
 type roleUpdateInput struct {
-	rolePath
+	RolePath
 	Body roleBody
 }
 
@@ -36,7 +36,7 @@ type roleDeleted struct {
 func (s *Server) registerRoles() {
 	tags := []string{"roles"}
 	register(s, huma.Operation{OperationID: "list-roles", Method: http.MethodGet, Path: "/api/v1/tenants/{t}/roles", Tags: tags,
-		Summary: "List admin roles"}, false, func(ctx context.Context, in *tenantPath) (*body[[]Role], error) {
+		Summary: "List admin roles"}, false, func(ctx context.Context, in *TenantPath) (*body[[]Role], error) {
 		roles, err := s.svc.Members.Roles(ctx, in.TenantID)
 		if err != nil {
 			return nil, err
@@ -52,7 +52,7 @@ func (s *Server) registerRoles() {
 		return roleReply(s.svc.Members.UpdateRole(ctx, in.TenantID, in.RoleID, member.RoleInput{Name: in.Body.Name, Permissions: in.Body.Permissions}))
 	})
 	register(s, huma.Operation{OperationID: "delete-role", Method: http.MethodDelete, Path: "/api/v1/tenants/{t}/roles/{r}", Tags: tags,
-		Summary: "Delete a role; members holding it lose it"}, false, func(ctx context.Context, in *rolePath) (*body[roleDeleted], error) {
+		Summary: "Delete a role; members holding it lose it"}, false, func(ctx context.Context, in *RolePath) (*body[roleDeleted], error) {
 		n, err := s.svc.Members.DeleteRole(ctx, in.TenantID, in.RoleID)
 		if err != nil {
 			return nil, err

@@ -32,7 +32,7 @@ type signupResult struct {
 }
 
 type tenantPatch struct {
-	tenantPath
+	TenantPath
 	Body struct {
 		WorksGroup       *string `json:"works_group,omitempty" maxLength:"100"`
 		CompanyName      *string `json:"company_name,omitempty" maxLength:"200"`
@@ -59,7 +59,7 @@ func (s *Server) registerTenants() {
 	register(s, huma.Operation{OperationID: "signup", Method: http.MethodPost, Path: "/api/v1/signup", Tags: []string{"tenants"},
 		Summary: "Sign up: a new tenant on the free plan and its super admin", DefaultStatus: http.StatusCreated}, true, s.signup)
 	register(s, huma.Operation{OperationID: "get-tenant", Method: http.MethodGet, Path: "/api/v1/tenants/{t}", Tags: []string{"tenants"},
-		Summary: "Company information"}, false, func(ctx context.Context, in *tenantPath) (*body[Tenant], error) {
+		Summary: "Company information"}, false, func(ctx context.Context, in *TenantPath) (*body[Tenant], error) {
 		t, err := s.svc.Tenants.Get(ctx, in.TenantID)
 		if err != nil {
 			return nil, err
