@@ -17,7 +17,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, `
 How to sign in:
   Operators: kanri operator create --email you@example.com   (prints a password), then
-             curl -X POST %[1]s/api/v1/ops/login -d '{"login_id":"you@example.com","password":"…"}'
+             curl -X POST %[1]s/api/v1/ops/login -H 'Content-Type: application/json' \
+               -d '{"login_id":"you@example.com","password":"…"}'
   Tenants:   sign up with POST %[1]s/api/v1/signup (README: Quickstart), then POST /api/v1/auth/login
 `, a.Config.BaseURL)
 	})
