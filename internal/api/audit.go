@@ -8,6 +8,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/kanri/kanri/internal/audit"
+	"github.com/kanri/kanri/internal/errs"
 )
 
 type AuditQuery struct {
@@ -36,7 +37,7 @@ func (s *Server) registerAudit() {
 		f.Limit = in.Limit
 		events, next, err := s.svc.Audit.List(ctx, f, in.Cursor)
 		if err != nil {
-			return nil, err
+			return nil, inQuery(err)
 		}
 		return reply(page[AuditEvent]{mapSlice(events, toAuditEvent), next}), nil
 	})
@@ -54,4 +55,15 @@ func (s *Server) registerAudit() {
 			}
 		}}, nil
 	})
+}
+
+// inQuery locates an invalid-field error at the query parameter of that
+// name (query.cursor) instead of in the body, which a GET has not got.
+func inQuery(err error) error {
+	e, ok := errs.As(err)
+	if !ok || e.Field == "" {
+		return err
+	}
+	return &errs.Error{Kind: e.Kind, Message: e.Message, Err: e.Err,
+		Details: append([]errs.Detail{{Location: "query." + e.Field, Message: e.Message}}, e.Details...)}
 }

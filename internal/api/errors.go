@@ -5,11 +5,16 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/validation"
 
 	"github.com/kanri/kanri/internal/errs"
 )
+
+// retryAfter is the Retry-After of a 429, in seconds: the sign-in limits' window.
+const retryAfter = "900"
 
 // statusOf is the one table from error kind to HTTP status; the console
 // uses it too.
@@ -62,8 +67,36 @@ func (s *Server) writeProblem(w http.ResponseWriter, r *http.Request, err error)
 	p := Problem(r.Context(), s.log, err)
 	w.Header().Set("Content-Type", "application/problem+json")
 	if p.Status == http.StatusTooManyRequests {
-		w.Header().Set("Retry-After", "900")
+		w.Header().Set("Retry-After", retryAfter)
 	}
 	w.WriteHeader(p.Status)
 	_ = jsonEncode(w, p)
+}
+
+// tidyProblem is a huma transformer for huma's own validation problems: a
+// missing property is located at the property (body.admin_password, not
+// body), and the value at fault is not echoed back, as it may be a password.
+func tidyProblem(_ huma.Context, _ string, v any) (any, error) {
+	p, ok := v.(*huma.ErrorModel)
+	if !ok {
+		return v, nil
+	}
+	pre, post, _ := strings.Cut(validation.MsgExpectedRequiredProperty, "%s")
+	for _, d := range p.Errors {
+		if d == nil {
+			continue
+		}
+		d.Value = nil
+		if name, ok := strings.CutPrefix(d.Message, pre); ok {
+			if name, ok := strings.CutSuffix(name, post); ok && d.Location != "" {
+				d.Location += "." + name
+			}
+		}
+	}
+	return p, nil
+}
+
+// Refuse returns a handler that answers every request with err as a problem.
+func (s *Server) Refuse(err error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.writeProblem(w, r, err) })
 }

@@ -20,10 +20,20 @@ func register[I, O any](s *Server, op huma.Operation, public bool, h func(contex
 	if !public {
 		op.Security = []map[string][]string{{"bearer": {}}}
 	}
+	// limitBody enforces the body limits with our own 413; huma refuses a
+	// body of exactly MaxBodyBytes, so its limit sits one byte above ours.
+	if op.MaxBodyBytes == 0 {
+		op.MaxBodyBytes = maxBody
+	}
+	op.MaxBodyBytes++
 	huma.Register(s.api, op, func(ctx context.Context, in *I) (*O, error) {
 		out, err := h(ctx, in)
 		if err != nil {
-			return nil, Problem(ctx, s.log, err)
+			p := Problem(ctx, s.log, err)
+			if p.Status == http.StatusTooManyRequests {
+				return nil, huma.ErrorWithHeaders(p, http.Header{"Retry-After": {retryAfter}})
+			}
+			return nil, p
 		}
 		return out, nil
 	})

@@ -15,6 +15,7 @@ import (
 	"github.com/kanri/kanri/internal/api"
 	"github.com/kanri/kanri/internal/audit"
 	"github.com/kanri/kanri/internal/clock"
+	"github.com/kanri/kanri/internal/errs"
 	"github.com/kanri/kanri/internal/id"
 	"github.com/kanri/kanri/internal/member"
 	"github.com/kanri/kanri/internal/session"
@@ -77,7 +78,9 @@ func (a *App) Handler() http.Handler {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	srv := api.New(a.Services, api.Config{Version: Version, Cookie: a.Config.cookieName(), TestClock: a.testClk,
 		Idempotency: a.DB, Clock: a.Clock, Ping: a.DB.Ping, Logger: a.Logger, Registry: reg})
-	return http.NewCrossOriginProtection().Handler(srv.Handler())
+	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(srv.Refuse(errs.E(errs.PermissionDenied, "cross-origin request refused: change data only from Kanri's own pages or with a bearer token")))
+	return csrf.Handler(srv.Handler())
 }
 
 // Serve serves Handler on the configured address until ctx ends, then

@@ -30,7 +30,7 @@ type Adjustable struct {
 func (a *Adjustable) Now() time.Time {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return System{}.Now().Add(a.offset).Truncate(time.Microsecond)
+	return time.Now().UTC().Add(a.offset).Truncate(time.Microsecond)
 }
 
 // Set makes Now return t at this instant, ticking on from there.

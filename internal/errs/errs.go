@@ -63,6 +63,12 @@ func Field(field, format string, args ...any) *Error {
 	return &Error{Kind: Invalid, Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
+// Taken returns a Conflict error naming the field whose value is already
+// used by something else, keeping the cause.
+func Taken(field string, cause error, format string, args ...any) *Error {
+	return &Error{Kind: Conflict, Field: field, Message: fmt.Sprintf(format, args...), Err: cause}
+}
+
 // Wrap returns an error of kind that keeps err as its cause.
 func Wrap(kind Kind, err error, format string, args ...any) *Error {
 	return &Error{Kind: kind, Message: fmt.Sprintf(format, args...), Err: err}

@@ -30,6 +30,11 @@ func (s *Service) TransferSuperAdmin(ctx context.Context, tenantID, toID string)
 		if err != nil {
 			return err
 		}
+		// The actor was authenticated before this transaction; a transfer
+		// committed since then must not let it hand on the new holder's role.
+		if from.ID != a.ID {
+			return errs.E(errs.PermissionDenied, "only the super admin can do this: the role has been handed to another admin")
+		}
 		if to, err = s.Store.GetMember(ctx, tenantID, toID); err != nil {
 			return err
 		}

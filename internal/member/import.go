@@ -44,6 +44,7 @@ func (s *Service) Import(ctx context.Context, tenantID string, r io.Reader) (int
 		return 0, err
 	}
 	if len(problems) > 0 {
+		slices.SortStableFunc(problems, func(a, b errs.Detail) int { return lineOf(a) - lineOf(b) })
 		return 0, &errs.Error{Kind: errs.Invalid, Message: fmt.Sprintf("the file has %d problems; nothing was imported: fix the lines listed and upload it again", len(problems)), Details: problems}
 	}
 	now := s.Clock.Now()
@@ -181,4 +182,11 @@ func userMessage(err error) string {
 		return e.Message
 	}
 	return err.Error()
+}
+
+// lineOf reads the line number back from a problem's "line N" location.
+func lineOf(d errs.Detail) int {
+	var n int
+	_, _ = fmt.Sscanf(d.Location, "line %d", &n)
+	return n
 }

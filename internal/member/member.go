@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/kanri/kanri/internal/errs"
 )
@@ -93,12 +94,16 @@ var localPartRE = regexp.MustCompile(`^[a-z0-9_-]+(\.[a-z0-9_-]+)*$`)
 // LoginID builds local@domain from input that is either a local part or a
 // full login id, which must then end with the tenant's primary domain.
 func LoginID(input, domain string) (string, error) {
-	s := strings.ToLower(strings.TrimSpace(input))
+	s := strings.TrimSpace(input)
+	// ToLower maps the Kelvin sign "\u212A" and "\u0130" to ASCII "k" and "i":
+	// refuse such look-alikes rather than silently rewrite them.
+	ascii := !strings.ContainsFunc(s, func(r rune) bool { return r > unicode.MaxASCII })
+	s = strings.ToLower(s)
 	local, dom, full := strings.Cut(s, "@")
 	if full && dom != domain {
 		return "", errs.Field("login_id", "login id %q must end with @%s, the tenant's primary domain; or give just the part before @", input, domain)
 	}
-	if len(local) == 0 || len(local) > 64 || !localPartRE.MatchString(local) {
+	if !ascii || len(local) == 0 || len(local) > 64 || !localPartRE.MatchString(local) {
 		return "", errs.Field("login_id", "login id %q is not valid: use 1 to 64 characters of a-z, 0-9, \".\", \"_\" and \"-\" before the @, with no leading, trailing or double \".\"", input)
 	}
 	return local + "@" + domain, nil
@@ -109,7 +114,10 @@ func LoginID(input, domain string) (string, error) {
 func NormalizeEmail(field, s string) (string, error) {
 	s = strings.TrimSpace(s)
 	bad := errs.Field(field, "e-mail address %q is not valid: write it as name@example.com", s)
-	if len(s) > 254 || strings.ContainsAny(s, " \t\r\n<>\"") {
+	// Unicode white space, controls and invisible format characters (U+0085,
+	// U+2028, U+00A0, U+200B, U+202E …) are never
+	// part of a real address, though net/mail accepts any non-ASCII rune.
+	if len(s) > 254 || strings.ContainsAny(s, " \t\r\n<>\"") || strings.ContainsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }) {
 		return "", bad
 	}
 	a, err := mail.ParseAddress(s)
@@ -118,7 +126,8 @@ func NormalizeEmail(field, s string) (string, error) {
 	}
 	at := strings.LastIndexByte(s, '@')
 	domain := strings.ToLower(s[at+1:])
-	if !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.Contains(domain, "..") {
+	// Lower-casing can lengthen a domain ("\u023A" has 2 bytes, "\u2C65" 3).
+	if len(s[:at+1])+len(domain) > 254 || !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.Contains(domain, "..") {
 		return "", bad
 	}
 	return s[:at+1] + domain, nil

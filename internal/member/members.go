@@ -54,7 +54,7 @@ func (s *Service) Add(ctx context.Context, tenantID string, in AddInput) (*Membe
 		}
 		if err := s.Store.CreateMembers(ctx, []*Member{m}); err != nil {
 			if errs.Is(err, errs.Conflict) {
-				return errs.Field("login_id", "login id %s is already in use: choose another", m.LoginID)
+				return errs.Taken("login_id", err, "login id %s is already in use: choose another", m.LoginID)
 			}
 			return err
 		}
@@ -150,6 +150,9 @@ func (s *Service) BillableCount(ctx context.Context, tenantID string) (int, erro
 // Errors: Invalid, NotFound, PermissionDenied.
 func (s *Service) Update(ctx context.Context, tenantID, memberID string, p Profile, roleIDs *[]string) (*Member, error) {
 	return s.change(ctx, tenantID, memberID, "member.updated", func(a *auth.Actor, m *Member) error {
+		if m.Status == StatusDeleted {
+			return errs.E(errs.FailedPrecondition, "%s has been deleted and can no longer be changed", m.LoginID)
+		}
 		if err := p.Apply(m); err != nil {
 			return err
 		}

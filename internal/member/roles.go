@@ -121,7 +121,7 @@ func (s *Service) editableRole(ctx context.Context, a *auth.Actor, tenantID, rol
 
 func nameTaken(err error, name string) error {
 	if errs.Is(err, errs.Conflict) {
-		return errs.Field("name", "a role named %q already exists: choose another name", name)
+		return errs.Taken("name", err, "a role named %q already exists: choose another name", name)
 	}
 	return err
 }

@@ -48,7 +48,7 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (*tenant.Tenant, *
 	err = s.Store.InTx(ctx, func(ctx context.Context) error {
 		if err := s.Store.CreateTenant(ctx, t); err != nil {
 			if errs.Is(err, errs.Conflict) {
-				return errs.Field("works_group", "works-group name %q is already taken: choose another", t.WorksGroup)
+				return errs.Taken("works_group", err, "works-group name %q is already taken: choose another", t.WorksGroup)
 			}
 			return err
 		}

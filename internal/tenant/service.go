@@ -56,7 +56,7 @@ func (s *Service) Update(ctx context.Context, id string, p Profile) (*Tenant, er
 		t.UpdatedAt = now
 		if err := s.Store.UpdateTenant(ctx, t); err != nil {
 			if errs.Is(err, errs.Conflict) {
-				return errs.Field("works_group", "works-group name %q is already taken: choose another", t.WorksGroup)
+				return errs.Taken("works_group", err, "works-group name %q is already taken: choose another", t.WorksGroup)
 			}
 			return err
 		}

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/kanri/kanri/internal/errs"
 )
@@ -42,8 +43,11 @@ var worksGroupRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{1,38})[a-z0-9]$`)
 // 3 to 40 of a-z, 0-9 and "-", starting and ending with a letter or digit
 // (it is also the provided domain's DNS label).
 func NormalizeWorksGroup(s string) (string, error) {
-	n := strings.ToLower(strings.TrimSpace(s))
-	if !worksGroupRE.MatchString(n) {
+	t := strings.TrimSpace(s)
+	n := strings.ToLower(t)
+	// ToLower maps the Kelvin sign "\u212A" and "\u0130" to ASCII "k" and "i":
+	// refuse such look-alikes rather than silently rewrite them.
+	if strings.ContainsFunc(t, func(r rune) bool { return r > unicode.MaxASCII }) || !worksGroupRE.MatchString(n) {
 		return "", errs.Field("works_group", "works-group name %q is not allowed: use 3 to 40 characters of a-z, 0-9 and \"-\", starting and ending with a letter or digit", s)
 	}
 	if len(n) >= 4 && n[2:4] == "--" {

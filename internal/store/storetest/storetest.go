@@ -78,6 +78,7 @@ func PostgresURL(t testing.TB) string {
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
+	q.Set("synchronous_commit", "off") // a test database need not survive a crash; commits stop waiting for the disk
 	u.RawQuery = q.Encode()
 	return u.String()
 }
@@ -92,8 +93,38 @@ func Open(t testing.TB, url string) *Env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(context.Background()); err != nil {
+	if err := migrate(db, url); err != nil {
 		t.Fatal(err)
 	}
 	return &Env{DB: db, Clock: clk, IDs: ids, URL: url}
+}
+
+// migrateLockID names the advisory lock migrate queues on.
+const migrateLockID = 0x6b616e7269 // "kanri"
+
+// migrate migrates db. On PostgreSQL every migration takes one advisory
+// lock per database, which goose polls for only every 5 seconds: parallel
+// tests, in this process and in the other packages' test binaries, would
+// wait for it. So they first queue on a lock of their own, which
+// PostgreSQL hands on at once.
+func migrate(db *store.DB, url string) error {
+	ctx := context.Background()
+	if !store.IsPostgres(url) {
+		return db.Migrate(ctx)
+	}
+	pool, err := sql.Open("pgx", url)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	conn, err := pool.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrateLockID); err != nil {
+		return err
+	}
+	defer conn.ExecContext(ctx, `SELECT pg_advisory_unlock($1)`, migrateLockID) //nolint:errcheck // the session's end releases it anyway
+	return db.Migrate(ctx)
 }

@@ -1,0 +1,138 @@
+package member_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/member"
+	"github.com/kanri/kanri/internal/store/storetest"
+)
+
+func TestImportAddsInvitedMembers(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		t.Parallel()
+		ten := storetest.SignUp(t, env, "acme")
+		csv := "\ufeffLogin_ID,display_name,email,department\n" +
+			"ann,Ann Lee,ann@example.com,Sales\n" +
+			"Bob@ACME.works.example,\"Bob, Jr.\",,\n" +
+			"carl.k,Carl,,R&D\n"
+		n, err := env.MemberService().Import(ten.Ctx, ten.ID, strings.NewReader(csv))
+		must(t, "import", err)
+		if n != 3 {
+			t.Errorf("Import: got %d members, want 3", n)
+		}
+		ms, err := env.DB.ListMembers(context.Background(), member.Filter{TenantID: ten.ID, Status: member.StatusInvited, Limit: 100})
+		must(t, "list members", err)
+		type row struct{ LoginID, DisplayName, Email, Department string }
+		var got []row
+		ids := map[string]bool{}
+		for _, m := range ms {
+			got = append(got, row{m.LoginID, m.DisplayName, m.Email, m.Department})
+			ids[m.ID] = true
+		}
+		slices.SortFunc(got, func(a, b row) int { return strings.Compare(a.LoginID, b.LoginID) })
+		want := []row{
+			{"ann@acme.works.example", "Ann Lee", "ann@example.com", "Sales"},
+			{"bob@acme.works.example", "Bob, Jr.", "", ""},
+			{"carl.k@acme.works.example", "Carl", "", "R&D"},
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("imported members (-want +got):\n%s", diff)
+		}
+		es := events(t, env, ten.ID, "member.added")
+		perMember := map[string]int{}
+		for _, e := range es {
+			if e.TargetID != ten.Owner.ID {
+				perMember[e.TargetID]++
+			}
+		}
+		for id := range ids {
+			if perMember[id] != 1 {
+				t.Errorf("member.added events for %s: got %d, want 1", id, perMember[id])
+			}
+		}
+		if len(perMember) != len(ids) {
+			t.Errorf("member.added events: got %d members, want %d", len(perMember), len(ids))
+		}
+	})
+}
+
+func TestImportIsAllOrNothing(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		csv     string
+		field   string            // for a problem with the whole file
+		details map[string]string // location → part of the message
+	}{
+		{
+			name: "bad lines",
+			csv: "login_id,display_name\n" +
+				"ann,Ann\n" + // line 2: fine
+				"Bad Id!,Bad\n" + // 3
+				"bob,Bob\n" + // 4: fine
+				"BOB,Bob again\n" + // 5: duplicate of line 4
+				"taken,Taken\n" + // 6: already in use
+				"carl,Carl,extra\n" + // 7: wrong column count
+				"dan@example.com,Dan\n" + // 8: another domain
+				"eve,\n", // 9: no display name
+			details: map[string]string{
+				"line 3": "not valid",
+				"line 5": "already on line 4",
+				"line 6": "already in use",
+				"line 7": "wrong number of fields",
+				"line 8": "must end with @acme.works.example",
+				"line 9": "display name is required",
+			},
+		},
+		{name: "unknown header", csv: "login_id,display_name,shoe_size\nann,Ann,42\n", field: "file"},
+		{name: "missing display name column", csv: "login_id,email\nann,ann@example.com\n", field: "file"},
+		{name: "empty file", csv: "", field: "file"},
+		{name: "header only", csv: "login_id,display_name\n", field: "file"},
+	}
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		t.Parallel()
+		ten := storetest.SignUp(t, env, "acme")
+		storetest.NewMember(t, env, ten.Tenant, "taken", storetest.MemberOpts{})
+		svc := env.MemberService()
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				n, err := svc.Import(ten.Ctx, ten.ID, strings.NewReader(tt.csv))
+				if n != 0 {
+					t.Errorf("Import: got %d members, want 0", n)
+				}
+				wantField(t, "Import", err, errs.Invalid, tt.field)
+				e, _ := errs.As(err)
+				var got map[string]string
+				for _, d := range e.Details {
+					if _, dup := got[d.Location]; dup {
+						t.Errorf("two problems for %s", d.Location)
+					}
+					if got == nil {
+						got = map[string]string{}
+					}
+					got[d.Location] = d.Message
+				}
+				if diff := cmp.Diff(tt.details, got, cmp.Comparer(func(part, msg string) bool {
+					return strings.Contains(msg, part) || strings.Contains(part, msg)
+				})); diff != "" {
+					t.Errorf("problems by line (-want +got):\n%s", diff)
+				}
+			})
+		}
+		ms, err := env.DB.ListMembers(context.Background(), member.Filter{TenantID: ten.ID, Limit: 100})
+		must(t, "list members", err)
+		if len(ms) != 2 {
+			t.Errorf("members after refused imports: got %d, want 2 (owner and taken)", len(ms))
+		}
+		if es := events(t, env, ten.ID, "member.added"); len(es) != 1 {
+			t.Errorf("member.added events after refused imports: got %d, want 1 (the sign-up's)", len(es))
+		}
+	})
+}

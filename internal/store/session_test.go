@@ -1,0 +1,186 @@
+package store_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/session"
+	"github.com/kanri/kanri/internal/store/storetest"
+)
+
+func TestSessions(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		t.Parallel()
+		ctx := t.Context()
+		acme := storetest.NewTenant(t, env, "acme")
+		beta := storetest.NewTenant(t, env, "beta")
+		ann := storetest.NewMember(t, env, acme, "ann", storetest.MemberOpts{})
+		bob := storetest.NewMember(t, env, acme, "bob", storetest.MemberOpts{})
+		zed := storetest.NewMember(t, env, beta, "zed", storetest.MemberOpts{})
+		now := env.Clock.Now()
+		n := 0
+		open := func(memberID, tenantID string, created time.Time, ttl time.Duration) *session.Session {
+			t.Helper()
+			n++
+			s := &session.Session{ID: env.IDs.New("ses"), TokenHash: "hash-" + string(rune('a'+n)), Kind: session.KindSession,
+				TenantID: tenantID, MemberID: memberID, IP: "192.0.2.1", UserAgent: "test", CreatedAt: created, ExpiresAt: created.Add(ttl)}
+			must(t, "create session", env.DB.CreateSession(ctx, s))
+			return s
+		}
+		ann1 := open(ann.ID, acme.ID, now.Add(-2*time.Hour), time.Hour) // expired
+		ann2 := open(ann.ID, acme.ID, now.Add(-time.Minute), time.Hour)
+		ann3 := open(ann.ID, acme.ID, now, time.Hour)
+		bob1 := open(bob.ID, acme.ID, now, time.Hour)
+		zed1 := open(zed.ID, beta.ID, now, time.Hour)
+
+		got, err := env.DB.GetSessionByHash(ctx, ann2.TokenHash)
+		must(t, "get session", err)
+		if diff := cmp.Diff(ann2, got); diff != "" {
+			t.Errorf("GetSessionByHash (-want +got):\n%s", diff)
+		}
+		_, err = env.DB.GetSessionByHash(ctx, "unknown")
+		wantKind(t, "GetSessionByHash(unknown)", err, errs.NotFound)
+		dup := *ann3
+		dup.ID = env.IDs.New("ses")
+		wantKind(t, "CreateSession(same token hash)", env.DB.CreateSession(ctx, &dup), errs.Conflict)
+
+		live := func(memberID string) []string {
+			t.Helper()
+			ss, err := env.DB.ListSessions(ctx, memberID, env.Clock.Now())
+			must(t, "list sessions", err)
+			var ids []string
+			for _, s := range ss {
+				ids = append(ids, s.ID)
+			}
+			return ids
+		}
+		if diff := cmp.Diff([]string{ann3.ID, ann2.ID}, live(ann.ID)); diff != "" {
+			t.Errorf("ListSessions: live ones, newest first (-want +got):\n%s", diff)
+		}
+
+		env.Clock.Advance(time.Second)
+		must(t, "revoke one", env.DB.RevokeSession(ctx, ann3.ID, env.Clock.Now()))
+		got, err = env.DB.GetSessionByHash(ctx, ann3.TokenHash)
+		must(t, "get session", err)
+		if !got.RevokedAt.Equal(env.Clock.Now()) {
+			t.Errorf("RevokedAt: got %v, want %v", got.RevokedAt, env.Clock.Now())
+		}
+		wantKind(t, "RevokeSession(already revoked)", env.DB.RevokeSession(ctx, ann3.ID, env.Clock.Now()), errs.NotFound)
+		wantKind(t, "RevokeSession(unknown)", env.DB.RevokeSession(ctx, "ses_unknown", env.Clock.Now()), errs.NotFound)
+		if diff := cmp.Diff([]string{ann2.ID}, live(ann.ID)); diff != "" {
+			t.Errorf("ListSessions after RevokeSession (-want +got):\n%s", diff)
+		}
+
+		// Revoking per member counts the sessions not yet revoked (the
+		// expired one included: revoking it is harmless).
+		count, err := env.DB.RevokeMemberSessions(ctx, ann.ID, env.Clock.Now())
+		must(t, "revoke member", err)
+		if count != 2 {
+			t.Errorf("RevokeMemberSessions: got %d, want 2 (%s, %s)", count, ann1.ID, ann2.ID)
+		}
+		if got := live(ann.ID); len(got) != 0 {
+			t.Errorf("ListSessions after RevokeMemberSessions: got %v, want none", got)
+		}
+		if diff := cmp.Diff([]string{bob1.ID}, live(bob.ID)); diff != "" {
+			t.Errorf("bob's sessions after revoking ann's (-want +got):\n%s", diff)
+		}
+
+		open(bob.ID, acme.ID, env.Clock.Now(), time.Hour)
+		count, err = env.DB.RevokeTenantSessions(ctx, acme.ID, env.Clock.Now())
+		must(t, "revoke tenant", err)
+		if count != 2 {
+			t.Errorf("RevokeTenantSessions: got %d, want 2", count)
+		}
+		if got := live(bob.ID); len(got) != 0 {
+			t.Errorf("bob's sessions after RevokeTenantSessions: got %v, want none", got)
+		}
+		if diff := cmp.Diff([]string{zed1.ID}, live(zed.ID)); diff != "" {
+			t.Errorf("another tenant's sessions after RevokeTenantSessions (-want +got):\n%s", diff)
+		}
+	})
+}
+
+func TestOperatorsAndTokens(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		t.Parallel()
+		ctx := t.Context()
+		o := &session.Operator{ID: env.IDs.New("opr"), Email: "ops@vendor.example", Name: "Ops", PasswordHash: "h", CreatedAt: env.Clock.Now()}
+		must(t, "create operator", env.DB.CreateOperator(ctx, o))
+		for _, key := range []string{o.ID, o.Email} {
+			got, err := env.DB.GetOperator(ctx, key)
+			must(t, "get operator", err)
+			if diff := cmp.Diff(o, got); diff != "" {
+				t.Errorf("GetOperator(%s) (-want +got):\n%s", key, diff)
+			}
+		}
+		dup := *o
+		dup.ID = env.IDs.New("opr")
+		wantKind(t, "CreateOperator(e-mail taken)", env.DB.CreateOperator(ctx, &dup), errs.Conflict)
+		_, err := env.DB.GetOperator(ctx, "nobody@vendor.example")
+		wantKind(t, "GetOperator(unknown)", err, errs.NotFound)
+
+		tok := &session.Session{ID: env.IDs.New("ses"), TokenHash: "tok", Kind: session.KindAPIToken, OperatorID: o.ID, Name: "ci",
+			CreatedAt: env.Clock.Now()}
+		must(t, "create token", env.DB.CreateSession(ctx, tok))
+		got, err := env.DB.GetSessionByHash(ctx, "tok")
+		must(t, "get token", err)
+		if diff := cmp.Diff(tok, got); diff != "" {
+			t.Errorf("GetSessionByHash(api token) (-want +got):\n%s", diff)
+		}
+		orphan := &session.Session{ID: env.IDs.New("ses"), TokenHash: "orphan", Kind: session.KindSession, CreatedAt: env.Clock.Now()}
+		wantKind(t, "CreateSession(neither member nor operator)", env.DB.CreateSession(ctx, orphan), errs.Invalid)
+	})
+}
+
+func TestLoginFailureWindow(t *testing.T) {
+	t.Parallel()
+	const window = 15 * time.Minute
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		t.Parallel()
+		ctx := t.Context()
+		t0 := env.Clock.Now()
+		add := func(key string, at time.Time) int {
+			t.Helper()
+			n, err := env.DB.AddLoginFailure(ctx, key, at, at.Add(-window))
+			must(t, "add login failure", err)
+			return n
+		}
+		count := func(key string, at time.Time) int {
+			t.Helper()
+			n, err := env.DB.LoginFailures(ctx, key, at.Add(-window))
+			must(t, "login failures", err)
+			return n
+		}
+		steps := []struct {
+			name string
+			got  func() int
+			want int
+		}{
+			{"first failure", func() int { return add("acct:a", t0) }, 1},
+			{"second in window", func() int { return add("acct:a", t0.Add(time.Minute)) }, 2},
+			{"third in window", func() int { return add("acct:a", t0.Add(14*time.Minute)) }, 3},
+			{"count in window", func() int { return count("acct:a", t0.Add(14*time.Minute)) }, 3},
+			{"other key apart", func() int { return add("ip:192.0.2.1", t0) }, 1},
+			{"count after window", func() int { return count("acct:a", t0.Add(16*time.Minute)) }, 0},
+			{"add after window starts over", func() int { return add("acct:a", t0.Add(16*time.Minute)) }, 1},
+			{"count in new window", func() int { return count("acct:a", t0.Add(20*time.Minute)) }, 1},
+			{"add in new window", func() int { return add("acct:a", t0.Add(20*time.Minute)) }, 2},
+			{"clear", func() int {
+				must(t, "clear", env.DB.ClearLoginFailures(ctx, "acct:a"))
+				return count("acct:a", t0.Add(20*time.Minute))
+			}, 0},
+			{"other key kept", func() int { return count("ip:192.0.2.1", t0) }, 1},
+			{"unknown key", func() int { return count("acct:nobody", t0) }, 0},
+		}
+		for _, s := range steps {
+			if got := s.got(); got != s.want {
+				t.Errorf("%s: got %d, want %d", s.name, got, s.want)
+			}
+		}
+	})
+}
