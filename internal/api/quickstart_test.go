@@ -138,7 +138,19 @@ func TestQuickstart(t *testing.T) {
 		expectProblem(t, s, http.StatusUnauthorized, apptest.Request{Method: "GET", Path: path("/members/", hanako.ID), Token: hanakoTok})
 		hanakoTok = s.Login("hanako@acme.works.example", memberPassword)
 		expect(t, s, http.StatusOK, apptest.Request{Method: "GET", Path: path("/members/", hanako.ID), Token: hanakoTok})
+		billable := func() int {
+			t.Helper()
+			tn := decode[api.Tenant](t, expect(t, s, http.StatusOK, apptest.Request{Method: "GET", Path: path(""), Token: tok}))
+			if tn.BillableMembers == nil {
+				t.Fatal("GET tenant has no billable_members")
+			}
+			return *tn.BillableMembers
+		}
+		before := billable()
 		action("/deactivate", "POST", "deactivated")
+		if got := billable(); got != before-1 {
+			t.Errorf("billable members after deactivating: got %d, want %d (deactivated members free their license)", got, before-1)
+		}
 		expectProblem(t, s, http.StatusUnauthorized, apptest.Request{Method: "GET", Path: path("/members/", hanako.ID), Token: hanakoTok})
 		action("", "DELETE", "deleted")
 		if got := memberIDs(listAll[api.Member](t, s, tok, path("/members"))); slices.Contains(got, hanako.ID) {

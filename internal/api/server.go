@@ -89,9 +89,6 @@ func New(svc Services, cfg Config) *Server {
 	return s
 }
 
-// OpenAPI returns the API's OpenAPI document.
-func (s *Server) OpenAPI() *huma.OpenAPI { return s.api.OpenAPI() }
-
 // Handler returns the API with its middleware: body limits, authentication,
 // idempotency and metrics.
 func (s *Server) Handler() http.Handler {

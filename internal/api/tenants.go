@@ -64,7 +64,13 @@ func (s *Server) registerTenants() {
 		if err != nil {
 			return nil, err
 		}
-		return reply(toTenant(t)), nil
+		n, err := s.svc.Members.BillableCount(ctx, in.TenantID)
+		if err != nil {
+			return nil, err
+		}
+		out := toTenant(t)
+		out.BillableMembers = &n
+		return reply(out), nil
 	})
 	register(s, huma.Operation{OperationID: "update-tenant", Method: http.MethodPatch, Path: "/api/v1/tenants/{t}", Tags: []string{"tenants"},
 		Summary: "Change company information (needs tenant.manage)"}, false, func(ctx context.Context, in *tenantPatch) (*body[Tenant], error) {

@@ -23,13 +23,14 @@ type Tenant struct {
 	PartnerID        string    `json:"partner_id,omitempty"`
 	Status           string    `json:"status" enum:"active,closed"`
 	PrimaryDomain    string    `json:"primary_domain"`
+	BillableMembers  *int      `json:"billable_members,omitempty" doc:"members holding a license: invited, active and suspended (GET /tenants/{t} only)"`
 	CreatedAt        time.Time `json:"created_at"`
 	UpdatedAt        time.Time `json:"updated_at"`
 }
 
 func toTenant(t *tenant.Tenant) Tenant {
 	return Tenant{t.ID, t.WorksGroup, t.CompanyName, t.Phone, t.Language, t.Region, t.NoticesEnabled, t.NoticeRecipients,
-		t.Channel, t.PartnerID, t.Status, t.PrimaryDomain, t.CreatedAt, t.UpdatedAt}
+		t.Channel, t.PartnerID, t.Status, t.PrimaryDomain, nil, t.CreatedAt, t.UpdatedAt}
 }
 
 // Member is a member on the wire.

@@ -10,10 +10,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"strconv"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 
@@ -46,7 +46,7 @@ func IsPostgres(url string) bool {
 // Open opens the database at url. Call Migrate before use.
 func Open(url string, ids id.Generator, opts Options) (*DB, error) {
 	if IsPostgres(url) {
-		pool, err := postgres.Open(customPlans(url))
+		pool, err := postgres.Open(url)
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
@@ -61,24 +61,6 @@ func Open(url string, ids id.Generator, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	return &DB{write: w, read: r, errorKind: sqlite.ErrorKind, ids: ids}, nil
-}
-
-// customPlans sets plan_cache_mode=force_custom_plan on a PostgreSQL URL
-// that does not choose a mode itself. pgx prepares each statement once per
-// connection, and after five runs PostgreSQL may settle on a generic plan
-// that it keeps until the table is next analyzed: one made while members
-// was nearly empty sequentially scanned 100,000 rows for every 500-id
-// chunk of TakenLoginIDs in the next import, for tens of seconds, until
-// autovacuum caught up. Planning each run costs well under a millisecond.
-func customPlans(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Query().Has("plan_cache_mode") {
-		return raw
-	}
-	q := u.Query()
-	q.Set("plan_cache_mode", "force_custom_plan")
-	u.RawQuery = q.Encode()
-	return u.String()
 }
 
 // Close closes the pools.
@@ -182,6 +164,19 @@ func (db *DB) forUpdate(ctx context.Context) string {
 		return " FOR UPDATE"
 	}
 	return ""
+}
+
+// planEachRun returns args for a query that must be planned with its own
+// parameters every time. pgx prepares each statement once per connection,
+// and after five runs PostgreSQL may settle on a generic plan that it keeps
+// until the table is next analyzed; one made while a table was nearly empty
+// scans it whole after a bulk insert. On PostgreSQL the query then goes
+// through the unnamed statement (one more round trip) instead.
+func (db *DB) planEachRun(args []any) []any {
+	if !db.postgres {
+		return args
+	}
+	return append([]any{pgx.QueryExecModeDescribeExec}, args...)
 }
 
 // rebind turns ? placeholders into PostgreSQL's $n.

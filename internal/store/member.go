@@ -174,7 +174,9 @@ func (db *DB) TakenLoginIDs(ctx context.Context, ids []string) (map[string]bool,
 		for i, s := range chunk {
 			args[i] = s
 		}
-		rows, err := db.query(ctx, `SELECT login_id FROM members WHERE status <> 'deleted' AND login_id IN `+placeholders(len(chunk)), args...)
+		// Planned per run: a cached generic plan made before an import filled
+		// members would scan the whole table for each chunk of the next one.
+		rows, err := db.query(ctx, `SELECT login_id FROM members WHERE status <> 'deleted' AND login_id IN `+placeholders(len(chunk)), db.planEachRun(args)...)
 		if err != nil {
 			return nil, db.fail(err, "members")
 		}
