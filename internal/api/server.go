@@ -24,6 +24,7 @@ import (
 	"github.com/kanri/kanri/internal/errs"
 	"github.com/kanri/kanri/internal/idempotency"
 	"github.com/kanri/kanri/internal/member"
+	"github.com/kanri/kanri/internal/notify"
 	"github.com/kanri/kanri/internal/session"
 	"github.com/kanri/kanri/internal/tenant"
 )
@@ -40,6 +41,7 @@ type Services struct {
 	Members  *member.Service
 	Sessions *session.Service
 	Audit    *audit.Service
+	Notify   *notify.Ops
 }
 
 // Config is the API's own configuration.

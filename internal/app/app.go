@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,7 +18,9 @@ import (
 	"github.com/kanri/kanri/internal/clock"
 	"github.com/kanri/kanri/internal/errs"
 	"github.com/kanri/kanri/internal/id"
+	"github.com/kanri/kanri/internal/jobs"
 	"github.com/kanri/kanri/internal/member"
+	"github.com/kanri/kanri/internal/notify"
 	"github.com/kanri/kanri/internal/session"
 	"github.com/kanri/kanri/internal/store"
 	"github.com/kanri/kanri/internal/tenant"
@@ -30,7 +33,10 @@ type App struct {
 	Clock    clock.Clock
 	Logger   *slog.Logger
 	Services api.Services
-	testClk  *clock.Adjustable
+	// Jobs relays the outbox and works the background jobs.
+	Jobs      jobs.Runner
+	closeJobs func()
+	testClk   *clock.Adjustable
 }
 
 // Open checks cfg, opens and migrates the database and builds the services.
@@ -56,20 +62,57 @@ func Open(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 		return nil, err
 	}
 	a.DB = db
-	rec := audit.Recorder{IDs: ids}
-	a.Services = api.Services{
-		Tenants: &tenant.Service{Store: db, Clock: a.Clock, Audit: rec},
-		Members: &member.Service{Store: db, Clock: a.Clock, IDs: ids, Audit: rec, ProvidedBase: cfg.ProvidedBase,
-			SignupOpen: cfg.SignupOpen, InvitationTTL: 7 * 24 * time.Hour},
-		Sessions: &session.Service{Store: db, Clock: a.Clock, IDs: ids, Audit: rec, SessionTTL: cfg.SessionTTL,
-			Limits: session.Limits{PerAccount: 10, PerIP: 100, Window: 15 * time.Minute}},
-		Audit: &audit.Service{Store: db},
+	if err := a.build(ctx, ids); err != nil {
+		db.Close()
+		return nil, err
 	}
 	return a, nil
 }
 
-// Close closes the database.
-func (a *App) Close() error { return a.DB.Close() }
+// build makes the services and the job runner on a.DB.
+func (a *App) build(ctx context.Context, ids id.Generator) error {
+	cfg, db := a.Config, a.DB
+	rec := audit.Recorder{IDs: ids}
+	tpl, err := notify.LoadTemplates()
+	if err != nil {
+		return err
+	}
+	ntf := &notify.Service{Store: db, Clock: a.Clock, IDs: ids, Templates: tpl, Post: notify.HTTPPoster(webhookClient(cfg.AllowPrivateWebhooks), a.Clock)}
+	if ntf.Send, err = smtpSender(cfg); err != nil {
+		return err
+	}
+	a.Services = api.Services{
+		Tenants: &tenant.Service{Store: db, Clock: a.Clock, Audit: rec, Notify: ntf},
+		Members: &member.Service{Store: db, Clock: a.Clock, IDs: ids, Audit: rec, ProvidedBase: cfg.ProvidedBase,
+			SignupOpen: cfg.SignupOpen, InvitationTTL: 7 * 24 * time.Hour, Notify: ntf, BaseURL: cfg.BaseURL},
+		Sessions: &session.Service{Store: db, Clock: a.Clock, IDs: ids, Audit: rec, SessionTTL: cfg.SessionTTL,
+			Limits: session.Limits{PerAccount: 10, PerIP: 100, Window: 15 * time.Minute}},
+		Audit: &audit.Service{Store: db},
+		Notify: &notify.Ops{Service: ntf, Audit: rec, AppendAuditEvents: db.AppendAuditEvents, AllowPrivate: cfg.AllowPrivateWebhooks,
+			Resolve: func(ctx context.Context, host string) ([]netip.Addr, error) {
+				return net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+			}},
+	}
+	h := jobHandler{Service: ntf, db: db, clock: a.Clock}
+	opts := jobs.Options{Logger: a.Logger}
+	if store.IsPostgres(cfg.DatabaseURL) {
+		a.Jobs, a.closeJobs, err = jobs.NewPostgres(ctx, cfg.DatabaseURL, h, opts)
+	} else {
+		a.Jobs, err = jobs.NewSQLite(db.Writer(), h, opts)
+	}
+	if err != nil {
+		return err
+	}
+	return a.Jobs.Migrate(ctx)
+}
+
+// Close stops the job runner's pool and closes the database.
+func (a *App) Close() error {
+	if a.closeJobs != nil {
+		a.closeJobs()
+	}
+	return a.DB.Close()
+}
 
 // Handler returns everything Kanri serves over HTTP, refusing cross-origin
 // state changes (CSRF) for cookie-authenticated browsers.

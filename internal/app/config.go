@@ -32,6 +32,17 @@ type Config struct {
 	InsecureDev       bool
 	TestClock         bool
 	SessionTTL        time.Duration
+	// Workers runs the background jobs in this process (kanri serve).
+	Workers              bool
+	AllowPrivateWebhooks bool
+	SMTP                 SMTPConfig
+}
+
+// SMTPConfig is where mail goes; without a host every mail stays in the
+// operator's mailbox.
+type SMTPConfig struct {
+	Host, TLS, Username, Password, From, FromName string
+	Port                                          int
 }
 
 // Flags registers the configuration's flags on fs, with defaults taken from
@@ -46,6 +57,15 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.SQLiteSynchronous, "sqlite-synchronous", env("KANRI_SQLITE_SYNCHRONOUS", "NORMAL"), "SQLite durability: NORMAL (survives crashes) or FULL (survives power loss) (KANRI_SQLITE_SYNCHRONOUS)")
 	fs.BoolVar(&c.InsecureDev, "insecure-dev", envBool("KANRI_INSECURE_DEV", false), "allow a plain-HTTP base URL on a non-local host, with non-Secure cookies: development only (KANRI_INSECURE_DEV)")
 	fs.BoolVar(&c.TestClock, "test-clock", envBool("KANRI_TEST_CLOCK", false), "enable PUT /api/v1/ops/clock to move the server's time: tests and demos only (KANRI_TEST_CLOCK)")
+	fs.BoolVar(&c.Workers, "workers", envBool("KANRI_WORKERS", true), "run background jobs (mail, webhooks) in this process; off when \"kanri worker\" runs them (KANRI_WORKERS)")
+	fs.BoolVar(&c.AllowPrivateWebhooks, "allow-private-webhooks", envBool("KANRI_ALLOW_PRIVATE_WEBHOOKS", false), "let webhook endpoints point at loopback and private networks: tests and demos only (KANRI_ALLOW_PRIVATE_WEBHOOKS)")
+	fs.StringVar(&c.SMTP.Host, "smtp-host", env("KANRI_SMTP_HOST", ""), "SMTP server; empty keeps every mail in the operator's mailbox (KANRI_SMTP_HOST)")
+	fs.IntVar(&c.SMTP.Port, "smtp-port", envInt("KANRI_SMTP_PORT", 587), "SMTP port (KANRI_SMTP_PORT)")
+	fs.StringVar(&c.SMTP.TLS, "smtp-tls", env("KANRI_SMTP_TLS", "starttls"), "starttls, tls (implicit, usually port 465) or none (KANRI_SMTP_TLS)")
+	fs.StringVar(&c.SMTP.Username, "smtp-username", env("KANRI_SMTP_USERNAME", ""), "SMTP user name; empty: no authentication (KANRI_SMTP_USERNAME)")
+	fs.StringVar(&c.SMTP.Password, "smtp-password", env("KANRI_SMTP_PASSWORD", ""), "SMTP password; prefer the variable to the flag (KANRI_SMTP_PASSWORD)")
+	fs.StringVar(&c.SMTP.From, "mail-from", env("KANRI_MAIL_FROM", "kanri@localhost"), "sender address of every mail (KANRI_MAIL_FROM)")
+	fs.StringVar(&c.SMTP.FromName, "mail-from-name", env("KANRI_MAIL_FROM_NAME", "Kanri"), "sender name of every mail (KANRI_MAIL_FROM_NAME)")
 	fs.DurationVar(&c.SessionTTL, "session-ttl", envDuration("KANRI_SESSION_TTL", 12*time.Hour), "how long a console session lasts (KANRI_SESSION_TTL)")
 }
 
@@ -119,6 +139,13 @@ func envBool(name string, def bool) bool {
 func envDuration(name string, def time.Duration) time.Duration {
 	if d, err := time.ParseDuration(os.Getenv(name)); err == nil {
 		return d
+	}
+	return def
+}
+
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return n
 	}
 	return def
 }

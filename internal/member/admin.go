@@ -9,6 +9,7 @@ import (
 	"github.com/kanri/kanri/internal/auth"
 	"github.com/kanri/kanri/internal/errs"
 	"github.com/kanri/kanri/internal/id"
+	"github.com/kanri/kanri/internal/notify"
 )
 
 // TransferSuperAdmin hands the super-admin role (権限委任) to another active
@@ -61,7 +62,17 @@ func (s *Service) TransferSuperAdmin(ctx context.Context, tenantID, toID string)
 		if err := s.record(ctx, now, from, "member.super_admin_resigned", &fromBefore); err != nil {
 			return err
 		}
-		return s.record(ctx, now, to, "member.super_admin_granted", &toBefore)
+		if err := s.record(ctx, now, to, "member.super_admin_granted", &toBefore); err != nil {
+			return err
+		}
+		t, err := s.Store.GetTenant(ctx, tenantID)
+		if err != nil {
+			return err
+		}
+		if err := s.mail(ctx, t, from, "super_admin_resigned", notify.MailData{OtherName: to.DisplayName}); err != nil {
+			return err
+		}
+		return s.mail(ctx, t, to, "super_admin_granted", notify.MailData{OtherName: from.DisplayName})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("transfer super admin: %w", err)

@@ -65,7 +65,8 @@ func (s *Service) Import(ctx context.Context, tenantID string, r io.Reader) (int
 				return err
 			}
 		}
-		return nil
+		// One event for the file: the vendor's product lists the members if it needs them.
+		return s.Notify.Emit(ctx, tenantID, "member.imported", map[string]int{"count": len(ms)})
 	})
 	if err != nil {
 		return 0, fmt.Errorf("import members: %w", err)

@@ -9,6 +9,7 @@ import (
 	"github.com/kanri/kanri/internal/auth"
 	"github.com/kanri/kanri/internal/errs"
 	"github.com/kanri/kanri/internal/id"
+	"github.com/kanri/kanri/internal/notify"
 )
 
 // AddInput is a member to add.
@@ -58,7 +59,10 @@ func (s *Service) Add(ctx context.Context, tenantID string, in AddInput) (*Membe
 			}
 			return err
 		}
-		return s.record(ctx, now, m, "member.added", nil)
+		if err := s.record(ctx, now, m, "member.added", nil); err != nil {
+			return err
+		}
+		return s.mail(ctx, t, m, "member_added", s.invitationData(token, m))
 	})
 	if err != nil {
 		return nil, "", fmt.Errorf("add member: %w", err)
@@ -226,4 +230,13 @@ func (s *Service) SetStatus(ctx context.Context, tenantID, memberID, action stri
 		}
 		return nil
 	})
+}
+
+// invitationData is what the member_added mail says about choosing a password.
+func (s *Service) invitationData(token string, m *Member) notify.MailData {
+	if token == "" {
+		return notify.MailData{}
+	}
+	return notify.MailData{InvitationURL: s.BaseURL + "/invite?token=" + token,
+		ExpiresAt: m.InvitationExpiresAt.Format("2006-01-02 15:04 MST")}
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/kanri/kanri/internal/audit"
 	"github.com/kanri/kanri/internal/clock"
 	"github.com/kanri/kanri/internal/id"
+	"github.com/kanri/kanri/internal/notify"
 	"github.com/kanri/kanri/internal/tenant"
 )
 
@@ -44,6 +45,9 @@ type Service struct {
 	SignupOpen bool
 	// InvitationTTL is how long an invitation token stays valid.
 	InvitationTTL time.Duration
+	Notify        *notify.Service
+	// BaseURL is where mails send members (the console).
+	BaseURL string
 }
 
 // snapshot is a member as the audit trail records it: no secrets.
@@ -75,5 +79,20 @@ func (s *Service) record(ctx context.Context, now time.Time, m *Member, action s
 	if target == nil {
 		target = before
 	}
-	return s.Store.AppendAuditEvents(ctx, s.Audit.Event(ctx, now, target.TenantID, action, "member", target.ID, b, a))
+	if err := s.Store.AppendAuditEvents(ctx, s.Audit.Event(ctx, now, target.TenantID, action, "member", target.ID, b, a)); err != nil {
+		return err
+	}
+	return s.Notify.Emit(ctx, target.TenantID, action, memberEvent{ID: target.ID, Member: snap(target)})
+}
+
+// memberEvent is the data of a member.* webhook event.
+type memberEvent struct {
+	ID     string    `json:"id"`
+	Member *snapshot `json:"member"`
+}
+
+// mail sends template to m in the tenant's language, if m has an e-mail address.
+func (s *Service) mail(ctx context.Context, t *tenant.Tenant, m *Member, template string, data notify.MailData) error {
+	data.CompanyName, data.WorksGroup, data.MemberName, data.LoginID, data.ConsoleURL = t.CompanyName, t.WorksGroup, m.DisplayName, m.LoginID, s.BaseURL
+	return s.Notify.MailTo(ctx, t.ID, notify.Recipient{Address: m.Email, Name: m.DisplayName, Language: t.Language}, template, data)
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/kanri/kanri/internal/auth"
 	"github.com/kanri/kanri/internal/clock"
 	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/notify"
 )
 
 // Store is what the tenant service needs from the database.
@@ -23,9 +24,10 @@ type Store interface {
 
 // Service reads and changes company information.
 type Service struct {
-	Store Store
-	Clock clock.Clock
-	Audit audit.Recorder
+	Store  Store
+	Clock  clock.Clock
+	Audit  audit.Recorder
+	Notify *notify.Service
 }
 
 // Get returns the tenant to any of its members. Errors: NotFound.
@@ -60,7 +62,10 @@ func (s *Service) Update(ctx context.Context, id string, p Profile) (*Tenant, er
 			}
 			return err
 		}
-		return s.Store.AppendAuditEvents(ctx, s.Audit.Event(ctx, now, id, "tenant.updated", "tenant", id, before, Snapshot(t)))
+		if err := s.Store.AppendAuditEvents(ctx, s.Audit.Event(ctx, now, id, "tenant.updated", "tenant", id, before, Snapshot(t))); err != nil {
+			return err
+		}
+		return s.Notify.Emit(ctx, id, "tenant.updated", map[string]any{"id": id, "tenant": Snapshot(t)})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("update tenant: %w", err)

@@ -8,6 +8,7 @@ import (
 	"github.com/kanri/kanri/internal/auth"
 	"github.com/kanri/kanri/internal/id"
 	"github.com/kanri/kanri/internal/member"
+	"github.com/kanri/kanri/internal/notify"
 	"github.com/kanri/kanri/internal/session"
 	"github.com/kanri/kanri/internal/tenant"
 )
@@ -35,12 +36,22 @@ var Limits = session.Limits{PerAccount: 10, PerIP: 100, Window: 15 * time.Minute
 // MemberService returns the member service on env, with sign-up open.
 func (e *Env) MemberService() *member.Service {
 	return &member.Service{Store: e.DB, Clock: e.Clock, IDs: e.IDs, Audit: audit.Recorder{IDs: e.IDs},
-		ProvidedBase: ProvidedBase, SignupOpen: true, InvitationTTL: InvitationTTL}
+		ProvidedBase: ProvidedBase, SignupOpen: true, InvitationTTL: InvitationTTL, Notify: e.NotifyService(), BaseURL: "http://kanri.test"}
+}
+
+// NotifyService returns the notify service on env: mails stay in the
+// mailbox (no SMTP) and webhooks are not posted.
+func (e *Env) NotifyService() *notify.Service {
+	tpl, err := notify.LoadTemplates()
+	if err != nil {
+		panic(err) // the embedded templates are checked by notify's own tests
+	}
+	return &notify.Service{Store: e.DB, Clock: e.Clock, IDs: e.IDs, Templates: tpl}
 }
 
 // TenantService returns the tenant service on env.
 func (e *Env) TenantService() *tenant.Service {
-	return &tenant.Service{Store: e.DB, Clock: e.Clock, Audit: audit.Recorder{IDs: e.IDs}}
+	return &tenant.Service{Store: e.DB, Clock: e.Clock, Audit: audit.Recorder{IDs: e.IDs}, Notify: e.NotifyService()}
 }
 
 // SessionService returns the session service on env.

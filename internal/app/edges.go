@@ -1,0 +1,55 @@
+package app
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/kanri/kanri/internal/mailer"
+	"github.com/kanri/kanri/internal/notify"
+	"github.com/kanri/kanri/internal/store"
+	"github.com/kanri/kanri/internal/webhook"
+)
+
+// jobHandler does the background jobs' work.
+type jobHandler struct {
+	*notify.Service
+	db    *store.DB
+	clock interface{ Now() time.Time }
+}
+
+// Cleanup purges expired rows.
+func (h jobHandler) Cleanup(ctx context.Context) error { return h.db.Purge(ctx, h.clock.Now()) }
+
+// webhookClient posts webhooks: it dials only public addresses (checked
+// again at every connection, so DNS rebinding cannot reach the inside), uses
+// no proxy (which would hide the address dialled) and follows no redirect.
+func webhookClient(allowPrivate bool) *http.Client {
+	return &http.Client{
+		Timeout:       30 * time.Second,
+		Transport:     &http.Transport{Proxy: nil, DialContext: webhook.SafeDialer(allowPrivate).DialContext, MaxIdleConnsPerHost: 4},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// smtpSender returns the mail sender for cfg, or nil without an SMTP host:
+// then every mail is kept in the operator's mailbox.
+func smtpSender(cfg Config) (func(context.Context, *notify.Mail) error, error) {
+	if cfg.SMTP.Host == "" {
+		return nil, nil
+	}
+	s := cfg.SMTP
+	m, err := mailer.New(mailer.Config{Host: s.Host, Port: s.Port, TLS: s.TLS, Username: s.Username, Password: s.Password, From: s.From, FromName: s.FromName})
+	if err != nil {
+		return nil, err
+	}
+	host := "kanri"
+	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Hostname() != "" {
+		host = u.Hostname()
+	}
+	return func(ctx context.Context, ml *notify.Mail) error {
+		// The Message-ID derives from the mail's id: a retried delivery carries the same one.
+		return m.Send(ctx, mailer.Message{MessageID: ml.ID + "@" + host, To: ml.To, ToName: ml.ToName, Subject: ml.Subject, Text: ml.Text, HTML: ml.HTML})
+	}, nil
+}

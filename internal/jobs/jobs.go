@@ -1,0 +1,121 @@
+// Package jobs runs Kanri's background work on River: it moves the outbox's
+// rows into River's queue (the relay), and works the jobs with retries.
+// Domain code never sees River: it writes outbox rows in its own
+// transaction, and the Handler here does the work.
+package jobs
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/kanri/kanri/internal/notify"
+)
+
+// Handler does the work of each job kind.
+type Handler interface {
+	// DeliverMail and DeliverWebhook deliver one item; final says no retry follows.
+	DeliverMail(ctx context.Context, id string, final bool) error
+	DeliverWebhook(ctx context.Context, id string, final bool) error
+	// Cleanup purges expired rows (sessions, rate-limit windows, idempotency keys).
+	Cleanup(ctx context.Context) error
+}
+
+// MailArgs is a mail to deliver.
+type MailArgs struct {
+	MailID string `json:"mail_id"`
+}
+
+// Kind names the job kind.
+func (MailArgs) Kind() string { return "deliver_mail" }
+
+// InsertOpts gives mails 12 attempts, about 1.5 days with backoff.
+func (MailArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 12} }
+
+// WebhookArgs is a webhook delivery to attempt.
+type WebhookArgs struct {
+	DeliveryID string `json:"delivery_id"`
+}
+
+// Kind names the job kind.
+func (WebhookArgs) Kind() string { return "deliver_webhook" }
+
+// InsertOpts gives one attempt more than the retry schedule has waits.
+func (WebhookArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: len(WebhookSchedule) + 1}
+}
+
+// CleanupArgs is the periodic purge.
+type CleanupArgs struct{}
+
+// Kind names the job kind.
+func (CleanupArgs) Kind() string { return "cleanup" }
+
+// WebhookSchedule is the wait before each retry of a webhook delivery: about
+// three days in all, after which the endpoint is disabled.
+var WebhookSchedule = []time.Duration{5 * time.Second, time.Minute, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour,
+	5 * time.Hour, 10 * time.Hour, 14 * time.Hour, 20 * time.Hour, 20 * time.Hour}
+
+// jitter spreads d by ±20% so retries of many deliveries do not stampede.
+func jitter(d time.Duration) time.Duration {
+	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+}
+
+type mailWorker struct {
+	river.WorkerDefaults[MailArgs]
+	h Handler
+}
+
+func (w *mailWorker) Work(ctx context.Context, job *river.Job[MailArgs]) error {
+	return w.h.DeliverMail(ctx, job.Args.MailID, job.Attempt >= job.MaxAttempts)
+}
+
+// NextRetry backs off exponentially from 10 seconds up to 6 hours.
+func (w *mailWorker) NextRetry(job *river.Job[MailArgs]) time.Time {
+	d := min(10*time.Second<<min(job.Attempt, 20), 6*time.Hour)
+	return time.Now().Add(jitter(d))
+}
+
+type webhookWorker struct {
+	river.WorkerDefaults[WebhookArgs]
+	h Handler
+}
+
+func (w *webhookWorker) Work(ctx context.Context, job *river.Job[WebhookArgs]) error {
+	err := w.h.DeliverWebhook(ctx, job.Args.DeliveryID, job.Attempt >= job.MaxAttempts)
+	if errors.Is(err, notify.ErrGone) {
+		return river.JobCancel(err)
+	}
+	return err
+}
+
+func (w *webhookWorker) NextRetry(job *river.Job[WebhookArgs]) time.Time {
+	i := min(max(job.Attempt-1, 0), len(WebhookSchedule)-1)
+	return time.Now().Add(jitter(WebhookSchedule[i]))
+}
+
+// Timeout bounds one webhook attempt.
+func (w *webhookWorker) Timeout(*river.Job[WebhookArgs]) time.Duration { return 30 * time.Second }
+
+type cleanupWorker struct {
+	river.WorkerDefaults[CleanupArgs]
+	h Handler
+}
+
+func (w *cleanupWorker) Work(ctx context.Context, _ *river.Job[CleanupArgs]) error { return w.h.Cleanup(ctx) }
+
+func workers(h Handler) *river.Workers {
+	ws := river.NewWorkers()
+	river.AddWorker(ws, &mailWorker{h: h})
+	river.AddWorker(ws, &webhookWorker{h: h})
+	river.AddWorker(ws, &cleanupWorker{h: h})
+	return ws
+}
+
+func periodicJobs() []*river.PeriodicJob {
+	return []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+		func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})}
+}

@@ -1,0 +1,79 @@
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Recipient is who a mail goes to, in their language ("ja" or "en").
+type Recipient struct {
+	Address  string
+	Name     string
+	Language string
+}
+
+// MailTo renders a template for r and queues the mail, in the transaction
+// in ctx: a rolled-back change sends nothing. A recipient without an address
+// gets nothing.
+func (s *Service) MailTo(ctx context.Context, tenantID string, r Recipient, template string, data MailData) error {
+	if r.Address == "" {
+		return nil
+	}
+	out, err := s.Templates.Render(template, r.Language, data)
+	if err != nil {
+		return fmt.Errorf("mail %s: %w", template, err)
+	}
+	now := s.Clock.Now()
+	m := &Mail{ID: s.IDs.New("mail"), TenantID: tenantID, To: r.Address, ToName: r.Name, Language: r.Language, Template: template,
+		Subject: out.Subject, Text: out.Text, HTML: out.HTML, Status: MailPending, CreatedAt: now}
+	if err := s.Store.CreateMail(ctx, m); err != nil {
+		return err
+	}
+	return s.Store.Enqueue(ctx, KindMail, m.ID, now)
+}
+
+// payload is an event as the vendor's product receives it (the Standard
+// Webhooks payload shape: type, timestamp, data).
+type payload struct {
+	Type      string    `json:"type"`
+	Timestamp time.Time `json:"timestamp"`
+	TenantID  string    `json:"tenant_id,omitempty"`
+	Data      any       `json:"data"`
+}
+
+// Emit queues an event for every enabled endpoint that subscribes to its
+// type, in the transaction in ctx. Every endpoint gets the same webhook-id.
+func (s *Service) Emit(ctx context.Context, tenantID, eventType string, data any) error {
+	endpoints, err := s.Store.ListEndpoints(ctx)
+	if err != nil {
+		return err
+	}
+	now := s.Clock.Now()
+	eventID := s.IDs.New("msg")
+	body, err := json.Marshal(payload{Type: eventType, Timestamp: now, TenantID: tenantID, Data: data})
+	if err != nil {
+		return fmt.Errorf("event %s: %w", eventType, err)
+	}
+	for _, e := range endpoints {
+		if !e.DisabledAt.IsZero() || !e.Subscribes(eventType) {
+			continue
+		}
+		d := &Delivery{ID: s.IDs.New("dlv"), EndpointID: e.ID, EventID: eventID, EventType: eventType, TenantID: tenantID,
+			Payload: string(body), Status: DeliveryPending, CreatedAt: now}
+		if err := s.Store.CreateDelivery(ctx, d); err != nil {
+			return err
+		}
+		if err := s.Store.Enqueue(ctx, KindWebhook, d.ID, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Subscribes reports whether the endpoint wants events of type t.
+func (e *Endpoint) Subscribes(t string) bool {
+	return slices.Contains(e.EventTypes, "*") || slices.Contains(e.EventTypes, t)
+}

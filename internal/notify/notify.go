@@ -1,0 +1,119 @@
+// Package notify tells people and the vendor's product what happened: mails
+// and signed webhooks, both written to an outbox in the transaction of the
+// change that caused them and delivered by background jobs with retries.
+package notify
+
+import (
+	"context"
+	"time"
+
+	"github.com/kanri/kanri/internal/clock"
+	"github.com/kanri/kanri/internal/id"
+)
+
+// Mail is one rendered message to one recipient.
+type Mail struct {
+	ID        string
+	TenantID  string
+	To        string
+	ToName    string
+	Language  string
+	Template  string
+	Subject   string
+	Text      string
+	HTML      string
+	Status    string // pending, sent, kept (no SMTP: stays in the mailbox), failed
+	Attempts  int
+	LastError string
+	CreatedAt time.Time
+	SentAt    time.Time
+}
+
+// The mail statuses.
+const (
+	MailPending = "pending"
+	MailSent    = "sent"
+	MailKept    = "kept"
+	MailFailed  = "failed"
+)
+
+// Endpoint is a URL of the vendor's product that receives events.
+type Endpoint struct {
+	ID            string
+	URL           string
+	Description   string
+	EventTypes    []string // "*" for every type
+	Secrets       []string // newest first; more than one while rotating
+	DisabledAt    time.Time
+	DisabledCause string
+	CreatedAt     time.Time
+}
+
+// Delivery is one event to one endpoint, with its attempts so far.
+type Delivery struct {
+	ID          string
+	EndpointID  string
+	EventID     string // the webhook-id: the same for every attempt
+	EventType   string
+	TenantID    string
+	Payload     string
+	Status      string // pending, delivered, failed, canceled
+	Attempts    int
+	LastStatus  int
+	LastError   string
+	CreatedAt   time.Time
+	DeliveredAt time.Time
+}
+
+// The delivery statuses.
+const (
+	DeliveryPending   = "pending"
+	DeliveryDelivered = "delivered"
+	DeliveryFailed    = "failed"
+	DeliveryCanceled  = "canceled"
+)
+
+// The outbox kinds: which job a row starts.
+const (
+	KindMail    = "mail"
+	KindWebhook = "webhook"
+)
+
+// Page selects a page of a list in id order after a cursor.
+type Page struct {
+	After string
+	Limit int
+}
+
+// Store is what notify needs from the database. Get methods return NotFound.
+type Store interface {
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+	CreateMail(ctx context.Context, m *Mail) error
+	GetMail(ctx context.Context, id string) (*Mail, error)
+	ListMails(ctx context.Context, p Page) ([]*Mail, error)
+	UpdateMail(ctx context.Context, m *Mail) error
+	CreateEndpoint(ctx context.Context, e *Endpoint) error
+	GetEndpoint(ctx context.Context, id string) (*Endpoint, error)
+	ListEndpoints(ctx context.Context) ([]*Endpoint, error)
+	UpdateEndpoint(ctx context.Context, e *Endpoint) error
+	CreateDelivery(ctx context.Context, d *Delivery) error
+	GetDelivery(ctx context.Context, id string) (*Delivery, error)
+	ListDeliveries(ctx context.Context, endpointID string, p Page) ([]*Delivery, error)
+	UpdateDelivery(ctx context.Context, d *Delivery) error
+	// Enqueue writes an outbox row that starts a job of kind for refID.
+	Enqueue(ctx context.Context, kind, refID string, now time.Time) error
+}
+
+// Service writes mails and events, and delivers them.
+type Service struct {
+	Store     Store
+	Clock     clock.Clock
+	IDs       id.Generator
+	Templates *Templates
+	// Send delivers a mail over SMTP; nil keeps every mail in the mailbox.
+	Send func(ctx context.Context, m *Mail) error
+	// Post sends one signed webhook request and returns the HTTP status.
+	Post func(ctx context.Context, e *Endpoint, d *Delivery) (int, error)
+	// ConsoleURL is where mails send people.
+	ConsoleURL string
+}

@@ -1,0 +1,159 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"time"
+
+	"github.com/kanri/kanri/internal/notify"
+)
+
+const mailColumns = `id, tenant_id, to_addr, to_name, language, template, subject, text_body, html_body, status, attempts, last_error, created_at, sent_at`
+
+func scanMail(row scanner) (*notify.Mail, error) {
+	var m notify.Mail
+	err := row.Scan(&m.ID, scanStr(&m.TenantID), &m.To, &m.ToName, &m.Language, &m.Template, &m.Subject, &m.Text, &m.HTML,
+		&m.Status, &m.Attempts, &m.LastError, scanTime(&m.CreatedAt), scanTime(&m.SentAt))
+	return &m, err
+}
+
+// CreateMail inserts m.
+func (db *DB) CreateMail(ctx context.Context, m *notify.Mail) error {
+	_, err := db.exec(ctx, `INSERT INTO mails (`+mailColumns+`) VALUES `+placeholders(14), m.ID, nullStr(m.TenantID), m.To, m.ToName,
+		m.Language, m.Template, m.Subject, m.Text, m.HTML, m.Status, m.Attempts, m.LastError, ts(m.CreatedAt), nullTS(m.SentAt))
+	return db.fail(err, "mail")
+}
+
+// GetMail returns the mail id. Errors: NotFound.
+func (db *DB) GetMail(ctx context.Context, id string) (*notify.Mail, error) {
+	m, err := scanMail(db.queryRow(ctx, `SELECT `+mailColumns+` FROM mails WHERE id = ?`, id))
+	return m, db.fail(err, "mail")
+}
+
+// ListMails returns mails, newest first, before the cursor id.
+func (db *DB) ListMails(ctx context.Context, p notify.Page) ([]*notify.Mail, error) {
+	q, args := `SELECT `+mailColumns+` FROM mails`, []any{}
+	if p.After != "" {
+		q, args = q+` WHERE id < ?`, append(args, p.After)
+	}
+	rows, err := db.query(ctx, q+` ORDER BY id DESC LIMIT ?`, append(args, p.Limit)...)
+	if err != nil {
+		return nil, db.fail(err, "mails")
+	}
+	return collect(rows, scanMail)
+}
+
+// UpdateMail stores m's delivery state.
+func (db *DB) UpdateMail(ctx context.Context, m *notify.Mail) error {
+	res, err := db.exec(ctx, `UPDATE mails SET status = ?, attempts = ?, last_error = ?, sent_at = ? WHERE id = ?`,
+		m.Status, m.Attempts, m.LastError, nullTS(m.SentAt), m.ID)
+	return db.affected(res, err, "mail")
+}
+
+const endpointColumns = `id, url, description, event_types, secrets, disabled_at, disabled_cause, created_at`
+
+func scanEndpoint(row scanner) (*notify.Endpoint, error) {
+	var e notify.Endpoint
+	var types, secrets string
+	err := row.Scan(&e.ID, &e.URL, &e.Description, &types, &secrets, scanTime(&e.DisabledAt), &e.DisabledCause, scanTime(&e.CreatedAt))
+	e.EventTypes, e.Secrets = strings.Fields(types), strings.Fields(secrets)
+	return &e, err
+}
+
+// CreateEndpoint inserts e.
+func (db *DB) CreateEndpoint(ctx context.Context, e *notify.Endpoint) error {
+	_, err := db.exec(ctx, `INSERT INTO webhook_endpoints (`+endpointColumns+`) VALUES `+placeholders(8), e.ID, e.URL, e.Description,
+		strings.Join(e.EventTypes, " "), strings.Join(e.Secrets, " "), nullTS(e.DisabledAt), e.DisabledCause, ts(e.CreatedAt))
+	return db.fail(err, "webhook endpoint")
+}
+
+// GetEndpoint returns the endpoint id. Errors: NotFound.
+func (db *DB) GetEndpoint(ctx context.Context, id string) (*notify.Endpoint, error) {
+	e, err := scanEndpoint(db.queryRow(ctx, `SELECT `+endpointColumns+` FROM webhook_endpoints WHERE id = ?`+db.forUpdate(ctx), id))
+	return e, db.fail(err, "webhook endpoint")
+}
+
+// ListEndpoints returns every endpoint in creation order.
+func (db *DB) ListEndpoints(ctx context.Context) ([]*notify.Endpoint, error) {
+	rows, err := db.query(ctx, `SELECT `+endpointColumns+` FROM webhook_endpoints ORDER BY id`)
+	if err != nil {
+		return nil, db.fail(err, "webhook endpoints")
+	}
+	return collect(rows, scanEndpoint)
+}
+
+// UpdateEndpoint stores e's changeable fields.
+func (db *DB) UpdateEndpoint(ctx context.Context, e *notify.Endpoint) error {
+	res, err := db.exec(ctx, `UPDATE webhook_endpoints SET url = ?, description = ?, event_types = ?, secrets = ?, disabled_at = ?,
+		disabled_cause = ? WHERE id = ?`, e.URL, e.Description, strings.Join(e.EventTypes, " "), strings.Join(e.Secrets, " "),
+		nullTS(e.DisabledAt), e.DisabledCause, e.ID)
+	return db.affected(res, err, "webhook endpoint")
+}
+
+const deliveryColumns = `id, endpoint_id, event_id, event_type, tenant_id, payload, status, attempts, last_status, last_error, created_at, delivered_at`
+
+func scanDelivery(row scanner) (*notify.Delivery, error) {
+	var d notify.Delivery
+	err := row.Scan(&d.ID, &d.EndpointID, &d.EventID, &d.EventType, scanStr(&d.TenantID), &d.Payload, &d.Status, &d.Attempts,
+		&d.LastStatus, &d.LastError, scanTime(&d.CreatedAt), scanTime(&d.DeliveredAt))
+	return &d, err
+}
+
+// CreateDelivery inserts d.
+func (db *DB) CreateDelivery(ctx context.Context, d *notify.Delivery) error {
+	_, err := db.exec(ctx, `INSERT INTO webhook_deliveries (`+deliveryColumns+`) VALUES `+placeholders(12), d.ID, d.EndpointID, d.EventID,
+		d.EventType, nullStr(d.TenantID), d.Payload, d.Status, d.Attempts, d.LastStatus, d.LastError, ts(d.CreatedAt), nullTS(d.DeliveredAt))
+	return db.fail(err, "webhook delivery")
+}
+
+// GetDelivery returns the delivery id. Errors: NotFound.
+func (db *DB) GetDelivery(ctx context.Context, id string) (*notify.Delivery, error) {
+	d, err := scanDelivery(db.queryRow(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE id = ?`, id))
+	return d, db.fail(err, "webhook delivery")
+}
+
+// ListDeliveries returns an endpoint's deliveries, newest first, before the cursor id.
+func (db *DB) ListDeliveries(ctx context.Context, endpointID string, p notify.Page) ([]*notify.Delivery, error) {
+	q, args := `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE endpoint_id = ?`, []any{endpointID}
+	if p.After != "" {
+		q, args = q+` AND id < ?`, append(args, p.After)
+	}
+	rows, err := db.query(ctx, q+` ORDER BY id DESC LIMIT ?`, append(args, p.Limit)...)
+	if err != nil {
+		return nil, db.fail(err, "webhook deliveries")
+	}
+	return collect(rows, scanDelivery)
+}
+
+// UpdateDelivery stores d's delivery state.
+func (db *DB) UpdateDelivery(ctx context.Context, d *notify.Delivery) error {
+	res, err := db.exec(ctx, `UPDATE webhook_deliveries SET status = ?, attempts = ?, last_status = ?, last_error = ?, delivered_at = ?
+		WHERE id = ?`, d.Status, d.Attempts, d.LastStatus, d.LastError, nullTS(d.DeliveredAt), d.ID)
+	return db.affected(res, err, "webhook delivery")
+}
+
+// Enqueue writes an outbox row that starts a job of kind for refID once
+// the transaction commits.
+func (db *DB) Enqueue(ctx context.Context, kind, refID string, now time.Time) error {
+	_, err := db.exec(ctx, `INSERT INTO outbox (id, kind, ref_id, created_at) VALUES (?, ?, ?, ?)`, db.ids.New("obx"), kind, refID, ts(now))
+	return db.fail(err, "outbox")
+}
+
+// Purge deletes what has expired by now: idempotency keys and rate-limit
+// windows older than a day, and sessions that ended more than 30 days ago.
+func (db *DB) Purge(ctx context.Context, now time.Time) error {
+	day, month := ts(now.Add(-24*time.Hour)), ts(now.Add(-30*24*time.Hour))
+	_, err := db.exec(ctx, `DELETE FROM idempotency_keys WHERE created_at < ?`, day)
+	if err == nil {
+		_, err = db.exec(ctx, `DELETE FROM login_failures WHERE window_start < ?`, day)
+	}
+	if err == nil {
+		_, err = db.exec(ctx, `DELETE FROM sessions WHERE revoked_at < ? OR expires_at < ?`, month, month)
+	}
+	return db.fail(err, "purge")
+}
+
+// Writer is the pool that writes: River's SQLite driver works on it, so
+// that the relay's transactions queue with every other writer.
+func (db *DB) Writer() *sql.DB { return db.write }
