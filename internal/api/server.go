@@ -83,6 +83,7 @@ func New(svc Services, cfg Config) *Server {
 	s.registerRoles()
 	s.registerAudit()
 	s.registerOps()
+	s.registerNotify()
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeProblem(w, r, errs.E(errs.NotFound, "no such API route: %s %s (see /api/v1/openapi.json)", r.Method, r.URL.Path))
 	})

@@ -139,8 +139,15 @@ func (a *App) Serve(ctx context.Context, ready func()) error {
 	if ready != nil {
 		ready()
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- hs.Serve(ln) }()
+	if a.Config.Workers {
+		go func() {
+			if err := a.Jobs.Run(ctx); err != nil {
+				errc <- fmt.Errorf("background jobs: %w", err)
+			}
+		}()
+	}
 	select {
 	case err := <-errc:
 		return err
@@ -158,6 +165,10 @@ func (a *App) Describe(w io.Writer) {
 	fmt.Fprintf(w, "  API document: %s/api/v1/openapi.json\n", a.Config.BaseURL)
 	fmt.Fprintf(w, "  Health:       %s/healthz   Metrics: %s/metrics\n", a.Config.BaseURL, a.Config.BaseURL)
 	fmt.Fprintf(w, "  Database:     %s\n", a.Config.DescribeDB())
+	fmt.Fprintf(w, "  Mail:         %s\n", a.Config.describeMail())
+	if !a.Config.Workers {
+		fmt.Fprintf(w, "  Jobs:         not run here (--workers=false): run \"kanri worker\" beside it\n")
+	}
 	if a.testClk != nil {
 		fmt.Fprintf(w, "  Test clock:   on (PUT /api/v1/ops/clock)\n")
 	}

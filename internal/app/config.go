@@ -149,3 +149,11 @@ func envInt(name string, def int) int {
 	}
 	return def
 }
+
+// describeMail says where mail goes.
+func (c *Config) describeMail() string {
+	if c.SMTP.Host == "" {
+		return "kept in the operator's mailbox (no SMTP host): kanri mail list, GET /api/v1/ops/mail"
+	}
+	return fmt.Sprintf("SMTP %s:%d (%s) from %s", c.SMTP.Host, c.SMTP.Port, c.SMTP.TLS, c.SMTP.From)
+}

@@ -18,7 +18,10 @@ Usage: kanri <command> [flags]
 Commands:
   serve             run the server (API, console) on the configured database
   demo              run the server on a demo data set and print how to sign in
+  worker            run only the background jobs (mail, webhooks), beside "serve --workers=false"
   migrate           apply database migrations and exit
+  mail list         list the mailbox (every mail Kanri wrote), newest first
+  mail show ID      print one mail
   operator create   create an operator (the vendor's staff)
   token create      issue an API token for an operator
   version           print the version
@@ -33,8 +36,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	cmd, rest := args[0], args[1:]
-	if (cmd == "operator" || cmd == "token") && len(rest) > 0 && rest[0] == "create" {
-		cmd, rest = cmd+" create", rest[1:]
+	if len(rest) > 0 && (cmd == "operator" || cmd == "token" || cmd == "mail") {
+		cmd, rest = cmd+" "+rest[0], rest[1:]
 	}
 	commands := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
 		"serve":           serve,
@@ -42,6 +45,9 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"migrate":         migrate,
 		"operator create": operatorCreate,
 		"token create":    tokenCreate,
+		"worker":          worker,
+		"mail list":       mailList,
+		"mail show":       mailShow,
 		"version": func(context.Context, []string, io.Writer, io.Writer) error {
 			_, err := fmt.Fprintln(stdout, "kanri", app.Version)
 			return err

@@ -66,22 +66,27 @@ func jitter(d time.Duration) time.Duration {
 
 type mailWorker struct {
 	river.WorkerDefaults[MailArgs]
-	h Handler
+	h     Handler
+	delay func(attempt int) time.Duration
 }
 
 func (w *mailWorker) Work(ctx context.Context, job *river.Job[MailArgs]) error {
 	return w.h.DeliverMail(ctx, job.Args.MailID, job.Attempt >= job.MaxAttempts)
 }
 
-// NextRetry backs off exponentially from 10 seconds up to 6 hours.
 func (w *mailWorker) NextRetry(job *river.Job[MailArgs]) time.Time {
-	d := min(10*time.Second<<min(job.Attempt, 20), 6*time.Hour)
-	return time.Now().Add(jitter(d))
+	return time.Now().Add(w.delay(job.Attempt))
+}
+
+// MailDelay backs off exponentially from 20 seconds up to 6 hours.
+func MailDelay(attempt int) time.Duration {
+	return jitter(min(10*time.Second<<min(attempt, 20), 6*time.Hour))
 }
 
 type webhookWorker struct {
 	river.WorkerDefaults[WebhookArgs]
-	h Handler
+	h     Handler
+	delay func(attempt int) time.Duration
 }
 
 func (w *webhookWorker) Work(ctx context.Context, job *river.Job[WebhookArgs]) error {
@@ -93,8 +98,12 @@ func (w *webhookWorker) Work(ctx context.Context, job *river.Job[WebhookArgs]) e
 }
 
 func (w *webhookWorker) NextRetry(job *river.Job[WebhookArgs]) time.Time {
-	i := min(max(job.Attempt-1, 0), len(WebhookSchedule)-1)
-	return time.Now().Add(jitter(WebhookSchedule[i]))
+	return time.Now().Add(w.delay(job.Attempt))
+}
+
+// WebhookDelay follows WebhookSchedule with jitter.
+func WebhookDelay(attempt int) time.Duration {
+	return jitter(WebhookSchedule[min(max(attempt-1, 0), len(WebhookSchedule)-1)])
 }
 
 // Timeout bounds one webhook attempt.
@@ -107,10 +116,10 @@ type cleanupWorker struct {
 
 func (w *cleanupWorker) Work(ctx context.Context, _ *river.Job[CleanupArgs]) error { return w.h.Cleanup(ctx) }
 
-func workers(h Handler) *river.Workers {
+func workers(h Handler, o Options) *river.Workers {
 	ws := river.NewWorkers()
-	river.AddWorker(ws, &mailWorker{h: h})
-	river.AddWorker(ws, &webhookWorker{h: h})
+	river.AddWorker(ws, &mailWorker{h: h, delay: o.MailDelay})
+	river.AddWorker(ws, &webhookWorker{h: h, delay: o.WebhookDelay})
 	river.AddWorker(ws, &cleanupWorker{h: h})
 	return ws
 }

@@ -37,6 +37,9 @@ type Options struct {
 	Poll time.Duration
 	// Workers is how many jobs run at once.
 	Workers int
+	// MailDelay and WebhookDelay give the wait before retry attempt+1;
+	// default MailDelay and WebhookDelay (tests shorten them).
+	MailDelay, WebhookDelay func(attempt int) time.Duration
 }
 
 // outboxRow is one job to start.
@@ -130,10 +133,16 @@ func (r *runner[TTx]) init(h Handler) error {
 	if r.opts.Workers <= 0 {
 		r.opts.Workers = 10
 	}
+	if r.opts.MailDelay == nil {
+		r.opts.MailDelay = MailDelay
+	}
+	if r.opts.WebhookDelay == nil {
+		r.opts.WebhookDelay = WebhookDelay
+	}
 	client, err := river.NewClient(r.driver, &river.Config{
 		Logger:            r.opts.Logger,
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: r.opts.Workers}},
-		Workers:           workers(h),
+		Workers:           workers(h, r.opts),
 		PeriodicJobs:      periodicJobs(),
 		FetchPollInterval: r.opts.Poll,
 		FetchCooldown:     min(r.opts.Poll, 100*time.Millisecond),

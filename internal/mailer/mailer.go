@@ -19,7 +19,7 @@ import (
 const (
 	TLSStartTLS = "starttls" // plain connection upgraded with STARTTLS, which must succeed
 	TLSImplicit = "tls"      // TLS from the first byte ("SMTPS", usually port 465)
-	TLSNone     = "none"     // no encryption: only for a relay on a trusted network
+	TLSNone     = "none"     // no encryption: only for a relay on localhost or a trusted network
 )
 
 // timeout bounds connecting to the server and each step of the SMTP
@@ -119,8 +119,8 @@ func clientOptions(cfg Config) []mail.Option {
 	}
 	if cfg.Username != "" {
 		// PLAIN or LOGIN, as nearly every submission server offers; go-mail
-		// sends them only over TLS (or to localhost). Without either, it
-		// picks the strongest mechanism the server offers.
+		// sends them only over TLS or to localhost, never in clear over a
+		// network. Without either, it picks the strongest mechanism offered.
 		opts = append(opts,
 			mail.WithOpportunisticSMTPAuth(mail.SMTPAuthPlain, mail.SMTPAuthLogin),
 			mail.WithUsername(cfg.Username), mail.WithPassword(cfg.Password))
