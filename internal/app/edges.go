@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/kanri/kanri/internal/mailer"
@@ -45,11 +46,11 @@ func smtpSender(cfg Config) (func(context.Context, *notify.Mail) error, error) {
 		return nil, err
 	}
 	host := "kanri"
-	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Hostname() != "" {
+	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Hostname() != "" && !strings.Contains(u.Hostname(), ":") {
 		host = u.Hostname()
 	}
 	return func(ctx context.Context, ml *notify.Mail) error {
 		// The Message-ID derives from the mail's id: a retried delivery carries the same one.
-		return m.Send(ctx, mailer.Message{MessageID: ml.ID + "@" + host, To: ml.To, ToName: ml.ToName, Subject: ml.Subject, Text: ml.Text, HTML: ml.HTML})
+		return m.Send(ctx, mailer.Message{MessageID: ml.ID + "@" + host, To: ml.To, ToName: ml.ToName, Subject: ml.Subject, Text: ml.Text, HTML: ml.HTML, Date: ml.CreatedAt})
 	}, nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/kanri/kanri/internal/errs"
 )
 
 // ErrGone tells the job runner to stop retrying: the endpoint answered 410
@@ -28,8 +30,11 @@ func (s *Service) DeliverMail(ctx context.Context, id string, final bool) error 
 	switch {
 	case sendErr == nil:
 		m.Status, m.SentAt, m.LastError = MailSent, s.Clock.Now(), ""
-	case final:
+	case final || errs.Is(sendErr, errs.Invalid): // a malformed mail never goes through: no retry
 		m.Status, m.LastError = MailFailed, sendErr.Error()
+		if !final {
+			sendErr = nil
+		}
 	default:
 		m.LastError = sendErr.Error()
 	}
