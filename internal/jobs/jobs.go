@@ -114,7 +114,9 @@ type cleanupWorker struct {
 	h Handler
 }
 
-func (w *cleanupWorker) Work(ctx context.Context, _ *river.Job[CleanupArgs]) error { return w.h.Cleanup(ctx) }
+func (w *cleanupWorker) Work(ctx context.Context, _ *river.Job[CleanupArgs]) error {
+	return w.h.Cleanup(ctx)
+}
 
 func workers(h Handler, o Options) *river.Workers {
 	ws := river.NewWorkers()
