@@ -36,6 +36,7 @@ type App struct {
 	// Jobs relays the outbox and works the background jobs.
 	Jobs      jobs.Runner
 	closeJobs func()
+	riverLog  *slog.Logger
 	testClk   *clock.Adjustable
 }
 
@@ -47,7 +48,13 @@ func Open(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 	}
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.LogLevel))
-	a := &App{Config: cfg, Clock: clock.System{}, Logger: slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: level}))}
+	// River reports routine work at info level: show only its warnings unless debugging.
+	riverLevel := max(level, slog.LevelWarn)
+	if level == slog.LevelDebug {
+		riverLevel = level
+	}
+	a := &App{Config: cfg, Clock: clock.System{}, Logger: slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: level})),
+		riverLog: slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: riverLevel}))}
 	if cfg.TestClock {
 		a.testClk = &clock.Adjustable{}
 		a.Clock = a.testClk
@@ -94,7 +101,7 @@ func (a *App) build(ctx context.Context, ids id.Generator) error {
 			}},
 	}
 	h := jobHandler{Service: ntf, db: db, clock: a.Clock}
-	opts := jobs.Options{Logger: a.Logger}
+	opts := jobs.Options{Logger: a.riverLog}
 	if store.IsPostgres(cfg.DatabaseURL) {
 		a.Jobs, a.closeJobs, err = jobs.NewPostgres(ctx, cfg.DatabaseURL, h, opts)
 	} else {
