@@ -75,7 +75,8 @@ func toDelivery(d *notify.Delivery) Delivery {
 	return Delivery{d.ID, d.EventID, d.EventType, d.TenantID, d.Status, d.Attempts, d.LastStatus, d.LastError, d.CreatedAt, d.DeliveredAt}
 }
 
-type pageQuery struct {
+// PageQuery is the cursor and size of a page.
+type PageQuery struct {
 	Cursor string `query:"cursor"`
 	Limit  int    `query:"limit" minimum:"1" maximum:"500" default:"50"`
 }
@@ -99,13 +100,13 @@ type endpointInput struct {
 
 type deliveriesInput struct {
 	EndpointPath
-	pageQuery
+	PageQuery
 }
 
 func (s *Server) registerNotify() {
 	tags := []string{"ops"}
 	register(s, huma.Operation{OperationID: "ops-list-mail", Method: http.MethodGet, Path: "/api/v1/ops/mail", Tags: tags,
-		Summary: "The mailbox: every mail Kanri wrote, newest first"}, false, func(ctx context.Context, in *pageQuery) (*body[page[Mail]], error) {
+		Summary: "The mailbox: every mail Kanri wrote, newest first"}, false, func(ctx context.Context, in *PageQuery) (*body[page[Mail]], error) {
 		ms, next, err := s.svc.Notify.Mails(ctx, notify.Page{After: in.Cursor, Limit: in.Limit})
 		if err != nil {
 			return nil, err

@@ -32,6 +32,7 @@ type Runner interface {
 
 // Options tune a Runner.
 type Options struct {
+	// Logger receives River's logs and relay failures; nil discards them.
 	Logger *slog.Logger
 	// Poll is how often the relay and River look for new work.
 	Poll time.Duration
@@ -127,6 +128,9 @@ func scanOutbox(next func() bool, scan func(...any) error, rowsErr, closeRows fu
 }
 
 func (r *runner[TTx]) init(h Handler) error {
+	if r.opts.Logger == nil { // Run logs relay failures on it
+		r.opts.Logger = slog.New(slog.DiscardHandler)
+	}
 	if r.opts.Poll <= 0 {
 		r.opts.Poll = 250 * time.Millisecond
 	}
