@@ -148,21 +148,29 @@ func (a *App) Serve(ctx context.Context, ready func()) error {
 	}
 	errc := make(chan error, 2)
 	go func() { errc <- hs.Serve(ln) }()
-	if a.Config.Workers {
-		go func() {
-			if err := a.Jobs.Run(ctx); err != nil {
-				errc <- fmt.Errorf("background jobs: %w", err)
-			}
-		}()
-	}
+	// The job runner stops before Serve returns, so the database it uses
+	// is never closed under it.
+	jobsCtx, stopJobs := context.WithCancel(ctx)
+	jobsDone := make(chan struct{})
+	go func() {
+		defer close(jobsDone)
+		if !a.Config.Workers {
+			return
+		}
+		if err := a.Jobs.Run(jobsCtx); err != nil {
+			errc <- fmt.Errorf("background jobs: %w", err)
+		}
+	}()
 	select {
-	case err := <-errc:
-		return err
+	case err = <-errc:
 	case <-ctx.Done():
+		shut, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		err = hs.Shutdown(shut)
 	}
-	shut, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	return hs.Shutdown(shut)
+	stopJobs()
+	<-jobsDone
+	return err
 }
 
 // Describe prints where Kanri is and what it runs on.

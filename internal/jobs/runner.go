@@ -213,7 +213,10 @@ func (r *runner[TTx]) relayOnce(ctx context.Context) (int, error) {
 }
 
 func (r *runner[TTx]) Run(ctx context.Context) error {
-	if err := r.client.Start(ctx); err != nil {
+	// River's services run on a context that outlives ctx: when ctx ends, Stop
+	// lets running jobs finish instead of cutting them (and River's own
+	// transactions) off mid-way.
+	if err := r.client.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start workers: %w", err)
 	}
 	tick := time.NewTicker(r.opts.Poll)
@@ -226,7 +229,13 @@ func (r *runner[TTx]) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			stop, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 			defer cancel()
-			return r.client.Stop(stop)
+			if err := r.client.Stop(stop); err == nil {
+				return nil
+			}
+			// Jobs still running after 10 s are cancelled; they will be retried.
+			cut, cancelCut := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancelCut()
+			return r.client.StopAndCancel(cut)
 		case <-tick.C:
 		}
 	}

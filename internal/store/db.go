@@ -179,9 +179,17 @@ func (db *DB) planEachRun(args []any) []any {
 	return append([]any{pgx.QueryExecModeDescribeExec}, args...)
 }
 
-// rebind turns ? placeholders into PostgreSQL's $n.
+// rebind turns ? placeholders into PostgreSQL's $n on PostgreSQL.
 func (db *DB) rebind(query string) string {
-	if !db.postgres || !strings.Contains(query, "?") {
+	if !db.postgres {
+		return query
+	}
+	return Rebind(query)
+}
+
+// Rebind turns every ? placeholder of query into PostgreSQL's $1, $2, ….
+func Rebind(query string) string {
+	if !strings.Contains(query, "?") {
 		return query
 	}
 	var b strings.Builder
