@@ -6,7 +6,6 @@ package store_test
 
 import (
 	"context"
-	"database/sql"
 	"encoding/base32"
 	"encoding/binary"
 	"encoding/json"
@@ -20,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kanri/kanri/internal/app/apptest"
 	"github.com/kanri/kanri/internal/audit"
 	"github.com/kanri/kanri/internal/store"
 	"github.com/kanri/kanri/internal/store/storetest"
@@ -156,7 +156,7 @@ func (tr trail) load(b *testing.B, env *storetest.Env) {
 	}
 	loaded := time.Since(start)
 	if store.IsPostgres(env.URL) {
-		if _, err := rawDB(b, env.URL).ExecContext(ctx, `VACUUM ANALYZE audit_events`); err != nil {
+		if _, err := apptest.RawDB(b, env.URL).ExecContext(ctx, `VACUUM ANALYZE audit_events`); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -233,52 +233,13 @@ func (tr trail) explain(b *testing.B, env *storetest.Env) {
 }
 
 func (tr trail) explainQuery(b *testing.B, env *storetest.Env, what, q string, args ...any) {
-	query := `EXPLAIN QUERY PLAN ` + q
-	if store.IsPostgres(env.URL) {
-		query = `EXPLAIN (ANALYZE, BUFFERS) ` + q
-		for n := 1; strings.Contains(query, "?"); n++ {
-			query = strings.Replace(query, "?", "$"+strconv.Itoa(n), 1)
-		}
-	}
-	rows, err := rawDB(b, env.URL).QueryContext(context.Background(), query, args...)
-	if err != nil {
-		b.Fatalf("explain: %v", err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	var plan []string
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for k := range vals {
-			ptrs[k] = &vals[k]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			b.Fatal(err)
-		}
-		plan = append(plan, fmt.Sprint(vals[len(vals)-1])) // SQLite: id, parent, notused, detail; PostgreSQL: one line
-	}
-	text := strings.Join(plan, "\n")
+	text := apptest.Explain(b, env.URL, q, args...)
 	b.Logf("plan of the %s page:\n%s", what, text)
 	if !strings.Contains(text, "audit_events_tenant_time") || strings.Contains(text, "TEMP B-TREE") || strings.Contains(text, "Sort") {
 		b.Fatalf("the %s query does not walk audit_events_tenant_time in order:\n%s", what, text)
 	}
 }
 
-// rawDB opens the database at url beside the store, for EXPLAIN and
-// maintenance statements the store never runs; it closes when b ends.
-func rawDB(b *testing.B, url string) *sql.DB {
-	driver, dsn := "sqlite", "file:"+url+"?_pragma=busy_timeout(10000)"
-	if store.IsPostgres(url) {
-		driver, dsn = "pgx", url
-	}
-	db, err := sql.Open(driver, dsn)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	return db
-}
 
 // dbSize returns the database's size in bytes (0 when unknown).
 func dbSize(b *testing.B, url string) int64 {
@@ -292,6 +253,6 @@ func dbSize(b *testing.B, url string) int64 {
 		return total
 	}
 	var n int64
-	_ = rawDB(b, url).QueryRowContext(context.Background(), `SELECT pg_total_relation_size('audit_events')`).Scan(&n)
+	_ = apptest.RawDB(b, url).QueryRowContext(context.Background(), `SELECT pg_total_relation_size('audit_events')`).Scan(&n)
 	return n
 }

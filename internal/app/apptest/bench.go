@@ -60,7 +60,8 @@ func CountRows(tb testing.TB, url, query string, args ...any) int {
 }
 
 // RawDB opens the database at url (a SQLite path or a postgres:// URL)
-// with database/sql directly, for set-up and checks beside the store.
+// with database/sql directly, for set-up and checks beside the store; it
+// closes when tb ends.
 func RawDB(tb testing.TB, url string) *sql.DB {
 	tb.Helper()
 	driver, dsn := "sqlite", "file:"+url+"?_pragma=busy_timeout(10000)"
@@ -71,6 +72,7 @@ func RawDB(tb testing.TB, url string) *sql.DB {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	tb.Cleanup(func() { db.Close() })
 	return db
 }
 
