@@ -240,7 +240,6 @@ func (tr trail) explainQuery(b *testing.B, env *storetest.Env, what, q string, a
 	}
 }
 
-
 // dbSize returns the database's size in bytes (0 when unknown).
 func dbSize(b *testing.B, url string) int64 {
 	if !store.IsPostgres(url) {
