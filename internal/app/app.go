@@ -16,6 +16,7 @@ import (
 	"github.com/kanri/kanri/internal/api"
 	"github.com/kanri/kanri/internal/audit"
 	"github.com/kanri/kanri/internal/clock"
+	"github.com/kanri/kanri/internal/console"
 	"github.com/kanri/kanri/internal/errs"
 	"github.com/kanri/kanri/internal/id"
 	"github.com/kanri/kanri/internal/jobs"
@@ -37,6 +38,7 @@ type App struct {
 	Jobs      jobs.Runner
 	closeJobs func()
 	riverLog  *slog.Logger
+	console   *console.Console
 	testClk   *clock.Adjustable
 }
 
@@ -100,6 +102,9 @@ func (a *App) build(ctx context.Context, ids id.Generator) error {
 				return net.DefaultResolver.LookupNetIP(ctx, "ip", host)
 			}},
 	}
+	if a.console, err = console.New(a.Services.Members, a.Logger); err != nil {
+		return err
+	}
 	h := jobHandler{Service: ntf, db: db, clock: a.Clock}
 	opts := jobs.Options{Logger: a.riverLog}
 	if store.IsPostgres(cfg.DatabaseURL) {
@@ -128,9 +133,12 @@ func (a *App) Handler() http.Handler {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	srv := api.New(a.Services, api.Config{Version: Version, Cookie: a.Config.cookieName(), TestClock: a.testClk,
 		Idempotency: a.DB, Clock: a.Clock, Ping: a.DB.Ping, Logger: a.Logger, Registry: reg})
+	mux := http.NewServeMux()
+	mux.Handle("/", srv.Handler())
+	a.console.Register(mux)
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(srv.Refuse(errs.E(errs.PermissionDenied, "cross-origin request refused: change data only from Kanri's own pages or with a bearer token")))
-	return csrf.Handler(srv.Handler())
+	return csrf.Handler(mux)
 }
 
 // Serve serves Handler on the configured address until ctx ends, then

@@ -39,11 +39,7 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (*tenant.Tenant, *
 	}
 	m.PasswordHash = auth.HashPassword(in.AdminPassword) // slow: before the write lock
 	if a == nil || a.Kind == auth.KindAnonymous {        // a self sign-up is recorded as the new super admin's act
-		self := &auth.Actor{Kind: auth.KindMember, ID: m.ID, TenantID: t.ID, Name: m.LoginID, SuperAdmin: true}
-		if a != nil {
-			self.IP, self.UserAgent = a.IP, a.UserAgent
-		}
-		ctx = auth.WithActor(ctx, self)
+		ctx = actAs(ctx, m)
 	}
 	err = s.Store.InTx(ctx, func(ctx context.Context) error {
 		if err := s.Store.CreateTenant(ctx, t); err != nil {
@@ -108,4 +104,15 @@ func prefixField(prefix string, err error) error {
 		return &errs.Error{Kind: e.Kind, Field: prefix + e.Field, Message: e.Message, Err: e.Err}
 	}
 	return err
+}
+
+// actAs returns ctx acting as m, keeping the caller's IP and user agent:
+// what an anonymous caller does for themself (sign up, accept an
+// invitation) is recorded as that member's act.
+func actAs(ctx context.Context, m *Member) context.Context {
+	self := &auth.Actor{Kind: auth.KindMember, ID: m.ID, TenantID: m.TenantID, Name: m.LoginID, SuperAdmin: m.SuperAdmin}
+	if a := auth.FromContext(ctx); a != nil {
+		self.IP, self.UserAgent = a.IP, a.UserAgent
+	}
+	return auth.WithActor(ctx, self)
 }
