@@ -1,14 +1,13 @@
 package member_test
 
 import (
-	"errors"
 	"net/mail"
 	"regexp"
 	"strings"
 	"testing"
 	"unicode"
 
-	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/fuzztest"
 	"github.com/kanri/kanri/internal/member"
 )
 
@@ -47,7 +46,7 @@ func FuzzLoginID(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in string) {
 		got, err := member.LoginID(in, fuzzDomain)
 		if err != nil {
-			checkFuzzInvalid(t, in, err, "login_id")
+			fuzztest.CheckInvalid(t, in, err, "login_id")
 			return
 		}
 		local, ok := strings.CutSuffix(got, "@"+fuzzDomain)
@@ -62,7 +61,7 @@ func FuzzLoginID(f *testing.F) {
 		}
 		// Only ASCII is lower-cased: a look-alike such as the Kelvin sign is
 		// refused rather than turned into someone else's "k".
-		if want := fuzzASCIILower(strings.TrimSpace(in)); got != want && got != want+"@"+fuzzDomain {
+		if want := fuzztest.ASCIILower(strings.TrimSpace(in)); got != want && got != want+"@"+fuzzDomain {
 			t.Fatalf("LoginID(%q) = %q, want the trimmed input with only A-Z lower-cased", in, got)
 		}
 		again, err := member.LoginID(got, fuzzDomain)
@@ -81,7 +80,7 @@ func FuzzEmail(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in string) {
 		got, err := member.NormalizeEmail("email", in)
 		if err != nil {
-			checkFuzzInvalid(t, in, err, "email")
+			fuzztest.CheckInvalid(t, in, err, "email")
 			return
 		}
 		if i := strings.IndexFunc(got, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }); i >= 0 {
@@ -108,29 +107,4 @@ func FuzzEmail(f *testing.F) {
 			t.Fatalf("NormalizeEmail(%q) = %q, %v; want %q, nil (idempotent)", got, again, err, got)
 		}
 	})
-}
-
-// checkFuzzInvalid fails t unless err is an *errs.Error of kind Invalid for field
-// with a message that is safe to show (non-empty, one line).
-func checkFuzzInvalid(t *testing.T, in string, err error, field string) {
-	t.Helper()
-	var e *errs.Error
-	if !errors.As(err, &e) {
-		t.Fatalf("error for %q is %T (%v), want *errs.Error", in, err, err)
-	}
-	if e.Kind != errs.Invalid || e.Field != field {
-		t.Fatalf("error for %q has kind %v, field %q; want %v, %q", in, e.Kind, e.Field, errs.Invalid, field)
-	}
-	if e.Message == "" || strings.ContainsAny(e.Message, "\r\n") {
-		t.Fatalf("error for %q has message %q, want a non-empty single line", in, e.Message)
-	}
-}
-
-func fuzzASCIILower(s string) string {
-	return strings.Map(func(r rune) rune {
-		if 'A' <= r && r <= 'Z' {
-			return r + 'a' - 'A'
-		}
-		return r
-	}, s)
 }

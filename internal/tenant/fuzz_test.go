@@ -1,12 +1,11 @@
 package tenant_test
 
 import (
-	"errors"
 	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/fuzztest"
 	"github.com/kanri/kanri/internal/tenant"
 )
 
@@ -29,7 +28,7 @@ func FuzzWorksGroupName(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in string) {
 		got, err := tenant.NormalizeWorksGroup(in)
 		if err != nil {
-			checkFuzzInvalid(t, in, err, "works_group")
+			fuzztest.CheckInvalid(t, in, err, "works_group")
 			return
 		}
 		if !validWorksGroup.MatchString(got) {
@@ -43,7 +42,7 @@ func FuzzWorksGroupName(f *testing.F) {
 		}
 		// Normalizing only trims and lower-cases ASCII: a non-ASCII look-alike
 		// (Kelvin sign, dotted capital I) is refused, not silently rewritten.
-		if want := fuzzASCIILower(strings.TrimSpace(in)); got != want {
+		if want := fuzztest.ASCIILower(strings.TrimSpace(in)); got != want {
 			t.Fatalf("NormalizeWorksGroup(%q) = %q, want %q", in, got, want)
 		}
 		again, err := tenant.NormalizeWorksGroup(got)
@@ -51,29 +50,4 @@ func FuzzWorksGroupName(f *testing.F) {
 			t.Fatalf("NormalizeWorksGroup(%q) = %q, %v; want %q, nil (idempotent)", got, again, err, got)
 		}
 	})
-}
-
-// checkFuzzInvalid fails t unless err is an *errs.Error of kind Invalid for field
-// with a message that is safe to show (non-empty, one line).
-func checkFuzzInvalid(t *testing.T, in string, err error, field string) {
-	t.Helper()
-	var e *errs.Error
-	if !errors.As(err, &e) {
-		t.Fatalf("error for %q is %T (%v), want *errs.Error", in, err, err)
-	}
-	if e.Kind != errs.Invalid || e.Field != field {
-		t.Fatalf("error for %q has kind %v, field %q; want %v, %q", in, e.Kind, e.Field, errs.Invalid, field)
-	}
-	if e.Message == "" || strings.ContainsAny(e.Message, "\r\n") {
-		t.Fatalf("error for %q has message %q, want a non-empty single line", in, e.Message)
-	}
-}
-
-func fuzzASCIILower(s string) string {
-	return strings.Map(func(r rune) rune {
-		if 'A' <= r && r <= 'Z' {
-			return r + 'a' - 'A'
-		}
-		return r
-	}, s)
 }
