@@ -94,7 +94,7 @@ func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 		_, _ = io.WriteString(w, stored.Body)
 	default:
 		rec := httptest.NewRecorder()
-		next.ServeHTTP(rec, r)
+		m.serveReleasing(rec, r, next, scope, key)
 		res := rec.Result()
 		if res.StatusCode >= 500 {
 			err = m.Store.ReleaseIdempotencyKey(context.WithoutCancel(ctx), scope, key)
@@ -111,4 +111,16 @@ func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 			m.Logger.ErrorContext(ctx, "idempotency: storing the response failed", "err", err)
 		}
 	}
+}
+
+// serveReleasing runs next; if it panics, the key is released before the
+// panic goes on, so a retry is not answered "still running" forever.
+func (m *Middleware) serveReleasing(w http.ResponseWriter, r *http.Request, next http.Handler, scope, key string) {
+	defer func() {
+		if p := recover(); p != nil {
+			_ = m.Store.ReleaseIdempotencyKey(context.WithoutCancel(r.Context()), scope, key)
+			panic(p)
+		}
+	}()
+	next.ServeHTTP(w, r)
 }
