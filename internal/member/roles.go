@@ -40,7 +40,7 @@ func (s *Service) CreateRole(ctx context.Context, tenantID string, in RoleInput)
 		if err := s.Store.CreateRole(ctx, &r); err != nil {
 			return nameTaken(err, r.Name)
 		}
-		return s.Store.AppendAuditEvents(ctx, s.Audit.Event(ctx, now, tenantID, "role.created", "role", r.ID, nil, r))
+		return s.Store.AppendAuditEvents(ctx, s.Audit.Event(ctx, now, tenantID, "role.created", "role", r.ID, nil, roleSnap(&r)))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create role: %w", err)
@@ -74,7 +74,7 @@ func (s *Service) UpdateRole(ctx context.Context, tenantID, roleID string, in Ro
 		if err := s.Store.UpdateRole(ctx, r); err != nil {
 			return nameTaken(err, r.Name)
 		}
-		return s.Store.AppendAuditEvents(ctx, s.Audit.Event(ctx, now, tenantID, "role.updated", "role", r.ID, before, r))
+		return s.Store.AppendAuditEvents(ctx, s.Audit.Event(ctx, now, tenantID, "role.updated", "role", r.ID, roleSnap(&before), roleSnap(r)))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("update role: %w", err)
@@ -99,7 +99,7 @@ func (s *Service) DeleteRole(ctx context.Context, tenantID, roleID string) (int,
 		if n, err = s.Store.DeleteRole(ctx, tenantID, roleID); err != nil {
 			return err
 		}
-		return s.Store.AppendAuditEvents(ctx, s.Audit.Event(ctx, now, tenantID, "role.deleted", "role", r.ID, r,
+		return s.Store.AppendAuditEvents(ctx, s.Audit.Event(ctx, now, tenantID, "role.deleted", "role", r.ID, roleSnap(r),
 			map[string]int{"members_affected": n}))
 	})
 	if err != nil {
@@ -124,4 +124,12 @@ func nameTaken(err error, name string) error {
 		return errs.Taken("name", err, "a role named %q already exists: choose another name", name)
 	}
 	return err
+}
+
+// roleSnap is a role as the audit trail records it.
+func roleSnap(r *Role) any {
+	return struct {
+		Name        string            `json:"name"`
+		Permissions []auth.Permission `json:"permissions"`
+	}{r.Name, r.Permissions}
 }
