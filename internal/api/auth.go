@@ -83,11 +83,20 @@ func (s *Server) loginOutput(token string, sess *session.Session) *loginOutput {
 		Body: loginResult{Token: token, ExpiresAt: sess.ExpiresAt, SessionID: sess.ID, TenantID: sess.TenantID, MemberID: sess.MemberID}}
 }
 
-// cookie is the console session cookie: HttpOnly, SameSite=Lax, and Secure
-// with the __Host- prefix unless the server runs in plain-HTTP development mode.
 func (s *Server) cookie(token string, expires time.Time) http.Cookie {
-	return http.Cookie{Name: s.cfg.Cookie, Value: token, Path: "/", Expires: expires, HttpOnly: true,
-		Secure: strings.HasPrefix(s.cfg.Cookie, "__Host-"), SameSite: http.SameSiteLaxMode}
+	return SessionCookie(s.cfg.Cookie, token, expires)
+}
+
+// SessionCookie is the console session cookie named name: HttpOnly,
+// SameSite=Lax, and Secure with the __Host- prefix unless the server runs in
+// plain-HTTP development mode. An empty token with a zero expiry clears it.
+func SessionCookie(name, token string, expires time.Time) http.Cookie {
+	c := http.Cookie{Name: name, Value: token, Path: "/", Expires: expires, HttpOnly: true,
+		Secure: strings.HasPrefix(name, "__Host-"), SameSite: http.SameSiteLaxMode}
+	if token == "" {
+		c.MaxAge = -1
+	}
+	return c
 }
 
 func callerClient(ctx context.Context) session.Client {

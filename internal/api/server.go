@@ -143,7 +143,7 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 // that the sign-in page still works.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c := client(r)
+		c := Client(r)
 		token, bearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !bearer {
 			if ck, err := r.Cookie(s.cfg.Cookie); err == nil {
@@ -174,7 +174,8 @@ func callerScope(r *http.Request) string {
 	return string(a.Kind) + ":" + a.ID
 }
 
-func client(r *http.Request) session.Client {
+// Client is who sent r: its IP and user agent, as sessions record them.
+func Client(r *http.Request) session.Client {
 	ip, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		ip = r.RemoteAddr

@@ -102,7 +102,7 @@ func (a *App) build(ctx context.Context, ids id.Generator) error {
 				return net.DefaultResolver.LookupNetIP(ctx, "ip", host)
 			}},
 	}
-	if a.console, err = console.New(a.Services.Members, a.Logger); err != nil {
+	if a.console, err = console.New(a.Services, console.Config{Cookie: cfg.cookieName(), SignupOpen: cfg.SignupOpen, Clock: a.Clock, Logger: a.Logger}); err != nil {
 		return err
 	}
 	h := jobHandler{Service: ntf, db: db, clock: a.Clock}

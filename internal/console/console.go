@@ -1,81 +1,132 @@
-// Package console is Kanri's web console: server-rendered pages on
-// html/template, parsed once at start. For now it has the page an
-// invitation mail links to; the admin console builds on it.
+// Package console is Kanri's web console: the tenant admin console at
+// /admin, the operator console at /ops and the invitation page, rendered
+// on the server with html/template (parsed once at start) and htmx for
+// partial updates. Handlers call the same services as the JSON API, with
+// the signed-in actor in the context, so every rule and permission check
+// is the API's.
 package console
 
 import (
-	"html/template"
+	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/url"
+	"strconv"
+	"strings"
+	"time"
 
+	"github.com/kanri/kanri/internal/api"
 	"github.com/kanri/kanri/internal/auth"
-	"github.com/kanri/kanri/internal/errs"
-	"github.com/kanri/kanri/internal/member"
+	"github.com/kanri/kanri/internal/clock"
 	"github.com/kanri/kanri/web"
 )
 
-// Console serves the console's pages.
-type Console struct {
-	members *member.Service
-	log     *slog.Logger
-	tpl     *template.Template
+// Config is what the console needs besides the services.
+type Config struct {
+	Cookie     string // the session cookie's name, shared with the API
+	SignupOpen bool   // show the sign-up page
+	Clock      clock.Clock
+	Logger     *slog.Logger
 }
 
-// New parses the templates; a template error stops the server at start.
-func New(members *member.Service, log *slog.Logger) (*Console, error) {
-	tpl, err := template.ParseFS(web.Templates, "templates/*.html")
+// Console serves the console's pages.
+type Console struct {
+	svc   api.Services
+	cfg   Config
+	log   *slog.Logger
+	tpl   templates
+	cat   catalog
+	pages []string // GET patterns of every page, for the every-page test
+}
+
+// New parses the templates and the message catalog; an error in either
+// stops the server at start.
+func New(svc api.Services, cfg Config) (*Console, error) {
+	tpl, err := parseTemplates(web.Templates)
 	if err != nil {
 		return nil, err
 	}
-	return &Console{members: members, log: log, tpl: tpl}, nil
+	cat, err := loadCatalog(web.Messages)
+	if err != nil {
+		return nil, err
+	}
+	return &Console{svc: svc, cfg: cfg, log: cfg.Logger, tpl: tpl, cat: cat}, nil
+}
+
+// Pages returns the GET pattern of every page, e.g. "/admin/members/{m}".
+func (c *Console) Pages() []string { return c.pages }
+
+// router registers the console's routes and remembers its pages.
+type router struct {
+	mux   *http.ServeMux
+	pages []string
+}
+
+// page registers a GET page; its path goes into the every-page test.
+func (rt *router) page(pattern string, h http.HandlerFunc) {
+	rt.pages = append(rt.pages, pattern)
+	rt.mux.HandleFunc("GET "+pattern, h)
+}
+
+// post registers a state change; console GETs never change anything.
+func (rt *router) post(pattern string, h http.HandlerFunc) {
+	rt.mux.HandleFunc("POST "+pattern, h)
+}
+
+// file registers a GET download (CSV) that is not a page.
+func (rt *router) file(pattern string, h http.HandlerFunc) {
+	rt.mux.HandleFunc("GET "+pattern, h)
 }
 
 // Register adds the console's routes to mux.
 func (c *Console) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /invite", c.invite)
-	mux.HandleFunc("POST /invite", c.acceptInvite)
+	static, _ := fs.Sub(web.Static, "static")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheFor(time.Hour, http.FileServerFS(static))))
+	rt := &router{mux: mux}
+	rt.post("/lang", c.setLang)
+	c.registerAuth(rt)
+	c.registerHome(rt)
+	c.registerCompany(rt)
+	c.registerMembers(rt)
+	c.registerRoles(rt)
+	c.registerSecurity(rt)
+	c.registerAudit(rt)
+	c.registerStats(rt)
+	c.registerOps(rt)
+	c.registerInvite(rt)
+	c.pages = rt.pages
 }
 
-// invitePage is what invite.html shows.
-type invitePage struct {
-	Token   string
-	Error   string
-	Done    bool
-	LoginID string
+func cacheFor(d time.Duration, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age="+strconv.Itoa(int(d.Seconds())))
+		h.ServeHTTP(w, r)
+	})
 }
 
-func (c *Console) invite(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	c.render(w, r, http.StatusOK, invitePage{Token: q.Get("token"), Done: q.Get("done") == "1", LoginID: q.Get("login_id")})
-}
-
-// acceptInvite sets the password, then redirects (post/redirect/get) to
-// the confirmation; a refusal shows the form again with the reason.
-func (c *Console) acceptInvite(w http.ResponseWriter, r *http.Request) {
-	token := r.PostFormValue("token")
-	ip, _, _ := net.SplitHostPort(r.RemoteAddr)
-	ctx := auth.WithActor(r.Context(), &auth.Actor{Kind: auth.KindAnonymous, IP: ip, UserAgent: r.UserAgent()})
-	m, err := c.members.AcceptInvitation(ctx, token, r.PostFormValue("password"))
-	if err != nil {
-		e, ok := errs.As(err)
-		if !ok || e.Kind == errs.Internal {
-			c.log.ErrorContext(r.Context(), "accept invitation", "err", err)
-			c.render(w, r, http.StatusInternalServerError, invitePage{Token: token, Error: "something went wrong on our side: try again later"})
-			return
+// lang is the request's language: the visitor's choice, else fallback
+// (the tenant's language), else Japanese.
+func (c *Console) lang(r *http.Request, fallback string) string {
+	if ck, err := r.Cookie(langCookie); err == nil {
+		if l := pickLang(ck.Value); l != "" {
+			return l
 		}
-		c.render(w, r, http.StatusUnprocessableEntity, invitePage{Token: token, Error: e.Message})
-		return
 	}
-	http.Redirect(w, r, "/invite?done=1&login_id="+url.QueryEscape(m.LoginID), http.StatusSeeOther)
+	if l := pickLang(fallback); l != "" {
+		return l
+	}
+	return langJA
 }
 
-func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, page invitePage) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
-	w.WriteHeader(status)
-	if err := c.tpl.ExecuteTemplate(w, "invite.html", page); err != nil {
-		c.log.ErrorContext(r.Context(), "render invite page", "err", err)
+// setLang remembers the chosen language for a year and goes back.
+func (c *Console) setLang(w http.ResponseWriter, r *http.Request) {
+	l := pickLang(r.PostFormValue("lang"))
+	if l == "" {
+		l = langJA
 	}
+	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: l, Path: "/", MaxAge: 365 * 24 * 3600,
+		HttpOnly: true, Secure: strings.HasPrefix(c.cfg.Cookie, "__Host-"), SameSite: http.SameSiteLaxMode})
+	http.Redirect(w, r, localPath(r.PostFormValue("next"), "/admin"), http.StatusSeeOther)
 }
+
+// actor is the signed-in actor of a request that passed member or operator.
+func actor(r *http.Request) *auth.Actor { return auth.FromContext(r.Context()) }

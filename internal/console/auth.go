@@ -1,0 +1,177 @@
+package console
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/kanri/kanri/internal/api"
+	"github.com/kanri/kanri/internal/auth"
+	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/member"
+	"github.com/kanri/kanri/internal/session"
+)
+
+func (c *Console) registerAuth(rt *router) {
+	rt.page("/admin/login", c.loginPage("admin"))
+	rt.post("/admin/login", c.login("admin"))
+	rt.post("/admin/logout", c.member(c.logout("admin")))
+	rt.page("/ops/login", c.loginPage("ops"))
+	rt.post("/ops/login", c.login("ops"))
+	rt.post("/ops/logout", c.operator(c.logout("ops")))
+	rt.page("/signup", c.signupPage)
+	rt.post("/signup", c.signup)
+}
+
+// member lets h run only for a signed-in member, with the actor in the
+// request's context; anyone else goes to the sign-in page.
+func (c *Console) member(h http.HandlerFunc) http.HandlerFunc {
+	return c.signedIn("admin", auth.KindMember, h)
+}
+
+// operator lets h run only for a signed-in operator.
+func (c *Console) operator(h http.HandlerFunc) http.HandlerFunc {
+	return c.signedIn("ops", auth.KindOperator, h)
+}
+
+func (c *Console) signedIn(area string, kind auth.Kind, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		a, err := c.authenticate(r)
+		if err != nil && !errs.Is(err, errs.Unauthenticated) {
+			c.fail(w, r, Page{Area: area}, err)
+			return
+		}
+		if a == nil || a.Kind != kind {
+			c.toLogin(w, r, area)
+			return
+		}
+		h(w, r.WithContext(auth.WithActor(r.Context(), a)))
+	}
+}
+
+// authenticate returns the actor of the request's session cookie, or nil.
+func (c *Console) authenticate(r *http.Request) (*auth.Actor, error) {
+	ck, err := r.Cookie(c.cfg.Cookie)
+	if err != nil || ck.Value == "" {
+		return nil, nil
+	}
+	return c.svc.Sessions.Authenticate(r.Context(), ck.Value, api.Client(r))
+}
+
+// toLogin sends the browser to the area's sign-in page, coming back to
+// the page it asked for. htmx requests are redirected as a whole page.
+func (c *Console) toLogin(w http.ResponseWriter, r *http.Request, area string) {
+	if area == "" {
+		area = "admin"
+	}
+	to := "/" + area + "/login"
+	if r.Method == http.MethodGet && r.URL.Path != to {
+		to += "?next=" + url.QueryEscape(r.URL.RequestURI())
+	}
+	if r.Header.Get("HX-Request") == "true" {
+		w.Header().Set("HX-Redirect", to)
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// anonymous is the context of a visitor who has not signed in.
+func anonymous(r *http.Request) context.Context {
+	cl := api.Client(r)
+	return auth.WithActor(r.Context(), &auth.Actor{Kind: auth.KindAnonymous, IP: cl.IP, UserAgent: cl.UserAgent})
+}
+
+// loginPage is the sign-in form of an area.
+type loginPage struct {
+	Page
+	Next    string
+	LoginID string // shown after sign-up
+}
+
+func (c *Console) loginPage(area string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		p := &loginPage{Page: Page{Area: "", Title: area + ".login.title", Flash: c.flash(r)}, Next: q.Get("next")}
+		p.Form.Values = url.Values{"login_id": {q.Get("login_id")}}
+		c.render(w, r, http.StatusOK, area+"_login", p)
+	}
+}
+
+// login signs in and sets the session cookie; a refusal shows the form
+// again with the reason (wrong password, too many attempts, …).
+func (c *Console) login(area string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		v, err := formValues(r)
+		p := &loginPage{Page: Page{Title: area + ".login.title", Form: Form{Values: v}}, Next: r.PostFormValue("next")}
+		if err != nil {
+			c.formFailed(w, r, area+"_login", p, err)
+			return
+		}
+		var token string
+		var s *session.Session
+		if area == "ops" {
+			token, s, err = c.svc.Sessions.LoginOperator(anonymous(r), v.Get("email"), v.Get("password"), api.Client(r))
+		} else {
+			token, s, err = c.svc.Sessions.Login(anonymous(r), v.Get("login_id"), v.Get("password"), api.Client(r))
+		}
+		if err != nil {
+			if errs.Is(err, errs.TooManyRequests) {
+				w.Header().Set("Retry-After", "900")
+			}
+			c.formFailed(w, r, area+"_login", p, err)
+			return
+		}
+		ck := api.SessionCookie(c.cfg.Cookie, token, s.ExpiresAt)
+		http.SetCookie(w, &ck)
+		http.Redirect(w, r, localPath(p.Next, "/"+area), http.StatusSeeOther)
+	}
+}
+
+// logout ends this session and clears the cookie.
+func (c *Console) logout(area string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := c.svc.Sessions.Logout(r.Context()); err != nil {
+			c.fail(w, r, Page{Area: area}, err)
+			return
+		}
+		c.clearSession(w)
+		redirect(w, r, "/"+area+"/login", "signed_out")
+	}
+}
+
+func (c *Console) clearSession(w http.ResponseWriter) {
+	ck := api.SessionCookie(c.cfg.Cookie, "", time.Time{})
+	http.SetCookie(w, &ck)
+}
+
+// signupPage is the form that creates a tenant and its super admin.
+type signupPage struct{ Page }
+
+func (c *Console) signupPage(w http.ResponseWriter, r *http.Request) {
+	if !c.cfg.SignupOpen {
+		c.fail(w, r, Page{}, errs.E(errs.NotFound, "sign-up is closed on this server: ask the operator to create your tenant"))
+		return
+	}
+	c.render(w, r, http.StatusOK, "signup", &signupPage{Page{Title: "signup.title"}})
+}
+
+// signup creates the tenant, then sends its super admin to sign in.
+func (c *Console) signup(w http.ResponseWriter, r *http.Request) {
+	v, err := formValues(r)
+	p := &signupPage{Page{Title: "signup.title", Form: Form{Values: v}}}
+	if err != nil {
+		c.formFailed(w, r, "signup", p, err)
+		return
+	}
+	_, m, err := c.svc.Members.Signup(anonymous(r), member.SignupInput{WorksGroup: v.Get("works_group"),
+		CompanyName: v.Get("company_name"), Phone: v.Get("phone"), Language: c.lang(r, ""),
+		AdminLoginID: v.Get("admin_login_id"), AdminName: v.Get("admin_name"), AdminEmail: v.Get("admin_email"),
+		AdminPassword: v.Get("admin_password")})
+	if err != nil {
+		c.formFailed(w, r, "signup", p, err)
+		return
+	}
+	redirect(w, r, "/admin/login?login_id="+url.QueryEscape(m.LoginID), "signed_up")
+}

@@ -1,0 +1,252 @@
+package console
+
+import (
+	"bytes"
+	"errors"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+
+	"github.com/kanri/kanri/internal/api"
+	"github.com/kanri/kanri/internal/auth"
+	"github.com/kanri/kanri/internal/errs"
+)
+
+// csp keeps pages to their own scripts and styles, and out of frames.
+const csp = "default-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+// Page is what every screen shows around its content: language, who is
+// signed in, menu, breadcrumb, set-up banner, a notice and the form state.
+// Page structs embed it.
+type Page struct {
+	Lang   string
+	Path   string // the request's path and query: where a language switch returns
+	Title  string // catalog key
+	Area   string // "admin", "ops" or "" (signed out)
+	Actor  *auth.Actor
+	Tenant string // the works group shown in the header
+	Menu   []MenuItem
+	Crumbs []Crumb
+	Setup  []SetupItem // unfinished set-up items: the banner shows while any
+	Flash  string      // catalog key of a notice after a redirect
+	Form   Form
+	cat    catalog
+}
+
+// Form is a submitted form: its values and, when refused, the reasons,
+// per field where the service named one.
+type Form struct {
+	Values  url.Values
+	Errors  map[string]string
+	Error   string       // a reason not tied to one field
+	Details []errs.Detail // several reasons at once, e.g. per CSV line
+}
+
+// Crumb is one step of the breadcrumb: メイン > 基本設定 > 会社情報.
+type Crumb struct {
+	Key  string // catalog key
+	Href string // empty for the current page
+}
+
+// T returns key's text in the page's language; a missing key fails the
+// render, so the every-page test finds it.
+func (p Page) T(key string, args ...any) (string, error) { return p.cat.text(p.Lang, key, args...) }
+
+// Value is the submitted value of the form field name.
+func (p Page) Value(name string) string { return p.Form.Values.Get(name) }
+
+// Err is the reason field name was refused, or "".
+func (p Page) Err(name string) string { return p.Form.Errors[name] }
+
+// Can reports whether the signed-in member holds perm.
+func (p Page) Can(perm string) bool { return p.Actor != nil && p.Actor.Can(auth.Permission(perm)) }
+
+func (p *Page) page() *Page { return p }
+
+// view is a page struct embedding Page.
+type view interface{ page() *Page }
+
+// refuse records err on the form: a field's reason next to it, others at
+// the top. It reports false for errors users cannot fix (internal ones).
+func (p *Page) refuse(err error) bool {
+	e, ok := errs.As(err)
+	if !ok || e.Kind == errs.Internal {
+		return false
+	}
+	p.Form.Details = e.Details
+	if e.Field != "" {
+		if p.Form.Errors == nil {
+			p.Form.Errors = map[string]string{}
+		}
+		p.Form.Errors[e.Field] = e.Message
+		return true
+	}
+	p.Form.Error = e.Message
+	return true
+}
+
+// templates are parsed once at start: layout.html and partials.html, and
+// each page file on a clone of them.
+type templates map[string]*template.Template
+
+var funcs = template.FuncMap{
+	"join": strings.Join,
+	// args builds the argument of a partial: (args "Name" "phone" "Label" …).
+	"args": func(kv ...any) map[string]any {
+		m := make(map[string]any, len(kv)/2)
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i].(string)] = kv[i+1]
+		}
+		return m
+	},
+	"has": func(list []string, v string) bool {
+		for _, s := range list {
+			if s == v {
+				return true
+			}
+		}
+		return false
+	},
+}
+
+func parseTemplates(fsys fs.FS) (templates, error) {
+	base, err := template.New("").Funcs(funcs).ParseFS(fsys, "templates/layout.html", "templates/partials.html")
+	if err != nil {
+		return nil, err
+	}
+	files, err := fs.Glob(fsys, "templates/pages/*.html")
+	if err != nil {
+		return nil, err
+	}
+	t := templates{}
+	for _, f := range files {
+		set, err := template.Must(base.Clone()).ParseFS(fsys, f)
+		if err != nil {
+			return nil, err
+		}
+		t[strings.TrimSuffix(path.Base(f), ".html")] = set
+	}
+	return t, nil
+}
+
+// render writes page name with v in the layout, or only its block when
+// block is not empty (htmx partial updates). It renders into a buffer
+// first, so a template error answers 500 instead of half a page.
+func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, name string, v view) {
+	c.renderBlock(w, r, status, name, "layout", v)
+}
+
+func (c *Console) renderBlock(w http.ResponseWriter, r *http.Request, status int, name, block string, v view) {
+	p := v.page()
+	p.cat = c.cat
+	if p.Lang == "" {
+		p.Lang = c.lang(r, "")
+	}
+	if p.Path == "" {
+		p.Path = r.URL.RequestURI()
+	}
+	set, ok := c.tpl[name]
+	var buf bytes.Buffer
+	err := errors.New("no such template")
+	if ok {
+		err = set.ExecuteTemplate(&buf, block, v)
+	}
+	if err != nil {
+		c.log.ErrorContext(r.Context(), "render page", "page", name, "block", block, "err", err)
+		http.Error(w, "the page could not be shown; it has been logged", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", csp)
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
+
+// errorPage shows why a request could not be done.
+type errorPage struct {
+	Page
+	Status  int
+	Message string
+}
+
+// fail answers err: an expired session goes to the sign-in page, anything
+// else is shown with the status the API would give it. Internal errors are
+// logged here, once, and shown without their cause.
+func (c *Console) fail(w http.ResponseWriter, r *http.Request, p Page, err error) {
+	if errs.Is(err, errs.Unauthenticated) {
+		c.toLogin(w, r, p.Area)
+		return
+	}
+	status := api.Status(err)
+	e, ok := errs.As(err)
+	msg := ""
+	if ok && status < 500 {
+		msg = e.Message
+	} else {
+		c.log.ErrorContext(r.Context(), "console request failed", "path", r.URL.Path, "err", err)
+	}
+	p.Title = "error.title"
+	c.render(w, r, status, "error", &errorPage{Page: p, Status: status, Message: msg})
+}
+
+// formFailed shows v again with err's reasons, with the API's status; an
+// internal error goes to fail.
+func (c *Console) formFailed(w http.ResponseWriter, r *http.Request, name string, v view, err error) {
+	if !v.page().refuse(err) {
+		c.fail(w, r, *v.page(), err)
+		return
+	}
+	c.render(w, r, api.Status(err), name, v)
+}
+
+// redirect ends a successful POST (post/redirect/get), with a notice key.
+func redirect(w http.ResponseWriter, r *http.Request, to, flash string) {
+	if flash != "" {
+		sep := "?"
+		if strings.Contains(to, "?") {
+			sep = "&"
+		}
+		to += sep + "flash=" + url.QueryEscape(flash)
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// flash returns the notice key of the request, if the catalog has it.
+func (c *Console) flash(r *http.Request) string {
+	key := "flash." + r.URL.Query().Get("flash")
+	if c.cat.has(key) {
+		return key
+	}
+	return ""
+}
+
+// localPath returns next when it is a path on this site, else fallback:
+// a redirect after sign-in must never leave the site.
+func localPath(next, fallback string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return fallback
+	}
+	return next
+}
+
+// formValues reads the request's form; a body too large is an error the
+// user can act on.
+func formValues(r *http.Request) (url.Values, error) {
+	if err := r.ParseForm(); err != nil {
+		return nil, errs.Wrap(errs.Invalid, err, "the form could not be read: %v", err)
+	}
+	return r.PostForm, nil
+}
+
+// field returns a pointer to the trimmed form value, for partial updates.
+func field(v url.Values, name string) *string {
+	s := strings.TrimSpace(v.Get(name))
+	return &s
+}
