@@ -1,0 +1,57 @@
+package console_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/kanri/kanri/internal/app/apptest"
+)
+
+// TestSignInHomeAndLanguage walks the shell: the sign-in page, a wrong
+// password shown on the form, the home page's greeting, tiles and set-up
+// banner in Japanese, English by choice, and signing out.
+func TestSignInHomeAndLanguage(t *testing.T) {
+	s, ten := start(t)
+	b := newBrowser(t, s)
+	if p := b.get("/admin"); p.Status != http.StatusSeeOther || p.Location != "/admin/login?next=%2Fadmin" {
+		t.Fatalf("signed out /admin: %d %q, want the sign-in page", p.Status, p.Location)
+	}
+	p := b.post("/admin/login", url.Values{"login_id": {"admin@" + ten.Domain}, "password": {"wrong-password"}})
+	if p.Status != http.StatusUnauthorized || !strings.Contains(p.Body, `role="alert"`) {
+		t.Fatalf("wrong password: %d, want 401 with the reason shown\n%s", p.Status, p.Body)
+	}
+	b.signIn("admin@"+ten.Domain, apptest.Password)
+	home := b.get("/admin")
+	for _, want := range []string{"Admin さん、こんにちは!", "会社情報", "初期設定がまだ完了していません。", "今すぐ設定する", `lang="ja"`} {
+		if !strings.Contains(home.Body, want) {
+			t.Errorf("home page lacks %q", want)
+		}
+	}
+	b.setLang("en")
+	if en := b.get("/admin"); !strings.Contains(en.Body, "Hello, Admin!") || !strings.Contains(en.Body, `lang="en"`) {
+		t.Errorf("English home page expected:\n%s", en.Body)
+	}
+	if p := b.post("/admin/logout", nil); p.Status != http.StatusSeeOther || !strings.HasPrefix(p.Location, "/admin/login") {
+		t.Fatalf("sign out: %d %q", p.Status, p.Location)
+	}
+	if p := b.get("/admin"); p.Status != http.StatusSeeOther {
+		t.Errorf("after sign-out /admin: %d, want a redirect to sign in", p.Status)
+	}
+}
+
+// TestCrossSiteFormRefused: a form posted from another site is refused
+// before it reaches the console.
+func TestCrossSiteFormRefused(t *testing.T) {
+	s, ten := start(t)
+	b := newBrowser(t, s)
+	b.signIn("admin@"+ten.Domain, apptest.Password)
+	p := b.postWith("/admin/logout", nil, http.Header{"Sec-Fetch-Site": {"cross-site"}, "Origin": {"https://evil.example"}})
+	if p.Status != http.StatusForbidden {
+		t.Fatalf("cross-site post: %d, want 403", p.Status)
+	}
+	if p := b.get("/admin"); p.Status != http.StatusOK {
+		t.Errorf("the session must survive a refused cross-site post: %d", p.Status)
+	}
+}
