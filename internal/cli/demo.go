@@ -57,8 +57,8 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		a.Describe(stdout)
 		fmt.Fprintf(stdout, `
 Demo data (%[2]s):
-  Operator:          %[3]s / %[4]s   → POST %[1]s/api/v1/ops/login
-  Super admin:       %[5]s@%[6]s.works.example / %[7]s   → POST %[1]s/api/v1/auth/login
+  Super admin:       %[5]s@%[6]s.works.example / %[7]s   → sign in at %[1]s/admin
+  Operator:          %[3]s / %[4]s   → sign in at %[1]s/ops
   Member manager:    %[8]s@%[6]s.works.example / %[9]s
   Other members use the password %[9]s; some are suspended, deactivated or invited.
 `, a.Config.BaseURL, a.Config.DescribeDB(), demoOperator, demoOperatorPass, demoAdminLocal, demoWorksGroup, demoAdminPass, demoManagerLocal, demoMemberPass)

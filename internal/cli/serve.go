@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+
+	"github.com/kanri/kanri/internal/app"
 )
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -16,11 +18,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		a.Describe(stdout)
 		fmt.Fprintf(stdout, `
 How to sign in:
-  Operators: kanri operator create --email you@example.com   (prints a password), then
-             curl -X POST %[1]s/api/v1/ops/login -H 'Content-Type: application/json' \
-               -d '{"login_id":"you@example.com","password":"…"}'
-  Tenants:   sign up with POST %[1]s/api/v1/signup (README: Quickstart), then POST /api/v1/auth/login
-`, a.Config.BaseURL)
+  Tenants:   %[2]s, then sign in at %[1]s/admin
+  Operators: kanri operator create --email you@example.com   (prints a password),
+             then sign in at %[1]s/ops
+`, a.Config.BaseURL, signupHint(a.Config))
 	})
 }
 
@@ -32,4 +33,12 @@ func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	defer a.Close()
 	_, err = fmt.Fprintf(stdout, "migrations applied to %s\n", a.Config.DescribeDB())
 	return err
+}
+
+// signupHint says how a tenant comes to exist on this server.
+func signupHint(cfg app.Config) string {
+	if cfg.SignupOpen {
+		return "sign up at " + cfg.BaseURL + "/signup"
+	}
+	return "sign-up is closed (--signup=false): an operator creates the tenant (POST /api/v1/ops/tenants)"
 }

@@ -1,0 +1,77 @@
+package console_test
+
+import (
+	"context"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/kanri/kanri/internal/app/apptest"
+	"github.com/kanri/kanri/internal/auth"
+)
+
+// TestEveryPageBothLanguages renders every console page (the console's
+// own list of GET routes) in Japanese and English. A missing message key
+// or a template error answers 500 and fails it; so does a page whose path
+// has a parameter this test does not know how to fill.
+func TestEveryPageBothLanguages(t *testing.T) {
+	s, ten := start(t)
+	ctx := auth.System(context.Background(), "test")
+	if _, err := s.App.Services.Sessions.CreateOperator(ctx, "op@kanri.example", "Op", "operator-password-1"); err != nil {
+		t.Fatal(err)
+	}
+	res := s.Do(apptest.Request{Method: "POST", Path: "/api/v1/tenants/" + ten.ID + "/members", Token: ten.AdminToken,
+		Body: map[string]any{"login_id": "hanako", "display_name": "山田 花子", "password": "hanako-password-1"}})
+	var m struct{ ID string }
+	res.Decode(t, &m)
+	res = s.Do(apptest.Request{Method: "POST", Path: "/api/v1/tenants/" + ten.ID + "/roles", Token: ten.AdminToken,
+		Body: map[string]any{"name": "監査担当", "permissions": []string{"audit.read"}}})
+	var role struct{ ID string }
+	res.Decode(t, &role)
+	if m.ID == "" || role.ID == "" {
+		t.Fatalf("fixtures: member %q role %q", m.ID, role.ID)
+	}
+	admin, ops, visitor := newBrowser(t, s), newBrowser(t, s), newBrowser(t, s)
+	admin.signIn("admin@"+ten.Domain, apptest.Password)
+	ops.signInOperator("op@kanri.example", "operator-password-1")
+	var sessions []struct{ ID string }
+	s.Do(apptest.Request{Method: "GET", Path: "/api/v1/tenants/" + ten.ID + "/sessions", Token: ten.AdminToken}).Decode(t, &sessions)
+	if len(sessions) == 0 {
+		t.Fatal("no session to show")
+	}
+	params := map[string]string{"m": m.ID, "r": role.ID, "t": ten.ID, "s": sessions[0].ID}
+	param := regexp.MustCompile(`\{(\w+)\}`)
+
+	pages := s.App.ConsolePages()
+	if len(pages) < 5 {
+		t.Fatalf("only %d pages registered", len(pages))
+	}
+	for _, pattern := range pages {
+		path := param.ReplaceAllStringFunc(pattern, func(p string) string {
+			v, ok := params[strings.Trim(p, "{}")]
+			if !ok {
+				t.Errorf("%s: no value for %s: add one to this test", pattern, p)
+			}
+			return v
+		})
+		b := visitor
+		switch {
+		case strings.HasPrefix(path, "/ops") && path != "/ops/login":
+			b = ops
+		case strings.HasPrefix(path, "/admin") && path != "/admin/login":
+			b = admin
+		}
+		for _, lang := range []string{"ja", "en"} {
+			b.setLang(lang)
+			p := b.get(path)
+			if p.Status != http.StatusOK {
+				t.Errorf("%s (%s): %d, want 200\n%.400s", path, lang, p.Status, p.Body)
+				continue
+			}
+			if !strings.Contains(p.Body, `<html lang="`+lang+`">`) {
+				t.Errorf("%s (%s): page is not in %s", path, lang, lang)
+			}
+		}
+	}
+}
