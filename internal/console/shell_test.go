@@ -55,3 +55,23 @@ func TestCrossSiteFormRefused(t *testing.T) {
 		t.Errorf("the session must survive a refused cross-site post: %d", p.Status)
 	}
 }
+
+// TestPlainMemberSeesOwnProfileOnly: a member without admin permissions
+// gets a console with their profile and sessions, and no admin screens.
+func TestPlainMemberSeesOwnProfileOnly(t *testing.T) {
+	s, ten := start(t)
+	res := s.Do(apptest.Request{Method: "POST", Path: "/api/v1/tenants/" + ten.ID + "/members", Token: ten.AdminToken,
+		Body: map[string]any{"login_id": "jiro", "display_name": "鈴木 次郎", "password": "jiro-password-1"}})
+	if res.Status != http.StatusCreated {
+		t.Fatalf("add member: %d %s", res.Status, res.Body)
+	}
+	b := newBrowser(t, s)
+	b.signIn("jiro@"+ten.Domain, "jiro-password-1")
+	home := b.get("/admin")
+	if strings.Contains(home.Body, `href="/admin/members"`) || strings.Contains(home.Body, "初期設定") {
+		t.Errorf("a plain member's home must not offer admin screens or the set-up banner:\n%s", home.Body)
+	}
+	if p := b.get("/admin/profile"); p.Status != http.StatusOK || !strings.Contains(p.Body, "鈴木 次郎") {
+		t.Errorf("own profile: %d\n%s", p.Status, p.Body)
+	}
+}
