@@ -47,7 +47,8 @@ func (rolesFrame) MemberName(m *member.Member) string {
 }
 
 // rolesFrame returns the frame of a roles page with crumbs after
-// 管理者権限; the members without perm are refused.
+// 管理者権限; members without perm are refused, and with perm "" everyone
+// but the super admin.
 func (c *Console) rolesFrame(r *http.Request, title string, perm auth.Permission, crumbs ...Crumb) (rolesFrame, error) {
 	trail := []Crumb{{Key: "menu.security"}, {Key: "menu.roles", Href: "/admin/roles"}}
 	if len(crumbs) == 0 {
