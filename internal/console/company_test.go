@@ -135,16 +135,32 @@ func TestCompanyRefusals(t *testing.T) {
 	b.signIn("admin@"+ten.Domain, apptest.Password)
 	before := settingsGetTenant(t, s, ten)
 
-	bad := url.Values{}
-	for k, v := range companyForm {
-		bad[k] = v
+	fields := []struct{ name, value, message string }{
+		{"company_name", " ", "company name is required"},
+		{"phone", "call me", html.EscapeString(`phone number "call me" is not valid`)},
+		{"language", "fr", html.EscapeString(`language must be "ja" or "en"`)},
+		{"region", strings.Repeat("地", 61), "region may have at most 60 characters"},
+		{"notices_enabled", "maybe", "choose whether to receive notices"},
+		{"notice_recipients", "nobody", "notice recipients must be"},
 	}
-	bad.Set("phone", "call me")
-	p := b.post("/admin/settings/company", bad)
-	if p.Status != http.StatusUnprocessableEntity {
-		t.Fatalf("bad phone: %d, want 422\n%s", p.Status, p.Body)
+	for _, f := range fields {
+		bad := url.Values{}
+		for k, v := range companyForm {
+			bad[k] = v
+		}
+		bad.Set(f.name, f.value)
+		p := b.post("/admin/settings/company", bad)
+		if p.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("bad %s: %d, want 422\n%s", f.name, p.Status, p.Body)
+		}
+		i := strings.Index(p.Body, `id="f-`+f.name+`-error"`)
+		if i < 0 || !strings.Contains(p.Body[i:min(i+300, len(p.Body))], f.message) {
+			t.Errorf("bad %s: the reason %q is not next to the field\n%s", f.name, f.message, p.Body)
+		}
+		if f.name != "company_name" {
+			wantIn(t, "bad "+f.name+" page", p.Body, `value="Acme 株式会社"`)
+		}
 	}
-	wantIn(t, "bad phone page", p.Body, `id="f-phone-error"`, html.EscapeString(`phone number "call me" is not valid`), `value="call me"`, `value="Acme 株式会社"`)
 
 	cases := []struct {
 		name, group string
