@@ -41,7 +41,7 @@ type Page struct {
 type Form struct {
 	Values  url.Values
 	Errors  map[string]string
-	Error   string       // a reason not tied to one field
+	Error   string        // a reason not tied to one field
 	Details []errs.Detail // several reasons at once, e.g. per CSV line
 }
 
@@ -94,6 +94,7 @@ type templates map[string]*template.Template
 
 var funcs = template.FuncMap{
 	"join": strings.Join,
+	"inc":  func(i int) int { return i + 1 },
 	// args builds the argument of a partial: (args "Name" "phone" "Label" …).
 	"args": func(kv ...any) map[string]any {
 		m := make(map[string]any, len(kv)/2)
