@@ -1,3 +1,111 @@
 package console
 
-func (c *Console) registerOps(rt *router) {}
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/tenant"
+)
+
+// The tenants list's page size; ?limit= changes it within these bounds.
+const (
+	opsPageSize    = 50
+	opsMaxPageSize = 200
+)
+
+func (c *Console) registerOps(rt *router) {
+	rt.page("/ops", c.operator(c.opsTenants))
+	rt.page("/ops/tenants/{t}", c.operator(c.opsTenant))
+}
+
+// opsTenantsPage is the operator's list of every tenant, searched by
+// works-group or company name and paged by cursor.
+type opsTenantsPage struct {
+	Page
+	Query   string
+	Tenants []*tenant.Tenant
+	Next    string // the next page's URL, "" on the last page
+	First   string // the first page's URL, "" on the first page
+}
+
+func (c *Console) opsTenants(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	p := &opsTenantsPage{Page: c.opsPage(r, "ops.tenants.title"), Query: strings.TrimSpace(q.Get("q"))}
+	p.Crumbs = nil // the list is the console's main page
+	limit := opsPageSize
+	if n, err := strconv.Atoi(q.Get("limit")); err == nil {
+		limit = min(max(n, 1), opsMaxPageSize)
+	}
+	ts, next, err := c.svc.Tenants.List(r.Context(), tenant.Filter{Query: p.Query, After: q.Get("after"), Limit: limit})
+	if err != nil {
+		c.fail(w, r, p.Page, err)
+		return
+	}
+	p.Tenants = ts
+	keep := url.Values{}
+	if p.Query != "" {
+		keep.Set("q", p.Query)
+	}
+	if q.Has("limit") {
+		keep.Set("limit", strconv.Itoa(limit))
+	}
+	if q.Get("after") != "" {
+		p.First = opsListURL(keep)
+	}
+	if next != "" {
+		keep.Set("after", next)
+		p.Next = opsListURL(keep)
+	}
+	c.render(w, r, http.StatusOK, "ops_tenants", p)
+}
+
+func opsListURL(v url.Values) string {
+	if len(v) == 0 {
+		return "/ops"
+	}
+	return "/ops?" + v.Encode()
+}
+
+// opsTenantPage is one tenant as operators see it. Billable is nil when
+// the member service does not let operators count (see opsTenant).
+type opsTenantPage struct {
+	Page
+	Info     *tenant.Tenant
+	Billable *int
+	Sections []MenuItem // the tenant's other operator screens
+}
+
+// opsTenantSections lists the operator screens about one tenant; each
+// entry's Href has "{t}" replaced by the tenant's id. Mailbox, billing
+// and partner screens add their entry here as they are built, so the
+// page never links to a screen that does not exist.
+var opsTenantSections = []MenuItem{}
+
+func (c *Console) opsTenant(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("t")
+	p := &opsTenantPage{Page: c.opsPage(r, "ops.tenant.title", Crumb{Key: "ops.tenant.title"})}
+	t, err := c.svc.Tenants.GetAny(r.Context(), id)
+	if err != nil {
+		c.fail(w, r, p.Page, err)
+		return
+	}
+	p.Info = t
+	// member.Service.BillableCount answers only the tenant's own members
+	// today; an operator's call is refused (NotFound), and the row is left
+	// out rather than failing the page.
+	switch n, err := c.svc.Members.BillableCount(r.Context(), id); {
+	case err == nil:
+		p.Billable = &n
+	case !errs.Is(err, errs.NotFound) && !errs.Is(err, errs.PermissionDenied):
+		c.fail(w, r, p.Page, err)
+		return
+	}
+	for _, s := range opsTenantSections {
+		s.Href = strings.ReplaceAll(s.Href, "{t}", url.PathEscape(id))
+		p.Sections = append(p.Sections, s)
+	}
+	c.render(w, r, http.StatusOK, "ops_tenant", p)
+}
