@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -137,7 +138,15 @@ func (a *App) Handler() http.Handler {
 	mux.Handle("/", srv.Handler())
 	a.console.Register(mux)
 	csrf := http.NewCrossOriginProtection()
-	csrf.SetDenyHandler(srv.Refuse(errs.E(errs.PermissionDenied, "cross-origin request refused: change data only from Kanri's own pages or with a bearer token")))
+	refused := errs.E(errs.PermissionDenied, "cross-origin request refused: change data only from Kanri's own pages or with a bearer token")
+	apiRefuse, pageRefuse := srv.Refuse(refused), a.console.Refuse(refused)
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			apiRefuse.ServeHTTP(w, r)
+			return
+		}
+		pageRefuse.ServeHTTP(w, r)
+	}))
 	return csrf.Handler(mux)
 }
 

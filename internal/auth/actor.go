@@ -85,6 +85,15 @@ func RequireSuperAdmin(ctx context.Context, tenantID string) (*Actor, error) {
 	return a, err
 }
 
+// RequireReader is Require that also lets operators through: they may read
+// any tenant (SPEC §1), never change it through a tenant route.
+func RequireReader(ctx context.Context, tenantID string, perms ...Permission) (*Actor, error) {
+	if a := FromContext(ctx); a != nil && a.Kind == KindOperator {
+		return a, nil
+	}
+	return Require(ctx, tenantID, perms...)
+}
+
 // RequireOperator returns the actor in ctx when it is an operator.
 func RequireOperator(ctx context.Context) (*Actor, error) {
 	a := FromContext(ctx)

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/member"
 	"github.com/kanri/kanri/internal/tenant"
 )
 
@@ -69,43 +69,29 @@ func opsListURL(v url.Values) string {
 	return "/ops?" + v.Encode()
 }
 
-// opsTenantPage is one tenant as operators see it. Billable is nil when
-// the member service does not let operators count (see opsTenant).
+// opsTenantPage is one tenant as operators see it.
 type opsTenantPage struct {
 	Page
-	Info     *tenant.Tenant
-	Billable *int
-	Sections []MenuItem // the tenant's other operator screens
+	Info       *tenant.Tenant
+	Billable   int
+	SuperAdmin *member.Member
 }
-
-// opsTenantSections lists the operator screens about one tenant; each
-// entry's Href has "{t}" replaced by the tenant's id. Mailbox, billing
-// and partner screens add their entry here as they are built, so the
-// page never links to a screen that does not exist.
-var opsTenantSections = []MenuItem{}
 
 func (c *Console) opsTenant(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("t")
 	p := &opsTenantPage{Page: c.opsPage(r, "ops.tenant.title", Crumb{Key: "ops.tenant.title"})}
-	t, err := c.svc.Tenants.GetAny(r.Context(), id)
-	if err != nil {
+	var err error
+	if p.Info, err = c.svc.Tenants.GetAny(r.Context(), id); err != nil {
 		c.fail(w, r, p.Page, err)
 		return
 	}
-	p.Info = t
-	// member.Service.BillableCount answers only the tenant's own members
-	// today; an operator's call is refused (NotFound), and the row is left
-	// out rather than failing the page.
-	switch n, err := c.svc.Members.BillableCount(r.Context(), id); {
-	case err == nil:
-		p.Billable = &n
-	case !errs.Is(err, errs.NotFound) && !errs.Is(err, errs.PermissionDenied):
+	if p.Billable, err = c.svc.Members.BillableCount(r.Context(), id); err != nil {
 		c.fail(w, r, p.Page, err)
 		return
 	}
-	for _, s := range opsTenantSections {
-		s.Href = strings.ReplaceAll(s.Href, "{t}", url.PathEscape(id))
-		p.Sections = append(p.Sections, s)
+	if p.SuperAdmin, err = c.svc.Members.SuperAdmin(r.Context(), id); err != nil {
+		c.fail(w, r, p.Page, err)
+		return
 	}
 	c.render(w, r, http.StatusOK, "ops_tenant", p)
 }

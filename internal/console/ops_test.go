@@ -115,10 +115,8 @@ func TestOpsTenantDetail(t *testing.T) {
 			t.Errorf("tenant page lacks %q", want)
 		}
 	}
-	// Operators cannot count a tenant's members yet (BillableCount answers
-	// only the tenant's own members); when they can, the count must be right.
-	if strings.Contains(p.Body, `id="tenant-billable"`) && !strings.Contains(p.Body, `id="tenant-billable">1<`) {
-		t.Errorf("acme has one billable member (its super admin)")
+	if !strings.Contains(p.Body, `id="tenant-billable">1<`) || !strings.Contains(p.Body, "admin@"+ten.Domain) {
+		t.Errorf("acme has one billable member, its super admin admin@%s:\n%s", ten.Domain, p.Body)
 	}
 	if p := b.get("/ops/tenants/ten_nope"); p.Status != http.StatusNotFound || !strings.Contains(p.Body, `href="/ops"`) {
 		t.Errorf("unknown tenant: %d, want a 404 page leading back to /ops", p.Status)

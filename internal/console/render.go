@@ -197,6 +197,12 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, p Page, err error
 	c.render(w, r, status, "error", &errorPage{Page: p, Status: status, Message: msg})
 }
 
+// Refuse answers every request with err on the console's error page: the
+// cross-origin (CSRF) refusal of a console form.
+func (c *Console) Refuse(err error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { c.fail(w, r, Page{}, err) })
+}
+
 // formFailed shows v again with err's reasons, with the API's status; an
 // internal error goes to fail.
 func (c *Console) formFailed(w http.ResponseWriter, r *http.Request, name string, v view, err error) {

@@ -48,8 +48,8 @@ func TestCrossSiteFormRefused(t *testing.T) {
 	b := newBrowser(t, s)
 	b.signIn("admin@"+ten.Domain, apptest.Password)
 	p := b.postWith("/admin/logout", nil, http.Header{"Sec-Fetch-Site": {"cross-site"}, "Origin": {"https://evil.example"}})
-	if p.Status != http.StatusForbidden {
-		t.Fatalf("cross-site post: %d, want 403", p.Status)
+	if p.Status != http.StatusForbidden || !strings.Contains(p.Header.Get("Content-Type"), "text/html") || !strings.Contains(p.Body, "cross-origin request refused") {
+		t.Fatalf("cross-site post: %d %s, want 403 on the console's error page\n%s", p.Status, p.Header.Get("Content-Type"), p.Body)
 	}
 	if p := b.get("/admin"); p.Status != http.StatusOK {
 		t.Errorf("the session must survive a refused cross-site post: %d", p.Status)

@@ -142,12 +142,22 @@ func (s *Service) List(ctx context.Context, f Filter) ([]*Member, string, error)
 	return ms, ms[len(ms)-1].ID, nil
 }
 
-// BillableCount returns how many members hold a license (SPEC §2).
+// BillableCount returns how many members hold a license (SPEC §2), to the
+// tenant's members and to operators. Errors: NotFound.
 func (s *Service) BillableCount(ctx context.Context, tenantID string) (int, error) {
-	if _, err := auth.Require(ctx, tenantID); err != nil {
+	if _, err := auth.RequireReader(ctx, tenantID); err != nil {
 		return 0, err
 	}
 	return s.Store.CountBillable(ctx, tenantID)
+}
+
+// SuperAdmin returns the tenant's super admin, to its members and to
+// operators. Errors: NotFound.
+func (s *Service) SuperAdmin(ctx context.Context, tenantID string) (*Member, error) {
+	if _, err := auth.RequireReader(ctx, tenantID); err != nil {
+		return nil, err
+	}
+	return s.Store.GetSuperAdmin(ctx, tenantID)
 }
 
 // Update changes a member's profile and, when roleIDs is not nil, its roles.
