@@ -315,11 +315,28 @@ func TestBrowserShell(t *testing.T) {
 	b.wantText("h1.greeting", "山田 太郎 さん、こんにちは!")
 	b.shot("session-survived")
 
-	// ---- Room for the next steps (main session) ---------------------------
-	// change company info → add a member → deactivate it → find both in 監査:
-	// use b.open, b.fill, b.click, b.submit, b.text/wantText, b.waitVisible
-	// and b.shot after each step.
-	// -----------------------------------------------------------------------
+	// 会社情報: a refused phone number is shown next to its field, then a
+	// good change is saved.
+	b.open("/admin/settings/company")
+	b.wantText(".crumbs", "基本設定")
+	b.fill("#f-company_name", "ブラウザ商事株式会社")
+	b.fill("#f-phone", "not a phone")
+	if st := b.submit("#company-save"); st != http.StatusUnprocessableEntity {
+		b.shot("company-unexpected")
+		t.Fatalf("bad phone: %d, want 422", st)
+	}
+	b.waitVisible("#f-phone-error")
+	b.shot("company-refused")
+	b.fill("#f-phone", "03-9876-5432")
+	if st := b.submit("#company-save"); st != http.StatusOK {
+		t.Fatalf("save company: %d", st)
+	}
+	b.wantText(".flash", "会社情報を保存しました。")
+	if got := b.value("#f-company_name"); got != "ブラウザ商事株式会社" {
+		t.Fatalf("company name after saving: %q", got)
+	}
+	b.shot("company-saved")
+	memberSteps(t, b)
 }
 
 // TestBrowserOps walks the operator console in Chromium: sign in at
