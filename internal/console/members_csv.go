@@ -96,6 +96,9 @@ func (c *Console) importUpload(w http.ResponseWriter, r *http.Request) (int, err
 		return 0, importTooBig(tooBig)
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxImportBody)
+	// Read what is left, so the browser, still sending a refused file,
+	// gets the answer instead of a reset connection.
+	defer func() { _, _ = io.Copy(io.Discard, r.Body) }()
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return 0, errs.Field("file", "send the file as a multipart/form-data upload")

@@ -536,3 +536,28 @@ func TestMembersPagesBothLanguages(t *testing.T) {
 		}
 	}
 }
+
+// TestMembersEditByLimitedAdmin: an admin who may manage roles but lacks a
+// role's permissions sees that role locked, and saving keeps it.
+func TestMembersEditByLimitedAdmin(t *testing.T) {
+	_, api := setUpMembers(t)
+	auditor := api.roleID("auditor")
+	res := api.do("POST", "/roles", map[string]any{"name": "人事", "permissions": []string{"members.manage", "roles.manage"}})
+	var hr struct{ ID string }
+	res.Decode(t, &hr)
+	api.add(map[string]any{"login_id": "hr", "display_name": "HR", "password": "hr-password-1", "role_ids": []string{hr.ID}})
+	id := api.add(map[string]any{"login_id": "aya", "display_name": "Aya", "role_ids": []string{auditor}})
+	b := newBrowser(t, api.s)
+	b.signIn("hr@acme.works.example", "hr-password-1")
+	p := b.get("/admin/members/" + id)
+	wantStatus(t, "edit by HR", p, http.StatusOK)
+	wantIn(t, "edit by HR", p.Body, `id="role-`+auditor+`" checked disabled>`, `<input type="hidden" name="role_ids" value="`+auditor+`">`)
+	p = b.post("/admin/members/"+id, url.Values{"display_name": {"Aya Ito"}, "role_ids": {auditor, hr.ID}})
+	wantStatus(t, "save by HR", p, http.StatusSeeOther)
+	if got := api.get(id); got.DisplayName != "Aya Ito" || len(got.RoleIDs) != 2 {
+		t.Errorf("saved by HR: %+v, want the new name and both roles", got)
+	}
+	p = b.post("/admin/members/"+id, url.Values{"display_name": {"Aya Ito"}, "role_ids": {hr.ID}})
+	wantStatus(t, "HR takes away auditor", p, http.StatusForbidden)
+	wantIn(t, "HR takes away auditor", p.Body, "permissions you do not hold")
+}
