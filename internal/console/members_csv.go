@@ -1,0 +1,180 @@
+package console
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/kanri/kanri/internal/api"
+	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/member"
+)
+
+// maxImportBody is the upload limit of a CSV import, the API's own: the
+// API's body limit does not cover console routes.
+const maxImportBody = 64 << 20
+
+// membersImportPage uploads a CSV file of members, shows how many were
+// imported, or the problems line by line.
+type membersImportPage struct {
+	Page
+	Header   string // the columns Import understands
+	Imported int    // after a successful import
+	Problem  string // why the file was refused, shown by the result block
+	Lines    []importLine
+}
+
+// importLine is a problem of one line of the file.
+type importLine struct {
+	Line    int // 0 when the location is not a line
+	Where   string
+	Message string
+}
+
+func (c *Console) importFrame(r *http.Request) (*membersImportPage, error) {
+	p, err := c.adminPage(r, "members.import.title", Crumb{Key: "menu.member_list", Href: "/admin/members"}, Crumb{Key: "members.import.title"})
+	return &membersImportPage{Page: p, Header: strings.Join(member.ImportColumns(), ",")}, err
+}
+
+func (c *Console) membersImportForm(w http.ResponseWriter, r *http.Request) {
+	v, err := c.importFrame(r)
+	if err != nil {
+		c.fail(w, r, v.Page, err)
+		return
+	}
+	v.Imported, _ = strconv.Atoi(r.URL.Query().Get("imported"))
+	c.render(w, r, http.StatusOK, "members_import", v)
+}
+
+// membersImport streams the uploaded file into the service, which adds
+// every member or none. htmx gets the result block (always 200: htmx
+// swaps only successful answers); a plain form post gets the whole page
+// with the API's status, or a redirect to the count on success.
+func (c *Console) membersImport(w http.ResponseWriter, r *http.Request) {
+	v, err := c.importFrame(r)
+	if err != nil {
+		c.fail(w, r, v.Page, err)
+		return
+	}
+	n, err := c.importUpload(w, r)
+	switch {
+	case err == nil && !membersPartial(r):
+		redirect(w, r, fmt.Sprintf("/admin/members/import?imported=%d", n), "")
+		return
+	case err == nil:
+		v.Imported = n
+	case !v.refuse(err):
+		c.fail(w, r, v.Page, err)
+		return
+	}
+	for _, d := range v.Form.Details { // shown as a table here, not the layout's list
+		l := importLine{Where: d.Location, Message: d.Message}
+		if _, serr := fmt.Sscanf(d.Location, "line %d", &l.Line); serr != nil {
+			l.Line = 0
+		}
+		v.Lines = append(v.Lines, l)
+	}
+	// The result block shows the refusal (htmx swaps only it), so the
+	// layout must not show it a second time.
+	v.Problem = v.Err("file") + v.Form.Error
+	v.Form.Details, v.Form.Error, v.Form.Errors = nil, "", nil
+	if membersPartial(r) {
+		c.renderBlock(w, r, http.StatusOK, "members_import", "result", v)
+		return
+	}
+	c.render(w, r, api.Status(err), "members_import", v)
+}
+
+// importUpload finds the form's "file" part and imports it as it arrives,
+// so a large file is never held in memory or written to disk.
+func (c *Console) importUpload(w http.ResponseWriter, r *http.Request) (int, error) {
+	tooBig := &http.MaxBytesError{Limit: maxImportBody}
+	if r.ContentLength > maxImportBody {
+		return 0, importTooBig(tooBig)
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxImportBody)
+	// Read what is left, so the browser, still sending a refused file,
+	// gets the answer instead of a reset connection.
+	defer func() { _, _ = io.Copy(io.Discard, r.Body) }()
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return 0, errs.Field("file", "send the file as a multipart/form-data upload")
+	}
+	for {
+		part, err := mr.NextPart()
+		if errors.As(err, &tooBig) {
+			return 0, importTooBig(err)
+		}
+		if err != nil {
+			return 0, errs.Field("file", "choose a CSV file to upload")
+		}
+		if part.FormName() == "file" {
+			if part.FileName() == "" {
+				return 0, errs.Field("file", "choose a CSV file to upload")
+			}
+			n, err := c.svc.Members.Import(r.Context(), actor(r).TenantID, part)
+			if errors.As(err, &tooBig) {
+				err = importTooBig(err)
+			}
+			return n, err
+		}
+		_ = part.Close()
+	}
+}
+
+func importTooBig(err error) error {
+	return &errs.Error{Kind: errs.Invalid, Field: "file", Err: err,
+		Message: "the file is larger than 64 MiB: split it into several files"}
+}
+
+// membersExport downloads the members as CSV in UTF-8 with a BOM, so
+// that Excel reads Japanese right; the query's name, login_id and status
+// narrow it like the list's search.
+func (c *Console) membersExport(w http.ResponseWriter, r *http.Request) {
+	a := actor(r)
+	t, err := c.svc.Tenants.Get(r.Context(), a.TenantID)
+	if err != nil {
+		p, _ := c.adminPage(r, "members.title")
+		c.fail(w, r, p, err)
+		return
+	}
+	q := r.URL.Query()
+	out := &csvDownload{w: w, name: fmt.Sprintf("members-%s-%s.csv", t.WorksGroup, c.cfg.Clock.Now().Format("2006-01-02"))}
+	_, err = c.svc.Members.ExportCSV(r.Context(), member.Filter{TenantID: a.TenantID, Name: strings.TrimSpace(q.Get("name")),
+		LoginID: strings.TrimSpace(q.Get("login_id")), Status: q.Get("status")}, out)
+	switch {
+	case err != nil && !out.started:
+		p, _ := c.adminPage(r, "members.title")
+		c.fail(w, r, p, err)
+	case err != nil:
+		// Half a file must not look like a whole one: break the download.
+		c.log.ErrorContext(r.Context(), "member export broke off", "err", err)
+		panic(http.ErrAbortHandler)
+	}
+}
+
+// csvDownload sends the download's headers and the BOM with the first
+// bytes, so an error before them can still be shown as a page.
+type csvDownload struct {
+	w       http.ResponseWriter
+	name    string
+	started bool
+}
+
+func (d *csvDownload) Write(b []byte) (int, error) {
+	if !d.started {
+		d.started = true
+		h := d.w.Header()
+		h.Set("Content-Type", "text/csv; charset=utf-8")
+		h.Set("Content-Disposition", `attachment; filename="`+d.name+`"`)
+		h.Set("Cache-Control", "no-store")
+		h.Set("X-Content-Type-Options", "nosniff")
+		if _, err := io.WriteString(d.w, "\ufeff"); err != nil {
+			return 0, err
+		}
+	}
+	return d.w.Write(b)
+}
