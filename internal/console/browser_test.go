@@ -147,8 +147,11 @@ func (b *tab) click(sel string) {
 func (b *tab) submit(sel string) int64 {
 	b.t.Helper()
 	res, err := chromedp.RunResponse(b.ctx, chromedp.Click(chromedp.CSS(sel)))
-	if err != nil {
+	switch {
+	case err != nil:
 		b.t.Fatalf("submit %s: %v", sel, err)
+	case res == nil:
+		b.t.Fatalf("submit %s: no page was loaded (an htmx control? use click)", sel)
 	}
 	return res.Status
 }
@@ -177,6 +180,16 @@ func (b *tab) value(sel string) string {
 func (b *tab) waitVisible(sel string) {
 	b.t.Helper()
 	b.do("wait for "+sel, chromedp.WaitVisible(chromedp.CSS(sel)))
+}
+
+// waitJS waits until the JavaScript expression js is true: for pages that
+// change in place (htmx swaps).
+func (b *tab) waitJS(js string) {
+	b.t.Helper()
+	if _, err := chromedp.Run(b.ctx, chromedp.Poll[bool](js)); err != nil {
+		b.shot("wait-failed")
+		b.t.Fatalf("wait for %s: %v", js, err)
+	}
 }
 
 // location is the URL the tab shows.
@@ -372,4 +385,40 @@ func TestBrowserOps(t *testing.T) {
 	b.wantText("h1", "beta-works")
 	b.wantText("#tenant-info", "beta-works.works.example")
 	b.shot("ops-tenant")
+}
+
+// memberSteps adds a member through メンバー > メンバー追加, then deactivates it
+// through the confirmation page, and checks the list shows its new status.
+func memberSteps(t *testing.T, b *tab) {
+	t.Helper()
+	b.open("/admin/members")
+	b.submit("#member-add")
+	b.fill("#f-login_id", "hanako")
+	b.fill("#f-display_name", "佐藤 花子")
+	b.fill("#f-email", "hanako@browser.example.com")
+	b.fill("#f-password", "hanako-password-1")
+	b.shot("member-add-filled")
+	if st := b.submit("#member-save"); st != http.StatusOK {
+		b.shot("member-add-refused")
+		t.Fatalf("add member: %d at %s", st, b.location())
+	}
+	b.wantText(".flash", "メンバーを追加しました。")
+	b.wantText("#member-table", "佐藤 花子")
+	b.shot("member-added")
+
+	b.fill("#f-name", "花子")
+	b.click("#member-search") // htmx: the results change in place, the URL follows
+	b.waitJS(`location.search.includes("name=") && !document.querySelector("#member-table").textContent.includes("山田")`)
+	b.wantText("#member-table", "hanako@")
+	b.shot("member-search")
+	b.submit("#member-table a")
+	b.wantText("#member-login-id", "hanako@browser-co.works.example")
+	b.submit("#member-deactivate")
+	b.wantText("#status-effect", "ライセンス")
+	b.shot("member-deactivate-confirm")
+	if st := b.submit("#status-confirm"); st != http.StatusOK {
+		t.Fatalf("deactivate: %d at %s", st, b.location())
+	}
+	b.wantText(".flash", "利用停止")
+	b.shot("member-deactivated")
 }

@@ -69,16 +69,6 @@ func settingsMember(t *testing.T, s *apptest.Server, ten *apptest.Tenant, login,
 	return m.ID, login + "@" + ten.Domain
 }
 
-// wantIn fails t for every want missing from body.
-func wantIn(t *testing.T, what, body string, wants ...string) {
-	t.Helper()
-	for _, w := range wants {
-		if !strings.Contains(body, w) {
-			t.Errorf("%s lacks %q", what, w)
-		}
-	}
-}
-
 var companyForm = url.Values{"company_name": {"Acme 株式会社"}, "phone": {"03-1234-5678"}, "language": {"ja"},
 	"region": {"日本"}, "notices_enabled": {"false"}, "notice_recipients": {"all"}}
 

@@ -170,3 +170,13 @@ func (b *browser) setLang(lang string) {
 		b.t.Fatalf("switch language to %s: %d", lang, p.Status)
 	}
 }
+
+// wantIn fails the test for each of wants that body lacks.
+func wantIn(t *testing.T, what, body string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(body, w) {
+			t.Errorf("%s lacks %q\n%.3000s", what, w, body)
+		}
+	}
+}

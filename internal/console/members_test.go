@@ -113,16 +113,6 @@ func rows(body string) []string {
 	slices.Sort(names)
 	return names
 }
-
-func wantIn(t *testing.T, what, body string, wants ...string) {
-	t.Helper()
-	for _, w := range wants {
-		if !strings.Contains(body, w) {
-			t.Errorf("%s lacks %q\n%.3000s", what, w, body)
-		}
-	}
-}
-
 func wantStatus(t *testing.T, what string, p *page, status int) {
 	t.Helper()
 	if p.Status != status {
