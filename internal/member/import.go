@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/kanri/kanri/internal/audit"
 	"github.com/kanri/kanri/internal/auth"
@@ -102,6 +103,11 @@ func (s *Service) parseImport(r io.Reader, tenantID, domain string) (ms []*Membe
 			return nil, nil, nil, errs.Wrap(errs.Invalid, err, "the file could not be read")
 		}
 		line, _ := cr.FieldPos(0)
+		if !validUTF8(rec) {
+			problems = append(problems, errs.Detail{Location: fmt.Sprintf("line %d", line),
+				Message: "the line is not UTF-8 text: save the file as \"CSV UTF-8\" (Shift_JIS files are not read)"})
+			continue
+		}
 		if len(ms) == MaxImportRows {
 			return nil, nil, nil, errs.Field("file", "the file has more than %d members: split it into several files", MaxImportRows)
 		}
@@ -190,4 +196,13 @@ func lineOf(d errs.Detail) int {
 	var n int
 	_, _ = fmt.Sscanf(d.Location, "line %d", &n)
 	return n
+}
+
+func validUTF8(rec []string) bool {
+	for _, f := range rec {
+		if !utf8.ValidString(f) {
+			return false
+		}
+	}
+	return true
 }

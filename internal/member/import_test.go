@@ -91,6 +91,11 @@ func TestImportIsAllOrNothing(t *testing.T) {
 				"line 9": "display name is required",
 			},
 		},
+		{
+			name:    "Shift_JIS",
+			csv:     "login_id,display_name\nann,\x8eR\x93c\n", // 山田 in Shift_JIS
+			details: map[string]string{"line 2": "not UTF-8"},
+		},
 		{name: "unknown header", csv: "login_id,display_name,shoe_size\nann,Ann,42\n", field: "file"},
 		{name: "missing display name column", csv: "login_id,email\nann,ann@example.com\n", field: "file"},
 		{name: "empty file", csv: "", field: "file"},
