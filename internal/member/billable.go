@@ -67,12 +67,11 @@ func fillDays(rows []DayCount, from time.Time, n int) []DayCount {
 }
 
 // recordBillable stores tenantID's billable count for now's UTC day, in the
-// transaction of the change that may have moved it. It locks the tenant's
-// row first (PostgreSQL; SQLite's transaction holds the write lock
-// already), so concurrent changes count one after another: two adds that
-// each counted before the other committed would both record n+1.
+// transaction of the change that may have moved it. It takes the lock
+// first, so concurrent changes count one after another: two adds that each
+// counted before the other committed would both record n+1.
 func (s *Service) recordBillable(ctx context.Context, tenantID string, now time.Time) error {
-	if _, err := s.Store.GetTenant(ctx, tenantID); err != nil {
+	if err := s.Store.LockBillable(ctx, tenantID); err != nil {
 		return err
 	}
 	n, err := s.Store.CountBillable(ctx, tenantID)

@@ -49,12 +49,6 @@ func (s *Service) Import(ctx context.Context, tenantID string, r io.Reader) (int
 	}
 	now := s.Clock.Now()
 	err = s.Store.InTx(ctx, func(ctx context.Context) error {
-		// Lock the tenant before inserting, as Add does: on PostgreSQL the
-		// inserts key-share-lock the tenant's row, and two imports that each
-		// waited for recordBillable's lock only after that would deadlock.
-		if _, err := s.Store.GetTenant(ctx, tenantID); err != nil {
-			return err
-		}
 		if err := s.Store.CreateMembers(ctx, ms); err != nil {
 			if errs.Is(err, errs.Conflict) {
 				return errs.Wrap(errs.Conflict, err, "a login id in the file was taken while importing: upload the file again")

@@ -29,6 +29,9 @@ type Store interface {
 	// the stored one and count (a new day starts from the previous stored
 	// day's last count), its last count becomes count.
 	RecordBillable(ctx context.Context, tenantID string, day time.Time, count int) error
+	// LockBillable holds tenantID's billable count until the transaction
+	// ends, so changes count their members one after another. Errors: NotFound.
+	LockBillable(ctx context.Context, tenantID string) error
 	// BillableHistory returns tenantID's stored days from from to to, oldest
 	// first, preceded by the last stored day before from if there is one.
 	BillableHistory(ctx context.Context, tenantID string, from, to time.Time) ([]DayCount, error)

@@ -34,6 +34,20 @@ func (db *DB) RecordBillable(ctx context.Context, tenantID string, day time.Time
 	return db.fail(err, "billable count")
 }
 
+// LockBillable locks tenantID's row until the transaction ends, on
+// PostgreSQL; a SQLite write transaction holds the database's lock already.
+// FOR NO KEY UPDATE, not FOR UPDATE: inserts that refer to the tenant
+// (members, sessions) take a key-share lock on its row, and must neither
+// wait for it nor deadlock with it. Errors: NotFound.
+func (db *DB) LockBillable(ctx context.Context, tenantID string) error {
+	lock := ""
+	if db.postgres {
+		lock = " FOR NO KEY UPDATE"
+	}
+	var id string
+	return db.fail(db.queryRow(ctx, `SELECT id FROM tenants WHERE id = ?`+lock, tenantID).Scan(&id), "tenant")
+}
+
 // BillableHistory returns tenantID's stored days from from to to (both
 // included), oldest first, preceded by the last stored day before from, if
 // any: the count carried into from.

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -62,7 +63,7 @@ func TestBillableRecordAndHistory(t *testing.T) {
 }
 
 // TestBillableRecordRefused: the schema refuses an unknown tenant and a
-// negative count.
+// negative count; an unknown tenant cannot be locked.
 func TestBillableRecordRefused(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
@@ -70,6 +71,7 @@ func TestBillableRecordRefused(t *testing.T) {
 		ctx := t.Context()
 		day := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 		wantKind(t, "RecordBillable(unknown tenant)", env.DB.RecordBillable(ctx, "ten_missing", day, 1), errs.Invalid)
+		wantKind(t, "LockBillable(unknown tenant)", env.DB.InTx(ctx, func(ctx context.Context) error { return env.DB.LockBillable(ctx, "ten_missing") }), errs.NotFound)
 		ten := storetest.NewTenant(t, env, "acme")
 		wantKind(t, "RecordBillable(-1)", env.DB.RecordBillable(ctx, ten.ID, day, -1), errs.Invalid)
 	})
