@@ -24,9 +24,9 @@ const auditPageSize = 50
 // and export links.
 var auditFilters = []string{"from", "to", "actor_id", "action"}
 
-// knownActions are offered in the action field's list: a prefix selects a
+// auditKnownActions are offered in the action field's list: a prefix selects a
 // whole kind of change. Any other text is searched as typed.
-var knownActions = []string{
+var auditKnownActions = []string{
 	"member.", "member.added", "member.updated", "member.invited", "member.invitation_accepted", "member.suspended",
 	"member.deactivated", "member.reactivated", "member.deleted", "member.super_admin_granted", "member.super_admin_resigned",
 	"member.sessions_revoked",
@@ -94,23 +94,23 @@ func (c *Console) auditEvents(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("cursor") != "" {
 		v.First = v.url("/admin/audit")
 	}
-	if partial(r) {
+	if auditPartial(r) {
 		c.renderBlock(w, r, http.StatusOK, "audit_events", "results", v)
 		return
 	}
 	c.render(w, r, http.StatusOK, "audit_events", v)
 }
 
-// partial reports whether r is an htmx request for a part of the page. A
+// auditPartial reports whether r is an htmx request for a part of the page. A
 // history restore wants the whole page: it replaces the body.
-func partial(r *http.Request) bool {
+func auditPartial(r *http.Request) bool {
 	return r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-History-Restore-Request") != "true"
 }
 
 // auditRefused shows the search with its reasons, 422. htmx does not swap
 // a refusal in, so an htmx search loads the whole page instead.
 func (c *Console) auditRefused(w http.ResponseWriter, r *http.Request, v *auditPage) {
-	if partial(r) {
+	if auditPartial(r) {
 		w.Header().Set("HX-Redirect", r.URL.RequestURI())
 	}
 	c.render(w, r, http.StatusUnprocessableEntity, "audit_events", v)
@@ -128,7 +128,7 @@ func (c *Console) newAuditPage(p Page, q url.Values) *auditPage {
 			v.Form.Values.Set(k, s)
 		}
 	}
-	for _, a := range knownActions {
+	for _, a := range auditKnownActions {
 		v.Actions = append(v.Actions, auditAction{Value: a, Label: v.actionLabel(a)})
 	}
 	v.Export = v.url("/admin/audit/export.csv")
@@ -205,7 +205,7 @@ func (v *auditPage) rows(events []*audit.Event) {
 	for _, e := range events {
 		row := auditRow{Time: e.OccurredAt.In(loc).Format("2006-01-02 15:04:05"), DateTime: e.OccurredAt.Format(time.RFC3339),
 			Actor: e.ActorName, Action: e.Action, Target: strings.TrimSpace(e.TargetType + " " + e.TargetID), IP: e.IP,
-			Before: indent(e.Before), After: indent(e.After)}
+			Before: auditJSON(e.Before), After: auditJSON(e.After)}
 		if row.Actor == "" {
 			row.Actor = e.ActorKind
 		}
@@ -226,8 +226,8 @@ func (v *auditPage) actionLabel(action string) string {
 	return label
 }
 
-// indent pretty-prints a before/after snapshot for the details view.
-func indent(raw json.RawMessage) string {
+// auditJSON pretty-prints a before/after snapshot for the details view.
+func auditJSON(raw json.RawMessage) string {
 	if raw == nil {
 		return ""
 	}
@@ -253,7 +253,7 @@ func (c *Console) auditExport(w http.ResponseWriter, r *http.Request) {
 		c.render(w, r, http.StatusUnprocessableEntity, "audit_events", v)
 		return
 	}
-	out := &csvDownload{w: w, name: "audit-events-" + c.cfg.Clock.Now().In(v.location()).Format("20060102") + ".csv"}
+	out := &auditCSV{w: w, name: "audit-events-" + c.cfg.Clock.Now().In(v.location()).Format("20060102") + ".csv"}
 	if err := c.svc.Audit.Export(r.Context(), f, out); err != nil {
 		if !out.started {
 			c.fail(w, r, p, err)
@@ -263,15 +263,15 @@ func (c *Console) auditExport(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// csvDownload sends the download's headers with its first bytes, so an
+// auditCSV sends the download's headers with its first bytes, so an
 // error before them can still answer with an error page.
-type csvDownload struct {
+type auditCSV struct {
 	w       http.ResponseWriter
 	name    string
 	started bool
 }
 
-func (d *csvDownload) Write(b []byte) (int, error) {
+func (d *auditCSV) Write(b []byte) (int, error) {
 	if !d.started {
 		d.started = true
 		h := d.w.Header()

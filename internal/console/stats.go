@@ -26,7 +26,7 @@ type statsPage struct {
 	Days    int
 	Ranges  []int
 	Current int
-	Chart   *chart
+	Chart   *statsChart
 	Rows    []statsRow
 }
 
@@ -64,7 +64,7 @@ func (c *Console) stats(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, p, err)
 		return
 	}
-	v.Chart = newChart(days, p.Lang)
+	v.Chart = newStatsChart(days, p.Lang)
 	for _, d := range days {
 		v.Rows = append(v.Rows, statsRow{Date: d.Day.Format(time.DateOnly), Max: d.Max, Last: d.Last})
 	}
@@ -75,45 +75,45 @@ func (c *Console) stats(w http.ResponseWriter, r *http.Request) {
 	c.render(w, r, status, "stats_members", v)
 }
 
-// chart is a line chart drawn as inline SVG: the geometry is computed here
+// statsChart is a line chart drawn as inline SVG: the geometry is computed here
 // and the template only places it. Coordinates are in viewBox units.
-type chart struct {
+type statsChart struct {
 	Width, Height            int
 	Left, Top, Right, Bottom float64 // the plot area
 	Points                   string  // the polyline: "x,y x,y …", one point per day
 	Count                    int     // how many points
-	YTicks, XTicks           []tick
+	YTicks, XTicks           []statsTick
 	Peak                     int // the highest value drawn
 }
 
-// tick is a grid line or axis mark with its label.
-type tick struct {
+// statsTick is a grid line or axis mark with its label.
+type statsTick struct {
 	X1, Y1, X2, Y2 float64
 	LX, LY         float64 // where the label's anchor is
 	Label          string
 }
 
 const (
-	chartWidth, chartHeight = 720, 260
-	chartLeft, chartRight   = 48.0, 704.0
-	chartTop, chartBottom   = 12.0, 224.0
-	chartXLabels            = 6
+	statsWidth, statsHeight = 720, 260
+	statsLeft, statsRight   = 48.0, 704.0
+	statsTop, statsBottom   = 12.0, 224.0
+	statsXLabels            = 6
 )
 
-// newChart plots each day's highest billable count, which monthly billing
+// newStatsChart plots each day's highest billable count, which monthly billing
 // charges for (SPEC §3).
-func newChart(days []member.DayCount, lang string) *chart {
-	ch := &chart{Width: chartWidth, Height: chartHeight, Left: chartLeft, Top: chartTop, Right: chartRight, Bottom: chartBottom, Count: len(days)}
+func newStatsChart(days []member.DayCount, lang string) *statsChart {
+	ch := &statsChart{Width: statsWidth, Height: statsHeight, Left: statsLeft, Top: statsTop, Right: statsRight, Bottom: statsBottom, Count: len(days)}
 	for _, d := range days {
 		ch.Peak = max(ch.Peak, d.Max)
 	}
-	step, top := scale(ch.Peak)
-	y := func(v int) float64 { return round1(chartBottom - float64(v)/float64(top)*(chartBottom-chartTop)) }
+	step, top := statsScale(ch.Peak)
+	y := func(v int) float64 { return statsRound(statsBottom - float64(v)/float64(top)*(statsBottom-statsTop)) }
 	x := func(i int) float64 {
 		if len(days) < 2 {
-			return round1((chartLeft + chartRight) / 2)
+			return statsRound((statsLeft + statsRight) / 2)
 		}
-		return round1(chartLeft + float64(i)*(chartRight-chartLeft)/float64(len(days)-1))
+		return statsRound(statsLeft + float64(i)*(statsRight-statsLeft)/float64(len(days)-1))
 	}
 	buf := make([]byte, 0, len(days)*12)
 	for i, d := range days {
@@ -124,24 +124,24 @@ func newChart(days []member.DayCount, lang string) *chart {
 	}
 	ch.Points = string(buf)
 	for v := 0; v <= top; v += step {
-		ch.YTicks = append(ch.YTicks, tick{X1: chartLeft, X2: chartRight, Y1: y(v), Y2: y(v), LX: chartLeft - 8, LY: y(v) + 4, Label: strconv.Itoa(v)})
+		ch.YTicks = append(ch.YTicks, statsTick{X1: statsLeft, X2: statsRight, Y1: y(v), Y2: y(v), LX: statsLeft - 8, LY: y(v) + 4, Label: strconv.Itoa(v)})
 	}
 	last := -1
-	for k := range chartXLabels {
-		i := int(math.Round(float64(k) * float64(len(days)-1) / (chartXLabels - 1)))
+	for k := range statsXLabels {
+		i := int(math.Round(float64(k) * float64(len(days)-1) / (statsXLabels - 1)))
 		if i == last || i < 0 || i >= len(days) {
 			continue
 		}
 		last = i
-		ch.XTicks = append(ch.XTicks, tick{X1: x(i), X2: x(i), Y1: chartBottom, Y2: chartBottom + 5, LX: x(i), LY: chartBottom + 20,
-			Label: shortDate(days[i].Day, lang)})
+		ch.XTicks = append(ch.XTicks, statsTick{X1: x(i), X2: x(i), Y1: statsBottom, Y2: statsBottom + 5, LX: x(i), LY: statsBottom + 20,
+			Label: statsDate(days[i].Day, lang)})
 	}
 	return ch
 }
 
-// scale picks a step of 1, 2 or 5 × 10ⁿ giving at most 5 grid lines from 0,
+// statsScale picks a step of 1, 2 or 5 × 10ⁿ giving at most 5 grid lines from 0,
 // and the top of the axis (a multiple of the step, at least peak).
-func scale(peak int) (step, top int) {
+func statsScale(peak int) (step, top int) {
 	for mag := 1; ; mag *= 10 {
 		for _, m := range []int{1, 2, 5} {
 			step = m * mag
@@ -152,10 +152,10 @@ func scale(peak int) (step, top int) {
 	}
 }
 
-func round1(f float64) float64 { return math.Round(f*10) / 10 }
+func statsRound(f float64) float64 { return math.Round(f*10) / 10 }
 
-// shortDate labels an axis day: 3/15 in Japanese, Mar 15 in English.
-func shortDate(d time.Time, lang string) string {
+// statsDate labels an axis day: 3/15 in Japanese, Mar 15 in English.
+func statsDate(d time.Time, lang string) string {
 	if lang == langJA {
 		return fmt.Sprintf("%d/%d", d.Month(), d.Day())
 	}
