@@ -1,3 +1,288 @@
 package console
 
-func (c *Console) registerAudit(rt *router) {}
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/kanri/kanri/internal/audit"
+	"github.com/kanri/kanri/internal/errs"
+)
+
+func (c *Console) registerAudit(rt *router) {
+	rt.page("/admin/audit", c.member(c.auditEvents))
+	rt.file("/admin/audit/export.csv", c.member(c.auditExport))
+}
+
+// auditPageSize is how many events one page of the search shows.
+const auditPageSize = 50
+
+// auditFilters are the search's query parameters, kept by the next-page
+// and export links.
+var auditFilters = []string{"from", "to", "actor_id", "action"}
+
+// auditKnownActions are offered in the action field's list: a prefix selects a
+// whole kind of change. Any other text is searched as typed.
+var auditKnownActions = []string{
+	"member.", "member.added", "member.updated", "member.invited", "member.invitation_accepted", "member.suspended",
+	"member.deactivated", "member.reactivated", "member.deleted", "member.super_admin_granted", "member.super_admin_resigned",
+	"member.sessions_revoked",
+	"role.", "role.created", "role.updated", "role.deleted",
+	"tenant.", "tenant.created", "tenant.updated", "tenant.sessions_revoked",
+	"session.", "session.signed_in", "session.signed_out", "session.revoked",
+}
+
+// auditPage is the audit trail's search (監査ログ): filters, a page of
+// events, and links to the next page and to the CSV export.
+type auditPage struct {
+	Page
+	Zone    string // the zone dates are read and times shown in: JST (ja) or UTC (en)
+	Actions []auditAction
+	Events  []auditRow
+	Next    string // the next page's URL; "" on the last page
+	First   string // the first page's URL when this is a later page
+	Export  string // the CSV export's URL with the same filters
+}
+
+// auditAction is an entry of the action field's list.
+type auditAction struct {
+	Value string
+	Label string // "" when the code is its own label
+}
+
+// auditRow is one event as the table shows it.
+type auditRow struct {
+	Time, DateTime string // shown in the page's zone; RFC 3339 for <time>
+	Actor          string
+	ActorHref      string // the search for this actor's events
+	Action         string
+	ActionLabel    string // "" for actions the catalog does not name
+	Target         string
+	IP             string
+	Before, After  string // indented JSON; "" when absent
+}
+
+func (c *Console) auditEvents(w http.ResponseWriter, r *http.Request) {
+	p, err := c.adminPage(r, "audit.title", Crumb{Key: "menu.audit"}, Crumb{Key: "menu.audit_events"})
+	if err != nil {
+		c.fail(w, r, p, err)
+		return
+	}
+	v := c.newAuditPage(p, r.URL.Query())
+	f, ok := v.filter()
+	if !ok {
+		c.auditRefused(w, r, v)
+		return
+	}
+	f.Limit = auditPageSize
+	events, next, err := c.svc.Audit.List(r.Context(), f, r.URL.Query().Get("cursor"))
+	if err != nil {
+		if errs.Is(err, errs.Invalid) && v.refuse(err) { // a cursor not from a next link
+			c.auditRefused(w, r, v)
+			return
+		}
+		c.fail(w, r, p, err)
+		return
+	}
+	v.rows(events)
+	if next != "" {
+		v.Next = v.url("/admin/audit", "cursor", next)
+	}
+	if r.URL.Query().Get("cursor") != "" {
+		v.First = v.url("/admin/audit")
+	}
+	if auditPartial(r) {
+		c.renderBlock(w, r, http.StatusOK, "audit_events", "results", v)
+		return
+	}
+	c.render(w, r, http.StatusOK, "audit_events", v)
+}
+
+// auditPartial reports whether r is an htmx request for a part of the page. A
+// history restore wants the whole page: it replaces the body.
+func auditPartial(r *http.Request) bool {
+	return r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-History-Restore-Request") != "true"
+}
+
+// auditRefused shows the search with its reasons, 422. htmx does not swap
+// a refusal in, so an htmx search loads the whole page instead.
+func (c *Console) auditRefused(w http.ResponseWriter, r *http.Request, v *auditPage) {
+	if auditPartial(r) {
+		w.Header().Set("HX-Redirect", r.URL.RequestURI())
+	}
+	c.render(w, r, http.StatusUnprocessableEntity, "audit_events", v)
+}
+
+func (c *Console) newAuditPage(p Page, q url.Values) *auditPage {
+	p.cat = c.cat // filter and rows translate before render
+	v := &auditPage{Page: p, Zone: "UTC"}
+	if p.Lang == langJA {
+		v.Zone = "JST"
+	}
+	v.Form.Values = url.Values{}
+	for _, k := range auditFilters {
+		if s := strings.TrimSpace(q.Get(k)); s != "" {
+			v.Form.Values.Set(k, s)
+		}
+	}
+	for _, a := range auditKnownActions {
+		v.Actions = append(v.Actions, auditAction{Value: a, Label: v.actionLabel(a)})
+	}
+	v.Export = v.url("/admin/audit/export.csv")
+	return v
+}
+
+// location is the zone the page reads dates in and shows times in.
+func (v *auditPage) location() *time.Location {
+	if v.Zone == "JST" {
+		return time.FixedZone("JST", 9*3600)
+	}
+	return time.UTC
+}
+
+// filter reads the search's filters; from and to are whole days in the
+// page's zone, to included. A date that cannot be read, or a range that
+// ends before it starts, is refused next to its field.
+func (v *auditPage) filter() (audit.Filter, bool) {
+	f := audit.Filter{TenantID: v.Actor.TenantID, ActorID: v.Value("actor_id"), Action: v.Value("action")}
+	from, okFrom := v.date("from")
+	to, okTo := v.date("to")
+	if okFrom && okTo && !from.IsZero() && !to.IsZero() && to.Before(from) {
+		v.refuseField("to", "audit.err_range")
+		okTo = false
+	}
+	f.From = from
+	if !to.IsZero() {
+		f.To = to.AddDate(0, 0, 1)
+	}
+	return f, okFrom && okTo
+}
+
+// date reads the date field name, zero when empty.
+func (v *auditPage) date(name string) (time.Time, bool) {
+	s := v.Value(name)
+	if s == "" {
+		return time.Time{}, true
+	}
+	t, err := time.ParseInLocation(time.DateOnly, s, v.location())
+	if err != nil {
+		v.refuseField(name, "audit.err_date")
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+func (v *auditPage) refuseField(name, key string) {
+	if v.Form.Errors == nil {
+		v.Form.Errors = map[string]string{}
+	}
+	v.Form.Errors[name], _ = v.T(key)
+}
+
+// url is path with the search's filters and the extra key/value pairs.
+func (v *auditPage) url(path string, kv ...string) string {
+	q := url.Values{}
+	for _, k := range auditFilters {
+		if s := v.Value(k); s != "" {
+			q.Set(k, s)
+		}
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		q.Set(kv[i], kv[i+1])
+	}
+	if len(q) == 0 {
+		return path
+	}
+	return path + "?" + q.Encode()
+}
+
+// rows turns events into table rows in the page's zone and language.
+func (v *auditPage) rows(events []*audit.Event) {
+	loc := v.location()
+	for _, e := range events {
+		row := auditRow{Time: e.OccurredAt.In(loc).Format("2006-01-02 15:04:05"), DateTime: e.OccurredAt.Format(time.RFC3339),
+			Actor: e.ActorName, Action: e.Action, Target: strings.TrimSpace(e.TargetType + " " + e.TargetID), IP: e.IP,
+			Before: auditJSON(e.Before), After: auditJSON(e.After)}
+		if row.Actor == "" {
+			row.Actor = e.ActorKind
+		}
+		if e.ActorID != "" {
+			row.ActorHref = v.url("/admin/audit", "actor_id", e.ActorID)
+		}
+		row.ActionLabel = v.actionLabel(e.Action)
+		v.Events = append(v.Events, row)
+	}
+}
+
+// actionLabel is the catalog's name of action, or "" for one it lacks.
+func (v *auditPage) actionLabel(action string) string {
+	if !v.cat.has("audit.action." + action) {
+		return ""
+	}
+	label, _ := v.T("audit.action." + action)
+	return label
+}
+
+// auditJSON pretty-prints a before/after snapshot for the details view.
+func auditJSON(raw json.RawMessage) string {
+	if raw == nil {
+		return ""
+	}
+	var b bytes.Buffer
+	if err := json.Indent(&b, raw, "", "  "); err != nil {
+		return string(raw)
+	}
+	return b.String()
+}
+
+// auditExport downloads every event matching the search as CSV (the
+// service's columns, UTC times). A refusal found before the first byte
+// (permission, bad filter) is shown as a page instead.
+func (c *Console) auditExport(w http.ResponseWriter, r *http.Request) {
+	p, err := c.adminPage(r, "audit.title", Crumb{Key: "menu.audit"}, Crumb{Key: "menu.audit_events"})
+	if err != nil {
+		c.fail(w, r, p, err)
+		return
+	}
+	v := c.newAuditPage(p, r.URL.Query())
+	f, ok := v.filter()
+	if !ok {
+		c.render(w, r, http.StatusUnprocessableEntity, "audit_events", v)
+		return
+	}
+	out := &auditCSV{w: w, name: "audit-events-" + c.cfg.Clock.Now().In(v.location()).Format("20060102") + ".csv"}
+	if err := c.svc.Audit.Export(r.Context(), f, out); err != nil {
+		if !out.started {
+			c.fail(w, r, p, err)
+			return
+		}
+		c.log.ErrorContext(r.Context(), "audit export failed midway", "err", err)
+	}
+}
+
+// auditCSV sends the download's headers with its first bytes, so an
+// error before them can still answer with an error page.
+type auditCSV struct {
+	w       http.ResponseWriter
+	name    string
+	started bool
+}
+
+func (d *auditCSV) Write(b []byte) (int, error) {
+	if !d.started {
+		d.started = true
+		h := d.w.Header()
+		h.Set("Content-Type", "text/csv; charset=utf-8")
+		h.Set("Content-Disposition", `attachment; filename="`+d.name+`"`)
+		h.Set("Cache-Control", "no-store")
+		h.Set("X-Content-Type-Options", "nosniff")
+		// A byte-order mark lets Excel read the UTF-8 (Japanese names) as UTF-8.
+		if _, err := d.w.Write([]byte("\ufeff")); err != nil {
+			return 0, err
+		}
+	}
+	return d.w.Write(b)
+}

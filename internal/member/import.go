@@ -66,6 +66,9 @@ func (s *Service) Import(ctx context.Context, tenantID string, r io.Reader) (int
 				return err
 			}
 		}
+		if err := s.recordBillable(ctx, tenantID, now); err != nil {
+			return err
+		}
 		// One event for the file: the vendor's product lists the members if it needs them.
 		return s.Notify.Emit(ctx, tenantID, "member.imported", map[string]int{"count": len(ms)})
 	})

@@ -62,6 +62,9 @@ func (s *Service) Add(ctx context.Context, tenantID string, in AddInput) (*Membe
 		if err := s.record(ctx, now, m, "member.added", nil); err != nil {
 			return err
 		}
+		if err := s.recordBillable(ctx, tenantID, now); err != nil {
+			return err
+		}
 		return s.mail(ctx, t, m, "member_added", s.invitationData(token, m))
 	})
 	if err != nil {
@@ -203,6 +206,11 @@ func (s *Service) change(ctx context.Context, tenantID, memberID, action string,
 		}
 		if !Billable(m.Status) || m.Status == StatusSuspended {
 			if _, err := s.Store.RevokeMemberSessions(ctx, m.ID, now); err != nil {
+				return err
+			}
+		}
+		if Billable(before.Status) != Billable(m.Status) {
+			if err := s.recordBillable(ctx, tenantID, now); err != nil {
 				return err
 			}
 		}

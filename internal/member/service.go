@@ -24,6 +24,17 @@ type Store interface {
 	UpdateMember(ctx context.Context, m *Member) error
 	ListMembers(ctx context.Context, f Filter) ([]*Member, error)
 	CountBillable(ctx context.Context, tenantID string) (int, error)
+	// RecordBillable notes count billable members of tenantID after a change
+	// on day (midnight UTC): the day's highest count becomes the larger of
+	// the stored one and count (a new day starts from the previous stored
+	// day's last count), its last count becomes count.
+	RecordBillable(ctx context.Context, tenantID string, day time.Time, count int) error
+	// LockBillable holds tenantID's billable count until the transaction
+	// ends, so changes count their members one after another. Errors: NotFound.
+	LockBillable(ctx context.Context, tenantID string) error
+	// BillableHistory returns tenantID's stored days from from to to, oldest
+	// first, preceded by the last stored day before from if there is one.
+	BillableHistory(ctx context.Context, tenantID string, from, to time.Time) ([]DayCount, error)
 	TakenLoginIDs(ctx context.Context, ids []string) (map[string]bool, error)
 	CreateRole(ctx context.Context, r *Role) error
 	GetRole(ctx context.Context, tenantID, id string) (*Role, error)

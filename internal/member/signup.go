@@ -57,6 +57,9 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (*tenant.Tenant, *
 		if err := s.Store.CreateMembers(ctx, []*Member{m}); err != nil {
 			return err
 		}
+		if err := s.recordBillable(ctx, t.ID, now); err != nil {
+			return err
+		}
 		return s.Store.AppendAuditEvents(ctx,
 			s.Audit.Event(ctx, now, t.ID, "tenant.created", "tenant", t.ID, nil, tenant.Snapshot(t)),
 			s.Audit.Event(ctx, now, t.ID, "member.added", "member", m.ID, nil, snap(m)))
