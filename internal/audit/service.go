@@ -67,6 +67,9 @@ var CSVHeader = []string{"occurred_at", "actor_kind", "actor_id", "actor_name", 
 // Export writes every event matching f to w as CSV, newest first, page by
 // page so memory stays flat however long the trail is.
 func (s *Service) Export(ctx context.Context, f Filter, w io.Writer) error {
+	if _, err := auth.Require(ctx, f.TenantID, auth.PermAuditRead); err != nil {
+		return err // before the header, so a refusal writes nothing
+	}
 	cw := csv.NewWriter(w)
 	if err := cw.Write(CSVHeader); err != nil {
 		return err

@@ -2,6 +2,7 @@ package console
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -61,6 +62,7 @@ type auditRow struct {
 	Action         string
 	ActionLabel    string // "" for actions the catalog does not name
 	Target         string
+	TargetName     string // the login id, works group or role name in the snapshot
 	IP             string
 	Before, After  string // indented JSON; "" when absent
 }
@@ -204,7 +206,7 @@ func (v *auditPage) rows(events []*audit.Event) {
 	loc := v.location()
 	for _, e := range events {
 		row := auditRow{Time: e.OccurredAt.In(loc).Format("2006-01-02 15:04:05"), DateTime: e.OccurredAt.Format(time.RFC3339),
-			Actor: e.ActorName, Action: e.Action, Target: strings.TrimSpace(e.TargetType + " " + e.TargetID), IP: e.IP,
+			Actor: e.ActorName, Action: e.Action, Target: strings.TrimSpace(e.TargetType + " " + e.TargetID), TargetName: targetName(e), IP: e.IP,
 			Before: auditJSON(e.Before), After: auditJSON(e.After)}
 		if row.Actor == "" {
 			row.Actor = e.ActorKind
@@ -215,6 +217,23 @@ func (v *auditPage) rows(events []*audit.Event) {
 		row.ActionLabel = v.actionLabel(e.Action)
 		v.Events = append(v.Events, row)
 	}
+}
+
+// targetName is what people call an event's target, from its snapshot.
+func targetName(e *audit.Event) string {
+	for _, raw := range []json.RawMessage{e.After, e.Before} {
+		var snap struct {
+			LoginID    string `json:"login_id"`
+			WorksGroup string `json:"works_group"`
+			Name       string `json:"name"`
+		}
+		if json.Unmarshal(raw, &snap) == nil {
+			if name := cmp.Or(snap.LoginID, snap.WorksGroup, snap.Name); name != "" {
+				return name
+			}
+		}
+	}
+	return ""
 }
 
 // actionLabel is the catalog's name of action, or "" for one it lacks.

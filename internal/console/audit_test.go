@@ -72,7 +72,7 @@ func auditMember(t *testing.T, s *apptest.Server, ten *apptest.Tenant, local, pa
 
 var (
 	auditActionRE = regexp.MustCompile(`<code>([a-z_]+\.[a-z_]+)</code>`)
-	auditTargetRE = regexp.MustCompile(`<td><code>member (mem_[0-9A-Za-z]+)</code></td>`)
+	auditTargetRE = regexp.MustCompile(`<code>member (mem_[0-9A-Za-z]+)</code></td>`)
 )
 
 // auditActions returns the action of each row of the results table.

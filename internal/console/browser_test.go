@@ -387,8 +387,9 @@ func TestBrowserOps(t *testing.T) {
 	b.shot("ops-tenant")
 }
 
-// memberSteps adds a member through メンバー > メンバー追加, then deactivates it
-// through the confirmation page, and checks the list shows its new status.
+// memberSteps adds a member through メンバー > メンバー追加, deactivates it
+// through the confirmation page, then finds the company change and both
+// member changes in 監査.
 func memberSteps(t *testing.T, b *tab) {
 	t.Helper()
 	b.open("/admin/members")
@@ -421,4 +422,18 @@ func memberSteps(t *testing.T, b *tab) {
 	}
 	b.wantText(".flash", "利用停止")
 	b.shot("member-deactivated")
+
+	// 監査: the company change, the new member and its deactivation are in
+	// the trail; the search narrows it in place.
+	b.open("/admin/audit")
+	b.wantText("#audit-table", "tenant.updated")
+	b.wantText("#audit-table", "member.added")
+	b.wantText("#audit-table", "member.deactivated")
+	b.shot("audit-all")
+	b.fill("#f-action", "member.deactivated")
+	b.click("#audit-submit")
+	b.waitJS(`location.search.includes("action=") && !document.querySelector("#audit-table").textContent.includes("tenant.updated")`)
+	b.wantText("#audit-table", "hanako@browser-co.works.example")
+	b.wantText("#audit-table", "利用終了")
+	b.shot("audit-deactivated")
 }
