@@ -272,7 +272,7 @@ func (c *Console) auditExport(w http.ResponseWriter, r *http.Request) {
 		c.render(w, r, http.StatusUnprocessableEntity, "audit_events", v)
 		return
 	}
-	out := &auditCSV{w: w, name: "audit-events-" + c.cfg.Clock.Now().In(v.location()).Format("20060102") + ".csv"}
+	out := &csvDownload{w: w, name: "audit-events-" + c.cfg.Clock.Now().In(v.location()).Format("20060102") + ".csv"}
 	if err := c.svc.Audit.Export(r.Context(), f, out); err != nil {
 		if !out.started {
 			c.fail(w, r, p, err)
@@ -280,28 +280,4 @@ func (c *Console) auditExport(w http.ResponseWriter, r *http.Request) {
 		}
 		c.log.ErrorContext(r.Context(), "audit export failed midway", "err", err)
 	}
-}
-
-// auditCSV sends the download's headers with its first bytes, so an
-// error before them can still answer with an error page.
-type auditCSV struct {
-	w       http.ResponseWriter
-	name    string
-	started bool
-}
-
-func (d *auditCSV) Write(b []byte) (int, error) {
-	if !d.started {
-		d.started = true
-		h := d.w.Header()
-		h.Set("Content-Type", "text/csv; charset=utf-8")
-		h.Set("Content-Disposition", `attachment; filename="`+d.name+`"`)
-		h.Set("Cache-Control", "no-store")
-		h.Set("X-Content-Type-Options", "nosniff")
-		// A byte-order mark lets Excel read the UTF-8 (Japanese names) as UTF-8.
-		if _, err := d.w.Write([]byte("\ufeff")); err != nil {
-			return 0, err
-		}
-	}
-	return d.w.Write(b)
 }

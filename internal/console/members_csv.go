@@ -156,8 +156,10 @@ func (c *Console) membersExport(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// csvDownload sends the download's headers and the BOM with the first
-// bytes, so an error before them can still be shown as a page.
+// csvDownload sends a CSV download's headers and a byte-order mark (so
+// Excel reads the UTF-8, Japanese names included, as UTF-8) with its first
+// bytes, so an error before them can still be shown as a page. The member
+// and audit exports use it.
 type csvDownload struct {
 	w       http.ResponseWriter
 	name    string
