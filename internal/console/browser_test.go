@@ -27,6 +27,7 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/kanri/kanri/internal/app/apptest"
 	"github.com/kanri/kanri/internal/auth"
@@ -133,6 +134,20 @@ func (b *tab) open(path string) int64 {
 func (b *tab) fill(sel, text string) {
 	b.t.Helper()
 	b.do("fill "+sel, chromedp.Clear(chromedp.CSS(sel)), chromedp.SendKeys(chromedp.CSS(sel), text))
+}
+
+// typeAndEnter types text into sel and presses Enter, as a keyboard user
+// submits a form; it returns the HTTP status of the page that loads.
+func (b *tab) typeAndEnter(sel, text string) int64 {
+	b.t.Helper()
+	res, err := chromedp.RunResponse(b.ctx, chromedp.SendKeys(chromedp.CSS(sel), text+kb.Enter))
+	switch {
+	case err != nil:
+		b.t.Fatalf("type into %s and press Enter: %v", sel, err)
+	case res == nil:
+		b.t.Fatalf("Enter in %s loaded no page", sel)
+	}
+	return res.Status
 }
 
 // click clicks sel without waiting for a page: for controls that change
@@ -290,9 +305,9 @@ func TestBrowserShell(t *testing.T) {
 	}
 	b.shot("signed-up")
 
-	// Sign in; the __Host- session cookie must stick on http://127.0.0.1.
-	b.fill("#f-password", apptest.Password)
-	if st := b.submit("#login-submit"); st != http.StatusOK {
+	// Sign in with the keyboard only (Enter in the password field); the
+	// __Host- session cookie must stick on http://127.0.0.1.
+	if st := b.typeAndEnter("#f-password", apptest.Password); st != http.StatusOK {
 		b.shot("login-refused")
 		t.Fatalf("sign in: %d at %s", st, b.location())
 	}
