@@ -219,3 +219,7 @@ func listen(ctx context.Context, addr string) (net.Listener, error) {
 // ConsolePages lists the GET pattern of every console page, for the test
 // that renders them all.
 func (a *App) ConsolePages() []string { return a.console.Pages() }
+
+// ConsoleActions lists the pattern of every console POST route, for the
+// cross-tenant test.
+func (a *App) ConsoleActions() []string { return a.console.Actions() }

@@ -30,12 +30,13 @@ type Config struct {
 
 // Console serves the console's pages.
 type Console struct {
-	svc   api.Services
-	cfg   Config
-	log   *slog.Logger
-	tpl   templates
-	cat   catalog
-	pages []string // GET patterns of every page, for the every-page test
+	svc     api.Services
+	cfg     Config
+	log     *slog.Logger
+	tpl     templates
+	cat     catalog
+	pages   []string // GET patterns of every page, for the every-page test
+	actions []string // POST patterns, for the cross-tenant test
 }
 
 // New parses the templates and the message catalog; an error in either
@@ -55,10 +56,13 @@ func New(svc api.Services, cfg Config) (*Console, error) {
 // Pages returns the GET pattern of every page, e.g. "/admin/members/{m}".
 func (c *Console) Pages() []string { return c.pages }
 
+// Actions returns the pattern of every POST route.
+func (c *Console) Actions() []string { return c.actions }
+
 // router registers the console's routes and remembers its pages.
 type router struct {
-	mux   *http.ServeMux
-	pages []string
+	mux            *http.ServeMux
+	pages, actions []string
 }
 
 // page registers a GET page; its path goes into the every-page test.
@@ -69,6 +73,7 @@ func (rt *router) page(pattern string, h http.HandlerFunc) {
 
 // post registers a state change; console GETs never change anything.
 func (rt *router) post(pattern string, h http.HandlerFunc) {
+	rt.actions = append(rt.actions, pattern)
 	rt.mux.HandleFunc("POST "+pattern, h)
 }
 
@@ -93,7 +98,7 @@ func (c *Console) Register(mux *http.ServeMux) {
 	c.registerStats(rt)
 	c.registerOps(rt)
 	c.registerInvite(rt)
-	c.pages = rt.pages
+	c.pages, c.actions = rt.pages, rt.actions
 }
 
 func cacheFor(d time.Duration, h http.Handler) http.Handler {
