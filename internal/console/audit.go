@@ -209,7 +209,7 @@ func (v *auditPage) rows(events []*audit.Event) {
 			Actor: e.ActorName, Action: e.Action, Target: strings.TrimSpace(e.TargetType + " " + e.TargetID), TargetName: targetName(e), IP: e.IP,
 			Before: auditJSON(e.Before), After: auditJSON(e.After)}
 		if row.Actor == "" {
-			row.Actor = e.ActorKind
+			row.Actor, _ = v.T("audit.actor_kind." + e.ActorKind)
 		}
 		if e.ActorID != "" {
 			row.ActorHref = v.url("/admin/audit", "actor_id", e.ActorID)
@@ -279,5 +279,6 @@ func (c *Console) auditExport(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		c.log.ErrorContext(r.Context(), "audit export failed midway", "err", err)
+		panic(http.ErrAbortHandler) // a cut-off file must not look complete
 	}
 }

@@ -86,14 +86,14 @@ func anonymous(r *http.Request) context.Context {
 // loginPage is the sign-in form of an area.
 type loginPage struct {
 	Page
-	Next    string
-	LoginID string // shown after sign-up
+	Next       string
+	SignupOpen bool // offer the sign-up page
 }
 
 func (c *Console) loginPage(area string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
-		p := &loginPage{Page: Page{Area: "", Title: area + ".login.title", Flash: c.flash(r)}, Next: q.Get("next")}
+		p := &loginPage{Page: Page{Title: area + ".login.title", Flash: c.flash(r)}, Next: q.Get("next"), SignupOpen: c.cfg.SignupOpen}
 		p.Form.Values = url.Values{"login_id": {q.Get("login_id")}}
 		c.render(w, r, http.StatusOK, area+"_login", p)
 	}
@@ -104,7 +104,7 @@ func (c *Console) loginPage(area string) http.HandlerFunc {
 func (c *Console) login(area string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		v, err := formValues(r)
-		p := &loginPage{Page: Page{Title: area + ".login.title", Form: Form{Values: v}}, Next: r.PostFormValue("next")}
+		p := &loginPage{Page: Page{Title: area + ".login.title", Form: Form{Values: v}}, Next: r.PostFormValue("next"), SignupOpen: c.cfg.SignupOpen}
 		if err != nil {
 			c.formFailed(w, r, area+"_login", p, err)
 			return

@@ -136,6 +136,7 @@ func (c *Console) renameWorksGroup(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		p.RenameRefused = true
+		p.Path = "/admin/settings/company" // where a language switch returns
 		c.formFailed(w, r, "company_edit", p, err)
 		return
 	}

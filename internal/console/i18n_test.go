@@ -38,3 +38,27 @@ func TestCatalogRefusesGaps(t *testing.T) {
 		t.Error("a missing key must be an error, so the every-page test finds it")
 	}
 }
+
+// TestLocalPath: a redirect after sign-in or a language switch stays on
+// this site, whatever next= holds.
+func TestLocalPath(t *testing.T) {
+	tests := []struct{ next, want string }{
+		{"/admin/members?status=active", "/admin/members?status=active"},
+		{"/admin", "/admin"},
+		{"", "/fallback"},
+		{"admin", "/fallback"},
+		{"//evil.example", "/fallback"},
+		{"/\\evil.example", "/fallback"},
+		{"/./\\evil.example", "/fallback"},
+		{"/\t/evil.example", "/fallback"},
+		{"/\n/evil.example", "/fallback"},
+		{"https://evil.example/admin", "/fallback"},
+		{"/..//evil.example", "/fallback"},
+		{"/a/../..//evil.example", "/fallback"},
+	}
+	for _, tt := range tests {
+		if got := localPath(tt.next, "/fallback"); got != tt.want {
+			t.Errorf("localPath(%q) = %q, want %q", tt.next, got, tt.want)
+		}
+	}
+}

@@ -46,11 +46,12 @@ func (c *Console) managesMembers(h http.HandlerFunc) http.HandlerFunc {
 // membersPage is the member list: search, status filter and one page.
 type membersPage struct {
 	Page
-	Statuses []string
-	Members  []memberRow
-	Billable int
-	NextURL  string // the next page, or "" on the last one
-	FirstURL string // the first page, or "" when on it
+	Statuses  []string
+	Members   []memberRow
+	Billable  int
+	NextURL   string // the next page, or "" on the last one
+	FirstURL  string // the first page, or "" when on it
+	ExportURL string // the CSV download of this search
 }
 
 // memberRow is one line of the list.
@@ -72,12 +73,14 @@ func (c *Console) membersList(w http.ResponseWriter, r *http.Request) {
 	f := member.Filter{TenantID: tenantID, Name: strings.TrimSpace(q.Get("name")), LoginID: strings.TrimSpace(q.Get("login_id")),
 		Status: q.Get("status"), After: q.Get("cursor"), Limit: membersPageSize}
 	status := http.StatusOK
+	var berr error
+	if v.Billable, berr = c.svc.Members.BillableCount(r.Context(), tenantID); berr != nil {
+		c.fail(w, r, p, berr)
+		return
+	}
 	ms, next, err := c.svc.Members.List(r.Context(), f)
 	if err == nil {
 		err = c.memberRows(r, v, ms)
-	}
-	if err == nil {
-		v.Billable, err = c.svc.Members.BillableCount(r.Context(), tenantID)
 	}
 	switch {
 	case errs.Is(err, errs.Invalid) && v.refuse(err):
@@ -92,6 +95,7 @@ func (c *Console) membersList(w http.ResponseWriter, r *http.Request) {
 	if f.After != "" {
 		v.FirstURL = membersURL(f, "")
 	}
+	v.ExportURL = strings.Replace(membersURL(f, ""), "/admin/members", "/admin/members/export.csv", 1)
 	w.Header().Add("Vary", "HX-Request")
 	if membersPartial(r) {
 		// htmx swaps only successful answers, so a refusal is shown in the block.

@@ -204,7 +204,7 @@ func (c *Console) memberResendInvitation(w http.ResponseWriter, r *http.Request)
 	m, gerr := c.svc.Members.Get(r.Context(), tenantID, id)
 	if gerr != nil {
 		p, _ := c.adminPage(r, "members.edit.title")
-		c.fail(w, r, p, err)
+		c.fail(w, r, p, gerr)
 		return
 	}
 	f, ferr := c.formFrame(r, "members.edit.title", m, memberValues(m))

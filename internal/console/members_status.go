@@ -44,6 +44,7 @@ func (c *Console) statusFrame(r *http.Request, action string) (*memberStatusPage
 	v.Actions, v.Locked = memberActions(actor(r), v.Member)
 	to, err := member.Transition(v.Member.Status, action)
 	switch {
+	case v.Locked != "": // the super admin, or yourself: the page says why, and offers nothing
 	case !slices.Contains(memberStatusActions, action):
 		v.Choose = true
 	case err != nil:

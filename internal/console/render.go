@@ -157,7 +157,7 @@ func (c *Console) renderBlock(w http.ResponseWriter, r *http.Request, status int
 	}
 	if err != nil {
 		c.log.ErrorContext(r.Context(), "render page", "page", name, "block", block, "err", err)
-		http.Error(w, "the page could not be shown; it has been logged", http.StatusInternalServerError)
+		http.Error(w, "ページを表示できませんでした(記録済みです)。 / The page could not be shown; it has been logged.", http.StatusInternalServerError)
 		return
 	}
 	h := w.Header()
@@ -237,7 +237,14 @@ func (c *Console) flash(r *http.Request) string {
 // localPath returns next when it is a path on this site, else fallback:
 // a redirect after sign-in must never leave the site.
 func localPath(next, fallback string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if strings.ContainsFunc(next, func(r rune) bool { return r <= ' ' || r == '\\' || r == 0x7f }) {
+		return fallback
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+		return fallback
+	}
+	if !strings.HasPrefix(next, "/") || strings.Contains(u.Path, "//") || strings.HasPrefix(path.Clean(u.Path), "//") {
 		return fallback
 	}
 	return next

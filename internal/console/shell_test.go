@@ -75,3 +75,19 @@ func TestPlainMemberSeesOwnProfileOnly(t *testing.T) {
 		t.Errorf("own profile: %d\n%s", p.Status, p.Body)
 	}
 }
+
+// TestSignupRefusalNextToField: the sign-up form shows each refusal next
+// to its input, under the API's field name, and creates nothing.
+func TestSignupRefusalNextToField(t *testing.T) {
+	s, _ := start(t)
+	b := newBrowser(t, s)
+	form := url.Values{"works_group": {"newco"}, "company_name": {"New Co"}, "admin_login_id": {"taro"},
+		"admin_email": {"taro@newco.example"}, "admin_password": {"taro-password-1"}}
+	p := b.post("/signup", form)
+	if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, `id="f-admin_name-error"`) {
+		t.Fatalf("sign-up without a name: %d, want 422 with the reason next to admin_name\n%s", p.Status, p.Body)
+	}
+	if p := b.post("/admin/login", url.Values{"login_id": {"taro@newco.works.example"}, "password": {"taro-password-1"}}); p.Status == http.StatusSeeOther {
+		t.Error("a refused sign-up must create nothing")
+	}
+}

@@ -3,6 +3,7 @@ package member
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/kanri/kanri/internal/auth"
@@ -101,10 +102,12 @@ func (s *Service) newTenant(in SignupInput, now time.Time) (*tenant.Tenant, *Mem
 	return t, m, nil
 }
 
-// prefixField renames the field of an Invalid error (login_id → admin_login_id).
+// prefixField renames the field of an Invalid error to the sign-up's
+// (login_id → admin_login_id, display_name → admin_name).
 func prefixField(prefix string, err error) error {
 	if e, ok := errs.As(err); ok && e.Field != "" {
-		return &errs.Error{Kind: e.Kind, Field: prefix + e.Field, Message: e.Message, Err: e.Err}
+		f := strings.TrimPrefix(e.Field, "display_")
+		return &errs.Error{Kind: e.Kind, Field: prefix + f, Message: e.Message, Err: e.Err}
 	}
 	return err
 }

@@ -35,7 +35,7 @@ func TestSignupValidation(t *testing.T) {
 		{"region too long", func(in *member.SignupInput) { in.Region = strings.Repeat("x", 61) }, "region"},
 		{"admin login id with a space", func(in *member.SignupInput) { in.AdminLoginID = "the owner" }, "admin_login_id"},
 		{"admin login id on another domain", func(in *member.SignupInput) { in.AdminLoginID = "owner@example.com" }, "admin_login_id"},
-		{"admin name missing", func(in *member.SignupInput) { in.AdminName = "" }, "admin_display_name"},
+		{"admin name missing", func(in *member.SignupInput) { in.AdminName = "" }, "admin_name"},
 		{"admin e-mail missing", func(in *member.SignupInput) { in.AdminEmail = "" }, "admin_email"},
 		{"admin e-mail invalid", func(in *member.SignupInput) { in.AdminEmail = "Owner <owner@example.com>" }, "admin_email"},
 		{"password too short", func(in *member.SignupInput) { in.AdminPassword = "short" }, "admin_password"},
