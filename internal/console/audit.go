@@ -140,7 +140,7 @@ func (c *Console) newAuditPage(p Page, q url.Values) *auditPage {
 // location is the zone the page reads dates in and shows times in.
 func (v *auditPage) location() *time.Location {
 	if v.Zone == "JST" {
-		return time.FixedZone("JST", 9*3600)
+		return jst()
 	}
 	return time.UTC
 }

@@ -34,9 +34,9 @@ func (c *Console) registerMembers(rt *router) {
 // services still check every call themselves.
 func (c *Console) managesMembers(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !actor(r).Can(auth.PermMembersManage) {
+		if _, err := auth.Require(r.Context(), actor(r).TenantID, auth.PermMembersManage); err != nil {
 			p, _ := c.adminPage(r, "error.title")
-			c.fail(w, r, p, errs.E(errs.PermissionDenied, "managing members needs the %s permission: ask your super admin", auth.PermMembersManage))
+			c.fail(w, r, p, err)
 			return
 		}
 		h(w, r)

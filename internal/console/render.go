@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/kanri/kanri/internal/api"
 	"github.com/kanri/kanri/internal/auth"
@@ -17,6 +18,11 @@ import (
 
 // csp keeps pages to their own scripts and styles, and out of frames.
 const csp = "default-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+// jst is Japan's time zone, in which the console shows times. A fixed zone,
+// not time.LoadLocation: Japan has no daylight saving time, and servers
+// without tzdata show the same times.
+func jst() *time.Location { return time.FixedZone("JST", 9*3600) }
 
 // Page is what every screen shows around its content: language, who is
 // signed in, menu, breadcrumb, set-up banner, a notice and the form state.

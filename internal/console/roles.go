@@ -97,15 +97,17 @@ func (c *Console) roles(w http.ResponseWriter, r *http.Request) {
 
 // admins finds the super admin and, for the super admin, the active
 // admins who could take the role. The member list has no role filter, so
-// this reads the active members page by page; a viewer who is not the
-// super admin stops at the super admin, and one who may not read members
-// gets neither.
+// the candidates are read page by page, and only for the super admin; a
+// viewer who may not read members gets neither.
 func (c *Console) admins(ctx context.Context) (*member.Member, []*member.Member, error) {
 	a := auth.FromContext(ctx)
 	if !a.SuperAdmin && !a.Can(auth.PermMembersManage) {
 		return nil, nil, nil
 	}
-	var super *member.Member
+	super, err := c.svc.Members.SuperAdmin(ctx, a.TenantID)
+	if err != nil || !a.SuperAdmin {
+		return super, nil, err
+	}
 	var eligible []*member.Member
 	f := member.Filter{TenantID: a.TenantID, Status: member.StatusActive, Limit: 500}
 	for {
@@ -114,14 +116,11 @@ func (c *Console) admins(ctx context.Context) (*member.Member, []*member.Member,
 			return nil, nil, err
 		}
 		for _, m := range ms {
-			switch {
-			case m.SuperAdmin:
-				super = m
-			case len(m.RoleIDs) > 0:
+			if !m.SuperAdmin && len(m.RoleIDs) > 0 {
 				eligible = append(eligible, m)
 			}
 		}
-		if next == "" || (super != nil && !a.SuperAdmin) {
+		if next == "" {
 			return super, eligible, nil
 		}
 		f.After = next

@@ -29,9 +29,7 @@ func (p securityFrame) Time(t time.Time) (string, error) {
 	if t.IsZero() {
 		return p.T("security.never")
 	}
-	// A fixed zone, not time.LoadLocation: Japan has no daylight saving
-	// time, and servers without tzdata still show the same times.
-	t = t.In(time.FixedZone("JST", 9*3600))
+	t = t.In(jst())
 	if p.Lang == langEN {
 		return t.Format("Jan 2, 2006 15:04 MST"), nil
 	}

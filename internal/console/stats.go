@@ -60,10 +60,7 @@ func (c *Console) stats(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, p, err)
 		return
 	}
-	if v.Current, err = c.svc.Members.BillableCount(ctx, tenantID); err != nil {
-		c.fail(w, r, p, err)
-		return
-	}
+	v.Current = days[len(days)-1].Last // every change records today's count
 	v.Chart = newStatsChart(days, p.Lang)
 	for _, d := range days {
 		v.Rows = append(v.Rows, statsRow{Date: d.Day.Format(time.DateOnly), Max: d.Max, Last: d.Last})
