@@ -67,9 +67,6 @@ func (p Page) Value(name string) string { return p.Form.Values.Get(name) }
 // Err is the reason field name was refused, or "".
 func (p Page) Err(name string) string { return p.Form.Errors[name] }
 
-// Can reports whether the signed-in member holds perm.
-func (p Page) Can(perm string) bool { return p.Actor != nil && p.Actor.Can(auth.Permission(perm)) }
-
 func (p *Page) page() *Page { return p }
 
 // view is a page struct embedding Page.
@@ -108,14 +105,6 @@ var funcs = template.FuncMap{
 			m[kv[i].(string)] = kv[i+1]
 		}
 		return m
-	},
-	"has": func(list []string, v string) bool {
-		for _, s := range list {
-			if s == v {
-				return true
-			}
-		}
-		return false
 	},
 }
 
