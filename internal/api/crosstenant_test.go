@@ -44,6 +44,13 @@ var crossTenantBodies = map[string]any{
 	"revoke-tenant-sessions": nil,
 	"revoke-member-sessions": nil,
 	"ops-get-tenant":         nil,
+	"list-domains":           nil,
+	"add-domain":             map[string]any{"name": "intruder.example"},
+	"get-domain":             nil,
+	"delete-domain":          nil,
+	"verify-domain":          nil,
+	"make-primary-domain":    nil,
+	"get-domain-change":      nil,
 }
 
 // opsBodies is the same for the operator routes (/api/v1/ops/…), which a
@@ -155,6 +162,7 @@ type tenantState struct {
 	Members     map[string]json.RawMessage // by status
 	Roles       json.RawMessage
 	Sessions    json.RawMessage
+	Domains     json.RawMessage
 	AuditEvents int
 }
 
@@ -164,7 +172,8 @@ func readTenantState(t *testing.T, s *apptest.Server, ten *apptest.Tenant) tenan
 		return expect(t, s, http.StatusOK, apptest.Request{Method: "GET", Path: path, Token: ten.AdminToken}).Body
 	}
 	st := tenantState{Tenant: get(tpath(ten.ID)), Members: map[string]json.RawMessage{},
-		Roles: get(tpath(ten.ID, "/roles")), Sessions: get(tpath(ten.ID, "/sessions"))}
+		Roles: get(tpath(ten.ID, "/roles")), Sessions: get(tpath(ten.ID, "/sessions")),
+		Domains: get(tpath(ten.ID, "/domains"))}
 	for _, status := range []string{"invited", "active", "suspended", "deactivated", "deleted"} {
 		st.Members[status] = get(tpath(ten.ID, "/members?limit=500&status="+status))
 	}
@@ -188,7 +197,10 @@ func TestCrossTenant(t *testing.T) {
 			t.Fatalf("got %d sessions of A's admin, want 1", len(sessions))
 		}
 		ops := operatorToken(t, s)
-		ids := map[string]string{"t": a.ID, "m": member.ID, "r": role.ID, "s": sessions[0].ID}
+		dom := decode[api.Domain](t, expect(t, s, http.StatusCreated, apptest.Request{Method: "POST", Path: tpath(a.ID, "/domains"), Token: a.AdminToken,
+			Body: map[string]any{"name": "acme-owned.example"}}))
+		change := aDomainChange(t, s, a, dom.ID)
+		ids := map[string]string{"t": a.ID, "m": member.ID, "r": role.ID, "s": sessions[0].ID, "d": dom.ID, "c": change}
 
 		before, beforeB := readTenantState(t, s, a), readTenantState(t, s, b)
 		seen := map[string]bool{}
@@ -227,7 +239,7 @@ func TestCrossTenant(t *testing.T) {
 			if isOps || !refersToOtherIDs(op.Path, crossTenantBodies[op.ID]) {
 				continue
 			}
-			path, body, _ = fill(t, op, map[string]string{"t": b.ID, "m": ids["m"], "r": ids["r"], "s": ids["s"]}, op.Path, crossTenantBodies[op.ID])
+			path, body, _ = fill(t, op, map[string]string{"t": b.ID, "m": ids["m"], "r": ids["r"], "s": ids["s"], "d": ids["d"], "c": ids["c"]}, op.Path, crossTenantBodies[op.ID])
 			res := s.Do(apptest.Request{Method: op.Method, Path: path, Token: b.AdminToken, Body: body})
 			if res.Status != http.StatusNotFound {
 				t.Errorf("%s %s (%s) as tenant B's super admin with A's ids in B's tenant: got status %d, want 404; body: %s", op.Method, path, op.ID, res.Status, clip(res.Body))

@@ -21,6 +21,7 @@ import (
 	"github.com/kanri/kanri/internal/audit"
 	"github.com/kanri/kanri/internal/auth"
 	"github.com/kanri/kanri/internal/clock"
+	"github.com/kanri/kanri/internal/domain"
 	"github.com/kanri/kanri/internal/errs"
 	"github.com/kanri/kanri/internal/idempotency"
 	"github.com/kanri/kanri/internal/member"
@@ -42,6 +43,7 @@ type Services struct {
 	Sessions *session.Service
 	Audit    *audit.Service
 	Notify   *notify.Ops
+	Domains  *domain.Service
 }
 
 // Config is the API's own configuration.
@@ -81,6 +83,7 @@ func New(svc Services, cfg Config) *Server {
 	s.registerTenants()
 	s.registerMembers()
 	s.registerRoles()
+	s.registerDomains()
 	s.registerAudit()
 	s.registerOps()
 	s.registerNotify()

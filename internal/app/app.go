@@ -18,6 +18,8 @@ import (
 	"github.com/kanri/kanri/internal/audit"
 	"github.com/kanri/kanri/internal/clock"
 	"github.com/kanri/kanri/internal/console"
+	"github.com/kanri/kanri/internal/dnscheck"
+	"github.com/kanri/kanri/internal/domain"
 	"github.com/kanri/kanri/internal/errs"
 	"github.com/kanri/kanri/internal/id"
 	"github.com/kanri/kanri/internal/jobs"
@@ -103,11 +105,14 @@ func (a *App) build(ctx context.Context, ids id.Generator) error {
 				return net.DefaultResolver.LookupNetIP(ctx, "ip", host)
 			}},
 	}
+	a.Services.Domains = &domain.Service{Store: db, Clock: a.Clock, IDs: ids, Audit: rec, Notify: ntf,
+		DNS: &dnscheck.Resolver{Addr: cfg.DNSResolver}, ProvidedBase: cfg.ProvidedBase, VerifyWindow: cfg.DomainDeadline,
+		ChangeLock: 24 * time.Hour, BaseURL: cfg.BaseURL}
 	if a.console, err = console.New(a.Services, console.Config{Cookie: cfg.cookieName(), SignupOpen: cfg.SignupOpen, Clock: a.Clock, Logger: a.Logger}); err != nil {
 		return err
 	}
-	h := jobHandler{Service: ntf, db: db, clock: a.Clock}
-	opts := jobs.Options{Logger: a.riverLog}
+	h := jobHandler{Service: ntf, domains: a.Services.Domains, db: db, clock: a.Clock}
+	opts := jobs.Options{Logger: a.riverLog, DomainCheckEvery: cfg.DomainCheckEvery}
 	if store.IsPostgres(cfg.DatabaseURL) {
 		a.Jobs, a.closeJobs, err = jobs.NewPostgres(ctx, cfg.DatabaseURL, h, opts)
 	} else {

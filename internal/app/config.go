@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kanri/kanri/internal/dnscheck"
 	"github.com/kanri/kanri/internal/store"
 )
 
@@ -36,6 +37,12 @@ type Config struct {
 	Workers              bool
 	AllowPrivateWebhooks bool
 	SMTP                 SMTPConfig
+	// DNSResolver (host:port) answers the domain checks' queries; empty: the
+	// first nameserver of /etc/resolv.conf.
+	DNSResolver string
+	// DomainDeadline is how long a new domain may stay unproven;
+	// DomainCheckEvery is how often pending domains are checked.
+	DomainDeadline, DomainCheckEvery time.Duration
 }
 
 // SMTPConfig is where mail goes; without a host every mail stays in the
@@ -66,6 +73,9 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.SMTP.Password, "smtp-password", env("KANRI_SMTP_PASSWORD", ""), "SMTP password; prefer the variable to the flag (KANRI_SMTP_PASSWORD)")
 	fs.StringVar(&c.SMTP.From, "mail-from", env("KANRI_MAIL_FROM", "kanri@localhost"), "sender address of every mail (KANRI_MAIL_FROM)")
 	fs.StringVar(&c.SMTP.FromName, "mail-from-name", env("KANRI_MAIL_FROM_NAME", "Kanri"), "sender name of every mail (KANRI_MAIL_FROM_NAME)")
+	fs.StringVar(&c.DNSResolver, "dns-resolver", env("KANRI_DNS_RESOLVER", ""), "DNS server (host:port) that domain checks ask; default the system's, from /etc/resolv.conf (KANRI_DNS_RESOLVER)")
+	fs.DurationVar(&c.DomainDeadline, "domain-deadline", envDuration("KANRI_DOMAIN_DEADLINE", 14*24*time.Hour), "how long a new domain may stay unverified before it is removed (KANRI_DOMAIN_DEADLINE)")
+	fs.DurationVar(&c.DomainCheckEvery, "domain-check-every", envDuration("KANRI_DOMAIN_CHECK_EVERY", 10*time.Minute), "how often pending domains are looked up in DNS (KANRI_DOMAIN_CHECK_EVERY)")
 	fs.DurationVar(&c.SessionTTL, "session-ttl", envDuration("KANRI_SESSION_TTL", 12*time.Hour), "how long a console session lasts (KANRI_SESSION_TTL)")
 }
 
@@ -88,6 +98,34 @@ func (c *Config) check() error {
 	}
 	if c.SessionTTL < time.Minute {
 		return fmt.Errorf("session TTL %s is too short: use at least 1m", c.SessionTTL)
+	}
+	return c.checkDNS()
+}
+
+// checkDNS finds the system's resolver when none is given, and refuses a
+// resolver address or domain timings that cannot work.
+func (c *Config) checkDNS() error {
+	if c.DNSResolver == "" {
+		addr, err := dnscheck.System()
+		if err != nil {
+			return fmt.Errorf("no DNS resolver: %w; give one with --dns-resolver host:port", err)
+		}
+		c.DNSResolver = addr
+	}
+	if _, _, err := net.SplitHostPort(c.DNSResolver); err != nil {
+		c.DNSResolver = net.JoinHostPort(c.DNSResolver, "53")
+		if _, _, err := net.SplitHostPort(c.DNSResolver); err != nil {
+			return fmt.Errorf("DNS resolver %q is not valid: give host:port, like 127.0.0.1:53", c.DNSResolver)
+		}
+	}
+	if c.DomainDeadline == 0 {
+		c.DomainDeadline = 14 * 24 * time.Hour
+	}
+	if c.DomainCheckEvery == 0 {
+		c.DomainCheckEvery = 10 * time.Minute
+	}
+	if c.DomainDeadline < time.Hour || c.DomainCheckEvery < time.Second {
+		return fmt.Errorf("domain deadline %s or check interval %s is too short: use at least 1h and 1s", c.DomainDeadline, c.DomainCheckEvery)
 	}
 	return nil
 }

@@ -2,11 +2,13 @@ package app
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/kanri/kanri/internal/domain"
 	"github.com/kanri/kanri/internal/mailer"
 	"github.com/kanri/kanri/internal/notify"
 	"github.com/kanri/kanri/internal/store"
@@ -16,12 +18,23 @@ import (
 // jobHandler does the background jobs' work.
 type jobHandler struct {
 	*notify.Service
-	db    *store.DB
-	clock interface{ Now() time.Time }
+	domains *domain.Service
+	db      *store.DB
+	clock   interface{ Now() time.Time }
 }
 
 // Cleanup purges expired rows.
 func (h jobHandler) Cleanup(ctx context.Context) error { return h.db.Purge(ctx, h.clock.Now()) }
+
+// ChangeDomain works a primary-domain change.
+func (h jobHandler) ChangeDomain(ctx context.Context, changeID string) error {
+	return h.domains.RunChange(ctx, changeID)
+}
+
+// CheckDomains checks pending domains and resumes interrupted changes.
+func (h jobHandler) CheckDomains(ctx context.Context) error {
+	return errors.Join(h.domains.CheckPending(ctx), h.domains.ResumeChanges(ctx))
+}
 
 // webhookClient posts webhooks: it dials only public addresses (checked
 // again at every connection, so DNS rebinding cannot reach the inside), uses

@@ -22,6 +22,11 @@ type Handler interface {
 	DeliverWebhook(ctx context.Context, id string, final bool) error
 	// Cleanup purges expired rows (sessions, rate-limit windows, idempotency keys).
 	Cleanup(ctx context.Context) error
+	// ChangeDomain works a primary-domain change to its end.
+	ChangeDomain(ctx context.Context, changeID string) error
+	// CheckDomains looks up pending domains, expires overdue ones and
+	// finishes primary-domain changes a crash interrupted.
+	CheckDomains(ctx context.Context) error
 }
 
 // MailArgs is a mail to deliver.
@@ -53,6 +58,23 @@ type CleanupArgs struct{}
 
 // Kind names the job kind.
 func (CleanupArgs) Kind() string { return "cleanup" }
+
+// DomainChangeArgs is a primary-domain change to work.
+type DomainChangeArgs struct {
+	ChangeID string `json:"change_id"`
+}
+
+// Kind names the job kind.
+func (DomainChangeArgs) Kind() string { return "domain_change" }
+
+// InsertOpts: a change's job resumes where it stopped, so retrying is safe.
+func (DomainChangeArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 25} }
+
+// DomainCheckArgs is the periodic check of pending domains.
+type DomainCheckArgs struct{}
+
+// Kind names the job kind.
+func (DomainCheckArgs) Kind() string { return "domain_check" }
 
 // WebhookSchedule is the wait before each retry of a webhook delivery: about
 // three days in all, after which the endpoint is disabled.
@@ -118,15 +140,46 @@ func (w *cleanupWorker) Work(ctx context.Context, _ *river.Job[CleanupArgs]) err
 	return w.h.Cleanup(ctx)
 }
 
+type domainChangeWorker struct {
+	river.WorkerDefaults[DomainChangeArgs]
+	h Handler
+}
+
+func (w *domainChangeWorker) Work(ctx context.Context, job *river.Job[DomainChangeArgs]) error {
+	return w.h.ChangeDomain(ctx, job.Args.ChangeID)
+}
+
+// Timeout lets a change of a very large tenant mail everyone in one run.
+func (w *domainChangeWorker) Timeout(*river.Job[DomainChangeArgs]) time.Duration { return time.Hour }
+
+type domainCheckWorker struct {
+	river.WorkerDefaults[DomainCheckArgs]
+	h Handler
+}
+
+func (w *domainCheckWorker) Work(ctx context.Context, _ *river.Job[DomainCheckArgs]) error {
+	return w.h.CheckDomains(ctx)
+}
+
+// Timeout leaves room for many lookups that time out.
+func (w *domainCheckWorker) Timeout(*river.Job[DomainCheckArgs]) time.Duration { return 30 * time.Minute }
+
 func workers(h Handler, o Options) *river.Workers {
 	ws := river.NewWorkers()
 	river.AddWorker(ws, &mailWorker{h: h, delay: o.MailDelay})
 	river.AddWorker(ws, &webhookWorker{h: h, delay: o.WebhookDelay})
 	river.AddWorker(ws, &cleanupWorker{h: h})
+	river.AddWorker(ws, &domainChangeWorker{h: h})
+	river.AddWorker(ws, &domainCheckWorker{h: h})
 	return ws
 }
 
-func periodicJobs() []*river.PeriodicJob {
-	return []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
-		func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})}
+// periodicJobs run on start too: the domain check then finishes a change
+// that a crash interrupted.
+func periodicJobs(o Options) []*river.PeriodicJob {
+	start := &river.PeriodicJobOpts{RunOnStart: true}
+	return []*river.PeriodicJob{
+		river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil }, start),
+		river.NewPeriodicJob(river.PeriodicInterval(o.DomainCheckEvery), func() (river.JobArgs, *river.InsertOpts) { return DomainCheckArgs{}, nil }, start),
+	}
 }

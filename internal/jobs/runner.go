@@ -16,6 +16,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
 
+	"github.com/kanri/kanri/internal/domain"
 	"github.com/kanri/kanri/internal/notify"
 )
 
@@ -41,6 +42,8 @@ type Options struct {
 	// MailDelay and WebhookDelay give the wait before retry attempt+1;
 	// default MailDelay and WebhookDelay (tests shorten them).
 	MailDelay, WebhookDelay func(attempt int) time.Duration
+	// DomainCheckEvery is how often pending domains are checked; default 10 minutes.
+	DomainCheckEvery time.Duration
 }
 
 // outboxRow is one job to start.
@@ -143,11 +146,14 @@ func (r *runner[TTx]) init(h Handler) error {
 	if r.opts.WebhookDelay == nil {
 		r.opts.WebhookDelay = WebhookDelay
 	}
+	if r.opts.DomainCheckEvery <= 0 {
+		r.opts.DomainCheckEvery = 10 * time.Minute
+	}
 	client, err := river.NewClient(r.driver, &river.Config{
 		Logger:            r.opts.Logger,
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: r.opts.Workers}},
 		Workers:           workers(h, r.opts),
-		PeriodicJobs:      periodicJobs(),
+		PeriodicJobs:      periodicJobs(r.opts),
 		FetchPollInterval: r.opts.Poll,
 		FetchCooldown:     min(r.opts.Poll, 100*time.Millisecond),
 	})
@@ -199,6 +205,8 @@ func (r *runner[TTx]) relayOnce(ctx context.Context) (int, error) {
 			params[i] = river.InsertManyParams{Args: MailArgs{MailID: o.refID}}
 		case notify.KindWebhook:
 			params[i] = river.InsertManyParams{Args: WebhookArgs{DeliveryID: o.refID}}
+		case domain.JobKind:
+			params[i] = river.InsertManyParams{Args: DomainChangeArgs{ChangeID: o.refID}}
 		default:
 			return 0, fmt.Errorf("outbox row %s has unknown kind %q", o.id, o.kind)
 		}

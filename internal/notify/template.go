@@ -35,6 +35,8 @@ type MailData struct {
 	InvitationURL string // member_added: where to choose a password; empty if already set
 	ExpiresAt     string // member_added: when InvitationURL expires, preformatted; may be empty
 	OtherName     string // super_admin_*: the other party of the transfer
+	Domain        string // domain_*: the domain the mail is about (the new primary)
+	OldDomain     string // domain_primary_changed: the previous primary domain
 }
 
 // Rendered is a mail ready to send: a one-line subject and two bodies.

@@ -26,13 +26,15 @@ func sampleData() notify.MailData {
 		InvitationURL: "https://kanri.example.jp/invitations/inv_123?token=abc&x=1",
 		ExpiresAt:     "2026年12月1日 18:00",
 		OtherName:     "佐藤 花子",
+		Domain:        "example.co.jp",
+		OldDomain:     "demo.works.example",
 	}
 }
 
 func TestTemplatesNames(t *testing.T) {
 	t.Parallel()
 	got := loadTemplates(t).Names()
-	want := []string{"member_added", "super_admin_granted", "super_admin_resigned"}
+	want := []string{"domain_expired", "domain_primary_changed", "domain_verified", "member_added", "super_admin_granted", "super_admin_resigned"}
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("Names() = %v, want %v", got, want)
 	}

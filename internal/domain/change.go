@@ -1,0 +1,248 @@
+package domain
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kanri/kanri/internal/auth"
+	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/member"
+	"github.com/kanri/kanri/internal/notify"
+)
+
+// JobKind is the outbox kind that starts a primary-domain change's job.
+const JobKind = "domain_change"
+
+// mailBatch is how many members one transaction of the mailing step mails.
+const mailBatch = 500
+
+// MakePrimary starts changing the tenant's primary domain to an active
+// domain: both domains show primary_changing until the job (RunChange) is
+// done. Only the super admin may, and not within ChangeLock of the last
+// change.
+func (s *Service) MakePrimary(ctx context.Context, tenantID, domainID string) (*Change, error) {
+	a, err := auth.RequireSuperAdmin(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Clock.Now()
+	var c *Change
+	err = s.Store.InTx(ctx, func(ctx context.Context) error {
+		if _, err := s.Store.GetTenant(ctx, tenantID); err != nil { // one change at a time
+			return err
+		}
+		to, err := s.Store.GetDomain(ctx, tenantID, domainID)
+		if err != nil || to.Status == StatusExpired {
+			return errs.E(errs.NotFound, "domain not found")
+		}
+		if err := s.checkChangeable(ctx, to, now); err != nil {
+			return err
+		}
+		from, err := s.primary(ctx, tenantID)
+		if err != nil {
+			return err
+		}
+		c = &Change{ID: s.IDs.New("dch"), TenantID: tenantID, FromDomainID: from.ID, ToDomainID: to.ID, FromName: from.Name,
+			ToName: to.Name, Status: ChangeRenaming, RequestedBy: a.Name, CreatedAt: now}
+		for _, d := range []*Domain{from, to} {
+			d.Status, d.UpdatedAt = StatusPrimaryChanging, now
+			if err := s.Store.UpdateDomain(ctx, d); err != nil {
+				return err
+			}
+		}
+		if err := s.Store.CreateChange(ctx, c); err != nil {
+			return err
+		}
+		if err := s.Store.Enqueue(ctx, JobKind, c.ID, now); err != nil {
+			return err
+		}
+		return s.record(ctx, now, to, "domain.primary_change_started", nil)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("change primary domain: %w", err)
+	}
+	return c, nil
+}
+
+// checkChangeable refuses a target that is not an active non-primary
+// domain, and a change while another runs or within ChangeLock of it.
+func (s *Service) checkChangeable(ctx context.Context, to *Domain, now time.Time) error {
+	switch {
+	case to.Primary:
+		return errs.E(errs.FailedPrecondition, "%s is the primary domain already", to.Name)
+	case to.Status == StatusPending:
+		return errs.E(errs.FailedPrecondition, "%s is not verified yet: publish its record in DNS and verify it first", to.Name)
+	case to.Status == StatusPrimaryChanging:
+		return errs.E(errs.FailedPrecondition, "a primary-domain change is in progress: wait until it is done")
+	}
+	last, err := s.Store.LatestChange(ctx, to.TenantID)
+	switch {
+	case errs.Is(err, errs.NotFound):
+		return nil
+	case err != nil:
+		return err
+	case last.Status == ChangeRenaming:
+		return errs.E(errs.FailedPrecondition, "a primary-domain change is in progress: wait until it is done")
+	case now.Before(last.RenamedAt.Add(s.ChangeLock)):
+		jst := time.FixedZone("JST", 9*60*60)
+		return errs.E(errs.FailedPrecondition, "the primary domain was changed at %s: another change is possible from %s",
+			last.RenamedAt.In(jst).Format("2006-01-02 15:04 MST"), last.RenamedAt.Add(s.ChangeLock).In(jst).Format("2006-01-02 15:04 MST"))
+	}
+	return nil
+}
+
+func (s *Service) primary(ctx context.Context, tenantID string) (*Domain, error) {
+	ds, err := s.Store.ListDomains(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range ds {
+		if d.Primary {
+			return s.Store.GetDomain(ctx, tenantID, d.ID) // locked
+		}
+	}
+	return nil, errs.E(errs.Internal, "tenant %s has no primary domain", tenantID)
+}
+
+// GetChange returns a primary-domain change of the tenant.
+func (s *Service) GetChange(ctx context.Context, tenantID, changeID string) (*Change, error) {
+	if _, err := auth.Require(ctx, tenantID, auth.PermTenantManage); err != nil {
+		return nil, err
+	}
+	c, err := s.Store.GetChange(ctx, changeID)
+	if err != nil || c.TenantID != tenantID {
+		return nil, errs.E(errs.NotFound, "domain change not found")
+	}
+	return c, nil
+}
+
+// LatestChange returns the tenant's newest primary-domain change, or
+// NotFound.
+func (s *Service) LatestChange(ctx context.Context, tenantID string) (*Change, error) {
+	if _, err := auth.Require(ctx, tenantID, auth.PermTenantManage); err != nil {
+		return nil, err
+	}
+	return s.Store.LatestChange(ctx, tenantID)
+}
+
+// RunChange works a change to its end: one transaction renames every
+// login id, revokes the tenant's sessions and swaps the domains; then
+// members are mailed their new login id a batch per transaction. Each step
+// re-reads where the change stands under its lock, so a run after a crash,
+// or beside another run, does nothing twice.
+func (s *Service) RunChange(ctx context.Context, changeID string) error {
+	ctx = auth.System(ctx, "domain change")
+	if err := s.rename(ctx, changeID); err != nil {
+		return fmt.Errorf("domain change %s: rename: %w", changeID, err)
+	}
+	for {
+		done, err := s.mailNext(ctx, changeID)
+		if err != nil {
+			return fmt.Errorf("domain change %s: mail: %w", changeID, err)
+		}
+		if done {
+			return nil
+		}
+	}
+}
+
+// ResumeChanges runs every change that is not done: after a crash, the
+// background check finishes them.
+func (s *Service) ResumeChanges(ctx context.Context) error {
+	cs, err := s.Store.OpenChanges(ctx)
+	if err != nil {
+		return fmt.Errorf("resume domain changes: %w", err)
+	}
+	var failed []error
+	for _, c := range cs {
+		failed = append(failed, s.RunChange(ctx, c.ID))
+	}
+	return errors.Join(failed...)
+}
+
+func (s *Service) rename(ctx context.Context, changeID string) error {
+	now := s.Clock.Now()
+	return s.Store.InTx(ctx, func(ctx context.Context) error {
+		c, err := s.Store.GetChange(ctx, changeID)
+		if err != nil || c.Status != ChangeRenaming {
+			return err
+		}
+		if _, err := s.Store.GetTenant(ctx, c.TenantID); err != nil { // no member joins meanwhile
+			return err
+		}
+		from, err := s.Store.GetDomain(ctx, c.TenantID, c.FromDomainID)
+		if err != nil {
+			return err
+		}
+		to, err := s.Store.GetDomain(ctx, c.TenantID, c.ToDomainID)
+		if err != nil {
+			return err
+		}
+		autoID := func() string { return "u-" + strings.ToLower(rand.Text()[:12]) + "@" + to.Name }
+		if c.Renamed, err = s.Store.RenameLogins(ctx, c.TenantID, to.Name, autoID, now); err != nil {
+			return err
+		}
+		if _, err := s.Store.RevokeTenantSessions(ctx, c.TenantID, now); err != nil {
+			return err
+		}
+		before := *to
+		// The old primary lets go first: a tenant has one primary at any time.
+		from.Primary, from.Status, from.UpdatedAt = false, StatusActive, now
+		to.Primary, to.Status, to.UpdatedAt = true, StatusActive, now
+		for _, d := range []*Domain{from, to} {
+			if err := s.Store.UpdateDomain(ctx, d); err != nil {
+				return err
+			}
+		}
+		c.Status, c.RenamedAt = ChangeMailing, now
+		if err := s.Store.UpdateChange(ctx, c); err != nil {
+			return err
+		}
+		return s.record(ctx, now, to, "domain.primary_changed", &before)
+	})
+}
+
+// mailNext mails the next batch of members their new login id and reports
+// whether every member has been mailed.
+func (s *Service) mailNext(ctx context.Context, changeID string) (bool, error) {
+	done := true
+	err := s.Store.InTx(ctx, func(ctx context.Context) error {
+		c, err := s.Store.GetChange(ctx, changeID)
+		if err != nil || c.Status != ChangeMailing {
+			return err
+		}
+		t, err := s.Store.GetTenant(ctx, c.TenantID)
+		if err != nil {
+			return err
+		}
+		ms, err := s.Store.ListMembers(ctx, member.Filter{TenantID: c.TenantID, After: c.MailedAfter, Limit: mailBatch})
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			if m.Status == member.StatusDeactivated {
+				continue // cannot sign in
+			}
+			err := s.Notify.MailTo(ctx, t.ID, notify.Recipient{Address: m.Email, Name: m.DisplayName, Language: t.Language}, "domain_primary_changed",
+				notify.MailData{CompanyName: t.CompanyName, WorksGroup: t.WorksGroup, MemberName: m.DisplayName, LoginID: m.LoginID,
+					ConsoleURL: s.BaseURL + "/admin/login", Domain: c.ToName, OldDomain: c.FromName})
+			if err != nil {
+				return err
+			}
+			c.Mailed++
+		}
+		now := s.Clock.Now()
+		if len(ms) > 0 {
+			c.MailedAfter = ms[len(ms)-1].ID
+		}
+		if done = len(ms) < mailBatch; done {
+			c.Status, c.FinishedAt = ChangeDone, now
+		}
+		return s.Store.UpdateChange(ctx, c)
+	})
+	return done, err
+}

@@ -1,0 +1,157 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/kanri/kanri/internal/domain"
+)
+
+const domainColumns = `id, tenant_id, name, kind, status, is_primary, token, method, deadline, verified_at, last_check_at, last_check, created_at, updated_at`
+
+func scanDomain(row scanner) (*domain.Domain, error) {
+	var d domain.Domain
+	err := row.Scan(&d.ID, &d.TenantID, &d.Name, &d.Kind, &d.Status, &d.Primary, &d.Token, &d.Method, scanTime(&d.Deadline),
+		scanTime(&d.VerifiedAt), scanTime(&d.LastCheckAt), &d.LastCheck, scanTime(&d.CreatedAt), scanTime(&d.UpdatedAt))
+	return &d, err
+}
+
+// ListDomains returns tenantID's domains but expired ones, the primary first.
+func (db *DB) ListDomains(ctx context.Context, tenantID string) ([]*domain.Domain, error) {
+	rows, err := db.query(ctx, `SELECT `+domainColumns+` FROM domains WHERE tenant_id = ? AND status <> 'expired'
+		ORDER BY is_primary DESC, name`, tenantID)
+	if err != nil {
+		return nil, db.fail(err, "domains")
+	}
+	return collect(rows, scanDomain)
+}
+
+// GetDomain returns one of tenantID's domains. Errors: NotFound.
+func (db *DB) GetDomain(ctx context.Context, tenantID, id string) (*domain.Domain, error) {
+	d, err := scanDomain(db.queryRow(ctx, `SELECT `+domainColumns+` FROM domains WHERE tenant_id = ? AND id = ?`+db.forUpdate(ctx), tenantID, id))
+	return d, db.fail(err, "domain")
+}
+
+// GetDomainByName returns tenantID's domain called name. Errors: NotFound.
+func (db *DB) GetDomainByName(ctx context.Context, tenantID, name string) (*domain.Domain, error) {
+	d, err := scanDomain(db.queryRow(ctx, `SELECT `+domainColumns+` FROM domains WHERE tenant_id = ? AND name = ?`, tenantID, name))
+	return d, db.fail(err, "domain "+name)
+}
+
+// VerifiedElsewhere reports whether a tenant other than tenantID owns name.
+func (db *DB) VerifiedElsewhere(ctx context.Context, tenantID, name string) (bool, error) {
+	var n int
+	err := db.queryRow(ctx, `SELECT COUNT(*) FROM domains WHERE name = ? AND tenant_id <> ? AND status IN ('active', 'primary_changing')`,
+		name, tenantID).Scan(&n)
+	return n > 0, db.fail(err, "domains")
+}
+
+// CreateDomain inserts d. Errors: Conflict.
+func (db *DB) CreateDomain(ctx context.Context, d *domain.Domain) error {
+	_, err := db.exec(ctx, `INSERT INTO domains (`+domainColumns+`) VALUES `+placeholders(14),
+		d.ID, d.TenantID, d.Name, d.Kind, d.Status, d.Primary, d.Token, d.Method, nullTS(d.Deadline), nullTS(d.VerifiedAt),
+		nullTS(d.LastCheckAt), d.LastCheck, ts(d.CreatedAt), ts(d.UpdatedAt))
+	return db.fail(err, "domain "+d.Name)
+}
+
+// UpdateDomain stores d's status, flags and check. Errors: NotFound, Conflict.
+func (db *DB) UpdateDomain(ctx context.Context, d *domain.Domain) error {
+	res, err := db.exec(ctx, `UPDATE domains SET status = ?, is_primary = ?, method = ?, verified_at = ?, last_check_at = ?, last_check = ?,
+		updated_at = ? WHERE tenant_id = ? AND id = ?`, d.Status, d.Primary, d.Method, nullTS(d.VerifiedAt), nullTS(d.LastCheckAt),
+		d.LastCheck, ts(d.UpdatedAt), d.TenantID, d.ID)
+	return db.affected(res, err, "domain "+d.Name)
+}
+
+// DeleteDomain removes one of tenantID's domains. Errors: NotFound.
+func (db *DB) DeleteDomain(ctx context.Context, tenantID, id string) error {
+	res, err := db.exec(ctx, `DELETE FROM domains WHERE tenant_id = ? AND id = ?`, tenantID, id)
+	return db.affected(res, err, "domain")
+}
+
+// PendingDomains returns up to limit pending domains, checked longest ago first.
+func (db *DB) PendingDomains(ctx context.Context, limit int) ([]*domain.Domain, error) {
+	rows, err := db.query(ctx, `SELECT `+domainColumns+` FROM domains WHERE status = 'pending'
+		ORDER BY COALESCE(last_check_at, created_at), id LIMIT ?`, limit)
+	if err != nil {
+		return nil, db.fail(err, "domains")
+	}
+	return collect(rows, scanDomain)
+}
+
+const changeColumns = `id, tenant_id, from_domain_id, to_domain_id, from_name, to_name, status, requested_by, renamed, mailed, mailed_after,
+	created_at, renamed_at, finished_at`
+
+func scanChange(row scanner) (*domain.Change, error) {
+	var c domain.Change
+	err := row.Scan(&c.ID, &c.TenantID, &c.FromDomainID, &c.ToDomainID, &c.FromName, &c.ToName, &c.Status, &c.RequestedBy, &c.Renamed,
+		&c.Mailed, &c.MailedAfter, scanTime(&c.CreatedAt), scanTime(&c.RenamedAt), scanTime(&c.FinishedAt))
+	return &c, err
+}
+
+// CreateChange inserts c. Errors: Conflict (the tenant has an open change).
+func (db *DB) CreateChange(ctx context.Context, c *domain.Change) error {
+	_, err := db.exec(ctx, `INSERT INTO domain_changes (`+changeColumns+`) VALUES `+placeholders(14),
+		c.ID, c.TenantID, c.FromDomainID, c.ToDomainID, c.FromName, c.ToName, c.Status, c.RequestedBy, c.Renamed, c.Mailed,
+		c.MailedAfter, ts(c.CreatedAt), nullTS(c.RenamedAt), nullTS(c.FinishedAt))
+	return db.fail(err, "domain change")
+}
+
+// GetChange returns a change, locked in a transaction. Errors: NotFound.
+func (db *DB) GetChange(ctx context.Context, id string) (*domain.Change, error) {
+	c, err := scanChange(db.queryRow(ctx, `SELECT `+changeColumns+` FROM domain_changes WHERE id = ?`+db.forUpdate(ctx), id))
+	return c, db.fail(err, "domain change")
+}
+
+// LatestChange returns tenantID's newest change. Errors: NotFound.
+func (db *DB) LatestChange(ctx context.Context, tenantID string) (*domain.Change, error) {
+	c, err := scanChange(db.queryRow(ctx, `SELECT `+changeColumns+` FROM domain_changes WHERE tenant_id = ?
+		ORDER BY created_at DESC, id DESC LIMIT 1`, tenantID))
+	return c, db.fail(err, "domain change")
+}
+
+// UpdateChange stores how far c has come. Errors: NotFound.
+func (db *DB) UpdateChange(ctx context.Context, c *domain.Change) error {
+	res, err := db.exec(ctx, `UPDATE domain_changes SET status = ?, renamed = ?, mailed = ?, mailed_after = ?, renamed_at = ?, finished_at = ?
+		WHERE id = ?`, c.Status, c.Renamed, c.Mailed, c.MailedAfter, nullTS(c.RenamedAt), nullTS(c.FinishedAt), c.ID)
+	return db.affected(res, err, "domain change")
+}
+
+// OpenChanges returns every change not done, oldest first.
+func (db *DB) OpenChanges(ctx context.Context) ([]*domain.Change, error) {
+	rows, err := db.query(ctx, `SELECT `+changeColumns+` FROM domain_changes WHERE status <> 'done' ORDER BY created_at, id`)
+	if err != nil {
+		return nil, db.fail(err, "domain changes")
+	}
+	return collect(rows, scanChange)
+}
+
+// RenameLogins moves every member of tenantID not deleted to the domain
+// to: members with only an external identity get autoID(), the others
+// keep the part before the @. All in the caller's transaction.
+func (db *DB) RenameLogins(ctx context.Context, tenantID, to string, autoID func() string, now time.Time) (int, error) {
+	const externalOnly = ` AND external_issuer IS NOT NULL AND password_hash = ''`
+	rows, err := db.query(ctx, `SELECT id FROM members WHERE tenant_id = ? AND status <> 'deleted'`+externalOnly, tenantID)
+	if err != nil {
+		return 0, db.fail(err, "members")
+	}
+	ids, err := collect(rows, scanString)
+	if err != nil {
+		return 0, db.fail(err, "members")
+	}
+	for _, id := range ids {
+		if _, err := db.exec(ctx, `UPDATE members SET login_id = ?, updated_at = ? WHERE id = ?`, autoID(), ts(now), id); err != nil {
+			return 0, db.fail(err, "member "+id)
+		}
+	}
+	at := "instr(login_id, '@')"
+	if db.postgres {
+		at = "strpos(login_id, '@')"
+	}
+	res, err := db.exec(ctx, `UPDATE members SET login_id = substr(login_id, 1, `+at+`) || ?, updated_at = ?
+		WHERE tenant_id = ? AND status <> 'deleted' AND NOT (external_issuer IS NOT NULL AND password_hash = '')`, to, ts(now), tenantID)
+	if err != nil {
+		return 0, db.fail(err, "members")
+	}
+	n, err := res.RowsAffected()
+	return int(n) + len(ids), err
+}

@@ -1,0 +1,39 @@
+-- +goose Up
+-- Custom domains (SPEC §5): the proof a tenant publishes in DNS, the
+-- deadline for it, and what the last check found. A token is random
+-- (128 bits) and never shared by two domains.
+ALTER TABLE domains ADD COLUMN token TEXT NOT NULL DEFAULT '';
+ALTER TABLE domains ADD COLUMN method TEXT NOT NULL DEFAULT '' CHECK (method IN ('', 'txt', 'mx'));
+ALTER TABLE domains ADD COLUMN deadline TEXT;
+ALTER TABLE domains ADD COLUMN verified_at TEXT;
+ALTER TABLE domains ADD COLUMN last_check_at TEXT;
+ALTER TABLE domains ADD COLUMN last_check TEXT NOT NULL DEFAULT '';
+ALTER TABLE domains ADD COLUMN updated_at TEXT;
+UPDATE domains SET updated_at = created_at, verified_at = created_at;
+CREATE UNIQUE INDEX domains_token ON domains (token) WHERE token <> '';
+-- The background check walks the pending domains by deadline.
+CREATE INDEX domains_pending ON domains (deadline) WHERE status = 'pending';
+
+-- Primary-domain changes, worked by a resumable job: renaming (one
+-- transaction renames every login id), then mailing (members in id order
+-- after mailed_after, a batch per transaction), then done. The domains are
+-- named rather than referenced: the old primary may be deleted later.
+CREATE TABLE domain_changes (
+    id             TEXT PRIMARY KEY,
+    tenant_id      TEXT NOT NULL REFERENCES tenants (id),
+    from_domain_id TEXT NOT NULL,
+    to_domain_id   TEXT NOT NULL,
+    from_name      TEXT NOT NULL,
+    to_name        TEXT NOT NULL,
+    status         TEXT NOT NULL CHECK (status IN ('renaming', 'mailing', 'done')),
+    requested_by   TEXT NOT NULL,
+    renamed        INTEGER NOT NULL DEFAULT 0,
+    mailed         INTEGER NOT NULL DEFAULT 0,
+    mailed_after   TEXT NOT NULL DEFAULT '',
+    created_at     TEXT NOT NULL,
+    renamed_at     TEXT,
+    finished_at    TEXT
+);
+-- One change at a time per tenant.
+CREATE UNIQUE INDEX domain_changes_one_open ON domain_changes (tenant_id) WHERE status <> 'done';
+CREATE INDEX domain_changes_tenant ON domain_changes (tenant_id, created_at);
