@@ -27,7 +27,9 @@ func (h handler) ChangeDomain(ctx context.Context, id string) error {
 	return h.app.Services.Domains.RunChange(ctx, id)
 }
 
-func (h handler) CheckDomains(ctx context.Context) error { return h.app.Services.Domains.CheckPending(ctx) }
+func (h handler) CheckDomains(ctx context.Context) error {
+	return h.app.Services.Domains.CheckPending(ctx)
+}
 
 // quickRetry replaces the retry schedules, which wait seconds to hours.
 func quickRetry(int) time.Duration { return 100 * time.Millisecond }

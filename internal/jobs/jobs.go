@@ -162,7 +162,9 @@ func (w *domainCheckWorker) Work(ctx context.Context, _ *river.Job[DomainCheckAr
 }
 
 // Timeout leaves room for many lookups that time out.
-func (w *domainCheckWorker) Timeout(*river.Job[DomainCheckArgs]) time.Duration { return 30 * time.Minute }
+func (w *domainCheckWorker) Timeout(*river.Job[DomainCheckArgs]) time.Duration {
+	return 30 * time.Minute
+}
 
 func workers(h Handler, o Options) *river.Workers {
 	ws := river.NewWorkers()
