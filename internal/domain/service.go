@@ -115,7 +115,7 @@ func (s *Service) checkAddable(ctx context.Context, tenantID, name string) error
 		return err
 	}
 	if len(ds) > MaxSubMail { // the primary and MaxSubMail others
-		return errs.Field("name", "this tenant has %d domains besides the primary, the most allowed: delete one first", MaxSubMail)
+		return errs.Field("name", "a tenant may have at most %d domains besides the primary: delete one first", MaxSubMail)
 	}
 	old, err := s.Store.GetDomainByName(ctx, tenantID, name)
 	switch {

@@ -37,3 +37,7 @@ CREATE TABLE domain_changes (
 -- One change at a time per tenant.
 CREATE UNIQUE INDEX domain_changes_one_open ON domain_changes (tenant_id) WHERE status <> 'done';
 CREATE INDEX domain_changes_tenant ON domain_changes (tenant_id, created_at);
+
+-- The outbox starts domain-change jobs too.
+ALTER TABLE outbox DROP CONSTRAINT outbox_kind_check;
+ALTER TABLE outbox ADD CONSTRAINT outbox_kind_check CHECK (kind IN ('mail', 'webhook', 'domain_change'));

@@ -37,3 +37,16 @@ CREATE TABLE domain_changes (
 -- One change at a time per tenant.
 CREATE UNIQUE INDEX domain_changes_one_open ON domain_changes (tenant_id) WHERE status <> 'done';
 CREATE INDEX domain_changes_tenant ON domain_changes (tenant_id, created_at);
+
+-- The outbox starts domain-change jobs too. SQLite cannot change a CHECK
+-- constraint in place, so the (usually empty) table is rebuilt.
+CREATE TABLE outbox_new (
+    id         TEXT PRIMARY KEY,
+    kind       TEXT NOT NULL CHECK (kind IN ('mail', 'webhook', 'domain_change')),
+    ref_id     TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+INSERT INTO outbox_new (id, kind, ref_id, created_at) SELECT id, kind, ref_id, created_at FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox_new RENAME TO outbox;
+CREATE INDEX outbox_created ON outbox (created_at, id);
