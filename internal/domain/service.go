@@ -39,6 +39,9 @@ type Service struct {
 	ChangeLock time.Duration
 	// BaseURL is where mails send members (the console).
 	BaseURL string
+	// MailPause is the rest between two batches of a primary change's
+	// mails: 100,000 mails written at full speed slow other tenants down.
+	MailPause time.Duration
 }
 
 // MaxSubMail is how many domains besides the primary a tenant may have.
