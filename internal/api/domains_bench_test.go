@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kanri/kanri/internal/app"
 	"github.com/kanri/kanri/internal/api"
+	"github.com/kanri/kanri/internal/app"
 	"github.com/kanri/kanri/internal/app/apptest"
 	"github.com/kanri/kanri/internal/clock"
 	"github.com/kanri/kanri/internal/dnscheck/dnstest"
