@@ -58,7 +58,7 @@ func (s *Service) MakePrimary(ctx context.Context, tenantID, domainID string) (*
 		if err := s.Store.CreateChange(ctx, c); err != nil {
 			return err
 		}
-		if err := s.Store.Enqueue(ctx, JobKind, c.ID, now); err != nil {
+		if err := s.Store.Enqueue(ctx, JobKind, now, c.ID); err != nil {
 			return err
 		}
 		return s.record(ctx, now, to, "domain.primary_change_started", nil)

@@ -128,7 +128,7 @@ type Store interface {
 	RevokeTenantSessions(ctx context.Context, tenantID string, now time.Time) (int, error)
 	ListMembers(ctx context.Context, f member.Filter) ([]*member.Member, error)
 	GetSuperAdmin(ctx context.Context, tenantID string) (*member.Member, error)
-	// Enqueue starts a job of kind for refID when the transaction commits.
-	Enqueue(ctx context.Context, kind, refID string, now time.Time) error
+	// Enqueue starts a job of kind for each refID when the transaction commits.
+	Enqueue(ctx context.Context, kind string, now time.Time, refIDs ...string) error
 	AppendAuditEvents(ctx context.Context, events ...*audit.Event) error
 }

@@ -238,7 +238,7 @@ func TestRelayManyAtOnce(t *testing.T) {
 					kind, ref = notify.KindWebhook, fmt.Sprintf("dlv_%04d", i)
 				}
 				want = append(want, kind+" "+ref)
-				if err := env.DB.Enqueue(ctx, kind, ref, env.Clock.Now()); err != nil {
+				if err := env.DB.Enqueue(ctx, kind, env.Clock.Now(), ref); err != nil {
 					return err
 				}
 			}

@@ -42,15 +42,17 @@ func (s *Service) Prepare(tenantID string, r Recipient, template string, data Ma
 
 // Queue stores prepared mails for delivery, in the transaction in ctx.
 func (s *Service) Queue(ctx context.Context, ms ...*Mail) error {
-	for _, m := range ms {
-		if err := s.Store.CreateMail(ctx, m); err != nil {
-			return err
-		}
-		if err := s.Store.Enqueue(ctx, KindMail, m.ID, m.CreatedAt); err != nil {
-			return err
-		}
+	if len(ms) == 0 {
+		return nil
 	}
-	return nil
+	ids := make([]string, len(ms))
+	for i, m := range ms {
+		ids[i] = m.ID
+	}
+	if err := s.Store.CreateMails(ctx, ms...); err != nil {
+		return err
+	}
+	return s.Store.Enqueue(ctx, KindMail, ms[0].CreatedAt, ids...)
 }
 
 // payload is an event as the vendor's product receives it (the Standard
@@ -84,7 +86,7 @@ func (s *Service) Emit(ctx context.Context, tenantID, eventType string, data any
 		if err := s.Store.CreateDelivery(ctx, d); err != nil {
 			return err
 		}
-		if err := s.Store.Enqueue(ctx, KindWebhook, d.ID, now); err != nil {
+		if err := s.Store.Enqueue(ctx, KindWebhook, now, d.ID); err != nil {
 			return err
 		}
 	}

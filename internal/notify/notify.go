@@ -88,7 +88,8 @@ type Page struct {
 // Store is what notify needs from the database. Get methods return NotFound.
 type Store interface {
 	InTx(ctx context.Context, fn func(ctx context.Context) error) error
-	CreateMail(ctx context.Context, m *Mail) error
+	// CreateMails inserts mails.
+	CreateMails(ctx context.Context, ms ...*Mail) error
 	GetMail(ctx context.Context, id string) (*Mail, error)
 	ListMails(ctx context.Context, p Page) ([]*Mail, error)
 	UpdateMail(ctx context.Context, m *Mail) error
@@ -100,8 +101,8 @@ type Store interface {
 	GetDelivery(ctx context.Context, id string) (*Delivery, error)
 	ListDeliveries(ctx context.Context, endpointID string, p Page) ([]*Delivery, error)
 	UpdateDelivery(ctx context.Context, d *Delivery) error
-	// Enqueue writes an outbox row that starts a job of kind for refID.
-	Enqueue(ctx context.Context, kind, refID string, now time.Time) error
+	// Enqueue writes an outbox row per refID that starts a job of kind for it.
+	Enqueue(ctx context.Context, kind string, now time.Time, refIDs ...string) error
 }
 
 // Service writes mails and events, and delivers them.

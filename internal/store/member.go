@@ -47,14 +47,13 @@ const memberBatch = 500
 // CreateMembers inserts members with their roles, many per statement.
 // Errors: Conflict (login id or external identity taken).
 func (db *DB) CreateMembers(ctx context.Context, ms []*member.Member) error {
-	row := placeholders(17)
 	for start := 0; start < len(ms); start += memberBatch {
 		chunk := ms[start:min(start+memberBatch, len(ms))]
 		args := make([]any, 0, 17*len(chunk))
 		for _, m := range chunk {
 			args = append(args, memberArgs(m)...)
 		}
-		q := `INSERT INTO members (` + memberInsertColumns + `) VALUES ` + strings.TrimSuffix(strings.Repeat(row+", ", len(chunk)), ", ")
+		q := `INSERT INTO members (` + memberInsertColumns + `) VALUES ` + rows(17, len(chunk))
 		if _, err := db.exec(ctx, q, args...); err != nil {
 			return db.fail(err, "member")
 		}

@@ -18,11 +18,22 @@ func scanMail(row scanner) (*notify.Mail, error) {
 	return &m, err
 }
 
-// CreateMail inserts m.
-func (db *DB) CreateMail(ctx context.Context, m *notify.Mail) error {
-	_, err := db.exec(ctx, `INSERT INTO mails (`+mailColumns+`) VALUES `+placeholders(14), m.ID, nullStr(m.TenantID), m.To, m.ToName,
-		m.Language, m.Template, m.Subject, m.Text, m.HTML, m.Status, m.Attempts, m.LastError, ts(m.CreatedAt), nullTS(m.SentAt))
-	return db.fail(err, "mail")
+// CreateMails inserts mails, many per statement.
+func (db *DB) CreateMails(ctx context.Context, ms ...*notify.Mail) error {
+	const perRow = 14
+	for start := 0; start < len(ms); start += memberBatch {
+		chunk := ms[start:min(start+memberBatch, len(ms))]
+		args := make([]any, 0, perRow*len(chunk))
+		for _, m := range chunk {
+			args = append(args, m.ID, nullStr(m.TenantID), m.To, m.ToName, m.Language, m.Template, m.Subject, m.Text, m.HTML, m.Status,
+				m.Attempts, m.LastError, ts(m.CreatedAt), nullTS(m.SentAt))
+		}
+		_, err := db.exec(ctx, `INSERT INTO mails (`+mailColumns+`) VALUES `+rows(perRow, len(chunk)), args...)
+		if err != nil {
+			return db.fail(err, "mail")
+		}
+	}
+	return nil
 }
 
 // GetMail returns the mail id. Errors: NotFound.
@@ -133,11 +144,20 @@ func (db *DB) UpdateDelivery(ctx context.Context, d *notify.Delivery) error {
 	return db.affected(res, err, "webhook delivery")
 }
 
-// Enqueue writes an outbox row that starts a job of kind for refID once
-// the transaction commits.
-func (db *DB) Enqueue(ctx context.Context, kind, refID string, now time.Time) error {
-	_, err := db.exec(ctx, `INSERT INTO outbox (id, kind, ref_id, created_at) VALUES (?, ?, ?, ?)`, db.ids.New("obx"), kind, refID, ts(now))
-	return db.fail(err, "outbox")
+// Enqueue writes an outbox row per refID that starts a job of kind for it
+// once the transaction commits.
+func (db *DB) Enqueue(ctx context.Context, kind string, now time.Time, refIDs ...string) error {
+	for start := 0; start < len(refIDs); start += memberBatch {
+		chunk := refIDs[start:min(start+memberBatch, len(refIDs))]
+		args := make([]any, 0, 4*len(chunk))
+		for _, ref := range chunk {
+			args = append(args, db.ids.New("obx"), kind, ref, ts(now))
+		}
+		if _, err := db.exec(ctx, `INSERT INTO outbox (id, kind, ref_id, created_at) VALUES `+rows(4, len(chunk)), args...); err != nil {
+			return db.fail(err, "outbox")
+		}
+	}
+	return nil
 }
 
 // Purge deletes what has expired by now: idempotency keys and rate-limit

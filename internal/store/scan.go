@@ -87,6 +87,11 @@ func placeholders(n int) string {
 	return "(" + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + ")"
 }
 
+// rows returns the VALUES of a multi-row INSERT: n groups of width marks.
+func rows(width, n int) string {
+	return strings.TrimSuffix(strings.Repeat(placeholders(width)+", ", n), ", ")
+}
+
 // collect scans every row with scan and closes rows.
 func collect[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) {
 	defer rows.Close()
