@@ -104,10 +104,10 @@ func BenchmarkMemberListFirstPage(b *testing.B) {
 		for _, t := range []*apptest.Tenant{other, ten} {
 			importInto(b, srv, t, apptest.MembersCSV(importRows))
 		}
-		b.Logf("plan of the first-page query:\n%s", apptest.Explain(b, url, `SELECT id, tenant_id, login_id, display_name, email, phone,
-			department, position, status, is_super_admin, external_issuer, external_subject, password_hash, invitation_hash,
-			invitation_expires_at, created_at, updated_at FROM members WHERE tenant_id = ? AND id > ? AND status <> 'deleted'
-			ORDER BY id LIMIT ?`, ten.ID, "", 101))
+		b.Logf("plan of the first-page query:\n%s", apptest.Explain(b, url, `SELECT m.id, m.tenant_id, m.login_local || '@' || d.name, m.display_name,
+			m.email, m.phone, m.department, m.position, m.status, m.is_super_admin, m.external_issuer, m.external_subject, m.password_hash,
+			m.invitation_hash, m.invitation_expires_at, m.created_at, m.updated_at FROM members m JOIN domains d ON d.tenant_id = m.tenant_id
+			AND d.is_primary WHERE m.tenant_id = ? AND m.id > ? AND m.status <> 'deleted' ORDER BY m.id LIMIT ?`, ten.ID, "", 101))
 		req := apptest.Request{Method: "GET", Path: "/api/v1/tenants/" + ten.ID + "/members?limit=100", Token: ten.AdminToken}
 		var page struct {
 			Items      []struct{ ID string }

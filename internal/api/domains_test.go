@@ -2,9 +2,15 @@ package api_test
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"strings"
 	"testing"
 
+	"github.com/kanri/kanri/internal/api"
+	"github.com/kanri/kanri/internal/app"
 	"github.com/kanri/kanri/internal/app/apptest"
+	"github.com/kanri/kanri/internal/dnscheck/dnstest"
 	"github.com/kanri/kanri/internal/domain"
 )
 
@@ -19,4 +25,78 @@ func aDomainChange(t *testing.T, s *apptest.Server, ten *apptest.Tenant, domainI
 		t.Fatal(err)
 	}
 	return c.ID
+}
+
+// TestDomainScenario follows the README's domain flow over HTTP against a
+// real DNS server on loopback: add, see the record, fail to verify, publish,
+// verify, make primary (202 and a job), sign in again with the new login id,
+// then delete the provided domain, which needs its name as confirmation.
+func TestDomainScenario(t *testing.T) {
+	dns := dnstest.Start(t)
+	onEachEngine(t, func(c *app.Config) { c.DNSResolver = dns.Addr }, func(t *testing.T, s *apptest.Server) {
+		ten := s.Signup("acme")
+		tok := ten.AdminToken
+		p := expectProblem(t, s, http.StatusUnprocessableEntity, apptest.Request{Method: "POST", Path: tpath(ten.ID, "/domains"), Token: tok,
+			Body: map[string]any{"name": "co.jp"}})
+		if !strings.Contains(p.Detail+fmt.Sprint(p.Errors), "public suffix") {
+			t.Errorf("co.jp refused with %+v, want the reason", p)
+		}
+		d := decode[api.Domain](t, expect(t, s, http.StatusCreated, apptest.Request{Method: "POST", Path: tpath(ten.ID, "/domains"), Token: tok,
+			Body: map[string]any{"name": "ＡＣＭＥ．example"}}))
+		v := d.Verification
+		if d.Name != "acme.example" || d.Status != "pending" || v == nil || v.TXTName != "_kanri-challenge.acme.example" ||
+			!strings.HasPrefix(v.TXTValue, "kanri-verification=") || !strings.HasSuffix(v.MXHost, ".mx-verify.works.example") || d.Deadline.IsZero() {
+			t.Fatalf("added %+v", d)
+		}
+		verify := func() api.DomainCheck {
+			return decode[api.DomainCheck](t, expect(t, s, http.StatusOK, apptest.Request{Method: "POST", Path: tpath(ten.ID, "/domains/"+d.ID+"/verify"), Token: tok}))
+		}
+		if c := verify(); c.Outcome != "not_found" || c.Domain.Status != "pending" || c.Expected.TXTValue != v.TXTValue {
+			t.Errorf("verify before publishing: %+v", c)
+		}
+		dns.SetRcode(v.TXTName, 2) // SERVFAIL
+		if c := verify(); c.Outcome != "not_visible_yet" || c.Domain.Status != "pending" {
+			t.Errorf("verify while DNS fails: %+v", c)
+		}
+		dns.Clear(v.TXTName)
+		dns.SetTXT(v.TXTName, []string{"v=spf1 -all"}, []string{v.TXTValue[:20], v.TXTValue[20:]})
+		if c := verify(); c.Outcome != "verified" || c.Domain.Status != "active" || c.Domain.Method != "txt" || len(c.FoundTXT) != 2 {
+			t.Fatalf("verify after publishing a split TXT record: %+v", c)
+		}
+
+		res := expect(t, s, http.StatusAccepted, apptest.Request{Method: "POST", Path: tpath(ten.ID, "/domains/"+d.ID+"/make-primary"), Token: tok})
+		change := decode[api.DomainChange](t, res)
+		if loc := res.Header.Get("Location"); loc != tpath(ten.ID, "/domain-changes/"+change.ID) || change.Status != "renaming" {
+			t.Fatalf("make-primary answered %+v at %q", change, loc)
+		}
+		list := decode[page[api.Domain]](t, expect(t, s, http.StatusOK, apptest.Request{Method: "GET", Path: tpath(ten.ID, "/domains"), Token: tok}))
+		for _, d := range list.Items {
+			if d.Status != "primary_changing" {
+				t.Errorf("while changing, %s is %s", d.Name, d.Status)
+			}
+		}
+		if err := s.App.Services.Domains.RunChange(t.Context(), change.ID); err != nil { // the worker's part
+			t.Fatal(err)
+		}
+		expectProblem(t, s, http.StatusUnauthorized, apptest.Request{Method: "GET", Path: tpath(ten.ID, "/domains"), Token: tok})
+		expectProblem(t, s, http.StatusUnauthorized, apptest.Request{Method: "POST", Path: "/api/v1/auth/login",
+			Body: map[string]string{"login_id": "admin@acme.works.example", "password": apptest.Password}})
+		tok = s.Login("admin@acme.example", apptest.Password)
+		done := decode[api.DomainChange](t, expect(t, s, http.StatusOK, apptest.Request{Method: "GET", Path: tpath(ten.ID, "/domain-changes/"+change.ID), Token: tok}))
+		if done.Status != "done" || done.Renamed != 1 || done.Mailed != 1 {
+			t.Errorf("change after the job: %+v", done)
+		}
+		list = decode[page[api.Domain]](t, expect(t, s, http.StatusOK, apptest.Request{Method: "GET", Path: tpath(ten.ID, "/domains"), Token: tok}))
+		if len(list.Items) != 2 || list.Items[0].Name != "acme.example" || !list.Items[0].Primary || !list.Items[1].SubMail {
+			t.Fatalf("domains after the change: %+v", list.Items)
+		}
+		provided := list.Items[1]
+		p = expectProblem(t, s, http.StatusUnprocessableEntity, apptest.Request{Method: "DELETE", Path: tpath(ten.ID, "/domains/"+provided.ID), Token: tok})
+		if !strings.Contains(p.Detail+fmt.Sprint(p.Errors), "cannot be undone") {
+			t.Errorf("deleting the provided domain without confirm: %+v", p)
+		}
+		expect(t, s, http.StatusNoContent, apptest.Request{Method: "DELETE", Path: tpath(ten.ID, "/domains/"+provided.ID+"?confirm=acme.works.example"), Token: tok})
+		expectProblem(t, s, http.StatusUnprocessableEntity, apptest.Request{Method: "POST", Path: tpath(ten.ID, "/domains"), Token: tok,
+			Body: map[string]any{"name": "acme.works.example"}})
+	})
 }

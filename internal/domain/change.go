@@ -17,8 +17,9 @@ import (
 // JobKind is the outbox kind that starts a primary-domain change's job.
 const JobKind = "domain_change"
 
-// mailBatch is how many members one transaction of the mailing step mails.
-const mailBatch = 500
+// mailBatch is how many members one transaction of the mailing step
+// mails: small, so that other tenants' writes wait little on SQLite.
+const mailBatch = 100
 
 // MakePrimary starts changing the tenant's primary domain to an active
 // domain: both domains show primary_changing until the job (RunChange) is
@@ -147,6 +148,9 @@ func (s *Service) RunChange(ctx context.Context, changeID string) error {
 		if done {
 			return nil
 		}
+		if err := pause(ctx, s.MailPause); err != nil {
+			return err
+		}
 	}
 }
 
@@ -182,8 +186,8 @@ func (s *Service) rename(ctx context.Context, changeID string) error {
 		if err != nil {
 			return err
 		}
-		autoID := func() string { return "u-" + strings.ToLower(rand.Text()[:12]) + "@" + to.Name }
-		if c.Renamed, err = s.Store.RenameLogins(ctx, c.TenantID, to.Name, autoID, now); err != nil {
+		autoID := func() string { return "u-" + strings.ToLower(rand.Text()[:12]) }
+		if err := s.Store.GiveAutoIDs(ctx, c.TenantID, autoID, now); err != nil {
 			return err
 		}
 		if _, err := s.Store.RevokeTenantSessions(ctx, c.TenantID, now); err != nil {
@@ -207,42 +211,70 @@ func (s *Service) rename(ctx context.Context, changeID string) error {
 }
 
 // mailNext mails the next batch of members their new login id and reports
-// whether every member has been mailed.
+// whether every member has been mailed. The mails are rendered before the
+// transaction, which stores them only if no other run moved on meanwhile.
 func (s *Service) mailNext(ctx context.Context, changeID string) (bool, error) {
-	done := true
-	err := s.Store.InTx(ctx, func(ctx context.Context) error {
-		c, err := s.Store.GetChange(ctx, changeID)
-		if err != nil || c.Status != ChangeMailing {
-			return err
+	c, err := s.Store.GetChange(ctx, changeID)
+	if err != nil || c.Status != ChangeMailing {
+		return true, err
+	}
+	t, err := s.Store.GetTenant(ctx, c.TenantID)
+	if err != nil {
+		return false, err
+	}
+	if c.MailedAfter == "" { // counted here, not in the renaming transaction, which stays short
+		if c.Renamed, err = s.Store.CountMembers(ctx, c.TenantID); err != nil {
+			return false, err
 		}
-		t, err := s.Store.GetTenant(ctx, c.TenantID)
+	}
+	ms, err := s.Store.ListMembers(ctx, member.Filter{TenantID: c.TenantID, After: c.MailedAfter, Limit: mailBatch})
+	if err != nil {
+		return false, err
+	}
+	var mails []*notify.Mail
+	for _, m := range ms {
+		if m.Status == member.StatusDeactivated {
+			continue // cannot sign in
+		}
+		ml, err := s.Notify.Prepare(t.ID, notify.Recipient{Address: m.Email, Name: m.DisplayName, Language: t.Language}, "domain_primary_changed",
+			notify.MailData{CompanyName: t.CompanyName, WorksGroup: t.WorksGroup, MemberName: m.DisplayName, LoginID: m.LoginID,
+				ConsoleURL: s.BaseURL + "/admin/login", Domain: c.ToName, OldDomain: c.FromName})
 		if err != nil {
+			return false, err
+		}
+		if ml != nil {
+			mails = append(mails, ml)
+		}
+	}
+	done := false
+	err = s.Store.InTx(ctx, func(ctx context.Context) error {
+		cur, err := s.Store.GetChange(ctx, changeID)
+		if err != nil || cur.Status != ChangeMailing || cur.MailedAfter != c.MailedAfter {
+			return err // another run mailed this batch: read again
+		}
+		if err := s.Notify.Queue(ctx, mails...); err != nil {
 			return err
 		}
-		ms, err := s.Store.ListMembers(ctx, member.Filter{TenantID: c.TenantID, After: c.MailedAfter, Limit: mailBatch})
-		if err != nil {
-			return err
-		}
-		for _, m := range ms {
-			if m.Status == member.StatusDeactivated {
-				continue // cannot sign in
-			}
-			err := s.Notify.MailTo(ctx, t.ID, notify.Recipient{Address: m.Email, Name: m.DisplayName, Language: t.Language}, "domain_primary_changed",
-				notify.MailData{CompanyName: t.CompanyName, WorksGroup: t.WorksGroup, MemberName: m.DisplayName, LoginID: m.LoginID,
-					ConsoleURL: s.BaseURL + "/admin/login", Domain: c.ToName, OldDomain: c.FromName})
-			if err != nil {
-				return err
-			}
-			c.Mailed++
-		}
-		now := s.Clock.Now()
+		cur.Renamed, cur.Mailed = c.Renamed, cur.Mailed+len(mails)
 		if len(ms) > 0 {
-			c.MailedAfter = ms[len(ms)-1].ID
+			cur.MailedAfter = ms[len(ms)-1].ID
 		}
 		if done = len(ms) < mailBatch; done {
-			c.Status, c.FinishedAt = ChangeDone, now
+			cur.Status, cur.FinishedAt = ChangeDone, s.Clock.Now()
 		}
-		return s.Store.UpdateChange(ctx, c)
+		return s.Store.UpdateChange(ctx, cur)
 	})
 	return done, err
+}
+
+// pause waits d, or less if ctx ends first.
+func pause(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }

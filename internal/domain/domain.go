@@ -70,7 +70,7 @@ type Change struct {
 	ToName       string
 	Status       string // ChangeRenaming, ChangeMailing, ChangeDone
 	RequestedBy  string // who asked for it, as the audit trail names them
-	Renamed      int    // login ids renamed
+	Renamed      int    // login ids renamed: members not deleted, counted when the mailing starts
 	Mailed       int    // members mailed so far
 	MailedAfter  string // the last member id mailed, in id order
 	CreatedAt    time.Time
@@ -119,10 +119,12 @@ type Store interface {
 	UpdateChange(ctx context.Context, c *Change) error
 	// OpenChanges returns every change not done, for resuming after a crash.
 	OpenChanges(ctx context.Context) ([]*Change, error)
-	// RenameLogins gives every member of tenantID not deleted the login id
-	// local@to in one statement, and returns how many it renamed. Members
-	// with only an external identity get ids from autoID instead.
-	RenameLogins(ctx context.Context, tenantID, to string, autoID func() string, now time.Time) (int, error)
+	// GiveAutoIDs gives tenantID's members with only an external identity
+	// the local part autoID() (u-<random>). The other login ids change with
+	// the primary domain: they are local@<primary>.
+	GiveAutoIDs(ctx context.Context, tenantID string, autoID func() string, now time.Time) error
+	// CountMembers returns how many members of tenantID are not deleted.
+	CountMembers(ctx context.Context, tenantID string) (int, error)
 	RevokeTenantSessions(ctx context.Context, tenantID string, now time.Time) (int, error)
 	ListMembers(ctx context.Context, f member.Filter) ([]*member.Member, error)
 	GetSuperAdmin(ctx context.Context, tenantID string) (*member.Member, error)

@@ -39,6 +39,9 @@ type Service struct {
 	ChangeLock time.Duration
 	// BaseURL is where mails send members (the console).
 	BaseURL string
+	// MailPause is the rest between two batches of a primary change's
+	// mails: 100,000 mails written at full speed slow other tenants down.
+	MailPause time.Duration
 }
 
 // MaxSubMail is how many domains besides the primary a tenant may have.
@@ -115,7 +118,7 @@ func (s *Service) checkAddable(ctx context.Context, tenantID, name string) error
 		return err
 	}
 	if len(ds) > MaxSubMail { // the primary and MaxSubMail others
-		return errs.Field("name", "this tenant has %d domains besides the primary, the most allowed: delete one first", MaxSubMail)
+		return errs.Field("name", "a tenant may have at most %d domains besides the primary: delete one first", MaxSubMail)
 	}
 	old, err := s.Store.GetDomainByName(ctx, tenantID, name)
 	switch {

@@ -19,20 +19,38 @@ type Recipient struct {
 // in ctx: a rolled-back change sends nothing. A recipient without an address
 // gets nothing.
 func (s *Service) MailTo(ctx context.Context, tenantID string, r Recipient, template string, data MailData) error {
+	m, err := s.Prepare(tenantID, r, template, data)
+	if err != nil || m == nil {
+		return err
+	}
+	return s.Queue(ctx, m)
+}
+
+// Prepare renders a template for r into a mail to queue later, or nil when
+// r has no address. Rendering many mails before a transaction keeps it short.
+func (s *Service) Prepare(tenantID string, r Recipient, template string, data MailData) (*Mail, error) {
 	if r.Address == "" {
-		return nil
+		return nil, nil
 	}
 	out, err := s.Templates.Render(template, r.Language, data)
 	if err != nil {
-		return fmt.Errorf("mail %s: %w", template, err)
+		return nil, fmt.Errorf("mail %s: %w", template, err)
 	}
-	now := s.Clock.Now()
-	m := &Mail{ID: s.IDs.New("mail"), TenantID: tenantID, To: r.Address, ToName: r.Name, Language: r.Language, Template: template,
-		Subject: out.Subject, Text: out.Text, HTML: out.HTML, Status: MailPending, CreatedAt: now}
-	if err := s.Store.CreateMail(ctx, m); err != nil {
-		return err
+	return &Mail{ID: s.IDs.New("mail"), TenantID: tenantID, To: r.Address, ToName: r.Name, Language: r.Language, Template: template,
+		Subject: out.Subject, Text: out.Text, HTML: out.HTML, Status: MailPending, CreatedAt: s.Clock.Now()}, nil
+}
+
+// Queue stores prepared mails for delivery, in the transaction in ctx.
+func (s *Service) Queue(ctx context.Context, ms ...*Mail) error {
+	for _, m := range ms {
+		if err := s.Store.CreateMail(ctx, m); err != nil {
+			return err
+		}
+		if err := s.Store.Enqueue(ctx, KindMail, m.ID, m.CreatedAt); err != nil {
+			return err
+		}
 	}
-	return s.Store.Enqueue(ctx, KindMail, m.ID, now)
+	return nil
 }
 
 // payload is an event as the vendor's product receives it (the Standard

@@ -166,6 +166,15 @@ func (db *DB) forUpdate(ctx context.Context) string {
 	return ""
 }
 
+// forUpdateOf is forUpdate for a join: only the rows of the table alias
+// are locked.
+func (db *DB) forUpdateOf(ctx context.Context, alias string) string {
+	if lock := db.forUpdate(ctx); lock != "" {
+		return lock + " OF " + alias
+	}
+	return ""
+}
+
 // planEachRun returns args for a query that must be planned with its own
 // parameters every time. pgx prepares each statement once per connection,
 // and after five runs PostgreSQL may settle on a generic plan that it keeps

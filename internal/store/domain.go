@@ -125,33 +125,30 @@ func (db *DB) OpenChanges(ctx context.Context) ([]*domain.Change, error) {
 	return collect(rows, scanChange)
 }
 
-// RenameLogins moves every member of tenantID not deleted to the domain
-// to: members with only an external identity get autoID(), the others
-// keep the part before the @. All in the caller's transaction.
-func (db *DB) RenameLogins(ctx context.Context, tenantID, to string, autoID func() string, now time.Time) (int, error) {
-	const externalOnly = ` AND external_issuer IS NOT NULL AND password_hash = ''`
-	rows, err := db.query(ctx, `SELECT id FROM members WHERE tenant_id = ? AND status <> 'deleted'`+externalOnly, tenantID)
+// GiveAutoIDs gives tenantID's members with only an external identity the
+// local part autoID(). Every other login id changes with the primary
+// domain: a member keeps only its local part (see migration 0004).
+func (db *DB) GiveAutoIDs(ctx context.Context, tenantID string, autoID func() string, now time.Time) error {
+	rows, err := db.query(ctx, `SELECT id FROM members WHERE tenant_id = ? AND status <> 'deleted'
+		AND external_issuer IS NOT NULL AND password_hash = ''`, tenantID)
 	if err != nil {
-		return 0, db.fail(err, "members")
+		return db.fail(err, "members")
 	}
 	ids, err := collect(rows, scanString)
 	if err != nil {
-		return 0, db.fail(err, "members")
+		return db.fail(err, "members")
 	}
 	for _, id := range ids {
-		if _, err := db.exec(ctx, `UPDATE members SET login_id = ?, updated_at = ? WHERE id = ?`, autoID(), ts(now), id); err != nil {
-			return 0, db.fail(err, "member "+id)
+		if _, err := db.exec(ctx, `UPDATE members SET login_local = ?, updated_at = ? WHERE id = ?`, autoID(), ts(now), id); err != nil {
+			return db.fail(err, "member "+id)
 		}
 	}
-	at := "instr(login_id, '@')"
-	if db.postgres {
-		at = "strpos(login_id, '@')"
-	}
-	res, err := db.exec(ctx, `UPDATE members SET login_id = substr(login_id, 1, `+at+`) || ?, updated_at = ?
-		WHERE tenant_id = ? AND status <> 'deleted' AND NOT (external_issuer IS NOT NULL AND password_hash = '')`, to, ts(now), tenantID)
-	if err != nil {
-		return 0, db.fail(err, "members")
-	}
-	n, err := res.RowsAffected()
-	return int(n) + len(ids), err
+	return nil
+}
+
+// CountMembers returns how many members of tenantID are not deleted.
+func (db *DB) CountMembers(ctx context.Context, tenantID string) (int, error) {
+	var n int
+	err := db.queryRow(ctx, `SELECT COUNT(*) FROM members WHERE tenant_id = ? AND status <> 'deleted'`, tenantID).Scan(&n)
+	return n, db.fail(err, "members")
 }

@@ -2,13 +2,29 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"strings"
 
 	"github.com/kanri/kanri/internal/member"
 )
 
-const memberColumns = `id, tenant_id, login_id, display_name, email, phone, department, position, status, is_super_admin,
+// A member keeps the local part of its login id; the domain is the
+// tenant's primary domain, joined in (see migration 0004).
+const memberColumns = `m.id, m.tenant_id, m.login_local || '@' || d.name, m.display_name, m.email, m.phone, m.department, m.position,
+	m.status, m.is_super_admin, m.external_issuer, m.external_subject, m.password_hash, m.invitation_hash, m.invitation_expires_at,
+	m.created_at, m.updated_at`
+
+const memberFrom = ` FROM members m JOIN domains d ON d.tenant_id = m.tenant_id AND d.is_primary`
+
+const memberInsertColumns = `id, tenant_id, login_local, display_name, email, phone, department, position, status, is_super_admin,
 	external_issuer, external_subject, password_hash, invitation_hash, invitation_expires_at, created_at, updated_at`
+
+// localPart is the part of a login id before the @.
+func localPart(loginID string) string {
+	local, _, _ := strings.Cut(loginID, "@")
+	return local
+}
 
 func scanMember(row scanner) (*member.Member, error) {
 	var m member.Member
@@ -19,7 +35,7 @@ func scanMember(row scanner) (*member.Member, error) {
 }
 
 func memberArgs(m *member.Member) []any {
-	return []any{m.ID, m.TenantID, m.LoginID, m.DisplayName, m.Email, m.Phone, m.Department, m.Position, m.Status, m.SuperAdmin,
+	return []any{m.ID, m.TenantID, localPart(m.LoginID), m.DisplayName, m.Email, m.Phone, m.Department, m.Position, m.Status, m.SuperAdmin,
 		nullStr(m.ExternalIssuer), nullStr(m.ExternalSubject), m.PasswordHash, nullStr(m.InvitationHash),
 		nullTS(m.InvitationExpiresAt), ts(m.CreatedAt), ts(m.UpdatedAt)}
 }
@@ -38,7 +54,7 @@ func (db *DB) CreateMembers(ctx context.Context, ms []*member.Member) error {
 		for _, m := range chunk {
 			args = append(args, memberArgs(m)...)
 		}
-		q := `INSERT INTO members (` + memberColumns + `) VALUES ` + strings.TrimSuffix(strings.Repeat(row+", ", len(chunk)), ", ")
+		q := `INSERT INTO members (` + memberInsertColumns + `) VALUES ` + strings.TrimSuffix(strings.Repeat(row+", ", len(chunk)), ", ")
 		if _, err := db.exec(ctx, q, args...); err != nil {
 			return db.fail(err, "member")
 		}
@@ -53,26 +69,27 @@ func (db *DB) CreateMembers(ctx context.Context, ms []*member.Member) error {
 
 // GetMember returns the member id of tenantID with its roles. Errors: NotFound.
 func (db *DB) GetMember(ctx context.Context, tenantID, id string) (*member.Member, error) {
-	return db.getMember(ctx, `tenant_id = ? AND id = ?`, tenantID, id)
+	return db.getMember(ctx, `m.tenant_id = ? AND m.id = ?`, tenantID, id)
 }
 
 // GetMemberByLoginID returns the member signing in with loginID. Errors: NotFound.
 func (db *DB) GetMemberByLoginID(ctx context.Context, loginID string) (*member.Member, error) {
-	return db.getMember(ctx, `login_id = ? AND status <> 'deleted'`, loginID)
+	local, domain, _ := strings.Cut(loginID, "@")
+	return db.getMember(ctx, `d.name = ? AND d.status IN ('active', 'primary_changing') AND m.login_local = ? AND m.status <> 'deleted'`, domain, local)
 }
 
 // GetMemberByInvitation returns the member invited with the token hash. Errors: NotFound.
 func (db *DB) GetMemberByInvitation(ctx context.Context, hash string) (*member.Member, error) {
-	return db.getMember(ctx, `invitation_hash = ?`, hash)
+	return db.getMember(ctx, `m.invitation_hash = ?`, hash)
 }
 
 // GetSuperAdmin returns tenantID's super admin. Errors: NotFound.
 func (db *DB) GetSuperAdmin(ctx context.Context, tenantID string) (*member.Member, error) {
-	return db.getMember(ctx, `tenant_id = ? AND is_super_admin`, tenantID)
+	return db.getMember(ctx, `m.tenant_id = ? AND m.is_super_admin`, tenantID)
 }
 
 func (db *DB) getMember(ctx context.Context, where string, args ...any) (*member.Member, error) {
-	m, err := scanMember(db.queryRow(ctx, `SELECT `+memberColumns+` FROM members WHERE `+where+db.forUpdate(ctx), args...))
+	m, err := scanMember(db.queryRow(ctx, `SELECT `+memberColumns+memberFrom+` WHERE `+where+db.forUpdateOf(ctx, "m"), args...))
 	if err != nil {
 		return nil, db.fail(err, "member")
 	}
@@ -82,10 +99,10 @@ func (db *DB) getMember(ctx context.Context, where string, args ...any) (*member
 // UpdateMember stores every changeable column of m, and its roles.
 // Errors: NotFound, Conflict.
 func (db *DB) UpdateMember(ctx context.Context, m *member.Member) error {
-	res, err := db.exec(ctx, `UPDATE members SET login_id = ?, display_name = ?, email = ?, phone = ?, department = ?, position = ?,
+	res, err := db.exec(ctx, `UPDATE members SET login_local = ?, display_name = ?, email = ?, phone = ?, department = ?, position = ?,
 		status = ?, is_super_admin = ?, password_hash = ?, invitation_hash = ?, invitation_expires_at = ?, updated_at = ?
 		WHERE tenant_id = ? AND id = ?`,
-		m.LoginID, m.DisplayName, m.Email, m.Phone, m.Department, m.Position, m.Status, m.SuperAdmin, m.PasswordHash,
+		localPart(m.LoginID), m.DisplayName, m.Email, m.Phone, m.Department, m.Position, m.Status, m.SuperAdmin, m.PasswordHash,
 		nullStr(m.InvitationHash), nullTS(m.InvitationExpiresAt), ts(m.UpdatedAt), m.TenantID, m.ID)
 	if err := db.affected(res, err, "member"); err != nil {
 		return err
@@ -107,23 +124,26 @@ func (db *DB) insertMemberRoles(ctx context.Context, m *member.Member) error {
 
 // ListMembers returns a page of f.TenantID's members in id order.
 func (db *DB) ListMembers(ctx context.Context, f member.Filter) ([]*member.Member, error) {
-	q := `SELECT ` + memberColumns + ` FROM members WHERE tenant_id = ? AND id > ?`
+	q := `SELECT ` + memberColumns + memberFrom + ` WHERE m.tenant_id = ? AND m.id > ?`
 	args := []any{f.TenantID, f.After}
 	if f.Status != "" {
-		q += ` AND status = ?`
+		q += ` AND m.status = ?`
 		args = append(args, f.Status)
 	} else {
-		q += ` AND status <> 'deleted'`
+		q += ` AND m.status <> 'deleted'`
 	}
 	if f.Name != "" {
-		q += ` AND LOWER(display_name) LIKE ? ESCAPE '\'`
+		q += ` AND LOWER(m.display_name) LIKE ? ESCAPE '\'`
 		args = append(args, "%"+likeEscape(f.Name)+"%")
 	}
-	if f.LoginID != "" {
-		q += ` AND login_id LIKE ? ESCAPE '\'`
-		args = append(args, likeEscape(f.LoginID)+"%")
+	if local, domain, full := strings.Cut(f.LoginID, "@"); full {
+		q += ` AND m.login_local = ? AND d.name LIKE ? ESCAPE '\'`
+		args = append(args, local, likeEscape(domain)+"%")
+	} else if f.LoginID != "" {
+		q += ` AND m.login_local LIKE ? ESCAPE '\'`
+		args = append(args, likeEscape(local)+"%")
 	}
-	rows, err := db.query(ctx, q+` ORDER BY id LIMIT ?`, append(args, f.Limit)...)
+	rows, err := db.query(ctx, q+` ORDER BY m.id LIMIT ?`, append(args, f.Limit)...)
 	if err != nil {
 		return nil, db.fail(err, "members")
 	}
@@ -165,27 +185,40 @@ func (db *DB) CountBillable(ctx context.Context, tenantID string) (int, error) {
 	return n, db.fail(err, "members")
 }
 
-// TakenLoginIDs returns which of ids are held by members that are not deleted.
+// TakenLoginIDs returns which of ids are held by members that are not
+// deleted: per domain, the locals of the tenant whose primary it is.
 func (db *DB) TakenLoginIDs(ctx context.Context, ids []string) (map[string]bool, error) {
+	byDomain := map[string][]any{}
+	for _, id := range ids {
+		local, domain, _ := strings.Cut(id, "@")
+		byDomain[domain] = append(byDomain[domain], local)
+	}
 	taken := map[string]bool{}
-	for start := 0; start < len(ids); start += memberBatch {
-		chunk := ids[start:min(start+memberBatch, len(ids))]
-		args := make([]any, len(chunk))
-		for i, s := range chunk {
-			args[i] = s
+	for domain, locals := range byDomain {
+		var tenantID string
+		err := db.queryRow(ctx, `SELECT tenant_id FROM domains WHERE name = ? AND is_primary AND status IN ('active', 'primary_changing')`, domain).Scan(&tenantID)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
 		}
-		// Planned per run: a cached generic plan made before an import filled
-		// members would scan the whole table for each chunk of the next one.
-		rows, err := db.query(ctx, `SELECT login_id FROM members WHERE status <> 'deleted' AND login_id IN `+placeholders(len(chunk)), db.planEachRun(args)...)
 		if err != nil {
-			return nil, db.fail(err, "members")
+			return nil, db.fail(err, "domains")
 		}
-		got, err := collect(rows, scanString)
-		if err != nil {
-			return nil, db.fail(err, "members")
-		}
-		for _, s := range got {
-			taken[s] = true
+		for start := 0; start < len(locals); start += memberBatch {
+			chunk := locals[start:min(start+memberBatch, len(locals))]
+			// Planned per run: a cached generic plan made before an import filled
+			// members would scan the whole table for each chunk of the next one.
+			rows, err := db.query(ctx, `SELECT login_local FROM members WHERE tenant_id = ? AND status <> 'deleted' AND login_local IN `+
+				placeholders(len(chunk)), db.planEachRun(append([]any{tenantID}, chunk...))...)
+			if err != nil {
+				return nil, db.fail(err, "members")
+			}
+			got, err := collect(rows, scanString)
+			if err != nil {
+				return nil, db.fail(err, "members")
+			}
+			for _, local := range got {
+				taken[local+"@"+domain] = true
+			}
 		}
 	}
 	return taken, nil

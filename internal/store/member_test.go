@@ -151,12 +151,17 @@ func TestLoginIDUniqueUntilDeleted(t *testing.T) {
 		beta := storetest.NewTenant(t, env, "beta")
 		ann := storetest.NewMember(t, env, acme, "ann", storetest.MemberOpts{})
 
-		// Login ids are global: a member of another tenant cannot take one
-		// (as after a domain moves between tenants).
+		// A login id is local@<primary domain>: within a tenant the local part
+		// is unique; across tenants the domains are (one tenant owns a verified
+		// name), so the same local part elsewhere is another login id.
 		now := env.Clock.Now()
-		clash := &member.Member{ID: env.IDs.New("mem"), TenantID: beta.ID, LoginID: ann.LoginID, DisplayName: "Ann Beta",
+		clash := &member.Member{ID: env.IDs.New("mem"), TenantID: acme.ID, LoginID: ann.LoginID, DisplayName: "Ann Again",
 			Status: member.StatusActive, CreatedAt: now, UpdatedAt: now}
-		wantKind(t, "CreateMembers(login id taken in another tenant)", env.DB.CreateMembers(ctx, []*member.Member{clash}), errs.Conflict)
+		wantKind(t, "CreateMembers(login id taken)", env.DB.CreateMembers(ctx, []*member.Member{clash}), errs.Conflict)
+		betaAnn := storetest.NewMember(t, env, beta, "ann", storetest.MemberOpts{})
+		if betaAnn.LoginID != "ann@beta.works.example" {
+			t.Fatalf("beta's ann has login id %s", betaAnn.LoginID)
+		}
 		bob := storetest.NewMember(t, env, acme, "bob", storetest.MemberOpts{})
 		bob.LoginID = ann.LoginID
 		wantKind(t, "UpdateMember(to a taken login id)", env.DB.UpdateMember(ctx, bob), errs.Conflict)

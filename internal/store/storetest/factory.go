@@ -6,6 +6,7 @@ import (
 
 	"github.com/kanri/kanri/internal/audit"
 	"github.com/kanri/kanri/internal/auth"
+	"github.com/kanri/kanri/internal/domain"
 	"github.com/kanri/kanri/internal/id"
 	"github.com/kanri/kanri/internal/member"
 	"github.com/kanri/kanri/internal/notify"
@@ -47,6 +48,12 @@ func (e *Env) NotifyService() *notify.Service {
 		panic(err) // the embedded templates are checked by notify's own tests
 	}
 	return &notify.Service{Store: e.DB, Clock: e.Clock, IDs: e.IDs, Templates: tpl}
+}
+
+// DomainService returns the domain service on env, asking dns.
+func (e *Env) DomainService(dns domain.Resolver) *domain.Service {
+	return &domain.Service{Store: e.DB, Clock: e.Clock, IDs: e.IDs, Audit: audit.Recorder{IDs: e.IDs}, Notify: e.NotifyService(),
+		DNS: dns, ProvidedBase: ProvidedBase, VerifyWindow: 14 * 24 * time.Hour, ChangeLock: 24 * time.Hour, BaseURL: "http://kanri.test"}
 }
 
 // TenantService returns the tenant service on env.

@@ -37,3 +37,31 @@ CREATE TABLE domain_changes (
 -- One change at a time per tenant.
 CREATE UNIQUE INDEX domain_changes_one_open ON domain_changes (tenant_id) WHERE status <> 'done';
 CREATE INDEX domain_changes_tenant ON domain_changes (tenant_id, created_at);
+
+-- The outbox starts domain-change jobs too. SQLite cannot change a CHECK
+-- constraint in place, so the (usually empty) table is rebuilt.
+CREATE TABLE outbox_new (
+    id         TEXT PRIMARY KEY,
+    kind       TEXT NOT NULL CHECK (kind IN ('mail', 'webhook', 'domain_change')),
+    ref_id     TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+INSERT INTO outbox_new (id, kind, ref_id, created_at) SELECT id, kind, ref_id, created_at FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox_new RENAME TO outbox;
+CREATE INDEX outbox_created ON outbox (created_at, id);
+
+-- A login id is local@<the tenant's primary domain> (SPEC §2): members keep
+-- only the local part and the domain comes from the primary domain's row.
+-- Changing the primary domain then renames every login id at once, in a
+-- transaction as short for 100,000 members as for one, and no reader can
+-- see a half-renamed tenant. Primary domains are unique (a verified name
+-- belongs to one tenant), so local@domain still names one member.
+ALTER TABLE members ADD COLUMN login_local TEXT NOT NULL DEFAULT '';
+UPDATE members SET login_local = substr(login_id, 1, instr(login_id, '@') - 1);
+DROP INDEX members_login_id;
+ALTER TABLE members DROP COLUMN login_id;
+CREATE UNIQUE INDEX members_login_local ON members (tenant_id, login_local) WHERE status <> 'deleted';
+-- A primary change finds the members with only an external identity
+-- without reading the whole tenant.
+CREATE INDEX members_external_only ON members (tenant_id) WHERE external_issuer IS NOT NULL AND password_hash = '';
