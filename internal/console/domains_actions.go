@@ -4,11 +4,19 @@ import (
 	"net/http"
 	"strings"
 
+	"golang.org/x/net/idna"
+
 	"github.com/kanri/kanri/internal/domain"
 )
 
-// displayDomain is name as people read it.
-func displayDomain(name string) string { return name }
+// displayDomain is name as people read it: the Unicode form of an
+// internationalised name (xn--bcher-kva.example reads bücher.example).
+func displayDomain(name string) string {
+	if u, err := idna.Display.ToUnicode(name); err == nil {
+		return u
+	}
+	return name
+}
 
 // domainPage is a page about one domain: 所有権の確認, プライマリドメインに
 // 変更 or 削除.
