@@ -13,6 +13,10 @@ import (
 // domainsURL is 基本設定 > ドメイン.
 const domainsURL = "/admin/settings/domains"
 
+// changeShownFor is how long the list reports a finished primary-domain
+// change: the day in which another change is refused.
+const changeShownFor = 24 * time.Hour
+
 func (c *Console) registerDomains(rt *router) {
 	manage := func(h http.HandlerFunc) http.HandlerFunc { return c.member(c.managesTenant(h)) }
 	rt.page(domainsURL, manage(c.domainsList))
@@ -99,6 +103,9 @@ func (c *Console) domainsList(w http.ResponseWriter, r *http.Request) {
 		if errs.Is(err, errs.NotFound) {
 			p.Change, err = nil, nil
 		}
+	}
+	if err == nil && p.Change != nil && p.Change.Status == domain.ChangeDone && c.cfg.Clock.Now().Sub(p.Change.FinishedAt) > changeShownFor {
+		p.Change = nil
 	}
 	if err != nil {
 		c.fail(w, r, p.Page, err)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/kanri/kanri/internal/app"
 	"github.com/kanri/kanri/internal/app/apptest"
+	"github.com/kanri/kanri/internal/clock"
 	"github.com/kanri/kanri/internal/dnscheck/dnstest"
 )
 
@@ -266,7 +267,7 @@ func TestDomainsRefusedWithoutPermission(t *testing.T) {
 func domainsStart(t *testing.T) (*apptest.Server, *apptest.Tenant, *dnstest.Server) {
 	t.Helper()
 	dns := dnstest.Start(t)
-	s := apptest.Start(t, filepath.Join(t.TempDir(), "kanri.db"), func(c *app.Config) { c.DNSResolver = dns.Addr })
+	s := apptest.Start(t, filepath.Join(t.TempDir(), "kanri.db"), func(c *app.Config) { c.DNSResolver, c.TestClock = dns.Addr, true })
 	return s, s.Signup("acme"), dns
 }
 
@@ -372,8 +373,9 @@ func TestDomainsVerify(t *testing.T) {
 // 変更中 with a progress block that polls itself; once the job has run,
 // the admin is signed out, signs in with the new login id and the same
 // password, and finds the new domain (基本). Changing back within 24 hours
-// is refused with the time it ends; the provided domain is then deleted
-// only with its name typed.
+// is refused with the time it ends, and allowed a day later, when the list
+// no longer reports the change; the provided domain is then deleted only
+// with its name typed.
 func TestDomainsPrimaryChange(t *testing.T) {
 	s, ten, dns := domainsStart(t)
 	b := newBrowser(t, s)
@@ -444,6 +446,15 @@ func TestDomainsPrimaryChange(t *testing.T) {
 	p = b.post("/admin/settings/domains/"+provided.ID+"/primary", nil)
 	wantStatusIs(t, "change back within 24 hours", p, http.StatusConflict)
 	wantIn(t, "change back within 24 hours", p.Body, `id="form-error"`, "another change is possible from")
+
+	// A day later the list no longer reports the change, and another may start.
+	s.App.Clock.(*clock.Adjustable).Set(time.Now().Add(25 * time.Hour))
+	b.signIn("admin@acme.example", apptest.Password)
+	ten.AdminToken = s.Login("admin@acme.example", apptest.Password)
+	if p := b.get("/admin/settings/domains"); strings.Contains(p.Body, `id="domain-change"`) {
+		t.Errorf("a day later the list still reports the change")
+	}
+	wantIn(t, "confirmation a day later", b.get("/admin/settings/domains/"+provided.ID+"/primary").Body, `id="domain-primary-submit"`)
 
 	del := "/admin/settings/domains/" + provided.ID + "/delete"
 	p = b.get(del)
