@@ -91,6 +91,7 @@ func (c *Console) Register(mux *http.ServeMux) {
 	c.registerAuth(rt)
 	c.registerHome(rt)
 	c.registerCompany(rt)
+	c.registerDomains(rt)
 	c.registerMembers(rt)
 	c.registerRoles(rt)
 	c.registerSecurity(rt)

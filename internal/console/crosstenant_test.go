@@ -11,7 +11,7 @@ import (
 )
 
 // TestConsoleCrossTenant: an admin of tenant A asks every console page and
-// posts every console form that names a member, role or session with
+// posts every console form that names a member, role, session or domain with
 // tenant B's ids. Each answers 404, and B's data is exactly as before.
 func TestConsoleCrossTenant(t *testing.T) {
 	s, a := start(t)
@@ -24,15 +24,19 @@ func TestConsoleCrossTenant(t *testing.T) {
 		Body: map[string]any{"name": "beta-auditors", "permissions": []string{"audit.read"}}})
 	var role struct{ ID string }
 	res.Decode(t, &role)
+	res = s.Do(apptest.Request{Method: "POST", Path: "/api/v1/tenants/" + b.ID + "/domains", Token: b.AdminToken,
+		Body: map[string]any{"name": "beta-owned.example"}})
+	var dom struct{ ID string }
+	res.Decode(t, &dom)
 	bobToken := s.Login("bob@"+b.Domain, "bob-password-1")
 	var sessions []struct{ ID string }
 	s.Do(apptest.Request{Method: "GET", Path: "/api/v1/tenants/" + b.ID + "/sessions", Token: bobToken}).Decode(t, &sessions)
-	if bob.ID == "" || role.ID == "" || len(sessions) == 0 {
-		t.Fatalf("fixtures: member %q role %q sessions %d", bob.ID, role.ID, len(sessions))
+	if bob.ID == "" || role.ID == "" || len(sessions) == 0 || dom.ID == "" {
+		t.Fatalf("fixtures: member %q role %q sessions %d domain %q", bob.ID, role.ID, len(sessions), dom.ID)
 	}
 	snapshot := func() string {
 		var out strings.Builder
-		for _, path := range []string{"/members/" + bob.ID, "/roles", "/members/" + b.AdminID} {
+		for _, path := range []string{"/members/" + bob.ID, "/roles", "/members/" + b.AdminID, "/domains"} {
 			r := s.Do(apptest.Request{Method: "GET", Path: "/api/v1/tenants/" + b.ID + path, Token: b.AdminToken})
 			out.WriteString(string(r.Body))
 		}
@@ -42,7 +46,7 @@ func TestConsoleCrossTenant(t *testing.T) {
 
 	admin := newBrowser(t, s)
 	admin.signIn("admin@"+a.Domain, apptest.Password)
-	foreign := map[string]string{"m": bob.ID, "r": role.ID, "s": sessions[0].ID}
+	foreign := map[string]string{"m": bob.ID, "r": role.ID, "s": sessions[0].ID, "d": dom.ID}
 	param := regexp.MustCompile(`\{(\w+)\}`)
 	fill := func(pattern string) (string, bool) {
 		if !strings.HasPrefix(pattern, "/admin/") || !param.MatchString(pattern) {
@@ -57,7 +61,8 @@ func TestConsoleCrossTenant(t *testing.T) {
 		})
 		return path, true
 	}
-	form := url.Values{"action": {"deactivate"}, "display_name": {"Hacked"}, "name": {"hacked"}, "permissions": {"audit.read"}}
+	form := url.Values{"action": {"deactivate"}, "display_name": {"Hacked"}, "name": {"hacked"}, "permissions": {"audit.read"},
+		"confirm": {"beta-owned.example"}}
 	checked := 0
 	for _, pattern := range s.App.ConsolePages() {
 		if path, ok := fill(pattern); ok {

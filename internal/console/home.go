@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/kanri/kanri/internal/auth"
+	"github.com/kanri/kanri/internal/domain"
 	"github.com/kanri/kanri/internal/tenant"
 )
 
@@ -39,6 +40,7 @@ func everyone(*auth.Actor) bool { return true }
 // listed here only once it exists, so the menu never has dead links.
 var adminMenu = []menuEntry{
 	{"menu.settings", "menu.company", "/admin/settings/company", holds(auth.PermTenantManage)},
+	{"menu.settings", "menu.domains", "/admin/settings/domains", holds(auth.PermTenantManage)},
 	{"menu.members", "menu.member_list", "/admin/members", holds(auth.PermMembersManage)},
 	{"menu.security", "menu.roles", "/admin/roles", holds(auth.PermRolesManage)},
 	{"menu.security", "menu.sessions", "/admin/security", everyone},
@@ -70,22 +72,27 @@ func menu(entries []menuEntry, a *auth.Actor, path string) []MenuItem {
 
 // SetupItem is one step of the initial set-up checklist.
 type SetupItem struct {
-	Key  string // catalog key
-	Href string
-	Done bool
+	Key      string // catalog key
+	Href     string
+	Done     bool
+	Optional bool // listed, but never keeps the set-up banner up
 }
 
-// setupItems is the set-up checklist of t. Steps of flows that are not
-// built yet (payment method, domain) join it with those flows.
-func setupItems(t *tenant.Tenant) []SetupItem {
+// setupItems is the set-up checklist of t with its domains ds. Steps of
+// flows that are not built yet (payment method) join it with those flows.
+// A custom domain is optional: a tenant needs one only to use its own
+// domain for mail and login ids (the seed asks for it with the advanced
+// plan), so it never keeps the banner up.
+func setupItems(t *tenant.Tenant, ds []*domain.Domain) []SetupItem {
 	return []SetupItem{
 		{Key: "setup.company", Href: "/admin/settings/company", Done: t.CompanyName != "" && t.Phone != ""},
+		{Key: "setup.domain", Href: "/admin/settings/domains", Done: customDomainInUse(ds), Optional: true},
 	}
 }
 
 func unfinished(items []SetupItem) bool {
 	for _, it := range items {
-		if !it.Done {
+		if !it.Done && !it.Optional {
 			return true
 		}
 	}
@@ -104,7 +111,8 @@ func (c *Console) adminPage(r *http.Request, title string, crumbs ...Crumb) (Pag
 	p.Lang, p.Tenant = c.lang(r, t.Language), t.WorksGroup
 	p.Menu = menu(adminMenu, a, r.URL.Path)
 	p.Crumbs = append([]Crumb{{Key: "menu.main", Href: "/admin"}}, crumbs...)
-	if items := setupItems(t); a.Can(auth.PermTenantManage) && unfinished(items) {
+	// Only required steps keep the banner up, so the domains are not read here.
+	if items := setupItems(t, nil); a.Can(auth.PermTenantManage) && unfinished(items) {
 		p.Setup = items
 	}
 	return p, nil
@@ -168,7 +176,14 @@ func (c *Console) setup(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, p, err)
 		return
 	}
-	c.render(w, r, http.StatusOK, "setup", &setupPage{Page: p, Items: setupItems(t)})
+	var ds []*domain.Domain
+	if actor(r).Can(auth.PermTenantManage) {
+		if ds, err = c.svc.Domains.List(r.Context(), t.ID); err != nil {
+			c.fail(w, r, p, err)
+			return
+		}
+	}
+	c.render(w, r, http.StatusOK, "setup", &setupPage{Page: p, Items: setupItems(t, ds)})
 }
 
 // profilePage shows the signed-in member their own profile: what every

@@ -40,7 +40,12 @@ func TestEveryPageBothLanguages(t *testing.T) {
 	if len(sessions) == 0 {
 		t.Fatal("no session to show")
 	}
-	params := map[string]string{"m": m.ID, "r": role.ID, "t": ten.ID, "s": sessions[0].ID}
+	var domains struct{ Items []struct{ ID string } }
+	s.Do(apptest.Request{Method: "GET", Path: "/api/v1/tenants/" + ten.ID + "/domains", Token: ten.AdminToken}).Decode(t, &domains)
+	if len(domains.Items) == 0 {
+		t.Fatal("no domain to show")
+	}
+	params := map[string]string{"m": m.ID, "r": role.ID, "t": ten.ID, "s": sessions[0].ID, "d": domains.Items[0].ID}
 	param := regexp.MustCompile(`\{(\w+)\}`)
 
 	pages := s.App.ConsolePages()
