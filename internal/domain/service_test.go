@@ -110,6 +110,9 @@ func TestVerify(t *testing.T) {
 			if c.Outcome != tc.outcome || got.Status != tc.status || got.Method != tc.method {
 				t.Errorf("%s: outcome %s, stored %s/%q; want %s, %s/%q (message %q)", tc.name, c.Outcome, got.Status, got.Method, tc.outcome, tc.status, tc.method, c.Message)
 			}
+			if strings.Contains(c.Message, "\n") {
+				t.Errorf("%s: message %q is more than one line", tc.name, c.Message)
+			}
 			if got.LastCheck == "" && tc.status == domain.StatusPending {
 				t.Errorf("%s: the check's result was not kept", tc.name)
 			}

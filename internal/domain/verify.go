@@ -92,14 +92,25 @@ func (s *Service) lookup(ctx context.Context, d *Domain) *Check {
 		c.Message = fmt.Sprintf("found the %s record: %s is verified", strings.ToUpper(c.method), d.Name)
 	case txtErr != nil || mxErr != nil:
 		c.Outcome = OutcomeNotVisibleYet
-		c.Message = fmt.Sprintf("the records are not visible yet (%v): DNS changes can take up to 24 hours; Kanri checks again every few minutes",
-			errors.Join(txtErr, mxErr))
+		c.Message = fmt.Sprintf("the records are not visible yet (%s): DNS changes can take up to 24 hours; Kanri checks again every few minutes",
+			oneLine(txtErr, mxErr))
 	default:
 		c.Outcome = OutcomeNotFound
 		c.Message = fmt.Sprintf("no matching record yet: publish TXT %q at %s (found %s) or MX %s at %s (found %s)",
 			p.TXTValue, p.TXTName, listed(c.TXT), p.MXHost, p.MXName, listed(c.MX))
 	}
 	return c
+}
+
+// oneLine joins the errors that are not nil with "; ".
+func oneLine(errs ...error) string {
+	var parts []string
+	for _, err := range errs {
+		if err != nil {
+			parts = append(parts, err.Error())
+		}
+	}
+	return strings.Join(parts, "; ")
 }
 
 func listed(vs []string) string {
