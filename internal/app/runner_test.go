@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"strings"
 	"sync"
@@ -28,7 +29,7 @@ func (h handler) ChangeDomain(ctx context.Context, id string) error {
 }
 
 func (h handler) CheckDomains(ctx context.Context) error {
-	return h.app.Services.Domains.CheckPending(ctx)
+	return errors.Join(h.app.Services.Domains.CheckPending(ctx), h.app.Services.Domains.ResumeChanges(ctx))
 }
 
 // quickRetry replaces the retry schedules, which wait seconds to hours.
