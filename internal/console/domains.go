@@ -13,10 +13,6 @@ import (
 // domainsURL is 基本設定 > ドメイン.
 const domainsURL = "/admin/settings/domains"
 
-// changeShownFor is how long the list reports a finished primary-domain
-// change: the day in which another change is refused.
-const changeShownFor = 24 * time.Hour
-
 func (c *Console) registerDomains(rt *router) {
 	manage := func(h http.HandlerFunc) http.HandlerFunc { return c.member(c.managesTenant(h)) }
 	rt.page(domainsURL, manage(c.domainsList))
@@ -83,8 +79,9 @@ func (c *Console) domainsFrame(r *http.Request, title string, crumbs ...Crumb) (
 // a primary-domain change while one runs.
 type domainsPage struct {
 	domainsFrame
-	Domains []*domain.Domain
-	Change  *domain.Change // the newest change, nil when there was none
+	Domains     []*domain.Domain
+	Change      *domain.Change // the newest change while it runs or locks the next; else nil
+	LockedUntil time.Time      // no other change before; zero when none is locked
 }
 
 // Changing reports whether a primary-domain change is still running: the
@@ -104,8 +101,10 @@ func (c *Console) domainsList(w http.ResponseWriter, r *http.Request) {
 			p.Change, err = nil, nil
 		}
 	}
-	if err == nil && p.Change != nil && p.Change.Status == domain.ChangeDone && c.cfg.Clock.Now().Sub(p.Change.FinishedAt) > changeShownFor {
-		p.Change = nil
+	if until := c.svc.Domains.LockedUntil(p.Change); c.cfg.Clock.Now().Before(until) {
+		p.LockedUntil = until
+	} else if p.Change != nil && p.Change.Status == domain.ChangeDone {
+		p.Change = nil // reported while it locks the next change
 	}
 	if err != nil {
 		c.fail(w, r, p.Page, err)

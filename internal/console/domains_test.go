@@ -433,7 +433,10 @@ func TestDomainsPrimaryChange(t *testing.T) {
 	p = b.get("/admin/settings/domains")
 	wantStatusIs(t, "list after the change", p, http.StatusOK)
 	wantIn(t, "list after the change", p.Body, `<span class="domain-name">acme.example</span> <strong class="primary-mark">(基本)</strong>`,
-		"プライマリドメインの変更完了", "サブメールドメイン")
+		"プライマリドメインの変更完了", "サブメールドメイン", "以降に変更できます)")
+	if strings.Contains(p.Body, `id="domain-primary-`) {
+		t.Errorf("the list offers another change within 24 hours")
+	}
 	if strings.Contains(p.Body, "hx-trigger") || strings.Contains(p.Body, "プライマリドメイン変更中") {
 		t.Errorf("the list still shows the change running")
 	}
@@ -454,6 +457,7 @@ func TestDomainsPrimaryChange(t *testing.T) {
 	if p := b.get("/admin/settings/domains"); strings.Contains(p.Body, `id="domain-change"`) {
 		t.Errorf("a day later the list still reports the change")
 	}
+	wantIn(t, "list a day later", b.get("/admin/settings/domains").Body, `id="domain-primary-`+provided.ID+`"`)
 	wantIn(t, "confirmation a day later", b.get("/admin/settings/domains/"+provided.ID+"/primary").Body, `id="domain-primary-submit"`)
 
 	del := "/admin/settings/domains/" + provided.ID + "/delete"

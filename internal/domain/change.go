@@ -88,12 +88,21 @@ func (s *Service) checkChangeable(ctx context.Context, to *Domain, now time.Time
 		return err
 	case last.Status == ChangeRenaming:
 		return errs.E(errs.FailedPrecondition, "a primary-domain change is in progress: wait until it is done")
-	case now.Before(last.RenamedAt.Add(s.ChangeLock)):
+	case now.Before(s.LockedUntil(last)):
 		jst := time.FixedZone("JST", 9*60*60)
 		return errs.E(errs.FailedPrecondition, "the primary domain was changed at %s: another change is possible from %s",
-			last.RenamedAt.In(jst).Format("2006-01-02 15:04 MST"), last.RenamedAt.Add(s.ChangeLock).In(jst).Format("2006-01-02 15:04 MST"))
+			last.RenamedAt.In(jst).Format("2006-01-02 15:04 MST"), s.LockedUntil(last).In(jst).Format("2006-01-02 15:04 MST"))
 	}
 	return nil
+}
+
+// LockedUntil returns when the primary domain may change again after c:
+// ChangeLock after c renamed the login ids (zero while it has not).
+func (s *Service) LockedUntil(c *Change) time.Time {
+	if c == nil || c.RenamedAt.IsZero() {
+		return time.Time{}
+	}
+	return c.RenamedAt.Add(s.ChangeLock)
 }
 
 func (s *Service) primary(ctx context.Context, tenantID string) (*Domain, error) {
