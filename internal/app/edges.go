@@ -31,9 +31,10 @@ func (h jobHandler) ChangeDomain(ctx context.Context, changeID string) error {
 	return h.domains.RunChange(ctx, changeID)
 }
 
-// CheckDomains checks pending domains and resumes interrupted changes.
+// CheckDomains resumes interrupted changes first (a slow DNS server must not
+// hold them up), then checks pending domains.
 func (h jobHandler) CheckDomains(ctx context.Context) error {
-	return errors.Join(h.domains.CheckPending(ctx), h.domains.ResumeChanges(ctx))
+	return errors.Join(h.domains.ResumeChanges(ctx), h.domains.CheckPending(ctx))
 }
 
 // webhookClient posts webhooks: it dials only public addresses (checked

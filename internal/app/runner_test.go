@@ -29,7 +29,7 @@ func (h handler) ChangeDomain(ctx context.Context, id string) error {
 }
 
 func (h handler) CheckDomains(ctx context.Context) error {
-	return errors.Join(h.app.Services.Domains.CheckPending(ctx), h.app.Services.Domains.ResumeChanges(ctx))
+	return errors.Join(h.app.Services.Domains.ResumeChanges(ctx), h.app.Services.Domains.CheckPending(ctx))
 }
 
 // quickRetry replaces the retry schedules, which wait seconds to hours.

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -61,7 +62,7 @@ func (s *Service) MakePrimary(ctx context.Context, tenantID, domainID string) (*
 		if err := s.Store.Enqueue(ctx, JobKind, now, c.ID); err != nil {
 			return err
 		}
-		return s.record(ctx, now, to, "domain.primary_change_started", nil)
+		return s.recordChange(ctx, now, c, "domain.primary_change_started")
 	})
 	if err != nil {
 		return nil, fmt.Errorf("change primary domain: %w", err)
@@ -88,6 +89,8 @@ func (s *Service) checkChangeable(ctx context.Context, to *Domain, now time.Time
 		return err
 	case last.Status == ChangeRenaming:
 		return errs.E(errs.FailedPrecondition, "a primary-domain change is in progress: wait until it is done")
+	case last.Status == ChangeMailing && !now.Before(s.LockedUntil(last)):
+		return errs.E(errs.FailedPrecondition, "members are still being mailed their new login ids from the last change: wait until it is done")
 	case now.Before(s.LockedUntil(last)):
 		jst := time.FixedZone("JST", 9*60*60)
 		return errs.E(errs.FailedPrecondition, "the primary domain was changed at %s: another change is possible from %s",
@@ -195,6 +198,9 @@ func (s *Service) rename(ctx context.Context, changeID string) error {
 		if err != nil {
 			return err
 		}
+		if c.MembersUpTo, err = s.Store.NewestMemberID(ctx, c.TenantID); err != nil {
+			return err
+		}
 		autoID := func() string { return "u-" + strings.ToLower(rand.Text()[:12]) }
 		if err := s.Store.GiveAutoIDs(ctx, c.TenantID, autoID, now); err != nil {
 			return err
@@ -202,7 +208,6 @@ func (s *Service) rename(ctx context.Context, changeID string) error {
 		if _, err := s.Store.RevokeTenantSessions(ctx, c.TenantID, now); err != nil {
 			return err
 		}
-		before := *to
 		// The old primary lets go first: a tenant has one primary at any time.
 		from.Primary, from.Status, from.UpdatedAt = false, StatusActive, now
 		to.Primary, to.Status, to.UpdatedAt = true, StatusActive, now
@@ -215,7 +220,7 @@ func (s *Service) rename(ctx context.Context, changeID string) error {
 		if err := s.Store.UpdateChange(ctx, c); err != nil {
 			return err
 		}
-		return s.record(ctx, now, to, "domain.primary_changed", &before)
+		return s.recordChange(ctx, now, c, "domain.primary_changed")
 	})
 }
 
@@ -232,13 +237,18 @@ func (s *Service) mailNext(ctx context.Context, changeID string) (bool, error) {
 		return false, err
 	}
 	if c.MailedAfter == "" { // counted here, not in the renaming transaction, which stays short
-		if c.Renamed, err = s.Store.CountMembers(ctx, c.TenantID); err != nil {
+		if c.Renamed, err = s.Store.CountMembers(ctx, c.TenantID, c.MembersUpTo); err != nil {
 			return false, err
 		}
 	}
 	ms, err := s.Store.ListMembers(ctx, member.Filter{TenantID: c.TenantID, After: c.MailedAfter, Limit: mailBatch})
 	if err != nil {
 		return false, err
+	}
+	// Members who joined after the rename got their id on the new domain.
+	last := len(ms) < mailBatch
+	if i := slices.IndexFunc(ms, func(m *member.Member) bool { return m.ID > c.MembersUpTo }); i >= 0 {
+		ms, last = ms[:i], true
 	}
 	var mails []*notify.Mail
 	for _, m := range ms {
@@ -268,7 +278,7 @@ func (s *Service) mailNext(ctx context.Context, changeID string) (bool, error) {
 		if len(ms) > 0 {
 			cur.MailedAfter = ms[len(ms)-1].ID
 		}
-		if done = len(ms) < mailBatch; done {
+		if done = last; done {
 			cur.Status, cur.FinishedAt = ChangeDone, s.Clock.Now()
 		}
 		return s.Store.UpdateChange(ctx, cur)
@@ -286,4 +296,23 @@ func pause(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// changeEvent is a primary-domain change as the audit trail and webhooks
+// show it: the vendor's product maps old login ids to new ones with it.
+type changeEvent struct {
+	ChangeID string `json:"change_id"`
+	Name     string `json:"name"` // the new primary, the event's target
+	From     string `json:"from"`
+	To       string `json:"to"`
+	Status   string `json:"status"`
+}
+
+func (s *Service) recordChange(ctx context.Context, now time.Time, c *Change, action string) error {
+	ev := changeEvent{ChangeID: c.ID, Name: c.ToName, From: c.FromName, To: c.ToName, Status: c.Status}
+	e := s.Audit.Event(ctx, now, c.TenantID, action, "domain", c.ToDomainID, map[string]string{"primary": c.FromName}, ev)
+	if err := s.Store.AppendAuditEvents(ctx, e); err != nil {
+		return err
+	}
+	return s.Notify.Emit(ctx, c.TenantID, action, ev)
 }

@@ -70,9 +70,10 @@ type Change struct {
 	ToName       string
 	Status       string // ChangeRenaming, ChangeMailing, ChangeDone
 	RequestedBy  string // who asked for it, as the audit trail names them
-	Renamed      int    // login ids renamed: members not deleted, counted when the mailing starts
+	Renamed      int    // login ids renamed: members not deleted up to MembersUpTo, counted when the mailing starts
 	Mailed       int    // members mailed so far
 	MailedAfter  string // the last member id mailed, in id order
+	MembersUpTo  string // the newest member at the rename: later ones joined on the new domain
 	CreatedAt    time.Time
 	RenamedAt    time.Time
 	FinishedAt   time.Time
@@ -123,8 +124,11 @@ type Store interface {
 	// the local part autoID() (u-<random>). The other login ids change with
 	// the primary domain: they are local@<primary>.
 	GiveAutoIDs(ctx context.Context, tenantID string, autoID func() string, now time.Time) error
-	// CountMembers returns how many members of tenantID are not deleted.
-	CountMembers(ctx context.Context, tenantID string) (int, error)
+	// CountMembers returns how many members of tenantID up to the id upTo
+	// are not deleted.
+	CountMembers(ctx context.Context, tenantID, upTo string) (int, error)
+	// NewestMemberID returns the largest member id of tenantID ("" for none).
+	NewestMemberID(ctx context.Context, tenantID string) (string, error)
 	RevokeTenantSessions(ctx context.Context, tenantID string, now time.Time) (int, error)
 	ListMembers(ctx context.Context, f member.Filter) ([]*member.Member, error)
 	GetSuperAdmin(ctx context.Context, tenantID string) (*member.Member, error)

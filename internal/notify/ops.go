@@ -16,7 +16,8 @@ import (
 // EventTypes are the events an endpoint can subscribe to ("*": all).
 var EventTypes = []string{"member.added", "member.imported", "member.updated", "member.invited", "member.invitation_accepted",
 	"member.suspended", "member.reactivated", "member.deactivated", "member.deleted",
-	"member.super_admin_granted", "member.super_admin_resigned", "tenant.updated"}
+	"member.super_admin_granted", "member.super_admin_resigned", "tenant.updated",
+	"domain.added", "domain.verified", "domain.expired", "domain.deleted", "domain.primary_change_started", "domain.primary_changed"}
 
 // Ops is the operator's side of notify: the mailbox and webhook endpoints.
 type Ops struct {

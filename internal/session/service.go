@@ -94,6 +94,24 @@ func (s *Service) LoginOperator(ctx context.Context, email, password string, c C
 	})
 }
 
+// stillSignsIn checks, holding the member's tenant, that the login id still
+// names the member: a primary-domain change that committed after the
+// password check renamed it and revoked every session, and one that
+// commits after this waits for the new session and revokes it too.
+func (s *Service) stillSignsIn(ctx context.Context, a *auth.Actor, find func(context.Context) (*auth.Actor, string, error)) error {
+	if a.Kind != auth.KindMember {
+		return nil
+	}
+	if _, err := s.Store.GetTenant(ctx, a.TenantID); err != nil {
+		return err
+	}
+	again, _, err := find(ctx)
+	if err != nil || again.ID != a.ID {
+		return errBadLogin
+	}
+	return nil
+}
+
 // login checks the rate limits, the account and the password, and opens a
 // session. find returns the account's actor and password hash.
 func (s *Service) login(ctx context.Context, key, password string, c Client, find func(context.Context) (*auth.Actor, string, error)) (string, *Session, error) {
@@ -122,6 +140,9 @@ func (s *Service) login(ctx context.Context, key, password string, c Client, fin
 		UserAgent: c.UserAgent, CreatedAt: now, ExpiresAt: now.Add(s.SessionTTL)}
 	sess.MemberID, sess.OperatorID = ownerIDs(a)
 	err = s.Store.InTx(auth.WithActor(ctx, a), func(ctx context.Context) error {
+		if err := s.stillSignsIn(ctx, a, find); err != nil {
+			return err
+		}
 		if err := s.Store.ClearLoginFailures(ctx, key); err != nil {
 			return err
 		}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"github.com/kanri/kanri/internal/domain"
@@ -79,20 +80,20 @@ func (db *DB) PendingDomains(ctx context.Context, limit int) ([]*domain.Domain, 
 }
 
 const changeColumns = `id, tenant_id, from_domain_id, to_domain_id, from_name, to_name, status, requested_by, renamed, mailed, mailed_after,
-	created_at, renamed_at, finished_at`
+	members_upto, created_at, renamed_at, finished_at`
 
 func scanChange(row scanner) (*domain.Change, error) {
 	var c domain.Change
 	err := row.Scan(&c.ID, &c.TenantID, &c.FromDomainID, &c.ToDomainID, &c.FromName, &c.ToName, &c.Status, &c.RequestedBy, &c.Renamed,
-		&c.Mailed, &c.MailedAfter, scanTime(&c.CreatedAt), scanTime(&c.RenamedAt), scanTime(&c.FinishedAt))
+		&c.Mailed, &c.MailedAfter, &c.MembersUpTo, scanTime(&c.CreatedAt), scanTime(&c.RenamedAt), scanTime(&c.FinishedAt))
 	return &c, err
 }
 
 // CreateChange inserts c. Errors: Conflict (the tenant has an open change).
 func (db *DB) CreateChange(ctx context.Context, c *domain.Change) error {
-	_, err := db.exec(ctx, `INSERT INTO domain_changes (`+changeColumns+`) VALUES `+placeholders(14),
+	_, err := db.exec(ctx, `INSERT INTO domain_changes (`+changeColumns+`) VALUES `+placeholders(15),
 		c.ID, c.TenantID, c.FromDomainID, c.ToDomainID, c.FromName, c.ToName, c.Status, c.RequestedBy, c.Renamed, c.Mailed,
-		c.MailedAfter, ts(c.CreatedAt), nullTS(c.RenamedAt), nullTS(c.FinishedAt))
+		c.MailedAfter, c.MembersUpTo, ts(c.CreatedAt), nullTS(c.RenamedAt), nullTS(c.FinishedAt))
 	return db.fail(err, "domain change")
 }
 
@@ -111,8 +112,8 @@ func (db *DB) LatestChange(ctx context.Context, tenantID string) (*domain.Change
 
 // UpdateChange stores how far c has come. Errors: NotFound.
 func (db *DB) UpdateChange(ctx context.Context, c *domain.Change) error {
-	res, err := db.exec(ctx, `UPDATE domain_changes SET status = ?, renamed = ?, mailed = ?, mailed_after = ?, renamed_at = ?, finished_at = ?
-		WHERE id = ?`, c.Status, c.Renamed, c.Mailed, c.MailedAfter, nullTS(c.RenamedAt), nullTS(c.FinishedAt), c.ID)
+	res, err := db.exec(ctx, `UPDATE domain_changes SET status = ?, renamed = ?, mailed = ?, mailed_after = ?, members_upto = ?, renamed_at = ?,
+		finished_at = ? WHERE id = ?`, c.Status, c.Renamed, c.Mailed, c.MailedAfter, c.MembersUpTo, nullTS(c.RenamedAt), nullTS(c.FinishedAt), c.ID)
 	return db.affected(res, err, "domain change")
 }
 
@@ -146,9 +147,17 @@ func (db *DB) GiveAutoIDs(ctx context.Context, tenantID string, autoID func() st
 	return nil
 }
 
-// CountMembers returns how many members of tenantID are not deleted.
-func (db *DB) CountMembers(ctx context.Context, tenantID string) (int, error) {
+// CountMembers returns how many members of tenantID up to the id upTo are
+// not deleted.
+func (db *DB) CountMembers(ctx context.Context, tenantID, upTo string) (int, error) {
 	var n int
-	err := db.queryRow(ctx, `SELECT COUNT(*) FROM members WHERE tenant_id = ? AND status <> 'deleted'`, tenantID).Scan(&n)
+	err := db.queryRow(ctx, `SELECT COUNT(*) FROM members WHERE tenant_id = ? AND status <> 'deleted' AND id <= ?`, tenantID, upTo).Scan(&n)
 	return n, db.fail(err, "members")
+}
+
+// NewestMemberID returns the largest member id of tenantID ("" for none).
+func (db *DB) NewestMemberID(ctx context.Context, tenantID string) (string, error) {
+	var id sql.NullString
+	err := db.queryRow(ctx, `SELECT MAX(id) FROM members WHERE tenant_id = ?`, tenantID).Scan(&id)
+	return id.String, db.fail(err, "members")
 }

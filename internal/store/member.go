@@ -135,7 +135,7 @@ func (db *DB) ListMembers(ctx context.Context, f member.Filter) ([]*member.Membe
 		q += ` AND LOWER(m.display_name) LIKE ? ESCAPE '\'`
 		args = append(args, "%"+likeEscape(f.Name)+"%")
 	}
-	if local, domain, full := strings.Cut(f.LoginID, "@"); full {
+	if local, domain, full := strings.Cut(strings.ToLower(f.LoginID), "@"); full {
 		q += ` AND m.login_local = ? AND d.name LIKE ? ESCAPE '\'`
 		args = append(args, local, likeEscape(domain)+"%")
 	} else if f.LoginID != "" {

@@ -36,9 +36,20 @@ func (db *DB) CreateTenant(ctx context.Context, t *tenant.Tenant) error {
 	return db.fail(err, "provided domain "+t.PrimaryDomain)
 }
 
-// GetTenant returns the tenant with id. Errors: NotFound.
+// GetTenant returns the tenant with id, locking its row in a transaction.
+// Errors: NotFound.
 func (db *DB) GetTenant(ctx context.Context, id string) (*tenant.Tenant, error) {
-	t, err := scanTenant(db.queryRow(ctx, `SELECT `+tenantColumns+tenantFrom+` WHERE t.id = ?`+db.forUpdate(ctx), id))
+	if lock := db.forUpdate(ctx); lock != "" {
+		// The tenant's row alone: locking the join would lock its primary
+		// domain's row too, and a transaction waiting for it while a primary
+		// change commits would then find no primary and no tenant. The read
+		// below, a statement of its own, sees the committed primary.
+		var one int
+		if err := db.queryRow(ctx, `SELECT 1 FROM tenants WHERE id = ?`+lock, id).Scan(&one); err != nil {
+			return nil, db.fail(err, "tenant")
+		}
+	}
+	t, err := scanTenant(db.queryRow(ctx, `SELECT `+tenantColumns+tenantFrom+` WHERE t.id = ?`, id))
 	return t, db.fail(err, "tenant")
 }
 

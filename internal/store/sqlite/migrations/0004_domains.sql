@@ -16,7 +16,8 @@ CREATE INDEX domains_pending ON domains (deadline) WHERE status = 'pending';
 
 -- Primary-domain changes, worked by a resumable job: renaming (one
 -- transaction renames every login id), then mailing (members in id order
--- after mailed_after, a batch per transaction), then done. The domains are
+-- after mailed_after up to members_upto, the newest member at the rename,
+-- a batch per transaction), then done. The domains are
 -- named rather than referenced: the old primary may be deleted later.
 CREATE TABLE domain_changes (
     id             TEXT PRIMARY KEY,
@@ -30,6 +31,7 @@ CREATE TABLE domain_changes (
     renamed        INTEGER NOT NULL DEFAULT 0,
     mailed         INTEGER NOT NULL DEFAULT 0,
     mailed_after   TEXT NOT NULL DEFAULT '',
+    members_upto   TEXT NOT NULL DEFAULT '',
     created_at     TEXT NOT NULL,
     renamed_at     TEXT,
     finished_at    TEXT
