@@ -20,7 +20,7 @@ const JobKind = "domain_change"
 
 // mailBatch is how many members one transaction of the mailing step
 // mails: small, so that other tenants' writes wait little on SQLite.
-const mailBatch = 100
+const mailBatch = 25
 
 // MakePrimary starts changing the tenant's primary domain to an active
 // domain: both domains show primary_changing until the job (RunChange) is
