@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -105,20 +106,32 @@ func startWorker(t *testing.T, bin, url, resolver string) *exec.Cmd {
 	return cmd
 }
 
-// waitChange polls the change until ok holds, for up to two minutes.
+// waitChange polls the change until ok holds.
 func waitChange(t *testing.T, s *apptest.Server, id string, ok func(*domain.Change) bool) *domain.Change {
+	t.Helper()
+	var c *domain.Change
+	waitFor(t, "change "+id, func() (bool, string) {
+		var err error
+		if c, err = s.App.DB.GetChange(context.Background(), id); err != nil {
+			t.Fatal(err)
+		}
+		return ok(c), fmt.Sprintf("%s with %d mailed", c.Status, c.Mailed)
+	})
+	return c
+}
+
+// waitFor polls done every 5 ms for up to two minutes; done also says
+// where things stand, for the failure.
+func waitFor(t *testing.T, what string, done func() (bool, string)) {
 	t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
-		c, err := s.App.DB.GetChange(context.Background(), id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ok(c) {
-			return c
+		ok, state := done()
+		if ok {
+			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("change %s is still %s with %d mailed", id, c.Status, c.Mailed)
+			t.Fatalf("waited 2 minutes for %s: %s", what, state)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -165,20 +178,13 @@ func TestDomainJobs(t *testing.T) {
 			Body: map[string]string{"name": name}}).Decode(t, &d)
 		dns.SetTXT(d.Verification.TXTName, []string{d.Verification.TXTValue})
 		run(t, newWorker(t, s))
-		deadline := time.Now().Add(time.Minute)
-		for {
+		waitFor(t, "the domain check to verify "+name, func() (bool, string) {
 			got, err := s.App.DB.GetDomain(context.Background(), ten.ID, d.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.Status == domain.StatusActive {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("the domain check did not verify %s: %s (%s)", name, got.Status, got.LastCheck)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+			return got.Status == domain.StatusActive, got.Status + ": " + got.LastCheck
+		})
 		res := s.Do(apptest.Request{Method: "POST", Path: "/api/v1/tenants/" + ten.ID + "/domains/" + d.ID + "/make-primary", Token: ten.AdminToken})
 		var c struct{ ID string }
 		res.Decode(t, &c)

@@ -37,9 +37,9 @@ func (s *Service) MakePrimary(ctx context.Context, tenantID, domainID string) (*
 		if _, err := s.Store.GetTenant(ctx, tenantID); err != nil { // one change at a time
 			return err
 		}
-		to, err := s.Store.GetDomain(ctx, tenantID, domainID)
-		if err != nil || to.Status == StatusExpired {
-			return errs.E(errs.NotFound, "domain not found")
+		to, err := s.onList(ctx, tenantID, domainID)
+		if err != nil {
+			return err
 		}
 		if err := s.checkChangeable(ctx, to, now); err != nil {
 			return err

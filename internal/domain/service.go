@@ -70,11 +70,17 @@ func (s *Service) Get(ctx context.Context, tenantID, domainID string) (*Domain, 
 	if _, err := auth.Require(ctx, tenantID, auth.PermTenantManage); err != nil {
 		return nil, err
 	}
+	return s.onList(ctx, tenantID, domainID)
+}
+
+// onList returns one of the tenant's domains, locked in a transaction; an
+// expired one is off the list, so not found either.
+func (s *Service) onList(ctx context.Context, tenantID, domainID string) (*Domain, error) {
 	d, err := s.Store.GetDomain(ctx, tenantID, domainID)
-	if err != nil || d.Status == StatusExpired {
+	if errs.Is(err, errs.NotFound) || (err == nil && d.Status == StatusExpired) {
 		return nil, errs.E(errs.NotFound, "domain not found")
 	}
-	return d, nil
+	return d, err
 }
 
 // Add adds a custom domain, pending until its owner proves it in DNS.
@@ -151,9 +157,9 @@ func (s *Service) Delete(ctx context.Context, tenantID, domainID, confirm string
 	}
 	now := s.Clock.Now()
 	err = s.Store.InTx(ctx, func(ctx context.Context) error {
-		d, err := s.Store.GetDomain(ctx, tenantID, domainID)
-		if err != nil || d.Status == StatusExpired {
-			return errs.E(errs.NotFound, "domain not found")
+		d, err := s.onList(ctx, tenantID, domainID)
+		if err != nil {
+			return err
 		}
 		switch {
 		case d.Primary:

@@ -38,9 +38,9 @@ func (s *Service) Verify(ctx context.Context, tenantID, domainID string) (*Check
 	if _, err := auth.Require(ctx, tenantID, auth.PermTenantManage); err != nil {
 		return nil, err
 	}
-	d, err := s.Store.GetDomain(ctx, tenantID, domainID)
-	if err != nil || d.Status == StatusExpired {
-		return nil, errs.E(errs.NotFound, "domain not found")
+	d, err := s.onList(ctx, tenantID, domainID)
+	if err != nil {
+		return nil, err
 	}
 	if d.Status != StatusPending {
 		return &Check{Domain: d, Outcome: OutcomeVerified, Expected: s.Proof(d), Message: fmt.Sprintf("%s is verified already", d.Name)}, nil
@@ -97,7 +97,7 @@ func (s *Service) lookup(ctx context.Context, d *Domain) *Check {
 	default:
 		c.Outcome = OutcomeNotFound
 		c.Message = fmt.Sprintf("no matching record yet: publish TXT %q at %s (found %s) or MX %s at %s (found %s)",
-			p.TXTValue, p.TXTName, listed(c.TXT), p.MXHost, p.MXName, listed(c.MX))
+			p.TXTValue, p.TXTName, found(c.TXT), p.MXHost, p.MXName, found(c.MX))
 	}
 	return c
 }
@@ -113,7 +113,8 @@ func oneLine(errs ...error) string {
 	return strings.Join(parts, "; ")
 }
 
-func listed(vs []string) string {
+// found lists what a lookup found, in words.
+func found(vs []string) string {
 	if len(vs) == 0 {
 		return "none"
 	}
