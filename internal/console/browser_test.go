@@ -40,14 +40,16 @@ const browserTimeout = 60 * time.Second
 // chromiumPath finds the browser, or skips the test (fails it under CI).
 func chromiumPath(t *testing.T) string {
 	t.Helper()
-	if p := os.Getenv("KANRI_TEST_CHROMIUM"); p != "" {
-		return p
-	}
 	p, err := exec.LookPath("chromium")
+	if env := os.Getenv("KANRI_TEST_CHROMIUM"); env != "" {
+		// A path that does not run would leave chromedp waiting for the
+		// browser until the test's deadline.
+		p, err = exec.LookPath(env)
+	}
 	if err == nil {
 		return p
 	}
-	const why = "chromium not found: apt-get install chromium, or set KANRI_TEST_CHROMIUM"
+	why := fmt.Sprintf("chromium not found (%v): apt-get install chromium, or set KANRI_TEST_CHROMIUM", err)
 	if os.Getenv("CI") == "true" {
 		t.Fatal(why)
 	}
