@@ -70,9 +70,9 @@ func TestPrimaryChangeSurvivesKill(t *testing.T) {
 	s.Login("admin@bigco.example", apptest.Password) // fails the test if the new login id does not sign in
 }
 
-// startChange adds name to ten, publishes its TXT record, verifies it and
-// asks for the primary change; it returns the change's id.
-func startChange(t *testing.T, s *apptest.Server, dns *dnstest.Server, ten *apptest.Tenant, name string) string {
+// publishDomain adds name to ten and publishes its TXT record on dns; it
+// returns the domain's id.
+func publishDomain(t *testing.T, s *apptest.Server, dns *dnstest.Server, ten *apptest.Tenant, name string) string {
 	t.Helper()
 	var d struct {
 		ID           string
@@ -84,6 +84,14 @@ func startChange(t *testing.T, s *apptest.Server, dns *dnstest.Server, ten *appt
 	s.Do(apptest.Request{Method: "POST", Path: "/api/v1/tenants/" + ten.ID + "/domains", Token: ten.AdminToken,
 		Body: map[string]string{"name": name}}).Decode(t, &d)
 	dns.SetTXT(d.Verification.TXTName, []string{d.Verification.TXTValue})
+	return d.ID
+}
+
+// startChange publishes name, verifies it and asks for the primary
+// change; it returns the change's id.
+func startChange(t *testing.T, s *apptest.Server, dns *dnstest.Server, ten *apptest.Tenant, name string) string {
+	t.Helper()
+	d := struct{ ID string }{publishDomain(t, s, dns, ten, name)}
 	if res := s.Do(apptest.Request{Method: "POST", Path: "/api/v1/tenants/" + ten.ID + "/domains/" + d.ID + "/verify", Token: ten.AdminToken}); !strings.Contains(string(res.Body), `"outcome":"verified"`) {
 		t.Fatalf("verify: %s", res.Body)
 	}
@@ -167,16 +175,7 @@ func TestDomainJobs(t *testing.T) {
 		s := apptest.Start(t, env.URL, func(c *app.Config) { c.DNSResolver = dns.Addr })
 		ten := s.Signup("jobs")
 		name := strings.ToLower(strings.TrimPrefix(ten.ID, "ten_")) + ".example" // one per engine: DNS is shared
-		var d struct {
-			ID           string
-			Verification struct {
-				TXTName  string `json:"txt_name"`
-				TXTValue string `json:"txt_value"`
-			}
-		}
-		s.Do(apptest.Request{Method: "POST", Path: "/api/v1/tenants/" + ten.ID + "/domains", Token: ten.AdminToken,
-			Body: map[string]string{"name": name}}).Decode(t, &d)
-		dns.SetTXT(d.Verification.TXTName, []string{d.Verification.TXTValue})
+		d := struct{ ID string }{publishDomain(t, s, dns, ten, name)}
 		run(t, newWorker(t, s))
 		waitFor(t, "the domain check to verify "+name, func() (bool, string) {
 			got, err := s.App.DB.GetDomain(context.Background(), ten.ID, d.ID)
