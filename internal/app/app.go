@@ -107,7 +107,10 @@ func (a *App) build(ctx context.Context, ids id.Generator) error {
 	}
 	a.Services.Domains = &domain.Service{Store: db, Clock: a.Clock, IDs: ids, Audit: rec, Notify: ntf,
 		DNS: &dnscheck.Resolver{Addr: cfg.DNSResolver}, ProvidedBase: cfg.ProvidedBase, VerifyWindow: cfg.DomainDeadline,
-		ChangeLock: 24 * time.Hour, BaseURL: cfg.BaseURL, MailPause: 10 * time.Millisecond}
+		ChangeLock: 24 * time.Hour, BaseURL: cfg.BaseURL, MailBatch: 25, MailPause: 10 * time.Millisecond}
+	if store.IsPostgres(cfg.DatabaseURL) { // measured: docs/PERFORMANCE.md
+		a.Services.Domains.MailBatch = 250
+	}
 	if a.console, err = console.New(a.Services, console.Config{Cookie: cfg.cookieName(), SignupOpen: cfg.SignupOpen, Clock: a.Clock, Logger: a.Logger}); err != nil {
 		return err
 	}

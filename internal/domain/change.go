@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -18,9 +19,6 @@ import (
 // JobKind is the outbox kind that starts a primary-domain change's job.
 const JobKind = "domain_change"
 
-// mailBatch is how many members one transaction of the mailing step
-// mails: small, so that other tenants' writes wait little on SQLite.
-const mailBatch = 25
 
 // MakePrimary starts changing the tenant's primary domain to an active
 // domain: both domains show primary_changing until the job (RunChange) is
@@ -241,12 +239,13 @@ func (s *Service) mailNext(ctx context.Context, changeID string) (bool, error) {
 			return false, err
 		}
 	}
-	ms, err := s.Store.ListMembers(ctx, member.Filter{TenantID: c.TenantID, After: c.MailedAfter, Limit: mailBatch})
+	batch := cmp.Or(s.MailBatch, 25)
+	ms, err := s.Store.ListMembers(ctx, member.Filter{TenantID: c.TenantID, After: c.MailedAfter, Limit: batch})
 	if err != nil {
 		return false, err
 	}
 	// Members who joined after the rename got their id on the new domain.
-	last := len(ms) < mailBatch
+	last := len(ms) < batch
 	if i := slices.IndexFunc(ms, func(m *member.Member) bool { return m.ID > c.MembersUpTo }); i >= 0 {
 		ms, last = ms[:i], true
 	}

@@ -39,8 +39,12 @@ type Service struct {
 	ChangeLock time.Duration
 	// BaseURL is where mails send members (the console).
 	BaseURL string
-	// MailPause is the rest between two batches of a primary change's
-	// mails: 100,000 mails written at full speed slow other tenants down.
+	// MailBatch is how many members one transaction of a primary change's
+	// mailing step mails (default 25), and MailPause the rest between two
+	// batches: 100,000 mails written at full speed slow other tenants down.
+	// SQLite's one writer wants small batches; PostgreSQL, where each commit
+	// flushes its log, fewer commits.
+	MailBatch int
 	MailPause time.Duration
 }
 
