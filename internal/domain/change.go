@@ -19,7 +19,6 @@ import (
 // JobKind is the outbox kind that starts a primary-domain change's job.
 const JobKind = "domain_change"
 
-
 // MakePrimary starts changing the tenant's primary domain to an active
 // domain: both domains show primary_changing until the job (RunChange) is
 // done. Only the super admin may, and not within ChangeLock of the last
