@@ -56,6 +56,9 @@ func TestChangeBesideOtherRequests(t *testing.T) {
 		var token string
 		wg.Go(func() { err = svc.RunChange(context.Background(), change.ID) })
 		<-slow.entered
+		// Ids order by time: the frozen test clock moves on, as real time
+		// does between the rename's start and a later request.
+		env.Clock.Advance(time.Millisecond)
 		wg.Go(func() {
 			late, _, addErr = members.Add(ten.Ctx, ten.ID, member.AddInput{LoginID: "late", Profile: member.Profile{DisplayName: ptr("Late"), Email: ptr("late@mail.example")}})
 		})
