@@ -12,6 +12,7 @@ import (
 	"github.com/kanri/kanri/internal/app/apptest"
 	"github.com/kanri/kanri/internal/dnscheck/dnstest"
 	"github.com/kanri/kanri/internal/domain"
+	"github.com/kanri/kanri/internal/notify"
 )
 
 // aDomainChange stores a finished primary-domain change of ten (to and
@@ -29,13 +30,17 @@ func aDomainChange(t *testing.T, s *apptest.Server, ten *apptest.Tenant, domainI
 
 // TestDomainScenario follows the README's domain flow over HTTP against a
 // real DNS server on loopback: add, see the record, fail to verify, publish,
-// verify, make primary (202 and a job), sign in again with the new login id,
-// then delete the provided domain, which needs its name as confirmation.
+// verify, make primary (202 and a job), sign in again with the new login id
+// (a webhook subscribed to domain.primary_changed gets from and to), then
+// delete the provided domain, which needs its name as confirmation.
 func TestDomainScenario(t *testing.T) {
 	dns := dnstest.Start(t)
-	onEachEngine(t, func(c *app.Config) { c.DNSResolver = dns.Addr }, func(t *testing.T, s *apptest.Server) {
+	onEachEngine(t, func(c *app.Config) { c.DNSResolver, c.AllowPrivateWebhooks = dns.Addr, true }, func(t *testing.T, s *apptest.Server) {
 		ten := s.Signup("acme")
 		tok := ten.AdminToken
+		var hook struct{ ID string }
+		expect(t, s, http.StatusCreated, apptest.Request{Method: "POST", Path: "/api/v1/ops/webhooks", Token: operatorToken(t, s),
+			Body: map[string]any{"url": "http://127.0.0.1:9/kanri", "event_types": []string{"domain.primary_changed"}}}).Decode(t, &hook)
 		p := expectProblem(t, s, http.StatusUnprocessableEntity, apptest.Request{Method: "POST", Path: tpath(ten.ID, "/domains"), Token: tok,
 			Body: map[string]any{"name": "co.jp"}})
 		if !strings.Contains(p.Detail+fmt.Sprint(p.Errors), "public suffix") {
@@ -82,6 +87,11 @@ func TestDomainScenario(t *testing.T) {
 		expectProblem(t, s, http.StatusUnauthorized, apptest.Request{Method: "POST", Path: "/api/v1/auth/login",
 			Body: map[string]string{"login_id": "admin@acme.works.example", "password": apptest.Password}})
 		tok = s.Login("admin@acme.example", apptest.Password)
+		sent, err := s.App.DB.ListDeliveries(t.Context(), hook.ID, notify.Page{Limit: 10})
+		if err != nil || len(sent) != 1 || sent[0].EventType != "domain.primary_changed" ||
+			!strings.Contains(sent[0].Payload, `"from":"acme.works.example"`) || !strings.Contains(sent[0].Payload, `"to":"acme.example"`) {
+			t.Errorf("webhooks for domain.primary_changed: %v %+v", err, sent)
+		}
 		done := decode[api.DomainChange](t, expect(t, s, http.StatusOK, apptest.Request{Method: "GET", Path: tpath(ten.ID, "/domain-changes/"+change.ID), Token: tok}))
 		if done.Status != "done" || done.Renamed != 1 || done.Mailed != 1 {
 			t.Errorf("change after the job: %+v", done)
