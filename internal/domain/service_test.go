@@ -204,7 +204,18 @@ func TestVerifyRace(t *testing.T) {
 		if won != 1 || lost != 1 {
 			t.Fatalf("won %d, lost %d; want exactly one winner", won, lost)
 		}
-		// The loser can no longer add it elsewhere either.
+		// The background check finds the loser's record too: an answer (the
+		// name is taken), kept on the domain, not a failure of the job.
+		if err := svc.CheckPending(context.Background()); err != nil {
+			t.Errorf("background check after the race: %v", err)
+		}
+		for i := range tens {
+			d, _ := env.DB.GetDomain(context.Background(), tens[i].ID, ds[i].ID)
+			if d.Status == domain.StatusPending && !strings.Contains(d.LastCheck, "another tenant") {
+				t.Errorf("the loser's domain says %q, want why it stays pending", d.LastCheck)
+			}
+		}
+		// A latecomer cannot add it either.
 		other := storetest.SignUp(t, env, "latecomer")
 		_, err := svc.Add(other.Ctx, other.ID, "contested.example")
 		wantKind(t, err, errs.Conflict, "another tenant")

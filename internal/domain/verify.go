@@ -21,6 +21,7 @@ type Check struct {
 	TXT      []string // the TXT records found at Expected.TXTName
 	MX       []string // the MX hosts found at the domain
 	method   string   // the proof found
+	taken    bool     // the proof is there, but another tenant owns the name
 }
 
 // The outcomes of a check. A DNS failure (SERVFAIL, timeout) is never a
@@ -46,6 +47,9 @@ func (s *Service) Verify(ctx context.Context, tenantID, domainID string) (*Check
 		return &Check{Domain: d, Outcome: OutcomeVerified, Expected: s.Proof(d), Message: fmt.Sprintf("%s is verified already", d.Name)}, nil
 	}
 	c, err := s.settle(ctx, s.lookup(ctx, d))
+	if err == nil && c.taken {
+		err = errs.Taken("name", nil, "%s", c.Message)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("verify domain: %w", err)
 	}
@@ -67,7 +71,9 @@ func (s *Service) CheckPending(ctx context.Context) error {
 		if !s.Clock.Now().After(d.Deadline) {
 			c = s.lookup(ctx, d)
 		}
-		if _, err := s.settle(ctx, c); err != nil {
+		// Another tenant owning the name is an answer, not a failure: the
+		// next check (or the deadline) settles the domain.
+		if _, err := s.settle(ctx, c); err != nil && !errs.Is(err, errs.Conflict) {
 			failed = append(failed, fmt.Errorf("check %s: %w", d.Name, err))
 		}
 	}
@@ -142,15 +148,27 @@ func (s *Service) settle(ctx context.Context, c *Check) (*Check, error) {
 			d.Status, d.LastCheck = StatusExpired, c.Message
 			return s.changed(ctx, now, d, &before, "domain.expired", "domain_expired")
 		case c.Outcome == OutcomeVerified:
+			if c.taken, err = s.Store.VerifiedElsewhere(ctx, d.TenantID, d.Name); err != nil {
+				return err
+			}
+			if c.taken { // kept as the check's result: the list says why it stays pending
+				c.Outcome, c.Message = OutcomeNotFound, takenMessage(d.Name)
+				d.LastCheck = c.Message
+				return s.Store.UpdateDomain(ctx, d)
+			}
 			d.Status, d.Method, d.VerifiedAt = StatusActive, c.method, now
 			return s.changed(ctx, now, d, &before, "domain.verified", "domain_verified")
 		}
 		return s.Store.UpdateDomain(ctx, d)
 	})
-	if errs.Is(err, errs.Conflict) {
-		err = errs.Taken("name", err, "domain %s was just verified by another tenant: it can belong to one tenant only", c.Domain.Name)
+	if errs.Is(err, errs.Conflict) { // verified elsewhere at the same moment: the unique index decided
+		err = errs.Taken("name", err, "%s", takenMessage(c.Domain.Name))
 	}
 	return c, err
+}
+
+func takenMessage(name string) string {
+	return fmt.Sprintf("domain %s is already verified by another tenant: it can belong to one tenant only; ask its owner to delete it there", name)
 }
 
 // changed stores d's new status with its audit event, webhook and mail to
