@@ -14,6 +14,7 @@ import (
 	"github.com/kanri/kanri/internal/errs"
 	"github.com/kanri/kanri/internal/member"
 	"github.com/kanri/kanri/internal/notify"
+	"github.com/kanri/kanri/internal/tenant"
 )
 
 // JobKind is the outbox kind that starts a primary-domain change's job.
@@ -124,10 +125,10 @@ func (s *Service) GetChange(ctx context.Context, tenantID, changeID string) (*Ch
 		return nil, err
 	}
 	c, err := s.Store.GetChange(ctx, changeID)
-	if err != nil || c.TenantID != tenantID {
+	if errs.Is(err, errs.NotFound) || (err == nil && c.TenantID != tenantID) {
 		return nil, errs.E(errs.NotFound, "domain change not found")
 	}
-	return c, nil
+	return c, err
 }
 
 // LatestChange returns the tenant's newest primary-domain change, or
@@ -149,8 +150,16 @@ func (s *Service) RunChange(ctx context.Context, changeID string) error {
 	if err := s.rename(ctx, changeID); err != nil {
 		return fmt.Errorf("domain change %s: rename: %w", changeID, err)
 	}
+	c, err := s.Store.GetChange(ctx, changeID)
+	if err != nil || c.Status == ChangeDone {
+		return err
+	}
+	t, err := s.Store.GetTenant(ctx, c.TenantID) // the mails' company name and language
+	if err != nil {
+		return fmt.Errorf("domain change %s: %w", changeID, err)
+	}
 	for {
-		done, err := s.mailNext(ctx, changeID)
+		done, err := s.mailNext(ctx, t, changeID)
 		if err != nil {
 			return fmt.Errorf("domain change %s: mail: %w", changeID, err)
 		}
@@ -224,14 +233,10 @@ func (s *Service) rename(ctx context.Context, changeID string) error {
 // mailNext mails the next batch of members their new login id and reports
 // whether every member has been mailed. The mails are rendered before the
 // transaction, which stores them only if no other run moved on meanwhile.
-func (s *Service) mailNext(ctx context.Context, changeID string) (bool, error) {
+func (s *Service) mailNext(ctx context.Context, t *tenant.Tenant, changeID string) (bool, error) {
 	c, err := s.Store.GetChange(ctx, changeID)
 	if err != nil || c.Status != ChangeMailing {
 		return true, err
-	}
-	t, err := s.Store.GetTenant(ctx, c.TenantID)
-	if err != nil {
-		return false, err
 	}
 	if c.MailedAfter == "" { // counted here, not in the renaming transaction, which stays short
 		if c.Renamed, err = s.Store.CountMembers(ctx, c.TenantID, c.MembersUpTo); err != nil {
