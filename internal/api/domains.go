@@ -37,7 +37,7 @@ type Verification struct {
 
 func (s *Server) toDomain(d *domain.Domain) Domain {
 	out := Domain{ID: d.ID, Name: d.Name, Kind: d.Kind, Status: d.Status, Primary: d.Primary, SubMail: d.SubMail(), Method: d.Method,
-		Deadline: d.Deadline, VerifiedAt: d.VerifiedAt, LastCheckAt: d.LastCheckAt, LastCheck: d.LastCheck, CreatedAt: d.CreatedAt}
+		VerifiedAt: d.VerifiedAt, LastCheckAt: d.LastCheckAt, LastCheck: d.LastCheck, CreatedAt: d.CreatedAt}
 	if d.Status == domain.StatusPending {
 		p := s.svc.Domains.Proof(d)
 		out.Verification = &Verification{p.TXTName, p.TXTValue, p.MXName, p.MXHost}

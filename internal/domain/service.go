@@ -146,7 +146,7 @@ func (s *Service) checkAddable(ctx context.Context, tenantID, name string) error
 		return err
 	}
 	if taken {
-		return errs.Taken("name", nil, "domain %s is already in use by another tenant: ask its owner to delete it there first", name)
+		return errs.Taken("name", nil, "%s", takenMessage(name))
 	}
 	return nil
 }
