@@ -1,0 +1,267 @@
+// Package billing is what tenants pay for: the catalog, payment methods, the
+// subscription and its changes (quote → apply), invoices with Japanese
+// consumption tax, the billing run and cancellation (SPEC §3, §4, §8).
+//
+// Days are civil dates in the billing zone (JST by default), held as
+// time.Time at midnight UTC; a period is [Start, End): End is the first day
+// after it.
+package billing
+
+import (
+	"context"
+	"time"
+
+	"github.com/kanri/kanri/internal/audit"
+	"github.com/kanri/kanri/internal/member"
+	"github.com/kanri/kanri/internal/tenant"
+)
+
+// Terms is what a tenant buys: a plan on a contract, with licenses for the
+// annual contracts (0 on monthly ones, which count members).
+type Terms struct {
+	Plan     string
+	Contract string
+	Licenses int
+}
+
+// Subscription is a tenant's current contract. A tenant without a row is on
+// the free plan at version 0.
+type Subscription struct {
+	TenantID string
+	Terms
+	Status  string // StatusActive, StatusPastDue, StatusCanceled
+	Channel string // tenant.ChannelDirect or tenant.ChannelPartner
+	// The current period: a calendar month on the monthly contract, the
+	// 12-month term on the annual ones.
+	PeriodStart, PeriodEnd time.Time
+	// SegmentStart is the first day of the current plan in a monthly period:
+	// a plan change mid-month closes a segment, billed at the month's end.
+	SegmentStart time.Time
+	// PaidThrough is the first day not yet paid for on annual_monthly.
+	PaidThrough time.Time
+	// Next is a change scheduled for PeriodEnd (downgrade, fewer licenses).
+	Next *Terms
+	// CancelAt is when a scheduled cancellation takes effect (PeriodEnd).
+	CancelAt  time.Time
+	Version   int64
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// The subscription statuses.
+const (
+	StatusActive   = "active"
+	StatusPastDue  = "past_due"
+	StatusCanceled = "canceled"
+)
+
+// Line is one line of a quote, an invoice or a credit note.
+type Line struct {
+	Description string
+	PeriodStart time.Time
+	PeriodEnd   time.Time // first day after the period
+	Quantity    int64
+	UnitAmount  int64 // per quantity for the whole period
+	Amount      int64 // prorated, rounded; negative for a credit
+	TaxPercent  int64
+}
+
+// TaxAmount is the tax on the lines of one rate (SPEC §8: once per invoice
+// per rate, rounded down).
+type TaxAmount struct {
+	Percent int64
+	Base    int64
+	Tax     int64
+}
+
+// Quote is a priced change not applied yet.
+type Quote struct {
+	ID       string
+	TenantID string
+	Kind     string // QuoteUpgrade, QuoteDowngrade, QuoteLicenses, QuoteReduce
+	From, To Terms
+	// Effective is when the change takes effect: today, or the period's end.
+	Effective time.Time
+	// Invoicing says when Lines are billed: InvoiceNow, InvoiceNextRun (with
+	// the next regular invoice) or InvoiceNone (scheduled: nothing yet).
+	Invoicing string
+	Lines     []Line
+	// Estimate lines are what a monthly contract will probably cost at the
+	// month's end, at today's member count: shown, not billed now.
+	Estimate []Line
+	Currency string
+	Subtotal int64
+	Taxes    []TaxAmount
+	Tax      int64
+	Total    int64
+	// What the price depended on: a change to any refuses the apply.
+	Version  int64
+	Billable int
+	MethodID string
+	Status   string // QuoteOpen, QuoteApplying, QuoteApplied, QuoteDeclined
+	// InvoiceID is the invoice (or credit note) the apply issued.
+	InvoiceID string
+	ExpiresAt time.Time
+	CreatedAt time.Time
+}
+
+// The quote kinds.
+const (
+	QuoteUpgrade   = "upgrade"   // to a dearer plan or contract: at once
+	QuoteDowngrade = "downgrade" // to a cheaper plan or contract: at period end
+	QuoteLicenses  = "licenses"  // more licenses: at once
+	QuoteReduce    = "reduce"    // fewer licenses: per the plan's reduction policy
+)
+
+// When a quote's lines are billed.
+const (
+	InvoiceNow     = "now"
+	InvoiceNextRun = "next_invoice"
+	InvoiceNone    = "none"
+)
+
+// The quote statuses.
+const (
+	QuoteOpen     = "open"
+	QuoteApplying = "applying" // payment being taken; the subscription's version moved already
+	QuoteApplied  = "applied"
+	QuoteDeclined = "declined"
+)
+
+// Invoice is an issued invoice or credit note (返還インボイス): immutable but
+// for its payment status.
+type Invoice struct {
+	ID       string
+	TenantID string
+	Number   string // gapless per issuer
+	Kind     string // KindInvoice, KindCreditNote
+	// OriginalID links a credit note to the invoice it credits.
+	OriginalID string
+	// Period and Reason: at most one invoice per subscription, period and reason.
+	Period   string
+	Reason   string
+	Status   string // InvoiceOpen, InvoicePaid, InvoiceCredited (credit notes: InvoiceIssued)
+	Currency string
+	Lines    []Line
+	Subtotal int64
+	Taxes    []TaxAmount
+	Tax      int64
+	Total    int64
+	// The qualified-invoice fields (適格請求書), copied at issue.
+	IssuerName         string
+	IssuerRegistration string
+	RecipientName      string // the tenant's company name
+	RecipientEmail     string // the billing contact: the super admin
+	// Payment.
+	PaymentKind   string // MethodCard or MethodInvoice; "" when nothing is due
+	ChargeID      string
+	BankDetails   string // invoice payment: where to transfer
+	DueAt         time.Time
+	Attempts      int       // card charges tried
+	NextAttemptAt time.Time // card: when the next retry runs
+	IssuedAt      time.Time
+	PaidAt        time.Time
+}
+
+// The invoice kinds and statuses.
+const (
+	KindInvoice     = "invoice"
+	KindCreditNote  = "credit_note"
+	InvoiceOpen     = "open"
+	InvoicePaid     = "paid"
+	InvoiceIssued   = "issued" // a credit note
+	InvoiceRefunded = "refunded"
+)
+
+// PaymentMethod is a card (a provider's token: never the number) or invoice
+// payment (請求書払い), which an operator approves per tenant.
+type PaymentMethod struct {
+	ID         string
+	TenantID   string
+	Kind       string // MethodCard, MethodInvoice
+	Status     string // MethodActive, MethodPending (invoice payment awaiting approval)
+	Default    bool
+	Token      string
+	Brand      string
+	Last4      string
+	ExpMonth   int
+	ExpYear    int
+	CreatedAt  time.Time
+	ApprovedAt time.Time
+}
+
+// The payment-method kinds and statuses.
+const (
+	MethodCard    = "card"
+	MethodInvoice = "invoice"
+	MethodActive  = "active"
+	MethodPending = "pending"
+)
+
+// Closure is a canceled tenant's retention: its data goes at PurgeAfter.
+type Closure struct {
+	TenantID   string
+	ClosedAt   time.Time
+	PurgeAfter time.Time
+	PurgedAt   time.Time
+}
+
+// InvoiceFilter selects invoices: a tenant's, or every tenant's for
+// operators (TenantID ""), issued in [From, To), of at least MinTotal.
+type InvoiceFilter struct {
+	TenantID  string
+	From, To  time.Time
+	MinTotal  int64
+	Recipient string // part of the company name
+	Status    string
+	Limit     int
+}
+
+// Store is what the billing service needs from the database. Get methods
+// return NotFound for missing rows and lock the row in a transaction;
+// Create methods return Conflict for unique violations.
+type Store interface {
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+	GetTenant(ctx context.Context, id string) (*tenant.Tenant, error)
+	UpdateTenant(ctx context.Context, t *tenant.Tenant) error
+	GetSuperAdmin(ctx context.Context, tenantID string) (*member.Member, error)
+	CountBillable(ctx context.Context, tenantID string) (int, error)
+	// BillableHistory returns stored daily counts (member package).
+	BillableHistory(ctx context.Context, tenantID string, from, to time.Time) ([]member.DayCount, error)
+	// GetSubscription returns tenantID's subscription. Errors: NotFound (free).
+	GetSubscription(ctx context.Context, tenantID string) (*Subscription, error)
+	// PutSubscription inserts or updates s when its stored version is
+	// s.Version-1 (or it has none). Errors: Conflict (the version moved).
+	PutSubscription(ctx context.Context, s *Subscription) error
+	// DueSubscriptions returns subscriptions with something due on or before day.
+	DueSubscriptions(ctx context.Context, day time.Time, limit int) ([]*Subscription, error)
+	CreateQuote(ctx context.Context, q *Quote) error
+	GetQuote(ctx context.Context, tenantID, id string) (*Quote, error)
+	UpdateQuote(ctx context.Context, q *Quote) error
+	// CreateInvoice numbers inv from the issuer's gapless counter and inserts
+	// it with its lines. Errors: Conflict (the period and reason were billed).
+	CreateInvoice(ctx context.Context, inv *Invoice) error
+	GetInvoice(ctx context.Context, tenantID, id string) (*Invoice, error)
+	// UpdateInvoicePayment stores the payment fields only: issued amounts never change.
+	UpdateInvoicePayment(ctx context.Context, inv *Invoice) error
+	ListInvoices(ctx context.Context, f InvoiceFilter) ([]*Invoice, error)
+	// OverdueInvoices counts tenantID's open invoices due before day.
+	OverdueInvoices(ctx context.Context, tenantID string, day time.Time) (int, error)
+	// RetryableInvoices returns open card invoices whose next attempt is due.
+	RetryableInvoices(ctx context.Context, now time.Time, limit int) ([]*Invoice, error)
+	CreatePaymentMethod(ctx context.Context, m *PaymentMethod) error
+	GetPaymentMethod(ctx context.Context, tenantID, id string) (*PaymentMethod, error)
+	ListPaymentMethods(ctx context.Context, tenantID string) ([]*PaymentMethod, error)
+	UpdatePaymentMethod(ctx context.Context, m *PaymentMethod) error
+	DeletePaymentMethod(ctx context.Context, tenantID, id string) error
+	// AddPendingLines keeps lines for the tenant's next regular invoice;
+	// TakePendingLines removes and returns them.
+	AddPendingLines(ctx context.Context, tenantID string, lines []Line) error
+	TakePendingLines(ctx context.Context, tenantID string) ([]Line, error)
+	PutClosure(ctx context.Context, c *Closure) error
+	DueClosures(ctx context.Context, now time.Time) ([]*Closure, error)
+	// PurgeTenant deletes a closed tenant's data but its invoices.
+	PurgeTenant(ctx context.Context, tenantID string) error
+	RevokeTenantSessions(ctx context.Context, tenantID string, now time.Time) (int, error)
+	AppendAuditEvents(ctx context.Context, events ...*audit.Event) error
+}

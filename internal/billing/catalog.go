@@ -1,0 +1,248 @@
+package billing
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/kanri/kanri/internal/money"
+)
+
+//go:embed catalog.json
+var defaultCatalog []byte
+
+// Catalog is what Kanri sells: one product, its plans in order from the
+// cheapest (moving to a later plan is an upgrade), the currency and the tax.
+type Catalog struct {
+	Product    Product `json:"product"`
+	Currency   string  `json:"currency"`
+	TaxPercent int64   `json:"tax_percent"`
+	Plans      []*Plan `json:"plans"`
+}
+
+// Product is the product every plan belongs to (基本商品).
+type Product struct {
+	ID   string `json:"id"`
+	Name Names  `json:"name"`
+}
+
+// Names is a name per language ("ja", "en").
+type Names map[string]string
+
+// In returns the name in lang, or in Japanese.
+func (n Names) In(lang string) string {
+	if s, ok := n[lang]; ok {
+		return s
+	}
+	return n["ja"]
+}
+
+// Plan is one plan of the catalog.
+type Plan struct {
+	ID   string `json:"id"`
+	Name Names  `json:"name"`
+	// Free marks the plan every tenant starts on; exactly one plan is free.
+	Free bool `json:"free"`
+	// Prices per contract in minor units: monthly per member per month,
+	// annual and annual_monthly per license per month.
+	Prices map[string]int64 `json:"prices"`
+	// Mode is PricingFlexible or PricingAllEmployees.
+	Mode string `json:"mode"`
+	// MemberLimit caps billable members (0: no cap but the licenses).
+	MemberLimit int      `json:"member_limit"`
+	Features    []string `json:"features"`
+	// Reduction is what removing licenses mid-term does: ReduceAtRenewal or ReduceImmediateCredit.
+	Reduction string `json:"reduction"`
+	// ProrationInvoicing is when added licenses are charged: InvoiceImmediately or InvoiceNext.
+	ProrationInvoicing string `json:"proration_invoicing"`
+	// ReturnToFree allows a downgrade from this plan to the free plan.
+	ReturnToFree bool `json:"return_to_free"`
+}
+
+// The contracts (SPEC §3).
+const (
+	Monthly       = "monthly"        // per member, in arrears on the month's highest count
+	Annual        = "annual"         // licenses for 12 months, paid up front
+	AnnualMonthly = "annual_monthly" // licenses for 12 months, paid in 12 instalments
+)
+
+// Contracts lists the contracts in the order screens show them.
+var Contracts = []string{Monthly, Annual, AnnualMonthly}
+
+// The plan policies.
+const (
+	PricingFlexible       = "flexible"
+	PricingAllEmployees   = "all_employees"
+	ReduceAtRenewal       = "at_renewal"
+	ReduceImmediateCredit = "immediate_credit"
+	InvoiceImmediately    = "immediate"
+	InvoiceNext           = "next_invoice"
+	FeatureMail           = "mail"
+)
+
+// HasFeature reports whether the plan includes feature.
+func (p *Plan) HasFeature(feature string) bool { return slices.Contains(p.Features, feature) }
+
+// Offers reports whether the plan can be bought on contract.
+func (p *Plan) Offers(contract string) bool {
+	_, ok := p.Prices[contract]
+	return ok
+}
+
+// Plan returns the plan called id, or nil.
+func (c *Catalog) Plan(id string) *Plan {
+	for _, p := range c.Plans {
+		if p.ID == id {
+			return p
+		}
+	}
+	return nil
+}
+
+// FreePlan returns the plan every tenant starts on.
+func (c *Catalog) FreePlan() *Plan {
+	for _, p := range c.Plans {
+		if p.Free {
+			return p
+		}
+	}
+	return nil
+}
+
+// Rank returns the plan's place in the catalog: a higher rank is an upgrade.
+func (c *Catalog) Rank(id string) int {
+	return slices.IndexFunc(c.Plans, func(p *Plan) bool { return p.ID == id })
+}
+
+// DefaultCatalog returns the embedded catalog (SPEC §3).
+func DefaultCatalog() *Catalog {
+	c, err := ParseCatalog("catalog.json", defaultCatalog)
+	if err != nil {
+		panic(err) // the embedded file is checked by the tests
+	}
+	return c
+}
+
+// ParseCatalog reads and validates a catalog file. Errors name the file,
+// the line and what to fix.
+func ParseCatalog(name string, data []byte) (*Catalog, error) {
+	var c Catalog
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return nil, fmt.Errorf("%s line %d: %s", name, lineOf(data, decodeOffset(dec, err)), jsonProblem(err))
+	}
+	if err := c.check(data); err != nil {
+		return nil, fmt.Errorf("%s %w", name, err)
+	}
+	return &c, nil
+}
+
+// decodeOffset is where a decoding error is, as exactly as encoding/json says.
+func decodeOffset(dec *json.Decoder, err error) int64 {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return syn.Offset
+	case errors.As(err, &typ):
+		return typ.Offset
+	}
+	return dec.InputOffset()
+}
+
+func jsonProblem(err error) string {
+	var typ *json.UnmarshalTypeError
+	if errors.As(err, &typ) {
+		return fmt.Sprintf("%s must be a %s, not a %s", typ.Field, typ.Type, typ.Value)
+	}
+	return err.Error()
+}
+
+// lineOf returns the 1-based line of offset in data.
+func lineOf(data []byte, offset int64) int {
+	offset = min(max(offset, 0), int64(len(data)))
+	return bytes.Count(data[:offset], []byte("\n")) + 1
+}
+
+// check validates the catalog; a plan's error names the line of its id.
+func (c *Catalog) check(data []byte) error {
+	at := func(needle string) int { return lineOf(data, int64(bytes.Index(data, []byte(needle)))) }
+	if !money.Supported(c.Currency) {
+		return fmt.Errorf("line %d: currency %q is not supported: use an ISO 4217 code such as JPY", at(`"currency"`), c.Currency)
+	}
+	if c.TaxPercent < 0 || c.TaxPercent > 100 {
+		return fmt.Errorf("line %d: tax_percent must be 0 to 100", at(`"tax_percent"`))
+	}
+	if c.Product.ID == "" || c.Product.Name["ja"] == "" {
+		return fmt.Errorf("line %d: product needs an id and a Japanese name", at(`"product"`))
+	}
+	if len(c.Plans) == 0 {
+		return fmt.Errorf("line %d: plans: list at least the free plan", at(`"plans"`))
+	}
+	seen, free := map[string]bool{}, 0
+	for _, p := range c.Plans {
+		line := at(fmt.Sprintf(`"id": %q`, p.ID))
+		if line == 1 {
+			line = at(fmt.Sprintf(`"id":%q`, p.ID))
+		}
+		if seen[p.ID] {
+			return fmt.Errorf("line %d: plan %q appears twice: give each plan its own id", line, p.ID)
+		}
+		seen[p.ID] = true
+		if p.Free {
+			free++
+		}
+		if err := p.check(); err != nil {
+			return fmt.Errorf("line %d: plan %q: %w", line, p.ID, err)
+		}
+	}
+	if free != 1 {
+		return fmt.Errorf("line %d: exactly one plan must be \"free\": true (found %d)", at(`"plans"`), free)
+	}
+	return nil
+}
+
+// check validates one plan and fills in the default policies.
+func (p *Plan) check() error {
+	if p.ID == "" || p.Name["ja"] == "" {
+		return errors.New("needs an id and a Japanese name")
+	}
+	if len(p.Prices) == 0 {
+		return errors.New("prices: give at least one contract's price")
+	}
+	for contract, price := range p.Prices {
+		if !slices.Contains(Contracts, contract) {
+			return fmt.Errorf("prices: unknown contract %q (use monthly, annual or annual_monthly)", contract)
+		}
+		if price < 0 || (p.Free && price != 0) || (!p.Free && price == 0) {
+			return fmt.Errorf("prices.%s: %d is not allowed: the free plan costs 0, every other plan more", contract, price)
+		}
+	}
+	if p.Free && (len(p.Prices) != 1 || !p.Offers(Monthly)) {
+		return errors.New("the free plan has only a monthly price of 0")
+	}
+	if p.MemberLimit < 0 {
+		return errors.New("member_limit must be 0 (none) or more")
+	}
+	for _, f := range []struct {
+		name  string
+		value *string
+		allow []string
+	}{
+		{"mode", &p.Mode, []string{PricingFlexible, PricingAllEmployees}},
+		{"reduction", &p.Reduction, []string{ReduceAtRenewal, ReduceImmediateCredit}},
+		{"proration_invoicing", &p.ProrationInvoicing, []string{InvoiceImmediately, InvoiceNext}},
+	} {
+		if *f.value == "" {
+			*f.value = f.allow[0]
+		}
+		if !slices.Contains(f.allow, *f.value) {
+			return fmt.Errorf("%s: %q is not one of %v", f.name, *f.value, f.allow)
+		}
+	}
+	return nil
+}

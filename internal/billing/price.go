@@ -1,0 +1,231 @@
+package billing
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/money"
+)
+
+// pricing is everything a quote's price depends on.
+type pricing struct {
+	cat      *Catalog
+	sub      *Subscription // the current one; the free plan when the tenant has none
+	to       Terms
+	today    time.Time
+	billable int // billable members now
+	// segmentMax is the highest billable count from the monthly segment's
+	// start to yesterday: what the closed segment is billed on.
+	segmentMax int
+	lang       string
+}
+
+// price decides what moving p.sub to p.to means and costs (SPEC §3): the
+// kind, when it takes effect and the lines billed for it. Errors: Invalid,
+// FailedPrecondition, each saying what to change.
+func price(p pricing) (*Quote, error) {
+	from, to := p.cat.Plan(p.sub.Plan), p.cat.Plan(p.to.Plan)
+	if err := p.checkTerms(to); err != nil {
+		return nil, err
+	}
+	q := &Quote{From: p.sub.Terms, To: p.to, Currency: p.cat.Currency, Effective: p.today, Invoicing: InvoiceNow}
+	if q.From == q.To && p.sub.Status != StatusCanceled {
+		return nil, errs.Field("plan", "this is the current contract already: choose another plan, contract or license count")
+	}
+	fromRank, toRank := p.cat.Rank(from.ID), p.cat.Rank(to.ID)
+	var err error
+	switch {
+	case from.Free || p.sub.Status == StatusCanceled:
+		q.Kind = QuoteUpgrade
+		err = p.start(q, to)
+	case to.Free:
+		if !from.ReturnToFree {
+			return nil, errs.Field("plan", "returning to the free plan is not offered: cancel the contract instead (解約)")
+		}
+		p.schedule(q, QuoteDowngrade)
+	case toRank < fromRank || (p.to.Contract == Monthly && p.sub.Contract != Monthly):
+		p.schedule(q, QuoteDowngrade)
+	case p.sub.Contract != Monthly && p.to.Contract != p.sub.Contract:
+		p.schedule(q, QuoteDowngrade) // annual ⇄ annual_monthly: at renewal
+	case toRank > fromRank || p.sub.Contract != p.to.Contract:
+		if p.to.Licenses < p.sub.Licenses && p.to.Contract == p.sub.Contract {
+			return nil, errs.Field("licenses", "change the plan and remove licenses in two steps: upgrade first, then lower the license count")
+		}
+		q.Kind = QuoteUpgrade
+		err = p.upgrade(q, from, to)
+	case p.to.Licenses > p.sub.Licenses:
+		q.Kind = QuoteLicenses
+		err = p.addLicenses(q, to)
+	default:
+		err = p.reduce(q, to)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return q, q.total()
+}
+
+// checkTerms refuses terms the catalog does not sell or the members do not fit.
+func (p pricing) checkTerms(to *Plan) error {
+	if to == nil {
+		return errs.Field("plan", "unknown plan %q: GET /api/v1/plans lists them", p.to.Plan)
+	}
+	if !to.Offers(p.to.Contract) {
+		return errs.Field("contract", "the %s plan is not sold on the %q contract: choose one of its prices", to.Name.In(p.lang), p.to.Contract)
+	}
+	if to.MemberLimit > 0 && p.billable > to.MemberLimit {
+		return errs.Field("plan", "the %s plan allows at most %d members and you have %d: deactivate members first", to.Name.In(p.lang), to.MemberLimit, p.billable)
+	}
+	if p.to.Contract == Monthly {
+		if p.to.Licenses != 0 {
+			return errs.Field("licenses", "the monthly contract counts members, not licenses: leave licenses empty")
+		}
+		return nil
+	}
+	switch {
+	case p.to.Licenses < 1:
+		return errs.Field("licenses", "an annual contract needs at least 1 license")
+	case to.Mode == PricingAllEmployees && p.to.Licenses != p.billable:
+		return errs.Field("licenses", "the %s plan licenses all employees: the license count must be %d, your billable members", to.Name.In(p.lang), p.billable)
+	case p.to.Licenses < p.billable:
+		return errs.Field("licenses", "%d licenses are fewer than your %d billable members: choose at least %d, or deactivate members first", p.to.Licenses, p.billable, p.billable)
+	}
+	return nil
+}
+
+// schedule makes q a change at the period's end: nothing is billed now.
+func (p pricing) schedule(q *Quote, kind string) {
+	q.Kind, q.Effective, q.Invoicing = kind, p.sub.PeriodEnd, InvoiceNone
+}
+
+// start prices the first paid contract: from today.
+func (p pricing) start(q *Quote, to *Plan) error {
+	switch p.to.Contract {
+	case Monthly:
+		q.Invoicing = InvoiceNone
+		est, err := p.line(to, Monthly, int64(p.billable), p.today, monthStart(p.today).AddDate(0, 1, 0), monthStart(p.today))
+		q.Estimate = []Line{est}
+		return err
+	case Annual:
+		return p.add(q, to, Annual, int64(p.to.Licenses), p.today, addMonths(p.today, 12), p.today)
+	default:
+		return p.add(q, to, AnnualMonthly, int64(p.to.Licenses), p.today, addMonths(p.today, 1), p.today)
+	}
+}
+
+// upgrade prices a dearer plan or a move to an annual contract, at once.
+func (p pricing) upgrade(q *Quote, from, to *Plan) error {
+	if p.sub.Contract == Monthly {
+		if err := p.closeSegment(q, from); err != nil {
+			return err
+		}
+		if p.to.Contract == Monthly {
+			q.Invoicing = InvoiceNextRun // with the month's invoice
+			end := p.sub.PeriodEnd
+			est, err := p.line(to, Monthly, int64(p.billable), p.today, end, monthStart(p.today))
+			q.Estimate = []Line{est}
+			return err
+		}
+		return p.start(q, to)
+	}
+	start, end := p.current()
+	if err := p.add(q, from, p.sub.Contract, -int64(p.sub.Licenses), p.today, end, start); err != nil {
+		return err
+	}
+	return p.add(q, to, p.to.Contract, int64(p.to.Licenses), p.today, end, start)
+}
+
+// addLicenses prices more licenses for the rest of the term (or of the
+// instalment month), billed per the plan's proration_invoicing.
+func (p pricing) addLicenses(q *Quote, plan *Plan) error {
+	if plan.ProrationInvoicing == InvoiceNext {
+		q.Invoicing = InvoiceNextRun
+	}
+	start, end := p.current()
+	return p.add(q, plan, p.to.Contract, int64(p.to.Licenses-p.sub.Licenses), p.today, end, start)
+}
+
+// reduce prices fewer licenses: at renewal, or credited at once.
+func (p pricing) reduce(q *Quote, plan *Plan) error {
+	q.Kind = QuoteReduce
+	if plan.Reduction == ReduceAtRenewal {
+		p.schedule(q, QuoteReduce)
+		return nil
+	}
+	start, end := p.current()
+	return p.add(q, plan, p.to.Contract, -int64(p.sub.Licenses-p.to.Licenses), p.today, end, start)
+}
+
+// current is the span an annual change is prorated over: the term, or the
+// instalment month on annual_monthly.
+func (p pricing) current() (start, end time.Time) {
+	if p.sub.Contract == AnnualMonthly {
+		return instalment(p.sub.PeriodStart, p.today)
+	}
+	return p.sub.PeriodStart, p.sub.PeriodEnd
+}
+
+// closeSegment bills the old plan's part of a monthly period, up to yesterday.
+func (p pricing) closeSegment(q *Quote, plan *Plan) error {
+	if !p.sub.SegmentStart.Before(p.today) {
+		return nil
+	}
+	return p.add(q, plan, Monthly, int64(p.segmentMax), p.sub.SegmentStart, p.today, p.sub.PeriodStart)
+}
+
+// add appends the line for qty of plan on contract from start to end,
+// prorated over the period that starts at periodStart.
+func (p pricing) add(q *Quote, plan *Plan, contract string, qty int64, start, end, periodStart time.Time) error {
+	l, err := p.line(plan, contract, qty, start, end, periodStart)
+	if err == nil && l.Quantity != 0 {
+		q.Lines = append(q.Lines, l)
+	}
+	return err
+}
+
+// line prices qty of plan on contract for [start, end) of the period that
+// starts at periodStart: unit × qty × days / days in the period (SPEC §8).
+func (p pricing) line(plan *Plan, contract string, qty int64, start, end, periodStart time.Time) (Line, error) {
+	unit, periodEnd := plan.Prices[contract], addMonths(periodStart, 1)
+	switch contract {
+	case Monthly:
+		periodStart = monthStart(periodStart)
+		periodEnd = periodStart.AddDate(0, 1, 0)
+	case Annual:
+		unit, periodEnd = unit*12, addMonths(periodStart, 12)
+	}
+	amount, err := money.Prorate(money.New(unit, p.cat.Currency), qty, daysBetween(start, end), daysBetween(periodStart, periodEnd))
+	if err != nil {
+		return Line{}, errs.Wrap(errs.Invalid, err, "the amount is too large to bill")
+	}
+	return Line{Description: describe(plan, contract, qty, p.lang), PeriodStart: start, PeriodEnd: end,
+		Quantity: qty, UnitAmount: unit, Amount: amount.Amount, TaxPercent: p.cat.TaxPercent}, nil
+}
+
+// contractNames are the contracts as the screens and invoices say them.
+var contractNames = map[string]Names{
+	Monthly:       {"ja": "月額契約", "en": "monthly"},
+	Annual:        {"ja": "年額契約(一括)", "en": "annual, paid up front"},
+	AnnualMonthly: {"ja": "年額契約(月払い)", "en": "annual, paid monthly"},
+}
+
+// ContractName returns how contract is written in lang.
+func ContractName(contract, lang string) string { return contractNames[contract].In(lang) }
+
+// describe writes a line's description: "スタンダード 年額契約(一括) 10ライセンス".
+func describe(plan *Plan, contract string, qty int64, lang string) string {
+	unit := map[bool]Names{true: {"ja": "メンバー", "en": " members"}, false: {"ja": "ライセンス", "en": " licenses"}}[contract == Monthly]
+	credit := ""
+	if qty < 0 {
+		credit, qty = map[string]string{"ja": " (未使用分の返金)", "en": " (credit for unused time)"}[lang], -qty
+	}
+	return fmt.Sprintf("%s %s %d%s%s", plan.Name.In(lang), ContractName(contract, lang), qty, unit.In(lang), credit)
+}
+
+// total sums the lines and the tax: once per rate, rounded down (SPEC §8).
+func (q *Quote) total() error {
+	var err error
+	q.Subtotal, q.Taxes, q.Tax, q.Total, err = totals(q.Currency, q.Lines)
+	return err
+}
