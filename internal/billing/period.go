@@ -12,7 +12,9 @@ func Day(t time.Time, zone *time.Location) time.Time {
 func daysBetween(a, b time.Time) int64 { return int64(b.Sub(a) / (24 * time.Hour)) }
 
 // monthStart is the first day of d's month.
-func monthStart(d time.Time) time.Time { return time.Date(d.Year(), d.Month(), 1, 0, 0, 0, 0, time.UTC) }
+func monthStart(d time.Time) time.Time {
+	return time.Date(d.Year(), d.Month(), 1, 0, 0, 0, 0, time.UTC)
+}
 
 // addMonths returns the day n months after anchor, the month's last day
 // when it is shorter (1/31 + 1 month = 2/28): every period of a contract is
