@@ -31,6 +31,8 @@ type Subscription struct {
 	Terms
 	Status  string // StatusActive, StatusPastDue, StatusCanceled
 	Channel string // tenant.ChannelDirect or tenant.ChannelPartner
+	// MailDomain is the domain a plan with mail uses (the provided one, SPEC §5).
+	MailDomain string
 	// The current period: a calendar month on the monthly contract, the
 	// 12-month term on the annual ones.
 	PeriodStart, PeriodEnd time.Time
@@ -80,6 +82,8 @@ type Quote struct {
 	TenantID string
 	Kind     string // QuoteUpgrade, QuoteDowngrade, QuoteLicenses, QuoteReduce
 	From, To Terms
+	// MailDomain is the domain chosen for mail, when To's plan has it.
+	MailDomain string
 	// Effective is when the change takes effect: today, or the period's end.
 	Effective time.Time
 	// Invoicing says when Lines are billed: InvoiceNow, InvoiceNextRun (with
@@ -238,8 +242,13 @@ type Store interface {
 	CreateQuote(ctx context.Context, q *Quote) error
 	GetQuote(ctx context.Context, tenantID, id string) (*Quote, error)
 	UpdateQuote(ctx context.Context, q *Quote) error
-	// CreateInvoice numbers inv from the issuer's gapless counter and inserts
-	// it with its lines. Errors: Conflict (the period and reason were billed).
+	// QuotesApplying counts tenantID's quotes whose payment is being taken.
+	QuotesApplying(ctx context.Context, tenantID string) (int, error)
+	// MailDomains returns tenantID's verified domain names, the primary first.
+	MailDomains(ctx context.Context, tenantID string) ([]string, error)
+	// CreateInvoice numbers inv from the issuer's gapless counter (inv.Number
+	// holds the prefix: "KNR" becomes "KNR-000042") and inserts it with its
+	// lines. Errors: Conflict (the period and reason were billed).
 	CreateInvoice(ctx context.Context, inv *Invoice) error
 	GetInvoice(ctx context.Context, tenantID, id string) (*Invoice, error)
 	// UpdateInvoicePayment stores the payment fields only: issued amounts never change.

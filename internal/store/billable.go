@@ -69,12 +69,15 @@ func scanDayCount(row scanner) (member.DayCount, error) {
 	return c, err
 }
 
-// dayScanner reads a day: text in SQLite, a date in PostgreSQL.
+// dayScanner reads a day: text in SQLite, a date in PostgreSQL; NULL is the
+// zero time.
 type dayScanner struct{ t *time.Time }
 
 func (s dayScanner) Scan(v any) error {
 	var err error
 	switch v := v.(type) {
+	case nil:
+		*s.t = time.Time{}
 	case time.Time:
 		*s.t = time.Date(v.Year(), v.Month(), v.Day(), 0, 0, 0, 0, time.UTC)
 	case string:
@@ -85,4 +88,15 @@ func (s dayScanner) Scan(v any) error {
 		err = fmt.Errorf("cannot scan %T into a day", v)
 	}
 	return err
+}
+
+// day encodes a day for either engine.
+func day(t time.Time) string { return t.Format(dayLayout) }
+
+// nullDay encodes an optional day; the zero time is NULL.
+func nullDay(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return day(t)
 }

@@ -1,0 +1,230 @@
+package billing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/money"
+	"github.com/kanri/kanri/internal/tenant"
+)
+
+// Result is what applying a quote did.
+type Result struct {
+	Quote        *Quote
+	Subscription *Subscription
+	Invoice      *Invoice // nil when nothing is billed now
+}
+
+// Apply applies a quote: what is billed is exactly the quote, or the apply
+// is refused with "quote is stale" when anything it was priced on changed.
+// A card is charged between two transactions: the first claims the quote
+// (others on the tenant are then stale), the second records the change with
+// the charge. Applying an applied quote again returns the same result.
+func (s *Service) Apply(ctx context.Context, tenantID, quoteID string) (*Result, error) {
+	now := s.Clock.Now()
+	var res *Result
+	var token string
+	var q *Quote
+	err := s.Store.InTx(ctx, func(ctx context.Context) error {
+		t, sub, m, err := s.claim(ctx, tenantID, quoteID, now, &q)
+		if err != nil || q.Status == QuoteApplied {
+			res = &Result{Quote: q, Subscription: sub}
+			return err
+		}
+		if q.Invoicing == InvoiceNow && q.Total > 0 && m != nil && m.Kind == MethodCard {
+			q.Status, token = QuoteApplying, m.Token
+			return s.Store.UpdateQuote(ctx, q)
+		}
+		res, err = s.commit(ctx, t, sub, q, m, "", now)
+		return err
+	})
+	if err == nil && res != nil && res.Quote.Status == QuoteApplied && res.Invoice == nil && res.Quote.InvoiceID != "" {
+		res.Invoice, err = s.Store.GetInvoice(ctx, tenantID, res.Quote.InvoiceID)
+	}
+	if err != nil || token == "" {
+		if err != nil {
+			return nil, fmt.Errorf("apply quote: %w", err)
+		}
+		return res, nil
+	}
+	return s.pay(ctx, tenantID, q, token, now)
+}
+
+// claim loads and checks the quote in the first transaction.
+func (s *Service) claim(ctx context.Context, tenantID, quoteID string, now time.Time, qp **Quote) (*tenant.Tenant, *Subscription, *PaymentMethod, error) {
+	t, err := s.Store.GetTenant(ctx, tenantID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	q, err := s.Store.GetQuote(ctx, tenantID, quoteID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	*qp = q
+	sub, err := s.current(ctx, t)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := s.authorize(ctx, tenantID, sub, q.To); err != nil {
+		return nil, nil, nil, err
+	}
+	switch q.Status {
+	case QuoteApplied:
+		return t, sub, nil, nil
+	case QuoteDeclined:
+		return nil, nil, nil, errs.E(errs.FailedPrecondition, "the payment for this quote was declined: ask for a new quote")
+	case QuoteOpen:
+		if err := s.stillValid(ctx, q, sub, now); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	var m *PaymentMethod
+	if q.MethodID != "" {
+		if m, err = s.Store.GetPaymentMethod(ctx, tenantID, q.MethodID); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	return t, sub, m, nil
+}
+
+// stillValid re-prices the quote on the current state: any difference
+// (another change, a member who joined, a removed card) makes it stale.
+func (s *Service) stillValid(ctx context.Context, q *Quote, sub *Subscription, now time.Time) error {
+	if now.After(q.ExpiresAt) {
+		return errs.E(errs.FailedPrecondition, "the quote expired at %s: ask for a new quote", q.ExpiresAt.In(s.Zone).Format("15:04"))
+	}
+	if sub.Version != q.Version {
+		return errs.E(errs.Conflict, "quote is stale: the contract changed since it was priced; ask for a new quote")
+	}
+	fresh, err := s.price(ctx, q.TenantID, QuoteInput{Terms: q.To, MailDomain: q.MailDomain}, now)
+	if err != nil {
+		return err
+	}
+	if fresh.Kind != q.Kind || fresh.Invoicing != q.Invoicing || !fresh.Effective.Equal(q.Effective) || fresh.Total != q.Total ||
+		fresh.MethodID != q.MethodID || fresh.Billable != q.Billable || !sameLines(fresh.Lines, q.Lines) {
+		return errs.E(errs.Conflict, "quote is stale: the members, payment method or contract changed since it was priced; ask for a new quote")
+	}
+	return nil
+}
+
+func sameLines(a, b []Line) bool {
+	return slices.EqualFunc(a, b, func(x, y Line) bool {
+		return x.Description == y.Description && x.PeriodStart.Equal(y.PeriodStart) && x.PeriodEnd.Equal(y.PeriodEnd) &&
+			x.Quantity == y.Quantity && x.UnitAmount == y.UnitAmount && x.Amount == y.Amount && x.TaxPercent == y.TaxPercent
+	})
+}
+
+// pay charges the card for a claimed quote and records the change, or the
+// refusal. Charging again with the quote's id as the key never charges twice.
+func (s *Service) pay(ctx context.Context, tenantID string, q *Quote, token string, now time.Time) (*Result, error) {
+	chargeID, err := s.Provider.Charge(ctx, token, money.New(q.Total, q.Currency), q.ID)
+	var declined *Declined
+	if errors.As(err, &declined) {
+		return nil, s.decline(ctx, tenantID, q.ID, declined, now)
+	}
+	if err != nil {
+		return nil, errs.Wrap(errs.FailedPrecondition, err, "the card payment could not be taken: apply the same quote again (it is never charged twice)")
+	}
+	var res *Result
+	err = s.Store.InTx(ctx, func(ctx context.Context) error {
+		t, sub, m, err := s.claim(ctx, tenantID, q.ID, now, &q)
+		if err != nil || q.Status == QuoteApplied {
+			res = &Result{Quote: q, Subscription: sub}
+			return err
+		}
+		res, err = s.commit(ctx, t, sub, q, m, chargeID, now)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("apply quote: %w", err)
+	}
+	return res, nil
+}
+
+// decline records a refused card: the quote can't be applied, nothing changed.
+func (s *Service) decline(ctx context.Context, tenantID, quoteID string, d *Declined, now time.Time) error {
+	err := s.Store.InTx(ctx, func(ctx context.Context) error {
+		t, err := s.Store.GetTenant(ctx, tenantID)
+		if err != nil {
+			return err
+		}
+		q, err := s.Store.GetQuote(ctx, tenantID, quoteID)
+		if err != nil {
+			return err
+		}
+		q.Status = QuoteDeclined
+		if err := s.Store.UpdateQuote(ctx, q); err != nil {
+			return err
+		}
+		return s.paymentFailed(ctx, t, now, quoteID, money.New(q.Total, q.Currency), d)
+	})
+	if err != nil {
+		return fmt.Errorf("record declined payment: %w", err)
+	}
+	return errs.Field("payment_method", "%s (nothing was charged and the contract is unchanged)", d.Message)
+}
+
+// commit records an applied quote: the new subscription, the invoice or
+// the lines kept for the next one, the audit trail, the event and the mails.
+func (s *Service) commit(ctx context.Context, t *tenant.Tenant, sub *Subscription, q *Quote, m *PaymentMethod, chargeID string, now time.Time) (*Result, error) {
+	next := s.after(sub, q, s.today(now))
+	next.Version, next.UpdatedAt = sub.Version+1, now
+	if sub.Version == 0 {
+		next.CreatedAt = now
+	}
+	res := &Result{Quote: q, Subscription: next}
+	switch {
+	case q.Invoicing == InvoiceNow && len(q.Lines) > 0:
+		inv, err := s.issue(ctx, t, bill{period: periodKey(q.Effective, next.PeriodEnd), reason: "quote " + q.ID, lines: q.Lines,
+			method: m, chargeID: chargeID}, now)
+		if err != nil {
+			return nil, err
+		}
+		res.Invoice, q.InvoiceID = inv, inv.ID
+	case q.Invoicing == InvoiceNextRun:
+		if err := s.Store.AddPendingLines(ctx, t.ID, q.Lines); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.Store.PutSubscription(ctx, next); err != nil {
+		return nil, err
+	}
+	q.Status = QuoteApplied
+	if err := s.Store.UpdateQuote(ctx, q); err != nil {
+		return nil, err
+	}
+	return res, s.changed(ctx, t, now, sub, next, q)
+}
+
+// after is the subscription once q is applied on today.
+func (s *Service) after(sub *Subscription, q *Quote, today time.Time) *Subscription {
+	n := *sub
+	if q.Invoicing == InvoiceNone && q.Effective.After(today) {
+		to := q.To
+		n.Next = &to
+		return &n
+	}
+	restart := sub.Version == 0 || s.Catalog.Plan(sub.Plan).Free || sub.Contract != q.To.Contract
+	n.Terms, n.MailDomain, n.Next, n.Status = q.To, q.MailDomain, nil, StatusActive
+	switch {
+	case restart && q.To.Contract == Monthly:
+		n.PeriodStart, n.PeriodEnd, n.SegmentStart, n.PaidThrough = monthStart(today), monthStart(today).AddDate(0, 1, 0), today, time.Time{}
+	case restart:
+		n.PeriodStart, n.PeriodEnd, n.SegmentStart, n.PaidThrough = today, addMonths(today, 12), today, time.Time{}
+		if q.To.Contract == AnnualMonthly {
+			n.PaidThrough = addMonths(today, 1)
+		}
+	case q.To.Contract == Monthly:
+		n.SegmentStart = today
+	}
+	return &n
+}
+
+// periodKey names a billed span for the one-invoice-per-period rule.
+func periodKey(start, end time.Time) string { return day(start) + "/" + day(end) }
+
+func day(t time.Time) string { return t.Format(time.DateOnly) }

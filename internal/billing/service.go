@@ -1,0 +1,263 @@
+package billing
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"time"
+
+	"github.com/kanri/kanri/internal/audit"
+	"github.com/kanri/kanri/internal/auth"
+	"github.com/kanri/kanri/internal/clock"
+	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/id"
+	"github.com/kanri/kanri/internal/notify"
+	"github.com/kanri/kanri/internal/tenant"
+)
+
+// Issuer is who issues the invoices (適格請求書発行事業者).
+type Issuer struct {
+	Name         string // 株式会社…
+	Registration string // T + 13 digits
+	Prefix       string // invoice numbers: <prefix>-000001
+	BankDetails  string // where invoice-payment tenants transfer to
+}
+
+// Service runs billing: quotes, applies, invoices, payment methods, the
+// billing run and cancellation.
+type Service struct {
+	Store    Store
+	Clock    clock.Clock
+	IDs      id.Generator
+	Audit    audit.Recorder
+	Notify   *notify.Service
+	Catalog  *Catalog
+	Provider Provider
+	Issuer   Issuer
+	// Zone is the billing calendar's time zone (JST).
+	Zone *time.Location
+	// QuoteTTL is how long a quote can be applied (30 minutes).
+	QuoteTTL time.Duration
+	// Retention is how long a closed tenant's data is kept (30 days).
+	Retention time.Duration
+	// Grace is how long a failed card payment may stay unpaid before the
+	// subscription is past due (7 days).
+	Grace time.Duration
+	// BaseURL is where mails send people (the console).
+	BaseURL string
+}
+
+var registrationPattern = regexp.MustCompile(`^T[1-9][0-9]{12}$`)
+
+// CheckRegistration validates a qualified-invoice registration number: T
+// and 13 digits whose first is the check digit of the other 12 (the
+// corporate-number rule: 9 − (Σ Pn × Qn mod 9), Qn = 1 for odd n, 2 for
+// even n, n counted from the right).
+func CheckRegistration(s string) error {
+	if !registrationPattern.MatchString(s) {
+		return fmt.Errorf("registration number %q must be T followed by 13 digits", s)
+	}
+	sum := 0
+	for n := 1; n <= 12; n++ {
+		sum += int(s[14-n]-'0') * (2 - n%2)
+	}
+	if want := 9 - sum%9; int(s[1]-'0') != want {
+		return fmt.Errorf("registration number %q has a wrong check digit: the first digit should be %d", s, want)
+	}
+	return nil
+}
+
+// Plans returns the catalog.
+func (s *Service) Plans() *Catalog { return s.Catalog }
+
+// today is now's date in the billing zone.
+func (s *Service) today(now time.Time) time.Time { return Day(now, s.Zone) }
+
+// Subscription returns the tenant's contract; the free plan at version 0
+// when it has none.
+func (s *Service) Subscription(ctx context.Context, tenantID string) (*Subscription, error) {
+	if _, err := auth.RequireReader(ctx, tenantID, auth.PermTenantManage); err != nil {
+		return nil, err
+	}
+	t, err := s.Store.GetTenant(ctx, tenantID)
+	if err != nil {
+		return nil, fmt.Errorf("subscription: %w", err)
+	}
+	return s.current(ctx, t)
+}
+
+// current returns t's subscription, locked in a transaction.
+func (s *Service) current(ctx context.Context, t *tenant.Tenant) (*Subscription, error) {
+	sub, err := s.Store.GetSubscription(ctx, t.ID)
+	if errs.Is(err, errs.NotFound) {
+		return &Subscription{TenantID: t.ID, Terms: Terms{Plan: s.Catalog.FreePlan().ID, Contract: Monthly},
+			Status: StatusActive, Channel: t.Channel}, nil
+	}
+	if err == nil && s.Catalog.Plan(sub.Plan) == nil {
+		return nil, fmt.Errorf("subscription of %s is on plan %q, which the catalog no longer has", t.ID, sub.Plan)
+	}
+	return sub, err
+}
+
+// QuoteInput is a change a tenant asks the price of.
+type QuoteInput struct {
+	Terms
+	MailDomain string // for a plan with mail: one of the tenant's domains
+}
+
+// Quote prices a change of plan, contract or licenses, refusing what SPEC
+// §4 refuses. Changing the plan or contract needs the super admin; the
+// license count alone needs licenses.manage.
+func (s *Service) Quote(ctx context.Context, tenantID string, in QuoteInput) (*Quote, error) {
+	now := s.Clock.Now()
+	q, err := s.price(ctx, tenantID, in, now)
+	if err != nil {
+		return nil, fmt.Errorf("quote: %w", err)
+	}
+	q.ID, q.TenantID, q.Status, q.CreatedAt, q.ExpiresAt = s.IDs.New("quo"), tenantID, QuoteOpen, now, now.Add(s.QuoteTTL)
+	if err := s.Store.CreateQuote(ctx, q); err != nil {
+		return nil, fmt.Errorf("quote: %w", err)
+	}
+	return q, nil
+}
+
+// price checks who asks and what, and prices it on the current state.
+func (s *Service) price(ctx context.Context, tenantID string, in QuoteInput, now time.Time) (*Quote, error) {
+	t, err := s.Store.GetTenant(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	sub, err := s.current(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.authorize(ctx, tenantID, sub, in.Terms); err != nil {
+		return nil, err
+	}
+	if err := s.refuse(ctx, t, sub, now); err != nil {
+		return nil, err
+	}
+	p := pricing{cat: s.Catalog, sub: sub, to: in.Terms, today: s.today(now), lang: t.Language}
+	if p.billable, err = s.Store.CountBillable(ctx, tenantID); err != nil {
+		return nil, err
+	}
+	if p.segmentMax, err = s.segmentMax(ctx, sub, p.today); err != nil {
+		return nil, err
+	}
+	q, err := price(p)
+	if err != nil {
+		return nil, err
+	}
+	q.Version, q.Billable = sub.Version, p.billable
+	if err := s.needs(ctx, t, sub, q, in.MailDomain, now); err != nil {
+		return nil, err
+	}
+	return q, nil
+}
+
+// authorize: plan and contract changes are the super admin's (SPEC §1);
+// the license count alone, licenses.manage's.
+func (s *Service) authorize(ctx context.Context, tenantID string, sub *Subscription, to Terms) error {
+	if to.Plan == sub.Plan && to.Contract == sub.Contract {
+		_, err := auth.Require(ctx, tenantID, auth.PermLicensesManage)
+		return err
+	}
+	_, err := auth.RequireSuperAdmin(ctx, tenantID)
+	return err
+}
+
+// refuse stops changes a tenant cannot make in its present state.
+func (s *Service) refuse(ctx context.Context, t *tenant.Tenant, sub *Subscription, now time.Time) error {
+	switch {
+	case t.Status != tenant.StatusActive:
+		return errs.E(errs.FailedPrecondition, "this tenant is closed")
+	case sub.Channel == tenant.ChannelPartner:
+		return errs.E(errs.FailedPrecondition, "your contract is with your partner: ask the partner to change it")
+	case !sub.CancelAt.IsZero() && sub.Status != StatusCanceled:
+		return errs.E(errs.FailedPrecondition, "the contract is canceled as of %s: withdraw the cancellation (解約) first", FormatDay(sub.CancelAt))
+	}
+	n, err := s.Store.QuotesApplying(ctx, t.ID)
+	if err == nil && n > 0 {
+		return errs.E(errs.Conflict, "quote is stale: another change is being paid for right now; ask for a new quote in a moment")
+	}
+	return err
+}
+
+// needs checks what a change needs beyond its price (SPEC §4): a payment
+// method, no overdue invoice for what bills now, and a mail domain.
+func (s *Service) needs(ctx context.Context, t *tenant.Tenant, sub *Subscription, q *Quote, mailDomain string, now time.Time) error {
+	to := s.Catalog.Plan(q.To.Plan)
+	if !to.Free {
+		m, err := s.defaultMethod(ctx, t.ID)
+		if err != nil {
+			return err
+		}
+		q.MethodID = m.ID
+	}
+	if q.Kind == QuoteUpgrade || q.Kind == QuoteLicenses {
+		overdue, err := s.Store.OverdueInvoices(ctx, t.ID, s.today(now))
+		if err != nil {
+			return err
+		}
+		if overdue > 0 {
+			return errs.E(errs.FailedPrecondition, "an invoice is overdue: pay it first (購入/請求 > 請求書)")
+		}
+	}
+	q.MailDomain = sub.MailDomain
+	if to.HasFeature(FeatureMail) && (q.MailDomain == "" || mailDomain != "") {
+		domains, err := s.Store.MailDomains(ctx, t.ID)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(domains, mailDomain) {
+			return errs.Field("mail_domain", "the %s plan includes mail: choose its domain, one of %v (ドメインの設定)", to.Name.In(t.Language), domains)
+		}
+		q.MailDomain = mailDomain
+	}
+	return nil
+}
+
+// defaultMethod returns the tenant's default payment method, which must be
+// usable. Errors: FailedPrecondition naming the menu.
+func (s *Service) defaultMethod(ctx context.Context, tenantID string) (*PaymentMethod, error) {
+	ms, err := s.Store.ListPaymentMethods(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range ms {
+		if m.Default && m.Status == MethodActive {
+			return m, nil
+		}
+	}
+	if len(ms) > 0 && ms[0].Status == MethodPending {
+		return nil, errs.E(errs.FailedPrecondition, "invoice payment (請求書払い) awaits approval by the vendor: register a card meanwhile in 購入/請求 > 決済方法の管理")
+	}
+	return nil, errs.E(errs.FailedPrecondition, "register a payment method first: 購入/請求 > 決済方法の管理")
+}
+
+// segmentMax is the highest billable count in a monthly segment so far:
+// from its start to yesterday.
+func (s *Service) segmentMax(ctx context.Context, sub *Subscription, today time.Time) (int, error) {
+	if sub.Contract != Monthly || sub.Version == 0 || !sub.SegmentStart.Before(today) {
+		return 0, nil
+	}
+	return s.highest(ctx, sub.TenantID, sub.SegmentStart, today)
+}
+
+// highest is the highest billable count on the days [from, to).
+func (s *Service) highest(ctx context.Context, tenantID string, from, to time.Time) (int, error) {
+	days, err := s.Store.BillableHistory(ctx, tenantID, from, to.AddDate(0, 0, -1))
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, d := range days {
+		if d.Day.Before(from) { // the count carried into from
+			n = max(n, d.Last)
+			continue
+		}
+		n = max(n, d.Max)
+	}
+	return n, nil
+}

@@ -1,0 +1,122 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/kanri/kanri/internal/billing"
+)
+
+const invoiceColumns = `id, tenant_id, number, kind, original_id, period, reason, status, currency, subtotal, taxes, tax, total,
+	issuer_name, issuer_registration, recipient_name, recipient_email, payment_kind, charge_id, bank_details, due_at, attempts,
+	next_attempt_at, issued_at, paid_at`
+
+func scanInvoice(row scanner) (*billing.Invoice, error) {
+	var inv billing.Invoice
+	var taxes string
+	err := row.Scan(&inv.ID, &inv.TenantID, &inv.Number, &inv.Kind, scanStr(&inv.OriginalID), &inv.Period, &inv.Reason, &inv.Status,
+		&inv.Currency, &inv.Subtotal, &taxes, &inv.Tax, &inv.Total, &inv.IssuerName, &inv.IssuerRegistration, &inv.RecipientName,
+		&inv.RecipientEmail, &inv.PaymentKind, &inv.ChargeID, &inv.BankDetails, dayScanner{&inv.DueAt}, &inv.Attempts,
+		scanTime(&inv.NextAttemptAt), scanTime(&inv.IssuedAt), scanTime(&inv.PaidAt))
+	if err == nil {
+		err = json.Unmarshal([]byte(taxes), &inv.Taxes)
+	}
+	return &inv, err
+}
+
+// CreateInvoice numbers inv from its issuer's counter, in the caller's
+// transaction so that a rollback leaves no gap, and inserts it with its
+// lines. Errors: Conflict (the tenant's period and reason are billed).
+func (db *DB) CreateInvoice(ctx context.Context, inv *billing.Invoice) error {
+	return db.InTx(ctx, func(ctx context.Context) error {
+		if _, err := db.exec(ctx, `INSERT INTO invoice_counters (issuer, last) VALUES (?, 0) ON CONFLICT (issuer) DO NOTHING`,
+			inv.IssuerRegistration); err != nil {
+			return db.fail(err, "invoice counter")
+		}
+		var n int64
+		if err := db.queryRow(ctx, `UPDATE invoice_counters SET last = last + 1 WHERE issuer = ? RETURNING last`, inv.IssuerRegistration).
+			Scan(&n); err != nil {
+			return db.fail(err, "invoice counter")
+		}
+		inv.Number = fmt.Sprintf("%s-%06d", inv.Number, n)
+		taxes, err := json.Marshal(inv.Taxes)
+		if err != nil {
+			return fmt.Errorf("encode taxes: %w", err)
+		}
+		_, err = db.exec(ctx, `INSERT INTO invoices (`+invoiceColumns+`) VALUES `+placeholders(25), inv.ID, inv.TenantID, inv.Number,
+			inv.Kind, nullStr(inv.OriginalID), inv.Period, inv.Reason, inv.Status, inv.Currency, inv.Subtotal, string(taxes), inv.Tax,
+			inv.Total, inv.IssuerName, inv.IssuerRegistration, inv.RecipientName, inv.RecipientEmail, inv.PaymentKind, inv.ChargeID,
+			inv.BankDetails, nullDay(inv.DueAt), inv.Attempts, nullTS(inv.NextAttemptAt), ts(inv.IssuedAt), nullTS(inv.PaidAt))
+		if err != nil {
+			return db.fail(err, "invoice for "+inv.Period+" ("+inv.Reason+")")
+		}
+		for i, l := range inv.Lines {
+			_, err := db.exec(ctx, `INSERT INTO invoice_lines (invoice_id, n, `+lineColumns+`) VALUES `+placeholders(9),
+				append([]any{inv.ID, i + 1}, lineArgs(l)...)...)
+			if err != nil {
+				return db.fail(err, "invoice line")
+			}
+		}
+		return nil
+	})
+}
+
+// GetInvoice returns one invoice with its lines, locked in a transaction;
+// tenantID "" finds any tenant's (operators). Errors: NotFound.
+func (db *DB) GetInvoice(ctx context.Context, tenantID, id string) (*billing.Invoice, error) {
+	inv, err := scanInvoice(db.queryRow(ctx, `SELECT `+invoiceColumns+` FROM invoices WHERE id = ? AND (tenant_id = ? OR ? = '')`+
+		db.forUpdate(ctx), id, tenantID, tenantID))
+	if err != nil {
+		return nil, db.fail(err, "invoice")
+	}
+	rows, err := db.query(ctx, `SELECT `+lineColumns+` FROM invoice_lines WHERE invoice_id = ? ORDER BY n`, id)
+	if err != nil {
+		return nil, db.fail(err, "invoice lines")
+	}
+	inv.Lines, err = collect(rows, scanLine)
+	return inv, db.fail(err, "invoice lines")
+}
+
+// UpdateInvoicePayment stores inv's payment fields; the issued amounts
+// cannot change (a trigger refuses it too). Errors: NotFound.
+func (db *DB) UpdateInvoicePayment(ctx context.Context, inv *billing.Invoice) error {
+	res, err := db.exec(ctx, `UPDATE invoices SET status = ?, charge_id = ?, attempts = ?, next_attempt_at = ?, paid_at = ? WHERE id = ?`,
+		inv.Status, inv.ChargeID, inv.Attempts, nullTS(inv.NextAttemptAt), nullTS(inv.PaidAt), inv.ID)
+	return db.affected(res, err, "invoice")
+}
+
+// ListInvoices returns invoices matching f, newest first, without lines.
+func (db *DB) ListInvoices(ctx context.Context, f billing.InvoiceFilter) ([]*billing.Invoice, error) {
+	to := f.To
+	if to.IsZero() {
+		to = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	rows, err := db.query(ctx, `SELECT `+invoiceColumns+` FROM invoices WHERE (tenant_id = ? OR ? = '') AND issued_at >= ? AND issued_at < ?
+		AND total >= ? AND (status = ? OR ? = '') AND LOWER(recipient_name) LIKE ? ESCAPE '\' ORDER BY issued_at DESC, id DESC LIMIT ?`,
+		f.TenantID, f.TenantID, ts(f.From), ts(to), f.MinTotal, f.Status, f.Status, "%"+likeEscape(f.Recipient)+"%", f.Limit)
+	if err != nil {
+		return nil, db.fail(err, "invoices")
+	}
+	invs, err := collect(rows, scanInvoice)
+	return invs, db.fail(err, "invoices")
+}
+
+// OverdueInvoices counts tenantID's open invoices due before d.
+func (db *DB) OverdueInvoices(ctx context.Context, tenantID string, d time.Time) (int, error) {
+	var n int
+	err := db.queryRow(ctx, `SELECT COUNT(*) FROM invoices WHERE tenant_id = ? AND status = 'open' AND due_at < ?`, tenantID, day(d)).Scan(&n)
+	return n, db.fail(err, "invoices")
+}
+
+// RetryableInvoices returns open card invoices whose next attempt is due.
+func (db *DB) RetryableInvoices(ctx context.Context, now time.Time, limit int) ([]*billing.Invoice, error) {
+	rows, err := db.query(ctx, `SELECT `+invoiceColumns+` FROM invoices WHERE status = 'open' AND next_attempt_at IS NOT NULL
+		AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?`, ts(now), limit)
+	if err != nil {
+		return nil, db.fail(err, "invoices")
+	}
+	invs, err := collect(rows, scanInvoice)
+	return invs, db.fail(err, "invoices")
+}
