@@ -1,0 +1,251 @@
+package billing
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/kanri/kanri/internal/auth"
+	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/money"
+	"github.com/kanri/kanri/internal/notify"
+	"github.com/kanri/kanri/internal/tenant"
+)
+
+// bill is an invoice to issue.
+type bill struct {
+	period, reason string
+	lines          []Line
+	method         *PaymentMethod // nil: the tenant's default at issue
+	chargeID       string         // the card was charged already
+}
+
+// issue issues an invoice (a credit note when the lines net below zero) in
+// the transaction in ctx, and mails it to the billing contact.
+func (s *Service) issue(ctx context.Context, t *tenant.Tenant, b bill, now time.Time) (*Invoice, error) {
+	admin, err := s.Store.GetSuperAdmin(ctx, t.ID)
+	if err != nil {
+		return nil, err
+	}
+	inv := &Invoice{ID: s.IDs.New("inv"), TenantID: t.ID, Number: s.Issuer.Prefix, Kind: KindInvoice, Period: b.period, Reason: b.reason,
+		Currency: s.Catalog.Currency, Lines: b.lines, IssuerName: s.Issuer.Name, IssuerRegistration: s.Issuer.Registration,
+		RecipientName: t.CompanyName, RecipientEmail: admin.Email, IssuedAt: now, Status: InvoicePaid, PaidAt: now}
+	if inv.Subtotal, inv.Taxes, inv.Tax, inv.Total, err = totals(inv.Currency, b.lines); err != nil {
+		return nil, err
+	}
+	if err := s.settle(ctx, inv, b, now); err != nil {
+		return nil, err
+	}
+	if err := s.Store.CreateInvoice(ctx, inv); err != nil {
+		return nil, err
+	}
+	if err := s.Store.AppendAuditEvents(ctx, s.Audit.Event(ctx, now, t.ID, "invoice.issued", "invoice", inv.ID, nil, invoiceSnap(inv))); err != nil {
+		return nil, err
+	}
+	if err := s.Notify.Emit(ctx, t.ID, "invoice.issued", invoiceSnap(inv)); err != nil {
+		return nil, err
+	}
+	return inv, s.mailAdmin(ctx, t, "invoice_issued", s.invoiceData(t, inv))
+}
+
+// settle decides how an invoice is paid: a credit note credits the last
+// invoice; a charged card is paid; a card to charge, or invoice payment
+// (due at the end of next month, with the bank details), is open.
+func (s *Service) settle(ctx context.Context, inv *Invoice, b bill, now time.Time) error {
+	if inv.Total < 0 {
+		last, err := s.Store.ListInvoices(ctx, InvoiceFilter{TenantID: inv.TenantID, Status: InvoicePaid, Limit: 1})
+		if err != nil {
+			return err
+		}
+		if len(last) == 0 {
+			return errs.E(errs.FailedPrecondition, "there is no paid invoice to credit")
+		}
+		inv.Kind, inv.OriginalID, inv.Status = KindCreditNote, last[0].ID, InvoiceIssued
+		return nil
+	}
+	if inv.Total == 0 {
+		return nil
+	}
+	m := b.method
+	if m == nil {
+		var err error
+		if m, err = s.defaultMethod(ctx, inv.TenantID); err != nil {
+			return err
+		}
+	}
+	inv.PaymentKind, inv.ChargeID = m.Kind, b.chargeID
+	if b.chargeID != "" {
+		return nil
+	}
+	inv.Status, inv.PaidAt = InvoiceOpen, time.Time{}
+	today := s.today(now)
+	if m.Kind == MethodInvoice {
+		inv.BankDetails, inv.DueAt = s.Issuer.BankDetails, monthStart(today).AddDate(0, 2, -1)
+		return nil
+	}
+	inv.DueAt, inv.NextAttemptAt = today.AddDate(0, 0, 1), now // charged right after the run commits
+	return nil
+}
+
+// invoiceSnap is an invoice as the audit trail and webhooks show it.
+func invoiceSnap(inv *Invoice) map[string]any {
+	return map[string]any{"id": inv.ID, "number": inv.Number, "kind": inv.Kind, "status": inv.Status, "currency": inv.Currency,
+		"total": inv.Total, "tax": inv.Tax, "period": inv.Period, "reason": inv.Reason}
+}
+
+// invoiceData is what the invoice mails say.
+func (s *Service) invoiceData(t *tenant.Tenant, inv *Invoice) notify.MailData {
+	d := notify.MailData{CompanyName: t.CompanyName, WorksGroup: t.WorksGroup, InvoiceNumber: inv.Number,
+		Amount: money.New(inv.Total, inv.Currency).String(), InvoiceURL: s.BaseURL + "/admin/billing/invoices/" + inv.ID,
+		BankDetails: inv.BankDetails}
+	if !inv.DueAt.IsZero() && inv.PaymentKind == MethodInvoice {
+		d.DueDate = FormatDay(inv.DueAt)
+	}
+	return d
+}
+
+// mailAdmin mails the tenant's super admin, the billing contact.
+func (s *Service) mailAdmin(ctx context.Context, t *tenant.Tenant, template string, data notify.MailData) error {
+	m, err := s.Store.GetSuperAdmin(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	data.MemberName, data.LoginID = m.DisplayName, m.LoginID
+	if data.ConsoleURL == "" {
+		data.ConsoleURL = s.BaseURL + "/admin/billing"
+	}
+	return s.Notify.MailTo(ctx, t.ID, notify.Recipient{Address: m.Email, Name: m.DisplayName, Language: t.Language}, template, data)
+}
+
+// paymentFailed records and tells that a card was refused.
+func (s *Service) paymentFailed(ctx context.Context, t *tenant.Tenant, now time.Time, ref string, amount money.Money, d *Declined) error {
+	data := map[string]any{"reference": ref, "amount": amount.Amount, "currency": amount.Currency, "code": d.Code}
+	if err := s.Store.AppendAuditEvents(ctx, s.Audit.Event(ctx, now, t.ID, "payment.failed", "payment", ref, nil, data)); err != nil {
+		return err
+	}
+	if err := s.Notify.Emit(ctx, t.ID, "payment.failed", data); err != nil {
+		return err
+	}
+	return s.mailAdmin(ctx, t, "payment_failed", notify.MailData{CompanyName: t.CompanyName, WorksGroup: t.WorksGroup,
+		Amount: amount.String(), Reason: d.Message, ConsoleURL: s.BaseURL + "/admin/billing/payment-methods"})
+}
+
+// changed records a subscription change: audit, event, mail.
+func (s *Service) changed(ctx context.Context, t *tenant.Tenant, now time.Time, before, after *Subscription, q *Quote) error {
+	action := "subscription.changed"
+	if q != nil && q.Kind == QuoteUpgrade {
+		action = "subscription.upgraded"
+	}
+	if after.Status == StatusCanceled || (!after.CancelAt.IsZero() && before.CancelAt.IsZero()) {
+		action = "subscription.canceled"
+	}
+	if err := s.Store.AppendAuditEvents(ctx, s.Audit.Event(ctx, now, t.ID, action, "subscription", t.ID, subSnap(before), subSnap(after))); err != nil {
+		return err
+	}
+	if err := s.Notify.Emit(ctx, t.ID, action, subSnap(after)); err != nil {
+		return err
+	}
+	plan := s.Catalog.Plan(after.Plan)
+	data := notify.MailData{CompanyName: t.CompanyName, WorksGroup: t.WorksGroup, PlanName: plan.Name.In(t.Language),
+		Contract: ContractName(after.Contract, t.Language), Licenses: after.Licenses, Effective: FormatDay(s.today(now))}
+	switch {
+	case action == "subscription.canceled" && after.Status != StatusCanceled:
+		data.Effective = FormatDay(after.CancelAt)
+	case after.Next != nil && (before.Next == nil || *before.Next != *after.Next):
+		next := s.Catalog.Plan(after.Next.Plan)
+		data.PlanName, data.Contract, data.Licenses = next.Name.In(t.Language), ContractName(after.Next.Contract, t.Language), after.Next.Licenses
+		data.Effective = FormatDay(after.PeriodEnd)
+	}
+	template := map[string]string{"subscription.canceled": "subscription_canceled"}[action]
+	if template == "" {
+		template = "subscription_changed"
+	}
+	return s.mailAdmin(ctx, t, template, data)
+}
+
+// subSnap is a subscription as the audit trail and webhooks show it.
+func subSnap(s *Subscription) map[string]any {
+	m := map[string]any{"plan": s.Plan, "contract": s.Contract, "licenses": s.Licenses, "status": s.Status, "version": s.Version}
+	if !s.PeriodEnd.IsZero() {
+		m["period_start"], m["period_end"] = day(s.PeriodStart), day(s.PeriodEnd)
+	}
+	if s.Next != nil {
+		m["next"] = map[string]any{"plan": s.Next.Plan, "contract": s.Next.Contract, "licenses": s.Next.Licenses}
+	}
+	if !s.CancelAt.IsZero() {
+		m["cancel_at"] = day(s.CancelAt)
+	}
+	return m
+}
+
+// Invoices lists a tenant's invoices, newest first.
+func (s *Service) Invoices(ctx context.Context, tenantID string, f InvoiceFilter) ([]*Invoice, error) {
+	if _, err := auth.RequireReader(ctx, tenantID, auth.PermTenantManage); err != nil {
+		return nil, err
+	}
+	f.TenantID = tenantID
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 200
+	}
+	invs, err := s.Store.ListInvoices(ctx, f)
+	if err != nil {
+		return nil, fmt.Errorf("list invoices: %w", err)
+	}
+	return invs, nil
+}
+
+// Invoice returns one of a tenant's invoices with its lines.
+func (s *Service) Invoice(ctx context.Context, tenantID, invoiceID string) (*Invoice, error) {
+	if _, err := auth.RequireReader(ctx, tenantID, auth.PermTenantManage); err != nil {
+		return nil, err
+	}
+	inv, err := s.Store.GetInvoice(ctx, tenantID, invoiceID)
+	if err != nil {
+		return nil, fmt.Errorf("invoice: %w", err)
+	}
+	return inv, nil
+}
+
+// AllInvoices lists every tenant's invoices for operators, searchable by
+// date, amount and counterparty (SPEC §8).
+func (s *Service) AllInvoices(ctx context.Context, f InvoiceFilter) ([]*Invoice, error) {
+	if _, err := auth.RequireOperator(ctx); err != nil {
+		return nil, err
+	}
+	f.TenantID = ""
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 500
+	}
+	return s.Store.ListInvoices(ctx, f)
+}
+
+// MarkPaid records an operator's receipt of a bank transfer for an open invoice.
+func (s *Service) MarkPaid(ctx context.Context, invoiceID string) (*Invoice, error) {
+	if _, err := auth.RequireOperator(ctx); err != nil {
+		return nil, err
+	}
+	now := s.Clock.Now()
+	var inv *Invoice
+	err := s.Store.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		if inv, err = s.Store.GetInvoice(ctx, "", invoiceID); err != nil {
+			return err
+		}
+		if inv.Status != InvoiceOpen {
+			return errs.E(errs.FailedPrecondition, "invoice %s is %s, not open: nothing to mark", inv.Number, inv.Status)
+		}
+		before := invoiceSnap(inv)
+		inv.Status, inv.PaidAt, inv.NextAttemptAt = InvoicePaid, now, time.Time{}
+		if err := s.Store.UpdateInvoicePayment(ctx, inv); err != nil {
+			return err
+		}
+		if err := s.Store.AppendAuditEvents(ctx, s.Audit.Event(ctx, now, inv.TenantID, "invoice.paid", "invoice", inv.ID, before, invoiceSnap(inv))); err != nil {
+			return err
+		}
+		return s.Notify.Emit(ctx, inv.TenantID, "invoice.paid", invoiceSnap(inv))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("mark invoice paid: %w", err)
+	}
+	return inv, nil
+}

@@ -1,0 +1,267 @@
+package billing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/kanri/kanri/internal/auth"
+	"github.com/kanri/kanri/internal/money"
+	"github.com/kanri/kanri/internal/tenant"
+)
+
+// RunReport says what a billing run did.
+type RunReport struct {
+	Renewed  int // subscriptions moved to their next period or instalment
+	Charged  int // card invoices paid
+	Declined int // card charges refused (retried later)
+	Purged   int // closed tenants whose data was deleted
+}
+
+// retryAfter is when a declined card is tried again, after each attempt.
+var retryAfter = []time.Duration{24 * time.Hour, 3 * 24 * time.Hour, 5 * 24 * time.Hour}
+
+// Run is the billing run: it bills every period that ended, applies the
+// changes scheduled for it, closes canceled tenants, charges open card
+// invoices, and purges closed tenants past their retention. Safe to run
+// again and on many instances at once: a period is billed once (a unique
+// constraint), and each subscription moves in its own transaction.
+func (s *Service) Run(ctx context.Context) (RunReport, error) {
+	ctx = auth.System(ctx, "billing run")
+	now := s.Clock.Now()
+	var rep RunReport
+	var problems []error
+	subs, err := s.Store.DueSubscriptions(ctx, s.today(now), 500)
+	if err != nil {
+		return rep, fmt.Errorf("billing run: %w", err)
+	}
+	for _, sub := range subs {
+		if err := s.renew(ctx, sub.TenantID, now); err != nil {
+			problems = append(problems, fmt.Errorf("renew %s: %w", sub.TenantID, err))
+			continue
+		}
+		rep.Renewed++
+	}
+	invs, err := s.Store.RetryableInvoices(ctx, now, 500)
+	problems = append(problems, err)
+	for _, inv := range invs {
+		paid, err := s.collect(ctx, inv, now)
+		switch {
+		case err != nil:
+			problems = append(problems, fmt.Errorf("charge %s: %w", inv.Number, err))
+		case paid:
+			rep.Charged++
+		default:
+			rep.Declined++
+		}
+	}
+	n, err := s.purge(ctx, now)
+	rep.Purged = n
+	return rep, errors.Join(append(problems, err)...)
+}
+
+// renew moves one subscription through every period that ended, in one
+// transaction: after downtime it catches up.
+func (s *Service) renew(ctx context.Context, tenantID string, now time.Time) error {
+	return s.Store.InTx(ctx, func(ctx context.Context) error {
+		t, err := s.Store.GetTenant(ctx, tenantID)
+		if err != nil {
+			return err
+		}
+		sub, err := s.Store.GetSubscription(ctx, tenantID)
+		if err != nil {
+			return err
+		}
+		before := *sub
+		for i := 0; i < 40 && s.due(sub, s.today(now)); i++ {
+			if err := s.step(ctx, t, sub, now); err != nil {
+				return err
+			}
+		}
+		sub.Version, sub.UpdatedAt = before.Version+1, now
+		if sub.Status == StatusCanceled {
+			return s.close(ctx, t, &before, sub, now)
+		}
+		if err := s.Store.PutSubscription(ctx, sub); err != nil {
+			return err
+		}
+		if before.Terms != sub.Terms {
+			return s.changed(ctx, t, now, "subscription.changed", &before, sub)
+		}
+		return s.Store.AppendAuditEvents(ctx, s.Audit.Event(ctx, now, t.ID, "subscription.renewed", "subscription", t.ID, subSnap(&before), subSnap(sub)))
+	})
+}
+
+// due reports whether a period, an instalment or a cancellation is due.
+func (s *Service) due(sub *Subscription, today time.Time) bool {
+	instalment := sub.Contract == AnnualMonthly && sub.PaidThrough.Before(sub.PeriodEnd) && !sub.PaidThrough.After(today)
+	return sub.Status != StatusCanceled && (instalment || !sub.PeriodEnd.After(today))
+}
+
+// step bills one instalment or closes one period.
+func (s *Service) step(ctx context.Context, t *tenant.Tenant, sub *Subscription, now time.Time) error {
+	p := pricing{cat: s.Catalog, lang: t.Language}
+	plan := s.Catalog.Plan(sub.Plan)
+	if sub.Contract == AnnualMonthly && sub.PaidThrough.Before(sub.PeriodEnd) {
+		_, end := instalment(sub.PeriodStart, sub.PaidThrough)
+		l, err := p.line(plan, AnnualMonthly, int64(sub.Licenses), sub.PaidThrough, end, sub.PaidThrough)
+		if err == nil {
+			err = s.billPeriod(ctx, t, sub.PaidThrough, end, "instalment", l, now)
+		}
+		sub.PaidThrough = end
+		return err
+	}
+	if sub.Contract == Monthly {
+		n, err := s.highest(ctx, t.ID, sub.SegmentStart, sub.PeriodEnd)
+		if err != nil {
+			return err
+		}
+		l, err := p.line(plan, Monthly, int64(n), sub.SegmentStart, sub.PeriodEnd, sub.PeriodStart)
+		if err == nil {
+			err = s.billPeriod(ctx, t, sub.PeriodStart, sub.PeriodEnd, "monthly", l, now)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if !sub.CancelAt.IsZero() && !sub.CancelAt.After(sub.PeriodEnd) {
+		sub.Status = StatusCanceled
+		return nil
+	}
+	return s.nextTerm(ctx, t, sub, now)
+}
+
+// nextTerm starts the period after the current one, with the change
+// scheduled for it; an annual term is billed up front.
+func (s *Service) nextTerm(ctx context.Context, t *tenant.Tenant, sub *Subscription, now time.Time) error {
+	if sub.Next != nil {
+		sub.Terms, sub.Next = *sub.Next, nil
+		if sub.Contract != Monthly { // never fewer licenses than members
+			n, err := s.Store.CountBillable(ctx, t.ID)
+			if err != nil {
+				return err
+			}
+			sub.Licenses = max(sub.Licenses, n)
+		}
+	}
+	start := sub.PeriodEnd
+	sub.PeriodStart, sub.SegmentStart, sub.PaidThrough = start, start, time.Time{}
+	switch sub.Contract {
+	case Monthly:
+		sub.PeriodEnd = monthStart(start).AddDate(0, 1, 0)
+		return nil
+	case AnnualMonthly:
+		sub.PeriodEnd, sub.PaidThrough = addMonths(start, 12), start // the instalment step bills it
+		return nil
+	}
+	sub.PeriodEnd = addMonths(start, 12)
+	l, err := pricing{cat: s.Catalog, lang: t.Language}.line(s.Catalog.Plan(sub.Plan), Annual, int64(sub.Licenses), start, sub.PeriodEnd, start)
+	if err != nil {
+		return err
+	}
+	return s.billPeriod(ctx, t, start, sub.PeriodEnd, "renewal", l, now)
+}
+
+// billPeriod issues a regular invoice: the period's line and the lines kept
+// for it. Nothing to bill (the free plan, no members) issues nothing.
+func (s *Service) billPeriod(ctx context.Context, t *tenant.Tenant, start, end time.Time, reason string, l Line, now time.Time) error {
+	lines, err := s.Store.TakePendingLines(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	if l.Quantity != 0 && l.Amount != 0 {
+		lines = append(lines, l)
+	}
+	if len(lines) == 0 {
+		return nil
+	}
+	_, err = s.issue(ctx, t, bill{period: periodKey(start, end), reason: reason, lines: lines}, now)
+	return err
+}
+
+// collect charges an open card invoice on the tenant's default card. A
+// refusal is retried on a schedule; past the grace period the
+// subscription is past due.
+func (s *Service) collect(ctx context.Context, inv *Invoice, now time.Time) (bool, error) {
+	m, err := s.defaultMethod(ctx, inv.TenantID)
+	if err != nil || m.Kind != MethodCard {
+		return false, err
+	}
+	// One key per attempt: a crash retries the same attempt without charging twice.
+	chargeID, err := s.Provider.Charge(ctx, m.Token, money.New(inv.Total, inv.Currency), fmt.Sprintf("%s/%d", inv.ID, inv.Attempts))
+	var declined *Declined
+	if err != nil && !errors.As(err, &declined) {
+		return false, err
+	}
+	return declined == nil, s.Store.InTx(ctx, func(ctx context.Context) error {
+		t, err := s.Store.GetTenant(ctx, inv.TenantID)
+		if err != nil {
+			return err
+		}
+		cur, err := s.Store.GetInvoice(ctx, inv.TenantID, inv.ID)
+		if err != nil || cur.Status != InvoiceOpen {
+			return err
+		}
+		if declined == nil {
+			cur.Status, cur.ChargeID, cur.PaidAt, cur.NextAttemptAt = InvoicePaid, chargeID, now, time.Time{}
+			return s.Store.UpdateInvoicePayment(ctx, cur)
+		}
+		cur.Attempts++
+		cur.NextAttemptAt = time.Time{}
+		if cur.Attempts <= len(retryAfter) {
+			cur.NextAttemptAt = now.Add(retryAfter[cur.Attempts-1])
+		}
+		if err := s.Store.UpdateInvoicePayment(ctx, cur); err != nil {
+			return err
+		}
+		if err := s.paymentFailed(ctx, t, now, cur.ID, money.New(cur.Total, cur.Currency), declined); err != nil {
+			return err
+		}
+		return s.pastDue(ctx, t, cur, now)
+	})
+}
+
+// pastDue marks the subscription past due once a failed invoice is older
+// than the grace period.
+func (s *Service) pastDue(ctx context.Context, t *tenant.Tenant, inv *Invoice, now time.Time) error {
+	if now.Sub(inv.IssuedAt) < s.Grace {
+		return nil
+	}
+	sub, err := s.Store.GetSubscription(ctx, t.ID)
+	if err != nil || sub.Status != StatusActive {
+		return err
+	}
+	before := *sub
+	sub.Status, sub.Version, sub.UpdatedAt = StatusPastDue, sub.Version+1, now
+	if err := s.Store.PutSubscription(ctx, sub); err != nil {
+		return err
+	}
+	return s.changed(ctx, t, now, "subscription.past_due", &before, sub)
+}
+
+// purge deletes the data of closed tenants past their retention.
+func (s *Service) purge(ctx context.Context, now time.Time) (int, error) {
+	cs, err := s.Store.DueClosures(ctx, now)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, c := range cs {
+		err := s.Store.InTx(ctx, func(ctx context.Context) error {
+			if err := s.Store.PurgeTenant(ctx, c.TenantID); err != nil {
+				return err
+			}
+			c.PurgedAt = now
+			if err := s.Store.PutClosure(ctx, c); err != nil {
+				return err
+			}
+			return s.Store.AppendAuditEvents(ctx, s.Audit.Event(ctx, now, c.TenantID, "tenant.purged", "tenant", c.TenantID, nil, nil))
+		})
+		if err != nil {
+			return n, fmt.Errorf("purge %s: %w", c.TenantID, err)
+		}
+		n++
+	}
+	return n, nil
+}
