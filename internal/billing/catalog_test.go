@@ -66,7 +66,7 @@ func TestParseCatalogErrors(t *testing.T) {
 		{"wrong type", edit(`"member_limit": 30`, `"member_limit": "30"`), "line 12:", "member_limit must be an int, not a string"},
 		{"wrong type object", edit(`"features": ["mail"]`, `"features": {"mail": true}`), "line 30:", "features must be a []string, not an object"},
 		{"unknown field", edit(`"member_limit": 30,`, `"member_limit": 30, "colour": "red",`), "line 12:", `unknown field "colour"`},
-		{"unknown field top level", edit(`"tax_percent": 10,`, `"tax_percent": 10, "tax": 8,`), "line 3:", `unknown field "tax"`},
+		{"unknown field top level", edit(`"tax_percent": 10,`, `"tax_percent": 10, "tax": 8,`), "line 4:", `unknown field "tax"`},
 		{"duplicate plan id", edit(`"id": "advanced"`, `"id": "standard"`), "line 26:", `plan "standard" appears twice`},
 		{"negative price", edit(`"monthly": 1080`, `"monthly": -1080`), "line 28:", "prices.monthly: -1080 is not allowed"},
 		{"zero price", edit(`"monthly": 540`, `"monthly": 0`), "line 18:", "prices.monthly: 0 is not allowed"},
