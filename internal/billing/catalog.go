@@ -6,7 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"maps"
+	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/kanri/kanri/internal/money"
 )
@@ -132,8 +136,14 @@ func ParseCatalog(name string, data []byte) (*Catalog, error) {
 	var c Catalog
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
-		return nil, fmt.Errorf("%s line %d: %s", name, lineOf(data, decodeOffset(dec, err)), jsonProblem(err))
+	err := dec.Decode(&c)
+	if err == nil {
+		if _, terr := dec.Token(); terr != io.EOF {
+			return nil, fmt.Errorf("%s line %d: only one JSON object is allowed: remove what follows it", name, lineOf(data, dec.InputOffset()))
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s line %d: %s", name, lineOf(data, decodeOffset(dec, data, err)), jsonProblem(err))
 	}
 	if err := c.check(data); err != nil {
 		return nil, fmt.Errorf("%s %w", name, err)
@@ -141,8 +151,9 @@ func ParseCatalog(name string, data []byte) (*Catalog, error) {
 	return &c, nil
 }
 
-// decodeOffset is where a decoding error is, as exactly as encoding/json says.
-func decodeOffset(dec *json.Decoder, err error) int64 {
+// decodeOffset is where a decoding error is: as encoding/json says, or, for
+// an unknown field it does not place, where that key first appears.
+func decodeOffset(dec *json.Decoder, data []byte, err error) int64 {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
@@ -150,16 +161,59 @@ func decodeOffset(dec *json.Decoder, err error) int64 {
 		return syn.Offset
 	case errors.As(err, &typ):
 		return typ.Offset
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return int64(len(data))
+	}
+	if m := unknownField.FindStringSubmatch(err.Error()); m != nil {
+		return unknownKey(keyOffsets(data), m[1])
 	}
 	return dec.InputOffset()
+}
+
+// unknownField matches encoding/json's DisallowUnknownFields error.
+var unknownField = regexp.MustCompile(`unknown field "((?:[^"\\]|\\.)*)"`)
+
+// unknownKey returns the first offset of key outside the maps (names and
+// prices), whose keys are not fields; -1 when it is nowhere.
+func unknownKey(keys map[string]int64, key string) int64 {
+	best := int64(-1)
+	for path, off := range keys {
+		parent, last := splitPath(path)
+		_, inMap := splitPath(parent)
+		if last == key && inMap != "name" && inMap != "prices" && (best < 0 || off < best) {
+			best = off
+		}
+	}
+	return best
+}
+
+// splitPath splits "plans[1].prices.monthly" into "plans[1].prices" and "monthly".
+func splitPath(path string) (parent, last string) {
+	i := strings.LastIndexByte(path, '.')
+	parent, last = path[:max(i, 0)], path[i+1:]
+	if j := strings.LastIndexByte(last, '['); j >= 0 {
+		last = last[:j]
+	}
+	return parent, last
 }
 
 func jsonProblem(err error) string {
 	var typ *json.UnmarshalTypeError
 	if errors.As(err, &typ) {
-		return fmt.Sprintf("%s must be a %s, not a %s", typ.Field, typ.Type, typ.Value)
+		return fmt.Sprintf("%s must be %s, not %s", typ.Field, article(typ.Type.String()), article(typ.Value))
 	}
-	return err.Error()
+	if m := unknownField.FindStringSubmatch(err.Error()); m != nil {
+		return fmt.Sprintf("unknown field %q: remove it or correct its spelling", m[1])
+	}
+	return strings.TrimPrefix(err.Error(), "json: ")
+}
+
+// article puts "a" or "an" before a JSON or Go type's name.
+func article(s string) string {
+	if s != "" && strings.ContainsRune("aeiou", rune(s[0])) {
+		return "an " + s
+	}
+	return "a " + s
 }
 
 // lineOf returns the 1-based line of offset in data.
@@ -168,65 +222,119 @@ func lineOf(data []byte, offset int64) int {
 	return bytes.Count(data[:offset], []byte("\n")) + 1
 }
 
-// check validates the catalog; a plan's error names the line of its id.
+// keyOffsets maps the path of every key of a valid JSON document
+// ("plans[1].prices.monthly") to where the key starts.
+func keyOffsets(data []byte) map[string]int64 {
+	keys := map[string]int64{}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	_ = walkJSON(dec, data, "", keys) // a document that decoded walks cleanly
+	return keys
+}
+
+// walkJSON reads one value at path, recording its keys' offsets.
+func walkJSON(dec *json.Decoder, data []byte, path string, keys map[string]int64) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	switch tok {
+	case json.Delim('{'):
+		for dec.More() {
+			off := dec.InputOffset()
+			for off < int64(len(data)) && strings.IndexByte(" \t\r\n,", data[off]) >= 0 {
+				off++ // InputOffset is the end of the previous token
+			}
+			k, err := dec.Token()
+			if err != nil {
+				return err
+			}
+			child := strings.TrimPrefix(path+"."+k.(string), ".")
+			keys[child] = off
+			if err := walkJSON(dec, data, child, keys); err != nil {
+				return err
+			}
+		}
+		_, err = dec.Token()
+	case json.Delim('['):
+		for i := 0; dec.More(); i++ {
+			if err := walkJSON(dec, data, fmt.Sprintf("%s[%d]", path, i), keys); err != nil {
+				return err
+			}
+		}
+		_, err = dec.Token()
+	}
+	return err
+}
+
+// check validates the catalog; an error names the line of the key at fault.
 func (c *Catalog) check(data []byte) error {
-	at := func(needle string) int { return lineOf(data, int64(bytes.Index(data, []byte(needle)))) }
+	keys := keyOffsets(data)
+	at := func(paths ...string) int {
+		for _, path := range paths {
+			if off, ok := keys[path]; ok {
+				return lineOf(data, off)
+			}
+		}
+		return 1
+	}
 	if !money.Supported(c.Currency) {
-		return fmt.Errorf("line %d: currency %q is not supported: use an ISO 4217 code such as JPY", at(`"currency"`), c.Currency)
+		return fmt.Errorf("line %d: currency %q is not supported: use an ISO 4217 code such as JPY", at("currency"), c.Currency)
 	}
 	if c.TaxPercent < 0 || c.TaxPercent > 100 {
-		return fmt.Errorf("line %d: tax_percent must be 0 to 100", at(`"tax_percent"`))
+		return fmt.Errorf("line %d: tax_percent must be 0 to 100", at("tax_percent"))
 	}
 	if c.Product.ID == "" || c.Product.Name["ja"] == "" {
-		return fmt.Errorf("line %d: product needs an id and a Japanese name", at(`"product"`))
+		return fmt.Errorf("line %d: product needs an id and a Japanese name", at("product"))
 	}
 	if len(c.Plans) == 0 {
-		return fmt.Errorf("line %d: plans: list at least the free plan", at(`"plans"`))
+		return fmt.Errorf("line %d: plans: list at least the free plan", at("plans"))
 	}
 	seen, free := map[string]bool{}, 0
-	for _, p := range c.Plans {
-		line := at(fmt.Sprintf(`"id": %q`, p.ID))
-		if line == 1 {
-			line = at(fmt.Sprintf(`"id":%q`, p.ID))
-		}
+	for i, p := range c.Plans {
+		plan := fmt.Sprintf("plans[%d]", i)
 		if seen[p.ID] {
-			return fmt.Errorf("line %d: plan %q appears twice: give each plan its own id", line, p.ID)
+			return fmt.Errorf("line %d: plan %q appears twice: give each plan its own id", at(plan+".id", plan), p.ID)
 		}
 		seen[p.ID] = true
 		if p.Free {
 			free++
 		}
-		if err := p.check(); err != nil {
-			return fmt.Errorf("line %d: plan %q: %w", line, p.ID, err)
+		if field, err := p.check(); err != nil {
+			return fmt.Errorf("line %d: plan %q: %w", at(plan+"."+field, plan+".id", plan), p.ID, err)
 		}
 	}
 	if free != 1 {
-		return fmt.Errorf("line %d: exactly one plan must be \"free\": true (found %d)", at(`"plans"`), free)
+		return fmt.Errorf("line %d: exactly one plan must be \"free\": true (found %d)", at("plans"), free)
 	}
 	return nil
 }
 
-// check validates one plan and fills in the default policies.
-func (p *Plan) check() error {
-	if p.ID == "" || p.Name["ja"] == "" {
-		return errors.New("needs an id and a Japanese name")
+// check validates one plan and fills in the default policies. It returns
+// the path of the key at fault ("prices.monthly") with the error.
+func (p *Plan) check() (string, error) {
+	if p.ID == "" {
+		return "id", errors.New("needs an id")
+	}
+	if p.Name["ja"] == "" {
+		return "name", errors.New("needs a Japanese name")
 	}
 	if len(p.Prices) == 0 {
-		return errors.New("prices: give at least one contract's price")
+		return "prices", errors.New("prices: give at least one contract's price")
 	}
-	for contract, price := range p.Prices {
+	for _, contract := range slices.Sorted(maps.Keys(p.Prices)) {
+		price := p.Prices[contract]
 		if !slices.Contains(Contracts, contract) {
-			return fmt.Errorf("prices: unknown contract %q (use monthly, annual or annual_monthly)", contract)
+			return "prices." + contract, fmt.Errorf("prices: unknown contract %q (use monthly, annual or annual_monthly)", contract)
 		}
 		if price < 0 || (p.Free && price != 0) || (!p.Free && price == 0) {
-			return fmt.Errorf("prices.%s: %d is not allowed: the free plan costs 0, every other plan more", contract, price)
+			return "prices." + contract, fmt.Errorf("prices.%s: %d is not allowed: the free plan costs 0, every other plan more", contract, price)
 		}
 	}
 	if p.Free && (len(p.Prices) != 1 || !p.Offers(Monthly)) {
-		return errors.New("the free plan has only a monthly price of 0")
+		return "prices", errors.New("the free plan has only a monthly price of 0")
 	}
 	if p.MemberLimit < 0 {
-		return errors.New("member_limit must be 0 (none) or more")
+		return "member_limit", errors.New("member_limit must be 0 (none) or more")
 	}
 	for _, f := range []struct {
 		name  string
@@ -241,8 +349,8 @@ func (p *Plan) check() error {
 			*f.value = f.allow[0]
 		}
 		if !slices.Contains(f.allow, *f.value) {
-			return fmt.Errorf("%s: %q is not one of %v", f.name, *f.value, f.allow)
+			return f.name, fmt.Errorf("%s: %q is not one of %v", f.name, *f.value, f.allow)
 		}
 	}
-	return nil
+	return "", nil
 }

@@ -16,6 +16,12 @@ func monthStart(d time.Time) time.Time {
 	return time.Date(d.Year(), d.Month(), 1, 0, 0, 0, 0, time.UTC)
 }
 
+// month returns the calendar month that holds d.
+func month(d time.Time) (start, end time.Time) {
+	start = monthStart(d)
+	return start, start.AddDate(0, 1, 0)
+}
+
 // addMonths returns the day n months after anchor, the month's last day
 // when it is shorter (1/31 + 1 month = 2/28): every period of a contract is
 // counted from its anchor, so short months never shift the ones after.

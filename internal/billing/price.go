@@ -2,6 +2,7 @@ package billing
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/kanri/kanri/internal/errs"
@@ -26,6 +27,9 @@ type pricing struct {
 // FailedPrecondition, each saying what to change.
 func price(p pricing) (*Quote, error) {
 	from, to := p.cat.Plan(p.sub.Plan), p.cat.Plan(p.to.Plan)
+	if from == nil {
+		return nil, errs.E(errs.FailedPrecondition, "the current plan %q is no longer in the catalog: an operator must restore it before the contract can change", p.sub.Plan)
+	}
 	if err := p.checkTerms(to); err != nil {
 		return nil, err
 	}
@@ -104,13 +108,16 @@ func (p pricing) start(q *Quote, to *Plan) error {
 	switch p.to.Contract {
 	case Monthly:
 		q.Invoicing = InvoiceNone
-		est, err := p.line(to, Monthly, int64(p.billable), p.today, monthStart(p.today).AddDate(0, 1, 0), monthStart(p.today))
+		ms, me := month(p.today)
+		est, err := p.line(to, Monthly, int64(p.billable), p.today, me, ms, me)
 		q.Estimate = []Line{est}
 		return err
 	case Annual:
-		return p.add(q, to, Annual, int64(p.to.Licenses), p.today, addMonths(p.today, 12), p.today)
+		end := addMonths(p.today, 12)
+		return p.add(q, to, Annual, int64(p.to.Licenses), p.today, end, p.today, end)
 	default:
-		return p.add(q, to, AnnualMonthly, int64(p.to.Licenses), p.today, addMonths(p.today, 1), p.today)
+		end := addMonths(p.today, 1)
+		return p.add(q, to, AnnualMonthly, int64(p.to.Licenses), p.today, end, p.today, end)
 	}
 }
 
@@ -122,18 +129,18 @@ func (p pricing) upgrade(q *Quote, from, to *Plan) error {
 		}
 		if p.to.Contract == Monthly {
 			q.Invoicing = InvoiceNextRun // with the month's invoice
-			end := p.sub.PeriodEnd
-			est, err := p.line(to, Monthly, int64(p.billable), p.today, end, monthStart(p.today))
+			ms, me := month(p.today)
+			est, err := p.line(to, Monthly, int64(p.billable), p.today, me, ms, me)
 			q.Estimate = []Line{est}
 			return err
 		}
 		return p.start(q, to)
 	}
 	start, end := p.current()
-	if err := p.add(q, from, p.sub.Contract, -int64(p.sub.Licenses), p.today, end, start); err != nil {
+	if err := p.add(q, from, p.sub.Contract, -int64(p.sub.Licenses), p.today, end, start, end); err != nil {
 		return err
 	}
-	return p.add(q, to, p.to.Contract, int64(p.to.Licenses), p.today, end, start)
+	return p.add(q, to, p.to.Contract, int64(p.to.Licenses), p.today, end, start, end)
 }
 
 // addLicenses prices more licenses for the rest of the term (or of the
@@ -143,7 +150,7 @@ func (p pricing) addLicenses(q *Quote, plan *Plan) error {
 		q.Invoicing = InvoiceNextRun
 	}
 	start, end := p.current()
-	return p.add(q, plan, p.to.Contract, int64(p.to.Licenses-p.sub.Licenses), p.today, end, start)
+	return p.add(q, plan, p.to.Contract, int64(p.to.Licenses-p.sub.Licenses), p.today, end, start, end)
 }
 
 // reduce prices fewer licenses: at renewal, or credited at once.
@@ -154,7 +161,7 @@ func (p pricing) reduce(q *Quote, plan *Plan) error {
 		return nil
 	}
 	start, end := p.current()
-	return p.add(q, plan, p.to.Contract, -int64(p.sub.Licenses-p.to.Licenses), p.today, end, start)
+	return p.add(q, plan, p.to.Contract, -int64(p.sub.Licenses-p.to.Licenses), p.today, end, start, end)
 }
 
 // current is the span an annual change is prorated over: the term, or the
@@ -171,29 +178,32 @@ func (p pricing) closeSegment(q *Quote, plan *Plan) error {
 	if !p.sub.SegmentStart.Before(p.today) {
 		return nil
 	}
-	return p.add(q, plan, Monthly, int64(p.segmentMax), p.sub.SegmentStart, p.today, p.sub.PeriodStart)
+	ms, me := month(p.sub.PeriodStart)
+	return p.add(q, plan, Monthly, int64(p.segmentMax), p.sub.SegmentStart, p.today, ms, me)
 }
 
 // add appends the line for qty of plan on contract from start to end,
-// prorated over the period that starts at periodStart.
-func (p pricing) add(q *Quote, plan *Plan, contract string, qty int64, start, end, periodStart time.Time) error {
-	l, err := p.line(plan, contract, qty, start, end, periodStart)
+// prorated over the period [periodStart, periodEnd).
+func (p pricing) add(q *Quote, plan *Plan, contract string, qty int64, start, end, periodStart, periodEnd time.Time) error {
+	l, err := p.line(plan, contract, qty, start, end, periodStart, periodEnd)
 	if err == nil && l.Quantity != 0 {
 		q.Lines = append(q.Lines, l)
 	}
 	return err
 }
 
-// line prices qty of plan on contract for [start, end) of the period that
-// starts at periodStart: unit × qty × days / days in the period (SPEC §8).
-func (p pricing) line(plan *Plan, contract string, qty int64, start, end, periodStart time.Time) (Line, error) {
-	unit, periodEnd := plan.Prices[contract], addMonths(periodStart, 1)
-	switch contract {
-	case Monthly:
-		periodStart = monthStart(periodStart)
-		periodEnd = periodStart.AddDate(0, 1, 0)
-	case Annual:
-		unit, periodEnd = unit*12, addMonths(periodStart, 12)
+// line prices qty of plan on contract for [start, end) of the period
+// [periodStart, periodEnd): unit × qty × days / days in the period (SPEC §8).
+// The caller names the period's end because it cannot be derived from its
+// start: an annual_monthly instalment is counted from the term's anchor
+// (1/31 → 2/28 → 3/31), so the one starting 2/28 runs 31 days.
+func (p pricing) line(plan *Plan, contract string, qty int64, start, end, periodStart, periodEnd time.Time) (Line, error) {
+	unit := plan.Prices[contract]
+	if contract == Annual {
+		if unit > math.MaxInt64/12 {
+			return Line{}, errs.Wrap(errs.Invalid, money.ErrOverflow, "the amount is too large to bill")
+		}
+		unit *= 12 // the catalog prices per month; the term is paid at once
 	}
 	amount, err := money.Prorate(money.New(unit, p.cat.Currency), qty, daysBetween(start, end), daysBetween(periodStart, periodEnd))
 	if err != nil {

@@ -100,17 +100,14 @@ func Tax(base Money, percent int64) (Money, error) {
 
 // String writes m for people: "¥1,234", "-¥500", "USD 12.50".
 func (m Money) String() string {
-	sign, a := "", m.Amount
-	if a < 0 {
-		sign = "-"
-		if a == math.MinInt64 {
-			return sign + m.Currency + " " + strings.TrimPrefix(strconv.FormatInt(a, 10), "-")
-		}
-		a = -a
+	sign, a := "", uint64(m.Amount)
+	if m.Amount < 0 {
+		// uint64 holds the magnitude of every int64, math.MinInt64's too.
+		sign, a = "-", -a
 	}
 	d := Digits(m.Currency)
-	div := int64(math.Pow10(d))
-	whole := group(strconv.FormatInt(a/div, 10))
+	div := uint64(math.Pow10(d))
+	whole := group(strconv.FormatUint(a/div, 10))
 	if d > 0 {
 		whole += fmt.Sprintf(".%0*d", d, a%div)
 	}
