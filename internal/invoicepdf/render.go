@@ -21,6 +21,9 @@ import (
 	"github.com/kanri/kanri/internal/billing"
 )
 
+// fontFS holds the font and, because the IPA Font License asks that the
+// font travel with its licence, the licence too.
+//
 //go:embed font/ipaexg.ttf font/LICENSE.txt
 var fontFS embed.FS
 

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -41,6 +42,7 @@ func sample() *billing.Invoice {
 // render renders inv and returns pdftotext's reading of it.
 func render(t *testing.T, inv *billing.Invoice, lang string) string {
 	t.Helper()
+	bin := pdftotext(t)
 	r, err := invoicepdf.New()
 	if err != nil {
 		t.Fatalf("New: %v", err)
@@ -49,12 +51,12 @@ func render(t *testing.T, inv *billing.Invoice, lang string) string {
 	if err != nil {
 		t.Fatalf("Render: %v", err)
 	}
-	return pdfText(t, pdf)
+	return pdfText(t, bin, pdf)
 }
 
-// pdfText extracts pdf's text with poppler's pdftotext: reading the PDF
-// back is what proves the Japanese glyphs were embedded and mapped.
-func pdfText(t *testing.T, pdf []byte) string {
+// pdftotext returns the path of poppler's pdftotext, skipping t without it
+// (failing it under CI=true, where .ci/run installs it).
+func pdftotext(t *testing.T) string {
 	t.Helper()
 	bin, err := exec.LookPath("pdftotext")
 	if err != nil {
@@ -63,6 +65,13 @@ func pdfText(t *testing.T, pdf []byte) string {
 		}
 		t.Skip("pdftotext not on PATH: install poppler-utils to check the PDF's text")
 	}
+	return bin
+}
+
+// pdfText extracts pdf's text with pdftotext at bin: reading the PDF back
+// is what proves the Japanese glyphs were embedded and mapped to Unicode.
+func pdfText(t *testing.T, bin string, pdf []byte) string {
+	t.Helper()
 	file := filepath.Join(t.TempDir(), "invoice.pdf")
 	if err := os.WriteFile(file, pdf, 0o600); err != nil {
 		t.Fatal(err)
@@ -164,5 +173,45 @@ func TestRenderDeterministic(t *testing.T) {
 	}
 	if _, err := r.Render(nil, "ja"); err == nil {
 		t.Error("Render(nil) succeeded")
+	}
+}
+
+// One Renderer serves concurrent renderings (the console's downloads and
+// the mailer share it): run with -race, this shows fpdf only reads the font.
+func TestRenderConcurrent(t *testing.T) {
+	t.Parallel()
+	r, err := invoicepdf.New()
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for _, lang := range []string{"ja", "en", "ja", "en"} {
+		wg.Go(func() {
+			_, err := r.Render(sample(), lang)
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// BenchmarkRender measures one invoice: fpdf parses the 6 MB font into
+// every document, which is most of the time.
+func BenchmarkRender(b *testing.B) {
+	r, err := invoicepdf.New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	inv := sample()
+	for b.Loop() {
+		if _, err := r.Render(inv, "ja"); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
