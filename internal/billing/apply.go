@@ -197,7 +197,11 @@ func (s *Service) commit(ctx context.Context, t *tenant.Tenant, sub *Subscriptio
 	if err := s.Store.UpdateQuote(ctx, q); err != nil {
 		return nil, err
 	}
-	return res, s.changed(ctx, t, now, sub, next, q)
+	action := "subscription.changed"
+	if q.Kind == QuoteUpgrade {
+		action = "subscription.upgraded"
+	}
+	return res, s.changed(ctx, t, now, action, sub, next)
 }
 
 // after is the subscription once q is applied on today.
@@ -225,6 +229,6 @@ func (s *Service) after(sub *Subscription, q *Quote, today time.Time) *Subscript
 }
 
 // periodKey names a billed span for the one-invoice-per-period rule.
-func periodKey(start, end time.Time) string { return day(start) + "/" + day(end) }
+func periodKey(start, end time.Time) string { return isoDay(start) + "/" + isoDay(end) }
 
-func day(t time.Time) string { return t.Format(time.DateOnly) }
+func isoDay(t time.Time) string { return t.Format(time.DateOnly) }

@@ -131,14 +131,7 @@ func (s *Service) paymentFailed(ctx context.Context, t *tenant.Tenant, now time.
 }
 
 // changed records a subscription change: audit, event, mail.
-func (s *Service) changed(ctx context.Context, t *tenant.Tenant, now time.Time, before, after *Subscription, q *Quote) error {
-	action := "subscription.changed"
-	if q != nil && q.Kind == QuoteUpgrade {
-		action = "subscription.upgraded"
-	}
-	if after.Status == StatusCanceled || (!after.CancelAt.IsZero() && before.CancelAt.IsZero()) {
-		action = "subscription.canceled"
-	}
+func (s *Service) changed(ctx context.Context, t *tenant.Tenant, now time.Time, action string, before, after *Subscription) error {
 	if err := s.Store.AppendAuditEvents(ctx, s.Audit.Event(ctx, now, t.ID, action, "subscription", t.ID, subSnap(before), subSnap(after))); err != nil {
 		return err
 	}
@@ -156,24 +149,26 @@ func (s *Service) changed(ctx context.Context, t *tenant.Tenant, now time.Time, 
 		data.PlanName, data.Contract, data.Licenses = next.Name.In(t.Language), ContractName(after.Next.Contract, t.Language), after.Next.Licenses
 		data.Effective = FormatDay(after.PeriodEnd)
 	}
-	template := map[string]string{"subscription.canceled": "subscription_canceled"}[action]
-	if template == "" {
-		template = "subscription_changed"
+	switch action {
+	case "subscription.past_due": // the payment_failed mail of the same attempt says it
+		return nil
+	case "subscription.canceled":
+		return s.mailAdmin(ctx, t, "subscription_canceled", data)
 	}
-	return s.mailAdmin(ctx, t, template, data)
+	return s.mailAdmin(ctx, t, "subscription_changed", data)
 }
 
 // subSnap is a subscription as the audit trail and webhooks show it.
 func subSnap(s *Subscription) map[string]any {
 	m := map[string]any{"plan": s.Plan, "contract": s.Contract, "licenses": s.Licenses, "status": s.Status, "version": s.Version}
 	if !s.PeriodEnd.IsZero() {
-		m["period_start"], m["period_end"] = day(s.PeriodStart), day(s.PeriodEnd)
+		m["period_start"], m["period_end"] = isoDay(s.PeriodStart), isoDay(s.PeriodEnd)
 	}
 	if s.Next != nil {
 		m["next"] = map[string]any{"plan": s.Next.Plan, "contract": s.Next.Contract, "licenses": s.Next.Licenses}
 	}
 	if !s.CancelAt.IsZero() {
-		m["cancel_at"] = day(s.CancelAt)
+		m["cancel_at"] = isoDay(s.CancelAt)
 	}
 	return m
 }

@@ -105,7 +105,7 @@ func (s *Service) step(ctx context.Context, t *tenant.Tenant, sub *Subscription,
 	plan := s.Catalog.Plan(sub.Plan)
 	if sub.Contract == AnnualMonthly && sub.PaidThrough.Before(sub.PeriodEnd) {
 		_, end := instalment(sub.PeriodStart, sub.PaidThrough)
-		l, err := p.line(plan, AnnualMonthly, int64(sub.Licenses), sub.PaidThrough, end, sub.PaidThrough)
+		l, err := p.line(plan, AnnualMonthly, int64(sub.Licenses), sub.PaidThrough, end, sub.PaidThrough, end)
 		if err == nil {
 			err = s.billPeriod(ctx, t, sub.PaidThrough, end, "instalment", l, now)
 		}
@@ -117,7 +117,8 @@ func (s *Service) step(ctx context.Context, t *tenant.Tenant, sub *Subscription,
 		if err != nil {
 			return err
 		}
-		l, err := p.line(plan, Monthly, int64(n), sub.SegmentStart, sub.PeriodEnd, sub.PeriodStart)
+		ms, me := month(sub.PeriodStart)
+		l, err := p.line(plan, Monthly, int64(n), sub.SegmentStart, sub.PeriodEnd, ms, me)
 		if err == nil {
 			err = s.billPeriod(ctx, t, sub.PeriodStart, sub.PeriodEnd, "monthly", l, now)
 		}
@@ -156,7 +157,7 @@ func (s *Service) nextTerm(ctx context.Context, t *tenant.Tenant, sub *Subscript
 		return nil
 	}
 	sub.PeriodEnd = addMonths(start, 12)
-	l, err := pricing{cat: s.Catalog, lang: t.Language}.line(s.Catalog.Plan(sub.Plan), Annual, int64(sub.Licenses), start, sub.PeriodEnd, start)
+	l, err := pricing{cat: s.Catalog, lang: t.Language}.line(s.Catalog.Plan(sub.Plan), Annual, int64(sub.Licenses), start, sub.PeriodEnd, start, sub.PeriodEnd)
 	if err != nil {
 		return err
 	}

@@ -37,6 +37,16 @@ type MailData struct {
 	OtherName     string // super_admin_*: the other party of the transfer
 	Domain        string // domain_*: the domain the mail is about (the new primary)
 	OldDomain     string // domain_primary_changed: the previous primary domain
+	PlanName      string // subscription_*: the plan as the tenant's language names it
+	Contract      string // subscription_*: the contract, named likewise
+	Licenses      int    // subscription_*: licenses of an annual contract (0 on monthly)
+	Effective     string // subscription_*: when the change takes or took effect (2026/03/15)
+	InvoiceNumber string // invoice_issued: the invoice's number
+	Amount        string // invoice_issued, payment_failed: the total, formatted (¥59,400)
+	InvoiceURL    string // invoice_issued: where the invoice is viewed and downloaded
+	DueDate       string // invoice_issued with invoice payment: pay by this day
+	BankDetails   string // invoice_issued with invoice payment: where to transfer
+	Reason        string // payment_failed: why the card was refused and what to do
 }
 
 // Rendered is a mail ready to send: a one-line subject and two bodies.

@@ -33,6 +33,7 @@ const (
 	StatusActive     = "active"
 	StatusClosed     = "closed"
 	ChannelDirect    = "direct"
+	ChannelPartner   = "partner"
 	RecipientsAdmins = "admins"
 	RecipientsAll    = "all"
 )
