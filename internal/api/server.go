@@ -20,10 +20,12 @@ import (
 
 	"github.com/kanri/kanri/internal/audit"
 	"github.com/kanri/kanri/internal/auth"
+	"github.com/kanri/kanri/internal/billing"
 	"github.com/kanri/kanri/internal/clock"
 	"github.com/kanri/kanri/internal/domain"
 	"github.com/kanri/kanri/internal/errs"
 	"github.com/kanri/kanri/internal/idempotency"
+	"github.com/kanri/kanri/internal/invoicepdf"
 	"github.com/kanri/kanri/internal/member"
 	"github.com/kanri/kanri/internal/notify"
 	"github.com/kanri/kanri/internal/session"
@@ -44,6 +46,9 @@ type Services struct {
 	Audit    *audit.Service
 	Notify   *notify.Ops
 	Domains  *domain.Service
+	Billing  *billing.Service
+	// InvoicePDF renders an invoice as a PDF with Japanese text.
+	InvoicePDF *invoicepdf.Renderer
 }
 
 // Config is the API's own configuration.

@@ -16,18 +16,21 @@ import (
 
 	"github.com/kanri/kanri/internal/api"
 	"github.com/kanri/kanri/internal/audit"
+	"github.com/kanri/kanri/internal/billing"
 	"github.com/kanri/kanri/internal/clock"
 	"github.com/kanri/kanri/internal/console"
 	"github.com/kanri/kanri/internal/dnscheck"
 	"github.com/kanri/kanri/internal/domain"
 	"github.com/kanri/kanri/internal/errs"
 	"github.com/kanri/kanri/internal/id"
+	"github.com/kanri/kanri/internal/invoicepdf"
 	"github.com/kanri/kanri/internal/jobs"
 	"github.com/kanri/kanri/internal/member"
 	"github.com/kanri/kanri/internal/notify"
 	"github.com/kanri/kanri/internal/session"
 	"github.com/kanri/kanri/internal/store"
 	"github.com/kanri/kanri/internal/tenant"
+	"github.com/kanri/kanri/internal/testcard"
 )
 
 // App is a configured, migrated Kanri.
@@ -111,11 +114,21 @@ func (a *App) build(ctx context.Context, ids id.Generator) error {
 	if store.IsPostgres(cfg.DatabaseURL) { // measured: docs/PERFORMANCE.md
 		a.Services.Domains.MailBatch = 250
 	}
+	a.Services.Billing = &billing.Service{Store: db, Clock: a.Clock, IDs: ids, Audit: rec, Notify: ntf, Catalog: cfg.Billing.Catalog,
+		Provider: testcard.New(a.Clock), Issuer: cfg.Billing.Issuer, Zone: time.FixedZone("JST", 9*3600), QuoteTTL: 30 * time.Minute,
+		Retention: cfg.Billing.Retention, Grace: 7 * 24 * time.Hour, BaseURL: cfg.BaseURL}
+	a.Services.Members.Seats = func(ctx context.Context, tenantID string) (int, string, error) {
+		l, err := a.Services.Billing.SeatLimit(ctx, tenantID)
+		return l.Max, l.Fix, err
+	}
+	if a.Services.InvoicePDF, err = invoicepdf.New(); err != nil {
+		return err
+	}
 	if a.console, err = console.New(a.Services, console.Config{Cookie: cfg.cookieName(), SignupOpen: cfg.SignupOpen, Clock: a.Clock, Logger: a.Logger}); err != nil {
 		return err
 	}
-	h := jobHandler{Service: ntf, domains: a.Services.Domains, db: db, clock: a.Clock}
-	opts := jobs.Options{Logger: a.riverLog, DomainCheckEvery: cfg.DomainCheckEvery}
+	h := jobHandler{Service: ntf, domains: a.Services.Domains, billing: a.Services.Billing, db: db, clock: a.Clock}
+	opts := jobs.Options{Logger: a.riverLog, DomainCheckEvery: cfg.DomainCheckEvery, BillingEvery: cfg.Billing.Every}
 	if store.IsPostgres(cfg.DatabaseURL) {
 		a.Jobs, a.closeJobs, err = jobs.NewPostgres(ctx, cfg.DatabaseURL, h, opts)
 	} else {

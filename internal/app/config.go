@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kanri/kanri/internal/billing"
 	"github.com/kanri/kanri/internal/dnscheck"
 	"github.com/kanri/kanri/internal/store"
 )
@@ -43,6 +44,18 @@ type Config struct {
 	// DomainDeadline is how long a new domain may stay unproven;
 	// DomainCheckEvery is how often pending domains are checked.
 	DomainDeadline, DomainCheckEvery time.Duration
+	Billing                          BillingConfig
+}
+
+// BillingConfig is what Kanri sells and who invoices it.
+type BillingConfig struct {
+	// CatalogFile replaces the embedded catalog when set; Catalog is the one in use.
+	CatalogFile string
+	Catalog     *billing.Catalog
+	Issuer      billing.Issuer
+	// Retention is how long a closed tenant's data is kept; Every, how
+	// often the billing run runs.
+	Retention, Every time.Duration
 }
 
 // SMTPConfig is where mail goes; without a host every mail stays in the
@@ -76,6 +89,13 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DNSResolver, "dns-resolver", env("KANRI_DNS_RESOLVER", ""), "DNS server (host:port) that domain checks ask; default the system's, from /etc/resolv.conf (KANRI_DNS_RESOLVER)")
 	fs.DurationVar(&c.DomainDeadline, "domain-deadline", envDuration("KANRI_DOMAIN_DEADLINE", 14*24*time.Hour), "how long a new domain may stay unverified before it is removed (KANRI_DOMAIN_DEADLINE)")
 	fs.DurationVar(&c.DomainCheckEvery, "domain-check-every", envDuration("KANRI_DOMAIN_CHECK_EVERY", 10*time.Minute), "how often pending domains are looked up in DNS (KANRI_DOMAIN_CHECK_EVERY)")
+	fs.StringVar(&c.Billing.CatalogFile, "catalog", env("KANRI_CATALOG", ""), "catalog file (JSON) of plans and prices; default the built-in one (KANRI_CATALOG)")
+	fs.StringVar(&c.Billing.Issuer.Name, "invoice-issuer", env("KANRI_INVOICE_ISSUER", "Kanri デモ株式会社"), "the invoices' issuer name (KANRI_INVOICE_ISSUER)")
+	fs.StringVar(&c.Billing.Issuer.Registration, "invoice-registration", env("KANRI_INVOICE_REGISTRATION", "T7123456789012"), "the issuer's qualified-invoice registration number, T + 13 digits (KANRI_INVOICE_REGISTRATION)")
+	fs.StringVar(&c.Billing.Issuer.Prefix, "invoice-prefix", env("KANRI_INVOICE_PREFIX", "KNR"), "invoice numbers are <prefix>-000001 (KANRI_INVOICE_PREFIX)")
+	fs.StringVar(&c.Billing.Issuer.BankDetails, "bank-details", env("KANRI_BANK_DETAILS", "デモ銀行 本店営業部 普通 1234567 カンリデモ(カ"), "where invoice-payment tenants transfer to (KANRI_BANK_DETAILS)")
+	fs.DurationVar(&c.Billing.Retention, "retention", envDuration("KANRI_RETENTION", 30*24*time.Hour), "how long a closed tenant's data is kept before deletion; invoices are kept 7 years (KANRI_RETENTION)")
+	fs.DurationVar(&c.Billing.Every, "billing-every", envDuration("KANRI_BILLING_EVERY", time.Hour), "how often the billing run bills ended periods and retries cards (KANRI_BILLING_EVERY)")
 	fs.DurationVar(&c.SessionTTL, "session-ttl", envDuration("KANRI_SESSION_TTL", 12*time.Hour), "how long a console session lasts (KANRI_SESSION_TTL)")
 }
 
@@ -99,7 +119,42 @@ func (c *Config) check() error {
 	if c.SessionTTL < time.Minute {
 		return fmt.Errorf("session TTL %s is too short: use at least 1m", c.SessionTTL)
 	}
+	if err := c.checkBilling(); err != nil {
+		return err
+	}
 	return c.checkDNS()
+}
+
+// checkBilling loads the catalog and refuses an issuer that cannot issue
+// qualified invoices.
+func (c *Config) checkBilling() error {
+	b := &c.Billing
+	b.Catalog = billing.DefaultCatalog()
+	if b.CatalogFile != "" {
+		data, err := os.ReadFile(b.CatalogFile)
+		if err != nil {
+			return fmt.Errorf("catalog: %w", err)
+		}
+		if b.Catalog, err = billing.ParseCatalog(b.CatalogFile, data); err != nil {
+			return err
+		}
+	}
+	if strings.TrimSpace(b.Issuer.Name) == "" || strings.TrimSpace(b.Issuer.Prefix) == "" {
+		return fmt.Errorf("invoices need an issuer name (--invoice-issuer) and a number prefix (--invoice-prefix)")
+	}
+	if err := billing.CheckRegistration(b.Issuer.Registration); err != nil {
+		return fmt.Errorf("--invoice-registration: %w", err)
+	}
+	if b.Retention == 0 {
+		b.Retention = 30 * 24 * time.Hour
+	}
+	if b.Every == 0 {
+		b.Every = time.Hour
+	}
+	if b.Retention < 0 || b.Every < time.Second {
+		return fmt.Errorf("retention %s or billing interval %s is not valid: use a positive retention and at least 1s", b.Retention, b.Every)
+	}
+	return nil
 }
 
 // checkDNS finds the system's resolver when none is given, and refuses a

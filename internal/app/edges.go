@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kanri/kanri/internal/billing"
 	"github.com/kanri/kanri/internal/domain"
 	"github.com/kanri/kanri/internal/mailer"
 	"github.com/kanri/kanri/internal/notify"
@@ -19,6 +20,7 @@ import (
 type jobHandler struct {
 	*notify.Service
 	domains *domain.Service
+	billing *billing.Service
 	db      *store.DB
 	clock   interface{ Now() time.Time }
 }
@@ -35,6 +37,12 @@ func (h jobHandler) ChangeDomain(ctx context.Context, changeID string) error {
 // hold them up), then checks pending domains.
 func (h jobHandler) CheckDomains(ctx context.Context) error {
 	return errors.Join(h.domains.ResumeChanges(ctx), h.domains.CheckPending(ctx))
+}
+
+// RunBilling runs the billing run.
+func (h jobHandler) RunBilling(ctx context.Context) error {
+	_, err := h.billing.Run(ctx)
+	return err
 }
 
 // webhookClient posts webhooks: it dials only public addresses (checked

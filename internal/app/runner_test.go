@@ -32,6 +32,11 @@ func (h handler) CheckDomains(ctx context.Context) error {
 	return errors.Join(h.app.Services.Domains.ResumeChanges(ctx), h.app.Services.Domains.CheckPending(ctx))
 }
 
+func (h handler) RunBilling(ctx context.Context) error {
+	_, err := h.app.Services.Billing.Run(ctx)
+	return err
+}
+
 // quickRetry replaces the retry schedules, which wait seconds to hours.
 func quickRetry(int) time.Duration { return 100 * time.Millisecond }
 

@@ -110,8 +110,8 @@ type Limit struct {
 // SeatLimit returns the tenant's member limit: the licenses of an annual
 // contract, or the plan's member limit (the free plan's 30). It reads in
 // the caller's transaction, which holds the tenant.
-func (s *Service) SeatLimit(ctx context.Context, t *tenant.Tenant) (Limit, error) {
-	sub, err := s.current(ctx, t)
+func (s *Service) SeatLimit(ctx context.Context, tenantID string) (Limit, error) {
+	sub, err := s.current(ctx, &tenant.Tenant{ID: tenantID})
 	if err != nil {
 		return Limit{}, err
 	}
@@ -121,7 +121,7 @@ func (s *Service) SeatLimit(ctx context.Context, t *tenant.Tenant) (Limit, error
 		return Limit{Max: sub.Licenses, Fix: "add licenses (購入/請求 > 商品の契約/変更)"}, nil
 	case plan.MemberLimit > 0:
 		return Limit{Max: plan.MemberLimit, Fix: fmt.Sprintf("the %s plan allows %d members: upgrade to a paid plan (購入/請求 > 商品の契約/変更)",
-			plan.Name.In(t.Language), plan.MemberLimit)}, nil
+			plan.Name.In("en"), plan.MemberLimit)}, nil
 	}
 	return Limit{}, nil
 }

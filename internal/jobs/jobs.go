@@ -27,6 +27,9 @@ type Handler interface {
 	// CheckDomains looks up pending domains, expires overdue ones and
 	// finishes primary-domain changes a crash interrupted.
 	CheckDomains(ctx context.Context) error
+	// RunBilling bills ended periods, retries open card invoices and purges
+	// closed tenants past their retention.
+	RunBilling(ctx context.Context) error
 }
 
 // MailArgs is a mail to deliver.
@@ -173,8 +176,27 @@ func workers(h Handler, o Options) *river.Workers {
 	river.AddWorker(ws, &cleanupWorker{h: h})
 	river.AddWorker(ws, &domainChangeWorker{h: h})
 	river.AddWorker(ws, &domainCheckWorker{h: h})
+	river.AddWorker(ws, &billingRunWorker{h: h})
 	return ws
 }
+
+// BillingRunArgs is the periodic billing run.
+type BillingRunArgs struct{}
+
+// Kind names the job.
+func (BillingRunArgs) Kind() string { return "billing_run" }
+
+type billingRunWorker struct {
+	river.WorkerDefaults[BillingRunArgs]
+	h Handler
+}
+
+func (w *billingRunWorker) Work(ctx context.Context, _ *river.Job[BillingRunArgs]) error {
+	return w.h.RunBilling(ctx)
+}
+
+// Timeout leaves room for a run after days of downtime.
+func (w *billingRunWorker) Timeout(*river.Job[BillingRunArgs]) time.Duration { return 30 * time.Minute }
 
 // periodicJobs run on start too: the domain check then finishes a change
 // that a crash interrupted.
@@ -183,5 +205,6 @@ func periodicJobs(o Options) []*river.PeriodicJob {
 	return []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil }, start),
 		river.NewPeriodicJob(river.PeriodicInterval(o.DomainCheckEvery), func() (river.JobArgs, *river.InsertOpts) { return DomainCheckArgs{}, nil }, start),
+		river.NewPeriodicJob(river.PeriodicInterval(o.BillingEvery), func() (river.JobArgs, *river.InsertOpts) { return BillingRunArgs{}, nil }, start),
 	}
 }

@@ -31,6 +31,7 @@ func (h handler) Cleanup(ctx context.Context) error { return h.env.DB.Purge(ctx,
 // mail and webhooks only.
 func (h handler) ChangeDomain(context.Context, string) error { return nil }
 func (h handler) CheckDomains(context.Context) error         { return nil }
+func (h handler) RunBilling(context.Context) error           { return nil }
 
 // newRunner returns a runner on env's database, for its engine, with
 // River's tables migrated.

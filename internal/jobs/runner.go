@@ -44,6 +44,8 @@ type Options struct {
 	MailDelay, WebhookDelay func(attempt int) time.Duration
 	// DomainCheckEvery is how often pending domains are checked; default 10 minutes.
 	DomainCheckEvery time.Duration
+	// BillingEvery is how often the billing run runs; default 1 hour.
+	BillingEvery time.Duration
 }
 
 // outboxRow is one job to start.
@@ -148,6 +150,9 @@ func (r *runner[TTx]) init(h Handler) error {
 	}
 	if r.opts.DomainCheckEvery <= 0 {
 		r.opts.DomainCheckEvery = 10 * time.Minute
+	}
+	if r.opts.BillingEvery <= 0 {
+		r.opts.BillingEvery = time.Hour
 	}
 	client, err := river.NewClient(r.driver, &river.Config{
 		Logger:            r.opts.Logger,

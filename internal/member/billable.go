@@ -69,14 +69,24 @@ func fillDays(rows []DayCount, from time.Time, n int) []DayCount {
 // recordBillable stores tenantID's billable count for now's UTC day, in the
 // transaction of the change that may have moved it. It takes the lock
 // first, so concurrent changes count one after another: two adds that each
-// counted before the other committed would both record n+1.
-func (s *Service) recordBillable(ctx context.Context, tenantID string, now time.Time) error {
+// counted before the other committed would both record n+1. A change that
+// grew the count past the tenant's limit is refused, naming the fix.
+func (s *Service) recordBillable(ctx context.Context, tenantID string, now time.Time, grew bool) error {
 	if err := s.Store.LockBillable(ctx, tenantID); err != nil {
 		return err
 	}
 	n, err := s.Store.CountBillable(ctx, tenantID)
 	if err != nil {
 		return err
+	}
+	if grew && s.Seats != nil {
+		limit, fix, err := s.Seats(ctx, tenantID)
+		if err != nil {
+			return err
+		}
+		if limit > 0 && n > limit {
+			return errs.E(errs.FailedPrecondition, "this would make %d billable members, over the limit of %d: %s", n, limit, fix)
+		}
 	}
 	return s.Store.RecordBillable(ctx, tenantID, utcDay(now), n)
 }

@@ -62,7 +62,7 @@ func (s *Service) Add(ctx context.Context, tenantID string, in AddInput) (*Membe
 		if err := s.record(ctx, now, m, "member.added", nil); err != nil {
 			return err
 		}
-		if err := s.recordBillable(ctx, tenantID, now); err != nil {
+		if err := s.recordBillable(ctx, tenantID, now, true); err != nil {
 			return err
 		}
 		return s.mail(ctx, t, m, "member_added", s.invitationData(token, m))
@@ -210,7 +210,7 @@ func (s *Service) change(ctx context.Context, tenantID, memberID, action string,
 			}
 		}
 		if Billable(before.Status) != Billable(m.Status) {
-			if err := s.recordBillable(ctx, tenantID, now); err != nil {
+			if err := s.recordBillable(ctx, tenantID, now, Billable(m.Status)); err != nil {
 				return err
 			}
 		}

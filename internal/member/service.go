@@ -45,8 +45,16 @@ type Store interface {
 	AppendAuditEvents(ctx context.Context, events ...*audit.Event) error
 }
 
+// Limit returns how many billable members a tenant may have (0: no
+// limit) and what to do to have more; billing answers it, in the caller's
+// transaction.
+type Limit func(ctx context.Context, tenantID string) (max int, fix string, err error)
+
 // Service runs every change to members and roles, and sign-up.
 type Service struct {
+	// Seats is the tenant's member limit (the free plan's, an annual
+	// contract's licenses); nil: no limit.
+	Seats Limit
 	Store        Store
 	Clock        clock.Clock
 	IDs          id.Generator

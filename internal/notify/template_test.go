@@ -28,29 +28,51 @@ func sampleData() notify.MailData {
 		OtherName:     "佐藤 花子",
 		Domain:        "example.co.jp",
 		OldDomain:     "demo.works.example",
+		PlanName:      "スタンダード",
+		Contract:      "年間契約",
+		Licenses:      50,
+		Effective:     "2026/03/15",
+		InvoiceNumber: "KNR-000123",
+		Amount:        "¥59,400",
+		InvoiceURL:    "https://kanri.example.jp/console/billing/invoices/KNR-000123?download=pdf&x=1",
+		DueDate:       "2026/04/30",
+		BankDetails:   "デモ銀行 本店営業部\n普通 1234567\nカンリデモ(カ",
+		Reason:        "カードの有効期限が切れています。新しいカードを登録してください。",
 	}
 }
 
 func TestTemplatesNames(t *testing.T) {
 	t.Parallel()
 	got := loadTemplates(t).Names()
-	want := []string{"domain_expired", "domain_primary_changed", "domain_verified", "member_added", "super_admin_granted", "super_admin_resigned"}
+	want := []string{"domain_expired", "domain_primary_changed", "domain_verified", "invoice_issued", "member_added",
+		"payment_failed", "subscription_canceled", "subscription_changed", "super_admin_granted", "super_admin_resigned"}
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("Names() = %v, want %v", got, want)
 	}
 }
 
 // TestRenderEveryTemplate renders every template in both languages, and
-// member_added also without the optional invitation fields.
+// some also without their optional fields: member_added without the
+// invitation, subscription_changed for a monthly contract (no licenses),
+// invoice_issued paid by card (no due date or bank details).
 func TestRenderEveryTemplate(t *testing.T) {
 	t.Parallel()
 	tpl := loadTemplates(t)
 	active := sampleData()
 	active.InvitationURL, active.ExpiresAt = "", ""
+	monthly := sampleData()
+	monthly.Contract, monthly.Licenses = "月契約", 0
+	card := sampleData()
+	card.DueDate, card.BankDetails = "", ""
+	variants := map[string]map[string]notify.MailData{
+		"member_added":         {"_active": active},
+		"subscription_changed": {"_monthly": monthly},
+		"invoice_issued":       {"_card": card},
+	}
 	for _, name := range tpl.Names() {
 		for _, lang := range []string{"ja", "en"} {
-			for variant, data := range map[string]notify.MailData{"": sampleData(), "_active": active} {
-				if variant != "" && name != "member_added" {
+			for variant, data := range map[string]notify.MailData{"": sampleData(), "_active": active, "_monthly": monthly, "_card": card} {
+				if _, ok := variants[name][variant]; variant != "" && !ok {
 					continue
 				}
 				t.Run(lang+"/"+name+variant, func(t *testing.T) {
@@ -126,6 +148,62 @@ func TestRenderInvitationText(t *testing.T) {
 	}
 }
 
+// TestRenderBillingOptionalFields checks that the optional billing lines
+// appear only when their fields are set.
+func TestRenderBillingOptionalFields(t *testing.T) {
+	t.Parallel()
+	tpl := loadTemplates(t)
+	annual := sampleData()
+	monthly := sampleData()
+	monthly.Licenses = 0
+	invoice := sampleData()
+	card := sampleData()
+	card.DueDate, card.BankDetails = "", ""
+	tests := []struct {
+		name, template, lang string
+		data                 notify.MailData
+		want, htmlWant       []string // in the text, in the HTML
+		notWant              []string // in neither
+	}{
+		{"ja annual", "subscription_changed", "ja", annual, []string{"ライセンス数：50", "スタンダード", "年間契約", "2026/03/15"}, []string{"ライセンス数</td>", ">50</td>"}, nil},
+		{"ja monthly", "subscription_changed", "ja", monthly, []string{"スタンダード", "2026/03/15"}, []string{"スタンダード", "2026/03/15"}, []string{"ライセンス数"}},
+		{"en annual", "subscription_changed", "en", annual, []string{"Licenses: 50"}, []string{"Licenses</td>", ">50</td>"}, nil},
+		{"en monthly", "subscription_changed", "en", monthly, []string{"Effective: 2026/03/15"}, nil, []string{"Licenses"}},
+		{"ja invoice", "invoice_issued", "ja", invoice, []string{"KNR-000123", "¥59,400（税込）", "2026/04/30 までに", "デモ銀行 本店営業部\n普通 1234567\nカンリデモ(カ"},
+			[]string{"KNR-000123", "¥59,400</strong>（税込）", "2026/04/30</strong> までに", ">デモ銀行 本店営業部\n普通 1234567\nカンリデモ(カ</pre>", `href="https://kanri.example.jp/console/billing/invoices/KNR-000123?download=pdf&amp;x=1"`},
+			[]string{"クレジットカード"}},
+		{"ja card", "invoice_issued", "ja", card, []string{"KNR-000123", "ご登録のクレジットカード"}, []string{"KNR-000123", "ご登録のクレジットカード"}, []string{"お振り込み", "お支払い期限", "<pre"}},
+		{"en invoice", "invoice_issued", "en", invoice, []string{"by 2026/04/30", "デモ銀行 本店営業部\n普通 1234567"}, []string{"2026/04/30</strong>", ">デモ銀行 本店営業部\n普通 1234567"}, []string{"credit card"}},
+		{"en card", "invoice_issued", "en", card, []string{"credit card on file"}, []string{"credit card on file"}, []string{"transfer", "Due date", "<pre"}},
+		{"ja canceled", "subscription_canceled", "ja", annual, []string{"2026/03/15", "解約を取り消せます", "7 年間"}, []string{"2026/03/15", "解約を取り消せます", "7 年間"}, nil},
+		{"ja payment failed", "payment_failed", "ja", annual, []string{"¥59,400", "カードの有効期限が切れています", "決済方法の管理"}, []string{"¥59,400", "カードの有効期限が切れています", "決済方法の管理"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r, err := tpl.Render(tt.template, tt.lang, tt.data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(r.Text, w) {
+					t.Errorf("text lacks %q:\n%s", w, r.Text)
+				}
+			}
+			for _, w := range tt.htmlWant {
+				if !strings.Contains(r.HTML, w) {
+					t.Errorf("HTML lacks %q:\n%s", w, r.HTML)
+				}
+			}
+			for _, w := range tt.notWant {
+				if strings.Contains(r.Text, w) || strings.Contains(r.HTML, w) {
+					t.Errorf("mail contains %q, want not:\n%s\n%s", w, r.Text, r.HTML)
+				}
+			}
+		})
+	}
+}
+
 func TestRenderLanguage(t *testing.T) {
 	t.Parallel()
 	tpl := loadTemplates(t)
@@ -157,9 +235,13 @@ func TestRenderJapaneseSubjects(t *testing.T) {
 	t.Parallel()
 	tpl := loadTemplates(t)
 	want := map[string]string{
-		"member_added":         "メンバーに追加されました",
-		"super_admin_granted":  "最高管理者権限が委任されました",
-		"super_admin_resigned": "最高管理者権限を委任しました",
+		"member_added":          "メンバーに追加されました",
+		"super_admin_granted":   "最高管理者権限が委任されました",
+		"super_admin_resigned":  "最高管理者権限を委任しました",
+		"subscription_changed":  "ご契約内容が変更されました",
+		"subscription_canceled": "解約を受け付けました",
+		"invoice_issued":        "請求書を発行しました（KNR-000123）",
+		"payment_failed":        "クレジットカード決済ができませんでした",
 	}
 	for _, name := range tpl.Names() {
 		r, err := tpl.Render(name, "ja", sampleData())
