@@ -54,7 +54,7 @@ type Limit func(ctx context.Context, tenantID string) (max int, fix string, err 
 type Service struct {
 	// Seats is the tenant's member limit (the free plan's, an annual
 	// contract's licenses); nil: no limit.
-	Seats Limit
+	Seats        Limit
 	Store        Store
 	Clock        clock.Clock
 	IDs          id.Generator
