@@ -6,12 +6,14 @@ import (
 
 	"github.com/kanri/kanri/internal/audit"
 	"github.com/kanri/kanri/internal/auth"
+	"github.com/kanri/kanri/internal/billing"
 	"github.com/kanri/kanri/internal/domain"
 	"github.com/kanri/kanri/internal/id"
 	"github.com/kanri/kanri/internal/member"
 	"github.com/kanri/kanri/internal/notify"
 	"github.com/kanri/kanri/internal/session"
 	"github.com/kanri/kanri/internal/tenant"
+	"github.com/kanri/kanri/internal/testcard"
 )
 
 // TB is the part of testing.TB the factories use; *rapid.T has it too, so
@@ -54,6 +56,17 @@ func (e *Env) NotifyService() *notify.Service {
 func (e *Env) DomainService(dns domain.Resolver) *domain.Service {
 	return &domain.Service{Store: e.DB, Clock: e.Clock, IDs: e.IDs, Audit: audit.Recorder{IDs: e.IDs}, Notify: e.NotifyService(),
 		DNS: dns, ProvidedBase: ProvidedBase, VerifyWindow: 14 * 24 * time.Hour, ChangeLock: 24 * time.Hour, BaseURL: "http://kanri.test"}
+}
+
+// The billing settings of BillingService.
+var Issuer = billing.Issuer{Name: "株式会社カンリ", Registration: "T7123456789012", Prefix: "KNR", BankDetails: "テスト銀行 本店 普通 1234567"}
+
+// BillingService returns the billing service on env, on the default
+// catalog and the test card provider, in JST.
+func (e *Env) BillingService() *billing.Service {
+	return &billing.Service{Store: e.DB, Clock: e.Clock, IDs: e.IDs, Audit: audit.Recorder{IDs: e.IDs}, Notify: e.NotifyService(),
+		Catalog: billing.DefaultCatalog(), Provider: testcard.New(e.Clock), Issuer: Issuer, Zone: time.FixedZone("JST", 9*3600),
+		QuoteTTL: 30 * time.Minute, Retention: 30 * 24 * time.Hour, Grace: 7 * 24 * time.Hour, BaseURL: "http://kanri.test"}
 }
 
 // TenantService returns the tenant service on env.

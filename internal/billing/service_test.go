@@ -1,0 +1,334 @@
+package billing_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kanri/kanri/internal/billing"
+	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/member"
+	"github.com/kanri/kanri/internal/notify"
+	"github.com/kanri/kanri/internal/store/storetest"
+	"github.com/kanri/kanri/internal/testcard"
+)
+
+func standardAnnual(n int) billing.QuoteInput {
+	return billing.QuoteInput{Terms: billing.Terms{Plan: "standard", Contract: billing.Annual, Licenses: n}}
+}
+
+// addCard registers a test card as the tenant's default.
+func addCard(t *testing.T, svc *billing.Service, ten *storetest.Tenant, number string) {
+	t.Helper()
+	if _, err := svc.AddCard(ten.Ctx, ten.ID, billing.Card{Number: number, ExpMonth: 12, ExpYear: 2030, CVC: "123"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func invoices(t *testing.T, svc *billing.Service, ten *storetest.Tenant) []*billing.Invoice {
+	t.Helper()
+	invs, err := svc.Invoices(ten.Ctx, ten.ID, billing.InvoiceFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return invs
+}
+
+func wantKind(t *testing.T, err error, kind errs.Kind, words string) {
+	t.Helper()
+	if !errs.Is(err, kind) || !strings.Contains(err.Error(), words) {
+		t.Fatalf("error = %v; want a %v error saying %q", err, kind, words)
+	}
+}
+
+// TestUpgradeToAnnual is the README's walk: a free tenant adds a test card
+// and upgrades to standard, annual, 10 licenses, on 15 March; the card is
+// charged ¥59,400 once, the invoice is numbered and mailed.
+func TestUpgradeToAnnual(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		svc := env.BillingService()
+		ten := storetest.SignUp(t, env, "acme")
+		_, err := svc.Quote(ten.Ctx, ten.ID, standardAnnual(10))
+		wantKind(t, err, errs.FailedPrecondition, "決済方法の管理")
+
+		addCard(t, svc, ten, testcard.Visa)
+		q, err := svc.Quote(ten.Ctx, ten.ID, standardAnnual(10))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q.Subtotal != 54000 || q.Tax != 5400 || q.Total != 59400 || q.Invoicing != billing.InvoiceNow {
+			t.Fatalf("quote = %d + %d = %d (%s); want 54000 + 5400 = 59400, billed now", q.Subtotal, q.Tax, q.Total, q.Invoicing)
+		}
+		res, err := svc.Apply(ten.Ctx, ten.ID, q.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inv := res.Invoice
+		if inv == nil || inv.Number != "KNR-000001" || inv.Total != 59400 || inv.Status != billing.InvoicePaid || !strings.HasPrefix(inv.ChargeID, "ch_test_") {
+			t.Fatalf("invoice = %+v; want KNR-000001, ¥59,400, paid by card", inv)
+		}
+		if inv.IssuerRegistration != "T7123456789012" || inv.RecipientName != "Company acme" || inv.RecipientEmail != "owner@example.com" {
+			t.Errorf("qualified-invoice fields = %q %q %q", inv.IssuerRegistration, inv.RecipientName, inv.RecipientEmail)
+		}
+		sub, err := svc.Subscription(ten.Ctx, ten.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sub.Plan != "standard" || sub.Licenses != 10 || sub.PeriodStart.Format(time.DateOnly) != "2026-03-15" || sub.PeriodEnd.Format(time.DateOnly) != "2027-03-15" {
+			t.Errorf("subscription = %+v", sub)
+		}
+		again, err := svc.Apply(ten.Ctx, ten.ID, q.ID)
+		if err != nil || again.Invoice == nil || again.Invoice.ID != inv.ID {
+			t.Fatalf("applying the quote again = %+v, %v; want the same invoice", again, err)
+		}
+		if n := len(invoices(t, svc, ten)); n != 1 {
+			t.Errorf("%d invoices; want 1", n)
+		}
+		mails := mailTemplates(t, env)
+		if mails["invoice_issued"] != 1 || mails["subscription_changed"] != 1 {
+			t.Errorf("mails = %v; want one invoice_issued and one subscription_changed", mails)
+		}
+	})
+}
+
+func mailTemplates(t *testing.T, env *storetest.Env) map[string]int {
+	t.Helper()
+	ms, err := env.DB.ListMails(context.Background(), notify.Page{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := map[string]int{}
+	for _, m := range ms {
+		n[m.Template]++
+	}
+	return n
+}
+
+// TestApplyRace applies two quotes of one subscription at once: one
+// succeeds, the other is told its quote is stale; one invoice, one charge.
+func TestApplyRace(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		svc := env.BillingService()
+		ten := storetest.SignUp(t, env, "acme")
+		addCard(t, svc, ten, testcard.Visa)
+		for round := range 5 {
+			a, err := svc.Quote(ten.Ctx, ten.ID, standardAnnual(10+2*round+1))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := svc.Quote(ten.Ctx, ten.ID, standardAnnual(10+2*round+2))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var wg sync.WaitGroup
+			errsOut := make([]error, 2)
+			for i, q := range []*billing.Quote{a, b} {
+				wg.Go(func() { _, errsOut[i] = svc.Apply(ten.Ctx, ten.ID, q.ID) })
+			}
+			wg.Wait()
+			ok, stale := 0, 0
+			for _, err := range errsOut {
+				switch {
+				case err == nil:
+					ok++
+				case errs.Is(err, errs.Conflict) && strings.Contains(err.Error(), "quote is stale"):
+					stale++
+				default:
+					t.Fatalf("round %d: %v", round, err)
+				}
+			}
+			if ok != 1 || stale != 1 {
+				t.Fatalf("round %d: %d applied, %d stale; want 1 and 1", round, ok, stale)
+			}
+			if n := len(invoices(t, svc, ten)); n != round+1 {
+				t.Fatalf("round %d: %d invoices; want %d", round, n, round+1)
+			}
+		}
+	})
+}
+
+// TestRefusalsChangeNothing: each refusal of SPEC §4 says what to fix and
+// leaves the contract, the invoices and the counter as they were.
+func TestRefusalsChangeNothing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		svc := env.BillingService()
+		ten := storetest.SignUp(t, env, "acme")
+		members := env.MemberService()
+		admin := storetest.NewMember(t, env, ten.Tenant, "admin", storetest.MemberOpts{RoleIDs: []string{ten.Roles["admin"].ID}})
+		for i := range 3 {
+			if _, _, err := members.Add(ten.Ctx, ten.ID, member.AddInput{LoginID: fmt.Sprintf("m%d", i), Profile: member.Profile{DisplayName: ptr("M")}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		addCard(t, svc, ten, testcard.Visa)
+		cases := []struct {
+			name  string
+			ctx   context.Context
+			in    billing.QuoteInput
+			kind  errs.Kind
+			words string
+		}{
+			{"fewer licenses than members", ten.Ctx, standardAnnual(3), errs.Invalid, "fewer than your 5 billable members"},
+			{"unknown plan", ten.Ctx, billing.QuoteInput{Terms: billing.Terms{Plan: "gold", Contract: billing.Monthly}}, errs.Invalid, "unknown plan"},
+			{"contract not sold", ten.Ctx, billing.QuoteInput{Terms: billing.Terms{Plan: "free", Contract: billing.Annual, Licenses: 5}}, errs.Invalid, "not sold"},
+			{"advanced without a mail domain", ten.Ctx, billing.QuoteInput{Terms: billing.Terms{Plan: "advanced", Contract: billing.Monthly}}, errs.Invalid, "choose its domain"},
+			{"advanced with a foreign domain", ten.Ctx, billing.QuoteInput{Terms: billing.Terms{Plan: "advanced", Contract: billing.Monthly}, MailDomain: "other.works.example"}, errs.Invalid, "choose its domain"},
+			{"not the super admin", storetest.Actor(t, env, admin), standardAnnual(10), errs.PermissionDenied, "super admin"},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				_, err := svc.Quote(c.ctx, ten.ID, c.in)
+				wantKind(t, err, c.kind, c.words)
+			})
+		}
+		// A declined card: nothing billed, nothing changed, the admin is told.
+		other := storetest.SignUp(t, env, "other")
+		addCard(t, svc, other, testcard.Declined)
+		q, err := svc.Quote(other.Ctx, other.ID, standardAnnual(5))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = svc.Apply(other.Ctx, other.ID, q.ID)
+		wantKind(t, err, errs.Invalid, "declined")
+		sub, _ := svc.Subscription(other.Ctx, other.ID)
+		if sub.Version != 0 || len(invoices(t, svc, other)) != 0 {
+			t.Errorf("after a declined card: version %d, %d invoices; want 0 and 0", sub.Version, len(invoices(t, svc, other)))
+		}
+		_, err = svc.Apply(other.Ctx, other.ID, q.ID)
+		wantKind(t, err, errs.FailedPrecondition, "declined")
+		// The advanced plan with the provided domain is priced.
+		if _, err := svc.Quote(ten.Ctx, ten.ID, billing.QuoteInput{Terms: billing.Terms{Plan: "advanced", Contract: billing.Monthly}, MailDomain: "acme.works.example"}); err != nil {
+			t.Errorf("advanced with the provided domain: %v", err)
+		}
+		if len(invoices(t, svc, ten)) != 0 {
+			t.Error("a refusal issued an invoice")
+		}
+	})
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// TestMemberLimits: the free plan stops at 30 billable members and an
+// annual contract at its licenses, each naming the fix; deactivating
+// makes room.
+func TestMemberLimits(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		svc := env.BillingService()
+		members := env.MemberService()
+		members.Seats = func(ctx context.Context, tenantID string) (int, string, error) {
+			l, err := svc.SeatLimit(ctx, tenantID)
+			return l.Max, l.Fix, err
+		}
+		ten := storetest.SignUp(t, env, "acme")
+		add := func(name string) (*member.Member, error) {
+			m, _, err := members.Add(ten.Ctx, ten.ID, member.AddInput{LoginID: name, Profile: member.Profile{DisplayName: ptr(name)}})
+			return m, err
+		}
+		for i := range 28 {
+			if _, err := add(fmt.Sprintf("m%02d", i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Only an active member can be deactivated: this one has a password.
+		last, _, err := members.Add(ten.Ctx, ten.ID, member.AddInput{LoginID: "last", Password: storetest.Password, Profile: member.Profile{DisplayName: ptr("Last")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = add("m30")
+		wantKind(t, err, errs.FailedPrecondition, "upgrade to a paid plan")
+		if _, err := members.SetStatus(ten.Ctx, ten.ID, last.ID, "deactivate"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := add("m30"); err != nil {
+			t.Fatalf("after a deactivation: %v", err)
+		}
+		_, err = members.SetStatus(ten.Ctx, ten.ID, last.ID, "reactivate")
+		wantKind(t, err, errs.FailedPrecondition, "over the limit of 30")
+
+		addCard(t, svc, ten, testcard.Visa)
+		q, err := svc.Quote(ten.Ctx, ten.ID, standardAnnual(31))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Apply(ten.Ctx, ten.ID, q.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := members.SetStatus(ten.Ctx, ten.ID, last.ID, "reactivate"); err != nil {
+			t.Fatalf("reactivate within the licenses: %v", err)
+		}
+		_, err = add("m32")
+		wantKind(t, err, errs.FailedPrecondition, "add licenses")
+	})
+}
+
+// TestMonthlyRunAndCancel bills a monthly contract in arrears at the
+// month's end, then a cancellation closes the tenant at the period's end
+// and its data goes after the retention, its invoices kept.
+func TestMonthlyRunAndCancel(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		svc := env.BillingService()
+		ten := storetest.SignUp(t, env, "acme")
+		for i := range 2 {
+			if _, _, err := env.MemberService().Add(ten.Ctx, ten.ID, member.AddInput{LoginID: fmt.Sprintf("m%d", i), Profile: member.Profile{DisplayName: ptr("M")}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		addCard(t, svc, ten, testcard.Visa)
+		q, err := svc.Quote(ten.Ctx, ten.ID, billing.QuoteInput{Terms: billing.Terms{Plan: "standard", Contract: billing.Monthly}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res, err := svc.Apply(ten.Ctx, ten.ID, q.ID); err != nil || res.Invoice != nil {
+			t.Fatalf("apply monthly = %+v, %v; want nothing billed now", res, err)
+		}
+		env.Clock.Advance(17 * 24 * time.Hour) // 1 April, 18:00 JST
+		rep, err := svc.Run(context.Background())
+		if err != nil || rep.Renewed != 1 || rep.Charged != 1 {
+			t.Fatalf("run = %+v, %v; want 1 renewed, 1 charged", rep, err)
+		}
+		invs := invoices(t, svc, ten)
+		// 3 members × ¥540 × 17/31 days = ¥888; tax ¥88.
+		if len(invs) != 1 || invs[0].Subtotal != 888 || invs[0].Tax != 88 || invs[0].Status != billing.InvoicePaid {
+			t.Fatalf("March invoice = %+v; want ¥888 + ¥88, paid", invs)
+		}
+		if rep, err := svc.Run(context.Background()); err != nil || rep.Renewed != 0 {
+			t.Fatalf("second run = %+v, %v; want nothing to do", rep, err)
+		}
+
+		sub, err := svc.Cancel(ten.Ctx, ten.ID)
+		if err != nil || sub.CancelAt.Format(time.DateOnly) != "2026-05-01" {
+			t.Fatalf("cancel = %+v, %v; want effective 2026-05-01", sub, err)
+		}
+		if _, err := svc.Withdraw(ten.Ctx, ten.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Cancel(ten.Ctx, ten.ID); err != nil {
+			t.Fatal(err)
+		}
+		env.Clock.Advance(30 * 24 * time.Hour) // 1 May
+		if _, err := svc.Run(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		tn, err := env.DB.GetTenant(context.Background(), ten.ID)
+		if err != nil || tn.Status != "closed" {
+			t.Fatalf("tenant after the period = %+v, %v; want closed", tn, err)
+		}
+		if n := len(invoices(t, svc, ten)); n != 2 {
+			t.Errorf("%d invoices after April; want 2", n)
+		}
+		env.Clock.Advance(31 * 24 * time.Hour)
+		if rep, err := svc.Run(context.Background()); err != nil || rep.Purged != 1 {
+			t.Fatalf("run after retention = %+v, %v; want 1 purged", rep, err)
+		}
+		if n, err := env.DB.CountBillable(context.Background(), ten.ID); err != nil || n != 0 {
+			t.Errorf("members after the purge: %d, %v", n, err)
+		}
+		kept, err := env.DB.ListInvoices(context.Background(), billing.InvoiceFilter{TenantID: ten.ID, Limit: 10})
+		if err != nil || len(kept) != 2 {
+			t.Errorf("invoices after the purge: %d, %v; want 2 kept", len(kept), err)
+		}
+	})
+}
