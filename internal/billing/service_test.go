@@ -23,9 +23,13 @@ func standardAnnual(n int) billing.QuoteInput {
 // addCard registers a test card as the tenant's default.
 func addCard(t *testing.T, svc *billing.Service, ten *storetest.Tenant, number string) {
 	t.Helper()
-	if _, err := svc.AddCard(ten.Ctx, ten.ID, billing.Card{Number: number, ExpMonth: 12, ExpYear: 2030, CVC: "123"}); err != nil {
+	if _, err := svc.AddCard(ten.Ctx, ten.ID, billingCard(number)); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func billingCard(number string) billing.Card {
+	return billing.Card{Number: number, ExpMonth: 12, ExpYear: 2030, CVC: "123"}
 }
 
 func invoices(t *testing.T, svc *billing.Service, ten *storetest.Tenant) []*billing.Invoice {

@@ -38,6 +38,8 @@ CREATE TABLE quotes (
     created_at TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX quotes_tenant ON quotes (tenant_id, created_at);
+-- A quote whose card is being charged makes the tenant's other quotes wait.
+CREATE INDEX quotes_applying ON quotes (tenant_id) WHERE status = 'applying';
 
 -- Gapless invoice numbers: one counter row per issuer, bumped in the
 -- invoice's transaction (a sequence would leave gaps on rollback).
@@ -80,6 +82,8 @@ CREATE TABLE invoices (
 );
 CREATE INDEX invoices_tenant ON invoices (tenant_id, issued_at);
 CREATE INDEX invoices_issued ON invoices (issued_at);
+-- Quotes check for an overdue invoice: only open ones are read.
+CREATE INDEX invoices_open ON invoices (tenant_id, due_at) WHERE status = 'open';
 CREATE INDEX invoices_retry ON invoices (next_attempt_at) WHERE status = 'open' AND next_attempt_at IS NOT NULL;
 
 CREATE TABLE invoice_lines (
