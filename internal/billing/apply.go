@@ -179,6 +179,11 @@ func (s *Service) commit(ctx context.Context, t *tenant.Tenant, sub *Subscriptio
 	res := &Result{Quote: q, Subscription: next}
 	switch {
 	case q.Invoicing == InvoiceNow && len(q.Lines) > 0:
+		if next.Contract != sub.Contract { // the lines kept for a monthly invoice are in this one (sweep)
+			if _, err := s.Store.TakePendingLines(ctx, t.ID); err != nil {
+				return nil, err
+			}
+		}
 		inv, err := s.issue(ctx, t, bill{period: periodKey(q.Effective, next.PeriodEnd), reason: "quote " + q.ID, lines: q.Lines,
 			method: m, chargeID: chargeID}, now)
 		if err != nil {

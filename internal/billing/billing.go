@@ -267,6 +267,10 @@ type Store interface {
 	// TakePendingLines removes and returns them.
 	AddPendingLines(ctx context.Context, tenantID string, lines []Line) error
 	TakePendingLines(ctx context.Context, tenantID string) ([]Line, error)
+	PendingLines(ctx context.Context, tenantID string) ([]Line, error)
+	// StuckQuotes returns quotes left applying (a crash between the charge
+	// and its record) that expired before now.
+	StuckQuotes(ctx context.Context, now time.Time, limit int) ([]*Quote, error)
 	PutClosure(ctx context.Context, c *Closure) error
 	DueClosures(ctx context.Context, now time.Time) ([]*Closure, error)
 	// PurgeTenant deletes a closed tenant's data but its invoices.

@@ -237,10 +237,35 @@ func (s *Service) MarkPaid(ctx context.Context, invoiceID string) (*Invoice, err
 		if err := s.Store.AppendAuditEvents(ctx, s.Audit.Event(ctx, now, inv.TenantID, "invoice.paid", "invoice", inv.ID, before, invoiceSnap(inv))); err != nil {
 			return err
 		}
-		return s.Notify.Emit(ctx, inv.TenantID, "invoice.paid", invoiceSnap(inv))
+		if err := s.Notify.Emit(ctx, inv.TenantID, "invoice.paid", invoiceSnap(inv)); err != nil {
+			return err
+		}
+		return s.settled(ctx, inv.TenantID, now)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("mark invoice paid: %w", err)
 	}
 	return inv, nil
+}
+
+// settled makes a past-due subscription active again once nothing is overdue.
+func (s *Service) settled(ctx context.Context, tenantID string, now time.Time) error {
+	t, err := s.Store.GetTenant(ctx, tenantID)
+	if err != nil {
+		return err
+	}
+	sub, err := s.Store.GetSubscription(ctx, tenantID)
+	if errs.Is(err, errs.NotFound) || (err == nil && sub.Status != StatusPastDue) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	overdue, err := s.Store.OverdueInvoices(ctx, tenantID, s.today(now).AddDate(0, 0, 1))
+	if err != nil || overdue > 0 {
+		return err
+	}
+	before := *sub
+	sub.Status = StatusActive
+	return s.save(ctx, t, "subscription.changed", &before, sub, now)
 }

@@ -43,6 +43,13 @@ func (s *Service) Run(ctx context.Context) (RunReport, error) {
 		}
 		rep.Renewed++
 	}
+	stuck, err := s.Store.StuckQuotes(ctx, now, 100)
+	problems = append(problems, err)
+	for _, q := range stuck {
+		if err := s.resume(ctx, q, now); err != nil {
+			problems = append(problems, fmt.Errorf("resume quote %s: %w", q.ID, err))
+		}
+	}
 	invs, err := s.Store.RetryableInvoices(ctx, now, 500)
 	problems = append(problems, err)
 	for _, inv := range invs {
@@ -59,6 +66,17 @@ func (s *Service) Run(ctx context.Context) (RunReport, error) {
 	n, err := s.purge(ctx, now)
 	rep.Purged = n
 	return rep, errors.Join(append(problems, err)...)
+}
+
+// resume finishes an apply that a crash stopped between its two
+// transactions: the charge is taken again with the same key (never twice)
+// and recorded.
+func (s *Service) resume(ctx context.Context, q *Quote, now time.Time) error {
+	m, err := s.Store.GetPaymentMethod(ctx, q.TenantID, q.MethodID)
+	if err == nil {
+		_, err = s.pay(ctx, q.TenantID, q, m.Token, now)
+	}
+	return err
 }
 
 // renew moves one subscription through every period that ended, in one
@@ -206,7 +224,10 @@ func (s *Service) collect(ctx context.Context, inv *Invoice, now time.Time) (boo
 		}
 		if declined == nil {
 			cur.Status, cur.ChargeID, cur.PaidAt, cur.NextAttemptAt = InvoicePaid, chargeID, now, time.Time{}
-			return s.Store.UpdateInvoicePayment(ctx, cur)
+			if err := s.Store.UpdateInvoicePayment(ctx, cur); err != nil {
+				return err
+			}
+			return s.settled(ctx, t.ID, now)
 		}
 		cur.Attempts++
 		cur.NextAttemptAt = time.Time{}

@@ -150,15 +150,35 @@ func (s *Service) price(ctx context.Context, tenantID string, in QuoteInput, now
 		return nil, err
 	}
 	q.Version, q.Billable = sub.Version, p.billable
+	if err := s.sweep(ctx, sub, q); err != nil {
+		return nil, err
+	}
 	if err := s.needs(ctx, t, sub, q, in.MailDomain, now); err != nil {
 		return nil, err
 	}
 	return q, nil
 }
 
+// sweep bills the lines kept for a monthly contract's invoice with the
+// first invoice of an annual one, which ends the monthly invoices.
+func (s *Service) sweep(ctx context.Context, sub *Subscription, q *Quote) error {
+	if sub.Version == 0 || sub.Contract != Monthly || q.To.Contract == Monthly || q.Invoicing != InvoiceNow {
+		return nil
+	}
+	pending, err := s.Store.PendingLines(ctx, sub.TenantID)
+	if err != nil || len(pending) == 0 {
+		return err
+	}
+	q.Lines = append(pending, q.Lines...)
+	return q.total()
+}
+
 // authorize: plan and contract changes are the super admin's (SPEC §1);
 // the license count alone, licenses.manage's.
 func (s *Service) authorize(ctx context.Context, tenantID string, sub *Subscription, to Terms) error {
+	if a := auth.FromContext(ctx); a != nil && a.Kind == auth.KindSystem {
+		return nil // the billing run finishing an apply a crash interrupted
+	}
 	if to.Plan == sub.Plan && to.Contract == sub.Contract {
 		_, err := auth.Require(ctx, tenantID, auth.PermLicensesManage)
 		return err

@@ -152,18 +152,48 @@ func (db *DB) AddPendingLines(ctx context.Context, tenantID string, lines []bill
 	return nil
 }
 
-// TakePendingLines removes and returns tenantID's pending lines, oldest first.
-func (db *DB) TakePendingLines(ctx context.Context, tenantID string) ([]billing.Line, error) {
+// PendingLines returns tenantID's pending lines, oldest first.
+func (db *DB) PendingLines(ctx context.Context, tenantID string) ([]billing.Line, error) {
 	rows, err := db.query(ctx, `SELECT `+lineColumns+` FROM pending_lines WHERE tenant_id = ? ORDER BY n`, tenantID)
 	if err != nil {
 		return nil, db.fail(err, "pending lines")
 	}
 	lines, err := collect(rows, scanLine)
+	return lines, db.fail(err, "pending lines")
+}
+
+// TakePendingLines removes and returns tenantID's pending lines, oldest first.
+func (db *DB) TakePendingLines(ctx context.Context, tenantID string) ([]billing.Line, error) {
+	lines, err := db.PendingLines(ctx, tenantID)
 	if err != nil {
-		return nil, db.fail(err, "pending lines")
+		return nil, err
 	}
 	_, err = db.exec(ctx, `DELETE FROM pending_lines WHERE tenant_id = ?`, tenantID)
 	return lines, db.fail(err, "pending lines")
+}
+
+// StuckQuotes returns quotes still applying that expired before now.
+func (db *DB) StuckQuotes(ctx context.Context, now time.Time, limit int) ([]*billing.Quote, error) {
+	rows, err := db.query(ctx, `SELECT tenant_id, id FROM quotes WHERE status = 'applying' AND expires_at < ? ORDER BY expires_at LIMIT ?`, ts(now), limit)
+	if err != nil {
+		return nil, db.fail(err, "quotes")
+	}
+	keys, err := collect(rows, func(row scanner) ([2]string, error) {
+		var k [2]string
+		return k, row.Scan(&k[0], &k[1])
+	})
+	if err != nil {
+		return nil, db.fail(err, "quotes")
+	}
+	qs := make([]*billing.Quote, 0, len(keys))
+	for _, k := range keys {
+		q, err := db.GetQuote(ctx, k[0], k[1])
+		if err != nil {
+			return nil, err
+		}
+		qs = append(qs, q)
+	}
+	return qs, nil
 }
 
 const methodColumns = `id, tenant_id, kind, status, is_default, token, brand, last4, exp_month, exp_year, created_at, approved_at`
