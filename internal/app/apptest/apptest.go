@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kanri/kanri/internal/app"
+	"github.com/kanri/kanri/internal/billing"
 )
 
 // Server is a running Kanri.
@@ -27,7 +28,9 @@ type Server struct {
 func Start(t testing.TB, url string, change func(*app.Config)) *Server {
 	t.Helper()
 	cfg := app.Config{Listen: "127.0.0.1:0", DatabaseURL: url, ProvidedBase: "works.example", BaseURL: "http://127.0.0.1",
-		LogLevel: "error", SignupOpen: true, SQLiteSynchronous: "NORMAL", SessionTTL: time.Hour}
+		LogLevel: "error", SignupOpen: true, SQLiteSynchronous: "NORMAL", SessionTTL: time.Hour,
+		Billing: app.BillingConfig{Issuer: billing.Issuer{Name: "株式会社カンリ", Registration: "T7123456789012", Prefix: "KNR",
+			BankDetails: "テスト銀行 本店 普通 1234567"}}}
 	if change != nil {
 		change(&cfg)
 	}
