@@ -168,3 +168,69 @@ func TestBillingScenario(t *testing.T) {
 		}
 	})
 }
+
+// TestBillingRefusals: each refused quote or apply names what to fix and
+// changes nothing.
+func TestBillingRefusals(t *testing.T) {
+	t.Parallel()
+	onEachEngine(t, nil, func(t *testing.T, s *apptest.Server) {
+		a := s.Signup("acme")
+		addCard(t, s, a, cardOK)
+		addMember(t, s, a.ID, a.AdminToken, "hanako", "Hanako", "")
+		addMember(t, s, a.ID, a.AdminToken, "taro", "Taro", "")
+		role := decode[api.Role](t, expect(t, s, http.StatusCreated, apptest.Request{Method: "POST", Path: tpath(a.ID, "/roles"), Token: a.AdminToken,
+			Body: map[string]any{"name": "billing clerks", "permissions": []string{"licenses.manage", "members.manage"}}}))
+		addMember(t, s, a.ID, a.AdminToken, "clerk", "Clerk", memberPassword, role.ID)
+		clerk := s.Login("clerk@"+a.Domain, memberPassword)
+		before := readBilling(t, s, a)
+
+		cases := []struct {
+			name     string
+			req      apptest.Request
+			status   int
+			location string
+			detail   string
+		}{
+			{"fewer licenses than billable members", quoteReq(a, a.AdminToken, "standard", "annual", 3), 422, "body.licenses", ""},
+			{"unknown plan", quoteReq(a, a.AdminToken, "platinum", "annual", 10), 422, "body.plan", ""},
+			{"contract the plan is not offered on", quoteReq(a, a.AdminToken, "free", "annual", 10), 422, "body.contract", ""},
+			{"mail plan without a mail domain", quoteReq(a, a.AdminToken, "advanced", "annual", 10), 422, "body.mail_domain", ""},
+			{"mail plan with a domain not the tenant's", apptest.Request{Method: "POST", Path: tpath(a.ID, "/subscription/quote"), Token: a.AdminToken,
+				Body: map[string]any{"plan": "advanced", "contract": "annual", "licenses": 10, "mail_domain": "elsewhere.example"}}, 422, "body.mail_domain", ""},
+			{"plan change by an admin who is not the super admin", quoteReq(a, clerk, "standard", "annual", 10), 403, "", ""},
+			{"no such quote", applyReq(a, "quo_00000000000000000000000000"), 404, "", ""},
+		}
+		for _, tc := range cases {
+			p := expectProblem(t, s, tc.status, tc.req)
+			if tc.location != "" && !cmp.Equal(p.locations(), []string{tc.location}) {
+				t.Errorf("%s: got locations %v, want %s; detail %q", tc.name, p.locations(), tc.location, p.Detail)
+			}
+		}
+		if diff := cmp.Diff(before, readBilling(t, s, a)); diff != "" {
+			t.Errorf("refusals changed the tenant's billing (-before +after):\n%s", diff)
+		}
+
+		// The mail plan with the provided domain is fine.
+		expect(t, s, http.StatusCreated, apptest.Request{Method: "POST", Path: tpath(a.ID, "/subscription/quote"), Token: a.AdminToken,
+			Body: map[string]any{"plan": "advanced", "contract": "annual", "licenses": 10, "mail_domain": a.Domain}})
+
+		// Two quotes priced on the same state: only the first applies.
+		qa := decode[api.Quote](t, expect(t, s, http.StatusCreated, quoteReq(a, a.AdminToken, "standard", "annual", 10)))
+		qb := decode[api.Quote](t, expect(t, s, http.StatusCreated, quoteReq(a, a.AdminToken, "standard", "annual", 12)))
+		expect(t, s, http.StatusOK, applyReq(a, qa.ID))
+		after := readBilling(t, s, a)
+		p := expectProblem(t, s, http.StatusConflict, applyReq(a, qb.ID))
+		if !strings.Contains(p.Detail, "quote is stale") {
+			t.Errorf("stale quote: got detail %q, want it to say quote is stale", p.Detail)
+		}
+		if diff := cmp.Diff(after, readBilling(t, s, a)); diff != "" {
+			t.Errorf("a stale quote changed the tenant's billing (-before +after):\n%s", diff)
+		}
+
+		// The clerk may change licenses alone (licenses.manage), not the plan.
+		expect(t, s, http.StatusCreated, quoteReq(a, clerk, "standard", "annual", 11))
+		expectProblem(t, s, http.StatusForbidden, quoteReq(a, clerk, "advanced", "annual", 11))
+		// Nor cancel: that is the super admin's.
+		expectProblem(t, s, http.StatusForbidden, apptest.Request{Method: "POST", Path: tpath(a.ID, "/subscription/cancel"), Token: clerk})
+	})
+}
