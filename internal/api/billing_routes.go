@@ -126,6 +126,9 @@ func (s *Server) registerSubscription(tags []string) {
 	base := "/api/v1/tenants/{t}/subscription"
 	register(s, huma.Operation{OperationID: "get-subscription", Method: http.MethodGet, Path: base, Tags: tags,
 		Summary: "The tenant's subscription (version 0: the free plan)"}, false, func(ctx context.Context, in *TenantPath) (*body[Subscription], error) {
+		if err := tenantScope(ctx); err != nil {
+			return nil, err
+		}
 		sub, err := s.svc.Billing.Subscription(ctx, in.TenantID)
 		if err != nil {
 			return nil, err
@@ -179,6 +182,9 @@ func (s *Server) registerPaymentMethods(tags []string) {
 	base := "/api/v1/tenants/{t}/payment-methods"
 	register(s, huma.Operation{OperationID: "list-payment-methods", Method: http.MethodGet, Path: base, Tags: tags,
 		Summary: "List the tenant's payment methods (決済方法の管理)"}, false, func(ctx context.Context, in *TenantPath) (*body[[]PaymentMethod], error) {
+		if err := tenantScope(ctx); err != nil {
+			return nil, err
+		}
 		ms, err := s.svc.Billing.PaymentMethods(ctx, in.TenantID)
 		if err != nil {
 			return nil, err
@@ -237,6 +243,9 @@ func (s *Server) registerInvoices(tags []string) {
 	base := "/api/v1/tenants/{t}/invoices"
 	register(s, huma.Operation{OperationID: "list-invoices", Method: http.MethodGet, Path: base, Tags: tags,
 		Summary: "Search the tenant's invoices, newest first (without lines)"}, false, func(ctx context.Context, in *tenantInvoicesInput) (*body[page[Invoice]], error) {
+		if err := tenantScope(ctx); err != nil {
+			return nil, err
+		}
 		f, err := s.filter(in.invoiceQuery)
 		if err != nil {
 			return nil, err
@@ -249,6 +258,9 @@ func (s *Server) registerInvoices(tags []string) {
 	})
 	register(s, huma.Operation{OperationID: "get-invoice", Method: http.MethodGet, Path: base + "/{i}", Tags: tags,
 		Summary: "Get an invoice with its lines; the PDF is at …/invoices/{i}.pdf"}, false, func(ctx context.Context, in *InvoicePath) (*body[Invoice], error) {
+		if err := tenantScope(ctx); err != nil {
+			return nil, err
+		}
 		inv, err := s.svc.Billing.Invoice(ctx, in.TenantID, in.InvoiceID)
 		if err != nil {
 			return nil, err
@@ -268,6 +280,9 @@ func (s *Server) registerInvoices(tags []string) {
 }
 
 func (s *Server) invoicePDF(ctx context.Context, in *InvoicePath) (*pdfOutput, error) {
+	if err := tenantScope(ctx); err != nil {
+		return nil, err
+	}
 	inv, err := s.svc.Billing.Invoice(ctx, in.TenantID, in.InvoiceID)
 	if err != nil {
 		return nil, err
@@ -325,4 +340,15 @@ func (s *Server) registerBillingOps() {
 		}
 		return reply(RunReport{r.Renewed, r.Charged, r.Declined, r.Purged}), nil
 	})
+}
+
+// tenantScope keeps operators out of tenant routes, as every other tenant
+// route does (SPEC §1: a request is authorized against one tenant, or the
+// operator scope). The billing service lets operators read any tenant, for
+// the operator console; through the API they use /api/v1/ops/….
+func tenantScope(ctx context.Context) error {
+	if a := auth.FromContext(ctx); a != nil && a.Kind == auth.KindOperator {
+		return errs.E(errs.NotFound, "tenant not found: operators use the /api/v1/ops/ routes")
+	}
+	return nil
 }
