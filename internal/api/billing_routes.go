@@ -62,8 +62,8 @@ type addMethodInput struct {
 	}
 }
 
-// invoiceQuery filters invoices. Days are YYYY-MM-DD in the billing zone (JST).
-type invoiceQuery struct {
+// InvoiceQuery filters invoices. Days are YYYY-MM-DD in the billing zone (JST).
+type InvoiceQuery struct {
 	From     string `query:"from" pattern:"^[0-9]{4}-[0-9]{2}-[0-9]{2}$" doc:"issued on or after this day"`
 	To       string `query:"to" pattern:"^[0-9]{4}-[0-9]{2}-[0-9]{2}$" doc:"issued on or before this day"`
 	MinTotal int64  `query:"min_total" minimum:"0" doc:"total at least this, in minor units"`
@@ -73,11 +73,11 @@ type invoiceQuery struct {
 
 type tenantInvoicesInput struct {
 	TenantPath
-	invoiceQuery
+	InvoiceQuery
 }
 
 type opsInvoicesInput struct {
-	invoiceQuery
+	InvoiceQuery
 	Recipient string `query:"recipient" maxLength:"200" doc:"part of the recipient's company name"`
 }
 
@@ -91,7 +91,7 @@ type pdfOutput struct {
 	Body               []byte
 }
 
-func (s *Server) filter(q invoiceQuery) (billing.InvoiceFilter, error) {
+func (s *Server) filter(q InvoiceQuery) (billing.InvoiceFilter, error) {
 	f := billing.InvoiceFilter{MinTotal: q.MinTotal, Status: q.Status, Limit: q.Limit}
 	for _, d := range []struct {
 		name, value string
@@ -246,7 +246,7 @@ func (s *Server) registerInvoices(tags []string) {
 		if err := tenantScope(ctx); err != nil {
 			return nil, err
 		}
-		f, err := s.filter(in.invoiceQuery)
+		f, err := s.filter(in.InvoiceQuery)
 		if err != nil {
 			return nil, err
 		}
@@ -318,7 +318,7 @@ func (s *Server) registerBillingOps() {
 	})
 	register(s, huma.Operation{OperationID: "ops-list-invoices", Method: http.MethodGet, Path: "/api/v1/ops/invoices", Tags: tags,
 		Summary: "Search every tenant's invoices, newest first"}, false, func(ctx context.Context, in *opsInvoicesInput) (*body[page[Invoice]], error) {
-		f, err := s.filter(in.invoiceQuery)
+		f, err := s.filter(in.InvoiceQuery)
 		if err != nil {
 			return nil, err
 		}
