@@ -221,7 +221,20 @@ func (s *Server) addMethod(ctx context.Context, in *addMethodInput) (*billing.Pa
 	if c == nil {
 		return nil, errs.Field("card", "a card needs its number, exp_month, exp_year and cvc")
 	}
-	return s.svc.Billing.AddCard(ctx, in.TenantID, billing.Card{Number: c.Number, ExpMonth: c.ExpMonth, ExpYear: c.ExpYear, CVC: c.CVC})
+	m, err := s.svc.Billing.AddCard(ctx, in.TenantID, billing.Card{Number: c.Number, ExpMonth: c.ExpMonth, ExpYear: c.ExpYear, CVC: c.CVC})
+	return m, inCard(err)
+}
+
+// cardFields are the billing service's names for the fields of body.card.
+var cardFields = map[string]string{"card_number": "card.number", "exp_month": "card.exp_month", "exp_year": "card.exp_year", "cvc": "card.cvc"}
+
+// inCard locates a card's field error where the request has the field.
+func inCard(err error) error {
+	e, ok := errs.As(err)
+	if !ok || cardFields[e.Field] == "" {
+		return err
+	}
+	return &errs.Error{Kind: e.Kind, Field: cardFields[e.Field], Message: e.Message, Details: e.Details, Err: e.Err}
 }
 
 // pdfAlias serves GET …/invoices/{i}.pdf, a path the mux's patterns cannot

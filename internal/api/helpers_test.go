@@ -249,7 +249,7 @@ func checkGolden(t *testing.T, name string, res *apptest.Response) {
 }
 
 var (
-	idRE     = regexp.MustCompile(`^([a-z]{3})_[0-9a-z]{26}$`)
+	idRE     = regexp.MustCompile(`^([a-z]{2,3})_[0-9a-z]{26}$`)
 	secretRE = regexp.MustCompile(`^(kanri|inv)_[0-9a-z]{40,}$`)
 )
 
