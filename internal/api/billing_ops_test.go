@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -140,5 +141,51 @@ func TestApplyConcurrently(t *testing.T) {
 		if len(invs.Items) != issued || issued == 0 {
 			t.Errorf("got %d invoices, want the %d the applies returned", len(invs.Items), issued)
 		}
+	})
+}
+
+// TestQuoteKinds: on standard annual 10, more licenses bill the rest of the
+// term now, fewer wait for the renewal, a dearer plan credits the unused old
+// plan, and the current terms are refused.
+func TestQuoteKinds(t *testing.T) {
+	t.Parallel()
+	onEachEngine(t, nil, func(t *testing.T, s *apptest.Server) {
+		a := s.Signup("acme")
+		subscribe(t, s, a, "standard", "annual", 10)
+		today := jstToday().Format(time.DateOnly)
+		renewal := jstToday().AddDate(1, 0, 0).Format(time.DateOnly)
+		mail := func(plan, contract string, licenses int) apptest.Request {
+			return apptest.Request{Method: "POST", Path: tpath(a.ID, "/subscription/quote"), Token: a.AdminToken,
+				Body: map[string]any{"plan": plan, "contract": contract, "licenses": licenses, "mail_domain": a.Domain}}
+		}
+		for _, tc := range []struct {
+			name                       string
+			req                        apptest.Request
+			kind, effective, invoicing string
+			lines                      []int64
+			subtotal, tax, total       int64
+		}{
+			{"two more licenses", quoteReq(a, a.AdminToken, "standard", "annual", 12), "licenses", today, "now", []int64{10800}, 10800, 1080, 11880},
+			{"five fewer licenses", quoteReq(a, a.AdminToken, "standard", "annual", 5), "reduce", renewal, "none", nil, 0, 0, 0},
+			{"to the monthly contract", quoteReq(a, a.AdminToken, "standard", "monthly", 0), "downgrade", renewal, "none", nil, 0, 0, 0},
+			{"to advanced", mail("advanced", "annual", 10), "upgrade", today, "now", []int64{-54000, 108000}, 54000, 5400, 59400},
+		} {
+			q := decode[api.Quote](t, expect(t, s, http.StatusCreated, tc.req))
+			var lines []int64
+			for _, l := range q.Lines {
+				lines = append(lines, l.Amount)
+			}
+			if q.Kind != tc.kind || q.Effective != tc.effective || q.Invoicing != tc.invoicing || !slices.Equal(lines, tc.lines) ||
+				q.Subtotal != tc.subtotal || q.Tax != tc.tax || q.Total != tc.total {
+				t.Errorf("%s: got %s effective %s invoicing %s lines %v = %d + %d = %d; want %s effective %s invoicing %s lines %v = %d + %d = %d",
+					tc.name, q.Kind, q.Effective, q.Invoicing, lines, q.Subtotal, q.Tax, q.Total,
+					tc.kind, tc.effective, tc.invoicing, tc.lines, tc.subtotal, tc.tax, tc.total)
+			}
+		}
+		p := expectProblem(t, s, http.StatusUnprocessableEntity, quoteReq(a, a.AdminToken, "standard", "annual", 10))
+		if !strings.Contains(p.Detail, "current contract") {
+			t.Errorf("the same terms: got detail %q, want it to say this is the current contract", p.Detail)
+		}
+		expectProblem(t, s, http.StatusUnprocessableEntity, quoteReq(a, a.AdminToken, "free", "monthly", 0))
 	})
 }
