@@ -31,7 +31,7 @@ const importRows = 100_000
 func BenchmarkMemberImport100k(b *testing.B) {
 	apptest.Engines(b, func(b *testing.B, url string) {
 		csv := apptest.MembersCSV(importRows)
-		srv := apptest.Start(b, url, nil)
+		srv := apptest.Start(b, url, withIssuer)
 		checkAllOrNothing(b, srv, url)
 		importInto(b, srv, srv.Signup("neighbour"), csv)
 		var total time.Duration
@@ -98,7 +98,7 @@ func checkImported(b *testing.B, url string, ten *apptest.Tenant, want int) {
 // token, over HTTP. Target on SQLite: p99 < 5 ms.
 func BenchmarkMemberListFirstPage(b *testing.B) {
 	apptest.Engines(b, func(b *testing.B, url string) {
-		srv := apptest.Start(b, url, nil)
+		srv := apptest.Start(b, url, withIssuer)
 		other := srv.Signup("neighbour") // another tenant's members sit beside this one's in the tables
 		ten := srv.Signup("listing")
 		for _, t := range []*apptest.Tenant{other, ten} {

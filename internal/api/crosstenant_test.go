@@ -20,37 +20,50 @@ import (
 // nil sends no body. "{m}", "{r}" and "{s}" inside a body become A's ids.
 // A new route without an entry here fails TestCrossTenant: add one.
 var crossTenantBodies = map[string]any{
-	"get-tenant":             nil,
-	"update-tenant":          map[string]any{"company_name": "Taken over", "works_group": "taken-over", "notices_enabled": false},
-	"list-members":           nil,
-	"add-member":             map[string]any{"login_id": "intruder", "display_name": "Intruder", "email": "intruder@evil.example"},
-	"import-members":         "login_id,display_name\nintruder,Intruder\n",
-	"get-member":             nil,
-	"update-member":          map[string]any{"display_name": "Taken over", "role_ids": []string{"{r}"}},
-	"suspend-member":         nil,
-	"deactivate-member":      nil,
-	"reactivate-member":      nil,
-	"delete-member":          nil,
-	"issue-invitation":       nil,
-	"transfer-super-admin":   map[string]any{"member_id": "{m}"},
-	"list-roles":             nil,
-	"create-role":            map[string]any{"name": "intruders", "permissions": []string{"audit.read"}},
-	"update-role":            map[string]any{"name": "renamed", "permissions": []string{"members.manage"}},
-	"delete-role":            nil,
-	"list-audit-events":      nil,
-	"export-audit-events":    nil,
-	"list-my-sessions":       nil,
-	"revoke-my-session":      nil,
-	"revoke-tenant-sessions": nil,
-	"revoke-member-sessions": nil,
-	"ops-get-tenant":         nil,
-	"list-domains":           nil,
-	"add-domain":             map[string]any{"name": "intruder.example"},
-	"get-domain":             nil,
-	"delete-domain":          nil,
-	"verify-domain":          nil,
-	"make-primary-domain":    nil,
-	"get-domain-change":      nil,
+	"get-tenant":                 nil,
+	"update-tenant":              map[string]any{"company_name": "Taken over", "works_group": "taken-over", "notices_enabled": false},
+	"list-members":               nil,
+	"add-member":                 map[string]any{"login_id": "intruder", "display_name": "Intruder", "email": "intruder@evil.example"},
+	"import-members":             "login_id,display_name\nintruder,Intruder\n",
+	"get-member":                 nil,
+	"update-member":              map[string]any{"display_name": "Taken over", "role_ids": []string{"{r}"}},
+	"suspend-member":             nil,
+	"deactivate-member":          nil,
+	"reactivate-member":          nil,
+	"delete-member":              nil,
+	"issue-invitation":           nil,
+	"transfer-super-admin":       map[string]any{"member_id": "{m}"},
+	"list-roles":                 nil,
+	"create-role":                map[string]any{"name": "intruders", "permissions": []string{"audit.read"}},
+	"update-role":                map[string]any{"name": "renamed", "permissions": []string{"members.manage"}},
+	"delete-role":                nil,
+	"list-audit-events":          nil,
+	"export-audit-events":        nil,
+	"list-my-sessions":           nil,
+	"revoke-my-session":          nil,
+	"revoke-tenant-sessions":     nil,
+	"revoke-member-sessions":     nil,
+	"ops-get-tenant":             nil,
+	"list-domains":               nil,
+	"add-domain":                 map[string]any{"name": "intruder.example"},
+	"get-domain":                 nil,
+	"delete-domain":              nil,
+	"verify-domain":              nil,
+	"make-primary-domain":        nil,
+	"get-domain-change":          nil,
+	"get-subscription":           nil,
+	"quote-subscription":         map[string]any{"plan": "standard", "contract": "annual", "licenses": 20},
+	"apply-quote":                map[string]any{"quote_id": "{q}"},
+	"cancel-subscription":        nil,
+	"withdraw-cancellation":      nil,
+	"list-payment-methods":       nil,
+	"add-payment-method":         map[string]any{"type": "card", "card": map[string]any{"number": cardOK, "exp_month": 12, "exp_year": 2099, "cvc": "123"}},
+	"delete-payment-method":      nil,
+	"set-default-payment-method": nil,
+	"list-invoices":              nil,
+	"get-invoice":                nil,
+	"get-invoice-pdf":            nil,
+	"ops-approve-payment-method": nil,
 }
 
 // opsBodies is the same for the operator routes (/api/v1/ops/…), which a
@@ -67,6 +80,10 @@ var opsBodies = map[string]any{
 	"ops-rotate-webhook-secret":   nil,
 	"ops-disable-webhook":         nil,
 	"ops-list-webhook-deliveries": nil,
+	"ops-approve-payment-method":  nil,
+	"ops-mark-invoice-paid":       nil,
+	"ops-list-invoices":           nil,
+	"ops-run-billing":             nil,
 }
 
 var httpMethods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
@@ -163,6 +180,7 @@ type tenantState struct {
 	Roles       json.RawMessage
 	Sessions    json.RawMessage
 	Domains     json.RawMessage
+	Billing     billingState
 	AuditEvents int
 }
 
@@ -173,7 +191,7 @@ func readTenantState(t *testing.T, s *apptest.Server, ten *apptest.Tenant) tenan
 	}
 	st := tenantState{Tenant: get(tpath(ten.ID)), Members: map[string]json.RawMessage{},
 		Roles: get(tpath(ten.ID, "/roles")), Sessions: get(tpath(ten.ID, "/sessions")),
-		Domains: get(tpath(ten.ID, "/domains"))}
+		Domains: get(tpath(ten.ID, "/domains")), Billing: readBilling(t, s, ten)}
 	for _, status := range []string{"invited", "active", "suspended", "deactivated", "deleted"} {
 		st.Members[status] = get(tpath(ten.ID, "/members?limit=500&status="+status))
 	}
@@ -200,7 +218,11 @@ func TestCrossTenant(t *testing.T) {
 		dom := decode[api.Domain](t, expect(t, s, http.StatusCreated, apptest.Request{Method: "POST", Path: tpath(a.ID, "/domains"), Token: a.AdminToken,
 			Body: map[string]any{"name": "acme-owned.example"}}))
 		change := aDomainChange(t, s, a, dom.ID)
-		ids := map[string]string{"t": a.ID, "m": member.ID, "r": role.ID, "s": sessions[0].ID, "d": dom.ID, "c": change}
+		paid := subscribe(t, s, a, "standard", "annual", 10)
+		methods := decode[[]api.PaymentMethod](t, expect(t, s, http.StatusOK, apptest.Request{Method: "GET", Path: tpath(a.ID, "/payment-methods"), Token: a.AdminToken}))
+		quote := decode[api.Quote](t, expect(t, s, http.StatusCreated, quoteReq(a, a.AdminToken, "standard", "annual", 20)))
+		ids := map[string]string{"t": a.ID, "m": member.ID, "r": role.ID, "s": sessions[0].ID, "d": dom.ID, "c": change,
+			"p": methods[0].ID, "i": paid.Invoice.ID, "q": quote.ID}
 
 		before, beforeB := readTenantState(t, s, a), readTenantState(t, s, b)
 		seen := map[string]bool{}
@@ -239,7 +261,8 @@ func TestCrossTenant(t *testing.T) {
 			if isOps || !refersToOtherIDs(op.Path, crossTenantBodies[op.ID]) {
 				continue
 			}
-			path, body, _ = fill(t, op, map[string]string{"t": b.ID, "m": ids["m"], "r": ids["r"], "s": ids["s"], "d": ids["d"], "c": ids["c"]}, op.Path, crossTenantBodies[op.ID])
+			path, body, _ = fill(t, op, map[string]string{"t": b.ID, "m": ids["m"], "r": ids["r"], "s": ids["s"], "d": ids["d"], "c": ids["c"],
+				"p": ids["p"], "i": ids["i"], "q": ids["q"]}, op.Path, crossTenantBodies[op.ID])
 			res := s.Do(apptest.Request{Method: op.Method, Path: path, Token: b.AdminToken, Body: body})
 			if res.Status != http.StatusNotFound {
 				t.Errorf("%s %s (%s) as tenant B's super admin with A's ids in B's tenant: got status %d, want 404; body: %s", op.Method, path, op.ID, res.Status, clip(res.Body))
@@ -276,7 +299,8 @@ func TestOperatorRoutesRefuseTenantTokens(t *testing.T) {
 	onEachEngine(t, withTestClock, func(t *testing.T, s *apptest.Server) {
 		a := s.Signup("acme")
 		// Ids of the kinds the operator routes take; a tenant token must get 404 whatever they name.
-		ids := map[string]string{"t": a.ID, "mail": "mail_00000000000000000000000000", "w": "whe_00000000000000000000000000"}
+		ids := map[string]string{"t": a.ID, "mail": "mail_00000000000000000000000000", "w": "whe_00000000000000000000000000",
+			"p": "pm_00000000000000000000000000", "i": "inv_00000000000000000000000000"}
 		seen := map[string]bool{}
 		for _, op := range openAPIOperations(t, s) {
 			if !strings.HasPrefix(op.Path, "/api/v1/ops/") || op.ID == "ops-login" {

@@ -40,6 +40,13 @@ func TestGolden(t *testing.T) {
 			{"unknown-route", apptest.Request{Method: "GET", Path: "/api/v1/nothing-here", Token: tok}},
 			{"too-large", apptest.Request{Method: "PATCH", Path: tpath(tenantID), Token: tok, Body: map[string]string{"company_name": strings.Repeat("x", 1<<20)}}},
 			{"foreign-tenant", apptest.Request{Method: "GET", Path: tpath("ten_00000000000000000000000000"), Token: tok}},
+			{"plans", apptest.Request{Method: "GET", Path: "/api/v1/plans"}},
+			{"quote-no-payment-method", quoteReq(&apptest.Tenant{ID: tenantID}, tok, "standard", "annual", 10)},
+			{"add-card", apptest.Request{Method: "POST", Path: tpath(tenantID, "/payment-methods"), Token: tok,
+				Body: map[string]any{"type": "card", "card": map[string]any{"number": cardOK, "exp_month": 12, "exp_year": 2099, "cvc": "123"}}}},
+			{"add-card-bad-number", apptest.Request{Method: "POST", Path: tpath(tenantID, "/payment-methods"), Token: tok,
+				Body: map[string]any{"type": "card", "card": map[string]any{"number": "4242424242424241", "exp_month": 12, "exp_year": 2099, "cvc": "123"}}}},
+			{"quote-too-few-licenses", quoteReq(&apptest.Tenant{ID: tenantID}, tok, "standard", "annual", 1)},
 		} {
 			checkGolden(t, tc.name, s.Do(tc.req))
 		}

@@ -92,6 +92,7 @@ func New(svc Services, cfg Config) *Server {
 	s.registerAudit()
 	s.registerOps()
 	s.registerNotify()
+	s.registerBilling()
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeProblem(w, r, errs.E(errs.NotFound, "no such API route: %s %s (see /api/v1/openapi.json)", r.Method, r.URL.Path))
 	})
@@ -105,7 +106,7 @@ func New(svc Services, cfg Config) *Server {
 func (s *Server) Handler() http.Handler {
 	idem := &idempotency.Middleware{Store: s.cfg.Idempotency, Clock: s.cfg.Clock, Scope: callerScope, Fail: s.writeProblem,
 		Skip: func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/login") }, Logger: s.log}
-	return s.limitBody(s.authenticate(idem.Wrap(instrument(s.cfg.Registry, s.mux))))
+	return s.limitBody(s.authenticate(idem.Wrap(instrument(s.cfg.Registry, rewritePDF(s.mux)))))
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
