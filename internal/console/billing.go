@@ -114,7 +114,9 @@ func (p billingFrame) Contract(contract string) string { return billing.Contract
 func (p billingFrame) Product() string { return p.Catalog.Product.Name.In(p.Lang) }
 
 // Price is plan's price on contract, per member or license per month.
-func (p billingFrame) Price(pl *billing.Plan, contract string) string { return p.Yen(pl.Prices[contract]) }
+func (p billingFrame) Price(pl *billing.Plan, contract string) string {
+	return p.Yen(pl.Prices[contract])
+}
 
 // MethodLabel is how a payment method reads: "Visa •••• 4242" or 請求書払い.
 func (p billingFrame) MethodLabel(m *billing.PaymentMethod) (string, error) {
