@@ -192,6 +192,7 @@ func TestAuditBadFilterRefused(t *testing.T) {
 // the filters kept, and exports the same search as CSV.
 func TestAuditPagingAndExport(t *testing.T) {
 	s, ten := auditStart(t, auditEpoch)
+	paidTenant(t, s, ten, 70) // the free plan stops at 30 members
 	var file strings.Builder
 	file.WriteString("login_id,display_name\n")
 	for i := range 60 {

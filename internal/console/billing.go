@@ -93,6 +93,15 @@ func (billingFrame) Day(t time.Time) string {
 	return billing.FormatDay(t)
 }
 
+// Date is the JST day of an instant (an invoice's issue or payment time),
+// unlike Day, whose billing days are civil dates already.
+func (p billingFrame) Date(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return billing.FormatDay(t.In(jst()))
+}
+
 // LastDay is the last day of a period whose End is the first day after it.
 func (p billingFrame) LastDay(end time.Time) string { return p.Day(end.AddDate(0, 0, -1)) }
 

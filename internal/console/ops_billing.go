@@ -27,8 +27,8 @@ func (opsBilling) Yen(amount int64, currency string) string {
 	return money.New(amount, currency).String()
 }
 
-// Day is a billing day.
-func (opsBilling) Day(d time.Time) string { return billing.FormatDay(d) }
+// Day is the JST day of an instant.
+func (opsBilling) Day(t time.Time) string { return billing.FormatDay(t.In(jst())) }
 
 func (c *Console) loadOpsBilling(r *http.Request, tenantID string) (opsBilling, error) {
 	var b opsBilling
