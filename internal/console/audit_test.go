@@ -21,7 +21,7 @@ import (
 // there), with tenant "acme" signed up at that time.
 func auditStart(t *testing.T, at time.Time) (*apptest.Server, *apptest.Tenant) {
 	t.Helper()
-	s := apptest.Start(t, filepath.Join(t.TempDir(), "kanri.db"), func(c *app.Config) { c.TestClock = true })
+	s := startKanri(t, filepath.Join(t.TempDir(), "kanri.db"), func(c *app.Config) { c.TestClock = true })
 	auditSetClock(t, s, at)
 	return s, s.Signup("acme")
 }
@@ -192,6 +192,7 @@ func TestAuditBadFilterRefused(t *testing.T) {
 // the filters kept, and exports the same search as CSV.
 func TestAuditPagingAndExport(t *testing.T) {
 	s, ten := auditStart(t, auditEpoch)
+	paidTenant(t, s, ten, 70) // the free plan stops at 30 members
 	var file strings.Builder
 	file.WriteString("login_id,display_name\n")
 	for i := range 60 {

@@ -97,6 +97,7 @@ func (c *Console) Register(mux *http.ServeMux) {
 	c.registerSecurity(rt)
 	c.registerAudit(rt)
 	c.registerStats(rt)
+	c.registerBilling(rt)
 	c.registerOps(rt)
 	c.registerInvite(rt)
 	c.pages, c.actions = rt.pages, rt.actions

@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -8,11 +9,12 @@ import (
 	"testing"
 
 	"github.com/kanri/kanri/internal/app/apptest"
+	"github.com/kanri/kanri/internal/billing"
 )
 
 // TestConsoleCrossTenant: an admin of tenant A asks every console page and
-// posts every console form that names a member, role, session or domain with
-// tenant B's ids. Each answers 404, and B's data is exactly as before.
+// posts every console form that names a member, role, session, domain,
+// invoice, payment method or quote with tenant B's ids. Each answers 404, and B's data is exactly as before.
 func TestConsoleCrossTenant(t *testing.T) {
 	s, a := start(t)
 	b := s.Signup("beta")
@@ -42,11 +44,23 @@ func TestConsoleCrossTenant(t *testing.T) {
 		}
 		return out.String()
 	}
+	card, inv := paidTenant(t, s, b, 2)
+	billingSnap := func() string {
+		ctx := asMember(t, s, b.AdminToken)
+		ms, err1 := s.App.Services.Billing.PaymentMethods(ctx, b.ID)
+		sub, err2 := s.App.Services.Billing.Subscription(ctx, b.ID)
+		got, err3 := s.App.Services.Billing.Invoice(ctx, b.ID, inv.ID)
+		if err1 != nil || err2 != nil || err3 != nil {
+			t.Fatal(err1, err2, err3)
+		}
+		return fmt.Sprintf("%d %v %+v %+v %s", len(ms), ms[0].Default, sub.Terms, sub.CancelAt, got.Status)
+	}
+	beforeBilling := snapshot() + billingSnap()
 	before := snapshot()
 
 	admin := newBrowser(t, s)
 	admin.signIn("admin@"+a.Domain, apptest.Password)
-	foreign := map[string]string{"m": bob.ID, "r": role.ID, "s": sessions[0].ID, "d": dom.ID}
+	foreign := map[string]string{"m": bob.ID, "r": role.ID, "s": sessions[0].ID, "d": dom.ID, "i": inv.ID, "pm": card.ID}
 	param := regexp.MustCompile(`\{(\w+)\}`)
 	fill := func(pattern string) (string, bool) {
 		if !strings.HasPrefix(pattern, "/admin/") || !param.MatchString(pattern) {
@@ -89,6 +103,22 @@ func TestConsoleCrossTenant(t *testing.T) {
 	}
 	if p := admin.post("/admin/members/new", url.Values{"login_id": {"eve"}, "display_name": {"Eve"}, "role_ids": {role.ID}}); p.Status != http.StatusNotFound && p.Status != http.StatusUnprocessableEntity {
 		t.Errorf("add a member with tenant B's role: %d, want a refusal", p.Status)
+	}
+	// The billing forms that carry ids in the form: another tenant's quote.
+	q, err := s.App.Services.Billing.Quote(asMember(t, s, b.AdminToken), b.ID,
+		billing.QuoteInput{Terms: billing.Terms{Plan: "standard", Contract: billing.Annual, Licenses: 5}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin.addCard("4242424242424242")
+	if p := admin.post("/admin/billing/upgrade/apply", url.Values{"quote_id": {q.ID}, "plan": {"standard"}, "contract": {"annual"}, "licenses": {"5"}}); p.Status != http.StatusNotFound {
+		t.Errorf("apply tenant B's quote: %d, want 404", p.Status)
+	}
+	if p := admin.get("/admin/billing/invoices/" + inv.ID + "/pdf"); p.Status != http.StatusNotFound {
+		t.Errorf("tenant B's invoice PDF: %d, want 404", p.Status)
+	}
+	if after := snapshot() + billingSnap(); after != beforeBilling {
+		t.Errorf("tenant B's billing changed:\nbefore %s\nafter  %s", beforeBilling, after)
 	}
 	if checked < 10 {
 		t.Fatalf("only %d routes with ids checked", checked)

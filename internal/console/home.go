@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/kanri/kanri/internal/auth"
+	"github.com/kanri/kanri/internal/billing"
 	"github.com/kanri/kanri/internal/domain"
 	"github.com/kanri/kanri/internal/tenant"
 )
@@ -36,6 +37,9 @@ func holds(perms ...auth.Permission) func(*auth.Actor) bool {
 
 func everyone(*auth.Actor) bool { return true }
 
+// superAdmin: 購入/請求 is the super admin's alone (SPEC §1).
+func superAdmin(a *auth.Actor) bool { return a.SuperAdmin }
+
 // adminMenu lists the admin console's screens in menu order. A screen is
 // listed here only once it exists, so the menu never has dead links.
 var adminMenu = []menuEntry{
@@ -46,6 +50,9 @@ var adminMenu = []menuEntry{
 	{"menu.security", "menu.sessions", "/admin/security", everyone},
 	{"menu.stats", "menu.stats_members", "/admin/stats", holds(auth.PermMembersManage, auth.PermAuditRead)},
 	{"menu.audit", "menu.audit_events", "/admin/audit", holds(auth.PermAuditRead)},
+	{"menu.billing", "menu.billing_contract", "/admin/billing", superAdmin},
+	{"menu.billing", "menu.billing_methods", "/admin/billing/payment-methods", superAdmin},
+	{"menu.billing", "menu.billing_invoices", "/admin/billing/invoices", superAdmin},
 }
 
 var opsMenu = []menuEntry{
@@ -78,15 +85,16 @@ type SetupItem struct {
 	Optional bool // listed, but never keeps the set-up banner up
 }
 
-// setupItems is the set-up checklist of t with its domains ds. Steps of
-// flows that are not built yet (payment method) join it with those flows.
-// A custom domain is optional: a tenant needs one only to use its own
+// setupItems is the set-up checklist of t with its domains ds and payment
+// methods ms. A payment method is optional: the free plan needs none, and
+// the upgrade asks for one (SPEC §4). A custom domain is optional: a tenant needs one only to use its own
 // domain for mail and login ids (the seed asks for it with the advanced
 // plan), so it never keeps the banner up.
-func setupItems(t *tenant.Tenant, ds []*domain.Domain) []SetupItem {
+func setupItems(t *tenant.Tenant, ds []*domain.Domain, ms []*billing.PaymentMethod) []SetupItem {
 	return []SetupItem{
 		{Key: "setup.company", Href: "/admin/settings/company", Done: t.CompanyName != "" && t.Phone != ""},
 		{Key: "setup.domain", Href: "/admin/settings/domains", Done: customDomainInUse(ds), Optional: true},
+		{Key: "setup.payment", Href: methodsURL, Done: len(ms) > 0, Optional: true},
 	}
 }
 
@@ -112,7 +120,7 @@ func (c *Console) adminPage(r *http.Request, title string, crumbs ...Crumb) (Pag
 	p.Menu = menu(adminMenu, a, r.URL.Path)
 	p.Crumbs = append([]Crumb{{Key: "menu.main", Href: "/admin"}}, crumbs...)
 	// Only required steps keep the banner up, so the domains are not read here.
-	if items := setupItems(t, nil); a.Can(auth.PermTenantManage) && unfinished(items) {
+	if items := setupItems(t, nil, nil); a.Can(auth.PermTenantManage) && unfinished(items) {
 		p.Setup = items
 	}
 	return p, nil
@@ -183,7 +191,14 @@ func (c *Console) setup(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	c.render(w, r, http.StatusOK, "setup", &setupPage{Page: p, Items: setupItems(t, ds)})
+	var ms []*billing.PaymentMethod
+	if actor(r).SuperAdmin {
+		if ms, err = c.svc.Billing.PaymentMethods(r.Context(), t.ID); err != nil {
+			c.fail(w, r, p, err)
+			return
+		}
+	}
+	c.render(w, r, http.StatusOK, "setup", &setupPage{Page: p, Items: setupItems(t, ds, ms)})
 }
 
 // profilePage shows the signed-in member their own profile: what every

@@ -125,6 +125,7 @@ func wantStatus(t *testing.T, what string, p *page, status int) {
 // shows the billable count, and answers htmx with the results block only.
 func TestMembersListSearchFilterPaging(t *testing.T) {
 	b, api := setUpMembers(t)
+	paidTenant(t, api.s, api.ten, 40) // the free plan stops at 30 members
 	var in strings.Builder
 	in.WriteString("login_id,display_name,department,position\n")
 	for i := 1; i <= 30; i++ {

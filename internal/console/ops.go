@@ -19,6 +19,7 @@ const (
 func (c *Console) registerOps(rt *router) {
 	rt.page("/ops", c.operator(c.opsTenants))
 	rt.page("/ops/tenants/{t}", c.operator(c.opsTenant))
+	c.registerOpsBilling(rt)
 }
 
 // opsTenantsPage is the operator's list of every tenant, searched by
@@ -75,6 +76,7 @@ type opsTenantPage struct {
 	Info       *tenant.Tenant
 	Billable   int
 	SuperAdmin *member.Member
+	Billing    opsBilling
 }
 
 func (c *Console) opsTenant(w http.ResponseWriter, r *http.Request) {
@@ -90,6 +92,10 @@ func (c *Console) opsTenant(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if p.SuperAdmin, err = c.svc.Members.SuperAdmin(r.Context(), id); err != nil {
+		c.fail(w, r, p.Page, err)
+		return
+	}
+	if p.Billing, err = c.loadOpsBilling(r, id); err != nil {
 		c.fail(w, r, p.Page, err)
 		return
 	}

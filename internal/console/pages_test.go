@@ -45,7 +45,8 @@ func TestEveryPageBothLanguages(t *testing.T) {
 	if len(domains.Items) == 0 {
 		t.Fatal("no domain to show")
 	}
-	params := map[string]string{"m": m.ID, "r": role.ID, "t": ten.ID, "s": sessions[0].ID, "d": domains.Items[0].ID}
+	card, inv := paidTenant(t, s, ten, 2)
+	params := map[string]string{"m": m.ID, "r": role.ID, "t": ten.ID, "s": sessions[0].ID, "d": domains.Items[0].ID, "i": inv.ID, "pm": card.ID}
 	param := regexp.MustCompile(`\{(\w+)\}`)
 
 	pages := s.App.ConsolePages()
