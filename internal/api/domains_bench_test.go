@@ -30,7 +30,7 @@ import (
 func BenchmarkPrimaryChange100k(b *testing.B) {
 	apptest.Engines(b, func(b *testing.B, url string) {
 		dns := dnstest.Start(b)
-		srv := apptest.Start(b, url, func(c *app.Config) { withIssuer(c); c.DNSResolver, c.TestClock = dns.Addr, true })
+		srv := apptest.Start(b, url, func(c *app.Config) { c.DNSResolver, c.TestClock = dns.Addr, true })
 		clk := srv.App.Clock.(*clock.Adjustable)
 		big, neighbour := srv.Signup("bigco"), srv.Signup("neighbour")
 		importInto(b, srv, big, apptest.MembersCSV(importRows))

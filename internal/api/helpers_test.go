@@ -22,7 +22,6 @@ import (
 	"github.com/kanri/kanri/internal/app"
 	"github.com/kanri/kanri/internal/app/apptest"
 	"github.com/kanri/kanri/internal/auth"
-	"github.com/kanri/kanri/internal/billing"
 	"github.com/kanri/kanri/internal/store/storetest"
 )
 
@@ -35,12 +34,7 @@ func onEachEngine(t *testing.T, change func(*app.Config), fn func(t *testing.T, 
 	t.Helper()
 	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
 		t.Parallel()
-		fn(t, apptest.Start(t, env.URL, func(c *app.Config) {
-			withIssuer(c)
-			if change != nil {
-				change(c)
-			}
-		}))
+		fn(t, apptest.Start(t, env.URL, change))
 	})
 }
 
@@ -302,9 +296,3 @@ func normalize(v any) any {
 // withTestClock starts Kanri as kanri serve --test-clock does.
 func withTestClock(c *app.Config) { c.TestClock = true }
 
-// withIssuer gives Kanri the invoice issuer kanri serve has by default
-// (apptest.Start leaves it empty, which app.Open refuses).
-func withIssuer(c *app.Config) {
-	c.Billing.Issuer = billing.Issuer{Name: "Kanri デモ株式会社", Registration: "T7123456789012", Prefix: "KNR",
-		BankDetails: "デモ銀行 本店営業部 普通 1234567 カンリデモ(カ"}
-}

@@ -57,7 +57,7 @@ func TestBodyLimit(t *testing.T) {
 
 		// A CSV import over 1 MiB (and far under 64 MiB) goes through, on a
 		// plan without the free plan's 30-member cap.
-		subscribe(t, s, a, "standard", "monthly", 0)
+		s.PayMonthly(a)
 		const rows = 15_000
 		var csv bytes.Buffer
 		csv.WriteString("login_id,display_name,email,department,position\n")

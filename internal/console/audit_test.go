@@ -21,7 +21,7 @@ import (
 // there), with tenant "acme" signed up at that time.
 func auditStart(t *testing.T, at time.Time) (*apptest.Server, *apptest.Tenant) {
 	t.Helper()
-	s := startKanri(t, filepath.Join(t.TempDir(), "kanri.db"), func(c *app.Config) { c.TestClock = true })
+	s := apptest.Start(t, filepath.Join(t.TempDir(), "kanri.db"), func(c *app.Config) { c.TestClock = true })
 	auditSetClock(t, s, at)
 	return s, s.Signup("acme")
 }

@@ -16,7 +16,7 @@ import (
 // the company name.
 func TestBrowserUpgrade(t *testing.T) {
 	t.Parallel()
-	s := startKanri(t, filepath.Join(t.TempDir(), "kanri.db"), nil)
+	s := apptest.Start(t, filepath.Join(t.TempDir(), "kanri.db"), nil)
 	b := newTab(t, s.URL)
 
 	b.open("/signup")

@@ -282,7 +282,7 @@ func crossSite(t *testing.T, kanri, path string) string {
 // refused while the session survives.
 func TestBrowserShell(t *testing.T) {
 	t.Parallel()
-	s := startKanri(t, filepath.Join(t.TempDir(), "kanri.db"), nil)
+	s := apptest.Start(t, filepath.Join(t.TempDir(), "kanri.db"), nil)
 	b := newTab(t, s.URL)
 
 	// Sign up a works group through the form.

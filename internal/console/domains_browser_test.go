@@ -22,7 +22,7 @@ import (
 func TestBrowserDomains(t *testing.T) {
 	t.Parallel()
 	dns := dnstest.Start(t)
-	s := startKanri(t, filepath.Join(t.TempDir(), "kanri.db"), func(c *app.Config) { c.DNSResolver = dns.Addr })
+	s := apptest.Start(t, filepath.Join(t.TempDir(), "kanri.db"), func(c *app.Config) { c.DNSResolver = dns.Addr })
 	b := newTab(t, s.URL)
 
 	b.open("/signup")

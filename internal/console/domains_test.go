@@ -267,7 +267,7 @@ func TestDomainsRefusedWithoutPermission(t *testing.T) {
 func domainsStart(t *testing.T) (*apptest.Server, *apptest.Tenant, *dnstest.Server) {
 	t.Helper()
 	dns := dnstest.Start(t)
-	s := startKanri(t, filepath.Join(t.TempDir(), "kanri.db"), func(c *app.Config) { c.DNSResolver, c.TestClock = dns.Addr, true })
+	s := apptest.Start(t, filepath.Join(t.TempDir(), "kanri.db"), func(c *app.Config) { c.DNSResolver, c.TestClock = dns.Addr, true })
 	return s, s.Signup("acme"), dns
 }
 

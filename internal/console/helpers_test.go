@@ -10,31 +10,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kanri/kanri/internal/app"
 	"github.com/kanri/kanri/internal/app/apptest"
-	"github.com/kanri/kanri/internal/billing"
 )
 
 // start runs a Kanri on a fresh SQLite file with one signed-up tenant
 // ("acme", super admin admin@acme.works.example / apptest.Password).
 func start(t *testing.T) (*apptest.Server, *apptest.Tenant) {
 	t.Helper()
-	s := startKanri(t, filepath.Join(t.TempDir(), "kanri.db"), nil)
+	s := apptest.Start(t, filepath.Join(t.TempDir(), "kanri.db"), nil)
 	return s, s.Signup("acme")
-}
-
-// startKanri is apptest.Start with the invoice issuer the server's flags
-// default to: apptest's configuration has none, and app.Open refuses to
-// start without one.
-func startKanri(t *testing.T, url string, change func(*app.Config)) *apptest.Server {
-	t.Helper()
-	return apptest.Start(t, url, func(c *app.Config) {
-		c.Billing.Issuer = billing.Issuer{Name: "Kanri デモ株式会社", Registration: "T7123456789012", Prefix: "KNR",
-			BankDetails: "デモ銀行 本店営業部 普通 1234567 カンリデモ(カ"}
-		if change != nil {
-			change(c)
-		}
-	})
 }
 
 // browser is a console visitor: it keeps its cookies (the session and

@@ -14,7 +14,7 @@ import (
 // TestInvitePage walks the page an invitation mail links to: the form, a
 // refused password shown next to the field, success, and signing in.
 func TestInvitePage(t *testing.T) {
-	s := startKanri(t, filepath.Join(t.TempDir(), "kanri.db"), nil)
+	s := apptest.Start(t, filepath.Join(t.TempDir(), "kanri.db"), nil)
 	ten := s.Signup("acme")
 	res := s.Do(apptest.Request{Method: "POST", Path: "/api/v1/tenants/" + ten.ID + "/members", Token: ten.AdminToken,
 		Body: map[string]string{"login_id": "hanako", "display_name": "山田 花子"}})

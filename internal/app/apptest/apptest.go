@@ -29,8 +29,8 @@ func Start(t testing.TB, url string, change func(*app.Config)) *Server {
 	t.Helper()
 	cfg := app.Config{Listen: "127.0.0.1:0", DatabaseURL: url, ProvidedBase: "works.example", BaseURL: "http://127.0.0.1",
 		LogLevel: "error", SignupOpen: true, SQLiteSynchronous: "NORMAL", SessionTTL: time.Hour,
-		Billing: app.BillingConfig{Issuer: billing.Issuer{Name: "株式会社カンリ", Registration: "T7123456789012", Prefix: "KNR",
-			BankDetails: "テスト銀行 本店 普通 1234567"}}}
+		Billing: app.BillingConfig{Issuer: billing.Issuer{Name: "Kanri デモ株式会社", Registration: "T7123456789012", Prefix: "KNR",
+			BankDetails: "デモ銀行 本店営業部 普通 1234567 カンリデモ(カ"}}}
 	if change != nil {
 		change(&cfg)
 	}
@@ -143,6 +143,32 @@ func (s *Server) Signup(wg string) *Tenant {
 	}
 	res.Decode(s.t, &out)
 	return &Tenant{ID: out.Tenant.ID, Domain: out.Tenant.PrimaryDomain, AdminID: out.SuperAdmin.ID, AdminToken: s.Login("admin@"+out.Tenant.PrimaryDomain, Password)}
+}
+
+// PayMonthly puts ten on the standard plan's monthly contract with a test
+// card: no member limit, nothing billed until the month ends. Tests with
+// more members than the free plan's 30 start with it.
+func (s *Server) PayMonthly(ten *Tenant) {
+	s.t.Helper()
+	path := "/api/v1/tenants/" + ten.ID
+	steps := []Request{
+		{Method: "POST", Path: path + "/payment-methods", Token: ten.AdminToken,
+			Body: map[string]any{"type": "card", "card": map[string]any{"number": "4242424242424242", "exp_month": 12, "exp_year": 2099, "cvc": "123"}}},
+		{Method: "POST", Path: path + "/subscription/quote", Token: ten.AdminToken, Body: map[string]any{"plan": "standard", "contract": "monthly"}},
+	}
+	var quote struct {
+		ID string `json:"id"`
+	}
+	for _, req := range steps {
+		res := s.Do(req)
+		if res.Status != http.StatusCreated {
+			s.t.Fatalf("%s %s: %d %s", req.Method, req.Path, res.Status, res.Body)
+		}
+		res.Decode(s.t, &quote)
+	}
+	if res := s.Do(Request{Method: "POST", Path: path + "/subscription", Token: ten.AdminToken, Body: map[string]string{"quote_id": quote.ID}}); res.Status != http.StatusOK {
+		s.t.Fatalf("apply %s: %d %s", quote.ID, res.Status, res.Body)
+	}
 }
 
 // Login signs a member in and returns the bearer token.
