@@ -295,4 +295,3 @@ func normalize(v any) any {
 
 // withTestClock starts Kanri as kanri serve --test-clock does.
 func withTestClock(c *app.Config) { c.TestClock = true }
-
