@@ -33,6 +33,10 @@ import (
 	"github.com/kanri/kanri/internal/testcard"
 )
 
+// billingZone is the billing calendar's time zone: days of periods and of
+// billable counts are Japanese days.
+var billingZone = time.FixedZone("JST", 9*3600)
+
 // App is a configured, migrated Kanri.
 type App struct {
 	Config   Config
@@ -114,8 +118,9 @@ func (a *App) build(ctx context.Context, ids id.Generator) error {
 	if store.IsPostgres(cfg.DatabaseURL) { // measured: docs/PERFORMANCE.md
 		a.Services.Domains.MailBatch = 250
 	}
+	a.Services.Members.Zone = billingZone
 	a.Services.Billing = &billing.Service{Store: db, Clock: a.Clock, IDs: ids, Audit: rec, Notify: ntf, Catalog: cfg.Billing.Catalog,
-		Provider: testcard.New(a.Clock), Issuer: cfg.Billing.Issuer, Zone: time.FixedZone("JST", 9*3600), QuoteTTL: 30 * time.Minute,
+		Provider: testcard.New(a.Clock), Issuer: cfg.Billing.Issuer, Zone: billingZone, QuoteTTL: 30 * time.Minute,
 		Retention: cfg.Billing.Retention, Grace: 7 * 24 * time.Hour, BaseURL: cfg.BaseURL}
 	a.Services.Members.Seats = func(ctx context.Context, tenantID string) (int, string, error) {
 		l, err := a.Services.Billing.SeatLimit(ctx, tenantID)

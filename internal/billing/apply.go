@@ -104,7 +104,7 @@ func (s *Service) stillValid(ctx context.Context, q *Quote, sub *Subscription, n
 	if err != nil {
 		return err
 	}
-	if fresh.Kind != q.Kind || fresh.Invoicing != q.Invoicing || !fresh.Effective.Equal(q.Effective) || fresh.Total != q.Total ||
+	if fresh.Version != q.Version || fresh.Kind != q.Kind || fresh.Invoicing != q.Invoicing || !fresh.Effective.Equal(q.Effective) || fresh.Total != q.Total ||
 		fresh.MethodID != q.MethodID || fresh.Billable != q.Billable || !sameLines(fresh.Lines, q.Lines) {
 		return errs.E(errs.Conflict, "quote is stale: the members, payment method or contract changed since it was priced; ask for a new quote")
 	}
@@ -218,7 +218,10 @@ func (s *Service) after(sub *Subscription, q *Quote, today time.Time) *Subscript
 		return &n
 	}
 	restart := sub.Version == 0 || s.Catalog.Plan(sub.Plan).Free || sub.Contract != q.To.Contract
-	n.Terms, n.MailDomain, n.Next, n.Status = q.To, q.MailDomain, nil, StatusActive
+	n.Terms, n.MailDomain, n.Next = q.To, q.MailDomain, nil
+	if restart {
+		n.Status = StatusActive
+	}
 	switch {
 	case restart && q.To.Contract == Monthly:
 		n.PeriodStart, n.PeriodEnd, n.SegmentStart, n.PaidThrough = monthStart(today), monthStart(today).AddDate(0, 1, 0), today, time.Time{}

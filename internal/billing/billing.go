@@ -185,7 +185,7 @@ type PaymentMethod struct {
 	Kind       string // MethodCard, MethodInvoice
 	Status     string // MethodActive, MethodPending (invoice payment awaiting approval)
 	Default    bool
-	Token      string
+	Token      string `json:"-"` // the provider's: never shown
 	Brand      string
 	Last4      string
 	ExpMonth   int
@@ -214,6 +214,7 @@ type Closure struct {
 // operators (TenantID ""), issued in [From, To), of at least MinTotal.
 type InvoiceFilter struct {
 	TenantID  string
+	ID        string // one invoice
 	From, To  time.Time
 	MinTotal  int64
 	Recipient string // part of the company name
@@ -242,8 +243,8 @@ type Store interface {
 	CreateQuote(ctx context.Context, q *Quote) error
 	GetQuote(ctx context.Context, tenantID, id string) (*Quote, error)
 	UpdateQuote(ctx context.Context, q *Quote) error
-	// QuotesApplying counts tenantID's quotes whose payment is being taken.
-	QuotesApplying(ctx context.Context, tenantID string) (int, error)
+	// ApplyingQuotes returns tenantID's quotes whose payment is being taken.
+	ApplyingQuotes(ctx context.Context, tenantID string) ([]*Quote, error)
 	// MailDomains returns tenantID's verified domain names, the primary first.
 	MailDomains(ctx context.Context, tenantID string) ([]string, error)
 	// CreateInvoice numbers inv from the issuer's gapless counter (inv.Number

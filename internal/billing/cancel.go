@@ -62,6 +62,9 @@ func (s *Service) cancellation(ctx context.Context, tenantID string, fn func(con
 		if sub.Channel == tenant.ChannelPartner {
 			return errs.E(errs.FailedPrecondition, "your contract is with your partner: ask the partner to cancel it")
 		}
+		if err := s.notPaying(ctx, tenantID, "a change is being paid for right now: try again in a moment"); err != nil {
+			return err
+		}
 		return fn(ctx, t, sub, now)
 	})
 	if err != nil {
@@ -115,13 +118,26 @@ func (s *Service) SeatLimit(ctx context.Context, tenantID string) (Limit, error)
 	if err != nil {
 		return Limit{}, err
 	}
-	plan := s.Catalog.Plan(sub.Plan)
+	limit := s.limit(sub.Terms)
+	// A change being paid for binds too: its licenses were counted.
+	qs, err := s.Store.ApplyingQuotes(ctx, tenantID)
+	for _, q := range qs {
+		if l := s.limit(q.To); l.Max > 0 && (limit.Max == 0 || l.Max < limit.Max) {
+			limit = l
+		}
+	}
+	return limit, err
+}
+
+// limit is the member limit of terms.
+func (s *Service) limit(terms Terms) Limit {
+	plan := s.Catalog.Plan(terms.Plan)
 	switch {
-	case sub.Contract != Monthly:
-		return Limit{Max: sub.Licenses, Fix: "add licenses (購入/請求 > 商品の契約/変更)"}, nil
+	case terms.Contract != Monthly:
+		return Limit{Max: terms.Licenses, Fix: "add licenses (購入/請求 > 商品の契約/変更)"}
 	case plan.MemberLimit > 0:
 		return Limit{Max: plan.MemberLimit, Fix: fmt.Sprintf("the %s plan allows %d members: upgrade to a paid plan (購入/請求 > 商品の契約/変更)",
-			plan.Name.In("en"), plan.MemberLimit)}, nil
+			plan.Name.In("en"), plan.MemberLimit)}
 	}
-	return Limit{}, nil
+	return Limit{}
 }

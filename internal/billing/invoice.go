@@ -222,8 +222,19 @@ func (s *Service) MarkPaid(ctx context.Context, invoiceID string) (*Invoice, err
 	now := s.Clock.Now()
 	var inv *Invoice
 	err := s.Store.InTx(ctx, func(ctx context.Context) error {
-		var err error
-		if inv, err = s.Store.GetInvoice(ctx, "", invoiceID); err != nil {
+		// The tenant is locked first, as every other change does: a charge
+		// of the same invoice by the billing run waits instead of deadlocking.
+		found, err := s.Store.ListInvoices(ctx, InvoiceFilter{ID: invoiceID, Limit: 1})
+		if err != nil {
+			return err
+		}
+		if len(found) == 0 {
+			return errs.E(errs.NotFound, "invoice not found")
+		}
+		if _, err := s.Store.GetTenant(ctx, found[0].TenantID); err != nil {
+			return err
+		}
+		if inv, err = s.Store.GetInvoice(ctx, found[0].TenantID, invoiceID); err != nil {
 			return err
 		}
 		if inv.Status != InvoiceOpen {

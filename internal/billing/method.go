@@ -140,6 +140,9 @@ func (s *Service) RemoveMethod(ctx context.Context, tenantID, methodID string) e
 		if err != nil {
 			return err
 		}
+		if err := s.notPaying(ctx, tenantID, "a payment is being taken right now: remove the method in a moment"); err != nil {
+			return err
+		}
 		sub, err := s.current(ctx, t)
 		if err != nil {
 			return err

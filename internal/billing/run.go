@@ -53,13 +53,13 @@ func (s *Service) Run(ctx context.Context) (RunReport, error) {
 	invs, err := s.Store.RetryableInvoices(ctx, now, 500)
 	problems = append(problems, err)
 	for _, inv := range invs {
-		paid, err := s.collect(ctx, inv, now)
+		outcome, err := s.collect(ctx, inv, now)
 		switch {
 		case err != nil:
 			problems = append(problems, fmt.Errorf("charge %s: %w", inv.Number, err))
-		case paid:
+		case outcome == InvoicePaid:
 			rep.Charged++
-		default:
+		case outcome == QuoteDeclined:
 			rep.Declined++
 		}
 	}
@@ -145,8 +145,8 @@ func (s *Service) step(ctx context.Context, t *tenant.Tenant, sub *Subscription,
 		}
 	}
 	if !sub.CancelAt.IsZero() && !sub.CancelAt.After(sub.PeriodEnd) {
-		sub.Status = StatusCanceled
-		return nil
+		sub.Status = StatusCanceled // the lines kept for a next invoice go on a last one
+		return s.billPeriod(ctx, t, sub.PeriodStart, sub.PeriodEnd, "final", Line{}, now)
 	}
 	return s.nextTerm(ctx, t, sub, now)
 }
@@ -156,13 +156,13 @@ func (s *Service) step(ctx context.Context, t *tenant.Tenant, sub *Subscription,
 func (s *Service) nextTerm(ctx context.Context, t *tenant.Tenant, sub *Subscription, now time.Time) error {
 	if sub.Next != nil {
 		sub.Terms, sub.Next = *sub.Next, nil
-		if sub.Contract != Monthly { // never fewer licenses than members
-			n, err := s.Store.CountBillable(ctx, t.ID)
-			if err != nil {
-				return err
-			}
-			sub.Licenses = max(sub.Licenses, n)
+	}
+	if sub.Contract != Monthly { // a term never starts with fewer licenses than members
+		n, err := s.Store.CountBillable(ctx, t.ID)
+		if err != nil {
+			return err
 		}
+		sub.Licenses = max(sub.Licenses, n)
 	}
 	start := sub.PeriodEnd
 	sub.PeriodStart, sub.SegmentStart, sub.PaidThrough = start, start, time.Time{}
@@ -199,21 +199,35 @@ func (s *Service) billPeriod(ctx context.Context, t *tenant.Tenant, start, end t
 	return err
 }
 
-// collect charges an open card invoice on the tenant's default card. A
-// refusal is retried on a schedule; past the grace period the
-// subscription is past due.
-func (s *Service) collect(ctx context.Context, inv *Invoice, now time.Time) (bool, error) {
+// collect charges an open card invoice on the tenant's default card and
+// says how it went: InvoicePaid, QuoteDeclined ("declined"), or "" when
+// there is no card to charge. A refusal is retried on a schedule; past the
+// grace period the subscription is past due.
+func (s *Service) collect(ctx context.Context, inv *Invoice, now time.Time) (string, error) {
 	m, err := s.defaultMethod(ctx, inv.TenantID)
 	if err != nil || m.Kind != MethodCard {
-		return false, err
+		// No card to charge (a closed tenant, invoice payment now): the
+		// invoice waits for a transfer an operator records.
+		return "", s.Store.InTx(ctx, func(ctx context.Context) error {
+			cur, err := s.Store.GetInvoice(ctx, inv.TenantID, inv.ID)
+			if err != nil {
+				return err
+			}
+			cur.NextAttemptAt = time.Time{}
+			return s.Store.UpdateInvoicePayment(ctx, cur)
+		})
 	}
 	// One key per attempt: a crash retries the same attempt without charging twice.
 	chargeID, err := s.Provider.Charge(ctx, m.Token, money.New(inv.Total, inv.Currency), fmt.Sprintf("%s/%d", inv.ID, inv.Attempts))
 	var declined *Declined
 	if err != nil && !errors.As(err, &declined) {
-		return false, err
+		return "", err
 	}
-	return declined == nil, s.Store.InTx(ctx, func(ctx context.Context) error {
+	outcome := InvoicePaid
+	if declined != nil {
+		outcome = QuoteDeclined
+	}
+	return outcome, s.Store.InTx(ctx, func(ctx context.Context) error {
 		t, err := s.Store.GetTenant(ctx, inv.TenantID)
 		if err != nil {
 			return err

@@ -96,13 +96,16 @@ func TestInvoicePayment(t *testing.T) {
 			inv.DueAt.Format(time.DateOnly) != "2026-04-30" {
 			t.Fatalf("invoice = %+v; want open, bank details, due 2026-04-30", inv)
 		}
-		env.Clock.Advance(50 * 24 * time.Hour) // 4 May: overdue
 		_, err = svc.Quote(ten.Ctx, ten.ID, standardAnnual(12))
+		wantKind(t, err, errs.FailedPrecondition, "contact sales")
+		advanced := billing.QuoteInput{Terms: billing.Terms{Plan: "advanced", Contract: billing.Annual, Licenses: 10}, MailDomain: "acme.works.example"}
+		env.Clock.Advance(50 * 24 * time.Hour) // 4 May: overdue
+		_, err = svc.Quote(ten.Ctx, ten.ID, advanced)
 		wantKind(t, err, errs.FailedPrecondition, "overdue")
 		if _, err := svc.MarkPaid(storetest.Operator(), inv.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.Quote(ten.Ctx, ten.ID, standardAnnual(12)); err != nil {
+		if _, err := svc.Quote(ten.Ctx, ten.ID, advanced); err != nil {
 			t.Fatalf("quote once paid: %v", err)
 		}
 	})

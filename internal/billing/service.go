@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strings"
 	"slices"
 	"time"
 
@@ -135,6 +136,16 @@ func (s *Service) price(ctx context.Context, tenantID string, in QuoteInput, now
 	if err := s.authorize(ctx, tenantID, sub, in.Terms); err != nil {
 		return nil, err
 	}
+	if sub.Version > 0 && s.due(sub, s.today(now)) {
+		// The period ended before the hourly run billed it: bill it first,
+		// or this change would be priced on a period that is over.
+		if err := s.renew(auth.System(ctx, "billing run"), tenantID, now); err != nil {
+			return nil, err
+		}
+		if sub, err = s.current(ctx, t); err != nil {
+			return nil, err
+		}
+	}
 	if err := s.refuse(ctx, t, sub, now); err != nil {
 		return nil, err
 	}
@@ -197,9 +208,15 @@ func (s *Service) refuse(ctx context.Context, t *tenant.Tenant, sub *Subscriptio
 	case !sub.CancelAt.IsZero() && sub.Status != StatusCanceled:
 		return errs.E(errs.FailedPrecondition, "the contract is canceled as of %s: withdraw the cancellation (解約) first", FormatDay(sub.CancelAt))
 	}
-	n, err := s.Store.QuotesApplying(ctx, t.ID)
-	if err == nil && n > 0 {
-		return errs.E(errs.Conflict, "quote is stale: another change is being paid for right now; ask for a new quote in a moment")
+	return s.notPaying(ctx, t.ID, "quote is stale: another change is being paid for right now; ask for a new quote in a moment")
+}
+
+// notPaying refuses, with message, while a quote's card is being charged:
+// its change is not recorded yet.
+func (s *Service) notPaying(ctx context.Context, tenantID, message string) error {
+	qs, err := s.Store.ApplyingQuotes(ctx, tenantID)
+	if err == nil && len(qs) > 0 {
+		return errs.E(errs.Conflict, "%s", message)
 	}
 	return err
 }
@@ -212,6 +229,9 @@ func (s *Service) needs(ctx context.Context, t *tenant.Tenant, sub *Subscription
 		m, err := s.defaultMethod(ctx, t.ID)
 		if err != nil {
 			return err
+		}
+		if m.Kind == MethodInvoice && (q.Kind == QuoteLicenses || q.Kind == QuoteReduce) {
+			return errs.E(errs.FailedPrecondition, "tenants paying by invoice change the license count through sales: contact sales, or make a card the default payment method (購入/請求 > 決済方法の管理)")
 		}
 		q.MethodID = m.ID
 	}
@@ -231,7 +251,7 @@ func (s *Service) needs(ctx context.Context, t *tenant.Tenant, sub *Subscription
 			return err
 		}
 		if !slices.Contains(domains, mailDomain) {
-			return errs.Field("mail_domain", "the %s plan includes mail: choose its domain, one of %v (ドメインの設定)", to.Name.In(t.Language), domains)
+			return errs.Field("mail_domain", "the %s plan includes mail: choose its domain, one of %s (ドメインの設定)", to.Name.In(t.Language), strings.Join(domains, ", "))
 		}
 		q.MailDomain = mailDomain
 	}

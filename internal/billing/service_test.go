@@ -288,7 +288,15 @@ func TestMonthlyRunAndCancel(t *testing.T) {
 		if res, err := svc.Apply(ten.Ctx, ten.ID, q.ID); err != nil || res.Invoice != nil {
 			t.Fatalf("apply monthly = %+v, %v; want nothing billed now", res, err)
 		}
-		env.Clock.Advance(17 * 24 * time.Hour) // 1 April, 18:00 JST
+		// Members who join on 1 April at 08:00 JST (still 31 March in UTC)
+		// count for April, not March.
+		env.Clock.Advance(16*24*time.Hour + 14*time.Hour)
+		for i := range 10 {
+			if _, _, err := env.MemberService().Add(ten.Ctx, ten.ID, member.AddInput{LoginID: fmt.Sprintf("april%d", i), Profile: member.Profile{DisplayName: ptr("A")}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		env.Clock.Advance(4 * time.Hour) // 1 April, 12:00 JST
 		rep, err := svc.Run(context.Background())
 		if err != nil || rep.Renewed != 1 || rep.Charged != 1 {
 			t.Fatalf("run = %+v, %v; want 1 renewed, 1 charged", rep, err)
@@ -312,7 +320,7 @@ func TestMonthlyRunAndCancel(t *testing.T) {
 		if _, err := svc.Cancel(ten.Ctx, ten.ID); err != nil {
 			t.Fatal(err)
 		}
-		env.Clock.Advance(30 * 24 * time.Hour) // 1 May
+		env.Clock.Advance(30*24*time.Hour + 6*time.Hour) // 1 May, 18:00 JST
 		if _, err := svc.Run(context.Background()); err != nil {
 			t.Fatal(err)
 		}

@@ -9,9 +9,10 @@ import (
 	"github.com/kanri/kanri/internal/errs"
 )
 
-// DayCount is a tenant's billable members (SPEC §2) on one UTC day.
+// DayCount is a tenant's billable members (SPEC §2) on one day of the
+// billing calendar (Service.Zone).
 type DayCount struct {
-	Day  time.Time // midnight UTC
+	Day  time.Time // the date, as midnight UTC
 	Max  int       // the highest count of the day: what monthly billing charges for (SPEC §3)
 	Last int       // the count after the day's last change
 }
@@ -19,7 +20,7 @@ type DayCount struct {
 // MaxHistoryDays bounds one BillableHistory call: ten years of days.
 const MaxHistoryDays = 3660
 
-// BillableHistory returns tenantID's billable members for every UTC day
+// BillableHistory returns tenantID's billable members for every day
 // from from to to (both included), oldest first. A day without a change
 // has the previous day's count; days before the first change have 0.
 // Admins with members.manage or audit.read may read it. Errors: Invalid
@@ -88,11 +89,20 @@ func (s *Service) recordBillable(ctx context.Context, tenantID string, now time.
 			return errs.E(errs.FailedPrecondition, "this would make %d billable members, over the limit of %d: %s", n, limit, fix)
 		}
 	}
-	return s.Store.RecordBillable(ctx, tenantID, utcDay(now), n)
+	return s.Store.RecordBillable(ctx, tenantID, s.day(now), n)
 }
 
-// utcDay is midnight UTC of t's UTC date.
+// day is now's date in the billing calendar, so that a monthly invoice
+// counts the members of the days it bills.
+func (s *Service) day(now time.Time) time.Time {
+	if s.Zone == nil {
+		return utcDay(now)
+	}
+	return utcDay(now.In(s.Zone))
+}
+
+// utcDay is midnight UTC of t's date (in t's location).
 func utcDay(t time.Time) time.Time {
-	y, m, d := t.UTC().Date()
+	y, m, d := t.Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }

@@ -52,6 +52,9 @@ type Limit func(ctx context.Context, tenantID string) (max int, fix string, err 
 
 // Service runs every change to members and roles, and sign-up.
 type Service struct {
+	// Zone is the billing calendar's: the day a billable count is recorded
+	// on (JST; UTC when nil).
+	Zone *time.Location
 	// Seats is the tenant's member limit (the free plan's, an annual
 	// contract's licenses); nil: no limit.
 	Seats        Limit

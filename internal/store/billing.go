@@ -100,11 +100,25 @@ func (db *DB) GetQuote(ctx context.Context, tenantID, id string) (*billing.Quote
 	return &q, nil
 }
 
-// QuotesApplying counts tenantID's quotes whose payment is being taken.
-func (db *DB) QuotesApplying(ctx context.Context, tenantID string) (int, error) {
-	var n int
-	err := db.queryRow(ctx, `SELECT COUNT(*) FROM quotes WHERE tenant_id = ? AND status = 'applying'`, tenantID).Scan(&n)
-	return n, db.fail(err, "quotes")
+// ApplyingQuotes returns tenantID's quotes whose payment is being taken.
+func (db *DB) ApplyingQuotes(ctx context.Context, tenantID string) ([]*billing.Quote, error) {
+	rows, err := db.query(ctx, `SELECT id FROM quotes WHERE tenant_id = ? AND status = 'applying'`, tenantID)
+	if err != nil {
+		return nil, db.fail(err, "quotes")
+	}
+	ids, err := collect(rows, scanString)
+	if err != nil {
+		return nil, db.fail(err, "quotes")
+	}
+	qs := make([]*billing.Quote, 0, len(ids))
+	for _, id := range ids {
+		q, err := db.GetQuote(ctx, tenantID, id)
+		if err != nil {
+			return nil, err
+		}
+		qs = append(qs, q)
+	}
+	return qs, nil
 }
 
 // MailDomains returns tenantID's verified domain names, the primary first.

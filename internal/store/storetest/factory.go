@@ -39,7 +39,8 @@ var Limits = session.Limits{PerAccount: 10, PerIP: 100, Window: 15 * time.Minute
 // MemberService returns the member service on env, with sign-up open.
 func (e *Env) MemberService() *member.Service {
 	return &member.Service{Store: e.DB, Clock: e.Clock, IDs: e.IDs, Audit: audit.Recorder{IDs: e.IDs},
-		ProvidedBase: ProvidedBase, SignupOpen: true, InvitationTTL: InvitationTTL, Notify: e.NotifyService(), BaseURL: "http://kanri.test"}
+		ProvidedBase: ProvidedBase, SignupOpen: true, InvitationTTL: InvitationTTL, Notify: e.NotifyService(), BaseURL: "http://kanri.test",
+		Zone: Zone}
 }
 
 // NotifyService returns the notify service on env: mails stay in the
@@ -58,6 +59,9 @@ func (e *Env) DomainService(dns domain.Resolver) *domain.Service {
 		DNS: dns, ProvidedBase: ProvidedBase, VerifyWindow: 14 * 24 * time.Hour, ChangeLock: 24 * time.Hour, BaseURL: "http://kanri.test"}
 }
 
+// Zone is the billing calendar's, as kanri serve has it.
+var Zone = time.FixedZone("JST", 9*3600)
+
 // The billing settings of BillingService.
 var Issuer = billing.Issuer{Name: "株式会社カンリ", Registration: "T7123456789012", Prefix: "KNR", BankDetails: "テスト銀行 本店 普通 1234567"}
 
@@ -65,7 +69,7 @@ var Issuer = billing.Issuer{Name: "株式会社カンリ", Registration: "T71234
 // catalog and the test card provider, in JST.
 func (e *Env) BillingService() *billing.Service {
 	return &billing.Service{Store: e.DB, Clock: e.Clock, IDs: e.IDs, Audit: audit.Recorder{IDs: e.IDs}, Notify: e.NotifyService(),
-		Catalog: billing.DefaultCatalog(), Provider: testcard.New(e.Clock), Issuer: Issuer, Zone: time.FixedZone("JST", 9*3600),
+		Catalog: billing.DefaultCatalog(), Provider: testcard.New(e.Clock), Issuer: Issuer, Zone: Zone,
 		QuoteTTL: 30 * time.Minute, Retention: 30 * 24 * time.Hour, Grace: 7 * 24 * time.Hour, BaseURL: "http://kanri.test"}
 }
 
