@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"regexp"
-	"strings"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/kanri/kanri/internal/audit"
