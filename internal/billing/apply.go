@@ -45,6 +45,12 @@ func (s *Service) Apply(ctx context.Context, tenantID, quoteID string) (*Result,
 	if err == nil && res != nil && res.Quote.Status == QuoteApplied && res.Invoice == nil && res.Quote.InvoiceID != "" {
 		res.Invoice, err = s.Store.GetInvoice(ctx, tenantID, res.Quote.InvoiceID)
 	}
+	if err == nil && res != nil && res.Invoice != nil && res.Invoice.Status == InvoiceIssued {
+		// A failed refund is retried by the billing run; the change stands.
+		if s.refund(ctx, res.Invoice) == nil {
+			res.Invoice, err = s.Store.GetInvoice(ctx, tenantID, res.Invoice.ID)
+		}
+	}
 	if err != nil || token == "" {
 		if err != nil {
 			return nil, fmt.Errorf("apply quote: %w", err)

@@ -144,7 +144,7 @@ type Invoice struct {
 	// Period and Reason: at most one invoice per subscription, period and reason.
 	Period   string
 	Reason   string
-	Status   string // InvoiceOpen, InvoicePaid, InvoiceCredited (credit notes: InvoiceIssued)
+	Status   string // InvoiceOpen, InvoicePaid; credit notes: InvoiceIssued, then InvoiceRefunded or InvoiceCredited
 	Currency string
 	Lines    []Line
 	Subtotal int64
@@ -173,8 +173,9 @@ const (
 	KindCreditNote  = "credit_note"
 	InvoiceOpen     = "open"
 	InvoicePaid     = "paid"
-	InvoiceIssued   = "issued" // a credit note
-	InvoiceRefunded = "refunded"
+	InvoiceIssued   = "issued"   // a credit note, its money not returned yet
+	InvoiceRefunded = "refunded" // a credit note refunded to the card that paid
+	InvoiceCredited = "credited" // a credit note taken off the next invoice
 )
 
 // PaymentMethod is a card (a provider's token: never the number) or invoice
@@ -219,6 +220,7 @@ type InvoiceFilter struct {
 	MinTotal  int64
 	Recipient string // part of the company name
 	Status    string
+	Kind      string
 	Limit     int
 }
 

@@ -53,15 +53,7 @@ func (s *Service) issue(ctx context.Context, t *tenant.Tenant, b bill, now time.
 // (due at the end of next month, with the bank details), is open.
 func (s *Service) settle(ctx context.Context, inv *Invoice, b bill, now time.Time) error {
 	if inv.Total < 0 {
-		last, err := s.Store.ListInvoices(ctx, InvoiceFilter{TenantID: inv.TenantID, Status: InvoicePaid, Limit: 1})
-		if err != nil {
-			return err
-		}
-		if len(last) == 0 {
-			return errs.E(errs.FailedPrecondition, "there is no paid invoice to credit")
-		}
-		inv.Kind, inv.OriginalID, inv.Status = KindCreditNote, last[0].ID, InvoiceIssued
-		return nil
+		return s.credit(ctx, inv)
 	}
 	if inv.Total == 0 {
 		return nil
@@ -85,6 +77,47 @@ func (s *Service) settle(ctx context.Context, inv *Invoice, b bill, now time.Tim
 	}
 	inv.DueAt, inv.NextAttemptAt = today.AddDate(0, 0, 1), now // charged right after the run commits
 	return nil
+}
+
+// credit makes inv a credit note of the tenant's last invoice. Its money
+// goes back to the card that paid it (refund, after the commit), or else
+// comes off the next regular invoice.
+func (s *Service) credit(ctx context.Context, inv *Invoice) error {
+	last, err := s.Store.ListInvoices(ctx, InvoiceFilter{TenantID: inv.TenantID, Kind: KindInvoice, Limit: 1})
+	if err != nil {
+		return err
+	}
+	if len(last) == 0 {
+		return errs.E(errs.FailedPrecondition, "there is no invoice to credit")
+	}
+	inv.Kind, inv.OriginalID, inv.Status, inv.PaidAt = KindCreditNote, last[0].ID, InvoiceIssued, time.Time{}
+	if last[0].Status == InvoicePaid && last[0].PaymentKind == MethodCard && last[0].ChargeID != "" {
+		inv.PaymentKind = MethodCard
+		return nil
+	}
+	inv.Status = InvoiceCredited
+	return s.Store.AddPendingLines(ctx, inv.TenantID, inv.Lines)
+}
+
+// refund returns a credit note's money to the card that paid the invoice it
+// credits; the credit note's id is the refund's key, so a retry refunds once.
+func (s *Service) refund(ctx context.Context, cn *Invoice) error {
+	orig, err := s.Store.GetInvoice(ctx, cn.TenantID, cn.OriginalID)
+	if err != nil {
+		return err
+	}
+	refundID, err := s.Provider.Refund(ctx, orig.ChargeID, money.New(min(-cn.Total, orig.Total), cn.Currency), cn.ID)
+	if err != nil {
+		return fmt.Errorf("refund %s: %w", cn.Number, err)
+	}
+	return s.Store.InTx(ctx, func(ctx context.Context) error {
+		cur, err := s.Store.GetInvoice(ctx, cn.TenantID, cn.ID)
+		if err != nil || cur.Status != InvoiceIssued {
+			return err
+		}
+		cur.Status, cur.ChargeID, cur.PaidAt = InvoiceRefunded, refundID, s.Clock.Now()
+		return s.Store.UpdateInvoicePayment(ctx, cur)
+	})
 }
 
 // invoiceSnap is an invoice as the audit trail and webhooks show it.

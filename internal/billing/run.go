@@ -50,6 +50,11 @@ func (s *Service) Run(ctx context.Context) (RunReport, error) {
 			problems = append(problems, fmt.Errorf("resume quote %s: %w", q.ID, err))
 		}
 	}
+	notes, err := s.Store.ListInvoices(ctx, InvoiceFilter{Kind: KindCreditNote, Status: InvoiceIssued, Limit: 100})
+	problems = append(problems, err)
+	for _, cn := range notes {
+		problems = append(problems, s.refund(ctx, cn))
+	}
 	invs, err := s.Store.RetryableInvoices(ctx, now, 500)
 	problems = append(problems, err)
 	for _, inv := range invs {

@@ -3,6 +3,7 @@ package billing_test
 import (
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -158,6 +159,43 @@ func TestDeclinedRenewal(t *testing.T) {
 		}
 		if sub, _ := svc.Subscription(ten.Ctx, ten.ID); sub.Status != billing.StatusActive {
 			t.Errorf("status once paid = %s; want active", sub.Status)
+		}
+	})
+}
+
+// TestCreditNoteRefund: on a plan that credits removed licenses at once,
+// the credit note's money goes back to the card that paid.
+func TestCreditNoteRefund(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		svc := env.BillingService()
+		raw, err := os.ReadFile("catalog.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		data := strings.Replace(string(raw), `"reduction": "at_renewal"`, `"reduction": "immediate_credit"`, 1)
+		cat, err := billing.ParseCatalog("credit.json", []byte(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc.Catalog = cat
+		ten := storetest.SignUp(t, env, "acme")
+		addCard(t, svc, ten, testcard.Visa)
+		for _, n := range []int{10, 5} {
+			q, err := svc.Quote(ten.Ctx, ten.ID, standardAnnual(n))
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := svc.Apply(ten.Ctx, ten.ID, q.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n == 5 {
+				cn := res.Invoice
+				// 5 licenses × ¥5,400 for the whole term, credited the same day.
+				if cn.Kind != billing.KindCreditNote || cn.Total != -29700 || cn.Status != billing.InvoiceRefunded || !strings.HasPrefix(cn.ChargeID, "re_test_") {
+					t.Fatalf("credit note = %+v; want -¥29,700 refunded to the card", cn)
+				}
+			}
 		}
 	})
 }

@@ -94,9 +94,9 @@ func (db *DB) ListInvoices(ctx context.Context, f billing.InvoiceFilter) ([]*bil
 		to = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
 	rows, err := db.query(ctx, `SELECT `+invoiceColumns+` FROM invoices WHERE (tenant_id = ? OR ? = '') AND issued_at >= ? AND issued_at < ?
-		AND total >= ? AND (status = ? OR ? = '') AND (id = ? OR ? = '') AND LOWER(recipient_name) LIKE ? ESCAPE '\'
+		AND total >= ? AND (status = ? OR ? = '') AND (id = ? OR ? = '') AND (kind = ? OR ? = '') AND LOWER(recipient_name) LIKE ? ESCAPE '\'
 		ORDER BY issued_at DESC, id DESC LIMIT ?`,
-		f.TenantID, f.TenantID, ts(f.From), ts(to), f.MinTotal, f.Status, f.Status, f.ID, f.ID, "%"+likeEscape(f.Recipient)+"%", f.Limit)
+		f.TenantID, f.TenantID, ts(f.From), ts(to), f.MinTotal, f.Status, f.Status, f.ID, f.ID, f.Kind, f.Kind, "%"+likeEscape(f.Recipient)+"%", f.Limit)
 	if err != nil {
 		return nil, db.fail(err, "invoices")
 	}

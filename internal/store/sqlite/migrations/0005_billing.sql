@@ -58,7 +58,7 @@ CREATE TABLE invoices (
     original_id         TEXT REFERENCES invoices (id),
     period              TEXT NOT NULL,
     reason              TEXT NOT NULL,
-    status              TEXT NOT NULL CHECK (status IN ('open', 'paid', 'issued', 'refunded')),
+    status              TEXT NOT NULL CHECK (status IN ('open', 'paid', 'issued', 'refunded', 'credited')),
     currency            TEXT NOT NULL,
     subtotal            INTEGER NOT NULL,
     taxes               TEXT NOT NULL,
