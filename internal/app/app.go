@@ -225,6 +225,7 @@ func (a *App) Describe(w io.Writer) {
 	fmt.Fprintf(w, "  Health:       %s/healthz   Metrics: %s/metrics\n", a.Config.BaseURL, a.Config.BaseURL)
 	fmt.Fprintf(w, "  Database:     %s\n", a.Config.DescribeDB())
 	fmt.Fprintf(w, "  Mail:         %s\n", a.Config.describeMail())
+	fmt.Fprintf(w, "  Payments:     test cards only (4242 4242 4242 4242 succeeds): no real money moves\n")
 	if !a.Config.Workers {
 		fmt.Fprintf(w, "  Jobs:         not run here (--workers=false): run \"kanri worker\" beside it\n")
 	}

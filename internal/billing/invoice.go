@@ -7,6 +7,7 @@ import (
 
 	"github.com/kanri/kanri/internal/auth"
 	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/member"
 	"github.com/kanri/kanri/internal/money"
 	"github.com/kanri/kanri/internal/notify"
 	"github.com/kanri/kanri/internal/tenant"
@@ -45,7 +46,7 @@ func (s *Service) issue(ctx context.Context, t *tenant.Tenant, b bill, now time.
 	if err := s.Notify.Emit(ctx, t.ID, "invoice.issued", invoiceSnap(inv)); err != nil {
 		return nil, err
 	}
-	return inv, s.mailAdmin(ctx, t, "invoice_issued", s.invoiceData(t, inv))
+	return inv, s.mail(ctx, t, admin, "invoice_issued", s.invoiceData(t, inv))
 }
 
 // settle decides how an invoice is paid: a credit note credits the last
@@ -143,6 +144,11 @@ func (s *Service) mailAdmin(ctx context.Context, t *tenant.Tenant, template stri
 	if err != nil {
 		return err
 	}
+	return s.mail(ctx, t, m, template, data)
+}
+
+// mail mails the billing contact m.
+func (s *Service) mail(ctx context.Context, t *tenant.Tenant, m *member.Member, template string, data notify.MailData) error {
 	data.MemberName, data.LoginID = m.DisplayName, m.LoginID
 	if data.ConsoleURL == "" {
 		data.ConsoleURL = s.BaseURL + "/admin/billing"

@@ -30,6 +30,7 @@ type DB struct {
 	read      *sql.DB // SQLite: read-only pool; PostgreSQL: the same pool
 	errorKind func(error) string
 	ids       id.Generator
+	stmts     *stmtCache // SQLite only
 }
 
 // Options tune how a database is opened.
@@ -60,11 +61,12 @@ func Open(url string, ids id.Generator, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	return &DB{write: w, read: r, errorKind: sqlite.ErrorKind, ids: ids}, nil
+	return &DB{write: w, read: r, errorKind: sqlite.ErrorKind, ids: ids, stmts: newStmtCache()}, nil
 }
 
 // Close closes the pools.
 func (db *DB) Close() error {
+	db.stmts.close()
 	if db.read != db.write {
 		db.read.Close()
 	}
@@ -123,6 +125,7 @@ func (db *DB) tryTx(ctx context.Context, fn func(ctx context.Context) error) err
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
+	defer db.stmts.preparePending(ctx, db.write)
 	if err := fn(context.WithValue(ctx, txKey{}, tx)); err != nil {
 		_ = tx.Rollback()
 		return err
@@ -145,14 +148,23 @@ func (db *DB) q(ctx context.Context, pool *sql.DB) querier {
 }
 
 func (db *DB) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := db.stmts.get(ctx, db, db.write, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
 	return db.q(ctx, db.write).ExecContext(ctx, db.rebind(query), args...)
 }
 
 func (db *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := db.stmts.get(ctx, db, db.read, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
 	return db.q(ctx, db.read).QueryContext(ctx, db.rebind(query), args...)
 }
 
 func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := db.stmts.get(ctx, db, db.read, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return db.q(ctx, db.read).QueryRowContext(ctx, db.rebind(query), args...)
 }
 
