@@ -43,4 +43,3 @@ func BenchmarkQuoteApply(b *testing.B) {
 	lat.Report(b)
 	b.ReportMetric(float64(len(lat))/b.Elapsed().Seconds(), "changes/s")
 }
-
