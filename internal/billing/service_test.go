@@ -29,7 +29,7 @@ func addCard(t *testing.T, svc *billing.Service, ten *storetest.Tenant, number s
 }
 
 func billingCard(number string) billing.Card {
-	return billing.Card{Number: number, ExpMonth: 12, ExpYear: 2030, CVC: "123"}
+	return billing.Card{Number: number, ExpMonth: 12, ExpYear: 2099, CVC: "123"}
 }
 
 func invoices(t *testing.T, svc *billing.Service, ten *storetest.Tenant) []*billing.Invoice {
