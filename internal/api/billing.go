@@ -152,7 +152,7 @@ type Invoice struct {
 	Number             string      `json:"number"`
 	Kind               string      `json:"kind" enum:"invoice,credit_note"`
 	OriginalID         string      `json:"original_id,omitempty" doc:"a credit note: the invoice it credits"`
-	Status             string      `json:"status" enum:"open,paid,issued,refunded"`
+	Status             string      `json:"status" enum:"open,paid,issued,refunded,credited"`
 	Currency           string      `json:"currency"`
 	Lines              []Line      `json:"lines,omitempty" doc:"GET of one invoice only"`
 	Subtotal           int64       `json:"subtotal"`

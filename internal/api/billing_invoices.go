@@ -25,7 +25,7 @@ type InvoiceQuery struct {
 	From     string `query:"from" pattern:"^[0-9]{4}-[0-9]{2}-[0-9]{2}$" doc:"issued on or after this day"`
 	To       string `query:"to" pattern:"^[0-9]{4}-[0-9]{2}-[0-9]{2}$" doc:"issued on or before this day"`
 	MinTotal int64  `query:"min_total" minimum:"0" doc:"total at least this, in minor units"`
-	Status   string `query:"status" enum:"open,paid,issued,refunded"`
+	Status   string `query:"status" enum:"open,paid,issued,refunded,credited"`
 	Limit    int    `query:"limit" minimum:"1" maximum:"200" default:"100" doc:"at most this many, newest first"`
 }
 

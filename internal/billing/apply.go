@@ -190,7 +190,7 @@ func (s *Service) commit(ctx context.Context, t *tenant.Tenant, sub *Subscriptio
 				return nil, err
 			}
 		}
-		inv, err := s.issue(ctx, t, bill{period: periodKey(q.Effective, next.PeriodEnd), reason: "quote " + q.ID, lines: q.Lines,
+		inv, err := s.issue(ctx, t, bill{period: periodKey(q.Effective, lastEnd(q.Lines)), reason: "quote " + q.ID, lines: q.Lines,
 			method: m, chargeID: chargeID}, now)
 		if err != nil {
 			return nil, err
@@ -240,6 +240,17 @@ func (s *Service) after(sub *Subscription, q *Quote, today time.Time) *Subscript
 		n.SegmentStart = today
 	}
 	return &n
+}
+
+// lastEnd is the end of the latest line.
+func lastEnd(lines []Line) time.Time {
+	var end time.Time
+	for _, l := range lines {
+		if l.PeriodEnd.After(end) {
+			end = l.PeriodEnd
+		}
+	}
+	return end
 }
 
 // periodKey names a billed span for the one-invoice-per-period rule.

@@ -80,23 +80,25 @@ func (s *Service) settle(ctx context.Context, inv *Invoice, b bill, now time.Tim
 	return nil
 }
 
-// credit makes inv a credit note of the tenant's last invoice. Its money
-// goes back to the card that paid it (refund, after the commit), or else
-// comes off the next regular invoice.
+// credit makes inv a credit note. Its money goes back to the newest card
+// payment that covers it (a refund, after the commit), or else comes off
+// the next regular invoice.
 func (s *Service) credit(ctx context.Context, inv *Invoice) error {
-	last, err := s.Store.ListInvoices(ctx, InvoiceFilter{TenantID: inv.TenantID, Kind: KindInvoice, Limit: 1})
+	recent, err := s.Store.ListInvoices(ctx, InvoiceFilter{TenantID: inv.TenantID, Kind: KindInvoice, Limit: 50})
 	if err != nil {
 		return err
 	}
-	if len(last) == 0 {
+	if len(recent) == 0 {
 		return errs.E(errs.FailedPrecondition, "there is no invoice to credit")
 	}
-	inv.Kind, inv.OriginalID, inv.Status, inv.PaidAt = KindCreditNote, last[0].ID, InvoiceIssued, time.Time{}
-	if last[0].Status == InvoicePaid && last[0].PaymentKind == MethodCard && last[0].ChargeID != "" {
-		inv.PaymentKind = MethodCard
-		return nil
+	inv.Kind, inv.OriginalID, inv.Status, inv.PaidAt = KindCreditNote, recent[0].ID, InvoiceCredited, time.Time{}
+	// The newest card payment that covers the whole credit takes the refund.
+	for _, o := range recent {
+		if o.Status == InvoicePaid && o.PaymentKind == MethodCard && o.ChargeID != "" && o.Total >= -inv.Total {
+			inv.OriginalID, inv.Status, inv.PaymentKind = o.ID, InvoiceIssued, MethodCard
+			return nil
+		}
 	}
-	inv.Status = InvoiceCredited
 	return s.Store.AddPendingLines(ctx, inv.TenantID, inv.Lines)
 }
 
@@ -107,7 +109,7 @@ func (s *Service) refund(ctx context.Context, cn *Invoice) error {
 	if err != nil {
 		return err
 	}
-	refundID, err := s.Provider.Refund(ctx, orig.ChargeID, money.New(min(-cn.Total, orig.Total), cn.Currency), cn.ID)
+	refundID, err := s.Provider.Refund(ctx, orig.ChargeID, money.New(-cn.Total, cn.Currency), cn.ID)
 	if err != nil {
 		return fmt.Errorf("refund %s: %w", cn.Number, err)
 	}

@@ -112,6 +112,9 @@ type QuoteInput struct {
 // license count alone needs licenses.manage.
 func (s *Service) Quote(ctx context.Context, tenantID string, in QuoteInput) (*Quote, error) {
 	now := s.Clock.Now()
+	if err := s.finishApplying(ctx, tenantID, now); err != nil {
+		return nil, fmt.Errorf("quote: %w", err)
+	}
 	q, err := s.price(ctx, tenantID, in, now)
 	if err != nil {
 		return nil, fmt.Errorf("quote: %w", err)
@@ -121,6 +124,26 @@ func (s *Service) Quote(ctx context.Context, tenantID string, in QuoteInput) (*Q
 		return nil, fmt.Errorf("quote: %w", err)
 	}
 	return q, nil
+}
+
+// finishApplying finishes an apply whose card payment did not answer
+// (the gateway was down) before a new change is priced: the charge is taken
+// again with the same key, never twice. While the gateway stays down, the
+// tenant is told to try again.
+func (s *Service) finishApplying(ctx context.Context, tenantID string, now time.Time) error {
+	if _, err := auth.Require(ctx, tenantID); err != nil {
+		return err
+	}
+	qs, err := s.Store.ApplyingQuotes(ctx, tenantID)
+	if err != nil {
+		return err
+	}
+	for _, q := range qs {
+		if err := s.resume(auth.System(ctx, "billing"), q, now); err != nil {
+			return errs.Wrap(errs.FailedPrecondition, err, "a card payment is still being taken: try again in a moment")
+		}
+	}
+	return nil
 }
 
 // price checks who asks and what, and prices it on the current state.

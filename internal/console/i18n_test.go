@@ -5,6 +5,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/kanri/kanri/internal/billing"
 	"github.com/kanri/kanri/web"
 )
 
@@ -59,6 +60,20 @@ func TestLocalPath(t *testing.T) {
 	for _, tt := range tests {
 		if got := localPath(tt.next, "/fallback"); got != tt.want {
 			t.Errorf("localPath(%q) = %q, want %q", tt.next, got, tt.want)
+		}
+	}
+}
+
+// TestEveryInvoiceStatusHasALabel: the invoice pages name every status
+// the billing service can give (a missing one is a 500).
+func TestEveryInvoiceStatusHasALabel(t *testing.T) {
+	cat, err := loadCatalog(web.Messages)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{billing.InvoiceOpen, billing.InvoicePaid, billing.InvoiceIssued, billing.InvoiceRefunded, billing.InvoiceCredited} {
+		if !cat.has("billing.inv.status." + s) {
+			t.Errorf("no label for the invoice status %q", s)
 		}
 	}
 }

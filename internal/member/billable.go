@@ -67,7 +67,7 @@ func fillDays(rows []DayCount, from time.Time, n int) []DayCount {
 	return out
 }
 
-// recordBillable stores tenantID's billable count for now's UTC day, in the
+// recordBillable stores tenantID's billable count for now's billing day, in the
 // transaction of the change that may have moved it. It takes the lock
 // first, so concurrent changes count one after another: two adds that each
 // counted before the other committed would both record n+1. A change that

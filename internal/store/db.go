@@ -125,12 +125,14 @@ func (db *DB) tryTx(ctx context.Context, fn func(ctx context.Context) error) err
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	defer db.stmts.preparePending(ctx, db.write)
 	if err := fn(context.WithValue(ctx, txKey{}, tx)); err != nil {
 		_ = tx.Rollback()
+		db.stmts.preparePending(ctx, db.write)
 		return err
 	}
-	return tx.Commit()
+	err = tx.Commit()
+	db.stmts.preparePending(ctx, db.write)
+	return err
 }
 
 type querier interface {

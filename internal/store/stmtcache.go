@@ -12,7 +12,9 @@ import (
 //
 // A statement first met inside a transaction is prepared after it ends:
 // until then the write pool's one connection is the transaction's, and
-// preparing on the pool would wait for it forever.
+// preparing on the pool would wait for it forever. Within a transaction a
+// statement is one SQLite statement: every caller closes its rows before
+// running the same query again (collect does).
 type stmtCache struct {
 	mu      sync.Mutex
 	stmts   map[stmtKey]*sql.Stmt
@@ -60,8 +62,15 @@ func (c *stmtCache) get(ctx context.Context, db *DB, pool *sql.DB, query string)
 	return c.prepare(ctx, pool, query)
 }
 
-// prepare prepares query on pool and keeps it, if there is room.
+// prepare prepares query on pool and keeps it, if there is room (when
+// there is none, the caller's text query is the only parse).
 func (c *stmtCache) prepare(ctx context.Context, pool *sql.DB, query string) *sql.Stmt {
+	c.mu.Lock()
+	full := len(c.stmts) >= maxStmts
+	c.mu.Unlock()
+	if full {
+		return nil
+	}
 	st, err := pool.PrepareContext(ctx, query)
 	if err != nil {
 		return nil // the text query reports the error
