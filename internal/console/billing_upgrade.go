@@ -112,14 +112,12 @@ func (p *upgradePage) readTerms(v url.Values) error {
 	return nil
 }
 
-// upgradeStep moves the wizard on: to ドメインの設定 when the plan has
-// mail and no domain is chosen yet, else to 契約内容の確認 with a quote.
-// A refusal shows the step it belongs to with its reason.
-func (c *Console) upgradeStep(w http.ResponseWriter, r *http.Request) {
+// upgradeForm reads the wizard's posted terms, or answers the refusal.
+func (c *Console) upgradeForm(w http.ResponseWriter, r *http.Request) (*upgradePage, url.Values, bool) {
 	p, err := c.upgradeFrame(r)
 	if err != nil {
 		c.fail(w, r, p.Page, err)
-		return
+		return nil, nil, false
 	}
 	v, err := formValues(r)
 	if err == nil {
@@ -127,6 +125,17 @@ func (c *Console) upgradeStep(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		c.formFailed(w, r, "billing_upgrade", p, err)
+		return nil, nil, false
+	}
+	return p, v, true
+}
+
+// upgradeStep moves the wizard on: to ドメインの設定 when the plan has
+// mail and no domain is chosen yet, else to 契約内容の確認 with a quote.
+// A refusal shows the step it belongs to with its reason.
+func (c *Console) upgradeStep(w http.ResponseWriter, r *http.Request) {
+	p, _, ok := c.upgradeForm(w, r)
+	if !ok {
 		return
 	}
 	pl := p.Catalog.Plan(p.Terms.Plan)
@@ -192,17 +201,8 @@ func (c *Console) quoteStep(w http.ResponseWriter, r *http.Request, p *upgradePa
 // issued, or back to 商品の契約/変更 when nothing is billed now. A quote
 // whose price changed is priced again and shown for another look.
 func (c *Console) upgradeApply(w http.ResponseWriter, r *http.Request) {
-	p, err := c.upgradeFrame(r)
-	if err != nil {
-		c.fail(w, r, p.Page, err)
-		return
-	}
-	v, err := formValues(r)
-	if err == nil {
-		err = p.readTerms(v)
-	}
-	if err != nil {
-		c.formFailed(w, r, "billing_upgrade", p, err)
+	p, v, ok := c.upgradeForm(w, r)
+	if !ok {
 		return
 	}
 	res, err := c.svc.Billing.Apply(r.Context(), actor(r).TenantID, v.Get("quote_id"))
