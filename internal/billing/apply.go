@@ -42,22 +42,31 @@ func (s *Service) Apply(ctx context.Context, tenantID, quoteID string) (*Result,
 		res, err = s.commit(ctx, t, sub, q, m, "", now)
 		return err
 	})
-	if err == nil && res != nil && res.Quote.Status == QuoteApplied && res.Invoice == nil && res.Quote.InvoiceID != "" {
-		res.Invoice, err = s.Store.GetInvoice(ctx, tenantID, res.Quote.InvoiceID)
+	if err != nil {
+		return nil, fmt.Errorf("apply quote: %w", err)
 	}
-	if err == nil && res != nil && res.Invoice != nil && res.Invoice.Status == InvoiceIssued {
-		// A failed refund is retried by the billing run; the change stands.
-		if s.refund(ctx, res.Invoice) == nil {
-			res.Invoice, err = s.Store.GetInvoice(ctx, tenantID, res.Invoice.ID)
-		}
+	if token != "" {
+		return s.pay(ctx, tenantID, q, token, now)
 	}
-	if err != nil || token == "" {
-		if err != nil {
+	return s.finish(ctx, tenantID, res)
+}
+
+// finish completes a result after its transaction: the invoice of a quote
+// applied before, and the refund of a credit note (which the billing run
+// retries if the gateway fails; the change stands).
+func (s *Service) finish(ctx context.Context, tenantID string, res *Result) (*Result, error) {
+	var err error
+	if res.Invoice == nil && res.Quote.InvoiceID != "" {
+		if res.Invoice, err = s.Store.GetInvoice(ctx, tenantID, res.Quote.InvoiceID); err != nil {
 			return nil, fmt.Errorf("apply quote: %w", err)
 		}
-		return res, nil
 	}
-	return s.pay(ctx, tenantID, q, token, now)
+	if res.Invoice != nil && res.Invoice.Status == InvoiceIssued && s.refund(ctx, res.Invoice) == nil {
+		if res.Invoice, err = s.Store.GetInvoice(ctx, tenantID, res.Invoice.ID); err != nil {
+			return nil, fmt.Errorf("apply quote: %w", err)
+		}
+	}
+	return res, nil
 }
 
 // claim loads and checks the quote in the first transaction.
@@ -148,7 +157,7 @@ func (s *Service) pay(ctx context.Context, tenantID string, q *Quote, token stri
 	if err != nil {
 		return nil, fmt.Errorf("apply quote: %w", err)
 	}
-	return res, nil
+	return s.finish(ctx, tenantID, res)
 }
 
 // decline records a refused card: the quote can't be applied, nothing changed.

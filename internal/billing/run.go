@@ -32,22 +32,24 @@ func (s *Service) Run(ctx context.Context) (RunReport, error) {
 	now := s.Clock.Now()
 	var rep RunReport
 	var problems []error
-	subs, err := s.Store.DueSubscriptions(ctx, s.today(now), 500)
-	if err != nil {
-		return rep, fmt.Errorf("billing run: %w", err)
-	}
-	for _, sub := range subs {
-		if err := s.renew(ctx, sub.TenantID, now); err != nil {
-			problems = append(problems, fmt.Errorf("renew %s: %w", sub.TenantID, err))
-			continue
-		}
-		rep.Renewed++
-	}
 	stuck, err := s.Store.StuckQuotes(ctx, now, 100)
 	problems = append(problems, err)
 	for _, q := range stuck {
 		if err := s.resume(ctx, q, now); err != nil {
 			problems = append(problems, fmt.Errorf("resume quote %s: %w", q.ID, err))
+		}
+	}
+	subs, err := s.Store.DueSubscriptions(ctx, s.today(now), 500)
+	if err != nil {
+		return rep, fmt.Errorf("billing run: %w", err)
+	}
+	for _, sub := range subs {
+		renewed, err := s.renew(ctx, sub.TenantID, now)
+		if err != nil {
+			problems = append(problems, fmt.Errorf("renew %s: %w", sub.TenantID, err))
+		}
+		if renewed {
+			rep.Renewed++
 		}
 	}
 	notes, err := s.Store.ListInvoices(ctx, InvoiceFilter{Kind: KindCreditNote, Status: InvoiceIssued, Limit: 100})
@@ -85,9 +87,11 @@ func (s *Service) resume(ctx context.Context, q *Quote, now time.Time) error {
 }
 
 // renew moves one subscription through every period that ended, in one
-// transaction: after downtime it catches up.
-func (s *Service) renew(ctx context.Context, tenantID string, now time.Time) error {
-	return s.Store.InTx(ctx, func(ctx context.Context) error {
+// transaction: after downtime it catches up. It reports whether it did:
+// not while a change priced on the period is being paid for.
+func (s *Service) renew(ctx context.Context, tenantID string, now time.Time) (bool, error) {
+	renewed := false
+	err := s.Store.InTx(ctx, func(ctx context.Context) error {
 		t, err := s.Store.GetTenant(ctx, tenantID)
 		if err != nil {
 			return err
@@ -96,6 +100,10 @@ func (s *Service) renew(ctx context.Context, tenantID string, now time.Time) err
 		if err != nil {
 			return err
 		}
+		if paying, err := s.Store.ApplyingQuotes(ctx, tenantID); err != nil || len(paying) > 0 {
+			return err
+		}
+		renewed = true
 		before := *sub
 		for i := 0; i < 40 && s.due(sub, s.today(now)); i++ {
 			if err := s.step(ctx, t, sub, now); err != nil {
@@ -114,6 +122,7 @@ func (s *Service) renew(ctx context.Context, tenantID string, now time.Time) err
 		}
 		return s.Store.AppendAuditEvents(ctx, s.Audit.Event(ctx, now, t.ID, "subscription.renewed", "subscription", t.ID, subSnap(&before), subSnap(sub)))
 	})
+	return renewed && err == nil, err
 }
 
 // due reports whether a period, an instalment or a cancellation is due.

@@ -162,7 +162,7 @@ func (s *Service) price(ctx context.Context, tenantID string, in QuoteInput, now
 	if sub.Version > 0 && s.due(sub, s.today(now)) {
 		// The period ended before the hourly run billed it: bill it first,
 		// or this change would be priced on a period that is over.
-		if err := s.renew(auth.System(ctx, "billing run"), tenantID, now); err != nil {
+		if _, err := s.renew(auth.System(ctx, "billing run"), tenantID, now); err != nil {
 			return nil, err
 		}
 		if sub, err = s.current(ctx, t); err != nil {
