@@ -139,7 +139,8 @@ func (s *Service) finishApplying(ctx context.Context, tenantID string, now time.
 		return err
 	}
 	for _, q := range qs {
-		if err := s.resume(auth.System(ctx, "billing"), q, now); err != nil {
+		// A card refused now leaves nothing pending (Invalid): price on.
+		if err := s.resume(auth.System(ctx, "billing"), q, now); err != nil && !errs.Is(err, errs.Invalid) {
 			return errs.Wrap(errs.FailedPrecondition, err, "a card payment is still being taken: try again in a moment")
 		}
 	}
@@ -163,6 +164,9 @@ func (s *Service) price(ctx context.Context, tenantID string, in QuoteInput, now
 		// The period ended before the hourly run billed it: bill it first,
 		// or this change would be priced on a period that is over.
 		if _, err := s.renew(auth.System(ctx, "billing run"), tenantID, now); err != nil {
+			return nil, err
+		}
+		if t, err = s.Store.GetTenant(ctx, tenantID); err != nil { // a cancellation may have closed it
 			return nil, err
 		}
 		if sub, err = s.current(ctx, t); err != nil {
