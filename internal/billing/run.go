@@ -241,13 +241,15 @@ func (s *Service) collect(ctx context.Context, inv *Invoice, now time.Time) (str
 	if declined != nil {
 		outcome = QuoteDeclined
 	}
-	return outcome, s.Store.InTx(ctx, func(ctx context.Context) error {
+	paidMeanwhile := false
+	err = s.Store.InTx(ctx, func(ctx context.Context) error {
 		t, err := s.Store.GetTenant(ctx, inv.TenantID)
 		if err != nil {
 			return err
 		}
 		cur, err := s.Store.GetInvoice(ctx, inv.TenantID, inv.ID)
 		if err != nil || cur.Status != InvoiceOpen {
+			paidMeanwhile = err == nil
 			return err
 		}
 		if declined == nil {
@@ -270,6 +272,13 @@ func (s *Service) collect(ctx context.Context, inv *Invoice, now time.Time) (str
 		}
 		return s.pastDue(ctx, t, cur, now)
 	})
+	if err == nil && paidMeanwhile && declined == nil {
+		// An operator recorded a transfer while the card was charged: the
+		// charge goes back, keyed by the invoice so a retry refunds once.
+		_, err = s.Provider.Refund(ctx, chargeID, money.New(inv.Total, inv.Currency), "refund/"+inv.ID)
+		outcome = ""
+	}
+	return outcome, err
 }
 
 // pastDue marks the subscription past due once a failed invoice is older
