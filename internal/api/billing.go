@@ -201,10 +201,11 @@ func toPaymentMethod(m *billing.PaymentMethod) PaymentMethod {
 
 // RunReport says what a billing run did.
 type RunReport struct {
-	Renewed  int `json:"renewed" doc:"subscriptions moved to their next period or instalment"`
-	Charged  int `json:"charged" doc:"card invoices paid"`
-	Declined int `json:"declined" doc:"card charges refused (retried later)"`
-	Purged   int `json:"purged" doc:"closed tenants whose data was deleted"`
+	Renewed  int      `json:"renewed" doc:"subscriptions moved to their next period or instalment"`
+	Charged  int      `json:"charged" doc:"card invoices paid"`
+	Declined int      `json:"declined" doc:"card charges refused (retried later)"`
+	Purged   int      `json:"purged" doc:"closed tenants whose data was deleted"`
+	Problems []string `json:"problems" doc:"what failed (the next run tries it again)"`
 }
 
 // day is a civil day as YYYY-MM-DD, or "" for none.

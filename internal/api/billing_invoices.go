@@ -178,10 +178,13 @@ func (s *Server) registerBillingOps() {
 		if _, err := auth.RequireOperator(ctx); err != nil {
 			return nil, err
 		}
+		// Each subscription and invoice moves on its own: what failed is
+		// listed beside what was done (the next run tries it again).
 		r, err := s.svc.Billing.Run(ctx)
+		out := RunReport{Renewed: r.Renewed, Charged: r.Charged, Declined: r.Declined, Purged: r.Purged, Problems: []string{}}
 		if err != nil {
-			return nil, err
+			out.Problems = strings.Split(err.Error(), "\n")
 		}
-		return reply(RunReport{r.Renewed, r.Charged, r.Declined, r.Purged}), nil
+		return reply(out), nil
 	})
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/kanri/kanri/internal/api"
 	"github.com/kanri/kanri/internal/app/apptest"
 )
@@ -94,8 +96,8 @@ func TestInvoicePayment(t *testing.T) {
 		// The billing run: operators only; nothing is due today.
 		expectProblem(t, s, http.StatusNotFound, apptest.Request{Method: "POST", Path: "/api/v1/ops/billing-runs", Token: a.AdminToken})
 		rep := decode[api.RunReport](t, expect(t, s, http.StatusOK, apptest.Request{Method: "POST", Path: "/api/v1/ops/billing-runs", Token: ops}))
-		if rep != (api.RunReport{}) {
-			t.Errorf("got run report %+v, want nothing done", rep)
+		if !cmp.Equal(rep, api.RunReport{Problems: []string{}}) {
+			t.Errorf("got run report %+v, want nothing done and no problems", rep)
 		}
 	})
 }

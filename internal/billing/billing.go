@@ -215,7 +215,6 @@ type Closure struct {
 // operators (TenantID ""), issued in [From, To), of at least MinTotal.
 type InvoiceFilter struct {
 	TenantID  string
-	ID        string // one invoice
 	From, To  time.Time
 	MinTotal  int64
 	Recipient string // part of the company name
@@ -259,6 +258,8 @@ type Store interface {
 	ListInvoices(ctx context.Context, f InvoiceFilter) ([]*Invoice, error)
 	// OverdueInvoices counts tenantID's open invoices due before day.
 	OverdueInvoices(ctx context.Context, tenantID string, day time.Time) (int, error)
+	// RetryOpenInvoices makes tenantID's open card invoices due for a charge at now.
+	RetryOpenInvoices(ctx context.Context, tenantID string, now time.Time) error
 	// RetryableInvoices returns open card invoices whose next attempt is due.
 	RetryableInvoices(ctx context.Context, now time.Time, limit int) ([]*Invoice, error)
 	CreatePaymentMethod(ctx context.Context, m *PaymentMethod) error

@@ -191,7 +191,7 @@ func (s *Service) changed(ctx context.Context, t *tenant.Tenant, now time.Time, 
 		data.Effective = FormatDay(after.PeriodEnd)
 	}
 	switch action {
-	case "subscription.past_due": // the payment_failed mail of the same attempt says it
+	case "subscription.past_due": // pastDue mails it, with the amount
 		return nil
 	case "subscription.canceled":
 		return s.mailAdmin(ctx, t, "subscription_canceled", data)
@@ -262,20 +262,17 @@ func (s *Service) MarkPaid(ctx context.Context, invoiceID string) (*Invoice, err
 	}
 	now := s.Clock.Now()
 	var inv *Invoice
-	err := s.Store.InTx(ctx, func(ctx context.Context) error {
+	found, err := s.Store.GetInvoice(ctx, "", invoiceID) // outside the transaction: no lock yet
+	if err != nil {
+		return nil, fmt.Errorf("mark invoice paid: %w", err)
+	}
+	err = s.Store.InTx(ctx, func(ctx context.Context) error {
 		// The tenant is locked first, as every other change does: a charge
 		// of the same invoice by the billing run waits instead of deadlocking.
-		found, err := s.Store.ListInvoices(ctx, InvoiceFilter{ID: invoiceID, Limit: 1})
-		if err != nil {
+		if _, err := s.Store.GetTenant(ctx, found.TenantID); err != nil {
 			return err
 		}
-		if len(found) == 0 {
-			return errs.E(errs.NotFound, "invoice not found")
-		}
-		if _, err := s.Store.GetTenant(ctx, found[0].TenantID); err != nil {
-			return err
-		}
-		if inv, err = s.Store.GetInvoice(ctx, found[0].TenantID, invoiceID); err != nil {
+		if inv, err = s.Store.GetInvoice(ctx, found.TenantID, invoiceID); err != nil {
 			return err
 		}
 		if inv.Status != InvoiceOpen {

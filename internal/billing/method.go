@@ -64,6 +64,9 @@ func (s *Service) addMethod(ctx context.Context, m *PaymentMethod, now time.Time
 		if err := s.Store.CreatePaymentMethod(ctx, m); err != nil {
 			return err
 		}
+		if err := s.retryWith(ctx, m, now); err != nil {
+			return err
+		}
 		return s.recordMethod(ctx, now, "payment_method.added", m)
 	})
 	if err != nil {
@@ -85,6 +88,15 @@ func (s *Service) takeDefault(ctx context.Context, m *PaymentMethod) error {
 	}
 	m.Default = true
 	return nil
+}
+
+// retryWith has the billing run charge the tenant's open card invoices on
+// m, when m is the default card: a refused card's invoices wait for one.
+func (s *Service) retryWith(ctx context.Context, m *PaymentMethod, now time.Time) error {
+	if !m.Default || m.Kind != MethodCard {
+		return nil
+	}
+	return s.Store.RetryOpenInvoices(ctx, m.TenantID, now)
 }
 
 // SetDefault makes one of the tenant's active methods the default.
@@ -115,6 +127,9 @@ func (s *Service) SetDefault(ctx context.Context, tenantID, methodID string) (*P
 		}
 		m.Default = true
 		if err := s.Store.UpdatePaymentMethod(ctx, m); err != nil {
+			return err
+		}
+		if err := s.retryWith(ctx, m, s.Clock.Now()); err != nil {
 			return err
 		}
 		return s.recordMethod(ctx, s.Clock.Now(), "payment_method.default_set", m)

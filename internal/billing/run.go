@@ -8,6 +8,7 @@ import (
 
 	"github.com/kanri/kanri/internal/auth"
 	"github.com/kanri/kanri/internal/money"
+	"github.com/kanri/kanri/internal/notify"
 	"github.com/kanri/kanri/internal/tenant"
 )
 
@@ -64,9 +65,9 @@ func (s *Service) Run(ctx context.Context) (RunReport, error) {
 		switch {
 		case err != nil:
 			problems = append(problems, fmt.Errorf("charge %s: %w", inv.Number, err))
-		case outcome == InvoicePaid:
+		case outcome == collectPaid:
 			rep.Charged++
-		case outcome == QuoteDeclined:
+		case outcome == collectDeclined:
 			rep.Declined++
 		}
 	}
@@ -102,6 +103,9 @@ func (s *Service) renew(ctx context.Context, tenantID string, now time.Time) (bo
 		}
 		if paying, err := s.Store.ApplyingQuotes(ctx, tenantID); err != nil || len(paying) > 0 {
 			return err
+		}
+		if !s.due(sub, s.today(now)) { // another run (or a quote) was first
+			return nil
 		}
 		renewed = true
 		before := *sub
@@ -213,16 +217,22 @@ func (s *Service) billPeriod(ctx context.Context, t *tenant.Tenant, start, end t
 	return err
 }
 
+// The outcomes of collecting an invoice.
+const (
+	collectPaid     = "paid"
+	collectDeclined = "declined"
+	collectNoCard   = ""
+)
+
 // collect charges an open card invoice on the tenant's default card and
-// says how it went: InvoicePaid, QuoteDeclined ("declined"), or "" when
-// there is no card to charge. A refusal is retried on a schedule; past the
+// says how it went: collectPaid, collectDeclined, or collectNoCard. A refusal is retried on a schedule; past the
 // grace period the subscription is past due.
 func (s *Service) collect(ctx context.Context, inv *Invoice, now time.Time) (string, error) {
 	m, err := s.defaultMethod(ctx, inv.TenantID)
 	if err != nil || m.Kind != MethodCard {
 		// No card to charge (a closed tenant, invoice payment now): the
 		// invoice waits for a transfer an operator records.
-		return "", s.Store.InTx(ctx, func(ctx context.Context) error {
+		return collectNoCard, s.Store.InTx(ctx, func(ctx context.Context) error {
 			cur, err := s.Store.GetInvoice(ctx, inv.TenantID, inv.ID)
 			if err != nil {
 				return err
@@ -235,11 +245,11 @@ func (s *Service) collect(ctx context.Context, inv *Invoice, now time.Time) (str
 	chargeID, err := s.Provider.Charge(ctx, m.Token, money.New(inv.Total, inv.Currency), fmt.Sprintf("%s/%d", inv.ID, inv.Attempts))
 	var declined *Declined
 	if err != nil && !errors.As(err, &declined) {
-		return "", err
+		return collectNoCard, err
 	}
-	outcome := InvoicePaid
+	outcome := collectPaid
 	if declined != nil {
-		outcome = QuoteDeclined
+		outcome = collectDeclined
 	}
 	paidMeanwhile := false
 	err = s.Store.InTx(ctx, func(ctx context.Context) error {
@@ -276,7 +286,7 @@ func (s *Service) collect(ctx context.Context, inv *Invoice, now time.Time) (str
 		// An operator recorded a transfer while the card was charged: the
 		// charge goes back, keyed by the invoice so a retry refunds once.
 		_, err = s.Provider.Refund(ctx, chargeID, money.New(inv.Total, inv.Currency), "refund/"+inv.ID)
-		outcome = ""
+		outcome = collectNoCard
 	}
 	return outcome, err
 }
@@ -296,7 +306,18 @@ func (s *Service) pastDue(ctx context.Context, t *tenant.Tenant, inv *Invoice, n
 	if err := s.Store.PutSubscription(ctx, sub); err != nil {
 		return err
 	}
-	return s.changed(ctx, t, now, "subscription.past_due", &before, sub)
+	if err := s.changed(ctx, t, now, "subscription.past_due", &before, sub); err != nil {
+		return err
+	}
+	return s.mailAdmin(ctx, t, "payment_failed", notify.MailData{CompanyName: t.CompanyName, WorksGroup: t.WorksGroup,
+		Amount: money.New(inv.Total, inv.Currency).String(), Reason: pastDueReason.In(t.Language),
+		ConsoleURL: s.BaseURL + "/admin/billing/payment-methods"})
+}
+
+// pastDueReason is what the past-due mail says, in the tenant's language.
+var pastDueReason = Names{
+	"ja": "お支払いが確認できないまま猶予期間が過ぎたため、ご契約はお支払い遅延の状態になりました。決済方法を更新すると、次回の請求処理でお支払いいただけます",
+	"en": "the payment is still missing after the grace period, so the contract is now past due; update the payment method and the next billing run charges it",
 }
 
 // purge deletes the data of closed tenants past their retention.

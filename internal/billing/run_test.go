@@ -142,8 +142,8 @@ func TestDeclinedRenewal(t *testing.T) {
 		if sub.Status != billing.StatusPastDue {
 			t.Fatalf("status after the grace period = %s; want past_due", sub.Status)
 		}
-		if n := mailTemplates(t, env)["payment_failed"]; n != 4 {
-			t.Errorf("%d payment_failed mails; want 4 (one per attempt)", n)
+		if n := mailTemplates(t, env)["payment_failed"]; n != 5 {
+			t.Errorf("%d payment_failed mails; want 5 (one per attempt, one for past due)", n)
 		}
 		addCard(t, svc, ten, testcard.Visa)
 		ms, _ := svc.PaymentMethods(ten.Ctx, ten.ID)
@@ -154,9 +154,9 @@ func TestDeclinedRenewal(t *testing.T) {
 				}
 			}
 		}
-		invs := invoices(t, svc, ten)
-		if _, err := svc.MarkPaid(storetest.Operator(), invs[0].ID); err != nil {
-			t.Fatal(err)
+		// The retries were used up; the new default card pays at the next run.
+		if rep, err := svc.Run(context.Background()); err != nil || rep.Charged != 1 {
+			t.Fatalf("run with the new card = %+v, %v; want 1 charged", rep, err)
 		}
 		if sub, _ := svc.Subscription(ten.Ctx, ten.ID); sub.Status != billing.StatusActive {
 			t.Errorf("status once paid = %s; want active", sub.Status)

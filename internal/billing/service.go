@@ -268,7 +268,7 @@ func (s *Service) needs(ctx context.Context, t *tenant.Tenant, sub *Subscription
 			return err
 		}
 		if overdue > 0 {
-			return errs.E(errs.FailedPrecondition, "an invoice is overdue: pay it first (購入/請求 > 請求書)")
+			return errs.E(errs.FailedPrecondition, "an invoice is overdue: register a card that works as the default (購入/請求 > 決済方法の管理) and the next billing run charges it, or pay by bank transfer and ask the vendor to record it")
 		}
 	}
 	q.MailDomain = sub.MailDomain

@@ -186,6 +186,10 @@ type BillingRunArgs struct{}
 // Kind names the job.
 func (BillingRunArgs) Kind() string { return "billing_run" }
 
+// InsertOpts: a run that met problems is not retried as a whole; the next
+// periodic run takes up what failed (each step is safe to repeat).
+func (BillingRunArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 1} }
+
 type billingRunWorker struct {
 	river.WorkerDefaults[BillingRunArgs]
 	h Handler

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/kanri/kanri/internal/billing"
@@ -88,15 +89,38 @@ func (db *DB) UpdateInvoicePayment(ctx context.Context, inv *billing.Invoice) er
 }
 
 // ListInvoices returns invoices matching f, newest first, without lines.
+// Only the filters set become conditions, so that the tenant's index
+// serves the query (a cached statement keeps one plan per text).
 func (db *DB) ListInvoices(ctx context.Context, f billing.InvoiceFilter) ([]*billing.Invoice, error) {
-	to := f.To
-	if to.IsZero() {
-		to = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	var where []string
+	var args []any
+	add := func(cond string, arg any) { where, args = append(where, cond), append(args, arg) }
+	if f.TenantID != "" {
+		add("tenant_id = ?", f.TenantID)
 	}
-	rows, err := db.query(ctx, `SELECT `+invoiceColumns+` FROM invoices WHERE (tenant_id = ? OR ? = '') AND issued_at >= ? AND issued_at < ?
-		AND total >= ? AND (status = ? OR ? = '') AND (id = ? OR ? = '') AND (kind = ? OR ? = '') AND LOWER(recipient_name) LIKE ? ESCAPE '\'
-		ORDER BY issued_at DESC, id DESC LIMIT ?`,
-		f.TenantID, f.TenantID, ts(f.From), ts(to), f.MinTotal, f.Status, f.Status, f.ID, f.ID, f.Kind, f.Kind, "%"+likeEscape(f.Recipient)+"%", f.Limit)
+	if !f.From.IsZero() {
+		add("issued_at >= ?", ts(f.From))
+	}
+	if !f.To.IsZero() {
+		add("issued_at < ?", ts(f.To))
+	}
+	if f.MinTotal != 0 {
+		add("total >= ?", f.MinTotal)
+	}
+	if f.Status != "" {
+		add("status = ?", f.Status)
+	}
+	if f.Kind != "" {
+		add("kind = ?", f.Kind)
+	}
+	if f.Recipient != "" {
+		add(`LOWER(recipient_name) LIKE ? ESCAPE '\'`, "%"+likeEscape(f.Recipient)+"%")
+	}
+	query := `SELECT ` + invoiceColumns + ` FROM invoices`
+	if len(where) > 0 {
+		query += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	rows, err := db.query(ctx, query+` ORDER BY issued_at DESC, id DESC LIMIT ?`, append(args, f.Limit)...)
 	if err != nil {
 		return nil, db.fail(err, "invoices")
 	}
@@ -120,4 +144,12 @@ func (db *DB) RetryableInvoices(ctx context.Context, now time.Time, limit int) (
 	}
 	invs, err := collect(rows, scanInvoice)
 	return invs, db.fail(err, "invoices")
+}
+
+// RetryOpenInvoices makes tenantID's open card invoices due for a charge
+// at now: a new or newly default card pays what the old one could not.
+func (db *DB) RetryOpenInvoices(ctx context.Context, tenantID string, now time.Time) error {
+	_, err := db.exec(ctx, `UPDATE invoices SET next_attempt_at = ? WHERE tenant_id = ? AND status = 'open' AND payment_kind = 'card'`,
+		ts(now), tenantID)
+	return db.fail(err, "invoices")
 }
