@@ -112,7 +112,7 @@ type QuoteInput struct {
 // license count alone needs licenses.manage.
 func (s *Service) Quote(ctx context.Context, tenantID string, in QuoteInput) (*Quote, error) {
 	now := s.Clock.Now()
-	if err := s.finishApplying(ctx, tenantID, now); err != nil {
+	if err := s.finishApplying(ctx, tenantID, in.Terms, now); err != nil {
 		return nil, fmt.Errorf("quote: %w", err)
 	}
 	q, err := s.price(ctx, tenantID, in, now)
@@ -130,8 +130,16 @@ func (s *Service) Quote(ctx context.Context, tenantID string, in QuoteInput) (*Q
 // (the gateway was down) before a new change is priced: the charge is taken
 // again with the same key, never twice. While the gateway stays down, the
 // tenant is told to try again.
-func (s *Service) finishApplying(ctx context.Context, tenantID string, now time.Time) error {
-	if _, err := auth.Require(ctx, tenantID); err != nil {
+func (s *Service) finishApplying(ctx context.Context, tenantID string, to Terms, now time.Time) error {
+	t, err := s.Store.GetTenant(ctx, tenantID)
+	if err != nil {
+		return err
+	}
+	sub, err := s.current(ctx, t)
+	if err != nil {
+		return err
+	}
+	if err := s.authorize(ctx, tenantID, sub, to); err != nil { // only who may ask for this change
 		return err
 	}
 	qs, err := s.Store.ApplyingQuotes(ctx, tenantID)

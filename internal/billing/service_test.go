@@ -3,6 +3,7 @@ package billing_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -341,6 +342,80 @@ func TestMonthlyRunAndCancel(t *testing.T) {
 		kept, err := env.DB.ListInvoices(context.Background(), billing.InvoiceFilter{TenantID: ten.ID, Limit: 10})
 		if err != nil || len(kept) != 2 {
 			t.Errorf("invoices after the purge: %d, %v; want 2 kept", len(kept), err)
+		}
+	})
+}
+
+// TestCheckRegistration: T + 13 digits whose first is the check digit of
+// the other 12 (the corporate-number rule).
+func TestCheckRegistration(t *testing.T) {
+	for _, c := range []struct {
+		in string
+		ok bool
+	}{
+		{"T7000012050002", true}, // 国税庁's corporate number
+		{"T7123456789012", true},
+		{"T8000012050002", false}, // wrong check digit
+		{"7000012050002", false},  // no T
+		{"T700001205000", false},  // 12 digits
+		{"T0000012050002", false}, // a check digit is never 0
+		{"t7000012050002", false},
+	} {
+		if err := billing.CheckRegistration(c.in); (err == nil) != c.ok {
+			t.Errorf("CheckRegistration(%q) = %v; want ok %v", c.in, err, c.ok)
+		}
+	}
+}
+
+// TestAnnualMonthlyInstalments: the run bills each month's instalment once,
+// with the lines kept for the next invoice (licenses added on a plan that
+// bills them with the next invoice).
+func TestAnnualMonthlyInstalments(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		svc := env.BillingService()
+		raw, err := os.ReadFile("catalog.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cat, err := billing.ParseCatalog("next.json", []byte(strings.Replace(string(raw), `"proration_invoicing": "immediate"`, `"proration_invoicing": "next_invoice"`, 1)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc.Catalog = cat
+		ten := storetest.SignUp(t, env, "acme")
+		addCard(t, svc, ten, testcard.Visa)
+		apply := func(n int) *billing.Result {
+			t.Helper()
+			q, err := svc.Quote(ten.Ctx, ten.ID, billing.QuoteInput{Terms: billing.Terms{Plan: "standard", Contract: billing.AnnualMonthly, Licenses: n}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := svc.Apply(ten.Ctx, ten.ID, q.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res
+		}
+		if res := apply(10); res.Invoice.Total != 4950 { // 10 × ¥450 + tax, 3/15–4/14
+			t.Fatalf("first instalment = %d; want 4950", res.Invoice.Total)
+		}
+		env.Clock.Advance(16 * 24 * time.Hour) // 31 March: +2 licenses for 3/31–4/14 (15 of 31 days), kept
+		if res := apply(12); res.Invoice != nil {
+			t.Fatalf("licenses on a next-invoice plan billed at once: %+v", res.Invoice)
+		}
+		env.Clock.Advance(15 * 24 * time.Hour) // 15 April
+		for range 2 {
+			if _, err := svc.Run(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		invs := invoices(t, svc, ten)
+		// 12 × ¥450 = ¥5,400 for 4/15–5/14, and 2 × ¥450 × 15/31 = ¥435 kept: ¥5,835 + ¥583 tax.
+		if len(invs) != 2 || invs[0].Subtotal != 5835 || invs[0].Tax != 583 {
+			t.Fatalf("invoices = %d, newest %+v; want the April instalment ¥5,835 + ¥583", len(invs), invs[0])
+		}
+		if april, err := svc.Invoice(ten.Ctx, ten.ID, invs[0].ID); err != nil || len(april.Lines) != 2 {
+			t.Errorf("April's lines = %+v, %v; want the kept line and the instalment", april, err)
 		}
 	})
 }

@@ -103,18 +103,25 @@ CREATE TABLE invoice_lines (
 -- +goose StatementBegin
 CREATE FUNCTION invoices_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_TABLE_NAME = 'invoice_lines' OR (NEW.number, NEW.kind, NEW.period, NEW.reason, NEW.currency, NEW.subtotal, NEW.taxes,
-        NEW.tax, NEW.total, NEW.issuer_name, NEW.issuer_registration, NEW.recipient_name, NEW.issued_at, NEW.tenant_id)
-        IS DISTINCT FROM (OLD.number, OLD.kind, OLD.period, OLD.reason, OLD.currency, OLD.subtotal, OLD.taxes,
-        OLD.tax, OLD.total, OLD.issuer_name, OLD.issuer_registration, OLD.recipient_name, OLD.issued_at, OLD.tenant_id) THEN
+    IF (NEW.number, NEW.kind, NEW.period, NEW.reason, NEW.currency, NEW.subtotal, NEW.taxes, NEW.tax, NEW.total,
+        NEW.issuer_name, NEW.issuer_registration, NEW.recipient_name, NEW.issued_at, NEW.tenant_id)
+        IS DISTINCT FROM (OLD.number, OLD.kind, OLD.period, OLD.reason, OLD.currency, OLD.subtotal, OLD.taxes, OLD.tax, OLD.total,
+        OLD.issuer_name, OLD.issuer_registration, OLD.recipient_name, OLD.issued_at, OLD.tenant_id) THEN
         RAISE EXCEPTION 'issued invoices are immutable: issue a credit note';
     END IF;
     RETURN NEW;
 END;
 $$;
 -- +goose StatementEnd
+-- +goose StatementBegin
+CREATE FUNCTION invoice_lines_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'issued invoices are immutable: issue a credit note';
+END;
+$$;
+-- +goose StatementEnd
 CREATE TRIGGER invoices_immutable BEFORE UPDATE ON invoices FOR EACH ROW EXECUTE FUNCTION invoices_immutable();
-CREATE TRIGGER invoice_lines_immutable BEFORE UPDATE OR DELETE ON invoice_lines FOR EACH ROW EXECUTE FUNCTION invoices_immutable();
+CREATE TRIGGER invoice_lines_immutable BEFORE UPDATE OR DELETE ON invoice_lines FOR EACH ROW EXECUTE FUNCTION invoice_lines_immutable();
 
 -- Lines waiting for the tenant's next regular invoice.
 CREATE TABLE pending_lines (
