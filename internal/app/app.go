@@ -122,10 +122,7 @@ func (a *App) build(ctx context.Context, ids id.Generator) error {
 	a.Services.Billing = &billing.Service{Store: db, Clock: a.Clock, IDs: ids, Audit: rec, Notify: ntf, Catalog: cfg.Billing.Catalog,
 		Provider: testcard.New(a.Clock), Issuer: cfg.Billing.Issuer, Zone: billingZone, QuoteTTL: 30 * time.Minute,
 		Retention: cfg.Billing.Retention, Grace: 7 * 24 * time.Hour, BaseURL: cfg.BaseURL}
-	a.Services.Members.Seats = func(ctx context.Context, tenantID string) (int, string, error) {
-		l, err := a.Services.Billing.SeatLimit(ctx, tenantID)
-		return l.Max, l.Fix, err
-	}
+	a.Services.Members.Seats = a.Services.Billing.SeatLimit
 	if a.Services.InvoicePDF, err = invoicepdf.New(); err != nil {
 		return err
 	}

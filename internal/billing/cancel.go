@@ -104,40 +104,42 @@ func (s *Service) close(ctx context.Context, t *tenant.Tenant, before, sub *Subs
 	return s.changed(ctx, t, now, "subscription.canceled", before, sub)
 }
 
-// Limit is how many billable members a tenant may have, and how to get more.
-type Limit struct {
-	Max int    // 0: no limit
-	Fix string // what to do when it is reached
+// seats is how many billable members terms allow (0: no limit), and how
+// to get more.
+type seats struct {
+	max int
+	fix string
 }
 
-// SeatLimit returns the tenant's member limit: the licenses of an annual
-// contract, or the plan's member limit (the free plan's 30). It reads in
-// the caller's transaction, which holds the tenant.
-func (s *Service) SeatLimit(ctx context.Context, tenantID string) (Limit, error) {
+// SeatLimit returns the tenant's member limit (0: none) and what to do to
+// have more: the licenses of an annual contract, or the plan's member
+// limit (the free plan's 30). It is a member.Limit, and reads in the
+// caller's transaction, which holds the tenant.
+func (s *Service) SeatLimit(ctx context.Context, tenantID string) (int, string, error) {
 	sub, err := s.current(ctx, &tenant.Tenant{ID: tenantID})
 	if err != nil {
-		return Limit{}, err
+		return 0, "", err
 	}
-	limit := s.limit(sub.Terms)
+	limit := s.seats(sub.Terms)
 	// A change being paid for binds too: its licenses were counted.
 	qs, err := s.Store.ApplyingQuotes(ctx, tenantID)
 	for _, q := range qs {
-		if l := s.limit(q.To); l.Max > 0 && (limit.Max == 0 || l.Max < limit.Max) {
+		if l := s.seats(q.To); l.max > 0 && (limit.max == 0 || l.max < limit.max) {
 			limit = l
 		}
 	}
-	return limit, err
+	return limit.max, limit.fix, err
 }
 
-// limit is the member limit of terms.
-func (s *Service) limit(terms Terms) Limit {
+// seats is the member limit of terms.
+func (s *Service) seats(terms Terms) seats {
 	plan := s.Catalog.Plan(terms.Plan)
 	switch {
 	case terms.Contract != Monthly:
-		return Limit{Max: terms.Licenses, Fix: "add licenses (購入/請求 > 商品の契約/変更)"}
+		return seats{terms.Licenses, "add licenses (購入/請求 > 商品の契約/変更)"}
 	case plan.MemberLimit > 0:
-		return Limit{Max: plan.MemberLimit, Fix: fmt.Sprintf("the %s plan allows %d members: upgrade to a paid plan (購入/請求 > 商品の契約/変更)",
+		return seats{plan.MemberLimit, fmt.Sprintf("the %s plan allows %d members: upgrade to a paid plan (購入/請求 > 商品の契約/変更)",
 			plan.Name.In("en"), plan.MemberLimit)}
 	}
-	return Limit{}
+	return seats{}
 }

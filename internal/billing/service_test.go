@@ -223,10 +223,7 @@ func TestMemberLimits(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
 		svc := env.BillingService()
 		members := env.MemberService()
-		members.Seats = func(ctx context.Context, tenantID string) (int, string, error) {
-			l, err := svc.SeatLimit(ctx, tenantID)
-			return l.Max, l.Fix, err
-		}
+		members.Seats = svc.SeatLimit
 		ten := storetest.SignUp(t, env, "acme")
 		add := func(name string) (*member.Member, error) {
 			m, _, err := members.Add(ten.Ctx, ten.ID, member.AddInput{LoginID: name, Profile: member.Profile{DisplayName: ptr(name)}})

@@ -52,21 +52,6 @@ func (m Money) Add(o Money) (Money, error) {
 	return Money{s, m.Currency}, nil
 }
 
-// Neg returns -m.
-func (m Money) Neg() Money { return Money{-m.Amount, m.Currency} }
-
-// Sum adds amounts of currency. Errors: a different currency, overflow.
-func Sum(currency string, ms ...Money) (Money, error) {
-	total := Money{0, currency}
-	for _, m := range ms {
-		var err error
-		if total, err = total.Add(m); err != nil {
-			return Money{}, err
-		}
-	}
-	return total, nil
-}
-
 // Prorate returns unit × qty × num / den, rounded half away from zero to the
 // minor unit: the price of qty items for num of den days. It computes
 // exactly (no intermediate overflow). Errors: den ≤ 0, a result beyond int64.

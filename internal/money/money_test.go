@@ -49,17 +49,6 @@ func TestAdd(t *testing.T) {
 	}
 }
 
-func TestSum(t *testing.T) {
-	t.Parallel()
-	got, err := Sum("JPY", New(1, "JPY"), New(2, "JPY"), New(-4, "JPY"))
-	if err != nil || got != New(-1, "JPY") {
-		t.Fatalf("Sum = %v, %v; want ¥-1", got, err)
-	}
-	if _, err := Sum("JPY", New(1, "USD")); err == nil {
-		t.Fatal("Sum of USD into JPY: got no error")
-	}
-}
-
 func TestProrate(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {

@@ -83,42 +83,39 @@ func (db *DB) CreateQuote(ctx context.Context, q *billing.Quote) error {
 	return db.fail(err, "quote")
 }
 
-// GetQuote returns one of tenantID's quotes, locked in a transaction. Errors: NotFound.
-func (db *DB) GetQuote(ctx context.Context, tenantID, id string) (*billing.Quote, error) {
+// scanQuote reads a quote: its body, with the status and invoice kept beside it.
+func scanQuote(row scanner) (*billing.Quote, error) {
 	var body, status string
 	var invoiceID sql.NullString
-	err := db.queryRow(ctx, `SELECT body, status, invoice_id FROM quotes WHERE tenant_id = ? AND id = ?`+db.forUpdate(ctx), tenantID, id).
-		Scan(&body, &status, &invoiceID)
-	if err != nil {
-		return nil, db.fail(err, "quote")
+	if err := row.Scan(&body, &status, &invoiceID); err != nil {
+		return nil, err
 	}
 	var q billing.Quote
 	if err := json.Unmarshal([]byte(body), &q); err != nil {
-		return nil, fmt.Errorf("decode quote %s: %w", id, err)
+		return nil, fmt.Errorf("decode quote: %w", err)
 	}
 	q.Status, q.InvoiceID = status, invoiceID.String
 	return &q, nil
 }
 
+// GetQuote returns one of tenantID's quotes, locked in a transaction. Errors: NotFound.
+func (db *DB) GetQuote(ctx context.Context, tenantID, id string) (*billing.Quote, error) {
+	q, err := scanQuote(db.queryRow(ctx, `SELECT body, status, invoice_id FROM quotes WHERE tenant_id = ? AND id = ?`+db.forUpdate(ctx), tenantID, id))
+	return q, db.fail(err, "quote")
+}
+
 // ApplyingQuotes returns tenantID's quotes whose payment is being taken.
 func (db *DB) ApplyingQuotes(ctx context.Context, tenantID string) ([]*billing.Quote, error) {
-	rows, err := db.query(ctx, `SELECT id FROM quotes WHERE tenant_id = ? AND status = 'applying'`, tenantID)
+	return db.quotes(ctx, `SELECT body, status, invoice_id FROM quotes WHERE tenant_id = ? AND status = 'applying'`, tenantID)
+}
+
+func (db *DB) quotes(ctx context.Context, query string, args ...any) ([]*billing.Quote, error) {
+	rows, err := db.query(ctx, query, args...)
 	if err != nil {
 		return nil, db.fail(err, "quotes")
 	}
-	ids, err := collect(rows, scanString)
-	if err != nil {
-		return nil, db.fail(err, "quotes")
-	}
-	qs := make([]*billing.Quote, 0, len(ids))
-	for _, id := range ids {
-		q, err := db.GetQuote(ctx, tenantID, id)
-		if err != nil {
-			return nil, err
-		}
-		qs = append(qs, q)
-	}
-	return qs, nil
+	qs, err := collect(rows, scanQuote)
+	return qs, db.fail(err, "quotes")
 }
 
 // MailDomains returns tenantID's verified domain names, the primary first.
@@ -188,26 +185,8 @@ func (db *DB) TakePendingLines(ctx context.Context, tenantID string) ([]billing.
 
 // StuckQuotes returns quotes still applying that expired before now.
 func (db *DB) StuckQuotes(ctx context.Context, now time.Time, limit int) ([]*billing.Quote, error) {
-	rows, err := db.query(ctx, `SELECT tenant_id, id FROM quotes WHERE status = 'applying' AND expires_at < ? ORDER BY expires_at LIMIT ?`, ts(now), limit)
-	if err != nil {
-		return nil, db.fail(err, "quotes")
-	}
-	keys, err := collect(rows, func(row scanner) ([2]string, error) {
-		var k [2]string
-		return k, row.Scan(&k[0], &k[1])
-	})
-	if err != nil {
-		return nil, db.fail(err, "quotes")
-	}
-	qs := make([]*billing.Quote, 0, len(keys))
-	for _, k := range keys {
-		q, err := db.GetQuote(ctx, k[0], k[1])
-		if err != nil {
-			return nil, err
-		}
-		qs = append(qs, q)
-	}
-	return qs, nil
+	return db.quotes(ctx, `SELECT body, status, invoice_id FROM quotes WHERE status = 'applying' AND expires_at < ? ORDER BY expires_at LIMIT ?`,
+		ts(now), limit)
 }
 
 const methodColumns = `id, tenant_id, kind, status, is_default, token, brand, last4, exp_month, exp_year, created_at, approved_at`
