@@ -93,7 +93,7 @@ func (s *Service) claim(ctx context.Context, tenantID, quoteID string, now time.
 	case QuoteDeclined:
 		return nil, nil, nil, errs.E(errs.FailedPrecondition, "the payment for this quote was declined: ask for a new quote")
 	case QuoteOpen:
-		if err := s.stillValid(ctx, q, sub, now); err != nil {
+		if err := s.stillValid(ctx, t, q, sub, now); err != nil {
 			return nil, nil, nil, err
 		}
 	}
@@ -108,14 +108,14 @@ func (s *Service) claim(ctx context.Context, tenantID, quoteID string, now time.
 
 // stillValid re-prices the quote on the current state: any difference
 // (another change, a member who joined, a removed card) makes it stale.
-func (s *Service) stillValid(ctx context.Context, q *Quote, sub *Subscription, now time.Time) error {
+func (s *Service) stillValid(ctx context.Context, t *tenant.Tenant, q *Quote, sub *Subscription, now time.Time) error {
 	if now.After(q.ExpiresAt) {
 		return errs.E(errs.FailedPrecondition, "the quote expired at %s: ask for a new quote", q.ExpiresAt.In(s.Zone).Format("15:04"))
 	}
 	if sub.Version != q.Version {
 		return errs.E(errs.Conflict, "quote is stale: the contract changed since it was priced; ask for a new quote")
 	}
-	fresh, err := s.price(ctx, q.TenantID, QuoteInput{Terms: q.To, MailDomain: q.MailDomain}, now)
+	fresh, err := s.price(ctx, t, sub, QuoteInput{Terms: q.To, MailDomain: q.MailDomain}, now)
 	if err != nil {
 		return err
 	}

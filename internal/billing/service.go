@@ -112,10 +112,7 @@ type QuoteInput struct {
 // license count alone needs licenses.manage.
 func (s *Service) Quote(ctx context.Context, tenantID string, in QuoteInput) (*Quote, error) {
 	now := s.Clock.Now()
-	if err := s.finishApplying(ctx, tenantID, in.Terms, now); err != nil {
-		return nil, fmt.Errorf("quote: %w", err)
-	}
-	q, err := s.price(ctx, tenantID, in, now)
+	q, err := s.quote(ctx, tenantID, in, now)
 	if err != nil {
 		return nil, fmt.Errorf("quote: %w", err)
 	}
@@ -126,48 +123,53 @@ func (s *Service) Quote(ctx context.Context, tenantID string, in QuoteInput) (*Q
 	return q, nil
 }
 
-// finishApplying finishes an apply whose card payment did not answer
-// (the gateway was down) before a new change is priced: the charge is taken
-// again with the same key, never twice. While the gateway stays down, the
-// tenant is told to try again.
-func (s *Service) finishApplying(ctx context.Context, tenantID string, to Terms, now time.Time) error {
+// quote prices in on the tenant's state, once an apply whose card payment
+// did not answer is finished.
+func (s *Service) quote(ctx context.Context, tenantID string, in QuoteInput, now time.Time) (*Quote, error) {
 	t, err := s.Store.GetTenant(ctx, tenantID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	sub, err := s.current(ctx, t)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := s.authorize(ctx, tenantID, sub, to); err != nil { // only who may ask for this change
-		return err
+	if err := s.authorize(ctx, tenantID, sub, in.Terms); err != nil { // before anything happens for the caller
+		return nil, err
 	}
+	finished, err := s.finishApplying(ctx, tenantID, now)
+	if err == nil && finished {
+		sub, err = s.current(ctx, t)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.price(ctx, t, sub, in, now)
+}
+
+// finishApplying finishes an apply whose card payment did not answer
+// (the gateway was down) before a new change is priced: the charge is taken
+// again with the same key, never twice. While the gateway stays down, the
+// tenant is told to try again. It reports whether it finished any.
+func (s *Service) finishApplying(ctx context.Context, tenantID string, now time.Time) (bool, error) {
 	qs, err := s.Store.ApplyingQuotes(ctx, tenantID)
 	if err != nil {
-		return err
+		return false, err
 	}
 	for _, q := range qs {
 		// A card refused now leaves nothing pending (Invalid): price on.
 		if err := s.resume(auth.System(ctx, "billing"), q, now); err != nil && !errs.Is(err, errs.Invalid) {
-			return errs.Wrap(errs.FailedPrecondition, err, "a card payment is still being taken: try again in a moment")
+			return false, errs.Wrap(errs.FailedPrecondition, err, "a card payment is still being taken: try again in a moment")
 		}
 	}
-	return nil
+	return len(qs) > 0, nil
 }
 
-// price checks who asks and what, and prices it on the current state.
-func (s *Service) price(ctx context.Context, tenantID string, in QuoteInput, now time.Time) (*Quote, error) {
-	t, err := s.Store.GetTenant(ctx, tenantID)
-	if err != nil {
-		return nil, err
-	}
-	sub, err := s.current(ctx, t)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.authorize(ctx, tenantID, sub, in.Terms); err != nil {
-		return nil, err
-	}
+// price prices in on t and its subscription sub as they are now, refusing
+// what the tenant cannot change; the caller has authorized it.
+func (s *Service) price(ctx context.Context, t *tenant.Tenant, sub *Subscription, in QuoteInput, now time.Time) (*Quote, error) {
+	tenantID := t.ID
+	var err error
 	if sub.Version > 0 && s.due(sub, s.today(now)) {
 		// The period ended before the hourly run billed it: bill it first,
 		// or this change would be priced on a period that is over.
