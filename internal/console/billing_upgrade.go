@@ -143,7 +143,7 @@ func (c *Console) upgradeStep(w http.ResponseWriter, r *http.Request) {
 		c.domainStep(w, r, p, nil)
 		return
 	}
-	c.quoteStep(w, r, p, "")
+	c.quoteStep(w, r, p, "", "")
 }
 
 // domainStep shows ドメインの設定: the tenant's verified domains, the
@@ -174,8 +174,9 @@ func (c *Console) domainStep(w http.ResponseWriter, r *http.Request, p *upgradeP
 }
 
 // quoteStep asks for a quote and shows 契約内容の確認; notice (a catalog
-// key) says why it shows again.
-func (c *Console) quoteStep(w http.ResponseWriter, r *http.Request, p *upgradePage, notice string) {
+// key) says why it shows again, refusal why the last apply was refused (a
+// declined card), above the new quote.
+func (c *Console) quoteStep(w http.ResponseWriter, r *http.Request, p *upgradePage, notice, refusal string) {
 	ctx, id := r.Context(), actor(r).TenantID
 	q, err := c.svc.Billing.Quote(ctx, id, billing.QuoteInput{Terms: p.Terms, MailDomain: p.Mail})
 	if e, ok := errs.As(err); ok && e.Field == "mail_domain" {
@@ -193,8 +194,12 @@ func (c *Console) quoteStep(w http.ResponseWriter, r *http.Request, p *upgradePa
 			p.Method = m
 		}
 	}
-	p.Notice = notice
-	c.render(w, r, http.StatusOK, "billing_upgrade", p)
+	p.Notice, p.Form.Error = notice, refusal
+	status := http.StatusOK
+	if refusal != "" {
+		status = http.StatusUnprocessableEntity
+	}
+	c.render(w, r, status, "billing_upgrade", p)
 }
 
 // upgradeApply applies the confirmed quote (追加する): on to the invoice it
@@ -210,14 +215,18 @@ func (c *Console) upgradeApply(w http.ResponseWriter, r *http.Request) {
 	case errs.Is(err, errs.NotFound):
 		c.fail(w, r, p.Page, err)
 	case errs.Is(err, errs.Conflict) || errs.Is(err, errs.FailedPrecondition):
-		c.quoteStep(w, r, p, "billing.quote.stale")
+		c.quoteStep(w, r, p, "billing.quote.stale", "")
 	case err != nil:
 		if !p.refuse(err) {
 			c.fail(w, r, p.Page, err)
 			return
 		}
-		refusal := p.Form
-		c.quoteStepKeeping(w, r, p, refusal)
+		msg := p.Form.Error
+		for _, m := range p.Form.Errors {
+			msg = m
+		}
+		p.Form = Form{Values: p.Form.Values}
+		c.quoteStep(w, r, p, "", msg)
 	case res.Invoice != nil:
 		redirect(w, r, invoiceURL(res.Invoice.ID), "billing_applied")
 	default:
@@ -225,24 +234,3 @@ func (c *Console) upgradeApply(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// quoteStepKeeping prices again and shows the refusal of the apply (a
-// declined card) above the new quote.
-func (c *Console) quoteStepKeeping(w http.ResponseWriter, r *http.Request, p *upgradePage, refusal Form) {
-	p.Form = Form{Values: refusal.Values}
-	msg := refusal.Error
-	for _, m := range refusal.Errors {
-		msg = m
-	}
-	q, err := c.svc.Billing.Quote(r.Context(), actor(r).TenantID, billing.QuoteInput{Terms: p.Terms, MailDomain: p.Mail})
-	if err != nil {
-		c.formFailed(w, r, "billing_upgrade", p, err)
-		return
-	}
-	p.Step, p.Quote, p.Mail, p.Form.Error = 3, q, q.MailDomain, msg
-	for _, m := range p.Methods {
-		if m.ID == q.MethodID {
-			p.Method = m
-		}
-	}
-	c.render(w, r, http.StatusUnprocessableEntity, "billing_upgrade", p)
-}
