@@ -233,4 +233,3 @@ func (c *Console) upgradeApply(w http.ResponseWriter, r *http.Request) {
 		redirect(w, r, billingURL, "billing_applied")
 	}
 }
-
