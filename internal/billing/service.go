@@ -2,6 +2,7 @@ package billing
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -48,6 +49,10 @@ type Service struct {
 	// BaseURL is where mails send people (the console).
 	BaseURL string
 }
+
+// ErrNoPaymentMethod is the cause of a refusal for want of a usable
+// payment method: screens offer 決済方法の管理 for it.
+var ErrNoPaymentMethod = errors.New("no usable payment method")
 
 var registrationPattern = regexp.MustCompile(`^T[1-9][0-9]{12}$`)
 
@@ -308,9 +313,9 @@ func (s *Service) defaultMethod(ctx context.Context, tenantID string) (*PaymentM
 		}
 	}
 	if len(ms) > 0 && ms[0].Status == MethodPending {
-		return nil, errs.E(errs.FailedPrecondition, "invoice payment (請求書払い) awaits approval by the vendor: register a card meanwhile in 購入/請求 > 決済方法の管理")
+		return nil, errs.Wrap(errs.FailedPrecondition, ErrNoPaymentMethod, "invoice payment (請求書払い) awaits approval by the vendor: register a card meanwhile in 購入/請求 > 決済方法の管理")
 	}
-	return nil, errs.E(errs.FailedPrecondition, "register a payment method first: 購入/請求 > 決済方法の管理")
+	return nil, errs.Wrap(errs.FailedPrecondition, ErrNoPaymentMethod, "register a payment method first: 購入/請求 > 決済方法の管理")
 }
 
 // segmentMax is the highest billable count in a monthly segment so far:

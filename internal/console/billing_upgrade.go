@@ -1,6 +1,7 @@
 package console
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -184,7 +185,7 @@ func (c *Console) quoteStep(w http.ResponseWriter, r *http.Request, p *upgradePa
 		return
 	}
 	if err != nil {
-		p.NoMethod = errs.Is(err, errs.FailedPrecondition) && strings.Contains(err.Error(), "決済方法の管理")
+		p.NoMethod = errors.Is(err, billing.ErrNoPaymentMethod)
 		c.formFailed(w, r, "billing_upgrade", p, err)
 		return
 	}
