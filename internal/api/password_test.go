@@ -53,13 +53,15 @@ func TestPasswordChange(t *testing.T) {
 				Body: map[string]string{"current_password": current, "new_password": next}})
 		}
 		wantProblem(t, "wrong current", change("nope", "a new and quiet river", nil), 422, "current password is wrong")
-		wantProblem(t, "aaaaaaaa", change(memberPassword, "aaaaaaaa", nil), 422, "one character repeated")
+		res := change(memberPassword, "aaaaaaaa", nil)
+		wantProblem(t, "aaaaaaaa", res, 422, "one character repeated")
+		checkGolden(t, "password-change-refused", res)
 		wantProblem(t, "login id", change(memberPassword, hanako.LoginID, nil), 422, "your login id")
 		wantProblem(t, "anonymous", s.Do(apptest.Request{Method: "POST", Path: "/api/v1/auth/password",
 			Body: map[string]string{"current_password": memberPassword, "new_password": "a new and quiet river"}}), 401, "sign in")
 
 		key := http.Header{"Idempotency-Key": {"change-1"}}
-		res := change(memberPassword, "a new and quiet river", key)
+		res = change(memberPassword, "a new and quiet river", key)
 		if got := decode[struct {
 			SessionsRevoked int `json:"sessions_revoked"`
 		}](t, res); res.Status != 200 || got.SessionsRevoked != 1 {
@@ -86,6 +88,7 @@ func TestPasswordReset(t *testing.T) {
 		if !bytes.Equal(known.Body, unknown.Body) {
 			t.Errorf("answers differ: %s vs %s", known.Body, unknown.Body)
 		}
+		checkGolden(t, "password-reset-requested", unknown)
 		key := http.Header{"Idempotency-Key": {"forgot-1"}}
 		expect(t, s, http.StatusAccepted, request("admin@"+a.Domain, key))
 		expect(t, s, http.StatusAccepted, request("admin@"+a.Domain, key)) // replayed: no third mail

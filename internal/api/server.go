@@ -44,14 +44,14 @@ type Services struct {
 	Tenants  *tenant.Service
 	Members  *member.Service
 	Sessions *session.Service
-	// Passwords changes and resets passwords.
-	Passwords *password.Service
-	Audit     *audit.Service
-	Notify    *notify.Ops
-	Domains   *domain.Service
-	Billing   *billing.Service
+	Audit    *audit.Service
+	Notify   *notify.Ops
+	Domains  *domain.Service
+	Billing  *billing.Service
 	// InvoicePDF renders an invoice as a PDF with Japanese text.
 	InvoicePDF *invoicepdf.Renderer
+	// Passwords changes and resets passwords.
+	Passwords *password.Service
 }
 
 // Config is the API's own configuration.
