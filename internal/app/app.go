@@ -27,6 +27,7 @@ import (
 	"github.com/kanri/kanri/internal/jobs"
 	"github.com/kanri/kanri/internal/member"
 	"github.com/kanri/kanri/internal/notify"
+	"github.com/kanri/kanri/internal/password"
 	"github.com/kanri/kanri/internal/session"
 	"github.com/kanri/kanri/internal/store"
 	"github.com/kanri/kanri/internal/tenant"
@@ -123,6 +124,9 @@ func (a *App) build(ctx context.Context, ids id.Generator) error {
 		Provider: testcard.New(a.Clock), Issuer: cfg.Billing.Issuer, Zone: billingZone, QuoteTTL: 30 * time.Minute,
 		Retention: cfg.Billing.Retention, Grace: 7 * 24 * time.Hour, BaseURL: cfg.BaseURL}
 	a.Services.Members.Seats = a.Services.Billing.SeatLimit
+	a.Services.Passwords = &password.Service{Store: db, Clock: a.Clock, Audit: rec, Notify: ntf, BaseURL: cfg.BaseURL,
+		SignIn: a.Services.Sessions.Limits, Requests: session.Limits{PerAccount: 5, PerIP: 30, Window: time.Hour},
+		TTL: 30 * time.Minute, AdminTTL: 24 * time.Hour}
 	if a.Services.InvoicePDF, err = invoicepdf.New(); err != nil {
 		return err
 	}
