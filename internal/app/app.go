@@ -100,12 +100,16 @@ func (a *App) build(ctx context.Context, ids id.Generator) error {
 	if ntf.Send, err = smtpSender(cfg); err != nil {
 		return err
 	}
+	sealer, err := twoFactorSealer(ctx, db, a.Clock)
+	if err != nil {
+		return err
+	}
 	a.Services = api.Services{
 		Tenants: &tenant.Service{Store: db, Clock: a.Clock, Audit: rec, Notify: ntf},
 		Members: &member.Service{Store: db, Clock: a.Clock, IDs: ids, Audit: rec, ProvidedBase: cfg.ProvidedBase,
 			SignupOpen: cfg.SignupOpen, InvitationTTL: 7 * 24 * time.Hour, Notify: ntf, BaseURL: cfg.BaseURL},
 		Sessions: &session.Service{Store: db, Clock: a.Clock, IDs: ids, Audit: rec, SessionTTL: cfg.SessionTTL,
-			Limits: session.Limits{PerAccount: 10, PerIP: 100, Window: 15 * time.Minute}},
+			Limits: session.Limits{PerAccount: 10, PerIP: 100, Window: 15 * time.Minute}, Secrets: sealer},
 		Audit: &audit.Service{Store: db},
 		Notify: &notify.Ops{Service: ntf, Audit: rec, AppendAuditEvents: db.AppendAuditEvents, AllowPrivate: cfg.AllowPrivateWebhooks,
 			Resolve: func(ctx context.Context, host string) ([]netip.Addr, error) {

@@ -118,7 +118,7 @@ func (c *Console) login(area string) http.HandlerFunc {
 		}
 		if err != nil {
 			if errs.Is(err, errs.TooManyRequests) {
-				w.Header().Set("Retry-After", "900")
+				w.Header().Set("Retry-After", api.RetryAfter(err))
 			}
 			c.formFailed(w, r, area+"_login", p, err)
 			return
