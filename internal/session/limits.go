@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/kanri/kanri/internal/errs"
@@ -44,8 +45,11 @@ func (s *Service) reserve(ctx context.Context, now time.Time, account, ip string
 
 func (s *Service) tooMany(now, windowStart time.Time) error {
 	wait := windowStart.Add(s.Limits.Window).Sub(now)
-	return errs.Later(wait, "too many failed sign-ins: wait %d minutes and try again, or choose a new password with \"forgot password\" on the sign-in page",
-		int((wait+time.Minute-1)/time.Minute))
+	minutes := "1 minute"
+	if m := (wait + time.Minute - 1) / time.Minute; m > 1 {
+		minutes = fmt.Sprintf("%d minutes", m)
+	}
+	return errs.Later(wait, "too many failed sign-ins: wait %s and try again, or choose a new password with \"forgot password\" on the sign-in page", minutes)
 }
 
 // succeeded settles an attempt that signed someone in, in the session's

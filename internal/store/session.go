@@ -112,15 +112,15 @@ func (db *DB) GetOperator(ctx context.Context, key string) (*session.Operator, e
 
 // ReserveLoginAttempt counts one sign-in attempt for key in one atomic
 // statement, before its password or code is checked, and returns the count
-// and when the key's window started. A window that started before
-// windowStart is over: the count starts again at now.
+// and when the key's window started. A window that started at windowStart
+// or before is over: the count starts again at now.
 func (db *DB) ReserveLoginAttempt(ctx context.Context, key string, now, windowStart time.Time) (int, time.Time, error) {
 	var n int
 	var start time.Time
 	err := db.q(ctx, db.write).QueryRowContext(ctx, db.rebind(`INSERT INTO login_failures (key, failures, window_start) VALUES (?, 1, ?)
 		ON CONFLICT (key) DO UPDATE SET
-			failures = CASE WHEN login_failures.window_start < ? THEN 1 ELSE login_failures.failures + 1 END,
-			window_start = CASE WHEN login_failures.window_start < ? THEN ? ELSE login_failures.window_start END
+			failures = CASE WHEN login_failures.window_start <= ? THEN 1 ELSE login_failures.failures + 1 END,
+			window_start = CASE WHEN login_failures.window_start <= ? THEN ? ELSE login_failures.window_start END
 		RETURNING failures, window_start`), key, ts(now), ts(windowStart), ts(windowStart), ts(now)).Scan(&n, scanTime(&start))
 	return n, start, db.fail(err, "login attempts")
 }
