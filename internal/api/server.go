@@ -105,7 +105,7 @@ func New(svc Services, cfg Config) *Server {
 // idempotency and metrics.
 func (s *Server) Handler() http.Handler {
 	idem := &idempotency.Middleware{Store: s.cfg.Idempotency, Clock: s.cfg.Clock, Scope: callerScope, Fail: s.writeProblem,
-		Skip: func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/login") }, Logger: s.log}
+		Skip: unstored, Logger: s.log}
 	return s.limitBody(s.authenticate(idem.Wrap(instrument(s.cfg.Registry, rewritePDF(s.mux)))))
 }
 

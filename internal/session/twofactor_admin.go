@@ -11,7 +11,7 @@ import (
 // TwoFactorPolicy returns the tenant's two-factor requirement; any member
 // of the tenant may read it.
 func (s *Service) TwoFactorPolicy(ctx context.Context, tenantID string) (Policy, error) {
-	if _, err := auth.RequireReader(ctx, tenantID); err != nil {
+	if _, err := auth.Require(ctx, tenantID); err != nil {
 		return "", err
 	}
 	return s.Store.TwoFactorPolicy(ctx, tenantID)

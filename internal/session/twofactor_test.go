@@ -163,3 +163,107 @@ func TestTwoFactorLimits(t *testing.T) {
 		wantKind(t, "right code while locked", err, errs.TooManyRequests)
 	})
 }
+
+// TestTwoFactorPolicy: a tenant that requires two-factor sign-in leads the
+// members it requires, and only them, to enrol before anything else.
+func TestTwoFactorPolicy(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		t.Parallel()
+		ctx := context.Background()
+		ten := storetest.SignUp(t, env, "acme")
+		ann := storetest.NewMember(t, env, ten.Tenant, "ann", storetest.MemberOpts{Password: storetest.Password})
+		svc := env.SessionService()
+		annCtx := storetest.Actor(t, env, ann)
+		wantKind(t, "SetTwoFactorPolicy(a plain member)", svc.SetTwoFactorPolicy(annCtx, ten.ID, session.PolicyAdmins), errs.PermissionDenied)
+		wantKind(t, "SetTwoFactorPolicy(nonsense)", svc.SetTwoFactorPolicy(ten.Ctx, ten.ID, "sometimes"), errs.Invalid)
+		must(t, "require of admins", svc.SetTwoFactorPolicy(ten.Ctx, ten.ID, session.PolicyAdmins))
+		if got, err := svc.TwoFactorPolicy(annCtx, ten.ID); err != nil || got != session.PolicyAdmins {
+			t.Errorf("TwoFactorPolicy: got %q, %v; want admins", got, err)
+		}
+
+		cases := []struct {
+			name  string
+			m     *member.Member
+			enrol bool
+		}{{"super admin", ten.Owner, true}, {"plain member", ann, false}}
+		for _, c := range cases {
+			r, err := svc.SignIn(ctx, c.m.LoginID, storetest.Password, client)
+			must(t, c.name+": sign in", err)
+			a, err := svc.Authenticate(ctx, r.Token, client)
+			must(t, c.name+": authenticate", err)
+			if r.EnrolTwoFactor != c.enrol || a.TwoFactorMissing != c.enrol {
+				t.Errorf("%s: got enrol %v (actor %v), want %v", c.name, r.EnrolTwoFactor, a.TwoFactorMissing, c.enrol)
+			}
+		}
+		ownerCtx := storetest.Actor(t, env, ten.Owner)
+		_, err := svc.Mine(ownerCtx, ten.ID)
+		wantKind(t, "Mine(super admin yet to enrol)", err, errs.PermissionDenied)
+		st, err := svc.TwoFactorStatus(ownerCtx)
+		must(t, "status", err)
+		if st.On || !st.Required {
+			t.Errorf("status before enrolling: got on %v required %v, want off and required", st.On, st.Required)
+		}
+		secret, _ := enrol(t, env, svc, ten.Owner)
+		ownerCtx = storetest.Actor(t, env, ten.Owner)
+		if _, err := svc.Mine(ownerCtx, ten.ID); err != nil {
+			t.Errorf("Mine(after enrolling): %v", err)
+		}
+		err = svc.DisableTwoFactor(ownerCtx, storetest.Password, "")
+		wantKind(t, "DisableTwoFactor(required)", err, errs.FailedPrecondition)
+		must(t, "require of nobody", svc.SetTwoFactorPolicy(ownerCtx, ten.ID, session.PolicyOff))
+		wantKind(t, "DisableTwoFactor(wrong password)", svc.DisableTwoFactor(ownerCtx, "not it", ""), errs.Invalid)
+		wantKind(t, "DisableTwoFactor(wrong code)", svc.DisableTwoFactor(ownerCtx, "", "000000"), errs.Invalid)
+		must(t, "disable with a code", svc.DisableTwoFactor(ownerCtx, "", code(t, env, secret)))
+		if _, _, err := svc.Login(ctx, ten.Owner.LoginID, storetest.Password, client); err != nil {
+			t.Errorf("password alone after disabling: %v", err)
+		}
+		for _, a := range []string{"tenant.two_factor_policy_changed", "member.two_factor_enabled", "member.two_factor_disabled"} {
+			if n := len(events(t, env, ten.ID, a)); n == 0 {
+				t.Errorf("%s events: got none", a)
+			}
+		}
+	})
+}
+
+// TestTwoFactorReset: only the super admin resets a member's two-factor
+// sign-in; the member then signs in with the password alone.
+func TestTwoFactorReset(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		t.Parallel()
+		ctx := context.Background()
+		ten := storetest.SignUp(t, env, "acme")
+		other := storetest.SignUp(t, env, "other")
+		admin := storetest.NewMember(t, env, ten.Tenant, "admin", storetest.MemberOpts{RoleIDs: []string{ten.Roles[member.RoleAdmin].ID}})
+		ann := storetest.NewMember(t, env, ten.Tenant, "ann", storetest.MemberOpts{Password: storetest.Password})
+		svc := env.SessionService()
+		_, recovery := enrol(t, env, svc, ann)
+		annCtx := storetest.Actor(t, env, ann)
+		codes, err := svc.RegenerateRecoveryCodes(annCtx, storetest.Password, "")
+		must(t, "regenerate recovery codes", err)
+		if len(codes) != 10 || codes[0] == recovery[0] {
+			t.Errorf("regenerated codes: got %d (first %q), want 10 new ones", len(codes), codes[0])
+		}
+
+		refusals := []struct {
+			name string
+			ctx  context.Context
+			want errs.Kind
+		}{
+			{"an admin, not the super admin", storetest.Actor(t, env, admin), errs.PermissionDenied},
+			{"another tenant's super admin", other.Ctx, errs.NotFound},
+		}
+		for _, r := range refusals {
+			wantKind(t, "ResetTwoFactor("+r.name+")", svc.ResetTwoFactor(r.ctx, ten.ID, ann.ID), r.want)
+		}
+		must(t, "reset", svc.ResetTwoFactor(ten.Ctx, ten.ID, ann.ID))
+		wantKind(t, "ResetTwoFactor(again)", svc.ResetTwoFactor(ten.Ctx, ten.ID, ann.ID), errs.FailedPrecondition)
+		if _, _, err := svc.Login(ctx, ann.LoginID, storetest.Password, client); err != nil {
+			t.Errorf("password alone after the reset: %v", err)
+		}
+		if es := events(t, env, ten.ID, "member.two_factor_reset"); len(es) != 1 || es[0].ActorID != ten.Owner.ID || es[0].TargetID != ann.ID {
+			t.Errorf("member.two_factor_reset events: got %d, want 1 by the super admin on ann", len(es))
+		}
+	})
+}
