@@ -74,3 +74,14 @@ func (s *Service) ResetTwoFactor(ctx context.Context, tenantID, memberID string)
 	}
 	return nil
 }
+
+// MemberTwoFactorOn reports whether a member of the tenant has two-factor
+// sign-in on, for the super admin who may reset it. Errors: NotFound,
+// PermissionDenied.
+func (s *Service) MemberTwoFactorOn(ctx context.Context, tenantID, memberID string) (bool, error) {
+	if _, err := auth.RequireSuperAdmin(ctx, tenantID); err != nil {
+		return false, err
+	}
+	_, on, err := s.Store.TwoFactorState(ctx, tenantID, memberID)
+	return on, err
+}
