@@ -62,7 +62,9 @@ type TwoFactorStore interface {
 	UsePending(ctx context.Context, hash string, now time.Time) error
 }
 
-// Limits bounds failed sign-ins per account and per IP within a window.
+// Limits bounds sign-in attempts — passwords and second-step codes — per
+// account and per IP within a window. An attempt counts from before it is
+// checked; only a success gives it back (see limits.go).
 type Limits struct {
 	PerAccount int
 	PerIP      int
