@@ -107,7 +107,13 @@ type Result struct {
 // suspended or closed), TooManyRequests (too many attempts: wait).
 func (s *Service) SignIn(ctx context.Context, loginID, password string, c Client) (*Result, error) {
 	loginID = strings.ToLower(strings.TrimSpace(loginID))
-	return s.login(ctx, "acct:"+loginID, password, c, func(ctx context.Context) (*auth.Actor, string, error) {
+	return s.login(ctx, "acct:"+loginID, password, c, s.findMember(loginID, c))
+}
+
+// findMember returns the lookup of the member signing in as loginID: their
+// actor and password hash.
+func (s *Service) findMember(loginID string, c Client) func(context.Context) (*auth.Actor, string, error) {
+	return func(ctx context.Context) (*auth.Actor, string, error) {
 		m, err := s.Store.GetMemberByLoginID(ctx, loginID)
 		if errs.Is(err, errs.NotFound) || (err == nil && m.PasswordHash == "") {
 			return nil, "", errBadLogin
@@ -116,7 +122,7 @@ func (s *Service) SignIn(ctx context.Context, loginID, password string, c Client
 			return nil, "", err
 		}
 		return s.memberActor(ctx, m, c), m.PasswordHash, nil
-	})
+	}
 }
 
 // Login is SignIn for callers that have no second step to offer (tools and

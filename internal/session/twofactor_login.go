@@ -91,7 +91,10 @@ func (s *Service) LoginTwoFactor(ctx context.Context, pendingToken, code, recove
 		} else if err != nil {
 			return err
 		}
-		return use(ctx)
+		if err := use(ctx); err != nil {
+			return err
+		}
+		return s.stillSignsIn(ctx, a, s.findMember(m.LoginID, c))
 	})
 }
 

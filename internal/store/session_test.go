@@ -200,3 +200,34 @@ func TestServerKey(t *testing.T) {
 		}
 	})
 }
+
+func TestPendingSignIns(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		t.Parallel()
+		ctx := t.Context()
+		ten := storetest.SignUp(t, env, "acme")
+		now := env.Clock.Now()
+		p := &session.Pending{TokenHash: "h1", TenantID: ten.ID, MemberID: ten.Owner.ID, CreatedAt: now, ExpiresAt: now.Add(5 * time.Minute)}
+		must(t, "create pending", env.DB.CreatePending(ctx, p))
+		got, err := env.DB.GetPending(ctx, "h1")
+		must(t, "get pending", err)
+		if diff := cmp.Diff(p, got); diff != "" {
+			t.Errorf("GetPending (-want +got):\n%s", diff)
+		}
+		wantKind(t, "UsePending(expired)", env.DB.UsePending(ctx, "h1", now.Add(5*time.Minute)), errs.NotFound)
+		must(t, "use pending", env.DB.UsePending(ctx, "h1", now.Add(time.Minute)))
+		wantKind(t, "UsePending(again)", env.DB.UsePending(ctx, "h1", now.Add(time.Minute)), errs.NotFound)
+		_, err = env.DB.GetPending(ctx, "h1")
+		wantKind(t, "GetPending(used)", err, errs.NotFound)
+
+		must(t, "create another", env.DB.CreatePending(ctx, &session.Pending{TokenHash: "h2", TenantID: ten.ID, MemberID: ten.Owner.ID,
+			CreatedAt: now, ExpiresAt: now.Add(5 * time.Minute)}))
+		must(t, "purge", env.DB.Purge(ctx, now.Add(2*24*time.Hour)))
+		var left int
+		must(t, "count", env.DB.Writer().QueryRowContext(ctx, `SELECT COUNT(*) FROM pending_sign_ins`).Scan(&left))
+		if left != 0 {
+			t.Errorf("pending sign-ins after a purge two days on: got %d, want 0", left)
+		}
+	})
+}
