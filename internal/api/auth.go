@@ -20,15 +20,16 @@ type loginInput struct {
 }
 
 type loginResult struct {
-	Token     string    `json:"token" doc:"bearer token; also set as the session cookie"`
-	ExpiresAt time.Time `json:"expires_at"`
-	SessionID string    `json:"session_id"`
+	Token     string    `json:"token,omitempty" doc:"bearer token; also set as the session cookie. Absent when two_factor_required"`
+	ExpiresAt time.Time `json:"expires_at" doc:"when the session ends; with two_factor_required, when the pending token does"`
+	SessionID string    `json:"session_id,omitempty"`
 	TenantID  string    `json:"tenant_id,omitempty"`
 	MemberID  string    `json:"member_id,omitempty"`
+	TwoFactor
 }
 
 type loginOutput struct {
-	SetCookie http.Cookie `header:"Set-Cookie"`
+	SetCookie string `header:"Set-Cookie"`
 	Body      loginResult
 }
 
@@ -46,11 +47,11 @@ type acceptInput struct {
 func (s *Server) registerAuth() {
 	register(s, huma.Operation{OperationID: "login", Method: http.MethodPost, Path: "/api/v1/auth/login", Tags: []string{"auth"},
 		Summary: "Sign in as a member"}, true, func(ctx context.Context, in *loginInput) (*loginOutput, error) {
-		token, sess, err := s.svc.Sessions.Login(ctx, in.Body.LoginID, in.Body.Password, callerClient(ctx))
+		r, err := s.svc.Sessions.SignIn(ctx, in.Body.LoginID, in.Body.Password, callerClient(ctx))
 		if err != nil {
 			return nil, err
 		}
-		return s.loginOutput(token, sess), nil
+		return s.signedIn(r), nil
 	})
 	register(s, huma.Operation{OperationID: "logout", Method: http.MethodPost, Path: "/api/v1/auth/logout", Tags: []string{"auth"},
 		Summary: "Sign out: end this session", DefaultStatus: http.StatusNoContent}, false, func(ctx context.Context, _ *struct{}) (*logoutOutput, error) {
@@ -76,10 +77,12 @@ func (s *Server) registerAuth() {
 		return s.loginOutput(token, sess), nil
 	})
 	s.registerSessions()
+	s.registerTwoFactor()
 }
 
 func (s *Server) loginOutput(token string, sess *session.Session) *loginOutput {
-	return &loginOutput{SetCookie: s.cookie(token, sess.ExpiresAt),
+	ck := s.cookie(token, sess.ExpiresAt)
+	return &loginOutput{SetCookie: ck.String(),
 		Body: loginResult{Token: token, ExpiresAt: sess.ExpiresAt, SessionID: sess.ID, TenantID: sess.TenantID, MemberID: sess.MemberID}}
 }
 

@@ -65,6 +65,9 @@ var crossTenantBodies = map[string]any{
 	"get-invoice":                nil,
 	"get-invoice-pdf":            nil,
 	"ops-approve-payment-method": nil,
+	"get-two-factor-policy":      nil,
+	"set-two-factor-policy":      map[string]any{"two_factor_required": "everyone"},
+	"reset-member-two-factor":    nil,
 }
 
 // opsBodies is the same for the operator routes (/api/v1/ops/…), which a

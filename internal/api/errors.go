@@ -5,7 +5,9 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/validation"
@@ -13,8 +15,16 @@ import (
 	"github.com/kanri/kanri/internal/errs"
 )
 
-// retryAfter is the Retry-After of a 429, in seconds: the sign-in limits' window.
-const retryAfter = "900"
+// RetryAfter is the Retry-After header of a 429 for err: the whole seconds
+// until the limit that refused it lets the caller try again (at least one),
+// or a minute when the error does not say.
+func RetryAfter(err error) string {
+	e, ok := errs.As(err)
+	if !ok || e.RetryAfter <= 0 {
+		return "60"
+	}
+	return strconv.FormatInt(int64((e.RetryAfter+time.Second-1)/time.Second), 10)
+}
 
 // statusOf is the one table from error kind to HTTP status; the console
 // uses it too.
@@ -67,7 +77,7 @@ func (s *Server) writeProblem(w http.ResponseWriter, r *http.Request, err error)
 	p := Problem(r.Context(), s.log, err)
 	w.Header().Set("Content-Type", "application/problem+json")
 	if p.Status == http.StatusTooManyRequests {
-		w.Header().Set("Retry-After", retryAfter)
+		w.Header().Set("Retry-After", RetryAfter(err))
 	}
 	w.WriteHeader(p.Status)
 	_ = jsonEncode(w, p)

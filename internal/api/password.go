@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -91,16 +90,4 @@ func (s *Server) sendPasswordReset(ctx context.Context, in *MemberPath) (*body[a
 		return nil, err
 	}
 	return reply(adminResetResult{MemberID: r.MemberID, ExpiresAt: r.ExpiresAt}), nil
-}
-
-// skipIdempotency exempts the sign-ins, whose answer is a bearer token, and
-// the routes whose body carries a password: the stored request hash would
-// be a fast, unsalted hash of it. A retried reset request or admin reset
-// is replayed (no second mail).
-func skipIdempotency(r *http.Request) bool {
-	switch r.URL.Path {
-	case "/api/v1/auth/password", "/api/v1/auth/password-reset/confirm", "/api/v1/auth/accept-invitation":
-		return true
-	}
-	return strings.HasSuffix(r.URL.Path, "/login")
 }

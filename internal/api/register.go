@@ -31,7 +31,7 @@ func register[I, O any](s *Server, op huma.Operation, public bool, h func(contex
 		if err != nil {
 			p := Problem(ctx, s.log, err)
 			if p.Status == http.StatusTooManyRequests {
-				return nil, huma.ErrorWithHeaders(p, http.Header{"Retry-After": {retryAfter}})
+				return nil, huma.ErrorWithHeaders(p, http.Header{"Retry-After": {RetryAfter(err)}})
 			}
 			return nil, p
 		}

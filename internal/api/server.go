@@ -109,7 +109,7 @@ func New(svc Services, cfg Config) *Server {
 // idempotency and metrics.
 func (s *Server) Handler() http.Handler {
 	idem := &idempotency.Middleware{Store: s.cfg.Idempotency, Clock: s.cfg.Clock, Scope: callerScope, Fail: s.writeProblem,
-		Skip: skipIdempotency, Logger: s.log}
+		Skip: unstored, Logger: s.log}
 	return s.limitBody(s.authenticate(idem.Wrap(instrument(s.cfg.Registry, rewritePDF(s.mux)))))
 }
 

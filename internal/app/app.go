@@ -101,12 +101,16 @@ func (a *App) build(ctx context.Context, ids id.Generator) error {
 	if ntf.Send, err = smtpSender(cfg); err != nil {
 		return err
 	}
+	sealer, err := twoFactorSealer(ctx, db, a.Clock)
+	if err != nil {
+		return err
+	}
 	a.Services = api.Services{
 		Tenants: &tenant.Service{Store: db, Clock: a.Clock, Audit: rec, Notify: ntf},
 		Members: &member.Service{Store: db, Clock: a.Clock, IDs: ids, Audit: rec, ProvidedBase: cfg.ProvidedBase,
 			SignupOpen: cfg.SignupOpen, InvitationTTL: 7 * 24 * time.Hour, Notify: ntf, BaseURL: cfg.BaseURL},
 		Sessions: &session.Service{Store: db, Clock: a.Clock, IDs: ids, Audit: rec, SessionTTL: cfg.SessionTTL,
-			Limits: session.Limits{PerAccount: 10, PerIP: 100, Window: 15 * time.Minute}},
+			Limits: session.Limits{PerAccount: 10, PerIP: 100, Window: 15 * time.Minute}, Secrets: sealer},
 		Audit: &audit.Service{Store: db},
 		Notify: &notify.Ops{Service: ntf, Audit: rec, AppendAuditEvents: db.AppendAuditEvents, AllowPrivate: cfg.AllowPrivateWebhooks,
 			Resolve: func(ctx context.Context, host string) ([]netip.Addr, error) {
@@ -125,7 +129,7 @@ func (a *App) build(ctx context.Context, ids id.Generator) error {
 		Retention: cfg.Billing.Retention, Grace: 7 * 24 * time.Hour, BaseURL: cfg.BaseURL}
 	a.Services.Members.Seats = a.Services.Billing.SeatLimit
 	a.Services.Passwords = &password.Service{Store: db, Clock: a.Clock, Audit: rec, Notify: ntf, BaseURL: cfg.BaseURL,
-		SignIn: a.Services.Sessions.Limits, Requests: session.Limits{PerAccount: 5, PerIP: 30, Window: time.Hour},
+		Sessions: a.Services.Sessions, Requests: session.Limits{PerAccount: 5, PerIP: 30, Window: time.Hour},
 		TTL: 30 * time.Minute, AdminTTL: 24 * time.Hour}
 	if a.Services.InvoicePDF, err = invoicepdf.New(); err != nil {
 		return err

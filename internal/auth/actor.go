@@ -32,6 +32,10 @@ type Actor struct {
 	Permissions []Permission
 	IP          string
 	UserAgent   string
+	// TwoFactorMissing: the tenant requires two-factor sign-in and the
+	// member has not turned it on, so only enrolling in it (and signing
+	// out) is open to them.
+	TwoFactorMissing bool
 }
 
 // Can reports whether the actor holds perm. The super admin holds them all.
@@ -57,9 +61,13 @@ func System(ctx context.Context, what string) context.Context {
 	return WithActor(ctx, &Actor{Kind: KindSystem, ID: what, Name: what})
 }
 
+var errTwoFactorMissing = errs.E(errs.PermissionDenied,
+	"your tenant requires two-factor sign-in: turn it on first (セキュリティ > 2段階認証, or POST /api/v1/auth/two-factor/enrol)")
+
 // Require returns the actor in ctx when it is a member of tenantID holding
 // every perm. Another tenant's id answers NotFound, so a caller cannot learn
-// which ids exist elsewhere.
+// which ids exist elsewhere. A member who must enrol in two-factor sign-in
+// first is refused (PermissionDenied) everything else.
 func Require(ctx context.Context, tenantID string, perms ...Permission) (*Actor, error) {
 	a := FromContext(ctx)
 	switch {
@@ -67,6 +75,8 @@ func Require(ctx context.Context, tenantID string, perms ...Permission) (*Actor,
 		return nil, errs.E(errs.Unauthenticated, "sign in first: send a bearer token or a session cookie")
 	case a.Kind != KindMember || a.TenantID != tenantID:
 		return nil, errs.E(errs.NotFound, "tenant not found")
+	case a.TwoFactorMissing:
+		return nil, errTwoFactorMissing
 	}
 	for _, p := range perms {
 		if !a.Can(p) {

@@ -46,6 +46,10 @@ func (c *Console) signedIn(area string, kind auth.Kind, h http.HandlerFunc) http
 			c.toLogin(w, r, area)
 			return
 		}
+		if a.TwoFactorMissing && !twoFactorOpen(r.URL.Path) {
+			toTwoFactor(w, r)
+			return
+		}
 		h(w, r.WithContext(auth.WithActor(r.Context(), a)))
 	}
 }
@@ -113,12 +117,12 @@ func (c *Console) login(area string) http.HandlerFunc {
 		var s *session.Session
 		if area == "ops" {
 			token, s, err = c.svc.Sessions.LoginOperator(anonymous(r), v.Get("email"), v.Get("password"), api.Client(r))
-		} else {
-			token, s, err = c.svc.Sessions.Login(anonymous(r), v.Get("login_id"), v.Get("password"), api.Client(r))
+		} else if token, s, err = c.signInMember(w, r, v, p); err == nil && s == nil {
+			return // the second step's page is shown
 		}
 		if err != nil {
 			if errs.Is(err, errs.TooManyRequests) {
-				w.Header().Set("Retry-After", "900")
+				w.Header().Set("Retry-After", api.RetryAfter(err))
 			}
 			c.formFailed(w, r, area+"_login", p, err)
 			return

@@ -95,6 +95,7 @@ func (c *Console) Register(mux *http.ServeMux) {
 	c.registerMembers(rt)
 	c.registerRoles(rt)
 	c.registerSecurity(rt)
+	c.registerTwoFactor(rt)
 	c.registerAudit(rt)
 	c.registerStats(rt)
 	c.registerBilling(rt)

@@ -48,6 +48,7 @@ var adminMenu = []menuEntry{
 	{"menu.members", "menu.member_list", "/admin/members", holds(auth.PermMembersManage)},
 	{"menu.security", "menu.roles", "/admin/roles", holds(auth.PermRolesManage)},
 	{"menu.security", "menu.sessions", "/admin/security", everyone},
+	{"menu.security", "menu.two_factor", twoFactorURL, everyone},
 	{"menu.stats", "menu.stats_members", "/admin/stats", holds(auth.PermMembersManage, auth.PermAuditRead)},
 	{"menu.audit", "menu.audit_events", "/admin/audit", holds(auth.PermAuditRead)},
 	{"menu.billing", "menu.billing_contract", "/admin/billing", superAdmin},

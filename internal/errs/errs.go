@@ -5,6 +5,7 @@ package errs
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Kind classifies an error for callers; the API maps each kind to a status.
@@ -36,6 +37,9 @@ type Error struct {
 	Message string
 	Err     error    // underlying cause, never shown to users
 	Details []Detail // several problems at once, e.g. one per CSV line
+	// RetryAfter is, for TooManyRequests, how long to wait before trying
+	// again; zero when unknown.
+	RetryAfter time.Duration
 }
 
 // Detail is one of several problems in one request.
@@ -72,6 +76,11 @@ func Taken(field string, cause error, format string, args ...any) *Error {
 // Wrap returns an error of kind that keeps err as its cause.
 func Wrap(kind Kind, err error, format string, args ...any) *Error {
 	return &Error{Kind: kind, Message: fmt.Sprintf(format, args...), Err: err}
+}
+
+// Later returns a TooManyRequests error that says to wait wait.
+func Later(wait time.Duration, format string, args ...any) *Error {
+	return &Error{Kind: TooManyRequests, Message: fmt.Sprintf(format, args...), RetryAfter: wait}
 }
 
 // KindOf returns the kind of the first *Error in err's chain, or Internal.

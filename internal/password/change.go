@@ -3,10 +3,10 @@ package password
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/kanri/kanri/internal/auth"
 	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/session"
 )
 
 // Change sets the caller's password after checking the current one, and
@@ -39,7 +39,7 @@ func (s *Service) changeMember(ctx context.Context, a *auth.Actor, current, next
 	if err != nil {
 		return 0, err
 	}
-	if err := s.verifyCurrent(ctx, now, memberKey+m.LoginID, m.PasswordHash, current); err != nil {
+	if err := s.Sessions.CheckPassword(ctx, session.AccountKey(m.LoginID), m.PasswordHash, current, "current_password"); err != nil {
 		return 0, err
 	}
 	if err := auth.CheckPassword("new_password", next, policy(m, t)); err != nil {
@@ -71,7 +71,7 @@ func (s *Service) changeOperator(ctx context.Context, a *auth.Actor, current, ne
 	if err != nil {
 		return 0, err
 	}
-	if err := s.verifyCurrent(ctx, now, operatorKey+o.Email, o.PasswordHash, current); err != nil {
+	if err := s.Sessions.CheckPassword(ctx, session.OperatorKey(o.Email), o.PasswordHash, current, "current_password"); err != nil {
 		return 0, err
 	}
 	if err := auth.CheckPassword("new_password", next, auth.PasswordContext{LoginID: o.Email, Email: o.Email}); err != nil {
@@ -92,26 +92,6 @@ func (s *Service) changeOperator(ctx context.Context, a *auth.Actor, current, ne
 		return 0, fmt.Errorf("change password: %w", err)
 	}
 	return n, nil
-}
-
-// verifyCurrent checks the current password under the account's sign-in
-// limit, counting a wrong one as a failed sign-in.
-func (s *Service) verifyCurrent(ctx context.Context, now time.Time, key, hash, current string) error {
-	windowStart := now.Add(-s.SignIn.Window)
-	n, err := s.Store.LoginFailures(ctx, key, windowStart)
-	if err != nil {
-		return err
-	}
-	if n >= s.SignIn.PerAccount {
-		return tooMany("wrong passwords", s.SignIn.Window)
-	}
-	if auth.VerifyPassword(hash, current) {
-		return nil
-	}
-	if _, err := s.Store.AddLoginFailure(ctx, key, now, windowStart); err != nil {
-		return err
-	}
-	return errs.Field("current_password", "the current password is wrong: enter the password you signed in with")
 }
 
 // revokedData is the audit data of a change that ended sessions.

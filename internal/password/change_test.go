@@ -52,9 +52,10 @@ func TestChange(t *testing.T) {
 				t.Errorf("%s: %v, want Invalid at %s", tt.name, err, tt.field)
 			}
 		}
-		n, err := env.DB.LoginFailures(context.Background(), "acct:"+login, env.Clock.Now().Add(-storetest.Limits.Window))
-		if err != nil || n != 1 {
-			t.Errorf("sign-in failures of the account: %d (%v), want 1 (the wrong current password)", n, err)
+		now := env.Clock.Now()
+		n, _, err := env.DB.ReserveLoginAttempt(context.Background(), session.AccountKey(login), now, now.Add(-storetest.Limits.Window))
+		if err != nil || n != 2 {
+			t.Errorf("sign-in attempts of the account after one more: %d (%v), want 2 (the wrong current password and this one)", n, err)
 		}
 
 		revoked, err := svc.Change(ctx, storetest.Password, newPassword)

@@ -26,7 +26,7 @@ var requests = session.Limits{PerAccount: 5, PerIP: 30, Window: time.Hour}
 // service is the password service on env, as kanri serve has it.
 func service(env *storetest.Env) *password.Service {
 	return &password.Service{Store: env.DB, Clock: env.Clock, Audit: audit.Recorder{IDs: env.IDs}, Notify: env.NotifyService(),
-		BaseURL: "http://kanri.test", SignIn: storetest.Limits, Requests: requests, TTL: 30 * time.Minute, AdminTTL: 24 * time.Hour}
+		BaseURL: "http://kanri.test", Sessions: env.SessionService(), Requests: requests, TTL: 30 * time.Minute, AdminTTL: 24 * time.Hour}
 }
 
 // visitor is an anonymous caller from ip.

@@ -52,9 +52,7 @@ type Store interface {
 	// RevokeOtherSessions revokes the sessions and API tokens of a member
 	// or an operator but one.
 	RevokeOtherSessions(ctx context.Context, ownerID, keep string, now time.Time) (int, error)
-	AddLoginFailure(ctx context.Context, key string, now, windowStart time.Time) (int, error)
-	LoginFailures(ctx context.Context, key string, windowStart time.Time) (int, error)
-	ClearLoginFailures(ctx context.Context, key string) error
+	ReserveLoginAttempt(ctx context.Context, key string, now, windowStart time.Time) (int, time.Time, error)
 	AppendAuditEvents(ctx context.Context, events ...*audit.Event) error
 }
 
@@ -66,10 +64,10 @@ type Service struct {
 	Notify *notify.Service
 	// BaseURL is the console's: links lead to BaseURL/reset-password.
 	BaseURL string
-	// SignIn are the sign-in limits (session.Service's): a wrong current
-	// password counts as a failed sign-in of the account, and a reset
-	// clears the account's failures.
-	SignIn session.Limits
+	// Sessions checks current passwords under the sign-in limits (a wrong
+	// one counts as a failed sign-in of the account) and unlocks an account
+	// whose password was reset.
+	Sessions *session.Service
 	// Requests bounds "forgot password" requests per login id and per IP.
 	Requests session.Limits
 	// TTL is how long a link the member asked for is valid (30 minutes);
@@ -78,11 +76,8 @@ type Service struct {
 	TTL, AdminTTL time.Duration
 }
 
-// The sign-in failure keys of session.Service: a member's by login id, an
-// operator's by e-mail. Reset requests count under keys of their own.
+// Reset requests count under limit keys of their own.
 const (
-	memberKey   = "acct:"
-	operatorKey = "op:"
 	requestKey  = "pwreset:acct:"
 	requestIP   = "pwreset:ip:"
 )
@@ -106,7 +101,9 @@ func actAs(ctx context.Context, m *member.Member) context.Context {
 	return auth.WithActor(ctx, self)
 }
 
-// tooMany is the refusal once a limit is reached.
-func tooMany(what string, window time.Duration) error {
-	return errs.E(errs.TooManyRequests, "too many %s: wait %d minutes and try again", what, int(window.Minutes()))
+// tooMany is the refusal once a limit is reached, with the wait until the
+// window that started at windowStart ends.
+func tooMany(what string, now, windowStart time.Time, window time.Duration) error {
+	wait := windowStart.Add(window).Sub(now)
+	return errs.Later(wait, "too many %s: wait %d minutes and try again", what, int((wait+time.Minute-1)/time.Minute))
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/kanri/kanri/internal/errs"
 	"github.com/kanri/kanri/internal/id"
 	"github.com/kanri/kanri/internal/member"
+	"github.com/kanri/kanri/internal/session"
 	"github.com/kanri/kanri/internal/notify"
 	"github.com/kanri/kanri/internal/tenant"
 )
@@ -57,12 +58,12 @@ func (s *Service) countRequest(ctx context.Context, now time.Time, loginID strin
 		key   string
 		limit int
 	}{{requestKey + loginID, s.Requests.PerAccount}, {requestIP + ip, s.Requests.PerIP}} {
-		n, err := s.Store.AddLoginFailure(ctx, l.key, now, windowStart)
+		n, start, err := s.Store.ReserveLoginAttempt(ctx, l.key, now, windowStart)
 		if err != nil {
 			return err
 		}
 		if n > l.limit {
-			return tooMany("password-reset requests", s.Requests.Window)
+			return tooMany("password-reset requests", now, start, s.Requests.Window)
 		}
 	}
 	return nil
@@ -175,7 +176,7 @@ func (s *Service) use(ctx context.Context, now time.Time, tokenHash, hash string
 	if err != nil {
 		return err
 	}
-	if err := s.Store.ClearLoginFailures(ctx, memberKey+m.LoginID); err != nil {
+	if err := s.Sessions.Unlock(ctx, session.AccountKey(m.LoginID)); err != nil {
 		return err
 	}
 	return s.Store.AppendAuditEvents(ctx, s.Audit.Event(ctx, now, m.TenantID, "member.password_reset", "member", m.ID, nil, revokedData(n)))

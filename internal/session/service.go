@@ -31,13 +31,41 @@ type Store interface {
 	RevokeTenantSessions(ctx context.Context, tenantID string, now time.Time) (int, error)
 	CreateOperator(ctx context.Context, o *Operator) error
 	GetOperator(ctx context.Context, idOrEmail string) (*Operator, error)
-	AddLoginFailure(ctx context.Context, key string, now, windowStart time.Time) (int, error)
-	LoginFailures(ctx context.Context, key string, windowStart time.Time) (int, error)
-	ClearLoginFailures(ctx context.Context, key string) error
+	ReserveLoginAttempt(ctx context.Context, key string, now, windowStart time.Time) (int, time.Time, error)
+	ReleaseLoginAttempts(ctx context.Context, key string, windowStart time.Time, n int) error
+	ForgetLoginAttempts(ctx context.Context, key string) error
+	TwoFactorStore
 	AppendAuditEvents(ctx context.Context, events ...*audit.Event) error
 }
 
-// Limits bounds failed sign-ins per account and per IP within a window.
+// TwoFactorStore is what two-factor sign-in needs from the database. Get
+// methods return NotFound for missing rows, Use methods NotFound when there
+// is nothing (any more) to use.
+type TwoFactorStore interface {
+	TwoFactorPolicy(ctx context.Context, tenantID string) (Policy, error)
+	SetTwoFactorPolicy(ctx context.Context, tenantID string, p Policy) error
+	// TwoFactorState returns the tenant's policy and whether the member has
+	// two-factor sign-in on, in one read for every request.
+	TwoFactorState(ctx context.Context, tenantID, memberID string) (Policy, bool, error)
+	GetTwoFactor(ctx context.Context, memberID string) (*TwoFactor, error)
+	// StartTwoFactor stores a pending enrolment, replacing a pending one.
+	// Errors: Conflict (two-factor is on).
+	StartTwoFactor(ctx context.Context, tf *TwoFactor) error
+	// ConfirmTwoFactor turns tf on if it is still the pending enrolment.
+	// Errors: NotFound (confirmed or replaced meanwhile).
+	ConfirmTwoFactor(ctx context.Context, tf *TwoFactor, step int64, now time.Time) error
+	DeleteTwoFactor(ctx context.Context, memberID string) error
+	UseTwoFactorStep(ctx context.Context, memberID string, step int64) error
+	ReplaceRecoveryCodes(ctx context.Context, memberID string, hashes []string) error
+	UseRecoveryCode(ctx context.Context, memberID, hash string, now time.Time) error
+	CreatePending(ctx context.Context, p *Pending) error
+	GetPending(ctx context.Context, hash string) (*Pending, error)
+	UsePending(ctx context.Context, hash string, now time.Time) error
+}
+
+// Limits bounds sign-in attempts — passwords and second-step codes — per
+// account and per IP within a window. An attempt counts from before it is
+// checked; only a success gives it back (see limits.go).
 type Limits struct {
 	PerAccount int
 	PerIP      int
@@ -52,6 +80,7 @@ type Service struct {
 	Audit      audit.Recorder
 	SessionTTL time.Duration
 	Limits     Limits
+	Secrets    *Sealer // encrypts TOTP secrets at rest
 }
 
 // Client is where a sign-in comes from.
@@ -62,12 +91,30 @@ type Client struct {
 
 var errBadLogin = errs.E(errs.Unauthenticated, "the login id or the password is wrong")
 
-// Login signs a member in and returns a new bearer token. Errors:
-// Unauthenticated (wrong login id or password; suspended or closed),
-// TooManyRequests (too many failures: wait).
-func (s *Service) Login(ctx context.Context, loginID, password string, c Client) (string, *Session, error) {
+// Result is the outcome of a right password: a session, or — for a member
+// with two-factor sign-in on — the token of the second step instead.
+type Result struct {
+	Token   string // the new session's bearer token
+	Session *Session
+	// EnrolTwoFactor: the tenant requires two-factor sign-in of the member,
+	// who has not turned it on; the session is open only to doing so.
+	EnrolTwoFactor   bool
+	PendingToken     string // for LoginTwoFactor; set instead of Token
+	PendingExpiresAt time.Time
+}
+
+// SignIn checks a member's password and opens a session, or starts the
+// second step. Errors: Unauthenticated (wrong login id or password;
+// suspended or closed), TooManyRequests (too many attempts: wait).
+func (s *Service) SignIn(ctx context.Context, loginID, password string, c Client) (*Result, error) {
 	loginID = strings.ToLower(strings.TrimSpace(loginID))
-	return s.login(ctx, "acct:"+loginID, password, c, func(ctx context.Context) (*auth.Actor, string, error) {
+	return s.login(ctx, AccountKey(loginID), password, c, s.findMember(loginID, c))
+}
+
+// findMember returns the lookup of the member signing in as loginID: their
+// actor and password hash.
+func (s *Service) findMember(loginID string, c Client) func(context.Context) (*auth.Actor, string, error) {
+	return func(ctx context.Context) (*auth.Actor, string, error) {
 		m, err := s.Store.GetMemberByLoginID(ctx, loginID)
 		if errs.Is(err, errs.NotFound) || (err == nil && m.PasswordHash == "") {
 			return nil, "", errBadLogin
@@ -76,13 +123,26 @@ func (s *Service) Login(ctx context.Context, loginID, password string, c Client)
 			return nil, "", err
 		}
 		return s.memberActor(ctx, m, c), m.PasswordHash, nil
-	})
+	}
+}
+
+// Login is SignIn for callers that have no second step to offer (tools and
+// tests): a member with two-factor sign-in on is refused (FailedPrecondition).
+func (s *Service) Login(ctx context.Context, loginID, password string, c Client) (string, *Session, error) {
+	r, err := s.SignIn(ctx, loginID, password, c)
+	if err != nil {
+		return "", nil, err
+	}
+	if r.Session == nil {
+		return "", nil, errs.E(errs.FailedPrecondition, "this account signs in with a second step: use POST /api/v1/auth/login/two-factor")
+	}
+	return r.Token, r.Session, nil
 }
 
 // LoginOperator signs an operator in by e-mail address.
 func (s *Service) LoginOperator(ctx context.Context, email, password string, c Client) (string, *Session, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
-	return s.login(ctx, "op:"+email, password, c, func(ctx context.Context) (*auth.Actor, string, error) {
+	r, err := s.login(ctx, OperatorKey(email), password, c, func(ctx context.Context) (*auth.Actor, string, error) {
 		o, err := s.Store.GetOperator(ctx, email)
 		if errs.Is(err, errs.NotFound) {
 			return nil, "", errBadLogin
@@ -92,6 +152,10 @@ func (s *Service) LoginOperator(ctx context.Context, email, password string, c C
 		}
 		return &auth.Actor{Kind: auth.KindOperator, ID: o.ID, Name: o.Email, IP: c.IP, UserAgent: c.UserAgent}, o.PasswordHash, nil
 	})
+	if err != nil {
+		return "", nil, err
+	}
+	return r.Token, r.Session, nil
 }
 
 // stillSignsIn checks, holding the member's tenant, that the login id still
@@ -112,13 +176,13 @@ func (s *Service) stillSignsIn(ctx context.Context, a *auth.Actor, find func(con
 	return nil
 }
 
-// login checks the rate limits, the account and the password, and opens a
-// session. find returns the account's actor and password hash.
-func (s *Service) login(ctx context.Context, key, password string, c Client, find func(context.Context) (*auth.Actor, string, error)) (string, *Session, error) {
+// login counts the attempt against the rate limits, checks the account and
+// the password, and then signs the actor in (see next).
+func (s *Service) login(ctx context.Context, key, password string, c Client, find func(context.Context) (*auth.Actor, string, error)) (*Result, error) {
 	now := s.Clock.Now()
-	windowStart := now.Add(-s.Limits.Window)
-	if err := s.checkLimits(ctx, key, "ip:"+c.IP, windowStart); err != nil {
-		return "", nil, err
+	at, err := s.reserve(ctx, now, key, c.IP)
+	if err != nil {
+		return nil, err
 	}
 	a, hash, err := find(ctx)
 	if err == nil && !auth.VerifyPassword(hash, password) {
@@ -130,20 +194,25 @@ func (s *Service) login(ctx context.Context, key, password string, c Client, fin
 		err = s.checkActive(ctx, a)
 	}
 	if err != nil {
-		if errs.Is(err, errs.Unauthenticated) {
-			s.countFailure(ctx, now, windowStart, key, "ip:"+c.IP)
-		}
-		return "", nil, err
+		return nil, err // the attempt stays counted as a failure
 	}
+	return s.next(ctx, now, a, at, find)
+}
+
+// open creates a session for a and settles its attempt, in one transaction.
+// check, when not nil, runs first in that transaction.
+func (s *Service) open(ctx context.Context, now time.Time, a *auth.Actor, at *attempt, check func(context.Context) error) (*Result, error) {
 	token := id.Secret("kanri")
-	sess := &Session{ID: s.IDs.New("ses"), TokenHash: id.Hash(token), Kind: KindSession, TenantID: a.TenantID, IP: c.IP,
-		UserAgent: c.UserAgent, CreatedAt: now, ExpiresAt: now.Add(s.SessionTTL)}
+	sess := &Session{ID: s.IDs.New("ses"), TokenHash: id.Hash(token), Kind: KindSession, TenantID: a.TenantID, IP: a.IP,
+		UserAgent: a.UserAgent, CreatedAt: now, ExpiresAt: now.Add(s.SessionTTL)}
 	sess.MemberID, sess.OperatorID = ownerIDs(a)
-	err = s.Store.InTx(auth.WithActor(ctx, a), func(ctx context.Context) error {
-		if err := s.stillSignsIn(ctx, a, find); err != nil {
-			return err
+	err := s.Store.InTx(auth.WithActor(ctx, a), func(ctx context.Context) error {
+		if check != nil {
+			if err := check(ctx); err != nil {
+				return err
+			}
 		}
-		if err := s.Store.ClearLoginFailures(ctx, key); err != nil {
+		if err := s.succeeded(ctx, at); err != nil {
 			return err
 		}
 		if err := s.Store.CreateSession(ctx, sess); err != nil {
@@ -152,9 +221,9 @@ func (s *Service) login(ctx context.Context, key, password string, c Client, fin
 		return s.Store.AppendAuditEvents(ctx, s.Audit.Event(ctx, now, a.TenantID, "session.signed_in", "session", sess.ID, nil, nil))
 	})
 	if err != nil {
-		return "", nil, fmt.Errorf("sign in: %w", err)
+		return nil, fmt.Errorf("sign in: %w", err)
 	}
-	return token, sess, nil
+	return &Result{Token: token, Session: sess, EnrolTwoFactor: a.TwoFactorMissing}, nil
 }
 
 func ownerIDs(a *auth.Actor) (memberID, operatorID string) {
@@ -162,30 +231,6 @@ func ownerIDs(a *auth.Actor) (memberID, operatorID string) {
 		return "", a.ID
 	}
 	return a.ID, ""
-}
-
-func (s *Service) checkLimits(ctx context.Context, account, ip string, windowStart time.Time) error {
-	for _, l := range []struct {
-		key   string
-		limit int
-	}{{account, s.Limits.PerAccount}, {ip, s.Limits.PerIP}} {
-		n, err := s.Store.LoginFailures(ctx, l.key, windowStart)
-		if err != nil {
-			return err
-		}
-		if n >= l.limit {
-			return errs.E(errs.TooManyRequests, "too many failed sign-ins: wait %d minutes and try again, or reset your password with your admin", int(s.Limits.Window.Minutes()))
-		}
-	}
-	return nil
-}
-
-// countFailure records a failed sign-in; failing to record it must not turn
-// a wrong password into a server error, so errors are dropped.
-func (s *Service) countFailure(ctx context.Context, now, windowStart time.Time, keys ...string) {
-	for _, k := range keys {
-		_, _ = s.Store.AddLoginFailure(ctx, k, now, windowStart)
-	}
 }
 
 func (s *Service) memberActor(ctx context.Context, m *member.Member, c Client) *auth.Actor {
@@ -216,6 +261,11 @@ func (s *Service) checkActive(ctx context.Context, a *auth.Actor) error {
 		return err
 	}
 	a.SuperAdmin, a.Name = m.SuperAdmin, m.LoginID
+	policy, on, err := s.Store.TwoFactorState(ctx, a.TenantID, a.ID)
+	if err != nil {
+		return err
+	}
+	a.TwoFactorMissing = policy.Requires(a) && !on
 	return nil
 }
 

@@ -110,29 +110,34 @@ func (db *DB) GetOperator(ctx context.Context, key string) (*session.Operator, e
 	return &o, db.fail(err, "operator")
 }
 
-// AddLoginFailure counts one failed sign-in for key in the window that
-// started no earlier than windowStart, starting a new window when the old
-// one is over, and returns the count.
-func (db *DB) AddLoginFailure(ctx context.Context, key string, now, windowStart time.Time) (int, error) {
+// ReserveLoginAttempt counts one sign-in attempt for key in one atomic
+// statement, before its password or code is checked, and returns the count
+// and when the key's window started. A window that started at windowStart
+// or before is over: the count starts again at now.
+func (db *DB) ReserveLoginAttempt(ctx context.Context, key string, now, windowStart time.Time) (int, time.Time, error) {
 	var n int
+	var start time.Time
 	err := db.q(ctx, db.write).QueryRowContext(ctx, db.rebind(`INSERT INTO login_failures (key, failures, window_start) VALUES (?, 1, ?)
 		ON CONFLICT (key) DO UPDATE SET
-			failures = CASE WHEN login_failures.window_start < ? THEN 1 ELSE login_failures.failures + 1 END,
-			window_start = CASE WHEN login_failures.window_start < ? THEN ? ELSE login_failures.window_start END
-		RETURNING failures`), key, ts(now), ts(windowStart), ts(windowStart), ts(now)).Scan(&n)
-	return n, db.fail(err, "login failures")
+			failures = CASE WHEN login_failures.window_start <= ? THEN 1 ELSE login_failures.failures + 1 END,
+			window_start = CASE WHEN login_failures.window_start <= ? THEN ? ELSE login_failures.window_start END
+		RETURNING failures, window_start`), key, ts(now), ts(windowStart), ts(windowStart), ts(now)).Scan(&n, scanTime(&start))
+	return n, start, db.fail(err, "login attempts")
 }
 
-// LoginFailures returns key's failures in a window that started no earlier
-// than windowStart.
-func (db *DB) LoginFailures(ctx context.Context, key string, windowStart time.Time) (int, error) {
-	var n int
-	err := db.queryRow(ctx, `SELECT COALESCE(SUM(failures), 0) FROM login_failures WHERE key = ? AND window_start >= ?`, key, ts(windowStart)).Scan(&n)
-	return n, db.fail(err, "login failures")
-}
-
-// ClearLoginFailures forgets key's failures after a successful sign-in.
-func (db *DB) ClearLoginFailures(ctx context.Context, key string) error {
+// ForgetLoginAttempts forgets every attempt counted on key.
+func (db *DB) ForgetLoginAttempts(ctx context.Context, key string) error {
 	_, err := db.exec(ctx, `DELETE FROM login_failures WHERE key = ?`, key)
-	return db.fail(err, "login failures")
+	return db.fail(err, "login attempts")
+}
+
+// ReleaseLoginAttempts takes n attempts off key's count if its window still
+// starts at windowStart (a newer window holds only later attempts), and
+// forgets the key when none are left.
+func (db *DB) ReleaseLoginAttempts(ctx context.Context, key string, windowStart time.Time, n int) error {
+	if _, err := db.exec(ctx, `UPDATE login_failures SET failures = failures - ? WHERE key = ? AND window_start = ?`, n, key, ts(windowStart)); err != nil {
+		return db.fail(err, "login attempts")
+	}
+	_, err := db.exec(ctx, `DELETE FROM login_failures WHERE key = ? AND failures <= 0`, key)
+	return db.fail(err, "login attempts")
 }

@@ -137,50 +137,97 @@ func TestOperatorsAndTokens(t *testing.T) {
 	})
 }
 
-func TestLoginFailureWindow(t *testing.T) {
+func TestLoginAttemptWindow(t *testing.T) {
 	t.Parallel()
 	const window = 15 * time.Minute
 	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
 		t.Parallel()
 		ctx := t.Context()
 		t0 := env.Clock.Now()
+		var lastStart time.Time
 		add := func(key string, at time.Time) int {
 			t.Helper()
-			n, err := env.DB.AddLoginFailure(ctx, key, at, at.Add(-window))
-			must(t, "add login failure", err)
+			n, start, err := env.DB.ReserveLoginAttempt(ctx, key, at, at.Add(-window))
+			must(t, "reserve login attempt", err)
+			lastStart = start
 			return n
 		}
-		count := func(key string, at time.Time) int {
+		release := func(key string, start time.Time, n int, at time.Time) int {
 			t.Helper()
-			n, err := env.DB.LoginFailures(ctx, key, at.Add(-window))
-			must(t, "login failures", err)
-			return n
+			must(t, "release login attempts", env.DB.ReleaseLoginAttempts(ctx, key, start, n))
+			return add(key, at) // the count it leaves, plus this one
 		}
 		steps := []struct {
 			name string
 			got  func() int
 			want int
 		}{
-			{"first failure", func() int { return add("acct:a", t0) }, 1},
-			{"second in window", func() int { return add("acct:a", t0.Add(time.Minute)) }, 2},
+			{"first attempt", func() int { return add("acct:a", t0) }, 1},
+			{"window starts at the first", func() int { add("acct:a", t0.Add(time.Minute)); return int(lastStart.Sub(t0)) }, 0},
 			{"third in window", func() int { return add("acct:a", t0.Add(14*time.Minute)) }, 3},
-			{"count in window", func() int { return count("acct:a", t0.Add(14*time.Minute)) }, 3},
 			{"other key apart", func() int { return add("ip:192.0.2.1", t0) }, 1},
-			{"count after window", func() int { return count("acct:a", t0.Add(16*time.Minute)) }, 0},
-			{"add after window starts over", func() int { return add("acct:a", t0.Add(16*time.Minute)) }, 1},
-			{"count in new window", func() int { return count("acct:a", t0.Add(20*time.Minute)) }, 1},
-			{"add in new window", func() int { return add("acct:a", t0.Add(20*time.Minute)) }, 2},
-			{"clear", func() int {
-				must(t, "clear", env.DB.ClearLoginFailures(ctx, "acct:a"))
-				return count("acct:a", t0.Add(20*time.Minute))
-			}, 0},
-			{"other key kept", func() int { return count("ip:192.0.2.1", t0) }, 1},
-			{"unknown key", func() int { return count("acct:nobody", t0) }, 0},
+			{"release two of three", func() int { return release("acct:a", t0, 2, t0.Add(14*time.Minute)) }, 2},
+			{"release in an old window changes nothing", func() int {
+				return release("acct:a", t0.Add(-time.Hour), 3, t0.Add(14*time.Minute))
+			}, 3},
+			{"after the window starts over", func() int { return add("acct:a", t0.Add(16*time.Minute)) }, 1},
+			{"new window starts now", func() int { return int(lastStart.Sub(t0.Add(16 * time.Minute))) }, 0},
+			{"release all forgets the key", func() int {
+				return release("acct:a", t0.Add(16*time.Minute), 5, t0.Add(20*time.Minute))
+			}, 1},
+			{"other key kept", func() int { return add("ip:192.0.2.1", t0.Add(time.Minute)) }, 2},
 		}
 		for _, s := range steps {
 			if got := s.got(); got != s.want {
 				t.Errorf("%s: got %d, want %d", s.name, got, s.want)
 			}
+		}
+	})
+}
+
+func TestServerKey(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		t.Parallel()
+		first, err := env.DB.ServerKey(t.Context(), "two_factor", env.Clock.Now())
+		must(t, "first server key", err)
+		again, err := env.DB.ServerKey(t.Context(), "two_factor", env.Clock.Now())
+		must(t, "server key again", err)
+		other, err := env.DB.ServerKey(t.Context(), "other", env.Clock.Now())
+		must(t, "other server key", err)
+		if len(first) != 32 || string(first) != string(again) || string(first) == string(other) {
+			t.Errorf("server keys: got %x, %x and %x; want one 32-byte key per name, the same every time", first, again, other)
+		}
+	})
+}
+
+func TestPendingSignIns(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		t.Parallel()
+		ctx := t.Context()
+		ten := storetest.SignUp(t, env, "acme")
+		now := env.Clock.Now()
+		p := &session.Pending{TokenHash: "h1", TenantID: ten.ID, MemberID: ten.Owner.ID, CreatedAt: now, ExpiresAt: now.Add(5 * time.Minute)}
+		must(t, "create pending", env.DB.CreatePending(ctx, p))
+		got, err := env.DB.GetPending(ctx, "h1")
+		must(t, "get pending", err)
+		if diff := cmp.Diff(p, got); diff != "" {
+			t.Errorf("GetPending (-want +got):\n%s", diff)
+		}
+		wantKind(t, "UsePending(expired)", env.DB.UsePending(ctx, "h1", now.Add(5*time.Minute)), errs.NotFound)
+		must(t, "use pending", env.DB.UsePending(ctx, "h1", now.Add(time.Minute)))
+		wantKind(t, "UsePending(again)", env.DB.UsePending(ctx, "h1", now.Add(time.Minute)), errs.NotFound)
+		_, err = env.DB.GetPending(ctx, "h1")
+		wantKind(t, "GetPending(used)", err, errs.NotFound)
+
+		must(t, "create another", env.DB.CreatePending(ctx, &session.Pending{TokenHash: "h2", TenantID: ten.ID, MemberID: ten.Owner.ID,
+			CreatedAt: now, ExpiresAt: now.Add(5 * time.Minute)}))
+		must(t, "purge", env.DB.Purge(ctx, now.Add(2*24*time.Hour)))
+		var left int
+		must(t, "count", env.DB.Writer().QueryRowContext(ctx, `SELECT COUNT(*) FROM pending_sign_ins`).Scan(&left))
+		if left != 0 {
+			t.Errorf("pending sign-ins after a purge two days on: got %d, want 0", left)
 		}
 	})
 }

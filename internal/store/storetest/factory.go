@@ -81,7 +81,16 @@ func (e *Env) TenantService() *tenant.Service {
 // SessionService returns the session service on env.
 func (e *Env) SessionService() *session.Service {
 	return &session.Service{Store: e.DB, Clock: e.Clock, IDs: e.IDs, Audit: audit.Recorder{IDs: e.IDs},
-		SessionTTL: SessionTTL, Limits: Limits}
+		SessionTTL: SessionTTL, Limits: Limits, Secrets: TestSealer()}
+}
+
+// TestSealer seals TOTP secrets in tests, with a key of zeros.
+func TestSealer() *session.Sealer {
+	s, err := session.NewSealer(make([]byte, 32))
+	if err != nil {
+		panic(err) // a 32-byte key always makes one
+	}
+	return s
 }
 
 // Tenant is a signed-up tenant with its super admin.

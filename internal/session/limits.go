@@ -1,0 +1,108 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/kanri/kanri/internal/auth"
+	"github.com/kanri/kanri/internal/errs"
+)
+
+// attempt is one sign-in attempt (a password or a second-step code),
+// counted on its account's and its IP's limits before anything is checked.
+type attempt struct {
+	account, ip           string
+	n                     int // the attempt's number in the account's window
+	accountStart, ipStart time.Time
+}
+
+// reserve counts an attempt on the account, then on the IP, each in one
+// atomic statement, and refuses it (TooManyRequests, with the wait) when a
+// count is past its limit. Attempts are counted before the check, not after
+// a failure, so however many arrive at once — on any number of instances
+// sharing the database — at most the limit's number are ever checked in a
+// window. An attempt refused here stays counted: it ends with the window.
+func (s *Service) reserve(ctx context.Context, now time.Time, account, ip string) (*attempt, error) {
+	windowStart := now.Add(-s.Limits.Window)
+	at := &attempt{account: account, ip: "ip:" + ip}
+	var err error
+	if at.n, at.accountStart, err = s.Store.ReserveLoginAttempt(ctx, at.account, now, windowStart); err != nil {
+		return nil, err
+	}
+	if at.n > s.Limits.PerAccount {
+		return nil, s.tooMany(now, at.accountStart)
+	}
+	n, start, err := s.Store.ReserveLoginAttempt(ctx, at.ip, now, windowStart)
+	if err != nil {
+		return nil, err
+	}
+	if n > s.Limits.PerIP {
+		return nil, s.tooMany(now, start)
+	}
+	at.ipStart = start
+	return at, nil
+}
+
+func (s *Service) tooMany(now, windowStart time.Time) error {
+	wait := windowStart.Add(s.Limits.Window).Sub(now)
+	minutes := "1 minute"
+	if m := (wait + time.Minute - 1) / time.Minute; m > 1 {
+		minutes = fmt.Sprintf("%d minutes", m)
+	}
+	return errs.Later(wait, "too many failed sign-ins: wait %s and try again, or choose a new password with \"forgot password\" on the sign-in page", minutes)
+}
+
+// AccountKey names a member's sign-in limit, OperatorKey an operator's.
+func AccountKey(loginID string) string { return "acct:" + loginID }
+
+// OperatorKey names an operator's sign-in limit.
+func OperatorKey(email string) string { return "op:" + email }
+
+// CheckPassword checks pw against hash, the password of the account whose
+// limit is key, as a sign-in attempt: counted before the check, so a form
+// that asks for the current password is no way around the limits. Errors:
+// TooManyRequests; Invalid at field when pw is wrong.
+func (s *Service) CheckPassword(ctx context.Context, key, hash, pw, field string) error {
+	ip := ""
+	if a := auth.FromContext(ctx); a != nil {
+		ip = a.IP
+	}
+	at, err := s.reserve(ctx, s.Clock.Now(), key, ip)
+	if err != nil {
+		return err
+	}
+	if !auth.VerifyPassword(hash, pw) {
+		return errs.Field(field, "the password is wrong: enter the password you sign in with")
+	}
+	return s.passed(ctx, at)
+}
+
+// Unlock forgets the attempts counted on key: a password set from a reset
+// link ends the account's lockout.
+func (s *Service) Unlock(ctx context.Context, key string) error {
+	return s.Store.ForgetLoginAttempts(ctx, key)
+}
+
+// succeeded settles an attempt that signed someone in, in the session's
+// transaction. The IP gives back this attempt only: successes are not
+// failures, and one good account must not wipe an IP's failures on others.
+// The account forgets the attempts counted up to this one, but not those
+// counted after it: they are guesses still being checked (or refused), and
+// forgetting them would let a concurrent guesser past the limit.
+func (s *Service) succeeded(ctx context.Context, at *attempt) error {
+	if err := s.Store.ReleaseLoginAttempts(ctx, at.ip, at.ipStart, 1); err != nil {
+		return err
+	}
+	return s.Store.ReleaseLoginAttempts(ctx, at.account, at.accountStart, at.n)
+}
+
+// passed settles an attempt whose password was right but that still needs
+// its second step: it gives back only itself on both counts, so the account
+// keeps every code guess counted — a known password must not reset them.
+func (s *Service) passed(ctx context.Context, at *attempt) error {
+	if err := s.Store.ReleaseLoginAttempts(ctx, at.ip, at.ipStart, 1); err != nil {
+		return err
+	}
+	return s.Store.ReleaseLoginAttempts(ctx, at.account, at.accountStart, 1)
+}

@@ -1,0 +1,134 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/kanri/kanri/internal/auth"
+	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/id"
+)
+
+var (
+	errBadCode     = errs.E(errs.Unauthenticated, "the code is wrong: type the 6 digits your authenticator app shows now, or one of your recovery codes")
+	errCodeUsed    = errs.E(errs.Unauthenticated, "this code has been used already: wait for the next one (at most 30 seconds)")
+	errPendingGone = errs.E(errs.Unauthenticated, "this sign-in has expired or was completed already: sign in with your password again")
+)
+
+// next is the seam after a right password: a member with two-factor
+// sign-in on gets a second step (a pending token) instead of a session.
+func (s *Service) next(ctx context.Context, now time.Time, a *auth.Actor, at *attempt, find func(context.Context) (*auth.Actor, string, error)) (*Result, error) {
+	if a.Kind == auth.KindMember {
+		tf, err := s.Store.GetTwoFactor(ctx, a.ID)
+		if err != nil && !errs.Is(err, errs.NotFound) {
+			return nil, err
+		}
+		if err == nil && !tf.ConfirmedAt.IsZero() {
+			return s.pend(ctx, now, a, at)
+		}
+	}
+	return s.open(ctx, now, a, at, func(ctx context.Context) error { return s.stillSignsIn(ctx, a, find) })
+}
+
+// pend records the second step of a's sign-in and returns its token.
+func (s *Service) pend(ctx context.Context, now time.Time, a *auth.Actor, at *attempt) (*Result, error) {
+	token := id.Secret("kanri2fa")
+	p := &Pending{TokenHash: id.Hash(token), TenantID: a.TenantID, MemberID: a.ID, CreatedAt: now, ExpiresAt: now.Add(pendingTTL)}
+	err := s.Store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.passed(ctx, at); err != nil {
+			return err
+		}
+		return s.Store.CreatePending(ctx, p)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sign in: %w", err)
+	}
+	return &Result{PendingToken: token, PendingExpiresAt: p.ExpiresAt}, nil
+}
+
+// LoginTwoFactor is the second step of a member's sign-in: the pending
+// token from the password step and a TOTP code or, instead, one of the
+// recovery codes. Like a password, every try counts against the sign-in
+// limits first; a code or recovery code is never accepted twice, and the
+// pending token opens one session at most. Errors: Unauthenticated (wrong
+// or used code; expired or used token), TooManyRequests.
+func (s *Service) LoginTwoFactor(ctx context.Context, pendingToken, code, recovery string, c Client) (*Result, error) {
+	now := s.Clock.Now()
+	p, err := s.Store.GetPending(ctx, id.Hash(pendingToken))
+	if errs.Is(err, errs.NotFound) || (err == nil && !now.Before(p.ExpiresAt)) {
+		return nil, errPendingGone
+	}
+	if err != nil {
+		return nil, err
+	}
+	m, err := s.Store.GetMember(ctx, p.TenantID, p.MemberID)
+	if err != nil {
+		return nil, err
+	}
+	at, err := s.reserve(ctx, now, AccountKey(m.LoginID), c.IP)
+	if err != nil {
+		return nil, err
+	}
+	a := s.memberActor(ctx, m, c)
+	tf, err := s.Store.GetTwoFactor(ctx, m.ID)
+	if errs.Is(err, errs.NotFound) {
+		return nil, errPendingGone // reset since the password step
+	}
+	if err != nil {
+		return nil, err
+	}
+	use, err := s.checkCode(tf, code, recovery, now)
+	if err == nil {
+		err = s.checkActive(ctx, a)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.open(ctx, now, a, at, func(ctx context.Context) error {
+		if err := s.Store.UsePending(ctx, p.TokenHash, now); errs.Is(err, errs.NotFound) {
+			return errPendingGone
+		} else if err != nil {
+			return err
+		}
+		if err := use(ctx); err != nil {
+			return err
+		}
+		return s.stillSignsIn(ctx, a, s.findMember(m.LoginID, c))
+	})
+}
+
+// checkCode checks a TOTP code, or the recovery code when one is given, and
+// returns the store call that takes it: the caller runs it in the
+// transaction that acts on the code, and only one such transaction can
+// take a given time-step or recovery code. Errors: Unauthenticated.
+func (s *Service) checkCode(tf *TwoFactor, code, recovery string, now time.Time) (func(context.Context) error, error) {
+	if recovery != "" {
+		hash := recoveryHash(tf.MemberID, recovery)
+		return func(ctx context.Context) error {
+			return notFoundAs(s.Store.UseRecoveryCode(ctx, tf.MemberID, hash, now), errBadCode)
+		}, nil
+	}
+	secret, err := s.Secrets.Open(tf.Secret, tf.MemberID)
+	if err != nil {
+		return nil, err
+	}
+	step, ok := matchStep(secret, code, now)
+	switch {
+	case !ok:
+		return nil, errBadCode
+	case step <= tf.LastStep:
+		return nil, errCodeUsed
+	}
+	return func(ctx context.Context) error {
+		return notFoundAs(s.Store.UseTwoFactorStep(ctx, tf.MemberID, step), errCodeUsed)
+	}, nil
+}
+
+// notFoundAs returns instead for a NotFound err.
+func notFoundAs(err, instead error) error {
+	if errs.Is(err, errs.NotFound) {
+		return instead
+	}
+	return err
+}

@@ -1,0 +1,110 @@
+package session
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/kanri/kanri/internal/auth"
+	"github.com/kanri/kanri/internal/errs"
+)
+
+// DisableTwoFactor turns the caller's two-factor sign-in off; it takes the
+// current password or a current code, counted against the sign-in limits.
+// Errors: FailedPrecondition (not on; the tenant requires it), Invalid
+// (wrong password or code), TooManyRequests.
+func (s *Service) DisableTwoFactor(ctx context.Context, password, code string) error {
+	a, tf, err := s.ownTwoFactor(ctx)
+	if err != nil {
+		return err
+	}
+	policy, err := s.Store.TwoFactorPolicy(ctx, a.TenantID)
+	if err != nil {
+		return err
+	}
+	if policy.Requires(a) {
+		return errs.E(errs.FailedPrecondition, "your tenant requires two-factor sign-in, so it cannot be turned off: if you lost your device, ask your super admin to reset it")
+	}
+	return s.proveAndDo(ctx, a, tf, password, code, func(ctx context.Context) error {
+		if err := s.Store.DeleteTwoFactor(ctx, a.ID); err != nil {
+			return err
+		}
+		return s.Store.AppendAuditEvents(ctx, s.Audit.Event(ctx, s.Clock.Now(), a.TenantID, "member.two_factor_disabled", "member", a.ID, nil, nil))
+	})
+}
+
+// RegenerateRecoveryCodes replaces the caller's recovery codes with ten new
+// ones, shown only now; like DisableTwoFactor it takes the password or a code.
+func (s *Service) RegenerateRecoveryCodes(ctx context.Context, password, code string) ([]string, error) {
+	a, tf, err := s.ownTwoFactor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	codes, hashes := newRecoveryCodes(a.ID)
+	err = s.proveAndDo(ctx, a, tf, password, code, func(ctx context.Context) error {
+		if err := s.Store.ReplaceRecoveryCodes(ctx, a.ID, hashes); err != nil {
+			return err
+		}
+		return s.Store.AppendAuditEvents(ctx, s.Audit.Event(ctx, s.Clock.Now(), a.TenantID, "member.recovery_codes_regenerated", "member", a.ID, nil, nil))
+	})
+	return codes, err
+}
+
+// ownTwoFactor returns the caller and their confirmed enrolment.
+func (s *Service) ownTwoFactor(ctx context.Context) (*auth.Actor, *TwoFactor, error) {
+	a, err := self(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	tf, err := s.Store.GetTwoFactor(ctx, a.ID)
+	if errs.Is(err, errs.NotFound) || (err == nil && tf.ConfirmedAt.IsZero()) {
+		return nil, nil, errs.E(errs.FailedPrecondition, "two-factor sign-in is not on for you")
+	}
+	return a, tf, err
+}
+
+// proveAndDo checks the caller's password, or else a code (taken once
+// only), counting the try as a sign-in attempt, then runs fn in a
+// transaction.
+func (s *Service) proveAndDo(ctx context.Context, a *auth.Actor, tf *TwoFactor, password, code string, fn func(context.Context) error) error {
+	now := s.Clock.Now()
+	at, err := s.reserve(ctx, now, AccountKey(a.Name), a.IP)
+	if err != nil {
+		return err
+	}
+	var use func(context.Context) error
+	if password != "" {
+		m, err := s.Store.GetMember(ctx, a.TenantID, a.ID)
+		if err != nil {
+			return err
+		}
+		if !auth.VerifyPassword(m.PasswordHash, password) {
+			return errs.Field("password", "the password is wrong")
+		}
+	} else if use, err = s.checkCode(tf, code, "", now); err != nil {
+		return codeField(err)
+	}
+	err = s.Store.InTx(ctx, func(ctx context.Context) error {
+		if use != nil {
+			if err := use(ctx); err != nil {
+				return err
+			}
+		}
+		if err := s.passed(ctx, at); err != nil {
+			return err
+		}
+		return fn(ctx)
+	})
+	if err != nil {
+		return fmt.Errorf("two-factor: %w", codeField(err))
+	}
+	return nil
+}
+
+// codeField makes a refused code, which signs nobody out, a fault of the
+// request's code field.
+func codeField(err error) error {
+	if e, ok := errs.As(err); ok && e.Kind == errs.Unauthenticated {
+		return errs.Field("code", "%s", e.Message)
+	}
+	return err
+}

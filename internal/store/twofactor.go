@@ -1,0 +1,153 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"time"
+
+	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/session"
+)
+
+var _ session.Store = (*DB)(nil)
+
+// TwoFactorPolicy returns the tenant's two-factor requirement. Errors: NotFound.
+func (db *DB) TwoFactorPolicy(ctx context.Context, tenantID string) (session.Policy, error) {
+	var p string
+	err := db.queryRow(ctx, `SELECT two_factor_required FROM tenants WHERE id = ?`+db.forUpdate(ctx), tenantID).Scan(&p)
+	return session.Policy(p), db.fail(err, "tenant")
+}
+
+// SetTwoFactorPolicy changes the tenant's two-factor requirement. Errors: NotFound.
+func (db *DB) SetTwoFactorPolicy(ctx context.Context, tenantID string, p session.Policy) error {
+	res, err := db.exec(ctx, `UPDATE tenants SET two_factor_required = ? WHERE id = ?`, string(p), tenantID)
+	return db.affected(res, err, "tenant")
+}
+
+// TwoFactorState returns the tenant's policy and whether the member has
+// confirmed two-factor sign-in. Errors: NotFound (no such tenant).
+func (db *DB) TwoFactorState(ctx context.Context, tenantID, memberID string) (session.Policy, bool, error) {
+	var p string
+	var on bool
+	err := db.queryRow(ctx, `SELECT t.two_factor_required, EXISTS (SELECT 1 FROM member_two_factor f
+		WHERE f.member_id = ? AND f.confirmed_at IS NOT NULL) FROM tenants t WHERE t.id = ?`, memberID, tenantID).Scan(&p, &on)
+	return session.Policy(p), on, db.fail(err, "tenant")
+}
+
+// GetTwoFactor returns the member's enrolment with its unused recovery
+// codes counted. Errors: NotFound.
+func (db *DB) GetTwoFactor(ctx context.Context, memberID string) (*session.TwoFactor, error) {
+	var tf session.TwoFactor
+	err := db.queryRow(ctx, `SELECT member_id, tenant_id, secret, confirmed_at, last_step, created_at,
+		(SELECT COUNT(*) FROM recovery_codes c WHERE c.member_id = f.member_id AND c.used_at IS NULL)
+		FROM member_two_factor f WHERE member_id = ?`, memberID).
+		Scan(&tf.MemberID, &tf.TenantID, &tf.Secret, scanTime(&tf.ConfirmedAt), &tf.LastStep, scanTime(&tf.CreatedAt), &tf.RecoveryLeft)
+	return &tf, db.fail(err, "two-factor sign-in")
+}
+
+// StartTwoFactor stores tf as the member's pending enrolment, replacing a
+// pending one. Errors: Conflict (two-factor sign-in is on).
+func (db *DB) StartTwoFactor(ctx context.Context, tf *session.TwoFactor) error {
+	res, err := db.exec(ctx, `INSERT INTO member_two_factor (member_id, tenant_id, secret, confirmed_at, last_step, created_at)
+		VALUES (?, ?, ?, NULL, 0, ?)
+		ON CONFLICT (member_id) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at
+		WHERE member_two_factor.confirmed_at IS NULL`, tf.MemberID, tf.TenantID, tf.Secret, ts(tf.CreatedAt))
+	if err != nil {
+		return db.fail(err, "two-factor sign-in")
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return errs.E(errs.Conflict, "two-factor sign-in is on already: turn it off first to set up another device")
+	}
+	return nil
+}
+
+// ConfirmTwoFactor turns tf on, taking step as its first code, if tf is
+// still the member's pending enrolment. Errors: NotFound.
+func (db *DB) ConfirmTwoFactor(ctx context.Context, tf *session.TwoFactor, step int64, now time.Time) error {
+	res, err := db.exec(ctx, `UPDATE member_two_factor SET confirmed_at = ?, last_step = ?
+		WHERE member_id = ? AND secret = ? AND confirmed_at IS NULL`, ts(now), step, tf.MemberID, tf.Secret)
+	return db.affected(res, err, "pending two-factor set-up")
+}
+
+// DeleteTwoFactor forgets the member's enrolment and recovery codes.
+func (db *DB) DeleteTwoFactor(ctx context.Context, memberID string) error {
+	_, err := db.exec(ctx, `DELETE FROM member_two_factor WHERE member_id = ?`, memberID)
+	return db.fail(err, "two-factor sign-in")
+}
+
+// UseTwoFactorStep takes the code of time-step step, in one statement:
+// only when no code of it or of a later step was taken before. Errors:
+// NotFound (taken already, or two-factor sign-in is not on).
+func (db *DB) UseTwoFactorStep(ctx context.Context, memberID string, step int64) error {
+	res, err := db.exec(ctx, `UPDATE member_two_factor SET last_step = ?
+		WHERE member_id = ? AND confirmed_at IS NOT NULL AND last_step < ?`, step, memberID, step)
+	return db.affected(res, err, "unused code")
+}
+
+// ReplaceRecoveryCodes makes hashes the member's recovery codes.
+func (db *DB) ReplaceRecoveryCodes(ctx context.Context, memberID string, hashes []string) error {
+	if _, err := db.exec(ctx, `DELETE FROM recovery_codes WHERE member_id = ?`, memberID); err != nil {
+		return db.fail(err, "recovery codes")
+	}
+	for _, h := range hashes {
+		if _, err := db.exec(ctx, `INSERT INTO recovery_codes (member_id, code_hash) VALUES (?, ?)`, memberID, h); err != nil {
+			return db.fail(err, "recovery codes")
+		}
+	}
+	return nil
+}
+
+// UseRecoveryCode marks the member's unused recovery code hash used, in
+// one statement. Errors: NotFound (no such unused code).
+func (db *DB) UseRecoveryCode(ctx context.Context, memberID, hash string, now time.Time) error {
+	res, err := db.exec(ctx, `UPDATE recovery_codes SET used_at = ? WHERE member_id = ? AND code_hash = ? AND used_at IS NULL`,
+		ts(now), memberID, hash)
+	return db.affected(res, err, "unused recovery code")
+}
+
+// CreatePending stores the second step of a sign-in.
+func (db *DB) CreatePending(ctx context.Context, p *session.Pending) error {
+	_, err := db.exec(ctx, `INSERT INTO pending_sign_ins (token_hash, tenant_id, member_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
+		p.TokenHash, p.TenantID, p.MemberID, ts(p.CreatedAt), ts(p.ExpiresAt))
+	return db.fail(err, "pending sign-in")
+}
+
+// GetPending returns the unused second step whose token hashes to hash.
+// Errors: NotFound (unknown or used).
+func (db *DB) GetPending(ctx context.Context, hash string) (*session.Pending, error) {
+	var p session.Pending
+	err := db.queryRow(ctx, `SELECT token_hash, tenant_id, member_id, created_at, expires_at FROM pending_sign_ins
+		WHERE token_hash = ? AND used_at IS NULL`, hash).
+		Scan(&p.TokenHash, &p.TenantID, &p.MemberID, scanTime(&p.CreatedAt), scanTime(&p.ExpiresAt))
+	return &p, db.fail(err, "pending sign-in")
+}
+
+// UsePending marks the second step used, in one statement, if it is unused
+// and unexpired at now. Errors: NotFound.
+func (db *DB) UsePending(ctx context.Context, hash string, now time.Time) error {
+	res, err := db.exec(ctx, `UPDATE pending_sign_ins SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?`,
+		ts(now), hash, ts(now))
+	return db.affected(res, err, "pending sign-in")
+}
+
+// ServerKey returns the server's 32-byte key named name, making and storing
+// it on first use; every instance on the database reads the same key.
+func (db *DB) ServerKey(ctx context.Context, name string, now time.Time) ([]byte, error) {
+	var fresh [32]byte
+	_, _ = rand.Read(fresh[:])
+	if _, err := db.exec(ctx, `INSERT INTO server_keys (name, secret, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING`,
+		name, base64.StdEncoding.EncodeToString(fresh[:]), ts(now)); err != nil {
+		return nil, db.fail(err, "server key")
+	}
+	var s string
+	if err := db.q(ctx, db.write).QueryRowContext(ctx, db.rebind(`SELECT secret FROM server_keys WHERE name = ?`), name).Scan(&s); err != nil {
+		return nil, db.fail(err, "server key")
+	}
+	key, err := base64.StdEncoding.DecodeString(s)
+	if err != nil || len(key) != 32 {
+		return nil, fmt.Errorf("server key %s is damaged in the database", name)
+	}
+	return key, nil
+}
