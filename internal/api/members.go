@@ -76,7 +76,7 @@ func (s *Server) registerMembers() {
 		Summary: "List members (paged, filtered)"}, false, func(ctx context.Context, in *listMembersInput) (*body[page[Member]], error) {
 		ms, next, err := s.svc.Members.List(ctx, member.Filter{TenantID: in.TenantID, Status: in.Status, Name: in.Name, LoginID: in.LoginID, After: in.Cursor, Limit: in.Limit})
 		if err != nil {
-			return nil, err
+			return nil, inQuery(err)
 		}
 		return reply(page[Member]{mapSlice(ms, toMember), next}), nil
 	})

@@ -35,7 +35,7 @@ func (s *Server) registerOps() {
 		Summary: "List all tenants"}, false, func(ctx context.Context, in *opsTenantsInput) (*body[page[Tenant]], error) {
 		ts, next, err := s.svc.Tenants.List(ctx, tenant.Filter{Query: in.Query, After: in.Cursor, Limit: in.Limit})
 		if err != nil {
-			return nil, err
+			return nil, inQuery(err)
 		}
 		return reply(page[Tenant]{mapSlice(ts, toTenant), next}), nil
 	})
