@@ -64,17 +64,23 @@ func bodyLimit(path string) int64 {
 	return maxBody
 }
 
-// metrics serves the registry to operators only (401 without a token, 404
-// to members, like every /api/v1/ops route), when it has no listener of
-// its own.
+// metrics serves GET /metrics to operators only (401 without a token, 404
+// to members, like every /api/v1/ops route), or, when the metrics have a
+// listener of their own, to nobody here.
 func (s *Server) metrics(reg *prometheus.Registry) http.Handler {
 	h := MetricsHandler(reg)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, err := auth.RequireOperator(r.Context()); err != nil {
-			s.writeProblem(w, r, err)
+		_, err := auth.RequireOperator(r.Context())
+		switch {
+		case !s.cfg.Metrics:
+			err = errs.E(errs.NotFound, "no metrics here: they are served on the address --metrics-listen names")
+		case r.Method != http.MethodGet:
+			err = errs.E(errs.NotFound, "no such route: %s /metrics (use GET)", r.Method)
+		case err == nil:
+			h.ServeHTTP(w, r)
 			return
 		}
-		h.ServeHTTP(w, r)
+		s.writeProblem(w, r, err)
 	})
 }
 

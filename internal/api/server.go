@@ -104,9 +104,7 @@ func New(svc Services, cfg Config) *Server {
 		s.writeProblem(w, r, errs.E(errs.NotFound, "no such API route: %s %s (see /api/v1/openapi.json)", r.Method, r.URL.Path))
 	})
 	s.mux.HandleFunc("GET /healthz", s.healthz)
-	if cfg.Metrics {
-		s.mux.Handle("GET /metrics", s.metrics(cfg.Registry))
-	}
+	s.mux.Handle("/metrics", s.metrics(cfg.Registry))
 	return s
 }
 
