@@ -42,7 +42,7 @@ type listMembersInput struct {
 	Status  string `query:"status" enum:"invited,active,suspended,deactivated,deleted" doc:"one status; default every status but deleted"`
 	Name    string `query:"name" doc:"display-name substring, any case"`
 	LoginID string `query:"login_id" doc:"login-id prefix"`
-	Cursor  string `query:"cursor"`
+	Cursor  string `query:"cursor" doc:"the next_cursor of the previous page, unchanged; one not handed out is refused (400)"`
 	Limit   int    `query:"limit" minimum:"1" maximum:"500" default:"100"`
 }
 

@@ -77,7 +77,7 @@ func toDelivery(d *notify.Delivery) Delivery {
 
 // PageQuery is the cursor and size of a page.
 type PageQuery struct {
-	Cursor string `query:"cursor"`
+	Cursor string `query:"cursor" doc:"the next_cursor of the previous page, unchanged; one not handed out is refused (400)"`
 	Limit  int    `query:"limit" minimum:"1" maximum:"500" default:"50"`
 }
 

@@ -13,7 +13,7 @@ import (
 
 type opsTenantsInput struct {
 	Query  string `query:"q" doc:"works-group or company-name substring"`
-	Cursor string `query:"cursor"`
+	Cursor string `query:"cursor" doc:"the next_cursor of the previous page, unchanged; one not handed out is refused (400)"`
 	Limit  int    `query:"limit" minimum:"1" maximum:"500" default:"100"`
 }
 
