@@ -30,9 +30,21 @@ func instrument(reg *prometheus.Registry, mux *http.ServeMux, next http.Handler)
 		if route == "" {
 			route = "unmatched"
 		}
-		requests.WithLabelValues(r.Method, route, strconv.Itoa(sw.status)).Inc()
-		duration.WithLabelValues(r.Method, route).Observe(time.Since(start).Seconds())
+		method := methodLabel(r.Method)
+		requests.WithLabelValues(method, route, strconv.Itoa(sw.status)).Inc()
+		duration.WithLabelValues(method, route).Observe(time.Since(start).Seconds())
 	})
+}
+
+// methodLabel is r.Method, or "other" for a method HTTP does not define:
+// the server accepts any token there, and each would be a new series.
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return m
+	}
+	return "other"
 }
 
 // MetricsHandler serves reg in Prometheus's text format.

@@ -170,8 +170,9 @@ func (a *App) handlers() (front, metrics http.Handler) {
 	return srv.Handler(), api.SecurityHeaders(only)
 }
 
-// Serve serves Handler on the configured address (and /metrics on its own
-// address when one is set) until ctx ends, then shuts down gracefully. ready, when not nil, is called once listening.
+// Serve serves Handler on the configured address, and /metrics on its own
+// address when one is set, until ctx ends or a server fails; then it shuts
+// them all down gracefully. ready, when not nil, is called once listening.
 func (a *App) Serve(ctx context.Context, ready func()) error {
 	front, metrics := a.handlers()
 	servers, err := a.listenAll(ctx, front, metrics)
