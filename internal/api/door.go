@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 
@@ -22,11 +23,15 @@ import (
 // on API routes and cfg.Page's error page on the others.
 func (s *Server) Handler() http.Handler {
 	csrf := http.NewCrossOriginProtection()
-	refused := errs.E(errs.PermissionDenied, "cross-origin request refused: change data only from Kanri's own pages or with a bearer token")
+	refused := errs.Wrap(errs.PermissionDenied, ErrCrossOrigin, "cross-origin request refused: change data only from Kanri's own pages or with a bearer token")
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.refuse(w, r, refused) }))
 	inner := s.limitBody(s.authenticate(s.idempotent(s.mux)))
 	return rewritePDF(SecurityHeaders(instrument(s.cfg.Registry, s.mux, csrf.Handler(inner))))
 }
+
+// ErrCrossOrigin is the cause of the refusal of a state change sent from
+// another site (CSRF), so that the console can say it in its own words.
+var ErrCrossOrigin = errors.New("cross-origin request")
 
 // SecurityHeaders sets the headers every answer carries: nosniff, so that
 // no browser runs an upload or a JSON body as a script or a page. Pages

@@ -185,6 +185,8 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, p Page, err error
 	switch {
 	case status == http.StatusRequestEntityTooLarge:
 		msg = c.text(r, &p, "frontdoor.too_large")
+	case errors.Is(err, api.ErrCrossOrigin):
+		msg = c.text(r, &p, "frontdoor.cross_origin")
 	case ok && status < 500:
 		msg = e.Message
 	default:
