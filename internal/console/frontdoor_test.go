@@ -232,3 +232,31 @@ func TestConsoleBadCursor(t *testing.T) {
 		t.Errorf("htmx audit: %d HX-Redirect %q, want 400 and a whole-page load", p.Status, p.Header.Get("HX-Redirect"))
 	}
 }
+
+// TestRefusalsInReadersLanguage: what the front door refuses on its own (a
+// form from another site, a path no route has) is said on the console's
+// error page in the reader's language.
+func TestRefusalsInReadersLanguage(t *testing.T) {
+	s, ten := start(t)
+	b := newBrowser(t, s)
+	b.signIn("admin@"+ten.Domain, apptest.Password)
+	for _, lang := range []string{"ja", "en"} {
+		b.setLang(lang)
+		for _, tc := range []struct {
+			name   string
+			p      *page
+			status int
+			want   map[string]string
+		}{
+			{"cross-site form", b.postWith("/admin/settings/company", url.Values{}, http.Header{"Sec-Fetch-Site": {"cross-site"}}), http.StatusForbidden,
+				map[string]string{"ja": "ほかのサイトから送られた変更は受け付けません", "en": "Changes sent from another site are refused"}},
+			{"unknown path", b.get("/admin/no-such-page"), http.StatusNotFound,
+				map[string]string{"ja": "このページはありません", "en": "There is no such page"}},
+		} {
+			if tc.p.Status != tc.status {
+				t.Errorf("%s (%s): %d, want %d", tc.name, lang, tc.p.Status, tc.status)
+			}
+			wantIn(t, tc.name+" ("+lang+")", tc.p.Body, `<html lang="`+lang+`">`, tc.want[lang])
+		}
+	}
+}
