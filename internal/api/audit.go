@@ -25,7 +25,7 @@ func (q *AuditQuery) filter() audit.Filter {
 
 type auditListInput struct {
 	AuditQuery
-	Cursor string `query:"cursor"`
+	Cursor string `query:"cursor" doc:"the next_cursor of the previous page, unchanged; one not handed out is refused (400)"`
 	Limit  int    `query:"limit" minimum:"1" maximum:"1000" default:"50"`
 }
 

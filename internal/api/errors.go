@@ -37,6 +37,7 @@ var statusOf = map[errs.Kind]int{
 	errs.PermissionDenied:   http.StatusForbidden,
 	errs.Unauthenticated:    http.StatusUnauthorized,
 	errs.TooManyRequests:    http.StatusTooManyRequests,
+	errs.Malformed:          http.StatusBadRequest,
 }
 
 // Status returns the HTTP status for err.
@@ -104,9 +105,4 @@ func tidyProblem(_ huma.Context, _ string, v any) (any, error) {
 		}
 	}
 	return p, nil
-}
-
-// Refuse returns a handler that answers every request with err as a problem.
-func (s *Server) Refuse(err error) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.writeProblem(w, r, err) })
 }

@@ -62,7 +62,7 @@ func TestProblemDetails(t *testing.T) {
 			{"bad works group on PATCH", apptest.Request{Method: "PATCH", Path: tpath(a.ID), Token: tok, Body: map[string]any{"works_group": "x"}}, 422, "body.works_group", ""},
 			{"unknown status filter", apptest.Request{Method: "GET", Path: tpath(a.ID, "/members?status=sleeping"), Token: tok}, 422, "query.status", ""},
 			{"limit out of range", apptest.Request{Method: "GET", Path: tpath(a.ID, "/members?limit=0"), Token: tok}, 422, "query.limit", ""},
-			{"bad cursor", apptest.Request{Method: "GET", Path: tpath(a.ID, "/audit-events?cursor=not-a-cursor"), Token: tok}, 422, "query.cursor", ""},
+			{"bad cursor", apptest.Request{Method: "GET", Path: tpath(a.ID, "/audit-events?cursor=not-a-cursor"), Token: tok}, 400, "query.cursor", ""},
 			{"bad time", apptest.Request{Method: "GET", Path: tpath(a.ID, "/audit-events?from=yesterday"), Token: tok}, 422, "query.from", ""},
 			{"not JSON", apptest.Request{Method: "PATCH", Path: tpath(a.ID), Token: tok, Body: "{not json", Header: http.Header{"Content-Type": {"application/json"}}}, 400, "", ""},
 			{"transfer to self", apptest.Request{Method: "POST", Path: tpath(a.ID, "/super-admin"), Token: tok, Body: map[string]any{"member_id": a.AdminID}}, 422, "body.member_id", ""},

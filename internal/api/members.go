@@ -42,7 +42,7 @@ type listMembersInput struct {
 	Status  string `query:"status" enum:"invited,active,suspended,deactivated,deleted" doc:"one status; default every status but deleted"`
 	Name    string `query:"name" doc:"display-name substring, any case"`
 	LoginID string `query:"login_id" doc:"login-id prefix"`
-	Cursor  string `query:"cursor"`
+	Cursor  string `query:"cursor" doc:"the next_cursor of the previous page, unchanged; one not handed out is refused (400)"`
 	Limit   int    `query:"limit" minimum:"1" maximum:"500" default:"100"`
 }
 
@@ -76,7 +76,7 @@ func (s *Server) registerMembers() {
 		Summary: "List members (paged, filtered)"}, false, func(ctx context.Context, in *listMembersInput) (*body[page[Member]], error) {
 		ms, next, err := s.svc.Members.List(ctx, member.Filter{TenantID: in.TenantID, Status: in.Status, Name: in.Name, LoginID: in.LoginID, After: in.Cursor, Limit: in.Limit})
 		if err != nil {
-			return nil, err
+			return nil, inQuery(err)
 		}
 		return reply(page[Member]{mapSlice(ms, toMember), next}), nil
 	})

@@ -6,11 +6,14 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// instrument counts and times requests per route pattern. It wraps the mux
-// itself, which records the matched pattern on the request.
-func instrument(reg *prometheus.Registry, next http.Handler) http.Handler {
+// instrument counts and times requests per route pattern of mux (never per
+// raw path, which would grow the series without bound). It asks mux for the
+// pattern before next runs, so refusals on the way to the route (413, CSRF,
+// a bad token) are counted under their route too.
+func instrument(reg *prometheus.Registry, mux *http.ServeMux, next http.Handler) http.Handler {
 	requests := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "kanri_http_requests_total", Help: "HTTP requests by method, route and status code.",
 	}, []string{"method", "route", "code"})
@@ -21,15 +24,32 @@ func instrument(reg *prometheus.Registry, next http.Handler) http.Handler {
 	reg.MustRegister(requests, duration)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		_, route := mux.Handler(r)
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(sw, r)
-		route := r.Pattern
 		if route == "" {
 			route = "unmatched"
 		}
-		requests.WithLabelValues(r.Method, route, strconv.Itoa(sw.status)).Inc()
-		duration.WithLabelValues(r.Method, route).Observe(time.Since(start).Seconds())
+		method := methodLabel(r.Method)
+		requests.WithLabelValues(method, route, strconv.Itoa(sw.status)).Inc()
+		duration.WithLabelValues(method, route).Observe(time.Since(start).Seconds())
 	})
+}
+
+// methodLabel is r.Method, or "other" for a method HTTP does not define:
+// the server accepts any token there, and each would be a new series.
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return m
+	}
+	return "other"
+}
+
+// MetricsHandler serves reg in Prometheus's text format.
+func MetricsHandler(reg *prometheus.Registry) http.Handler {
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 }
 
 type statusWriter struct {

@@ -77,7 +77,7 @@ func toDelivery(d *notify.Delivery) Delivery {
 
 // PageQuery is the cursor and size of a page.
 type PageQuery struct {
-	Cursor string `query:"cursor"`
+	Cursor string `query:"cursor" doc:"the next_cursor of the previous page, unchanged; one not handed out is refused (400)"`
 	Limit  int    `query:"limit" minimum:"1" maximum:"500" default:"50"`
 }
 
@@ -109,7 +109,7 @@ func (s *Server) registerNotify() {
 		Summary: "The mailbox: every mail Kanri wrote, newest first"}, false, func(ctx context.Context, in *PageQuery) (*body[page[Mail]], error) {
 		ms, next, err := s.svc.Notify.Mails(ctx, notify.Page{After: in.Cursor, Limit: in.Limit})
 		if err != nil {
-			return nil, err
+			return nil, inQuery(err)
 		}
 		return reply(page[Mail]{mapSlice(ms, func(m *notify.Mail) Mail { return toMail(m, false) }), next}), nil
 	})
@@ -150,7 +150,7 @@ func (s *Server) registerNotify() {
 		Summary: "An endpoint's delivery log, newest first"}, false, func(ctx context.Context, in *deliveriesInput) (*body[page[Delivery]], error) {
 		ds, next, err := s.svc.Notify.Deliveries(ctx, in.EndpointID, notify.Page{After: in.Cursor, Limit: in.Limit})
 		if err != nil {
-			return nil, err
+			return nil, inQuery(err)
 		}
 		return reply(page[Delivery]{mapSlice(ds, toDelivery), next}), nil
 	})

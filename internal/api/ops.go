@@ -13,7 +13,7 @@ import (
 
 type opsTenantsInput struct {
 	Query  string `query:"q" doc:"works-group or company-name substring"`
-	Cursor string `query:"cursor"`
+	Cursor string `query:"cursor" doc:"the next_cursor of the previous page, unchanged; one not handed out is refused (400)"`
 	Limit  int    `query:"limit" minimum:"1" maximum:"500" default:"100"`
 }
 
@@ -35,7 +35,7 @@ func (s *Server) registerOps() {
 		Summary: "List all tenants"}, false, func(ctx context.Context, in *opsTenantsInput) (*body[page[Tenant]], error) {
 		ts, next, err := s.svc.Tenants.List(ctx, tenant.Filter{Query: in.Query, After: in.Cursor, Limit: in.Limit})
 		if err != nil {
-			return nil, err
+			return nil, inQuery(err)
 		}
 		return reply(page[Tenant]{mapSlice(ts, toTenant), next}), nil
 	})

@@ -46,7 +46,9 @@ func TestHealthMetricsOpenAPI(t *testing.T) {
 			t.Errorf("openapi.json lists /api/v1/ops/clock without the test clock")
 		}
 
-		res = expect(t, s, http.StatusOK, apptest.Request{Method: "GET", Path: "/metrics"})
+		// /metrics answers operators only when it has no listener of its own.
+		expectProblem(t, s, http.StatusUnauthorized, apptest.Request{Method: "GET", Path: "/metrics"})
+		res = expect(t, s, http.StatusOK, apptest.Request{Method: "GET", Path: "/metrics", Token: operatorToken(t, s)})
 		for _, want := range []string{"kanri_http_requests_total", `route="GET /healthz"`, `code="200"`, "kanri_http_request_duration_seconds", "go_goroutines"} {
 			if !strings.Contains(string(res.Body), want) {
 				t.Errorf("/metrics lacks %s", want)

@@ -241,7 +241,7 @@ func TestQuickstart(t *testing.T) {
 		if diff := cmp.Diff(eventIDs(events), eventIDs(listAll[api.AuditEvent](t, s, tok, path("/audit-events?limit=2")))); diff != "" {
 			t.Errorf("paging 2 by 2 differs from one page (-want +got):\n%s", diff)
 		}
-		expectProblem(t, s, http.StatusUnprocessableEntity, apptest.Request{Method: "GET", Path: path("/audit-events?cursor=not-a-cursor"), Token: tok})
+		expectProblem(t, s, http.StatusBadRequest, apptest.Request{Method: "GET", Path: path("/audit-events?cursor=not-a-cursor"), Token: tok})
 
 		// 7. The CSV export: a header, then one row per event, newest first.
 		res = expect(t, s, http.StatusOK, apptest.Request{Method: "GET", Path: path("/audit-events/export"), Token: tok})

@@ -16,7 +16,6 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/kanri/kanri/internal/audit"
 	"github.com/kanri/kanri/internal/auth"
@@ -66,6 +65,14 @@ type Config struct {
 	Ping        func(context.Context) error
 	Logger      *slog.Logger
 	Registry    *prometheus.Registry
+	// Mux holds every route: the API adds its own, the console its pages.
+	Mux *http.ServeMux
+	// Page shows a refusal of the front door (CSRF, 413, a bad bearer
+	// token) on a route outside the API: the console's error page.
+	Page func(error) http.Handler
+	// Metrics serves GET /metrics here, to operators; off when
+	// --metrics-listen gives it a listener of its own.
+	Metrics bool
 }
 
 // Server serves the API.
@@ -79,7 +86,7 @@ type Server struct {
 
 // New returns the API server with every route registered.
 func New(svc Services, cfg Config) *Server {
-	s := &Server{svc: svc, cfg: cfg, log: cfg.Logger, mux: http.NewServeMux()}
+	s := &Server{svc: svc, cfg: cfg, log: cfg.Logger, mux: cfg.Mux}
 	hc := huma.DefaultConfig("Kanri API", cfg.Version)
 	hc.OpenAPIPath, hc.DocsPath, hc.SchemasPath, hc.CreateHooks = "/api/v1/openapi", "", "", nil
 	hc.Transformers = append(hc.Transformers, tidyProblem)
@@ -101,16 +108,16 @@ func New(svc Services, cfg Config) *Server {
 		s.writeProblem(w, r, errs.E(errs.NotFound, "no such API route: %s %s (see /api/v1/openapi.json)", r.Method, r.URL.Path))
 	})
 	s.mux.HandleFunc("GET /healthz", s.healthz)
-	s.mux.Handle("GET /metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{}))
+	s.mux.Handle("/metrics", s.metrics(cfg.Registry))
 	return s
 }
 
-// Handler returns the API with its middleware: body limits, authentication,
-// idempotency and metrics.
-func (s *Server) Handler() http.Handler {
+// idempotent replays retried API requests by their Idempotency-Key; the
+// console's forms redirect after a change instead.
+func (s *Server) idempotent(next http.Handler) http.Handler {
 	idem := &idempotency.Middleware{Store: s.cfg.Idempotency, Clock: s.cfg.Clock, Scope: callerScope, Fail: s.writeProblem,
-		Skip: unstored, Logger: s.log}
-	return s.limitBody(s.authenticate(idem.Wrap(instrument(s.cfg.Registry, rewritePDF(s.mux)))))
+		Skip: func(r *http.Request) bool { return !isAPI(r) || unstored(r) }, Logger: s.log}
+	return idem.Wrap(next)
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
@@ -124,12 +131,9 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		limit := int64(maxBody)
-		if strings.HasSuffix(r.URL.Path, "/members/import") {
-			limit = maxImportBody
-		}
+		limit := bodyLimit(r.URL.Path)
 		if r.ContentLength > limit {
-			s.writeProblem(w, r, &http.MaxBytesError{Limit: limit})
+			s.refuse(w, r, &http.MaxBytesError{Limit: limit})
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
@@ -142,7 +146,7 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 				if !errors.As(err, &tooBig) {
 					err = errs.Wrap(errs.Invalid, err, "the request body could not be read: send it again")
 				}
-				s.writeProblem(w, r, err)
+				s.refuse(w, r, err)
 				return
 			}
 			r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(b)), int64(len(b))
@@ -156,21 +160,20 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 // that the sign-in page still works.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c := Client(r)
 		token, bearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !bearer {
 			if ck, err := r.Cookie(s.cfg.Cookie); err == nil {
 				token = ck.Value
 			}
 		}
-		a := &auth.Actor{Kind: auth.KindAnonymous, IP: c.IP, UserAgent: c.UserAgent}
+		a := Anonymous(r)
 		if token != "" {
-			got, err := s.svc.Sessions.Authenticate(r.Context(), token, c)
+			got, err := s.svc.Sessions.Authenticate(r.Context(), token, Client(r))
 			switch {
 			case err == nil:
 				a = got
 			case bearer || !errs.Is(err, errs.Unauthenticated):
-				s.writeProblem(w, r, err)
+				s.refuse(w, r, err)
 				return
 			}
 		}

@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -21,7 +20,6 @@ import (
 	"github.com/kanri/kanri/internal/console"
 	"github.com/kanri/kanri/internal/dnscheck"
 	"github.com/kanri/kanri/internal/domain"
-	"github.com/kanri/kanri/internal/errs"
 	"github.com/kanri/kanri/internal/id"
 	"github.com/kanri/kanri/internal/invoicepdf"
 	"github.com/kanri/kanri/internal/jobs"
@@ -158,44 +156,44 @@ func (a *App) Close() error {
 	return a.DB.Close()
 }
 
-// Handler returns everything Kanri serves over HTTP, refusing cross-origin
-// state changes (CSRF) for cookie-authenticated browsers.
+// Handler returns everything Kanri serves over HTTP: the API's and the
+// console's routes on one mux behind one chain (api.Server.Handler).
 func (a *App) Handler() http.Handler {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	srv := api.New(a.Services, api.Config{Version: Version, Cookie: a.Config.cookieName(), TestClock: a.testClk,
-		Idempotency: a.DB, Clock: a.Clock, Ping: a.DB.Ping, Logger: a.Logger, Registry: reg})
-	mux := http.NewServeMux()
-	mux.Handle("/", srv.Handler())
-	a.console.Register(mux)
-	csrf := http.NewCrossOriginProtection()
-	refused := errs.E(errs.PermissionDenied, "cross-origin request refused: change data only from Kanri's own pages or with a bearer token")
-	apiRefuse, pageRefuse := srv.Refuse(refused), a.console.Refuse(refused)
-	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/api/") {
-			apiRefuse.ServeHTTP(w, r)
-			return
-		}
-		pageRefuse.ServeHTTP(w, r)
-	}))
-	return csrf.Handler(mux)
+	h, _ := a.handlers()
+	return h
 }
 
-// Serve serves Handler on the configured address until ctx ends, then
-// shuts down gracefully. ready, when not nil, is called once listening.
+// handlers returns the front door and the handler of the metrics listener,
+// which share one registry.
+func (a *App) handlers() (front, metrics http.Handler) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	mux := http.NewServeMux()
+	srv := api.New(a.Services, api.Config{Version: Version, Cookie: a.Config.cookieName(), TestClock: a.testClk,
+		Idempotency: a.DB, Clock: a.Clock, Ping: a.DB.Ping, Logger: a.Logger, Registry: reg,
+		Mux: mux, Page: a.console.Refuse, Metrics: a.Config.MetricsListen == ""})
+	a.console.Register(mux)
+	only := http.NewServeMux()
+	only.Handle("GET /metrics", api.MetricsHandler(reg))
+	return srv.Handler(), api.SecurityHeaders(only)
+}
+
+// Serve serves Handler on the configured address, and /metrics on its own
+// address when one is set, until ctx ends or a server fails; then it shuts
+// them all down gracefully. ready, when not nil, is called once listening.
 func (a *App) Serve(ctx context.Context, ready func()) error {
-	hs := &http.Server{Addr: a.Config.Listen, Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout: 2 * time.Minute, WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute,
-		ErrorLog: slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn)}
-	ln, err := listen(ctx, a.Config.Listen)
+	front, metrics := a.handlers()
+	servers, err := a.listenAll(ctx, front, metrics)
 	if err != nil {
 		return err
 	}
 	if ready != nil {
 		ready()
 	}
-	errc := make(chan error, 2)
-	go func() { errc <- hs.Serve(ln) }()
+	errc := make(chan error, 3)
+	for _, s := range servers {
+		go func() { errc <- s.serve() }()
+	}
 	// The job runner stops before Serve returns, so the database it uses
 	// is never closed under it.
 	jobsCtx, stopJobs := context.WithCancel(ctx)
@@ -212,9 +210,11 @@ func (a *App) Serve(ctx context.Context, ready func()) error {
 	select {
 	case err = <-errc:
 	case <-ctx.Done():
-		shut, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		err = hs.Shutdown(shut)
+	}
+	shut, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if serr := shutdownAll(shut, servers); err == nil {
+		err = serr
 	}
 	stopJobs()
 	<-jobsDone
@@ -227,7 +227,12 @@ func (a *App) Describe(w io.Writer) {
 	fmt.Fprintf(w, "  Console:      %s/admin   (operators: %s/ops)\n", a.Config.BaseURL, a.Config.BaseURL)
 	fmt.Fprintf(w, "  API:          %s/api/v1\n", a.Config.BaseURL)
 	fmt.Fprintf(w, "  API document: %s/api/v1/openapi.json\n", a.Config.BaseURL)
-	fmt.Fprintf(w, "  Health:       %s/healthz   Metrics: %s/metrics\n", a.Config.BaseURL, a.Config.BaseURL)
+	fmt.Fprintf(w, "  Health:       %s/healthz\n", a.Config.BaseURL)
+	if a.Config.MetricsListen != "" {
+		fmt.Fprintf(w, "  Metrics:      http://%s/metrics   (--metrics-listen; not on the public address)\n", a.Config.MetricsListen)
+	} else {
+		fmt.Fprintf(w, "  Metrics:      %s/metrics   (operators' bearer tokens only; or give it its own --metrics-listen)\n", a.Config.BaseURL)
+	}
 	fmt.Fprintf(w, "  Database:     %s\n", a.Config.DescribeDB())
 	fmt.Fprintf(w, "  Mail:         %s\n", a.Config.describeMail())
 	fmt.Fprintf(w, "  Payments:     test cards only (4242 4242 4242 4242 succeeds): no real money moves\n")
@@ -237,15 +242,6 @@ func (a *App) Describe(w io.Writer) {
 	if a.testClk != nil {
 		fmt.Fprintf(w, "  Test clock:   on (PUT /api/v1/ops/clock)\n")
 	}
-}
-
-func listen(ctx context.Context, addr string) (net.Listener, error) {
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w (is another Kanri running? choose another address with --listen)", addr, err)
-	}
-	return ln, nil
 }
 
 // ConsolePages lists the GET pattern of every console page, for the test

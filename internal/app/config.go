@@ -24,7 +24,10 @@ const Version = "0.1.0"
 // KANRI_* environment variable; a flag given on the command line wins over
 // the variable, which wins over the default.
 type Config struct {
-	Listen            string
+	Listen string
+	// MetricsListen, when set, serves /metrics on this address alone;
+	// otherwise /metrics on Listen answers operators only.
+	MetricsListen     string
 	DatabaseURL       string
 	ProvidedBase      string
 	BaseURL           string
@@ -69,6 +72,7 @@ type SMTPConfig struct {
 // the environment.
 func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Listen, "listen", env("KANRI_LISTEN", "localhost:8080"), "address to listen on (KANRI_LISTEN)")
+	fs.StringVar(&c.MetricsListen, "metrics-listen", env("KANRI_METRICS_LISTEN", ""), "address that serves /metrics alone, for Prometheus; empty: /metrics on --listen, to operators' bearer tokens only (KANRI_METRICS_LISTEN)")
 	fs.StringVar(&c.DatabaseURL, "database", env("KANRI_DATABASE_URL", "kanri.db"), "SQLite file path, or a postgres:// URL (KANRI_DATABASE_URL)")
 	fs.StringVar(&c.ProvidedBase, "provided-domain-base", env("KANRI_PROVIDED_DOMAIN_BASE", "works.example"), "base of every tenant's provided domain <group>.<base> (KANRI_PROVIDED_DOMAIN_BASE)")
 	fs.StringVar(&c.BaseURL, "base-url", env("KANRI_BASE_URL", ""), "public URL of this server; default http://<listen> (KANRI_BASE_URL)")

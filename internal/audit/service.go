@@ -10,6 +10,7 @@ import (
 
 	"github.com/kanri/kanri/internal/auth"
 	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/id"
 )
 
 // Store is what the audit service needs from the database.
@@ -23,7 +24,8 @@ type Service struct {
 }
 
 // List returns a page of events, newest first, and the cursor of the next
-// page ("" at the end). cursor is "" for the first page.
+// page ("" at the end). cursor is "" for the first page. Errors:
+// Malformed (a cursor List did not hand out).
 func (s *Service) List(ctx context.Context, f Filter, cursor string) ([]*Event, string, error) {
 	if _, err := auth.Require(ctx, f.TenantID, auth.PermAuditRead); err != nil {
 		return nil, "", err
@@ -55,8 +57,8 @@ func (f *Filter) decodeCursor(c string) error {
 		f.BeforeTime, err = time.Parse(time.RFC3339Nano, at)
 		f.BeforeID = evtID
 	}
-	if err != nil || !ok {
-		return errs.Field("cursor", "cursor is not valid: pass the next_cursor of the previous page unchanged")
+	if err != nil || !ok || !id.Valid("evt", evtID) {
+		return errs.BadCursor()
 	}
 	return nil
 }

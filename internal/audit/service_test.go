@@ -2,6 +2,7 @@ package audit_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/csv"
 	"fmt"
 	"strings"
@@ -70,7 +71,8 @@ func TestListPagesWithCursor(t *testing.T) {
 			{"without audit.read", plain, "", errs.PermissionDenied},
 			{"another tenant's trail", other.Ctx, "", errs.NotFound},
 			{"signed out", context.Background(), "", errs.Unauthenticated},
-			{"garbled cursor", ten.Ctx, "not a cursor", errs.Invalid},
+			{"garbled cursor", ten.Ctx, "not a cursor", errs.Malformed},
+			{"cursor with a time but no event id", ten.Ctx, base64.RawURLEncoding.EncodeToString([]byte("2026-03-15T00:00:00Z|nope")), errs.Malformed},
 		}
 		for _, tt := range tests {
 			_, _, err := svc.List(tt.ctx, audit.Filter{TenantID: ten.ID}, tt.cursor)

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/kanri/kanri/internal/audit"
-	"github.com/kanri/kanri/internal/errs"
 )
 
 func (c *Console) registerAudit(rt *router) {
@@ -76,14 +75,15 @@ func (c *Console) auditEvents(w http.ResponseWriter, r *http.Request) {
 	v := c.newAuditPage(p, r.URL.Query())
 	f, ok := v.filter()
 	if !ok {
-		c.auditRefused(w, r, v)
+		c.auditRefused(w, r, v, http.StatusUnprocessableEntity)
 		return
 	}
 	f.Limit = auditPageSize
 	events, next, err := c.svc.Audit.List(r.Context(), f, r.URL.Query().Get("cursor"))
 	if err != nil {
-		if errs.Is(err, errs.Invalid) && v.refuse(err) { // a cursor not from a next link
-			c.auditRefused(w, r, v)
+		if c.refuseCursor(&v.Page, err) {
+			v.First = v.url("/admin/audit")
+			c.auditRefused(w, r, v, http.StatusBadRequest)
 			return
 		}
 		c.fail(w, r, p, err)
@@ -109,13 +109,14 @@ func auditPartial(r *http.Request) bool {
 	return r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-History-Restore-Request") != "true"
 }
 
-// auditRefused shows the search with its reasons, 422. htmx does not swap
-// a refusal in, so an htmx search loads the whole page instead.
-func (c *Console) auditRefused(w http.ResponseWriter, r *http.Request, v *auditPage) {
+// auditRefused shows the search with its reasons: 422, or 400 for a
+// cursor. htmx does not swap a refusal in, so an htmx search loads the
+// whole page instead.
+func (c *Console) auditRefused(w http.ResponseWriter, r *http.Request, v *auditPage, status int) {
 	if auditPartial(r) {
 		w.Header().Set("HX-Redirect", r.URL.RequestURI())
 	}
-	c.render(w, r, http.StatusUnprocessableEntity, "audit_events", v)
+	c.render(w, r, status, "audit_events", v)
 }
 
 func (c *Console) newAuditPage(p Page, q url.Values) *auditPage {

@@ -24,8 +24,9 @@ func (c *Console) registerAuth(rt *router) {
 	rt.post("/signup", c.signup)
 }
 
-// member lets h run only for a signed-in member, with the actor in the
-// request's context; anyone else goes to the sign-in page.
+// member lets h run only for a signed-in member; anyone else goes to the
+// sign-in page. The front door has put the actor in the request's context,
+// from the session cookie or a bearer token, as for the API.
 func (c *Console) member(h http.HandlerFunc) http.HandlerFunc {
 	return c.signedIn("admin", auth.KindMember, h)
 }
@@ -37,11 +38,7 @@ func (c *Console) operator(h http.HandlerFunc) http.HandlerFunc {
 
 func (c *Console) signedIn(area string, kind auth.Kind, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		a, err := c.authenticate(r)
-		if err != nil && !errs.Is(err, errs.Unauthenticated) {
-			c.fail(w, r, Page{Area: area}, err)
-			return
-		}
+		a := actor(r)
 		if a == nil || a.Kind != kind {
 			c.toLogin(w, r, area)
 			return
@@ -50,17 +47,8 @@ func (c *Console) signedIn(area string, kind auth.Kind, h http.HandlerFunc) http
 			toTwoFactor(w, r)
 			return
 		}
-		h(w, r.WithContext(auth.WithActor(r.Context(), a)))
+		h(w, r)
 	}
-}
-
-// authenticate returns the actor of the request's session cookie, or nil.
-func (c *Console) authenticate(r *http.Request) (*auth.Actor, error) {
-	ck, err := r.Cookie(c.cfg.Cookie)
-	if err != nil || ck.Value == "" {
-		return nil, nil
-	}
-	return c.svc.Sessions.Authenticate(r.Context(), ck.Value, api.Client(r))
 }
 
 // toLogin sends the browser to the area's sign-in page, coming back to
@@ -81,10 +69,10 @@ func (c *Console) toLogin(w http.ResponseWriter, r *http.Request, area string) {
 	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
-// anonymous is the context of a visitor who has not signed in.
+// anonymous is the context of a visitor who has not signed in: sign-in,
+// sign-up and an invitation act as nobody, even in a signed-in browser.
 func anonymous(r *http.Request) context.Context {
-	cl := api.Client(r)
-	return auth.WithActor(r.Context(), &auth.Actor{Kind: auth.KindAnonymous, IP: cl.IP, UserAgent: cl.UserAgent})
+	return auth.WithActor(r.Context(), api.Anonymous(r))
 }
 
 // loginPage is the sign-in form of an area.

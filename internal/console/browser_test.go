@@ -339,7 +339,7 @@ func TestBrowserShell(t *testing.T) {
 		b.shot("cross-site-answer")
 		t.Fatalf("cross-site post to /admin/logout: %d, want 403", st)
 	}
-	b.wantText("body", "cross-origin request refused")
+	b.wantText("body", "ほかのサイトから送られた変更は受け付けません")
 	b.shot("cross-site-refused")
 	b.open("/admin")
 	b.wantText("h1.greeting", "山田 太郎 さん、こんにちは!")

@@ -86,6 +86,7 @@ func (rt *router) file(pattern string, h http.HandlerFunc) {
 func (c *Console) Register(mux *http.ServeMux) {
 	static, _ := fs.Sub(web.Static, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheFor(time.Hour, http.FileServerFS(static))))
+	mux.HandleFunc("/", c.notFound)
 	rt := &router{mux: mux}
 	rt.post("/lang", c.setLang)
 	c.registerAuth(rt)
@@ -137,5 +138,5 @@ func (c *Console) setLang(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, localPath(r.PostFormValue("next"), "/admin"), http.StatusSeeOther)
 }
 
-// actor is the signed-in actor of a request that passed member or operator.
+// actor is the request's actor, put in its context by the front door.
 func actor(r *http.Request) *auth.Actor { return auth.FromContext(r.Context()) }

@@ -1,7 +1,6 @@
 package console
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,10 +11,6 @@ import (
 	"github.com/kanri/kanri/internal/errs"
 	"github.com/kanri/kanri/internal/member"
 )
-
-// maxImportBody is the upload limit of a CSV import, the API's own: the
-// API's body limit does not cover console routes.
-const maxImportBody = 64 << 20
 
 // membersImportPage uploads a CSV file of members, shows how many were
 // imported, or the problems line by line.
@@ -59,7 +54,7 @@ func (c *Console) membersImport(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, v.Page, err)
 		return
 	}
-	n, err := c.importUpload(w, r)
+	n, err := c.importUpload(r)
 	switch {
 	case err == nil && !membersPartial(r):
 		redirect(w, r, fmt.Sprintf("/admin/members/import?imported=%d", n), "")
@@ -89,13 +84,9 @@ func (c *Console) membersImport(w http.ResponseWriter, r *http.Request) {
 }
 
 // importUpload finds the form's "file" part and imports it as it arrives,
-// so a large file is never held in memory or written to disk.
-func (c *Console) importUpload(w http.ResponseWriter, r *http.Request) (int, error) {
-	tooBig := &http.MaxBytesError{Limit: maxImportBody}
-	if r.ContentLength > maxImportBody {
-		return 0, importTooBig(tooBig)
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxImportBody)
+// so a large file is never held in memory or written to disk. The front
+// door has refused a body over the imports' limit (64 MiB) already.
+func (c *Console) importUpload(r *http.Request) (int, error) {
 	// Read what is left, so the browser, still sending a refused file,
 	// gets the answer instead of a reset connection.
 	defer func() { _, _ = io.Copy(io.Discard, r.Body) }()
@@ -105,9 +96,6 @@ func (c *Console) importUpload(w http.ResponseWriter, r *http.Request) (int, err
 	}
 	for {
 		part, err := mr.NextPart()
-		if errors.As(err, &tooBig) {
-			return 0, importTooBig(err)
-		}
 		if err != nil {
 			return 0, errs.Field("file", "choose a CSV file to upload")
 		}
@@ -115,19 +103,10 @@ func (c *Console) importUpload(w http.ResponseWriter, r *http.Request) (int, err
 			if part.FileName() == "" {
 				return 0, errs.Field("file", "choose a CSV file to upload")
 			}
-			n, err := c.svc.Members.Import(r.Context(), actor(r).TenantID, part)
-			if errors.As(err, &tooBig) {
-				err = importTooBig(err)
-			}
-			return n, err
+			return c.svc.Members.Import(r.Context(), actor(r).TenantID, part)
 		}
 		_ = part.Close()
 	}
-}
-
-func importTooBig(err error) error {
-	return &errs.Error{Kind: errs.Invalid, Field: "file", Err: err,
-		Message: "the file is larger than 64 MiB: split it into several files"}
 }
 
 // membersExport downloads the members as CSV in UTF-8 with a BOM, so
@@ -173,7 +152,6 @@ func (d *csvDownload) Write(b []byte) (int, error) {
 		h.Set("Content-Type", "text/csv; charset=utf-8")
 		h.Set("Content-Disposition", `attachment; filename="`+d.name+`"`)
 		h.Set("Cache-Control", "no-store")
-		h.Set("X-Content-Type-Options", "nosniff")
 		if _, err := io.WriteString(d.w, "\ufeff"); err != nil {
 			return 0, err
 		}

@@ -41,9 +41,13 @@ func (c *Console) opsTenants(w http.ResponseWriter, r *http.Request) {
 		limit = min(max(n, 1), opsMaxPageSize)
 	}
 	ts, next, err := c.svc.Tenants.List(r.Context(), tenant.Filter{Query: p.Query, After: q.Get("after"), Limit: limit})
+	status := http.StatusOK
 	if err != nil {
-		c.fail(w, r, p.Page, err)
-		return
+		if !c.refuseCursor(&p.Page, err) {
+			c.fail(w, r, p.Page, err)
+			return
+		}
+		status = http.StatusBadRequest
 	}
 	p.Tenants = ts
 	keep := url.Values{}
@@ -60,7 +64,7 @@ func (c *Console) opsTenants(w http.ResponseWriter, r *http.Request) {
 		keep.Set("after", next)
 		p.Next = opsListURL(keep)
 	}
-	c.render(w, r, http.StatusOK, "ops_tenants", p)
+	c.render(w, r, status, "ops_tenants", p)
 }
 
 func opsListURL(v url.Values) string {

@@ -78,6 +78,7 @@ func TestEveryPageBothLanguages(t *testing.T) {
 			if !strings.Contains(p.Body, `<html lang="`+lang+`">`) {
 				t.Errorf("%s (%s): page is not in %s", path, lang, lang)
 			}
+			wantNosniff(t, path, p)
 		}
 	}
 }

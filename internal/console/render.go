@@ -159,7 +159,6 @@ func (c *Console) renderBlock(w http.ResponseWriter, r *http.Request, status int
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Content-Security-Policy", csp)
 	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin")
 	w.WriteHeader(status)
 	_, _ = buf.WriteTo(w)
@@ -183,17 +182,23 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, p Page, err error
 	status := api.Status(err)
 	e, ok := errs.As(err)
 	msg := ""
-	if ok && status < 500 {
+	switch {
+	case status == http.StatusRequestEntityTooLarge:
+		msg = c.text(r, &p, "frontdoor.too_large")
+	case errors.Is(err, api.ErrCrossOrigin):
+		msg = c.text(r, &p, "frontdoor.cross_origin")
+	case ok && status < 500:
 		msg = e.Message
-	} else {
+	default:
 		c.log.ErrorContext(r.Context(), "console request failed", "path", r.URL.Path, "err", err)
 	}
 	p.Title = "error.title"
 	c.render(w, r, status, "error", &errorPage{Page: p, Status: status, Message: msg})
 }
 
-// Refuse answers every request with err on the console's error page: the
-// cross-origin (CSRF) refusal of a console form.
+// Refuse answers every request with err on the console's error page: how
+// the front door refuses a console request before its route (CSRF, a body
+// over the limit, a bearer token that is not valid).
 func (c *Console) Refuse(err error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { c.fail(w, r, Page{}, err) })
 }

@@ -48,7 +48,7 @@ func TestCrossSiteFormRefused(t *testing.T) {
 	b := newBrowser(t, s)
 	b.signIn("admin@"+ten.Domain, apptest.Password)
 	p := b.postWith("/admin/logout", nil, http.Header{"Sec-Fetch-Site": {"cross-site"}, "Origin": {"https://evil.example"}})
-	if p.Status != http.StatusForbidden || !strings.Contains(p.Header.Get("Content-Type"), "text/html") || !strings.Contains(p.Body, "cross-origin request refused") {
+	if p.Status != http.StatusForbidden || !strings.Contains(p.Header.Get("Content-Type"), "text/html") || !strings.Contains(p.Body, "ほかのサイトから送られた変更は受け付けません") {
 		t.Fatalf("cross-site post: %d %s, want 403 on the console's error page\n%s", p.Status, p.Header.Get("Content-Type"), p.Body)
 	}
 	if p := b.get("/admin"); p.Status != http.StatusOK {

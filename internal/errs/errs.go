@@ -22,9 +22,13 @@ const (
 	PermissionDenied
 	Unauthenticated
 	TooManyRequests
+	// Malformed is a request that cannot be read as sent, such as a page
+	// cursor that was not handed out: 400, where Invalid (422) is input
+	// that was read and broke a rule.
+	Malformed
 )
 
-var kindNames = [...]string{"internal", "invalid", "not_found", "conflict", "failed_precondition", "permission_denied", "unauthenticated", "too_many_requests"}
+var kindNames = [...]string{"internal", "invalid", "not_found", "conflict", "failed_precondition", "permission_denied", "unauthenticated", "too_many_requests", "malformed"}
 
 // String returns the kind's snake_case name.
 func (k Kind) String() string { return kindNames[k] }
@@ -71,6 +75,12 @@ func Field(field, format string, args ...any) *Error {
 // used by something else, keeping the cause.
 func Taken(field string, cause error, format string, args ...any) *Error {
 	return &Error{Kind: Conflict, Field: field, Message: fmt.Sprintf(format, args...), Err: cause}
+}
+
+// BadCursor is the error of a page cursor that cannot be read: one edited
+// by hand, cut short, or from another list. It names the field "cursor".
+func BadCursor() *Error {
+	return &Error{Kind: Malformed, Field: "cursor", Message: "cursor is not valid: pass the next_cursor of the previous page unchanged, or leave it out for the first page"}
 }
 
 // Wrap returns an error of kind that keeps err as its cause.

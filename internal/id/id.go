@@ -8,6 +8,7 @@ import (
 	"encoding/base32"
 	"encoding/binary"
 	"encoding/hex"
+	"strings"
 
 	"github.com/kanri/kanri/internal/clock"
 )
@@ -49,4 +50,16 @@ func Secret(prefix string) string {
 func Hash(secret string) string {
 	sum := sha256.Sum256([]byte(secret))
 	return hex.EncodeToString(sum[:])
+}
+
+// Valid reports whether s has the form of an id New(prefix) makes: the
+// prefix, "_" and 26 characters of the alphabet. Keyset cursors are ids, so
+// a cursor that is not one was never handed out.
+func Valid(prefix, s string) bool {
+	rest, ok := strings.CutPrefix(s, prefix+"_")
+	if !ok || len(rest) != 26 {
+		return false
+	}
+	_, err := crockford.DecodeString(rest)
+	return err == nil
 }

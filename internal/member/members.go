@@ -144,12 +144,16 @@ func (s *Service) Get(ctx context.Context, tenantID, memberID string) (*Member, 
 }
 
 // List returns a page of members and the cursor of the next page ("" at the end).
+// Errors: Invalid (status), Malformed (a cursor that is no member id).
 func (s *Service) List(ctx context.Context, f Filter) ([]*Member, string, error) {
 	if _, err := auth.Require(ctx, f.TenantID, auth.PermMembersManage); err != nil {
 		return nil, "", err
 	}
 	if f.Status != "" && !slices.Contains(Statuses, f.Status) {
 		return nil, "", errs.Field("status", "unknown status %q: use one of %v", f.Status, Statuses)
+	}
+	if f.After != "" && !id.Valid("mem", f.After) {
+		return nil, "", errs.BadCursor()
 	}
 	f.Limit = min(max(f.Limit, 1), 500)
 	f.Limit++ // one more tells whether a next page exists

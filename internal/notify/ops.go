@@ -10,6 +10,7 @@ import (
 	"github.com/kanri/kanri/internal/audit"
 	"github.com/kanri/kanri/internal/auth"
 	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/id"
 	"github.com/kanri/kanri/internal/webhook"
 )
 
@@ -38,7 +39,7 @@ func (o *Ops) Mails(ctx context.Context, p Page) ([]*Mail, string, error) {
 	if _, err := auth.RequireOperator(ctx); err != nil {
 		return nil, "", err
 	}
-	return pageOf(p, func(p Page) ([]*Mail, error) { return o.Service.Store.ListMails(ctx, p) }, func(m *Mail) string { return m.ID })
+	return pageOf(p, "mail", func(p Page) ([]*Mail, error) { return o.Service.Store.ListMails(ctx, p) }, func(m *Mail) string { return m.ID })
 }
 
 // Mail returns one mail with its bodies. Errors: NotFound.
@@ -50,14 +51,19 @@ func (o *Ops) Mail(ctx context.Context, id string) (*Mail, error) {
 }
 
 // pageOf fetches one more than the limit to know whether a next page exists.
-func pageOf[T any](p Page, list func(Page) ([]T, error), id func(T) string) ([]T, string, error) {
+// The cursor is the last id of the previous page, so one that is not an id
+// with prefix was never handed out: Malformed.
+func pageOf[T any](p Page, prefix string, list func(Page) ([]T, error), idOf func(T) string) ([]T, string, error) {
+	if p.After != "" && !id.Valid(prefix, p.After) {
+		return nil, "", errs.BadCursor()
+	}
 	p.Limit = min(max(p.Limit, 1), 500) + 1
 	items, err := list(p)
 	if err != nil || len(items) < p.Limit {
 		return items, "", err
 	}
 	items = items[:p.Limit-1]
-	return items, id(items[len(items)-1]), nil
+	return items, idOf(items[len(items)-1]), nil
 }
 
 // EndpointInput is an endpoint to register.
@@ -168,6 +174,6 @@ func (o *Ops) Deliveries(ctx context.Context, endpointID string, p Page) ([]*Del
 	if _, err := o.Service.Store.GetEndpoint(ctx, endpointID); err != nil {
 		return nil, "", err
 	}
-	return pageOf(p, func(p Page) ([]*Delivery, error) { return o.Service.Store.ListDeliveries(ctx, endpointID, p) },
+	return pageOf(p, "dlv", func(p Page) ([]*Delivery, error) { return o.Service.Store.ListDeliveries(ctx, endpointID, p) },
 		func(d *Delivery) string { return d.ID })
 }

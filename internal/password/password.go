@@ -78,8 +78,8 @@ type Service struct {
 
 // Reset requests count under limit keys of their own.
 const (
-	requestKey  = "pwreset:acct:"
-	requestIP   = "pwreset:ip:"
+	requestKey = "pwreset:acct:"
+	requestIP  = "pwreset:ip:"
 )
 
 // stamp fingerprints a password hash: a link made before the password

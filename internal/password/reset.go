@@ -10,8 +10,8 @@ import (
 	"github.com/kanri/kanri/internal/errs"
 	"github.com/kanri/kanri/internal/id"
 	"github.com/kanri/kanri/internal/member"
-	"github.com/kanri/kanri/internal/session"
 	"github.com/kanri/kanri/internal/notify"
+	"github.com/kanri/kanri/internal/session"
 	"github.com/kanri/kanri/internal/tenant"
 )
 

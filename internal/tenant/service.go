@@ -8,6 +8,7 @@ import (
 	"github.com/kanri/kanri/internal/auth"
 	"github.com/kanri/kanri/internal/clock"
 	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/id"
 	"github.com/kanri/kanri/internal/notify"
 )
 
@@ -74,9 +75,13 @@ func (s *Service) Update(ctx context.Context, id string, p Profile) (*Tenant, er
 }
 
 // List returns a page of tenants to an operator, and the next cursor.
+// Errors: Malformed (a cursor that is no tenant id).
 func (s *Service) List(ctx context.Context, f Filter) ([]*Tenant, string, error) {
 	if _, err := auth.RequireOperator(ctx); err != nil {
 		return nil, "", err
+	}
+	if f.After != "" && !id.Valid("ten", f.After) {
+		return nil, "", errs.BadCursor()
 	}
 	f.Limit = min(max(f.Limit, 1), 500) + 1
 	ts, err := s.Store.ListTenants(ctx, f)

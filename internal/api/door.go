@@ -1,0 +1,97 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/kanri/kanri/internal/auth"
+	"github.com/kanri/kanri/internal/errs"
+)
+
+// Handler returns every route on cfg.Mux, the API's and the console's,
+// behind Kanri's one front door, outermost first:
+//
+//	the .pdf alias → security headers → metrics → cross-origin protection
+//	(CSRF) → body limit → authentication → Idempotency-Key (API routes
+//	only) → the mux.
+//
+// Headers and metrics come first so that every answer, refusals included,
+// carries nosniff and is counted under its route. A refusal is a problem
+// on API routes and cfg.Page's error page on the others.
+func (s *Server) Handler() http.Handler {
+	csrf := http.NewCrossOriginProtection()
+	refused := errs.Wrap(errs.PermissionDenied, ErrCrossOrigin, "cross-origin request refused: change data only from Kanri's own pages or with a bearer token")
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.refuse(w, r, refused) }))
+	inner := s.limitBody(s.authenticate(s.idempotent(s.mux)))
+	return rewritePDF(SecurityHeaders(instrument(s.cfg.Registry, s.mux, csrf.Handler(inner))))
+}
+
+// ErrCrossOrigin is the cause of the refusal of a state change sent from
+// another site (CSRF), so that the console can say it in its own words.
+var ErrCrossOrigin = errors.New("cross-origin request")
+
+// SecurityHeaders sets the headers every answer carries: nosniff, so that
+// no browser runs an upload or a JSON body as a script or a page. Pages
+// add their own Content-Security-Policy.
+func SecurityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// isAPI reports whether r is for the JSON API (or a machine endpoint beside
+// it), which answers refusals as problems rather than pages.
+func isAPI(r *http.Request) bool {
+	p := r.URL.Path
+	return strings.HasPrefix(p, "/api/") || p == "/healthz" || p == "/metrics"
+}
+
+// refuse answers err before the request reached its route: as a problem on
+// API routes, on the console's error page elsewhere.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, err error) {
+	if isAPI(r) || s.cfg.Page == nil {
+		s.writeProblem(w, r, err)
+		return
+	}
+	s.cfg.Page(err).ServeHTTP(w, r)
+}
+
+// bodyLimit is the most a request to path may send: member imports (the
+// API's and the console's form) may be large, everything else is small.
+func bodyLimit(path string) int64 {
+	if strings.HasSuffix(path, "/members/import") {
+		return maxImportBody
+	}
+	return maxBody
+}
+
+// metrics serves GET /metrics to operators only (401 without a token, 404
+// to members, like every /api/v1/ops route), or, when the metrics have a
+// listener of their own, to nobody here.
+func (s *Server) metrics(reg *prometheus.Registry) http.Handler {
+	h := MetricsHandler(reg)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, err := auth.RequireOperator(r.Context())
+		switch {
+		case !s.cfg.Metrics:
+			err = errs.E(errs.NotFound, "no metrics here: they are served on the address --metrics-listen names")
+		case r.Method != http.MethodGet:
+			err = errs.E(errs.NotFound, "no such route: %s /metrics (use GET)", r.Method)
+		case err == nil:
+			h.ServeHTTP(w, r)
+			return
+		}
+		s.writeProblem(w, r, err)
+	})
+}
+
+// Anonymous is the actor of a caller who has not signed in: its IP and user
+// agent, for the audit trail and the sign-in limits.
+func Anonymous(r *http.Request) *auth.Actor {
+	c := Client(r)
+	return &auth.Actor{Kind: auth.KindAnonymous, IP: c.IP, UserAgent: c.UserAgent}
+}
