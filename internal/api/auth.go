@@ -20,7 +20,7 @@ type loginInput struct {
 }
 
 type loginResult struct {
-	Token     string    `json:"token" doc:"bearer token; also set as the session cookie"`
+	Token     Secret    `json:"token" doc:"bearer token; also set as the session cookie"`
 	ExpiresAt time.Time `json:"expires_at"`
 	SessionID string    `json:"session_id"`
 	TenantID  string    `json:"tenant_id,omitempty"`
@@ -80,7 +80,7 @@ func (s *Server) registerAuth() {
 
 func (s *Server) loginOutput(token string, sess *session.Session) *loginOutput {
 	return &loginOutput{SetCookie: s.cookie(token, sess.ExpiresAt),
-		Body: loginResult{Token: token, ExpiresAt: sess.ExpiresAt, SessionID: sess.ID, TenantID: sess.TenantID, MemberID: sess.MemberID}}
+		Body: loginResult{Token: Secret(token), ExpiresAt: sess.ExpiresAt, SessionID: sess.ID, TenantID: sess.TenantID, MemberID: sess.MemberID}}
 }
 
 func (s *Server) cookie(token string, expires time.Time) http.Cookie {

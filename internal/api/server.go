@@ -63,6 +63,9 @@ type Config struct {
 	Ping        func(context.Context) error
 	Logger      *slog.Logger
 	Registry    *prometheus.Registry
+
+	// Instance is this process's instance lease, named by Idempotency-Key claims.
+	Instance string
 }
 
 // Server serves the API.
@@ -79,7 +82,7 @@ func New(svc Services, cfg Config) *Server {
 	s := &Server{svc: svc, cfg: cfg, log: cfg.Logger, mux: http.NewServeMux()}
 	hc := huma.DefaultConfig("Kanri API", cfg.Version)
 	hc.OpenAPIPath, hc.DocsPath, hc.SchemasPath, hc.CreateHooks = "/api/v1/openapi", "", "", nil
-	hc.Transformers = append(hc.Transformers, tidyProblem)
+	hc.Transformers = append(hc.Transformers, tidyProblem, redactSecrets)
 	hc.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		"bearer": {Type: "http", Scheme: "bearer"},
 	}
@@ -104,7 +107,7 @@ func New(svc Services, cfg Config) *Server {
 // Handler returns the API with its middleware: body limits, authentication,
 // idempotency and metrics.
 func (s *Server) Handler() http.Handler {
-	idem := &idempotency.Middleware{Store: s.cfg.Idempotency, Clock: s.cfg.Clock, Scope: callerScope, Fail: s.writeProblem,
+	idem := &idempotency.Middleware{Store: s.cfg.Idempotency, Clock: s.cfg.Clock, Instance: s.cfg.Instance, Scope: callerScope, Fail: s.writeProblem,
 		Skip: func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/login") }, Logger: s.log}
 	return s.limitBody(s.authenticate(idem.Wrap(instrument(s.cfg.Registry, rewritePDF(s.mux)))))
 }

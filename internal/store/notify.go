@@ -160,13 +160,17 @@ func (db *DB) Enqueue(ctx context.Context, kind string, now time.Time, refIDs ..
 	return nil
 }
 
-// Purge deletes what has expired by now: idempotency keys and rate-limit
-// windows older than a day, and sessions that ended more than 30 days ago.
+// Purge deletes what has expired by now: idempotency keys, rate-limit
+// windows and leases of dead instances older than a day, and sessions that
+// ended more than 30 days ago.
 func (db *DB) Purge(ctx context.Context, now time.Time) error {
 	day, month := ts(now.Add(-24*time.Hour)), ts(now.Add(-30*24*time.Hour))
 	_, err := db.exec(ctx, `DELETE FROM idempotency_keys WHERE created_at < ?`, day)
 	if err == nil {
 		_, err = db.exec(ctx, `DELETE FROM login_failures WHERE window_start < ?`, day)
+	}
+	if err == nil {
+		_, err = db.exec(ctx, `DELETE FROM instances WHERE lease_until < ?`, day)
 	}
 	if err == nil {
 		_, err = db.exec(ctx, `DELETE FROM sessions WHERE revoked_at < ? OR expires_at < ?`, month, month)
