@@ -92,6 +92,18 @@ func TestAnswerSecretsAreSecrets(t *testing.T) {
 	}
 }
 
+// marked reports whether a property's schema, or that of its items (a list
+// of recovery codes), carries the Secret mark.
+func marked(p any) bool {
+	m, _ := p.(map[string]any)
+	if ok, _ := m["x-one-time-secret"].(bool); ok {
+		return true
+	}
+	items, _ := m["items"].(map[string]any)
+	ok, _ := items["x-one-time-secret"].(bool)
+	return ok
+}
+
 // schemaWalk follows an OpenAPI document's answers through $refs and notes
 // every property named like a secret, and whether it is marked.
 type schemaWalk struct {
@@ -120,8 +132,7 @@ func (w *schemaWalk) walk(at string, v any) {
 				if w.fields == nil {
 					w.fields = map[string]bool{}
 				}
-				marked, _ := p.(map[string]any)["x-one-time-secret"].(bool)
-				w.fields[at+"."+name] = marked
+				w.fields[at+"."+name] = marked(p)
 			}
 		}
 		for _, e := range v {
