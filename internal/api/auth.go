@@ -20,7 +20,7 @@ type loginInput struct {
 }
 
 type loginResult struct {
-	Token     string    `json:"token,omitempty" doc:"bearer token; also set as the session cookie. Absent when two_factor_required"`
+	Token     Secret    `json:"token,omitempty" doc:"bearer token; also set as the session cookie. Absent when two_factor_required"`
 	ExpiresAt time.Time `json:"expires_at" doc:"when the session ends; with two_factor_required, when the pending token does"`
 	SessionID string    `json:"session_id,omitempty"`
 	TenantID  string    `json:"tenant_id,omitempty"`
@@ -83,7 +83,7 @@ func (s *Server) registerAuth() {
 func (s *Server) loginOutput(token string, sess *session.Session) *loginOutput {
 	ck := s.cookie(token, sess.ExpiresAt)
 	return &loginOutput{SetCookie: ck.String(),
-		Body: loginResult{Token: token, ExpiresAt: sess.ExpiresAt, SessionID: sess.ID, TenantID: sess.TenantID, MemberID: sess.MemberID}}
+		Body: loginResult{Token: Secret(token), ExpiresAt: sess.ExpiresAt, SessionID: sess.ID, TenantID: sess.TenantID, MemberID: sess.MemberID}}
 }
 
 func (s *Server) cookie(token string, expires time.Time) http.Cookie {

@@ -34,7 +34,7 @@ type addMemberInput struct {
 
 type addedMember struct {
 	Member
-	InvitationToken string `json:"invitation_token,omitempty" doc:"for invited members: the token for POST /auth/accept-invitation, shown once"`
+	InvitationToken Secret `json:"invitation_token,omitempty" doc:"for invited members: the token for POST /auth/accept-invitation, shown once (a replay answers null)"`
 }
 
 type listMembersInput struct {
@@ -86,7 +86,7 @@ func (s *Server) registerMembers() {
 		if err != nil {
 			return nil, err
 		}
-		return reply(addedMember{toMember(m), token}), nil
+		return reply(addedMember{toMember(m), Secret(token)}), nil
 	})
 	register(s, huma.Operation{OperationID: "import-members", Method: http.MethodPost, Path: "/api/v1/tenants/{t}/members/import", Tags: tags,
 		Summary:      "Import members from CSV (all or nothing; header: login_id,display_name[,email,phone,department,position])",
@@ -112,7 +112,7 @@ func (s *Server) registerMembers() {
 		if err != nil {
 			return nil, err
 		}
-		return reply(addedMember{toMember(m), token}), nil
+		return reply(addedMember{toMember(m), Secret(token)}), nil
 	})
 	register(s, huma.Operation{OperationID: "transfer-super-admin", Method: http.MethodPost, Path: "/api/v1/tenants/{t}/super-admin", Tags: tags,
 		Summary: "Transfer the super-admin role (super admin only)"}, false, func(ctx context.Context, in *transferInput) (*body[Member], error) {

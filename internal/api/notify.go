@@ -42,7 +42,7 @@ type Endpoint struct {
 	URL           string    `json:"url"`
 	Description   string    `json:"description"`
 	EventTypes    []string  `json:"event_types"`
-	Secret        string    `json:"secret,omitempty" doc:"the signing secret (whsec_…): only in the answer that creates or rotates it"`
+	Secret        Secret    `json:"secret,omitempty" doc:"the signing secret (whsec_…): only in the answer that creates or rotates it (a replay answers null)"`
 	DisabledAt    time.Time `json:"disabled_at,omitzero"`
 	DisabledCause string    `json:"disabled_cause,omitempty"`
 	CreatedAt     time.Time `json:"created_at"`
@@ -52,7 +52,7 @@ func toEndpoint(e *notify.Endpoint, withSecret bool) Endpoint {
 	out := Endpoint{ID: e.ID, URL: e.URL, Description: e.Description, EventTypes: e.EventTypes, DisabledAt: e.DisabledAt,
 		DisabledCause: e.DisabledCause, CreatedAt: e.CreatedAt}
 	if withSecret {
-		out.Secret = e.Secrets[0]
+		out.Secret = Secret(e.Secrets[0])
 	}
 	return out
 }

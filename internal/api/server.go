@@ -73,6 +73,8 @@ type Config struct {
 	// Metrics serves GET /metrics here, to operators; off when
 	// --metrics-listen gives it a listener of its own.
 	Metrics bool
+	// Instance is this process's instance lease, named by Idempotency-Key claims.
+	Instance string
 }
 
 // Server serves the API.
@@ -89,7 +91,7 @@ func New(svc Services, cfg Config) *Server {
 	s := &Server{svc: svc, cfg: cfg, log: cfg.Logger, mux: cfg.Mux}
 	hc := huma.DefaultConfig("Kanri API", cfg.Version)
 	hc.OpenAPIPath, hc.DocsPath, hc.SchemasPath, hc.CreateHooks = "/api/v1/openapi", "", "", nil
-	hc.Transformers = append(hc.Transformers, tidyProblem)
+	hc.Transformers = append(hc.Transformers, tidyProblem, redactSecrets)
 	hc.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		"bearer": {Type: "http", Scheme: "bearer"},
 	}
@@ -115,7 +117,7 @@ func New(svc Services, cfg Config) *Server {
 // idempotent replays retried API requests by their Idempotency-Key; the
 // console's forms redirect after a change instead.
 func (s *Server) idempotent(next http.Handler) http.Handler {
-	idem := &idempotency.Middleware{Store: s.cfg.Idempotency, Clock: s.cfg.Clock, Scope: callerScope, Fail: s.writeProblem,
+	idem := &idempotency.Middleware{Store: s.cfg.Idempotency, Clock: s.cfg.Clock, Instance: s.cfg.Instance, Scope: callerScope, Fail: s.writeProblem,
 		Skip: func(r *http.Request) bool { return !isAPI(r) || unstored(r) }, Logger: s.log}
 	return idem.Wrap(next)
 }

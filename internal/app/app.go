@@ -49,6 +49,10 @@ type App struct {
 	riverLog  *slog.Logger
 	console   *console.Console
 	testClk   *clock.Adjustable
+
+	// instance names this process in the instances table (lease.go).
+	instance string
+	endLease func()
 }
 
 // Open checks cfg, opens and migrates the database and builds the services.
@@ -80,7 +84,12 @@ func Open(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 		return nil, err
 	}
 	a.DB = db
+	if err := a.startLease(ctx, ids); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if err := a.build(ctx, ids); err != nil {
+		a.endLease()
 		db.Close()
 		return nil, err
 	}
@@ -136,7 +145,8 @@ func (a *App) build(ctx context.Context, ids id.Generator) error {
 		return err
 	}
 	h := jobHandler{Service: ntf, domains: a.Services.Domains, billing: a.Services.Billing, db: db, clock: a.Clock}
-	opts := jobs.Options{Logger: a.riverLog, DomainCheckEvery: cfg.DomainCheckEvery, BillingEvery: cfg.Billing.Every}
+	opts := jobs.Options{Logger: a.riverLog, DomainCheckEvery: cfg.DomainCheckEvery, BillingEvery: cfg.Billing.Every,
+		ID: a.instance, Lapsed: a.lapsed}
 	if store.IsPostgres(cfg.DatabaseURL) {
 		a.Jobs, a.closeJobs, err = jobs.NewPostgres(ctx, cfg.DatabaseURL, h, opts)
 	} else {
@@ -153,6 +163,7 @@ func (a *App) Close() error {
 	if a.closeJobs != nil {
 		a.closeJobs()
 	}
+	a.endLease()
 	return a.DB.Close()
 }
 
@@ -170,7 +181,7 @@ func (a *App) handlers() (front, metrics http.Handler) {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	mux := http.NewServeMux()
 	srv := api.New(a.Services, api.Config{Version: Version, Cookie: a.Config.cookieName(), TestClock: a.testClk,
-		Idempotency: a.DB, Clock: a.Clock, Ping: a.DB.Ping, Logger: a.Logger, Registry: reg,
+		Idempotency: a.DB, Instance: a.instance, Clock: a.Clock, Ping: a.DB.Ping, Logger: a.Logger, Registry: reg,
 		Mux: mux, Page: a.console.Refuse, Metrics: a.Config.MetricsListen == ""})
 	a.console.Register(mux)
 	only := http.NewServeMux()

@@ -22,9 +22,9 @@ import (
 // with 10,000 members, runs the job in a `kanri worker` process, kills it
 // (SIGKILL) while it is mailing, and starts another worker: the change
 // finishes, every login id is on the new domain, and every member is mailed
-// exactly once. The killed worker's River job stays "running" for River's
-// hour-long rescue; the new worker's domain check, which runs at start,
-// finishes the change.
+// exactly once. The new worker's domain check, which runs at start, resumes
+// the change, and the killed worker's River job runs again once its lease
+// lapses (jobs' rescue of dead processes' jobs): both runs are safe together.
 func TestPrimaryChangeSurvivesKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs kanri worker processes")

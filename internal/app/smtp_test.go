@@ -21,6 +21,7 @@ import (
 type smtpServer struct {
 	port     int
 	failRate float64
+	delay    time.Duration // before each answer to RCPT and to DATA: a slow relay
 
 	mu       sync.Mutex
 	rnd      *rand.Rand
@@ -53,6 +54,22 @@ func startSMTP(t *testing.T, failRate float64) *smtpServer {
 	return s
 }
 
+// slow makes the server wait d before it answers each RCPT and each
+// message: a client that dies in the first wait has sent nothing, in the
+// second the server keeps what it sent.
+func (s *smtpServer) slow(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.delay = d
+}
+
+func (s *smtpServer) wait() {
+	s.mu.Lock()
+	delay := s.delay
+	s.mu.Unlock()
+	time.Sleep(delay)
+}
+
 // messages returns what the server accepted so far, and how many messages it refused.
 func (s *smtpServer) messages() ([]message, int) {
 	s.mu.Lock()
@@ -65,6 +82,7 @@ func (s *smtpServer) NewSession(*smtp.Conn) (smtp.Session, error) { return &smtp
 
 // accept keeps m, or refuses it with a 451.
 func (s *smtpServer) accept(m message) error {
+	s.wait()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.rnd.Float64() < s.failRate {
@@ -83,6 +101,7 @@ type smtpSession struct {
 func (ss *smtpSession) Mail(string, *smtp.MailOptions) error { return nil }
 
 func (ss *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	ss.s.wait()
 	ss.rcpt = append(ss.rcpt, to)
 	return nil
 }

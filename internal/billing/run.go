@@ -299,7 +299,9 @@ func (s *Service) collect(ctx context.Context, inv *Invoice, now time.Time) (str
 		}
 		cur, err := s.Store.GetInvoice(ctx, inv.TenantID, inv.ID)
 		if err != nil || cur.Status != InvoiceOpen {
-			paidMeanwhile = err == nil
+			// Paid with this very charge: another run (one a crash left
+			// behind runs beside a new one) recorded it first.
+			paidMeanwhile = err == nil && cur.ChargeID != chargeID
 			return err
 		}
 		if declined == nil {

@@ -1,6 +1,9 @@
 // Package idempotency makes a mutating API call safe to retry: the first
 // response to an Idempotency-Key is stored and replayed for the same key and
-// body; the same key with another body is refused.
+// body; the same key with another body is refused. A request holds its key
+// while it runs; the claim names the process's instance, and a claim whose
+// instance's lease has lapsed (the process died) is taken over by the retry.
+// One-time secrets in an answer are never stored: replays answer null.
 package idempotency
 
 import (
@@ -28,11 +31,16 @@ type Response struct {
 
 // Store keeps responses per caller scope and key.
 type Store interface {
-	// ClaimIdempotencyKey records a running request; when the key was
-	// claimed before it returns the stored response and false.
-	ClaimIdempotencyKey(ctx context.Context, scope, key, hash string, now time.Time) (*Response, bool, error)
-	CompleteIdempotencyKey(ctx context.Context, scope, key string, r Response) error
-	ReleaseIdempotencyKey(ctx context.Context, scope, key string) error
+	// ClaimIdempotencyKey records a request running in instance; when the
+	// key was claimed before it returns the stored response and false,
+	// unless the claim is of the same request in an instance whose lease
+	// has lapsed at now: then instance takes it over.
+	ClaimIdempotencyKey(ctx context.Context, scope, key, hash, instance string, now time.Time) (*Response, bool, error)
+	// CompleteIdempotencyKey stores the response and ReleaseIdempotencyKey
+	// forgets the key; both return Conflict when instance no longer holds
+	// the claim.
+	CompleteIdempotencyKey(ctx context.Context, scope, key, instance string, r Response) error
+	ReleaseIdempotencyKey(ctx context.Context, scope, key, instance string) error
 }
 
 // Header is the request header that carries the key.
@@ -45,8 +53,11 @@ const Header = "Idempotency-Key"
 type Middleware struct {
 	Store Store
 	Clock clock.Clock
-	Scope func(r *http.Request) string
-	Fail  func(w http.ResponseWriter, r *http.Request, err error)
+	// Instance is this process's instance, whose lease a live process
+	// renews (app does): claims name it.
+	Instance string
+	Scope    func(r *http.Request) string
+	Fail     func(w http.ResponseWriter, r *http.Request, err error)
 	// Skip exempts requests whose response must not be stored, such as a
 	// sign-in whose answer is a secret.
 	Skip   func(r *http.Request) bool
@@ -76,10 +87,12 @@ func (m *Middleware) Wrap(next http.Handler) http.Handler {
 }
 
 func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, next http.Handler, key string, body []byte) {
-	ctx, scope := r.Context(), m.Scope(r)
+	scope := m.Scope(r)
+	ctx, secrets := withSecrets(r.Context())
+	r = r.WithContext(ctx)
 	sum := sha256.Sum256(append([]byte(r.Method+" "+r.URL.RequestURI()+"\n"), body...))
 	hash := hex.EncodeToString(sum[:])
-	stored, claimed, err := m.Store.ClaimIdempotencyKey(ctx, scope, key, hash, m.Clock.Now())
+	stored, claimed, err := m.Store.ClaimIdempotencyKey(ctx, scope, key, hash, m.Instance, m.Clock.Now())
 	switch {
 	case err != nil:
 		m.Fail(w, r, err)
@@ -93,23 +106,31 @@ func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 		w.WriteHeader(stored.Status)
 		_, _ = io.WriteString(w, stored.Body)
 	default:
-		rec := httptest.NewRecorder()
-		m.serveReleasing(rec, r, next, scope, key)
-		res := rec.Result()
-		if res.StatusCode >= 500 {
-			err = m.Store.ReleaseIdempotencyKey(context.WithoutCancel(ctx), scope, key)
-		} else {
-			err = m.Store.CompleteIdempotencyKey(context.WithoutCancel(ctx), scope, key,
-				Response{RequestHash: hash, Status: res.StatusCode, ContentType: res.Header.Get("Content-Type"), Body: rec.Body.String()})
-		}
-		for k, v := range rec.Header() {
-			w.Header()[k] = v
-		}
-		w.WriteHeader(res.StatusCode)
-		_, _ = w.Write(rec.Body.Bytes())
-		if err != nil { // the answer stands; a retry with this key will see "still running"
-			m.Logger.ErrorContext(ctx, "idempotency: storing the response failed", "err", err)
-		}
+		m.runAndStore(w, r, next, secrets, scope, key, hash)
+	}
+}
+
+// runAndStore runs the request that claimed the key and stores its answer,
+// with its one-time secrets redacted; a 5xx answer releases the key instead.
+func (m *Middleware) runAndStore(w http.ResponseWriter, r *http.Request, next http.Handler, secrets *secrets, scope, key, hash string) {
+	ctx := context.WithoutCancel(r.Context())
+	rec := httptest.NewRecorder()
+	m.serveReleasing(rec, r, next, scope, key)
+	res := rec.Result()
+	var err error
+	if res.StatusCode >= 500 {
+		err = m.Store.ReleaseIdempotencyKey(ctx, scope, key, m.Instance)
+	} else {
+		err = m.Store.CompleteIdempotencyKey(ctx, scope, key, m.Instance,
+			Response{RequestHash: hash, Status: res.StatusCode, ContentType: res.Header.Get("Content-Type"), Body: secrets.redact(rec.Body.String())})
+	}
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(res.StatusCode)
+	_, _ = w.Write(rec.Body.Bytes())
+	if err != nil { // the answer stands; a retry with this key sees "still running" until this process stops
+		m.Logger.ErrorContext(ctx, "idempotency: storing the response failed", "err", err)
 	}
 }
 
@@ -118,7 +139,7 @@ func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 func (m *Middleware) serveReleasing(w http.ResponseWriter, r *http.Request, next http.Handler, scope, key string) {
 	defer func() {
 		if p := recover(); p != nil {
-			_ = m.Store.ReleaseIdempotencyKey(context.WithoutCancel(r.Context()), scope, key)
+			_ = m.Store.ReleaseIdempotencyKey(context.WithoutCancel(r.Context()), scope, key, m.Instance)
 			panic(p)
 		}
 	}()

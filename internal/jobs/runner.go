@@ -46,6 +46,12 @@ type Options struct {
 	DomainCheckEvery time.Duration
 	// BillingEvery is how often the billing run runs; default 1 hour.
 	BillingEvery time.Duration
+	// ID names this process to River, which records it on every job it
+	// runs; Lapsed returns those of the given ids whose processes have died.
+	// With both set, jobs a dead process left running are run again at once
+	// (rescue.go) instead of after RescueStuckJobsAfter.
+	ID     string
+	Lapsed func(ctx context.Context, ids []string) ([]string, error)
 }
 
 // outboxRow is one job to start.
@@ -155,12 +161,15 @@ func (r *runner[TTx]) init(h Handler) error {
 		r.opts.BillingEvery = time.Hour
 	}
 	client, err := river.NewClient(r.driver, &river.Config{
-		Logger:            r.opts.Logger,
-		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: r.opts.Workers}},
-		Workers:           workers(h, r.opts),
-		PeriodicJobs:      periodicJobs(r.opts),
-		FetchPollInterval: r.opts.Poll,
-		FetchCooldown:     min(r.opts.Poll, 100*time.Millisecond),
+		ID:                   r.opts.ID,
+		JobTimeout:           JobTimeout,
+		RescueStuckJobsAfter: RescueStuckJobsAfter,
+		Logger:               r.opts.Logger,
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: r.opts.Workers}},
+		Workers:              workers(h, r.opts),
+		PeriodicJobs:         periodicJobs(r.opts),
+		FetchPollInterval:    r.opts.Poll,
+		FetchCooldown:        min(r.opts.Poll, 100*time.Millisecond),
 	})
 	r.client = client
 	return err
@@ -234,9 +243,14 @@ func (r *runner[TTx]) Run(ctx context.Context) error {
 	}
 	tick := time.NewTicker(r.opts.Poll)
 	defer tick.Stop()
+	var rescued time.Time
 	for {
 		if _, err := r.Relay(ctx); err != nil && ctx.Err() == nil {
 			r.opts.Logger.ErrorContext(ctx, "outbox relay failed; retrying", "err", err)
+		}
+		if time.Since(rescued) >= orphanEvery {
+			rescued = time.Now()
+			r.rescueOrphans(ctx)
 		}
 		select {
 		case <-ctx.Done():

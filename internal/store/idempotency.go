@@ -4,16 +4,29 @@ import (
 	"context"
 	"time"
 
+	"github.com/kanri/kanri/internal/errs"
 	"github.com/kanri/kanri/internal/idempotency"
 )
 
-// ClaimIdempotencyKey records that the request hashed to hash is running
+// ClaimIdempotencyKey records that instance runs the request hashed to hash
 // under (scope, key). When the key was claimed before, it returns the stored
-// response (Status 0 if still running) and false.
-func (db *DB) ClaimIdempotencyKey(ctx context.Context, scope, key, hash string, now time.Time) (*idempotency.Response, bool, error) {
-	res, err := db.exec(ctx, `INSERT INTO idempotency_keys (scope, key, request_hash, status, created_at) VALUES (?, ?, ?, 0, ?)
-		ON CONFLICT (scope, key) DO NOTHING`, scope, key, hash, ts(now))
+// response (Status 0 if still running) and false. A claim still running in
+// another instance whose lease has lapsed died with its process: the same
+// request takes it over. The insert and the takeover are single statements,
+// so of many concurrent claims exactly one wins.
+func (db *DB) ClaimIdempotencyKey(ctx context.Context, scope, key, hash, instance string, now time.Time) (*idempotency.Response, bool, error) {
+	res, err := db.exec(ctx, `INSERT INTO idempotency_keys (scope, key, request_hash, status, created_at, instance_id) VALUES (?, ?, ?, 0, ?, ?)
+		ON CONFLICT (scope, key) DO NOTHING`, scope, key, hash, ts(now), instance)
 	if err != nil {
+		return nil, false, db.fail(err, "idempotency key")
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return nil, true, nil
+	}
+	if res, err = db.exec(ctx, `UPDATE idempotency_keys SET instance_id = ?, created_at = ?
+		WHERE scope = ? AND key = ? AND request_hash = ? AND status = 0 AND instance_id <> ?
+		AND NOT EXISTS (SELECT 1 FROM instances i WHERE i.id = idempotency_keys.instance_id AND i.lease_until >= ?)`,
+		instance, ts(now), scope, key, hash, instance, ts(now)); err != nil {
 		return nil, false, db.fail(err, "idempotency key")
 	}
 	if n, _ := res.RowsAffected(); n == 1 {
@@ -25,16 +38,28 @@ func (db *DB) ClaimIdempotencyKey(ctx context.Context, scope, key, hash string, 
 	return &r, false, db.fail(err, "idempotency key")
 }
 
-// CompleteIdempotencyKey stores the response to replay for (scope, key).
-func (db *DB) CompleteIdempotencyKey(ctx context.Context, scope, key string, r idempotency.Response) error {
-	_, err := db.exec(ctx, `UPDATE idempotency_keys SET status = ?, content_type = ?, body = ? WHERE scope = ? AND key = ?`,
-		r.Status, r.ContentType, r.Body, scope, key)
-	return db.fail(err, "idempotency key")
+// CompleteIdempotencyKey stores the response to replay for (scope, key),
+// if instance still holds the claim.
+func (db *DB) CompleteIdempotencyKey(ctx context.Context, scope, key, instance string, r idempotency.Response) error {
+	res, err := db.exec(ctx, `UPDATE idempotency_keys SET status = ?, content_type = ?, body = ? WHERE scope = ? AND key = ? AND instance_id = ?`,
+		r.Status, r.ContentType, r.Body, scope, key, instance)
+	return db.held(res, err)
 }
 
 // ReleaseIdempotencyKey forgets (scope, key) so the request can be retried,
-// after a failure that changed nothing.
-func (db *DB) ReleaseIdempotencyKey(ctx context.Context, scope, key string) error {
-	_, err := db.exec(ctx, `DELETE FROM idempotency_keys WHERE scope = ? AND key = ?`, scope, key)
-	return db.fail(err, "idempotency key")
+// after a failure that changed nothing, if instance still holds the claim.
+func (db *DB) ReleaseIdempotencyKey(ctx context.Context, scope, key, instance string) error {
+	res, err := db.exec(ctx, `DELETE FROM idempotency_keys WHERE scope = ? AND key = ? AND instance_id = ? AND status = 0`, scope, key, instance)
+	return db.held(res, err)
+}
+
+// held reports a change to a claim that its instance no longer holds.
+func (db *DB) held(res interface{ RowsAffected() (int64, error) }, err error) error {
+	if err != nil {
+		return db.fail(err, "idempotency key")
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return errs.E(errs.Conflict, "the idempotency key's claim was taken over: this process's lease lapsed while the request ran")
+	}
+	return nil
 }

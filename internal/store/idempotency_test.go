@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -15,9 +16,10 @@ func TestIdempotencyKeys(t *testing.T) {
 		t.Parallel()
 		ctx := t.Context()
 		now := env.Clock.Now()
+		must(t, "lease", env.DB.RenewInstance(ctx, "ins_a", now, now.Add(time.Minute)))
 		claim := func(scope, key, hash string) (*idempotency.Response, bool) {
 			t.Helper()
-			r, first, err := env.DB.ClaimIdempotencyKey(ctx, scope, key, hash, now)
+			r, first, err := env.DB.ClaimIdempotencyKey(ctx, scope, key, hash, "ins_a", now)
 			must(t, "claim", err)
 			return r, first
 		}
@@ -40,12 +42,12 @@ func TestIdempotencyKeys(t *testing.T) {
 		check("same key, another scope", r, first, result{First: true})
 
 		done := idempotency.Response{Status: 201, ContentType: "application/json", Body: `{"id":"mem_1"}`}
-		must(t, "complete", env.DB.CompleteIdempotencyKey(ctx, "mem_a", "k1", done))
+		must(t, "complete", env.DB.CompleteIdempotencyKey(ctx, "mem_a", "k1", "ins_a", done))
 		r, first = claim("mem_a", "k1", "other-hash")
 		done.RequestHash = "h1"
 		check("claim after completion replays", r, first, result{Response: &done})
 
-		must(t, "release", env.DB.ReleaseIdempotencyKey(ctx, "mem_b", "k1"))
+		must(t, "release", env.DB.ReleaseIdempotencyKey(ctx, "mem_b", "k1", "ins_a"))
 		r, first = claim("mem_b", "k1", "h3")
 		check("claim after release", r, first, result{First: true})
 		r, first = claim("mem_a", "k1", "h1")

@@ -160,9 +160,10 @@ func (db *DB) Enqueue(ctx context.Context, kind string, now time.Time, refIDs ..
 	return nil
 }
 
-// Purge deletes what has expired by now: idempotency keys and rate-limit
-// windows and second sign-in steps older than a day, sessions that ended
-// more than 30 days ago and expired password-reset links.
+// Purge deletes what has expired by now: idempotency keys, rate-limit
+// windows, second sign-in steps and leases of dead instances older than a
+// day, sessions that ended more than 30 days ago and expired password-reset
+// links.
 func (db *DB) Purge(ctx context.Context, now time.Time) error {
 	day, month := ts(now.Add(-24*time.Hour)), ts(now.Add(-30*24*time.Hour))
 	_, err := db.exec(ctx, `DELETE FROM idempotency_keys WHERE created_at < ?`, day)
@@ -171,6 +172,9 @@ func (db *DB) Purge(ctx context.Context, now time.Time) error {
 	}
 	if err == nil {
 		_, err = db.exec(ctx, `DELETE FROM pending_sign_ins WHERE expires_at < ?`, day)
+	}
+	if err == nil {
+		_, err = db.exec(ctx, `DELETE FROM instances WHERE lease_until < ?`, day)
 	}
 	if err == nil {
 		_, err = db.exec(ctx, `DELETE FROM sessions WHERE revoked_at < ? OR expires_at < ?`, month, month)

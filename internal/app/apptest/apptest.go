@@ -21,6 +21,14 @@ type Server struct {
 	*httptest.Server
 	App *app.App
 	t   testing.TB
+	// client, when set, replaces the httptest server's (Remote).
+	client *http.Client
+}
+
+// Remote returns a Server for a Kanri already running at baseURL, such as
+// a `kanri serve` process: Do and the helpers that call it work; App is nil.
+func Remote(t testing.TB, baseURL string) *Server {
+	return &Server{Server: &httptest.Server{URL: baseURL}, t: t, client: &http.Client{Timeout: 2 * time.Minute}}
 }
 
 // Start runs Kanri on the database at url (migrated already or not) until
@@ -101,7 +109,11 @@ func (s *Server) Do(req Request) *Response {
 	if req.Token != "" {
 		hr.Header.Set("Authorization", "Bearer "+req.Token)
 	}
-	res, err := s.Client().Do(hr)
+	client := s.client
+	if client == nil {
+		client = s.Client()
+	}
+	res, err := client.Do(hr)
 	if err != nil {
 		s.t.Fatal(err)
 	}

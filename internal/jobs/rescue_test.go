@@ -1,0 +1,91 @@
+package jobs_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/kanri/kanri/internal/jobs"
+	"github.com/kanri/kanri/internal/notify"
+	"github.com/kanri/kanri/internal/store"
+	"github.com/kanri/kanri/internal/store/storetest"
+)
+
+// TestDeadProcessesJobsRunAgain: mail jobs marked running by a process whose
+// lease lapsed run again at once; those of a live process, and the runner's
+// own, are left to them.
+func TestDeadProcessesJobsRunAgain(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		t.Parallel()
+		ctx, stop := context.WithCancel(context.Background())
+		live := []string{"ins_me", "ins_live"}
+		r := runnerWith(t, env, jobs.Options{Poll: 20 * time.Millisecond, ID: "ins_me",
+			Lapsed: func(_ context.Context, ids []string) (out []string, _ error) {
+				for _, id := range ids {
+					if !slices.Contains(live, id) {
+						out = append(out, id)
+					}
+				}
+				return out, nil
+			}})
+		owners := []string{"ins_dead", "ins_live", "ins_me"}
+		svc := env.NotifyService()
+		for _, owner := range owners {
+			err := env.DB.InTx(ctx, func(ctx context.Context) error {
+				return svc.MailTo(ctx, "", notify.Recipient{Address: owner + "@example.com", Language: "en"}, "member_added", notify.MailData{})
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := r.Relay(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, owner := range owners {
+			markRunning(t, env, owner)
+		}
+		done := make(chan error, 1)
+		go func() { done <- r.Run(ctx) }()
+		t.Cleanup(func() {
+			stop()
+			if err := <-done; err != nil {
+				t.Errorf("run: %v", err)
+			}
+		})
+		eventually(t, 10*time.Second, func() string {
+			mails, _ := written(t, env)
+			got := map[string]string{}
+			for _, m := range mails {
+				got[m.To] = m.Status
+			}
+			want := map[string]string{"ins_dead@example.com": notify.MailKept, "ins_live@example.com": notify.MailPending, "ins_me@example.com": notify.MailPending}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				return fmt.Sprintf("mails %v, want %v", got, want)
+			}
+			if got := queryJobs(t, env, `SELECT state, '' FROM river_job WHERE kind = 'deliver_mail'`); !slices.Equal(got, []string{"completed ", "running ", "running "}) {
+				return fmt.Sprintf("jobs %q, want one completed and the live ones running", got)
+			}
+			return ""
+		})
+	})
+}
+
+// markRunning marks the mail job of the mail to owner@example.com as
+// running in instance owner since a minute ago, as a crash leaves it.
+func markRunning(t *testing.T, env *storetest.Env, owner string) {
+	t.Helper()
+	var at any = time.Now().Add(-time.Minute).UTC()
+	by := `ARRAY[?]::text[]`
+	if !store.IsPostgres(env.URL) { // River's SQLite driver compares times as text in this format
+		by, at = `json_array(?)`, at.(time.Time).Format("2006-01-02 15:04:05.000")
+	}
+	_, err := env.DB.Writer().ExecContext(context.Background(), store.Rebind(`UPDATE river_job SET state = 'running', attempt = 1,
+		attempted_at = ?, attempted_by = `+by+` WHERE kind = 'deliver_mail' AND args->>'mail_id' = (SELECT id FROM mails WHERE to_addr = ?)`),
+		at, owner, owner+"@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+}
