@@ -104,6 +104,14 @@ func marked(p any) bool {
 	return ok
 }
 
+// carriesText reports whether a property holds text or a list of texts
+// (a count of recovery codes left is no secret).
+func carriesText(p any) bool {
+	m, _ := p.(map[string]any)
+	items, _ := m["items"].(map[string]any)
+	return m["type"] == "string" || items["type"] == "string"
+}
+
 // schemaWalk follows an OpenAPI document's answers through $refs and notes
 // every property named like a secret, and whether it is marked.
 type schemaWalk struct {
@@ -128,7 +136,7 @@ func (w *schemaWalk) walk(at string, v any) {
 		}
 		props, _ := v["properties"].(map[string]any)
 		for name, p := range props {
-			if secretName.MatchString(name) {
+			if secretName.MatchString(name) && carriesText(p) {
 				if w.fields == nil {
 					w.fields = map[string]bool{}
 				}

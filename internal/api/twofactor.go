@@ -28,14 +28,14 @@ func unstored(r *http.Request) bool {
 // TwoFactor is what a sign-in answer says about two-factor sign-in.
 type TwoFactor struct {
 	Required      bool   `json:"two_factor_required,omitempty" doc:"the password was right; send pending_token and a code to /api/v1/auth/login/two-factor"`
-	PendingToken  string `json:"pending_token,omitempty" doc:"single-use, for 5 minutes"`
+	PendingToken  Secret `json:"pending_token,omitempty" doc:"single-use, for 5 minutes"`
 	EnrolRequired bool   `json:"two_factor_enrolment_required,omitempty" doc:"the tenant requires two-factor sign-in: until it is on (/api/v1/auth/two-factor/enrol), this session may only turn it on or sign out"`
 }
 
 // signedIn is the answer to a right password: the session, or the second step.
 func (s *Server) signedIn(r *session.Result) *loginOutput {
 	if r.Session == nil {
-		return &loginOutput{Body: loginResult{ExpiresAt: r.PendingExpiresAt, TwoFactor: TwoFactor{Required: true, PendingToken: r.PendingToken}}}
+		return &loginOutput{Body: loginResult{ExpiresAt: r.PendingExpiresAt, TwoFactor: TwoFactor{Required: true, PendingToken: Secret(r.PendingToken)}}}
 	}
 	out := s.loginOutput(r.Token, r.Session)
 	out.Body.EnrolRequired = r.EnrolTwoFactor
@@ -60,16 +60,16 @@ type TwoFactorStatus struct {
 
 // Enrolment is what an authenticator app needs.
 type Enrolment struct {
-	Secret     string `json:"secret" doc:"base32, to type in by hand"`
-	OTPAuthURL string `json:"otpauth_url"`
-	QRCode     string `json:"qr_code" doc:"the otpauth URL as a PNG QR code, a data: URL"`
+	Secret     Secret `json:"secret" doc:"base32, to type in by hand"`
+	OTPAuthURL Secret `json:"otpauth_url" doc:"carries the secret"`
+	QRCode     Secret `json:"qr_code" doc:"the otpauth URL as a PNG QR code, a data: URL"`
 }
 
 func toEnrolment(e *session.Enrolment) *Enrolment {
 	if e == nil {
 		return nil
 	}
-	return &Enrolment{Secret: e.Secret, OTPAuthURL: e.URL, QRCode: QRDataURL(e.QRCode)}
+	return &Enrolment{Secret: Secret(e.Secret), OTPAuthURL: Secret(e.URL), QRCode: Secret(QRDataURL(e.QRCode))}
 }
 
 // QRDataURL is a PNG as a data: URL, which the console's CSP allows as an image.
@@ -91,7 +91,7 @@ type proofInput struct {
 }
 
 type recoveryCodes struct {
-	RecoveryCodes []string `json:"recovery_codes" doc:"shown only now: each signs in once instead of a code"`
+	RecoveryCodes []Secret `json:"recovery_codes" doc:"shown only now: each signs in once instead of a code"`
 }
 
 // Policy is a tenant's two-factor requirement.
@@ -155,7 +155,7 @@ func (s *Server) confirmTwoFactor(ctx context.Context, in *codeInput) (*body[rec
 	if err != nil {
 		return nil, err
 	}
-	return reply(recoveryCodes{RecoveryCodes: codes}), nil
+	return reply(recoveryCodes{RecoveryCodes: secrets(codes)}), nil
 }
 
 func (s *Server) disableTwoFactor(ctx context.Context, in *proofInput) (*struct{}, error) {
@@ -167,7 +167,7 @@ func (s *Server) regenerateRecoveryCodes(ctx context.Context, in *proofInput) (*
 	if err != nil {
 		return nil, err
 	}
-	return reply(recoveryCodes{RecoveryCodes: codes}), nil
+	return reply(recoveryCodes{RecoveryCodes: secrets(codes)}), nil
 }
 
 func (s *Server) twoFactorPolicy(ctx context.Context, in *TenantPath) (*body[Policy], error) {
@@ -187,4 +187,13 @@ func (s *Server) setTwoFactorPolicy(ctx context.Context, in *policyInput) (*body
 
 func (s *Server) resetTwoFactor(ctx context.Context, in *MemberPath) (*struct{}, error) {
 	return nil, s.svc.Sessions.ResetTwoFactor(ctx, in.TenantID, in.MemberID)
+}
+
+// secrets marks each of codes as a one-time secret.
+func secrets(codes []string) []Secret {
+	out := make([]Secret, len(codes))
+	for i, c := range codes {
+		out[i] = Secret(c)
+	}
+	return out
 }

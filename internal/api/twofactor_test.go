@@ -37,14 +37,14 @@ func nextStep(s *apptest.Server) {
 func enrolAPI(t *testing.T, s *apptest.Server, token string) (string, []string) {
 	t.Helper()
 	e := decode[api.Enrolment](t, expect(t, s, http.StatusOK, apptest.Request{Method: "POST", Path: "/api/v1/auth/two-factor/enrol", Token: token}))
-	if !strings.HasPrefix(e.QRCode, "data:image/png;base64,") || !strings.HasPrefix(e.OTPAuthURL, "otpauth://totp/") || e.Secret == "" {
+	if !strings.HasPrefix(string(e.QRCode), "data:image/png;base64,") || !strings.HasPrefix(string(e.OTPAuthURL), "otpauth://totp/") || e.Secret == "" {
 		t.Fatalf("enrolment: got %+v, want a secret, an otpauth URL and a PNG data URL", e)
 	}
 	confirm := func(code string) *apptest.Response {
 		return s.Do(apptest.Request{Method: "POST", Path: "/api/v1/auth/two-factor/confirm", Token: token, Body: map[string]string{"code": code}})
 	}
 	checkProblem(t, confirm("000000"), http.StatusUnprocessableEntity)
-	res := confirm(totpAt(t, s, e.Secret))
+	res := confirm(totpAt(t, s, string(e.Secret)))
 	if res.Status != http.StatusOK {
 		t.Fatalf("confirm: %d %s", res.Status, res.Body)
 	}
@@ -53,7 +53,7 @@ func enrolAPI(t *testing.T, s *apptest.Server, token string) (string, []string) 
 	}
 	res.Decode(t, &out)
 	nextStep(s)
-	return e.Secret, out.RecoveryCodes
+	return string(e.Secret), out.RecoveryCodes
 }
 
 type loginAnswer struct {
