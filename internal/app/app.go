@@ -119,6 +119,7 @@ func (a *App) build(ctx context.Context, ids id.Generator) error {
 		a.Services.Domains.MailBatch = 250
 	}
 	a.Services.Members.Zone = billingZone
+	a.Services.Members.ConfirmPassword = a.Services.Sessions.ConfirmPassword
 	a.Services.Billing = &billing.Service{Store: db, Clock: a.Clock, IDs: ids, Audit: rec, Notify: ntf, Catalog: cfg.Billing.Catalog,
 		Provider: testcard.New(a.Clock), Issuer: cfg.Billing.Issuer, Zone: billingZone, QuoteTTL: 30 * time.Minute,
 		Retention: cfg.Billing.Retention, Grace: 7 * 24 * time.Hour, BaseURL: cfg.BaseURL}

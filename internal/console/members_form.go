@@ -17,6 +17,10 @@ type memberFormPage struct {
 	Domain   string // the primary domain, after the login id's @
 	Roles    []roleChoice
 	CanRoles bool           // the actor may change roles (roles.manage)
+	Self     bool           // the actor edits themself: changing the e-mail asks for their password
+	// EmailLocked: the member holds a permission the actor lacks, so the
+	// actor may not change their e-mail address (member.Outranks).
+	EmailLocked bool
 	Actions  []statusAction // what the status allows; none for the super admin and oneself
 	Locked   string         // catalog key: why there are no actions
 }
@@ -64,6 +68,7 @@ func (c *Console) formFrame(r *http.Request, title string, m *member.Member, v u
 	}
 	if m != nil {
 		f.Actions, f.Locked = memberActions(a, m)
+		f.Self, f.EmailLocked = m.ID == a.ID, m.ID != a.ID && !member.Outranks(a, m, roles)
 	}
 	return f, nil
 }
@@ -185,7 +190,8 @@ func (c *Console) memberUpdate(w http.ResponseWriter, r *http.Request) {
 		ids := v["role_ids"]
 		roleIDs = &ids
 	}
-	if _, err := c.svc.Members.Update(r.Context(), tenantID, m.ID, memberProfile(v), roleIDs); err != nil {
+	e := member.Edit{Profile: memberProfile(v), RoleIDs: roleIDs, CurrentPassword: v.Get("current_password")}
+	if _, err := c.svc.Members.Update(r.Context(), tenantID, m.ID, e); err != nil {
 		c.formFailed(w, r, "members_form", f, err)
 		return
 	}

@@ -255,7 +255,7 @@ func (p *roleProp) grant(ctx context.Context, s state, actor *member.Member, can
 			allowed = allowed && can(auth.PermRolesManage) && can(r.Permissions...)
 		}
 	}
-	_, err := p.svc.Update(ctx, p.ten.ID, target.ID, member.Profile{}, &want)
+	_, err := p.svc.Update(ctx, p.ten.ID, target.ID, member.Edit{RoleIDs: &want})
 	what := fmt.Sprintf("sets the roles of %s from %v to %v (%d changed)", target.LoginID, target.RoleIDs, want, changed)
 	return what, allowed, func(after state) {
 		for _, m := range after.Members {

@@ -68,6 +68,9 @@ type Service struct {
 	// InvitationTTL is how long an invitation token stays valid.
 	InvitationTTL time.Duration
 	Notify        *notify.Service
+	// ConfirmPassword checks the current password a member gives to change
+	// their own e-mail address.
+	ConfirmPassword ConfirmPassword
 	// BaseURL is where mails send members (the console).
 	BaseURL string
 }

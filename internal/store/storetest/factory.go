@@ -40,7 +40,7 @@ var Limits = session.Limits{PerAccount: 10, PerIP: 100, Window: 15 * time.Minute
 func (e *Env) MemberService() *member.Service {
 	return &member.Service{Store: e.DB, Clock: e.Clock, IDs: e.IDs, Audit: audit.Recorder{IDs: e.IDs},
 		ProvidedBase: ProvidedBase, SignupOpen: true, InvitationTTL: InvitationTTL, Notify: e.NotifyService(), BaseURL: "http://kanri.test",
-		Zone: Zone}
+		Zone: Zone, ConfirmPassword: e.SessionService().ConfirmPassword}
 }
 
 // NotifyService returns the notify service on env: mails stay in the
