@@ -16,13 +16,13 @@ type memberFormPage struct {
 	Member   *member.Member
 	Domain   string // the primary domain, after the login id's @
 	Roles    []roleChoice
-	CanRoles bool           // the actor may change roles (roles.manage)
-	Self     bool           // the actor edits themself: changing the e-mail asks for their password
+	CanRoles bool // the actor may change roles (roles.manage)
+	Self     bool // the actor edits themself: changing the e-mail asks for their password
 	// EmailLocked: the member holds a permission the actor lacks, so the
 	// actor may not change their e-mail address (member.Outranks).
 	EmailLocked bool
-	Actions  []statusAction // what the status allows; none for the super admin and oneself
-	Locked   string         // catalog key: why there are no actions
+	Actions     []statusAction // what the status allows; none for the super admin and oneself
+	Locked      string         // catalog key: why there are no actions
 }
 
 // roleChoice is a role's checkbox. A role the actor may not grant or take
