@@ -50,7 +50,7 @@ func (s *Service) Update(ctx context.Context, tenantID, memberID string, e Edit)
 			return errs.E(errs.FailedPrecondition, "%s has been deleted and can no longer be changed", m.LoginID)
 		}
 		before := *m
-		if err := e.Apply(m); err != nil {
+		if err := e.Profile.Apply(m); err != nil {
 			return err
 		}
 		if e.RoleIDs != nil {
