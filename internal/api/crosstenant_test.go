@@ -43,6 +43,7 @@ var crossTenantBodies = map[string]any{
 	"revoke-my-session":          nil,
 	"revoke-tenant-sessions":     nil,
 	"revoke-member-sessions":     nil,
+	"send-password-reset":        nil,
 	"ops-get-tenant":             nil,
 	"list-domains":               nil,
 	"add-domain":                 map[string]any{"name": "intruder.example"},

@@ -28,6 +28,7 @@ import (
 	"github.com/kanri/kanri/internal/invoicepdf"
 	"github.com/kanri/kanri/internal/member"
 	"github.com/kanri/kanri/internal/notify"
+	"github.com/kanri/kanri/internal/password"
 	"github.com/kanri/kanri/internal/session"
 	"github.com/kanri/kanri/internal/tenant"
 )
@@ -49,6 +50,8 @@ type Services struct {
 	Billing  *billing.Service
 	// InvoicePDF renders an invoice as a PDF with Japanese text.
 	InvoicePDF *invoicepdf.Renderer
+	// Passwords changes and resets passwords.
+	Passwords *password.Service
 }
 
 // Config is the API's own configuration.
@@ -93,6 +96,7 @@ func New(svc Services, cfg Config) *Server {
 	s.registerOps()
 	s.registerNotify()
 	s.registerBilling()
+	s.registerPasswords()
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeProblem(w, r, errs.E(errs.NotFound, "no such API route: %s %s (see /api/v1/openapi.json)", r.Method, r.URL.Path))
 	})
@@ -105,7 +109,7 @@ func New(svc Services, cfg Config) *Server {
 // idempotency and metrics.
 func (s *Server) Handler() http.Handler {
 	idem := &idempotency.Middleware{Store: s.cfg.Idempotency, Clock: s.cfg.Clock, Scope: callerScope, Fail: s.writeProblem,
-		Skip: func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/login") }, Logger: s.log}
+		Skip: skipIdempotency, Logger: s.log}
 	return s.limitBody(s.authenticate(idem.Wrap(instrument(s.cfg.Registry, rewritePDF(s.mux)))))
 }
 

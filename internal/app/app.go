@@ -27,6 +27,7 @@ import (
 	"github.com/kanri/kanri/internal/jobs"
 	"github.com/kanri/kanri/internal/member"
 	"github.com/kanri/kanri/internal/notify"
+	"github.com/kanri/kanri/internal/password"
 	"github.com/kanri/kanri/internal/session"
 	"github.com/kanri/kanri/internal/store"
 	"github.com/kanri/kanri/internal/tenant"
@@ -119,11 +120,14 @@ func (a *App) build(ctx context.Context, ids id.Generator) error {
 		a.Services.Domains.MailBatch = 250
 	}
 	a.Services.Members.Zone = billingZone
-	a.Services.Members.ConfirmPassword = a.Services.Sessions.ConfirmPassword
 	a.Services.Billing = &billing.Service{Store: db, Clock: a.Clock, IDs: ids, Audit: rec, Notify: ntf, Catalog: cfg.Billing.Catalog,
 		Provider: testcard.New(a.Clock), Issuer: cfg.Billing.Issuer, Zone: billingZone, QuoteTTL: 30 * time.Minute,
 		Retention: cfg.Billing.Retention, Grace: 7 * 24 * time.Hour, BaseURL: cfg.BaseURL}
 	a.Services.Members.Seats = a.Services.Billing.SeatLimit
+	a.Services.Passwords = &password.Service{Store: db, Clock: a.Clock, Audit: rec, Notify: ntf, BaseURL: cfg.BaseURL,
+		SignIn: a.Services.Sessions.Limits, Requests: session.Limits{PerAccount: 5, PerIP: 30, Window: time.Hour},
+		TTL: 30 * time.Minute, AdminTTL: 24 * time.Hour}
+	a.Services.Members.ConfirmPassword = a.Services.Passwords.Reconfirm
 	if a.Services.InvoicePDF, err = invoicepdf.New(); err != nil {
 		return err
 	}

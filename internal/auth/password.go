@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
@@ -21,37 +22,85 @@ const (
 	argonThreads = 1
 	argonKeyLen  = 32
 	// MinPasswordLen and MaxPasswordLen bound passwords in characters; the
-	// maximum only stops absurd inputs, long passphrases are welcome.
+	// maximum only stops absurd inputs (NIST asks for at least 64 to be
+	// accepted), long passphrases are welcome.
 	MinPasswordLen = 8
 	MaxPasswordLen = 256
 )
 
+// commonPasswordList is the list of common passwords (see the file's
+// header for where it comes from).
+//
 //go:embed common_passwords.txt
 var commonPasswordList string
 
-// CheckPassword returns an Invalid error naming field when pw is too short,
-// too long or among the common passwords attackers try first.
-func CheckPassword(field, pw string) error {
+// commonPasswords is the list as a set, built on first use. A sync.OnceValue
+// beside the embedded file is the one piece of package state here: an
+// immutable set computed from the binary, so that a check is one map
+// lookup instead of a scan of ~18,000 lines.
+var commonPasswords = sync.OnceValue(func() map[string]struct{} {
+	set := make(map[string]struct{}, 20000)
+	for line := range strings.Lines(commonPasswordList) {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			set[line] = struct{}{}
+		}
+	}
+	return set
+})
+
+// PasswordContext is what a password must not be: the names of the account
+// it protects, which an attacker tries first (NIST SP 800-63B 3.1.1.2).
+type PasswordContext struct {
+	LoginID    string // local@domain; its local part is refused too
+	Email      string // the personal e-mail address; its local part is refused
+	WorksGroup string // the tenant's works-group name
+}
+
+// CheckPassword returns an Invalid error naming field, and the rule that
+// refused it, when pw is too short or too long, only white space, one
+// character repeated, one of the account's names in pc, or among the
+// common passwords attackers try first. Any other characters are allowed:
+// long passphrases with spaces are welcome.
+func CheckPassword(field, pw string, pc PasswordContext) error {
 	n := utf8.RuneCountInString(pw)
 	switch {
 	case n < MinPasswordLen:
 		return errs.Field(field, "password is too short: use at least %d characters", MinPasswordLen)
 	case n > MaxPasswordLen:
 		return errs.Field(field, "password is too long: use at most %d characters", MaxPasswordLen)
-	case isCommonPassword(pw):
+	case strings.TrimSpace(pw) == "":
+		return errs.Field(field, "password is only spaces: use at least %d characters that are not all spaces", MinPasswordLen)
+	case oneRune(pw):
+		return errs.Field(field, "password is one character repeated: choose one that is harder to guess")
+	}
+	if name := pc.match(pw); name != "" {
+		return errs.Field(field, "password is your %s: choose one that is not your own name or id", name)
+	}
+	if _, ok := commonPasswords()[strings.ToLower(pw)]; ok {
 		return errs.Field(field, "this password is among the most common ones and is easily guessed: choose another")
 	}
 	return nil
 }
 
-func isCommonPassword(pw string) bool {
-	needle := strings.ToLower(pw)
-	for line := range strings.Lines(commonPasswordList) {
-		if strings.TrimSpace(line) == needle {
-			return true
+// oneRune reports whether pw is one character repeated ("aaaaaaaa").
+func oneRune(pw string) bool {
+	first, _ := utf8.DecodeRuneInString(pw)
+	return strings.Trim(pw, string(first)) == ""
+}
+
+// match returns what pw equals in pc, ignoring case, or "".
+func (pc PasswordContext) match(pw string) string {
+	local := func(s string) string { l, _, _ := strings.Cut(s, "@"); return l }
+	for _, c := range []struct{ name, value string }{
+		{"login id", pc.LoginID}, {"login id", local(pc.LoginID)},
+		{"e-mail address", pc.Email}, {"e-mail address's local part", local(pc.Email)},
+		{"works-group name", pc.WorksGroup},
+	} {
+		if c.value != "" && strings.EqualFold(strings.TrimSpace(pw), c.value) {
+			return c.name
 		}
 	}
-	return false
+	return ""
 }
 
 // HashPassword returns the argon2id hash of pw in PHC string format.

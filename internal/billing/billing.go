@@ -239,8 +239,9 @@ type Store interface {
 	// PutSubscription inserts or updates s when its stored version is
 	// s.Version-1 (or it has none). Errors: Conflict (the version moved).
 	PutSubscription(ctx context.Context, s *Subscription) error
-	// DueSubscriptions returns subscriptions with something due on or before day.
-	DueSubscriptions(ctx context.Context, day time.Time, limit int) ([]*Subscription, error)
+	// DueSubscriptions returns up to limit subscriptions with something due
+	// on or before day, of tenants after the tenant id after, in id order.
+	DueSubscriptions(ctx context.Context, day time.Time, after string, limit int) ([]*Subscription, error)
 	CreateQuote(ctx context.Context, q *Quote) error
 	GetQuote(ctx context.Context, tenantID, id string) (*Quote, error)
 	UpdateQuote(ctx context.Context, q *Quote) error
@@ -260,8 +261,12 @@ type Store interface {
 	OverdueInvoices(ctx context.Context, tenantID string, day time.Time) (int, error)
 	// RetryOpenInvoices makes tenantID's open card invoices due for a charge at now.
 	RetryOpenInvoices(ctx context.Context, tenantID string, now time.Time) error
-	// RetryableInvoices returns open card invoices whose next attempt is due.
-	RetryableInvoices(ctx context.Context, now time.Time, limit int) ([]*Invoice, error)
+	// RetryableInvoices returns up to limit open card invoices whose next
+	// attempt is due, with ids after after, in id order.
+	RetryableInvoices(ctx context.Context, now time.Time, after string, limit int) ([]*Invoice, error)
+	// UnrefundedCreditNotes returns up to limit credit notes still issued
+	// (not refunded yet), with ids after after, in id order.
+	UnrefundedCreditNotes(ctx context.Context, after string, limit int) ([]*Invoice, error)
 	CreatePaymentMethod(ctx context.Context, m *PaymentMethod) error
 	GetPaymentMethod(ctx context.Context, tenantID, id string) (*PaymentMethod, error)
 	ListPaymentMethods(ctx context.Context, tenantID string) ([]*PaymentMethod, error)
@@ -272,9 +277,10 @@ type Store interface {
 	AddPendingLines(ctx context.Context, tenantID string, lines []Line) error
 	TakePendingLines(ctx context.Context, tenantID string) ([]Line, error)
 	PendingLines(ctx context.Context, tenantID string) ([]Line, error)
-	// StuckQuotes returns quotes left applying (a crash between the charge
-	// and its record) that expired before now.
-	StuckQuotes(ctx context.Context, now time.Time, limit int) ([]*Quote, error)
+	// StuckQuotes returns up to limit quotes left applying (a crash between
+	// the charge and its record) that expired before now, with ids after
+	// after, in id order.
+	StuckQuotes(ctx context.Context, now time.Time, after string, limit int) ([]*Quote, error)
 	PutClosure(ctx context.Context, c *Closure) error
 	DueClosures(ctx context.Context, now time.Time) ([]*Closure, error)
 	// PurgeTenant deletes a closed tenant's data but its invoices.

@@ -25,55 +25,92 @@ var retryAfter = []time.Duration{24 * time.Hour, 3 * 24 * time.Hour, 5 * 24 * ti
 
 // Run is the billing run: it bills every period that ended, applies the
 // changes scheduled for it, closes canceled tenants, charges open card
-// invoices, and purges closed tenants past their retention. Safe to run
-// again and on many instances at once: a period is billed once (a unique
-// constraint), and each subscription moves in its own transaction.
+// invoices, and purges closed tenants past their retention. It goes
+// through everything due, a batch at a time; what fails is reported and
+// passed over, so it never holds up the rest. Safe to run again and on
+// many instances at once: a period is billed once (a unique constraint),
+// and each subscription moves in its own transaction.
 func (s *Service) Run(ctx context.Context) (RunReport, error) {
 	ctx = auth.System(ctx, "billing run")
 	now := s.Clock.Now()
 	var rep RunReport
 	var problems []error
-	stuck, err := s.Store.StuckQuotes(ctx, now, 100)
-	problems = append(problems, err)
-	for _, q := range stuck {
-		if err := s.resume(ctx, q, now); err != nil {
-			problems = append(problems, fmt.Errorf("resume quote %s: %w", q.ID, err))
-		}
-	}
-	subs, err := s.Store.DueSubscriptions(ctx, s.today(now), 500)
-	if err != nil {
-		return rep, fmt.Errorf("billing run: %w", err)
-	}
-	for _, sub := range subs {
+	eachBatch(ctx, s.batch(), func(after string) ([]*Quote, error) {
+		return s.Store.StuckQuotes(ctx, now, after, s.batch())
+	}, func(q *Quote) string { return q.ID }, func(q *Quote) error {
+		return wrapf(s.resume(ctx, q, now), "resume quote %s", q.ID)
+	}, &problems)
+	eachBatch(ctx, s.batch(), func(after string) ([]*Subscription, error) {
+		return s.Store.DueSubscriptions(ctx, s.today(now), after, s.batch())
+	}, func(sub *Subscription) string { return sub.TenantID }, func(sub *Subscription) error {
 		renewed, err := s.renew(ctx, sub.TenantID, now)
-		if err != nil {
-			problems = append(problems, fmt.Errorf("renew %s: %w", sub.TenantID, err))
-		}
 		if renewed {
 			rep.Renewed++
 		}
-	}
-	notes, err := s.Store.ListInvoices(ctx, InvoiceFilter{Kind: KindCreditNote, Status: InvoiceIssued, Limit: 100})
-	problems = append(problems, err)
-	for _, cn := range notes {
-		problems = append(problems, s.refund(ctx, cn))
-	}
-	invs, err := s.Store.RetryableInvoices(ctx, now, 500)
-	problems = append(problems, err)
-	for _, inv := range invs {
+		return wrapf(err, "renew %s", sub.TenantID)
+	}, &problems)
+	eachBatch(ctx, s.batch(), func(after string) ([]*Invoice, error) {
+		return s.Store.UnrefundedCreditNotes(ctx, after, s.batch())
+	}, func(cn *Invoice) string { return cn.ID }, func(cn *Invoice) error { return s.refund(ctx, cn) }, &problems)
+	eachBatch(ctx, s.batch(), func(after string) ([]*Invoice, error) {
+		return s.Store.RetryableInvoices(ctx, now, after, s.batch())
+	}, func(inv *Invoice) string { return inv.ID }, func(inv *Invoice) error {
 		outcome, err := s.collect(ctx, inv, now)
 		switch {
-		case err != nil:
-			problems = append(problems, fmt.Errorf("charge %s: %w", inv.Number, err))
 		case outcome == collectPaid:
 			rep.Charged++
 		case outcome == collectDeclined:
 			rep.Declined++
 		}
-	}
+		return wrapf(err, "charge %s", inv.Number)
+	}, &problems)
 	n, err := s.purge(ctx, now)
 	rep.Purged = n
 	return rep, errors.Join(append(problems, err)...)
+}
+
+// batch is how many rows the run reads at a time.
+func (s *Service) batch() int {
+	if s.RunBatch > 0 {
+		return s.RunBatch
+	}
+	return 500
+}
+
+// eachBatch reads rows size at a time, each batch after the key of the
+// last row of the one before, and does every row. A row's error goes to
+// problems and the run goes on; a read error or the end of ctx goes there
+// too and stops it.
+func eachBatch[T any](ctx context.Context, size int, read func(after string) ([]T, error), key func(T) string, do func(T) error, problems *[]error) {
+	after := ""
+	for {
+		rows, err := read(after)
+		if err != nil {
+			*problems = append(*problems, err)
+			return
+		}
+		for _, r := range rows {
+			if err := ctx.Err(); err != nil {
+				*problems = append(*problems, err)
+				return
+			}
+			if err := do(r); err != nil {
+				*problems = append(*problems, err)
+			}
+		}
+		if len(rows) < size {
+			return
+		}
+		after = key(rows[len(rows)-1])
+	}
+}
+
+// wrapf wraps err with what the run was doing, or returns nil.
+func wrapf(err error, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf(format+": %w", append(args, err)...)
 }
 
 // resume finishes an apply that a crash stopped between its two
@@ -98,6 +135,9 @@ func (s *Service) renew(ctx context.Context, tenantID string, now time.Time) (bo
 			return err
 		}
 		sub, err := s.Store.GetSubscription(ctx, tenantID)
+		if err == nil {
+			err = s.onCatalog(sub)
+		}
 		if err != nil {
 			return err
 		}
@@ -327,6 +367,7 @@ func (s *Service) purge(ctx context.Context, now time.Time) (int, error) {
 		return 0, err
 	}
 	n := 0
+	var problems []error
 	for _, c := range cs {
 		err := s.Store.InTx(ctx, func(ctx context.Context) error {
 			if err := s.Store.PurgeTenant(ctx, c.TenantID); err != nil {
@@ -339,9 +380,10 @@ func (s *Service) purge(ctx context.Context, now time.Time) (int, error) {
 			return s.Store.AppendAuditEvents(ctx, s.Audit.Event(ctx, now, c.TenantID, "tenant.purged", "tenant", c.TenantID, nil, nil))
 		})
 		if err != nil {
-			return n, fmt.Errorf("purge %s: %w", c.TenantID, err)
+			problems = append(problems, fmt.Errorf("purge %s: %w", c.TenantID, err))
+			continue
 		}
 		n++
 	}
-	return n, nil
+	return n, errors.Join(problems...)
 }

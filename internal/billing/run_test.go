@@ -3,6 +3,7 @@ package billing_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -202,6 +203,48 @@ func TestCreditNoteRefund(t *testing.T) {
 					!strings.HasPrefix(cn.ChargeID, "re_test_") || cn.OriginalID != first {
 					t.Fatalf("credit note = %+v; want -¥35,640 refunded to the card of %s", cn, first)
 				}
+			}
+		}
+	})
+}
+
+// TestRunBillsEveryBatch: one run bills every subscription due, however
+// many batches they take, and one that fails every time (its plan left the
+// catalog) is reported without holding up the others, run after run.
+func TestRunBillsEveryBatch(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		svc := env.BillingService()
+		svc.RunBatch = 2
+		var tenants []*storetest.Tenant
+		for i := range 5 {
+			ten := storetest.SignUp(t, env, fmt.Sprintf("batch%d", i))
+			addCard(t, svc, ten, testcard.Visa)
+			q, err := svc.Quote(ten.Ctx, ten.ID, billing.QuoteInput{Terms: billing.Terms{Plan: "standard", Contract: billing.Monthly}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.Apply(ten.Ctx, ten.ID, q.ID); err != nil {
+				t.Fatal(err)
+			}
+			tenants = append(tenants, ten)
+		}
+		broken := tenants[0] // the first in id order, so it is read first
+		if _, err := env.DB.Writer().Exec(`UPDATE subscriptions SET plan = 'retired' WHERE tenant_id = '` + broken.ID + `'`); err != nil {
+			t.Fatal(err)
+		}
+		env.Clock.Advance(40 * 24 * time.Hour)
+		for round := range 2 {
+			rep, err := svc.Run(context.Background())
+			if err == nil || !strings.Contains(err.Error(), broken.ID) {
+				t.Errorf("round %d: run error = %v; want the broken subscription %s reported", round, err, broken.ID)
+			}
+			if want := []int{4, 0}[round]; rep.Renewed != want || rep.Charged != want {
+				t.Errorf("round %d: run = %+v; want %d renewed and charged", round, rep, want)
+			}
+		}
+		for _, ten := range tenants[1:] {
+			if invs := invoices(t, svc, ten); len(invs) != 1 || invs[0].Status != billing.InvoicePaid {
+				t.Errorf("%s: invoices = %+v; want one paid", ten.ID, invs)
 			}
 		}
 	})

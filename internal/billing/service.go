@@ -48,6 +48,8 @@ type Service struct {
 	Grace time.Duration
 	// BaseURL is where mails send people (the console).
 	BaseURL string
+	// RunBatch is how many rows the billing run reads at a time (500 when 0).
+	RunBatch int
 }
 
 // ErrNoPaymentMethod is the cause of a refusal for want of a usable
@@ -100,10 +102,19 @@ func (s *Service) current(ctx context.Context, t *tenant.Tenant) (*Subscription,
 		return &Subscription{TenantID: t.ID, Terms: Terms{Plan: s.Catalog.FreePlan().ID, Contract: Monthly},
 			Status: StatusActive, Channel: t.Channel}, nil
 	}
-	if err == nil && s.Catalog.Plan(sub.Plan) == nil {
-		return nil, fmt.Errorf("subscription of %s is on plan %q, which the catalog no longer has", t.ID, sub.Plan)
+	if err == nil {
+		err = s.onCatalog(sub)
 	}
 	return sub, err
+}
+
+// onCatalog refuses a subscription whose plan the catalog no longer has:
+// nothing can price it until the plan is back.
+func (s *Service) onCatalog(sub *Subscription) error {
+	if s.Catalog.Plan(sub.Plan) == nil {
+		return fmt.Errorf("subscription of %s is on plan %q, which the catalog no longer has", sub.TenantID, sub.Plan)
+	}
+	return nil
 }
 
 // QuoteInput is a change a tenant asks the price of.

@@ -100,6 +100,7 @@ func (c *Console) Register(mux *http.ServeMux) {
 	c.registerBilling(rt)
 	c.registerOps(rt)
 	c.registerInvite(rt)
+	c.registerPasswords(rt)
 	c.pages, c.actions = rt.pages, rt.actions
 }
 

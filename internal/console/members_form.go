@@ -62,13 +62,17 @@ func (c *Console) formFrame(r *http.Request, title string, m *member.Member, v u
 	if err != nil {
 		return f, err
 	}
+	var held []auth.Permission // m's permissions
 	for _, role := range roles {
 		grantable := f.CanRoles && (a.SuperAdmin || auth.Covers(a.Permissions, role.Permissions))
 		f.Roles = append(f.Roles, roleChoice{ID: role.ID, Name: role.Name, Checked: slices.Contains(v["role_ids"], role.ID), Disabled: !grantable})
+		if m != nil && slices.Contains(m.RoleIDs, role.ID) {
+			held = append(held, role.Permissions...)
+		}
 	}
 	if m != nil {
 		f.Actions, f.Locked = memberActions(a, m)
-		f.Self, f.EmailLocked = m.ID == a.ID, m.ID != a.ID && !member.Outranks(a, m, roles)
+		f.Self, f.EmailLocked = m.ID == a.ID, m.ID != a.ID && !member.Outranks(a, m, held)
 	}
 	return f, nil
 }

@@ -116,7 +116,7 @@ func (s *Service) Invite(ctx context.Context, tenantID, memberID string) (*Membe
 // makes them active. Errors: Invalid (password), NotFound (unknown or
 // expired token).
 func (s *Service) AcceptInvitation(ctx context.Context, token, password string) (*Member, error) {
-	if err := auth.CheckPassword("password", password); err != nil {
+	if err := s.checkInvitedPassword(ctx, token, password); err != nil {
 		return nil, err
 	}
 	hash := auth.HashPassword(password)
@@ -143,4 +143,21 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, password string) 
 		return nil, fmt.Errorf("accept invitation: %w", err)
 	}
 	return m, nil
+}
+
+// checkInvitedPassword applies the password policy for the member invited
+// with token; an unknown token is left to the transaction to refuse.
+func (s *Service) checkInvitedPassword(ctx context.Context, token, password string) error {
+	var pc auth.PasswordContext
+	if m, err := s.Store.GetMemberByInvitation(ctx, id.Hash(token)); err == nil {
+		pc.LoginID, pc.Email = m.LoginID, m.Email
+		t, err := s.Store.GetTenant(ctx, m.TenantID)
+		if err != nil {
+			return err
+		}
+		pc.WorksGroup = t.WorksGroup
+	} else if !errs.Is(err, errs.NotFound) {
+		return err
+	}
+	return auth.CheckPassword("password", password, pc)
 }

@@ -21,7 +21,7 @@ type Edit struct {
 
 // ConfirmPassword checks a password the signed-in member gives again to
 // confirm a change of their own against their stored hash, counting a wrong
-// one like a failed sign-in of loginID; session.Service.ConfirmPassword is
+// one like a failed sign-in of loginID; password.Service.Reconfirm is
 // the one. Errors: Invalid (field current_password), TooManyRequests.
 type ConfirmPassword func(ctx context.Context, loginID, hash, password string) error
 
@@ -125,23 +125,12 @@ func (s *Service) confirmOwnEmail(ctx context.Context, a *auth.Actor, tenantID, 
 	return m.PasswordHash, nil
 }
 
-// Outranks reports whether a holds every permission m holds, given the
-// tenant's roles: what a needs to change m's e-mail address, roles, status
-// or invitation, which mail m or sign in as m. The super admin holds every
-// permission, so only the super admin outranks the super admin.
-func Outranks(a *auth.Actor, m *Member, roles []*Role) bool {
-	if a.SuperAdmin {
-		return true
-	}
-	if m.SuperAdmin {
-		return false
-	}
-	for _, r := range roles {
-		if slices.Contains(m.RoleIDs, r.ID) && !auth.Covers(a.Permissions, r.Permissions) {
-			return false
-		}
-	}
-	return true
+// Outranks reports whether a holds every permission m holds (held): what
+// a needs to change m's e-mail address, roles, status or invitation, or to
+// have m's password reset — what mails m or signs in as m. The super admin
+// holds every permission, so only the super admin outranks the super admin.
+func Outranks(a *auth.Actor, m *Member, held []auth.Permission) bool {
+	return a.SuperAdmin || (!m.SuperAdmin && auth.Covers(a.Permissions, held))
 }
 
 // outranks refuses a changing what of m unless a Outranks m.
@@ -149,11 +138,11 @@ func (s *Service) outranks(ctx context.Context, a *auth.Actor, m *Member, what s
 	if m.SuperAdmin && !a.SuperAdmin {
 		return errs.E(errs.PermissionDenied, "only the super admin can change the super admin's %s", what)
 	}
-	roles, err := s.Store.ListRoles(ctx, m.TenantID)
+	held, err := s.Store.MemberPermissions(ctx, m.ID)
 	if err != nil {
 		return err
 	}
-	if !Outranks(a, m, roles) {
+	if !Outranks(a, m, held) {
 		return errs.E(errs.PermissionDenied, "%s holds permissions you do not hold: only an admin holding all of them, or the super admin, can change their %s", m.LoginID, what)
 	}
 	return nil

@@ -35,7 +35,7 @@ func (s *Service) Add(ctx context.Context, tenantID string, in AddInput) (*Membe
 	}
 	var token string
 	if in.Password != "" {
-		if err := auth.CheckPassword("password", in.Password); err != nil {
+		if err := s.checkPassword(ctx, tenantID, in.LoginID, m.Email, in.Password); err != nil {
 			return nil, "", err
 		}
 		m.PasswordHash = auth.HashPassword(in.Password)
@@ -71,6 +71,22 @@ func (s *Service) Add(ctx context.Context, tenantID string, in AddInput) (*Membe
 		return nil, "", fmt.Errorf("add member: %w", err)
 	}
 	return m, token, nil
+}
+
+// checkPassword applies the password policy to a member about to be added
+// with login id input (a local part or a full login id) and e-mail address.
+// It reads the tenant before the change's transaction, so the slow hash
+// that follows stays outside it too.
+func (s *Service) checkPassword(ctx context.Context, tenantID, input, email, pw string) error {
+	t, err := s.Store.GetTenant(ctx, tenantID)
+	if err != nil {
+		return err
+	}
+	loginID, err := LoginID(input, t.PrimaryDomain)
+	if err != nil {
+		return err
+	}
+	return auth.CheckPassword("password", pw, auth.PasswordContext{LoginID: loginID, Email: email, WorksGroup: t.WorksGroup})
 }
 
 // invite gives m a fresh invitation and returns its token.

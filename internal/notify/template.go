@@ -33,8 +33,9 @@ type MailData struct {
 	LoginID       string // the recipient's login id (local@domain)
 	ConsoleURL    string // where the recipient signs in
 	InvitationURL string // member_added: where to choose a password; empty if already set
-	ExpiresAt     string // member_added: when InvitationURL expires, preformatted; may be empty
-	OtherName     string // super_admin_*: the other party of the transfer
+	ExpiresAt     string // member_added, password_reset: when the link expires, preformatted; may be empty
+	OtherName     string // super_admin_*: the other party of the transfer; password_reset: the admin who asked, or empty
+	ResetURL      string // password_reset: where to choose a new password
 	Domain        string // domain_*: the domain the mail is about (the new primary)
 	OldDomain     string // domain_primary_changed: the previous primary domain
 	PlanName      string // subscription_*: the plan as the tenant's language names it

@@ -38,6 +38,7 @@ func sampleData() notify.MailData {
 		DueDate:       "2026/04/30",
 		BankDetails:   "デモ銀行 本店営業部\n普通 1234567\nカンリデモ(カ",
 		Reason:        "カードの有効期限が切れています。新しいカードを登録してください。",
+		ResetURL:      "https://kanri.example.jp/reset-password?token=pwr_abc&x=1",
 	}
 }
 
@@ -45,7 +46,7 @@ func TestTemplatesNames(t *testing.T) {
 	t.Parallel()
 	got := loadTemplates(t).Names()
 	want := []string{"domain_expired", "domain_primary_changed", "domain_verified", "invoice_issued", "member_added",
-		"payment_failed", "subscription_canceled", "subscription_changed", "super_admin_granted", "super_admin_resigned"}
+		"password_reset", "payment_failed", "subscription_canceled", "subscription_changed", "super_admin_granted", "super_admin_resigned"}
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("Names() = %v, want %v", got, want)
 	}
@@ -338,5 +339,47 @@ func TestRenderSubjectIsOneLine(t *testing.T) {
 	}
 	if want := "【Kanri】a Bcc: evil@x のメンバーに追加されました"; r.Subject != want {
 		t.Errorf("subject = %q, want %q", r.Subject, want)
+	}
+}
+
+// TestRenderPasswordReset: the link and its expiry are in both parts; a
+// link the member asked for says to ignore a mail they did not expect, one
+// an admin asked for names the admin and says the old password still works.
+func TestRenderPasswordReset(t *testing.T) {
+	t.Parallel()
+	tpl := loadTemplates(t)
+	self := sampleData()
+	self.OtherName = ""
+	tests := []struct {
+		name, lang    string
+		data          notify.MailData
+		want, notWant []string
+	}{
+		{"ja self", "ja", self, []string{"パスワードの再設定が依頼されたため", "2026年12月1日 18:00", "お心当たりのない場合"}, []string{"佐藤 花子", "これまでのパスワード"}},
+		{"ja admin", "ja", sampleData(), []string{"管理者（佐藤 花子 様）の依頼により", "これまでのパスワードでもログインできます"}, []string{"お心当たりのない場合"}},
+		{"en self", "en", self, []string{"Someone asked to reset your password", "expires on 2026年12月1日 18:00", "ignore this mail"}, []string{"佐藤 花子"}},
+		{"en admin", "en", sampleData(), []string{"(佐藤 花子) asked us", "current password keeps working"}, []string{"ignore this mail"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r, err := tpl.Render("password_reset", tt.lang, tt.data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range append(tt.want, "https://kanri.example.jp/reset-password?token=pwr_abc&x=1") {
+				if !strings.Contains(r.Text, w) {
+					t.Errorf("text lacks %q:\n%s", w, r.Text)
+				}
+			}
+			if !strings.Contains(r.HTML, `href="https://kanri.example.jp/reset-password?token=pwr_abc&amp;x=1"`) {
+				t.Errorf("HTML lacks the link:\n%s", r.HTML)
+			}
+			for _, w := range tt.notWant {
+				if strings.Contains(r.Text, w) || strings.Contains(r.HTML, w) {
+					t.Errorf("mail contains %q, want not:\n%s", w, r.Text)
+				}
+			}
+		})
 	}
 }

@@ -106,7 +106,7 @@ func (s *Service) CreateOperator(ctx context.Context, email, name, password stri
 	if name, err = text.Line("name", name); err != nil {
 		return nil, err
 	}
-	if err := auth.CheckPassword("password", password); err != nil {
+	if err := auth.CheckPassword("password", password, auth.PasswordContext{LoginID: email, Email: email}); err != nil {
 		return nil, err
 	}
 	now := s.Clock.Now()

@@ -248,26 +248,3 @@ func (s *Service) Authenticate(ctx context.Context, token string, c Client) (*au
 	a.SessionID = sess.ID
 	return a, nil
 }
-
-// ConfirmPassword checks password, given again by a signed-in member to
-// confirm a change of their own (member.ConfirmPassword), against hash. A
-// wrong one counts as a failed sign-in of loginID and of the caller's IP,
-// and the sign-in limits apply, so a stolen session cannot guess the
-// password faster here than at the sign-in page. Errors: Invalid (field
-// current_password), TooManyRequests.
-func (s *Service) ConfirmPassword(ctx context.Context, loginID, hash, password string) error {
-	now := s.Clock.Now()
-	windowStart := now.Add(-s.Limits.Window)
-	account, ip := "acct:"+strings.ToLower(loginID), "ip:"
-	if a := auth.FromContext(ctx); a != nil {
-		ip += a.IP
-	}
-	if err := s.checkLimits(ctx, account, ip, windowStart); err != nil {
-		return err
-	}
-	if auth.VerifyPassword(hash, password) {
-		return nil
-	}
-	s.countFailure(ctx, now, windowStart, account, ip)
-	return errs.Field("current_password", "the current password is wrong: type the password you sign in with")
-}

@@ -60,11 +60,13 @@ func (db *DB) PutSubscription(ctx context.Context, s *billing.Subscription) erro
 	return db.fail(err, "subscription")
 }
 
-// DueSubscriptions returns subscriptions with a period end, an instalment
-// or a cancellation on or before day, and not canceled.
-func (db *DB) DueSubscriptions(ctx context.Context, d time.Time, limit int) ([]*billing.Subscription, error) {
-	rows, err := db.query(ctx, `SELECT `+subscriptionColumns+` FROM subscriptions WHERE status <> 'canceled'
-		AND (period_end <= ? OR (contract = 'annual_monthly' AND paid_through <= ?)) ORDER BY period_end, tenant_id LIMIT ?`, day(d), day(d), limit)
+// DueSubscriptions returns up to limit subscriptions with a period end, an
+// instalment or a cancellation on or before day, and not canceled, of
+// tenants after the id after, in tenant id order (keyset batches: a
+// subscription that stays due because it failed is not read again).
+func (db *DB) DueSubscriptions(ctx context.Context, d time.Time, after string, limit int) ([]*billing.Subscription, error) {
+	rows, err := db.query(ctx, `SELECT `+subscriptionColumns+` FROM subscriptions WHERE tenant_id > ? AND status <> 'canceled'
+		AND (period_end <= ? OR (contract = 'annual_monthly' AND paid_through <= ?)) ORDER BY tenant_id LIMIT ?`, after, day(d), day(d), limit)
 	if err != nil {
 		return nil, db.fail(err, "subscriptions")
 	}
@@ -183,10 +185,11 @@ func (db *DB) TakePendingLines(ctx context.Context, tenantID string) ([]billing.
 	return lines, db.fail(err, "pending lines")
 }
 
-// StuckQuotes returns quotes still applying that expired before now.
-func (db *DB) StuckQuotes(ctx context.Context, now time.Time, limit int) ([]*billing.Quote, error) {
-	return db.quotes(ctx, `SELECT body, status, invoice_id FROM quotes WHERE status = 'applying' AND expires_at < ? ORDER BY expires_at LIMIT ?`,
-		ts(now), limit)
+// StuckQuotes returns up to limit quotes still applying that expired
+// before now, with ids after after, in id order.
+func (db *DB) StuckQuotes(ctx context.Context, now time.Time, after string, limit int) ([]*billing.Quote, error) {
+	return db.quotes(ctx, `SELECT body, status, invoice_id FROM quotes WHERE status = 'applying' AND expires_at < ? AND id > ?
+		ORDER BY id LIMIT ?`, ts(now), after, limit)
 }
 
 const methodColumns = `id, tenant_id, kind, status, is_default, token, brand, last4, exp_month, exp_year, created_at, approved_at`

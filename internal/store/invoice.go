@@ -120,12 +120,7 @@ func (db *DB) ListInvoices(ctx context.Context, f billing.InvoiceFilter) ([]*bil
 	if len(where) > 0 {
 		query += ` WHERE ` + strings.Join(where, " AND ")
 	}
-	rows, err := db.query(ctx, query+` ORDER BY issued_at DESC, id DESC LIMIT ?`, append(args, f.Limit)...)
-	if err != nil {
-		return nil, db.fail(err, "invoices")
-	}
-	invs, err := collect(rows, scanInvoice)
-	return invs, db.fail(err, "invoices")
+	return db.invoices(ctx, query+` ORDER BY issued_at DESC, id DESC LIMIT ?`, append(args, f.Limit)...)
 }
 
 // OverdueInvoices counts tenantID's open invoices due before d.
@@ -135,10 +130,22 @@ func (db *DB) OverdueInvoices(ctx context.Context, tenantID string, d time.Time)
 	return n, db.fail(err, "invoices")
 }
 
-// RetryableInvoices returns open card invoices whose next attempt is due.
-func (db *DB) RetryableInvoices(ctx context.Context, now time.Time, limit int) ([]*billing.Invoice, error) {
-	rows, err := db.query(ctx, `SELECT `+invoiceColumns+` FROM invoices WHERE status = 'open' AND next_attempt_at IS NOT NULL
-		AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?`, ts(now), limit)
+// RetryableInvoices returns up to limit open card invoices whose next
+// attempt is due, with ids after after, in id order.
+func (db *DB) RetryableInvoices(ctx context.Context, now time.Time, after string, limit int) ([]*billing.Invoice, error) {
+	return db.invoices(ctx, `SELECT `+invoiceColumns+` FROM invoices WHERE status = 'open' AND next_attempt_at IS NOT NULL
+		AND next_attempt_at <= ? AND id > ? ORDER BY id LIMIT ?`, ts(now), after, limit)
+}
+
+// UnrefundedCreditNotes returns up to limit credit notes still issued,
+// with ids after after, in id order.
+func (db *DB) UnrefundedCreditNotes(ctx context.Context, after string, limit int) ([]*billing.Invoice, error) {
+	return db.invoices(ctx, `SELECT `+invoiceColumns+` FROM invoices WHERE kind = ? AND status = ? AND id > ? ORDER BY id LIMIT ?`,
+		billing.KindCreditNote, billing.InvoiceIssued, after, limit)
+}
+
+func (db *DB) invoices(ctx context.Context, query string, args ...any) ([]*billing.Invoice, error) {
+	rows, err := db.query(ctx, query, args...)
 	if err != nil {
 		return nil, db.fail(err, "invoices")
 	}

@@ -161,7 +161,8 @@ func (db *DB) Enqueue(ctx context.Context, kind string, now time.Time, refIDs ..
 }
 
 // Purge deletes what has expired by now: idempotency keys and rate-limit
-// windows older than a day, and sessions that ended more than 30 days ago.
+// windows older than a day, sessions that ended more than 30 days ago and
+// expired password-reset links.
 func (db *DB) Purge(ctx context.Context, now time.Time) error {
 	day, month := ts(now.Add(-24*time.Hour)), ts(now.Add(-30*24*time.Hour))
 	_, err := db.exec(ctx, `DELETE FROM idempotency_keys WHERE created_at < ?`, day)
@@ -170,6 +171,9 @@ func (db *DB) Purge(ctx context.Context, now time.Time) error {
 	}
 	if err == nil {
 		_, err = db.exec(ctx, `DELETE FROM sessions WHERE revoked_at < ? OR expires_at < ?`, month, month)
+	}
+	if err == nil {
+		_, err = db.exec(ctx, `DELETE FROM password_resets WHERE expires_at < ?`, ts(now))
 	}
 	return db.fail(err, "purge")
 }

@@ -1,0 +1,4 @@
+package auth
+
+// CommonPasswordCount is how many common passwords the binary ships.
+func CommonPasswordCount() int { return len(commonPasswords()) }
