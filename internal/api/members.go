@@ -50,7 +50,8 @@ type patchMemberInput struct {
 	MemberPath
 	Body struct {
 		MemberFields
-		RoleIDs *[]string `json:"role_ids,omitempty" doc:"the complete new set of admin roles (needs roles.manage)"`
+		RoleIDs         *[]string `json:"role_ids,omitempty" doc:"the complete new set of admin roles (needs roles.manage)"`
+		CurrentPassword string    `json:"current_password,omitempty" doc:"your own password: needed to change your own e-mail address" maxLength:"1024"`
 	}
 }
 
@@ -102,8 +103,9 @@ func (s *Server) registerMembers() {
 		return memberReply(s.svc.Members.Get(ctx, in.TenantID, in.MemberID))
 	})
 	register(s, huma.Operation{OperationID: "update-member", Method: http.MethodPatch, Path: "/api/v1/tenants/{t}/members/{m}", Tags: tags,
-		Summary: "Change a member's profile or roles"}, false, func(ctx context.Context, in *patchMemberInput) (*body[Member], error) {
-		return memberReply(s.svc.Members.Update(ctx, in.TenantID, in.MemberID, in.Body.profile(), in.Body.RoleIDs))
+		Summary: "Change a member's profile or roles (members.manage), or your own display name, phone and e-mail (current_password)"}, false, func(ctx context.Context, in *patchMemberInput) (*body[Member], error) {
+		return memberReply(s.svc.Members.Update(ctx, in.TenantID, in.MemberID,
+			member.Edit{Profile: in.Body.profile(), RoleIDs: in.Body.RoleIDs, CurrentPassword: in.Body.CurrentPassword}))
 	})
 	s.registerStatusActions(tags)
 	register(s, huma.Operation{OperationID: "issue-invitation", Method: http.MethodPost, Path: "/api/v1/tenants/{t}/members/{m}/invitation", Tags: tags,

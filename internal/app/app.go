@@ -138,6 +138,7 @@ func (a *App) build(ctx context.Context, ids id.Generator) error {
 	a.Services.Passwords = &password.Service{Store: db, Clock: a.Clock, Audit: rec, Notify: ntf, BaseURL: cfg.BaseURL,
 		Sessions: a.Services.Sessions, Requests: session.Limits{PerAccount: 5, PerIP: 30, Window: time.Hour},
 		TTL: 30 * time.Minute, AdminTTL: 24 * time.Hour}
+	a.Services.Members.ConfirmPassword = a.Services.Passwords.Reconfirm
 	if a.Services.InvoicePDF, err = invoicepdf.New(); err != nil {
 		return err
 	}

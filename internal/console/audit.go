@@ -29,7 +29,7 @@ var auditFilters = []string{"from", "to", "actor_id", "action"}
 var auditKnownActions = []string{
 	"member.", "member.added", "member.updated", "member.invited", "member.invitation_accepted", "member.suspended",
 	"member.deactivated", "member.reactivated", "member.deleted", "member.super_admin_granted", "member.super_admin_resigned",
-	"member.sessions_revoked",
+	"member.sessions_revoked", "member.password_confirmation_failed",
 	"role.", "role.created", "role.updated", "role.deleted",
 	"tenant.", "tenant.created", "tenant.updated", "tenant.sessions_revoked",
 	"session.", "session.signed_in", "session.signed_out", "session.revoked",

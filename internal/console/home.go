@@ -142,6 +142,7 @@ func (c *Console) registerHome(rt *router) {
 	rt.page("/admin", c.member(c.home))
 	rt.page("/admin/setup", c.member(c.setup))
 	rt.page("/admin/profile", c.member(c.profile))
+	rt.post("/admin/profile", c.member(c.profileUpdate))
 }
 
 // homePage greets the member and shows a tile per screen they may open.
@@ -200,27 +201,4 @@ func (c *Console) setup(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	c.render(w, r, http.StatusOK, "setup", &setupPage{Page: p, Items: setupItems(t, ds, ms)})
-}
-
-// profilePage shows the signed-in member their own profile: what every
-// member, admin or not, may see in the console (SPEC §1).
-type profilePage struct {
-	Page
-	LoginID, DisplayName, Email, Phone, Department, Position, Status string
-	SuperAdmin                                                       bool
-}
-
-func (c *Console) profile(w http.ResponseWriter, r *http.Request) {
-	p, err := c.adminPage(r, "profile.title", Crumb{Key: "profile.title"})
-	if err != nil {
-		c.fail(w, r, p, err)
-		return
-	}
-	m, err := c.svc.Members.Get(r.Context(), actor(r).TenantID, actor(r).ID)
-	if err != nil {
-		c.fail(w, r, p, err)
-		return
-	}
-	c.render(w, r, http.StatusOK, "profile", &profilePage{Page: p, LoginID: m.LoginID, DisplayName: m.DisplayName,
-		Email: m.Email, Phone: m.Phone, Department: m.Department, Position: m.Position, Status: m.Status, SuperAdmin: m.SuperAdmin})
 }

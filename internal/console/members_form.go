@@ -16,9 +16,13 @@ type memberFormPage struct {
 	Member   *member.Member
 	Domain   string // the primary domain, after the login id's @
 	Roles    []roleChoice
-	CanRoles bool           // the actor may change roles (roles.manage)
-	Actions  []statusAction // what the status allows; none for the super admin and oneself
-	Locked   string         // catalog key: why there are no actions
+	CanRoles bool // the actor may change roles (roles.manage)
+	Self     bool // the actor edits themself: changing the e-mail asks for their password
+	// EmailLocked: the member holds a permission the actor lacks, so the
+	// actor may not change their e-mail address (member.Outranks).
+	EmailLocked bool
+	Actions     []statusAction // what the status allows; none for the super admin and oneself
+	Locked      string         // catalog key: why there are no actions
 }
 
 // roleChoice is a role's checkbox. A role the actor may not grant or take
@@ -58,12 +62,17 @@ func (c *Console) formFrame(r *http.Request, title string, m *member.Member, v u
 	if err != nil {
 		return f, err
 	}
+	var held []auth.Permission // m's permissions
 	for _, role := range roles {
 		grantable := f.CanRoles && (a.SuperAdmin || auth.Covers(a.Permissions, role.Permissions))
 		f.Roles = append(f.Roles, roleChoice{ID: role.ID, Name: role.Name, Checked: slices.Contains(v["role_ids"], role.ID), Disabled: !grantable})
+		if m != nil && slices.Contains(m.RoleIDs, role.ID) {
+			held = append(held, role.Permissions...)
+		}
 	}
 	if m != nil {
 		f.Actions, f.Locked = memberActions(a, m)
+		f.Self, f.EmailLocked = m.ID == a.ID, m.ID != a.ID && !member.Outranks(a, m, held)
 	}
 	return f, nil
 }
@@ -185,7 +194,8 @@ func (c *Console) memberUpdate(w http.ResponseWriter, r *http.Request) {
 		ids := v["role_ids"]
 		roleIDs = &ids
 	}
-	if _, err := c.svc.Members.Update(r.Context(), tenantID, m.ID, memberProfile(v), roleIDs); err != nil {
+	e := member.Edit{Profile: memberProfile(v), RoleIDs: roleIDs, CurrentPassword: v.Get("current_password")}
+	if _, err := c.svc.Members.Update(r.Context(), tenantID, m.ID, e); err != nil {
 		c.formFailed(w, r, "members_form", f, err)
 		return
 	}

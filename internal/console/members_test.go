@@ -529,7 +529,9 @@ func TestMembersPagesBothLanguages(t *testing.T) {
 }
 
 // TestMembersEditByLimitedAdmin: an admin who may manage roles but lacks a
-// role's permissions sees that role locked, and saving keeps it.
+// role's permissions sees that role locked, and saving keeps it; the admin
+// may not change the roles or the e-mail of a member holding that role
+// (issue 12: changing them needs every permission the member holds).
 func TestMembersEditByLimitedAdmin(t *testing.T) {
 	_, api := setUpMembers(t)
 	auditor := api.roleID("auditor")
@@ -543,11 +545,17 @@ func TestMembersEditByLimitedAdmin(t *testing.T) {
 	p := b.get("/admin/members/" + id)
 	wantStatus(t, "edit by HR", p, http.StatusOK)
 	wantIn(t, "edit by HR", p.Body, `id="role-`+auditor+`" checked disabled>`, `<input type="hidden" name="role_ids" value="`+auditor+`">`)
-	p = b.post("/admin/members/"+id, url.Values{"display_name": {"Aya Ito"}, "role_ids": {auditor, hr.ID}})
+	wantIn(t, "edit by HR", p.Body, `name="email" type="email" value="" autocomplete="off" readonly`)
+	p = b.post("/admin/members/"+id, url.Values{"display_name": {"Aya Ito"}, "role_ids": {auditor}})
 	wantStatus(t, "save by HR", p, http.StatusSeeOther)
-	if got := api.get(id); got.DisplayName != "Aya Ito" || len(got.RoleIDs) != 2 {
-		t.Errorf("saved by HR: %+v, want the new name and both roles", got)
+	if got := api.get(id); got.DisplayName != "Aya Ito" || len(got.RoleIDs) != 1 {
+		t.Errorf("saved by HR: %+v, want the new name and the auditor role kept", got)
 	}
+	p = b.post("/admin/members/"+id, url.Values{"display_name": {"Aya Ito"}, "role_ids": {auditor, hr.ID}})
+	wantStatus(t, "HR grants its role to an auditor", p, http.StatusForbidden)
+	wantIn(t, "HR grants its role to an auditor", p.Body, "permissions you do not hold")
+	p = b.post("/admin/members/"+id, url.Values{"display_name": {"Aya Ito"}, "email": {"aya@example.com"}, "role_ids": {auditor}})
+	wantStatus(t, "HR changes an auditor's e-mail", p, http.StatusForbidden)
 	p = b.post("/admin/members/"+id, url.Values{"display_name": {"Aya Ito"}, "role_ids": {hr.ID}})
 	wantStatus(t, "HR takes away auditor", p, http.StatusForbidden)
 	wantIn(t, "HR takes away auditor", p.Body, "permissions you do not hold")

@@ -94,12 +94,17 @@ func (s *Service) roleByName(ctx context.Context, tenantID, name string) (*Role,
 }
 
 // Invite issues a new invitation token for an invited member, replacing any
-// earlier one. Errors: FailedPrecondition (not invited), NotFound.
+// earlier one; the caller must outrank the member. Errors: FailedPrecondition
+// (not invited), NotFound, PermissionDenied.
 func (s *Service) Invite(ctx context.Context, tenantID, memberID string) (*Member, string, error) {
 	var token string
-	m, err := s.change(ctx, tenantID, memberID, "member.invited", func(_ *auth.Actor, m *Member) error {
+	m, err := s.change(ctx, tenantID, memberID, "member.invited", func(a *auth.Actor, m *Member) error {
 		if m.Status != StatusInvited {
 			return errs.E(errs.FailedPrecondition, "%s is %s, not invited: only invited members get invitations", m.LoginID, m.Status)
+		}
+		// The token is the account: whoever holds it chooses its password.
+		if err := s.outranks(ctx, a, m, "invitation"); err != nil {
+			return err
 		}
 		token = s.invite(m, s.Clock.Now())
 		return nil

@@ -33,14 +33,14 @@ func TestConcurrentUpdatesKeepBoth(t *testing.T) {
 			}
 			updates := []func() error{
 				func() error {
-					_, err := svc.Update(ten.Ctx, ten.ID, m.ID, member.Profile{Department: &dept}, nil)
+					_, err := svc.Update(ten.Ctx, ten.ID, m.ID, member.Edit{Profile: member.Profile{Department: &dept}})
 					return err
 				},
 				func() error {
-					_, err := svc.Update(ten.Ctx, ten.ID, m.ID, member.Profile{Position: &pos}, nil)
+					_, err := svc.Update(ten.Ctx, ten.ID, m.ID, member.Edit{Profile: member.Profile{Position: &pos}})
 					return err
 				},
-				func() error { _, err := svc.Update(ten.Ctx, ten.ID, m.ID, member.Profile{}, &roles); return err },
+				func() error { _, err := svc.Update(ten.Ctx, ten.ID, m.ID, member.Edit{RoleIDs: &roles}); return err },
 			}
 			start := make(chan struct{})
 			errc := make([]error, len(updates))

@@ -11,6 +11,7 @@ import (
 	"unicode"
 
 	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/text"
 )
 
 // Member is a person in a tenant.
@@ -112,7 +113,10 @@ func LoginID(input, domain string) (string, error) {
 // NormalizeEmail checks a personal e-mail address and returns it trimmed,
 // with the domain lower-cased. Display names ("Ann <a@b>") are refused.
 func NormalizeEmail(field, s string) (string, error) {
-	s = strings.TrimSpace(s)
+	s, err := text.Line(field, s)
+	if err != nil {
+		return "", err
+	}
 	bad := errs.Field(field, "e-mail address %q is not valid: write it as name@example.com", s)
 	// Unicode white space, controls and invisible format characters (U+0085,
 	// U+2028, U+00A0, U+200B, U+202E …) are never
@@ -142,17 +146,24 @@ type Profile struct {
 	Position    *string
 }
 
-// Apply validates p and applies it to m.
+// Apply validates p and applies it to m. Texts are checked and normalised
+// by text.Line: a control, line break or bidirectional formatting
+// character is refused naming its field.
 func (p Profile) Apply(m *Member) error {
-	set := func(dst *string, src *string) {
-		if src != nil {
-			*dst = strings.TrimSpace(*src)
+	for _, f := range []struct {
+		name     string
+		dst, src *string
+	}{{"display_name", &m.DisplayName, p.DisplayName}, {"phone", &m.Phone, p.Phone},
+		{"department", &m.Department, p.Department}, {"position", &m.Position, p.Position}} {
+		if f.src == nil {
+			continue
 		}
+		v, err := text.Line(f.name, *f.src)
+		if err != nil {
+			return err
+		}
+		*f.dst = v
 	}
-	set(&m.DisplayName, p.DisplayName)
-	set(&m.Phone, p.Phone)
-	set(&m.Department, p.Department)
-	set(&m.Position, p.Position)
 	if p.Email != nil {
 		m.Email = ""
 		if strings.TrimSpace(*p.Email) != "" {
@@ -163,6 +174,10 @@ func (p Profile) Apply(m *Member) error {
 			m.Email = e
 		}
 	}
+	return m.validate()
+}
+
+func (m *Member) validate() error {
 	switch {
 	case m.DisplayName == "" || len([]rune(m.DisplayName)) > 100:
 		return errs.Field("display_name", "display name is required and may have at most 100 characters")

@@ -183,35 +183,21 @@ func (s *Service) SuperAdmin(ctx context.Context, tenantID string) (*Member, err
 	return s.Store.GetSuperAdmin(ctx, tenantID)
 }
 
-// Update changes a member's profile and, when roleIDs is not nil, its roles.
-// Errors: Invalid, NotFound, PermissionDenied.
-func (s *Service) Update(ctx context.Context, tenantID, memberID string, p Profile, roleIDs *[]string) (*Member, error) {
-	return s.change(ctx, tenantID, memberID, "member.updated", func(a *auth.Actor, m *Member) error {
-		if m.Status == StatusDeleted {
-			return errs.E(errs.FailedPrecondition, "%s has been deleted and can no longer be changed", m.LoginID)
-		}
-		if err := p.Apply(m); err != nil {
-			return err
-		}
-		if roleIDs == nil {
-			return nil
-		}
-		var err error
-		m.RoleIDs, err = s.grantable(ctx, a, tenantID, m.RoleIDs, *roleIDs)
-		return err
-	})
-}
-
-// change loads a member for update, lets fn change it, stores it and
-// records action, all in one transaction.
+// change is changeAs for admins with members.manage.
 func (s *Service) change(ctx context.Context, tenantID, memberID, action string, fn func(*auth.Actor, *Member) error) (*Member, error) {
 	a, err := auth.Require(ctx, tenantID, auth.PermMembersManage)
 	if err != nil {
 		return nil, err
 	}
+	return s.changeAs(ctx, a, tenantID, memberID, action, fn)
+}
+
+// changeAs loads a member for update, lets fn change it as a, stores it
+// and records action, all in one transaction.
+func (s *Service) changeAs(ctx context.Context, a *auth.Actor, tenantID, memberID, action string, fn func(*auth.Actor, *Member) error) (*Member, error) {
 	now := s.Clock.Now()
 	var m *Member
-	err = s.Store.InTx(ctx, func(ctx context.Context) error {
+	err := s.Store.InTx(ctx, func(ctx context.Context) error {
 		var err error
 		if m, err = s.Store.GetMember(ctx, tenantID, memberID); err != nil {
 			return err
@@ -244,7 +230,8 @@ func (s *Service) change(ctx context.Context, tenantID, memberID, action string,
 
 // SetStatus applies a status action (suspend, deactivate, reactivate,
 // delete). The super admin's status cannot change (transfer the role
-// first), nor can an admin change their own. Leaving active revokes every
+// first), nor can an admin change their own, nor that of a member holding a
+// permission the admin lacks (outranks). Leaving active revokes every
 // session of the member. Errors: FailedPrecondition, NotFound, PermissionDenied.
 func (s *Service) SetStatus(ctx context.Context, tenantID, memberID, action string) (*Member, error) {
 	done, ok := pastTense[action]
@@ -257,6 +244,9 @@ func (s *Service) SetStatus(ctx context.Context, tenantID, memberID, action stri
 		}
 		if m.ID == a.ID {
 			return errs.E(errs.FailedPrecondition, "you cannot %s your own account: ask another admin", action)
+		}
+		if err := s.outranks(ctx, a, m, "status"); err != nil {
+			return err
 		}
 		to, err := Transition(m.Status, action)
 		if err != nil {

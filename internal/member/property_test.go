@@ -25,7 +25,9 @@ import (
 //   - the tenant has exactly one super admin, and it is active;
 //   - an action succeeds exactly when the rules say it may (SPEC §1, §2),
 //     so no successful grant or role change came from an actor whose
-//     permissions do not cover the role's: no escalation;
+//     permissions do not cover the role's, and no change of another
+//     member's roles or status from one who does not hold every
+//     permission that member holds: no escalation;
 //   - a refused action changes nothing, audit trail included.
 func TestRoleInvariants(t *testing.T) {
 	t.Parallel()
@@ -141,6 +143,13 @@ func (s state) perms(m *member.Member) []auth.Permission {
 	return slices.Compact(out)
 }
 
+// outranks is the model of member.Outranks: changing what mails m or signs
+// in as m needs every permission m holds; the super admin's, being the
+// super admin.
+func (s state) outranks(actor, m *member.Member, can decision) bool {
+	return actor.SuperAdmin || (!m.SuperAdmin && can(s.perms(m)...))
+}
+
 func (s state) role(roleID string) *member.Role {
 	for _, r := range s.Roles {
 		if r.ID == roleID {
@@ -247,7 +256,8 @@ type decision = func(want ...auth.Permission) bool
 func (p *roleProp) grant(ctx context.Context, s state, actor *member.Member, can decision) (string, bool, func(state), error) {
 	target := rapid.SampledFrom(s.live()).Draw(p.t, "target")
 	want := p.pickRoles(s, "roles")
-	allowed := can(auth.PermMembersManage)
+	own := target.ID == actor.ID
+	allowed := own || can(auth.PermMembersManage)
 	changed := 0
 	for _, r := range s.Roles {
 		if slices.Contains(want, r.ID) != slices.Contains(target.RoleIDs, r.ID) {
@@ -255,7 +265,10 @@ func (p *roleProp) grant(ctx context.Context, s state, actor *member.Member, can
 			allowed = allowed && can(auth.PermRolesManage) && can(r.Permissions...)
 		}
 	}
-	_, err := p.svc.Update(ctx, p.ten.ID, target.ID, member.Profile{}, &want)
+	if changed > 0 && !own {
+		allowed = allowed && s.outranks(actor, target, can)
+	}
+	_, err := p.svc.Update(ctx, p.ten.ID, target.ID, member.Edit{RoleIDs: &want})
 	what := fmt.Sprintf("sets the roles of %s from %v to %v (%d changed)", target.LoginID, target.RoleIDs, want, changed)
 	return what, allowed, func(after state) {
 		for _, m := range after.Members {
@@ -332,7 +345,7 @@ func (p *roleProp) setStatus(ctx context.Context, s state, actor *member.Member,
 	target := rapid.SampledFrom(s.live()).Draw(p.t, "target")
 	action := rapid.SampledFrom([]string{member.ActionSuspend, member.ActionDeactivate, member.ActionReactivate, member.ActionDelete}).Draw(p.t, "status action")
 	to, ok := statusTransitions[action][target.Status]
-	allowed := can(auth.PermMembersManage) && !target.SuperAdmin && target.ID != actor.ID && ok
+	allowed := can(auth.PermMembersManage) && !target.SuperAdmin && target.ID != actor.ID && ok && s.outranks(actor, target, can)
 	_, err := p.svc.SetStatus(ctx, p.ten.ID, target.ID, action)
 	what := fmt.Sprintf("%ss %s (%s, super admin %v)", action, target.LoginID, target.Status, target.SuperAdmin)
 	return what, allowed, func(after state) {

@@ -1,11 +1,11 @@
 package member
 
 import (
-	"strings"
 	"time"
 
 	"github.com/kanri/kanri/internal/auth"
 	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/text"
 )
 
 // Role is a named set of permissions that makes a member an admin.
@@ -36,7 +36,10 @@ type RoleInput struct {
 }
 
 func (in RoleInput) role() (Role, error) {
-	name := strings.TrimSpace(in.Name)
+	name, err := text.Line("name", in.Name)
+	if err != nil {
+		return Role{}, err
+	}
 	if name == "" || len([]rune(name)) > 60 {
 		return Role{}, errs.Field("name", "role name is required and may have at most 60 characters")
 	}

@@ -90,20 +90,20 @@ func TestRoleGrantsNeedHeldPermissions(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				before := stored(t, env, ten.ID, tt.target.ID)
-				_, err := svc.Update(tt.ctx, ten.ID, tt.target.ID, member.Profile{}, &tt.roles)
+				_, err := svc.Update(tt.ctx, ten.ID, tt.target.ID, member.Edit{RoleIDs: &tt.roles})
 				wantKind(t, "Update", err, tt.kind)
 				if diff := cmp.Diff(before, stored(t, env, ten.ID, tt.target.ID)); diff != "" {
 					t.Errorf("member after a refused grant (-before +after):\n%s", diff)
 				}
 			})
 		}
-		got, err := svc.Update(mgr, ten.ID, plain.ID, member.Profile{}, &[]string{ten.Roles["member_manager"].ID})
+		got, err := svc.Update(mgr, ten.ID, plain.ID, member.Edit{RoleIDs: &[]string{ten.Roles["member_manager"].ID}})
 		must(t, "grant a covered role", err)
 		if diff := cmp.Diff([]string{ten.Roles["member_manager"].ID}, stored(t, env, ten.ID, got.ID).RoleIDs); diff != "" {
 			t.Errorf("roles after the grant (-want +got):\n%s", diff)
 		}
 		// A profile change that leaves roles alone needs no roles.manage.
-		_, err = svc.Update(plainMgr, ten.ID, target.ID, member.Profile{Department: ptr("Ops")}, &[]string{ten.Roles["admin"].ID})
+		_, err = svc.Update(plainMgr, ten.ID, target.ID, member.Edit{Profile: member.Profile{Department: ptr("Ops")}, RoleIDs: &[]string{ten.Roles["admin"].ID}})
 		must(t, "update profile, same roles", err)
 	})
 }
@@ -179,7 +179,7 @@ func TestDeleteRoleTakesItFromMembers(t *testing.T) {
 		var holders []*member.Member
 		for _, local := range []string{"ann", "bob"} {
 			m := storetest.NewMember(t, env, ten.Tenant, local, storetest.MemberOpts{RoleIDs: []string{auditor}})
-			_, err := svc.Update(ten.Ctx, ten.ID, m.ID, member.Profile{}, &[]string{auditor, temp.ID})
+			_, err := svc.Update(ten.Ctx, ten.ID, m.ID, member.Edit{RoleIDs: &[]string{auditor, temp.ID}})
 			must(t, "grant temp", err)
 			holders = append(holders, m)
 		}

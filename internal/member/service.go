@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/kanri/kanri/internal/audit"
+	"github.com/kanri/kanri/internal/auth"
 	"github.com/kanri/kanri/internal/clock"
 	"github.com/kanri/kanri/internal/id"
 	"github.com/kanri/kanri/internal/notify"
@@ -36,6 +37,8 @@ type Store interface {
 	// first, preceded by the last stored day before from if there is one.
 	BillableHistory(ctx context.Context, tenantID string, from, to time.Time) ([]DayCount, error)
 	TakenLoginIDs(ctx context.Context, ids []string) (map[string]bool, error)
+	// MemberPermissions returns the permissions of the roles memberID holds.
+	MemberPermissions(ctx context.Context, memberID string) ([]auth.Permission, error)
 	CreateRole(ctx context.Context, r *Role) error
 	GetRole(ctx context.Context, tenantID, id string) (*Role, error)
 	ListRoles(ctx context.Context, tenantID string) ([]*Role, error)
@@ -68,6 +71,9 @@ type Service struct {
 	// InvitationTTL is how long an invitation token stays valid.
 	InvitationTTL time.Duration
 	Notify        *notify.Service
+	// ConfirmPassword checks the current password a member gives to change
+	// their own e-mail address.
+	ConfirmPassword ConfirmPassword
 	// BaseURL is where mails send members (the console).
 	BaseURL string
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/kanri/kanri/internal/auth"
 	"github.com/kanri/kanri/internal/errs"
 	"github.com/kanri/kanri/internal/id"
+	"github.com/kanri/kanri/internal/text"
 	"github.com/kanri/kanri/internal/webhook"
 )
 
@@ -84,13 +85,17 @@ func (o *Ops) CreateEndpoint(ctx context.Context, in EndpointInput) (*Endpoint, 
 	if err != nil {
 		return nil, err
 	}
+	desc, err := text.Line("description", in.Description)
+	if err != nil {
+		return nil, err
+	}
 	raw := strings.TrimSpace(in.URL)
 	if err := webhook.CheckURL(ctx, raw, o.Resolve, o.AllowPrivate); err != nil {
 		return nil, err
 	}
 	s := o.Service
 	now := s.Clock.Now()
-	e := &Endpoint{ID: s.IDs.New("whe"), URL: raw, Description: strings.TrimSpace(in.Description), EventTypes: types,
+	e := &Endpoint{ID: s.IDs.New("whe"), URL: raw, Description: desc, EventTypes: types,
 		Secrets: []string{webhook.NewSecret()}, CreatedAt: now}
 	err = s.Store.InTx(ctx, func(ctx context.Context) error {
 		if err := s.Store.CreateEndpoint(ctx, e); err != nil {

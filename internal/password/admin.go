@@ -54,7 +54,7 @@ func (s *Service) mayReset(ctx context.Context, a *auth.Actor, m *member.Member)
 	if err != nil {
 		return err
 	}
-	if !a.SuperAdmin && !auth.Covers(a.Permissions, held) {
+	if !member.Outranks(a, m, held) {
 		return errs.E(errs.PermissionDenied, "%s holds permissions you do not hold: ask the super admin to send the reset", m.LoginID)
 	}
 	switch {

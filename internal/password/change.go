@@ -94,5 +94,14 @@ func (s *Service) changeOperator(ctx context.Context, a *auth.Actor, current, ne
 	return n, nil
 }
 
+// Reconfirm checks the password a signed-in member gives again to confirm a
+// change of their own (member.ConfirmPassword: a new e-mail address)
+// against their hash, as Change checks the current password: under the
+// account's sign-in limit, a wrong one counting as a failed sign-in.
+// Errors: Invalid (field current_password), TooManyRequests.
+func (s *Service) Reconfirm(ctx context.Context, loginID, hash, password string) error {
+	return s.Sessions.CheckPassword(ctx, session.AccountKey(loginID), hash, password, "current_password")
+}
+
 // revokedData is the audit data of a change that ended sessions.
 func revokedData(n int) map[string]int { return map[string]int{"sessions_revoked": n} }

@@ -10,6 +10,7 @@ import (
 	"github.com/kanri/kanri/internal/errs"
 	"github.com/kanri/kanri/internal/id"
 	"github.com/kanri/kanri/internal/member"
+	"github.com/kanri/kanri/internal/text"
 )
 
 // Logout ends the caller's own session.
@@ -102,11 +103,14 @@ func (s *Service) CreateOperator(ctx context.Context, email, name, password stri
 	if err != nil {
 		return nil, err
 	}
+	if name, err = text.Line("name", name); err != nil {
+		return nil, err
+	}
 	if err := auth.CheckPassword("password", password, auth.PasswordContext{LoginID: email, Email: email}); err != nil {
 		return nil, err
 	}
 	now := s.Clock.Now()
-	o := &Operator{ID: s.IDs.New("opr"), Email: strings.ToLower(email), Name: strings.TrimSpace(name), PasswordHash: auth.HashPassword(password), CreatedAt: now}
+	o := &Operator{ID: s.IDs.New("opr"), Email: strings.ToLower(email), Name: name, PasswordHash: auth.HashPassword(password), CreatedAt: now}
 	err = s.Store.InTx(ctx, func(ctx context.Context) error {
 		if err := s.Store.CreateOperator(ctx, o); err != nil {
 			return err

@@ -44,6 +44,10 @@ func TestUpdateRefusesInvalidInput(t *testing.T) {
 		{"works group taken", tenant.Profile{WorksGroup: ptr(" Other ")}, errs.Conflict, "works_group"},
 		{"company name blank", tenant.Profile{CompanyName: ptr(" ")}, errs.Invalid, "company_name"},
 		{"company name too long", tenant.Profile{CompanyName: ptr(strings.Repeat("株", 101))}, errs.Invalid, "company_name"},
+		{"company name with a line break", tenant.Profile{CompanyName: ptr("Acme\r\nKK")}, errs.Invalid, "company_name"},
+		{"company name with NUL", tenant.Profile{CompanyName: ptr("Acme\x00")}, errs.Invalid, "company_name"},
+		{"region with a bidi override", tenant.Profile{Region: ptr("\u202EKanto")}, errs.Invalid, "region"},
+		{"region with a noncharacter", tenant.Profile{Region: ptr("Kanto\uFFFF")}, errs.Invalid, "region"},
 		{"unknown notice recipients", tenant.Profile{NoticeRecipients: ptr("everyone")}, errs.Invalid, "notice_recipients"},
 		{"one bad field among good ones", tenant.Profile{CompanyName: ptr("New"), Region: ptr("Osaka"), Language: ptr("fr")}, errs.Invalid, "language"},
 	}
@@ -189,3 +193,24 @@ func TestTenantAccess(t *testing.T) {
 }
 
 func second[T any](_ T, err error) error { return err }
+
+// TestUpdateStoresNFC: company information typed in decomposed form is
+// stored composed, so one company name has one spelling.
+func TestUpdateStoresNFC(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		t.Parallel()
+		ten := storetest.SignUp(t, env, "acme")
+		_, err := env.TenantService().Update(ten.Ctx, ten.ID, tenant.Profile{CompanyName: ptr("株式会社ハ\u309aン"), Region: ptr("Mu\u0308nchen")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := env.DB.GetTenant(context.Background(), ten.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.CompanyName != "株式会社パン" || got.Region != "M\u00fcnchen" {
+			t.Errorf("stored company %q, region %q; want the NFC forms %q, %q", got.CompanyName, got.Region, "株式会社パン", "M\u00fcnchen")
+		}
+	})
+}

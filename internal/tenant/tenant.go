@@ -8,6 +8,7 @@ import (
 	"unicode"
 
 	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/text"
 )
 
 // Tenant is one customer organisation (a "works group").
@@ -68,7 +69,8 @@ type Profile struct {
 	NoticeRecipients *string
 }
 
-// Apply validates p and applies it to t.
+// Apply validates p and applies it to t. Texts are checked and normalised
+// by text.Line.
 func (p Profile) Apply(t *Tenant) error {
 	if p.WorksGroup != nil {
 		wg, err := NormalizeWorksGroup(*p.WorksGroup)
@@ -77,17 +79,21 @@ func (p Profile) Apply(t *Tenant) error {
 		}
 		t.WorksGroup = wg
 	}
-	if p.CompanyName != nil {
-		t.CompanyName = strings.TrimSpace(*p.CompanyName)
-	}
-	if p.Phone != nil {
-		t.Phone = strings.TrimSpace(*p.Phone)
+	for _, f := range []struct {
+		name     string
+		dst, src *string
+	}{{"company_name", &t.CompanyName, p.CompanyName}, {"phone", &t.Phone, p.Phone}, {"region", &t.Region, p.Region}} {
+		if f.src == nil {
+			continue
+		}
+		v, err := text.Line(f.name, *f.src)
+		if err != nil {
+			return err
+		}
+		*f.dst = v
 	}
 	if p.Language != nil {
 		t.Language = *p.Language
-	}
-	if p.Region != nil {
-		t.Region = strings.TrimSpace(*p.Region)
 	}
 	if p.NoticesEnabled != nil {
 		t.NoticesEnabled = *p.NoticesEnabled

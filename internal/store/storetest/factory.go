@@ -11,6 +11,7 @@ import (
 	"github.com/kanri/kanri/internal/id"
 	"github.com/kanri/kanri/internal/member"
 	"github.com/kanri/kanri/internal/notify"
+	"github.com/kanri/kanri/internal/password"
 	"github.com/kanri/kanri/internal/session"
 	"github.com/kanri/kanri/internal/tenant"
 	"github.com/kanri/kanri/internal/testcard"
@@ -40,7 +41,7 @@ var Limits = session.Limits{PerAccount: 10, PerIP: 100, Window: 15 * time.Minute
 func (e *Env) MemberService() *member.Service {
 	return &member.Service{Store: e.DB, Clock: e.Clock, IDs: e.IDs, Audit: audit.Recorder{IDs: e.IDs},
 		ProvidedBase: ProvidedBase, SignupOpen: true, InvitationTTL: InvitationTTL, Notify: e.NotifyService(), BaseURL: "http://kanri.test",
-		Zone: Zone}
+		Zone: Zone, ConfirmPassword: (&password.Service{Store: e.DB, Clock: e.Clock, Sessions: e.SessionService()}).Reconfirm}
 }
 
 // NotifyService returns the notify service on env: mails stay in the

@@ -1,0 +1,113 @@
+package api_test
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/kanri/kanri/internal/api"
+	"github.com/kanri/kanri/internal/app/apptest"
+)
+
+// TestMemberEditRules: issue 12. An admin with only members.manage cannot
+// change the super admin's e-mail (nor an admin's status); a member edits
+// their own name and phone, and their own e-mail with their current
+// password, and nothing else of their own.
+func TestMemberEditRules(t *testing.T) {
+	t.Parallel()
+	onEachEngine(t, nil, func(t *testing.T, s *apptest.Server) {
+		a := s.Signup("acme")
+		adminRole, managerRole := builtinRole(t, s, a, "admin"), builtinRole(t, s, a, "member_manager")
+		plain := addMember(t, s, a.ID, a.AdminToken, "plain", "Plain Member", memberPassword)
+		manager := addMember(t, s, a.ID, a.AdminToken, "manager", "Member Manager", memberPassword, managerRole)
+		admin := addMember(t, s, a.ID, a.AdminToken, "second", "Second Admin", memberPassword, adminRole)
+		plainTok, managerTok := s.Login(plain.LoginID, memberPassword), s.Login(manager.LoginID, memberPassword)
+		adminTok := s.Login(admin.LoginID, memberPassword)
+		patch := func(tok, id string, body map[string]any) apptest.Request {
+			return apptest.Request{Method: "PATCH", Path: tpath(a.ID, "/members/", id), Token: tok, Body: body}
+		}
+		steps := []struct {
+			name   string
+			req    apptest.Request
+			status int
+			field  string // the problem's location, body.<field>
+		}{
+			{"manager: the super admin's e-mail", patch(managerTok, a.AdminID, map[string]any{"email": "evil@example.com"}), 403, ""},
+			{"admin: the super admin's e-mail", patch(adminTok, a.AdminID, map[string]any{"email": "evil@example.com"}), 403, ""},
+			{"manager: an admin's e-mail", patch(managerTok, admin.ID, map[string]any{"email": "evil@example.com"}), 403, ""},
+			{"manager: suspend an admin", apptest.Request{Method: "POST", Path: tpath(a.ID, "/members/", admin.ID, "/suspend"), Token: managerTok}, 403, ""},
+			{"manager: a plain member's e-mail", patch(managerTok, plain.ID, map[string]any{"email": "plain@example.com"}), 200, ""},
+			{"self: name and phone", patch(plainTok, plain.ID, map[string]any{"display_name": "Plain Lee", "phone": "090-1234-5678"}), 200, ""},
+			{"self: department", patch(plainTok, plain.ID, map[string]any{"department": "Board"}), 403, ""},
+			{"self: e-mail without the password", patch(plainTok, plain.ID, map[string]any{"email": "mine@example.com"}), 422, "current_password"},
+			{"self: e-mail with a wrong password", patch(plainTok, plain.ID, map[string]any{"email": "mine@example.com", "current_password": "wrong-password"}), 422, "current_password"},
+			{"self: e-mail with the password", patch(plainTok, plain.ID, map[string]any{"email": "mine@example.com", "current_password": memberPassword}), 200, ""},
+			{"super admin: own e-mail with the password", patch(a.AdminToken, a.AdminID, map[string]any{"email": "boss@example.com", "current_password": apptest.Password}), 200, ""},
+		}
+		for _, st := range steps {
+			res := s.Do(st.req)
+			if res.Status != st.status {
+				t.Errorf("%s: got status %d, want %d; body: %s", st.name, res.Status, st.status, clip(res.Body))
+				continue
+			}
+			if st.status >= 400 {
+				p := checkProblem(t, res, st.status)
+				if st.field != "" && !slices.Contains(p.locations(), "body."+st.field) {
+					t.Errorf("%s: problem locations %v, want body.%s", st.name, p.locations(), st.field)
+				}
+			}
+		}
+		for id, want := range map[string]string{a.AdminID: "boss@example.com", plain.ID: "mine@example.com", admin.ID: ""} {
+			res := expect(t, s, http.StatusOK, apptest.Request{Method: "GET", Path: tpath(a.ID, "/members/", id), Token: a.AdminToken})
+			if got := decode[api.Member](t, res); got.Email != want {
+				t.Errorf("member %s: e-mail %q, want %q", got.LoginID, got.Email, want)
+			}
+		}
+		res := expect(t, s, http.StatusOK, apptest.Request{Method: "GET", Path: tpath(a.ID, "/audit-events?action=member.password_confirmation_failed"), Token: a.AdminToken})
+		if n := strings.Count(string(res.Body), `"member.password_confirmation_failed"`); n != 1 {
+			t.Errorf("password confirmation failures audited: got %d, want 1; body: %s", n, clip(res.Body))
+		}
+	})
+}
+
+// TestMemberTextChecks: issue 12. A CRLF, NUL or bidi override in a name is
+// refused naming the field in add, update and the CSV import; a name typed
+// in decomposed form is stored composed (NFC).
+func TestMemberTextChecks(t *testing.T) {
+	t.Parallel()
+	onEachEngine(t, nil, func(t *testing.T, s *apptest.Server) {
+		a := s.Signup("acme")
+		add := func(body map[string]any) apptest.Request {
+			return apptest.Request{Method: "POST", Path: tpath(a.ID, "/members"), Token: a.AdminToken, Body: body}
+		}
+		steps := []struct {
+			name     string
+			req      apptest.Request
+			location string
+		}{
+			{"add: CRLF in the name", add(map[string]any{"login_id": "ann", "display_name": "Ann\r\nBcc: x@evil.example", "email": "ann@example.com"}), "body.display_name"},
+			{"add: NUL in the department", add(map[string]any{"login_id": "ann", "display_name": "Ann", "department": "Sales\x00"}), "body.department"},
+			{"update: bidi override in the name", apptest.Request{Method: "PATCH", Path: tpath(a.ID, "/members/", a.AdminID), Token: a.AdminToken,
+				Body: map[string]any{"display_name": "\u202Eevil"}}, "body.display_name"},
+			{"update: lone surrogate in the name", apptest.Request{Method: "PATCH", Path: tpath(a.ID, "/members/", a.AdminID), Token: a.AdminToken,
+				Body: `{"display_name": "Ann\ud800"}`, Header: http.Header{"Content-Type": {"application/json"}}}, "body.display_name"},
+			{"role: isolate in the name", apptest.Request{Method: "POST", Path: tpath(a.ID, "/roles"), Token: a.AdminToken,
+				Body: map[string]any{"name": "admins\u2066", "permissions": []string{"audit.read"}}}, "body.name"},
+			{"company: CRLF in the company name", apptest.Request{Method: "PATCH", Path: tpath(a.ID), Token: a.AdminToken,
+				Body: map[string]any{"company_name": "Acme\r\nKK"}}, "body.company_name"},
+			{"import: CRLF in a name", apptest.Request{Method: "POST", Path: tpath(a.ID, "/members/import"), Token: a.AdminToken,
+				Body: "login_id,display_name\nann,\"Ann\r\nLee\"\n"}, "line 2"},
+		}
+		for _, st := range steps {
+			p := expectProblem(t, s, http.StatusUnprocessableEntity, st.req)
+			if !slices.Contains(p.locations(), st.location) {
+				t.Errorf("%s: problem locations %v, want %s", st.name, p.locations(), st.location)
+			}
+		}
+		res := expect(t, s, http.StatusCreated, add(map[string]any{"login_id": "jose", "display_name": "Jose\u0301 \u30cf\u309a\u30f3"}))
+		if got := decode[api.Member](t, res).DisplayName; got != "Jos\u00e9 \u30d1\u30f3" {
+			t.Errorf("added with an NFD name: got %q, want the NFC form", got)
+		}
+	})
+}

@@ -1,0 +1,67 @@
+package console
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/kanri/kanri/internal/member"
+)
+
+// profilePage shows the signed-in member their own profile — what every
+// member, admin or not, may see (SPEC §1) — with a form for what they may
+// change themselves: name, phone and e-mail (the e-mail with their
+// current password).
+type profilePage struct {
+	Page
+	Member *member.Member
+}
+
+// profileFrame is the profile page of the signed-in member with the form's
+// values v; nil v fills the form from the stored profile.
+func (c *Console) profileFrame(r *http.Request, v url.Values) (*profilePage, error) {
+	p, err := c.adminPage(r, "profile.title", Crumb{Key: "profile.title"})
+	f := &profilePage{Page: p}
+	if err != nil {
+		return f, err
+	}
+	a := actor(r)
+	if f.Member, err = c.svc.Members.Get(r.Context(), a.TenantID, a.ID); err != nil {
+		return f, err
+	}
+	if v == nil {
+		v = url.Values{"display_name": {f.Member.DisplayName}, "phone": {f.Member.Phone}, "email": {f.Member.Email}}
+	}
+	f.Form.Values = v
+	return f, nil
+}
+
+func (c *Console) profile(w http.ResponseWriter, r *http.Request) {
+	f, err := c.profileFrame(r, nil)
+	if err != nil {
+		c.fail(w, r, f.Page, err)
+		return
+	}
+	c.render(w, r, http.StatusOK, "profile", f)
+}
+
+// profileUpdate saves the member's own name, phone and e-mail; a refusal
+// (a wrong password, a control character in the name) is shown on the form.
+func (c *Console) profileUpdate(w http.ResponseWriter, r *http.Request) {
+	v, err := formValues(r)
+	f, ferr := c.profileFrame(r, v)
+	if ferr != nil {
+		c.fail(w, r, f.Page, ferr)
+		return
+	}
+	if err != nil {
+		c.formFailed(w, r, "profile", f, err)
+		return
+	}
+	e := member.Edit{Profile: member.Profile{DisplayName: field(v, "display_name"), Phone: field(v, "phone"), Email: field(v, "email")},
+		CurrentPassword: v.Get("current_password")}
+	if _, err := c.svc.Members.Update(r.Context(), actor(r).TenantID, actor(r).ID, e); err != nil {
+		c.formFailed(w, r, "profile", f, err)
+		return
+	}
+	redirect(w, r, "/admin/profile", "profile_updated")
+}
