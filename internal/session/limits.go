@@ -73,7 +73,7 @@ func (s *Service) CheckPassword(ctx context.Context, key, hash, pw, field string
 		return err
 	}
 	if !auth.VerifyPassword(hash, pw) {
-		return errs.Field(field, "the password is wrong: enter the password you sign in with")
+		return errs.Field(field, "the current password is wrong: enter the password you signed in with")
 	}
 	return s.passed(ctx, at)
 }
