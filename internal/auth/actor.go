@@ -61,7 +61,9 @@ func System(ctx context.Context, what string) context.Context {
 	return WithActor(ctx, &Actor{Kind: KindSystem, ID: what, Name: what})
 }
 
-var errTwoFactorMissing = errs.E(errs.PermissionDenied,
+// ErrTwoFactorMissing refuses a member who must turn on two-factor sign-in
+// first everything but that (and signing out).
+var ErrTwoFactorMissing = errs.E(errs.PermissionDenied,
 	"your tenant requires two-factor sign-in: turn it on first (セキュリティ > 2段階認証, or POST /api/v1/auth/two-factor/enrol)")
 
 // Require returns the actor in ctx when it is a member of tenantID holding
@@ -76,7 +78,7 @@ func Require(ctx context.Context, tenantID string, perms ...Permission) (*Actor,
 	case a.Kind != KindMember || a.TenantID != tenantID:
 		return nil, errs.E(errs.NotFound, "tenant not found")
 	case a.TwoFactorMissing:
-		return nil, errTwoFactorMissing
+		return nil, ErrTwoFactorMissing
 	}
 	for _, p := range perms {
 		if !a.Can(p) {

@@ -15,7 +15,8 @@ import (
 // sign-in of the account. Members and operators alike. It returns how
 // many sessions ended. Errors: Invalid (a wrong current password, or the
 // new one breaks the policy), TooManyRequests (too many wrong passwords),
-// Unauthenticated.
+// Unauthenticated, PermissionDenied (a member who must turn on two-factor
+// sign-in first).
 func (s *Service) Change(ctx context.Context, current, next string) (int, error) {
 	a := auth.FromContext(ctx)
 	switch {
@@ -23,6 +24,8 @@ func (s *Service) Change(ctx context.Context, current, next string) (int, error)
 		return 0, errs.E(errs.Unauthenticated, "sign in first to change your password")
 	case a.Kind == auth.KindOperator:
 		return s.changeOperator(ctx, a, current, next)
+	case a.Kind == auth.KindMember && a.TwoFactorMissing:
+		return 0, auth.ErrTwoFactorMissing
 	case a.Kind == auth.KindMember:
 		return s.changeMember(ctx, a, current, next)
 	}

@@ -123,3 +123,30 @@ func TestChangeOperator(t *testing.T) {
 		}
 	})
 }
+
+// TestChangeBeforeTwoFactorEnrolment: a session that must turn on
+// two-factor sign-in first may not change the password (it may only enrol
+// or sign out, as on the console): the password and the other sessions
+// stay as they were.
+func TestChangeBeforeTwoFactorEnrolment(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		t.Parallel()
+		ten := storetest.SignUp(t, env, "acme")
+		sessions := env.SessionService()
+		must(t, "require two-factor of admins", sessions.SetTwoFactorPolicy(ten.Ctx, ten.ID, session.PolicyAdmins))
+		login := ten.Owner.LoginID
+		here, other := signIn(t, env, login, storetest.Password), signIn(t, env, login, storetest.Password)
+		a, err := sessions.Authenticate(context.Background(), here, session.Client{IP: "192.0.2.9"})
+		must(t, "authenticate", err)
+		if !a.TwoFactorMissing {
+			t.Fatal("the session is not held to enrolling in two-factor sign-in first")
+		}
+		_, err = service(env).Change(auth.WithActor(context.Background(), a), storetest.Password, newPassword)
+		wantKind(t, "Change before enrolling", err, errs.PermissionDenied)
+		if !live(env, other) {
+			t.Error("the refused change ended another session")
+		}
+		signIn(t, env, login, storetest.Password)
+	})
+}

@@ -82,9 +82,10 @@ const (
 	requestIP  = "pwreset:ip:"
 )
 
-// stamp fingerprints a password hash: a link made before the password
-// changed carries another stamp and no longer works.
-func stamp(hash string) string { return id.Hash("pw:" + hash) }
+// stamp fingerprints m's password hash and e-mail address: a link made
+// before either changed carries another stamp and no longer works, so a
+// link mailed to an address the member no longer has dies with it.
+func stamp(m *member.Member) string { return id.Hash("pw:" + m.PasswordHash + "\x00" + m.Email) }
 
 // policy is the password context of m in t.
 func policy(m *member.Member, t *tenant.Tenant) auth.PasswordContext {

@@ -16,7 +16,7 @@ import (
 )
 
 // errLink refuses a link that does not work, without saying why: unknown,
-// used, expired, or made before the password changed.
+// used, expired, or made before the password or the e-mail address changed.
 var errLink = errs.E(errs.NotFound, "this password-reset link is unknown, already used or expired: ask for a new one with \"forgot password\" on the sign-in page")
 
 // Request mails a reset link to the active member who signs in with
@@ -98,7 +98,7 @@ func (s *Service) decoy() error {
 // (admin, or nil: the member), in one transaction.
 func (s *Service) issue(ctx context.Context, now time.Time, t *tenant.Tenant, m *member.Member, admin *auth.Actor, ttl time.Duration) (*Reset, error) {
 	token := id.Secret("pwr")
-	r := &Reset{TokenHash: id.Hash(token), TenantID: m.TenantID, MemberID: m.ID, Stamp: stamp(m.PasswordHash), CreatedAt: now, ExpiresAt: now.Add(ttl)}
+	r := &Reset{TokenHash: id.Hash(token), TenantID: m.TenantID, MemberID: m.ID, Stamp: stamp(m), CreatedAt: now, ExpiresAt: now.Add(ttl)}
 	data := notify.MailData{CompanyName: t.CompanyName, WorksGroup: t.WorksGroup, MemberName: m.DisplayName, LoginID: m.LoginID,
 		ConsoleURL: s.BaseURL, ResetURL: s.BaseURL + "/reset-password?token=" + token, ExpiresAt: r.ExpiresAt.Format("2006-01-02 15:04 MST")}
 	by := "member"
@@ -163,7 +163,7 @@ func (s *Service) use(ctx context.Context, now time.Time, tokenHash, hash string
 	if err != nil {
 		return err
 	}
-	if !now.Before(r.ExpiresAt) || m.Status != member.StatusActive || stamp(m.PasswordHash) != r.Stamp {
+	if !now.Before(r.ExpiresAt) || m.Status != member.StatusActive || stamp(m) != r.Stamp {
 		return errLink
 	}
 	if err := s.Store.SetMemberPassword(ctx, m.TenantID, m.ID, hash, now); err != nil {

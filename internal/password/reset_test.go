@@ -203,3 +203,25 @@ func TestResetVoided(t *testing.T) {
 		wantKind(t, "a link made before the password was set another way", err, errs.NotFound)
 	})
 }
+
+// TestResetVoidedByNewEmail: a link mailed before the member's e-mail
+// address changed no longer works, so the old mailbox cannot set the
+// password; a link mailed to the new address does.
+func TestResetVoidedByNewEmail(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		t.Parallel()
+		ten := storetest.SignUp(t, env, "acme")
+		svc := service(env)
+		must(t, "request", svc.Request(visitor("198.51.100.1"), ten.Owner.LoginID))
+		old := mailedToken(t, env, "owner@example.com")
+		withEmail(t, env, ten.Owner, "owner@new.example")
+		_, err := svc.Confirm(context.Background(), old, "yet another passphrase")
+		wantKind(t, "a link mailed to the old address", err, errs.NotFound)
+		signIn(t, env, ten.Owner.LoginID, storetest.Password)
+
+		must(t, "request again", svc.Request(visitor("198.51.100.1"), ten.Owner.LoginID))
+		_, err = svc.Confirm(context.Background(), mailedToken(t, env, "owner@new.example"), "yet another passphrase")
+		must(t, "confirm a link mailed to the new address", err)
+	})
+}
