@@ -85,7 +85,7 @@ func (rt *router) file(pattern string, h http.HandlerFunc) {
 // Register adds the console's routes to mux.
 func (c *Console) Register(mux *http.ServeMux) {
 	static, _ := fs.Sub(web.Static, "static")
-	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheFor(time.Hour, http.FileServerFS(static))))
+	mux.Handle("GET /static/", c.files(http.StripPrefix("/static/", cacheFor(time.Hour, http.FileServerFS(static)))))
 	mux.HandleFunc("/", c.notFound)
 	rt := &router{mux: mux}
 	rt.post("/lang", c.setLang)
@@ -104,6 +104,17 @@ func (c *Console) Register(mux *http.ServeMux) {
 	c.registerInvite(rt)
 	c.registerPasswords(rt)
 	c.pages, c.actions = rt.pages, rt.actions
+}
+
+// files serves the static files but never a listing of their folders.
+func (c *Console) files(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/") {
+			c.notFound(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 func cacheFor(d time.Duration, h http.Handler) http.Handler {

@@ -260,3 +260,18 @@ func TestRefusalsInReadersLanguage(t *testing.T) {
 		}
 	}
 }
+
+// TestStaticFilesNoListing: the static files are served, their folders are
+// not listed.
+func TestStaticFilesNoListing(t *testing.T) {
+	s, _ := start(t)
+	b := newBrowser(t, s)
+	if p := b.get("/static/kanri.css"); p.Status != http.StatusOK {
+		t.Errorf("GET /static/kanri.css: %d, want 200", p.Status)
+	}
+	for _, path := range []string{"/static/"} {
+		if p := b.get(path); p.Status != http.StatusNotFound || strings.Contains(p.Body, "kanri.css") {
+			t.Errorf("GET %s: %d, want 404 without a listing:\n%s", path, p.Status, p.Body)
+		}
+	}
+}
