@@ -270,7 +270,7 @@ func TestStaticFilesNoListing(t *testing.T) {
 		t.Errorf("GET /static/kanri.css: %d, want 200", p.Status)
 	}
 	for _, path := range []string{"/static/"} {
-		if p := b.get(path); p.Status != http.StatusNotFound || strings.Contains(p.Body, "kanri.css") {
+		if p := b.get(path); p.Status != http.StatusNotFound || strings.Contains(p.Body, `href="kanri.css"`) {
 			t.Errorf("GET %s: %d, want 404 without a listing:\n%s", path, p.Status, p.Body)
 		}
 	}
