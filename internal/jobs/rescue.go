@@ -41,17 +41,22 @@ const orphanBatch = 1000
 // RescueStuckJobsAfter and then the job's retry delay, up to hours for a
 // mail on its tenth attempt. A job past its attempts runs once more, as its
 // last. Failures are logged; the next pass tries again.
+//
+// Only jobs started before the pass began are read and rescued: a job that
+// another runner rescued and a live process started again meanwhile is left
+// running, not made available a second time (and so run twice at once).
 func (r *runner[TTx]) rescueOrphans(ctx context.Context) {
 	if r.opts.Lapsed == nil {
 		return
 	}
 	exec := r.driver.GetExecutor()
+	began := time.Now().UTC()
 	var after int64
 	for {
-		running, err := exec.JobGetStuck(ctx, &riverdriver.JobGetStuckParams{AfterID: after, Max: orphanBatch, StuckHorizon: time.Now().Add(time.Hour)})
+		running, err := exec.JobGetStuck(ctx, &riverdriver.JobGetStuckParams{AfterID: after, Max: orphanBatch, StuckHorizon: began})
 		if err == nil && len(running) > 0 {
 			after = running[len(running)-1].ID
-			err = r.rescue(ctx, exec, running)
+			err = r.rescue(ctx, exec, running, began)
 		}
 		if err != nil && ctx.Err() == nil {
 			r.opts.Logger.ErrorContext(ctx, "rescuing the jobs of dead processes failed; retrying", "err", err)
@@ -62,8 +67,9 @@ func (r *runner[TTx]) rescueOrphans(ctx context.Context) {
 	}
 }
 
-// rescue makes those of the running jobs whose instance has lapsed available.
-func (r *runner[TTx]) rescue(ctx context.Context, exec riverdriver.Executor, running []*rivertype.JobRow) error {
+// rescue makes those of the running jobs whose instance has lapsed
+// available, if they are still running in the attempt started before began.
+func (r *runner[TTx]) rescue(ctx context.Context, exec riverdriver.Executor, running []*rivertype.JobRow, began time.Time) error {
 	byOwner := map[string][]*rivertype.JobRow{}
 	for _, j := range running {
 		if n := len(j.AttemptedBy); n > 0 && j.AttemptedBy[n-1] != r.opts.ID {
@@ -75,7 +81,7 @@ func (r *runner[TTx]) rescue(ctx context.Context, exec riverdriver.Executor, run
 		return err
 	}
 	now := time.Now().UTC()
-	p := &riverdriver.JobRescueManyParams{StuckHorizon: now.Add(time.Hour)}
+	p := &riverdriver.JobRescueManyParams{StuckHorizon: began}
 	for _, owner := range lapsed {
 		for _, j := range byOwner[owner] {
 			e, err := json.Marshal(rivertype.AttemptError{At: now, Attempt: j.Attempt, Error: "the process running this job (" + owner + ") died; run again"})
