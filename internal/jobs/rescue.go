@@ -41,22 +41,17 @@ const orphanBatch = 1000
 // RescueStuckJobsAfter and then the job's retry delay, up to hours for a
 // mail on its tenth attempt. A job past its attempts runs once more, as its
 // last. Failures are logged; the next pass tries again.
-//
-// Only jobs started before the pass began are read and rescued: a job that
-// another runner rescued and a live process started again meanwhile is left
-// running, not made available a second time (and so run twice at once).
 func (r *runner[TTx]) rescueOrphans(ctx context.Context) {
 	if r.opts.Lapsed == nil {
 		return
 	}
 	exec := r.driver.GetExecutor()
-	began := time.Now().UTC()
 	var after int64
 	for {
-		running, err := exec.JobGetStuck(ctx, &riverdriver.JobGetStuckParams{AfterID: after, Max: orphanBatch, StuckHorizon: began})
+		running, err := exec.JobGetStuck(ctx, &riverdriver.JobGetStuckParams{AfterID: after, Max: orphanBatch, StuckHorizon: time.Now().Add(time.Hour)})
 		if err == nil && len(running) > 0 {
 			after = running[len(running)-1].ID
-			err = r.rescue(ctx, exec, running, began)
+			err = r.rescue(ctx, exec, running)
 		}
 		if err != nil && ctx.Err() == nil {
 			r.opts.Logger.ErrorContext(ctx, "rescuing the jobs of dead processes failed; retrying", "err", err)
@@ -68,8 +63,11 @@ func (r *runner[TTx]) rescueOrphans(ctx context.Context) {
 }
 
 // rescue makes those of the running jobs whose instance has lapsed
-// available, if they are still running in the attempt started before began.
-func (r *runner[TTx]) rescue(ctx context.Context, exec riverdriver.Executor, running []*rivertype.JobRow, began time.Time) error {
+// available, if they still run the attempt read: a job that another runner
+// rescued and a live process started again meanwhile (attempted_at later
+// than any read, by the database's clock) is left running, not made
+// available a second time and run twice at once.
+func (r *runner[TTx]) rescue(ctx context.Context, exec riverdriver.Executor, running []*rivertype.JobRow) error {
 	byOwner := map[string][]*rivertype.JobRow{}
 	for _, j := range running {
 		if n := len(j.AttemptedBy); n > 0 && j.AttemptedBy[n-1] != r.opts.ID {
@@ -81,9 +79,12 @@ func (r *runner[TTx]) rescue(ctx context.Context, exec riverdriver.Executor, run
 		return err
 	}
 	now := time.Now().UTC()
-	p := &riverdriver.JobRescueManyParams{StuckHorizon: began}
+	p := &riverdriver.JobRescueManyParams{}
 	for _, owner := range lapsed {
 		for _, j := range byOwner[owner] {
+			if j.AttemptedAt != nil && !j.AttemptedAt.Before(p.StuckHorizon) {
+				p.StuckHorizon = j.AttemptedAt.Add(time.Millisecond) // River's SQLite times have milliseconds
+			}
 			e, err := json.Marshal(rivertype.AttemptError{At: now, Attempt: j.Attempt, Error: "the process running this job (" + owner + ") died; run again"})
 			if err != nil {
 				return err
