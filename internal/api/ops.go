@@ -65,7 +65,7 @@ func (s *Server) registerOps() {
 		}
 		s.cfg.TestClock.Set(in.Body.Now)
 		out := &clockOutput{}
-		out.Body.Now = s.cfg.Clock.Now()
+		out.Body.Now = s.cfg.TestClock.Now()
 		return out, nil
 	})
 }

@@ -61,10 +61,12 @@ type Config struct {
 	// TestClock, when set, enables PUT /api/v1/ops/clock.
 	TestClock   *clock.Adjustable
 	Idempotency idempotency.Store
-	Clock       clock.Clock
-	Ping        func(context.Context) error
-	Logger      *slog.Logger
-	Registry    *prometheus.Registry
+	// Clock times Idempotency-Key claims against instances' leases: the
+	// system clock, also under the test clock.
+	Clock    clock.Clock
+	Ping     func(context.Context) error
+	Logger   *slog.Logger
+	Registry *prometheus.Registry
 	// Mux holds every route: the API adds its own, the console its pages.
 	Mux *http.ServeMux
 	// Page shows a refusal of the front door (CSRF, 413, a bad bearer

@@ -50,8 +50,10 @@ type App struct {
 	console   *console.Console
 	testClk   *clock.Adjustable
 
-	// instance names this process in the instances table (lease.go).
+	// instance names this process in the instances table (lease.go);
+	// wall times its lease: the system clock, even under --test-clock.
 	instance string
+	wall     clock.Clock
 	endLease func()
 }
 
@@ -68,7 +70,7 @@ func Open(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 	if level == slog.LevelDebug {
 		riverLevel = level
 	}
-	a := &App{Config: cfg, Clock: clock.System{}, Logger: slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: level})),
+	a := &App{Config: cfg, Clock: clock.System{}, wall: clock.System{}, Logger: slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: level})),
 		riverLog: slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: riverLevel}))}
 	if cfg.TestClock {
 		a.testClk = &clock.Adjustable{}
@@ -182,7 +184,7 @@ func (a *App) handlers() (front, metrics http.Handler) {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	mux := http.NewServeMux()
 	srv := api.New(a.Services, api.Config{Version: Version, Cookie: a.Config.cookieName(), TestClock: a.testClk,
-		Idempotency: a.DB, Instance: a.instance, Clock: a.Clock, Ping: a.DB.Ping, Logger: a.Logger, Registry: reg,
+		Idempotency: a.DB, Instance: a.instance, Clock: a.wall, Ping: a.DB.Ping, Logger: a.Logger, Registry: reg,
 		Mux: mux, Page: a.console.Refuse, Metrics: a.Config.MetricsListen == ""})
 	a.console.Register(mux)
 	only := http.NewServeMux()

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -30,45 +29,43 @@ func TestPrimaryChangeSurvivesKill(t *testing.T) {
 		t.Skip("builds and runs kanri worker processes")
 	}
 	t.Parallel()
-	const members = 10000
-	dns := dnstest.Start(t)
-	url := filepath.Join(t.TempDir(), "kanri.db")
-	s := apptest.Start(t, url, func(c *app.Config) { c.DNSResolver = dns.Addr })
-	ten := s.Signup("bigco")
-	s.PayMonthly(ten)
-	if res := s.Do(apptest.Request{Method: "POST", Path: "/api/v1/tenants/" + ten.ID + "/members/import", Token: ten.AdminToken,
-		Body: apptest.MembersCSV(members)}); res.Status != 200 {
-		t.Fatalf("import: %d %s", res.Status, res.Body)
-	}
-	change := startChange(t, s, dns, ten, "bigco.example")
+	bin := buildKanri(t)
+	onEachDatabase(t, func(t *testing.T, url string) {
+		const members = 10000
+		dns := dnstest.Start(t)
+		s := apptest.Start(t, url, func(c *app.Config) { c.DNSResolver = dns.Addr })
+		ten := s.Signup("bigco")
+		s.PayMonthly(ten)
+		if res := s.Do(apptest.Request{Method: "POST", Path: "/api/v1/tenants/" + ten.ID + "/members/import", Token: ten.AdminToken,
+			Body: apptest.MembersCSV(members)}); res.Status != 200 {
+			t.Fatalf("import: %d %s", res.Status, res.Body)
+		}
+		change := startChange(t, s, dns, ten, "bigco.example")
 
-	bin := filepath.Join(t.TempDir(), "kanri")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/kanri/kanri/cmd/kanri").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	first := startWorker(t, bin, url, dns.Addr)
-	c := waitChange(t, s, change, func(c *domain.Change) bool { return c.Status == domain.ChangeMailing && c.Mailed >= 2000 })
-	if err := first.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	_ = first.Wait()
-	if c = waitChange(t, s, change, func(*domain.Change) bool { return true }); c.Status != domain.ChangeMailing || c.Mailed >= members {
-		t.Fatalf("after the kill the change is %s with %d mailed; want it killed while mailing", c.Status, c.Mailed)
-	}
-	t.Logf("killed the worker with %d of %d members mailed", c.Mailed, members+1)
+		first := startWorker(t, bin, url, dns.Addr)
+		c := waitChange(t, s, change, func(c *domain.Change) bool { return c.Status == domain.ChangeMailing && c.Mailed >= 2000 })
+		if err := first.Process.Kill(); err != nil {
+			t.Fatal(err)
+		}
+		_ = first.Wait()
+		if c = waitChange(t, s, change, func(*domain.Change) bool { return true }); c.Status != domain.ChangeMailing || c.Mailed >= members {
+			t.Fatalf("after the kill the change is %s with %d mailed; want it killed while mailing", c.Status, c.Mailed)
+		}
+		t.Logf("killed the worker with %d of %d members mailed", c.Mailed, members+1)
 
-	second := startWorker(t, bin, url, dns.Addr)
-	defer func() { _ = second.Process.Kill(); _ = second.Wait() }()
-	c = waitChange(t, s, change, func(c *domain.Change) bool { return c.Status == domain.ChangeDone })
-	if c.Mailed != members+1 || c.Renamed != members+1 {
-		t.Errorf("done change: %d renamed, %d mailed; want %d each", c.Renamed, c.Mailed, members+1)
-	}
-	checkMailedOnce(t, s, members+1)
-	if n := apptest.CountRows(t, url, `SELECT COUNT(*) FROM members m JOIN domains d ON d.tenant_id = m.tenant_id AND d.is_primary
-		WHERE m.tenant_id = ? AND d.name = 'bigco.example'`, ten.ID); n != members+1 {
-		t.Errorf("%d members have login ids on bigco.example, want %d", n, members+1)
-	}
-	s.Login("admin@bigco.example", apptest.Password) // fails the test if the new login id does not sign in
+		second := startWorker(t, bin, url, dns.Addr)
+		defer func() { _ = second.Process.Kill(); _ = second.Wait() }()
+		c = waitChange(t, s, change, func(c *domain.Change) bool { return c.Status == domain.ChangeDone })
+		if c.Mailed != members+1 || c.Renamed != members+1 {
+			t.Errorf("done change: %d renamed, %d mailed; want %d each", c.Renamed, c.Mailed, members+1)
+		}
+		checkMailedOnce(t, s, members+1)
+		if n := apptest.CountRows(t, url, `SELECT COUNT(*) FROM members m JOIN domains d ON d.tenant_id = m.tenant_id AND d.is_primary
+			WHERE m.tenant_id = ? AND d.name = 'bigco.example'`, ten.ID); n != members+1 {
+			t.Errorf("%d members have login ids on bigco.example, want %d", n, members+1)
+		}
+		s.Login("admin@bigco.example", apptest.Password) // fails the test if the new login id does not sign in
+	})
 }
 
 // publishDomain adds name to ten and publishes its TXT record on dns; it

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -67,12 +66,21 @@ func smtpSender(cfg Config) (func(context.Context, *notify.Mail) error, error) {
 	if err != nil {
 		return nil, err
 	}
-	host := "kanri"
-	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Hostname() != "" && !strings.Contains(u.Hostname(), ":") {
-		host = u.Hostname()
-	}
+	host := messageIDHost(s.From)
 	return func(ctx context.Context, ml *notify.Mail) error {
 		// The Message-ID derives from the mail's id: a retried delivery carries the same one.
 		return m.Send(ctx, mailer.Message{MessageID: ml.ID + "@" + host, To: ml.To, ToName: ml.ToName, Subject: ml.Subject, Text: ml.Text, HTML: ml.HTML, Date: ml.CreatedAt})
 	}, nil
+}
+
+// messageIDHost is the right side of every Message-ID: the sender address's
+// domain, which every process that sends mail shares (unlike the base URL,
+// which a `kanri worker` may lack), so a mail sent again by another process
+// after a crash carries the same Message-ID; "kanri" for a domain literal.
+func messageIDHost(from string) string {
+	host := from[strings.LastIndex(from, "@")+1:]
+	if host == "" || strings.ContainsAny(host, "[]") {
+		return "kanri"
+	}
+	return host
 }

@@ -19,10 +19,12 @@ const (
 )
 
 // startLease registers this process as an instance and renews its lease
-// until Close.
+// until Close. Leases are on the system clock: a test clock moved days
+// ahead would make every other process look dead to this one, and this
+// one look alive for days after it died.
 func (a *App) startLease(ctx context.Context, ids id.Generator) error {
 	a.instance = ids.New("ins")
-	now := a.Clock.Now()
+	now := a.wall.Now()
 	if err := a.DB.RenewInstance(ctx, a.instance, now, now.Add(leaseTTL)); err != nil {
 		return err
 	}
@@ -50,7 +52,7 @@ func (a *App) renewLease(ctx context.Context) {
 			return
 		case <-tick.C:
 		}
-		now := a.Clock.Now()
+		now := a.wall.Now()
 		if err := a.DB.RenewInstance(ctx, a.instance, now, now.Add(leaseTTL)); err != nil && ctx.Err() == nil {
 			a.Logger.ErrorContext(ctx, "renewing this process's instance lease failed: once it lapses, other processes take over its work", "err", err)
 		}
@@ -59,5 +61,5 @@ func (a *App) renewLease(ctx context.Context) {
 
 // lapsed returns those of the instances ids whose leases have lapsed.
 func (a *App) lapsed(ctx context.Context, ids []string) ([]string, error) {
-	return a.DB.LapsedInstances(ctx, ids, a.Clock.Now())
+	return a.DB.LapsedInstances(ctx, ids, a.wall.Now())
 }

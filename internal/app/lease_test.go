@@ -73,3 +73,30 @@ func parseTime(t *testing.T, raw any) time.Time {
 	t.Fatalf("lease_until %v (%T) is not a time", raw, raw)
 	return time.Time{}
 }
+
+// TestLeaseOnSystemClock: a Kanri whose test clock an operator moved 40
+// days ahead still renews its lease on the system clock, so other
+// processes neither see it alive for 40 days after it dies nor (moving
+// their own clocks) see it dead while it lives.
+func TestLeaseOnSystemClock(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		t.Parallel()
+		s := apptest.Start(t, env.URL, func(c *app.Config) { c.TestClock = true })
+		setClock(t, s, operatorToken(t, s), time.Now().Add(40*24*time.Hour))
+		moved := time.Now()
+		const leaseTTL = 20 * time.Second // renewed after the move, it ends later than this after it
+		eventually(t, 15*time.Second, func() string {
+			db := apptest.RawDB(t, env.URL)
+			defer db.Close()
+			var raw any
+			if err := db.QueryRowContext(context.Background(), `SELECT MAX(lease_until) FROM instances`).Scan(&raw); err != nil {
+				t.Fatal(err)
+			}
+			if until := parseTime(t, raw); !until.After(moved.Add(leaseTTL)) || until.After(time.Now().Add(time.Minute)) {
+				return fmt.Sprintf("the lease ends at %v, want renewed on the system clock (now %v)", until, time.Now())
+			}
+			return ""
+		})
+	})
+}

@@ -153,7 +153,7 @@ func checkSent(t *testing.T, mta *smtpServer, mails ...mail) {
 	t.Helper()
 	var want, got []message
 	for _, m := range mails {
-		want = append(want, message{rcpt: []string{m.To}, to: m.To, messageID: m.ID + "@127.0.0.1", subject: m.Subject})
+		want = append(want, message{rcpt: []string{m.To}, to: m.To, messageID: m.ID + "@vendor.example", subject: m.Subject})
 	}
 	got, _ = mta.messages()
 	byID := func(a, b message) int { return strings.Compare(a.messageID, b.messageID) }

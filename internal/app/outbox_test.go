@@ -81,7 +81,7 @@ func checkMails(t *testing.T, mails []mail, want int, mta *smtpServer) {
 	}
 	byMessageID := map[string]mail{}
 	for _, m := range mails {
-		byMessageID[m.ID+"@127.0.0.1"] = m
+		byMessageID[m.ID+"@vendor.example"] = m
 	}
 	accepted, refused := mta.messages()
 	got := map[string]int{}

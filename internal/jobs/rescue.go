@@ -62,7 +62,11 @@ func (r *runner[TTx]) rescueOrphans(ctx context.Context) {
 	}
 }
 
-// rescue makes those of the running jobs whose instance has lapsed available.
+// rescue makes those of the running jobs whose instance has lapsed
+// available, if they still run the attempt read: a job that another runner
+// rescued and a live process started again meanwhile (attempted_at later
+// than any read, by the database's clock) is left running, not made
+// available a second time and run twice at once.
 func (r *runner[TTx]) rescue(ctx context.Context, exec riverdriver.Executor, running []*rivertype.JobRow) error {
 	byOwner := map[string][]*rivertype.JobRow{}
 	for _, j := range running {
@@ -75,9 +79,12 @@ func (r *runner[TTx]) rescue(ctx context.Context, exec riverdriver.Executor, run
 		return err
 	}
 	now := time.Now().UTC()
-	p := &riverdriver.JobRescueManyParams{StuckHorizon: now.Add(time.Hour)}
+	p := &riverdriver.JobRescueManyParams{}
 	for _, owner := range lapsed {
 		for _, j := range byOwner[owner] {
+			if j.AttemptedAt != nil && !j.AttemptedAt.Before(p.StuckHorizon) {
+				p.StuckHorizon = j.AttemptedAt.Add(time.Millisecond) // River's SQLite times have milliseconds
+			}
 			e, err := json.Marshal(rivertype.AttemptError{At: now, Attempt: j.Attempt, Error: "the process running this job (" + owner + ") died; run again"})
 			if err != nil {
 				return err

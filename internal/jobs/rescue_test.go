@@ -77,15 +77,68 @@ func TestDeadProcessesJobsRunAgain(t *testing.T) {
 // running in instance owner since a minute ago, as a crash leaves it.
 func markRunning(t *testing.T, env *storetest.Env, owner string) {
 	t.Helper()
-	var at any = time.Now().Add(-time.Minute).UTC()
+	markRunningBy(t, env, owner, owner, time.Now().Add(-time.Minute))
+}
+
+// markRunningBy marks the mail job of the mail to to@example.com as
+// running in instance owner since since.
+func markRunningBy(t *testing.T, env *storetest.Env, to, owner string, since time.Time) {
+	t.Helper()
+	var at any = since.UTC()
 	by := `ARRAY[?]::text[]`
 	if !store.IsPostgres(env.URL) { // River's SQLite driver compares times as text in this format
 		by, at = `json_array(?)`, at.(time.Time).Format("2006-01-02 15:04:05.000")
 	}
 	_, err := env.DB.Writer().ExecContext(context.Background(), store.Rebind(`UPDATE river_job SET state = 'running', attempt = 1,
 		attempted_at = ?, attempted_by = `+by+` WHERE kind = 'deliver_mail' AND args->>'mail_id' = (SELECT id FROM mails WHERE to_addr = ?)`),
-		at, owner, owner+"@example.com")
+		at, owner, to+"@example.com")
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestRescueLeavesRestartedJob: a dead process's job that another runner
+// rescued and a live process started again while this runner's pass was
+// deciding is left running, not made available a second time (it would run
+// twice at once: two mails).
+func TestRescueLeavesRestartedJob(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		t.Parallel()
+		ctx, stop := context.WithCancel(context.Background())
+		asked := make(chan struct{})
+		r := runnerWith(t, env, jobs.Options{Poll: 20 * time.Millisecond, ID: "ins_me",
+			Lapsed: func(_ context.Context, ids []string) ([]string, error) {
+				if slices.Contains(ids, "ins_dead") { // meanwhile, ins_live restarted it
+					time.Sleep(20 * time.Millisecond)
+					markRunningBy(t, env, "ins_dead", "ins_live", time.Now())
+					close(asked)
+				}
+				return []string{"ins_dead"}, nil
+			}})
+		err := env.DB.InTx(ctx, func(ctx context.Context) error {
+			return env.NotifyService().MailTo(ctx, "", notify.Recipient{Address: "ins_dead@example.com", Language: "en"}, "member_added", notify.MailData{})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.Relay(ctx); err != nil {
+			t.Fatal(err)
+		}
+		markRunning(t, env, "ins_dead")
+		done := make(chan error, 1)
+		go func() { done <- r.Run(ctx) }()
+		<-asked
+		time.Sleep(time.Second) // a job made available again runs in 20 ms
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+		if mails, _ := written(t, env); len(mails) != 1 || mails[0].Status != notify.MailPending {
+			t.Errorf("mails %+v; want the one left pending to ins_live", mails)
+		}
+		if got := queryJobs(t, env, `SELECT state, '' FROM river_job WHERE kind = 'deliver_mail'`); !slices.Equal(got, []string{"running "}) {
+			t.Errorf("jobs %q; want the job left running in ins_live", got)
+		}
+	})
 }

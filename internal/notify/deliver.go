@@ -13,9 +13,10 @@ import (
 var ErrGone = errors.New("the endpoint answered 410 Gone and was disabled")
 
 // DeliverMail sends a queued mail. It is safe to run again: a mail already
-// sent (or kept) is left alone. final says this is the last attempt; a
-// failed last attempt marks the mail failed. Without SMTP the mail is kept
-// in the operator's mailbox.
+// sent (or kept) is left alone, also by an attempt that another attempt
+// finished while it ran (a process that seemed dead). final says this is
+// the last attempt; a failed last attempt marks the mail failed. Without
+// SMTP the mail is kept in the operator's mailbox.
 func (s *Service) DeliverMail(ctx context.Context, id string, final bool) error {
 	m, err := s.Store.GetMail(ctx, id)
 	if err != nil || m.Status != MailPending {
@@ -23,7 +24,7 @@ func (s *Service) DeliverMail(ctx context.Context, id string, final bool) error 
 	}
 	if s.Send == nil {
 		m.Status = MailKept
-		return s.Store.UpdateMail(ctx, m)
+		return stored(nil, s.Store.UpdateMail(ctx, m))
 	}
 	sendErr := s.Send(ctx, m)
 	m.Attempts++
@@ -38,10 +39,21 @@ func (s *Service) DeliverMail(ctx context.Context, id string, final bool) error 
 	default:
 		m.LastError = sendErr.Error()
 	}
-	if err := s.Store.UpdateMail(context.WithoutCancel(ctx), m); err != nil {
-		return errors.Join(sendErr, err)
+	return stored(sendErr, s.Store.UpdateMail(context.WithoutCancel(ctx), m))
+}
+
+// stored is the outcome of an attempt that failed with attemptErr (or
+// not) and whose storing failed with storeErr (or not). When another
+// attempt finished the mail or delivery meanwhile (Conflict), there is
+// nothing left to retry.
+func stored(attemptErr, storeErr error) error {
+	switch {
+	case storeErr == nil:
+		return attemptErr
+	case errs.Is(storeErr, errs.Conflict):
+		return nil
 	}
-	return sendErr
+	return errors.Join(attemptErr, storeErr)
 }
 
 // DeliverWebhook posts a queued delivery to its endpoint. A delivery no
@@ -59,7 +71,7 @@ func (s *Service) DeliverWebhook(ctx context.Context, id string, final bool) err
 	}
 	if !e.DisabledAt.IsZero() {
 		d.Status = DeliveryCanceled
-		return s.Store.UpdateDelivery(ctx, d)
+		return stored(nil, s.Store.UpdateDelivery(ctx, d))
 	}
 	status, postErr := s.Post(ctx, e, d)
 	d.Attempts, d.LastStatus = d.Attempts+1, status
@@ -88,8 +100,5 @@ func (s *Service) DeliverWebhook(ctx context.Context, id string, final bool) err
 		}
 		return nil
 	})
-	if err != nil {
-		return errors.Join(postErr, err)
-	}
-	return postErr
+	return stored(postErr, err)
 }

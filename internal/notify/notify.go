@@ -92,6 +92,9 @@ type Store interface {
 	CreateMails(ctx context.Context, ms ...*Mail) error
 	GetMail(ctx context.Context, id string) (*Mail, error)
 	ListMails(ctx context.Context, p Page) ([]*Mail, error)
+	// UpdateMail and UpdateDelivery store an attempt's outcome while the
+	// mail or delivery is pending; once another attempt (of a process that
+	// seemed dead) finished it, they return Conflict and change nothing.
 	UpdateMail(ctx context.Context, m *Mail) error
 	CreateEndpoint(ctx context.Context, e *Endpoint) error
 	GetEndpoint(ctx context.Context, id string) (*Endpoint, error)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kanri/kanri/internal/errs"
 	"github.com/kanri/kanri/internal/notify"
 )
 
@@ -55,11 +56,24 @@ func (db *DB) ListMails(ctx context.Context, p notify.Page) ([]*notify.Mail, err
 	return collect(rows, scanMail)
 }
 
-// UpdateMail stores m's delivery state.
+// UpdateMail stores m's delivery state while the mail is pending; an
+// attempt that another one finished meanwhile is a Conflict (notify.Store).
 func (db *DB) UpdateMail(ctx context.Context, m *notify.Mail) error {
-	res, err := db.exec(ctx, `UPDATE mails SET status = ?, attempts = ?, last_error = ?, sent_at = ? WHERE id = ?`,
+	res, err := db.exec(ctx, `UPDATE mails SET status = ?, attempts = ?, last_error = ?, sent_at = ? WHERE id = ? AND status = 'pending'`,
 		m.Status, m.Attempts, m.LastError, nullTS(m.SentAt), m.ID)
-	return db.affected(res, err, "mail")
+	return db.stillPending(res, err, "mail "+m.ID)
+}
+
+// stillPending reports an update of a mail or delivery that was no longer
+// pending as a Conflict.
+func (db *DB) stillPending(res sql.Result, err error, what string) error {
+	if err != nil {
+		return db.fail(err, what)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return errs.E(errs.Conflict, "%s is no longer pending: another attempt finished it", what)
+	}
+	return nil
 }
 
 const endpointColumns = `id, url, description, event_types, secrets, disabled_at, disabled_cause, created_at`
@@ -137,11 +151,12 @@ func (db *DB) ListDeliveries(ctx context.Context, endpointID string, p notify.Pa
 	return collect(rows, scanDelivery)
 }
 
-// UpdateDelivery stores d's delivery state.
+// UpdateDelivery stores d's delivery state while the delivery is pending;
+// an attempt that another one finished meanwhile is a Conflict.
 func (db *DB) UpdateDelivery(ctx context.Context, d *notify.Delivery) error {
 	res, err := db.exec(ctx, `UPDATE webhook_deliveries SET status = ?, attempts = ?, last_status = ?, last_error = ?, delivered_at = ?
-		WHERE id = ?`, d.Status, d.Attempts, d.LastStatus, d.LastError, nullTS(d.DeliveredAt), d.ID)
-	return db.affected(res, err, "webhook delivery")
+		WHERE id = ? AND status = 'pending'`, d.Status, d.Attempts, d.LastStatus, d.LastError, nullTS(d.DeliveredAt), d.ID)
+	return db.stillPending(res, err, "webhook delivery "+d.ID)
 }
 
 // Enqueue writes an outbox row per refID that starts a job of kind for it
