@@ -10,14 +10,17 @@ import (
 
 	"github.com/kanri/kanri/internal/api"
 	"github.com/kanri/kanri/internal/app/apptest"
+	"github.com/kanri/kanri/internal/jobs"
 	"github.com/kanri/kanri/internal/notify"
 )
 
 var resetTokenRE = regexp.MustCompile(`token=(pwr_[0-9A-Za-z]+)`)
 
-// resetTokens returns the tokens of the reset mails to address, newest first.
+// resetTokens returns the tokens of the reset mails to address, newest
+// first, once the requests' jobs have run.
 func resetTokens(t *testing.T, s *apptest.Server, address string) []string {
 	t.Helper()
+	s.Work(jobs.PasswordResetArgs{}.Kind())
 	mails, err := s.App.DB.ListMails(context.Background(), notify.Page{Limit: 500})
 	if err != nil {
 		t.Fatal(err)

@@ -137,7 +137,7 @@ func (a *App) build(ctx context.Context, ids id.Generator) error {
 		Provider: testcard.New(a.Clock), Issuer: cfg.Billing.Issuer, Zone: billingZone, QuoteTTL: 30 * time.Minute,
 		Retention: cfg.Billing.Retention, Grace: 7 * 24 * time.Hour, BaseURL: cfg.BaseURL}
 	a.Services.Members.Seats = a.Services.Billing.SeatLimit
-	a.Services.Passwords = &password.Service{Store: db, Clock: a.Clock, Audit: rec, Notify: ntf, BaseURL: cfg.BaseURL,
+	a.Services.Passwords = &password.Service{Store: db, Clock: a.Clock, Audit: rec, Notify: ntf, IDs: ids, BaseURL: cfg.BaseURL,
 		Sessions: a.Services.Sessions, Requests: session.Limits{PerAccount: 5, PerIP: 30, Window: time.Hour},
 		TTL: 30 * time.Minute, AdminTTL: 24 * time.Hour}
 	a.Services.Members.ConfirmPassword = a.Services.Passwords.Reconfirm
@@ -147,7 +147,7 @@ func (a *App) build(ctx context.Context, ids id.Generator) error {
 	if a.console, err = console.New(a.Services, console.Config{Cookie: cfg.cookieName(), SignupOpen: cfg.SignupOpen, Clock: a.Clock, Logger: a.Logger}); err != nil {
 		return err
 	}
-	h := jobHandler{Service: ntf, domains: a.Services.Domains, billing: a.Services.Billing, db: db, clock: a.Clock}
+	h := jobHandler{Service: ntf, domains: a.Services.Domains, billing: a.Services.Billing, passwords: a.Services.Passwords, db: db, clock: a.Clock}
 	opts := jobs.Options{Logger: a.riverLog, DomainCheckEvery: cfg.DomainCheckEvery, BillingEvery: cfg.Billing.Every,
 		ID: a.instance, Lapsed: a.lapsed}
 	if store.IsPostgres(cfg.DatabaseURL) {
@@ -157,6 +157,9 @@ func (a *App) build(ctx context.Context, ids id.Generator) error {
 	}
 	if err != nil {
 		return err
+	}
+	a.Services.Passwords.Later = func(ctx context.Context, r password.Request) error {
+		return a.Jobs.Insert(ctx, jobs.PasswordResetArgs{Request: r})
 	}
 	return a.Jobs.Migrate(ctx)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/kanri/kanri/internal/domain"
 	"github.com/kanri/kanri/internal/mailer"
 	"github.com/kanri/kanri/internal/notify"
+	"github.com/kanri/kanri/internal/password"
 	"github.com/kanri/kanri/internal/store"
 	"github.com/kanri/kanri/internal/webhook"
 )
@@ -18,10 +19,11 @@ import (
 // jobHandler does the background jobs' work.
 type jobHandler struct {
 	*notify.Service
-	domains *domain.Service
-	billing *billing.Service
-	db      *store.DB
-	clock   interface{ Now() time.Time }
+	domains   *domain.Service
+	billing   *billing.Service
+	passwords *password.Service
+	db        *store.DB
+	clock     interface{ Now() time.Time }
 }
 
 // Cleanup purges expired rows.
@@ -36,6 +38,11 @@ func (h jobHandler) ChangeDomain(ctx context.Context, changeID string) error {
 // hold them up), then checks pending domains.
 func (h jobHandler) CheckDomains(ctx context.Context) error {
 	return errors.Join(h.domains.ResumeChanges(ctx), h.domains.CheckPending(ctx))
+}
+
+// SendPasswordReset works a "forgot password" request.
+func (h jobHandler) SendPasswordReset(ctx context.Context, r password.Request) error {
+	return h.passwords.Send(ctx, r)
 }
 
 // RunBilling runs the billing run.

@@ -13,6 +13,7 @@ import (
 	"github.com/kanri/kanri/internal/app/apptest"
 	"github.com/kanri/kanri/internal/jobs"
 	"github.com/kanri/kanri/internal/notify"
+	"github.com/kanri/kanri/internal/password"
 	"github.com/kanri/kanri/internal/store"
 )
 
@@ -30,6 +31,10 @@ func (h handler) ChangeDomain(ctx context.Context, id string) error {
 
 func (h handler) CheckDomains(ctx context.Context) error {
 	return errors.Join(h.app.Services.Domains.ResumeChanges(ctx), h.app.Services.Domains.CheckPending(ctx))
+}
+
+func (h handler) SendPasswordReset(ctx context.Context, r password.Request) error {
+	return h.app.Services.Passwords.Send(ctx, r)
 }
 
 func (h handler) RunBilling(ctx context.Context) error {

@@ -8,14 +8,17 @@ import (
 	"testing"
 
 	"github.com/kanri/kanri/internal/app/apptest"
+	"github.com/kanri/kanri/internal/jobs"
 	"github.com/kanri/kanri/internal/notify"
 )
 
 var resetLinkRE = regexp.MustCompile(`http://127\.0\.0\.1(/reset-password\?token=pwr_[0-9A-Za-z]+)`)
 
-// resetLink returns the path of the newest reset mail's link to address.
+// resetLink returns the path of the newest reset mail's link to address,
+// once the requests' jobs have run.
 func resetLink(t *testing.T, s *apptest.Server, address string) string {
 	t.Helper()
+	s.Work(jobs.PasswordResetArgs{}.Kind())
 	mails, err := s.App.DB.ListMails(context.Background(), notify.Page{Limit: 500})
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/kanri/kanri/internal/notify"
+	"github.com/kanri/kanri/internal/password"
 )
 
 // Handler does the work of each job kind.
@@ -30,6 +31,8 @@ type Handler interface {
 	// RunBilling bills ended periods, retries open card invoices and purges
 	// closed tenants past their retention.
 	RunBilling(ctx context.Context) error
+	// SendPasswordReset works a "forgot password" request.
+	SendPasswordReset(ctx context.Context, r password.Request) error
 }
 
 // MailArgs is a mail to deliver.
@@ -177,6 +180,7 @@ func workers(h Handler, o Options) *river.Workers {
 	river.AddWorker(ws, &domainChangeWorker{h: h})
 	river.AddWorker(ws, &domainCheckWorker{h: h})
 	river.AddWorker(ws, &billingRunWorker{h: h})
+	river.AddWorker(ws, &passwordResetWorker{h: h})
 	return ws
 }
 
@@ -211,4 +215,27 @@ func periodicJobs(o Options) []*river.PeriodicJob {
 		river.NewPeriodicJob(river.PeriodicInterval(o.DomainCheckEvery), func() (river.JobArgs, *river.InsertOpts) { return DomainCheckArgs{}, nil }, start),
 		river.NewPeriodicJob(river.PeriodicInterval(o.BillingEvery), func() (river.JobArgs, *river.InsertOpts) { return BillingRunArgs{}, nil }, start),
 	}
+}
+
+// PasswordResetArgs is a "forgot password" request to work. The request
+// inserts it directly (Runner.Insert): it writes nothing else, so it needs
+// no outbox row, and does the same work whether or not the login id exists.
+type PasswordResetArgs struct {
+	password.Request
+}
+
+// Kind names the job.
+func (PasswordResetArgs) Kind() string { return "password_reset_request" }
+
+// InsertOpts: River's retries take a few minutes; the link is worth
+// mailing only within its 30 minutes, and a run again mails nothing twice.
+func (PasswordResetArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 5} }
+
+type passwordResetWorker struct {
+	river.WorkerDefaults[PasswordResetArgs]
+	h Handler
+}
+
+func (w *passwordResetWorker) Work(ctx context.Context, job *river.Job[PasswordResetArgs]) error {
+	return w.h.SendPasswordReset(ctx, job.Args.Request)
 }

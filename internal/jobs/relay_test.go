@@ -14,6 +14,7 @@ import (
 
 	"github.com/kanri/kanri/internal/jobs"
 	"github.com/kanri/kanri/internal/notify"
+	"github.com/kanri/kanri/internal/password"
 	"github.com/kanri/kanri/internal/store"
 	"github.com/kanri/kanri/internal/store/storetest"
 	"github.com/kanri/kanri/internal/webhook"
@@ -29,9 +30,10 @@ func (h handler) Cleanup(ctx context.Context) error { return h.env.DB.Purge(ctx,
 
 // The domain jobs are tested with the domain service; these tests relay
 // mail and webhooks only.
-func (h handler) ChangeDomain(context.Context, string) error { return nil }
-func (h handler) CheckDomains(context.Context) error         { return nil }
-func (h handler) RunBilling(context.Context) error           { return nil }
+func (h handler) ChangeDomain(context.Context, string) error                { return nil }
+func (h handler) CheckDomains(context.Context) error                        { return nil }
+func (h handler) RunBilling(context.Context) error                          { return nil }
+func (h handler) SendPasswordReset(context.Context, password.Request) error { return nil }
 
 // newRunner returns a runner on env's database, for its engine, with
 // River's tables migrated.

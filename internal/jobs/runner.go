@@ -29,6 +29,9 @@ type Runner interface {
 	// Relay moves every outbox row into River's queue once; Run does it
 	// continually. It returns how many rows it moved.
 	Relay(ctx context.Context) (int, error)
+	// Insert queues one job at once, outside any transaction: for a
+	// request that writes nothing else (PasswordResetArgs).
+	Insert(ctx context.Context, args river.JobArgs) error
 }
 
 // Options tune a Runner.
@@ -232,6 +235,13 @@ func (r *runner[TTx]) relayOnce(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("relay: delete outbox rows: %w", err)
 	}
 	return len(rows), r.commit(ctx, tx)
+}
+
+func (r *runner[TTx]) Insert(ctx context.Context, args river.JobArgs) error {
+	if _, err := r.client.Insert(ctx, args, nil); err != nil {
+		return fmt.Errorf("queue %s: %w", args.Kind(), err)
+	}
+	return nil
 }
 
 func (r *runner[TTx]) Run(ctx context.Context) error {

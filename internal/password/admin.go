@@ -35,7 +35,7 @@ func (s *Service) AdminReset(ctx context.Context, tenantID, memberID string) (*R
 		if err != nil {
 			return err
 		}
-		r, err = s.issue(ctx, now, t, m, a, s.AdminTTL)
+		r, err = s.issue(ctx, now, t, m, a, s.AdminTTL, "")
 		return err
 	})
 	if err != nil {

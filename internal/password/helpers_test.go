@@ -23,10 +23,21 @@ const newPassword = "a new and quiet river"
 // requests are the reset-request limits of service.
 var requests = session.Limits{PerAccount: 5, PerIP: 30, Window: time.Hour}
 
-// service is the password service on env, as kanri serve has it.
+// service is the password service on env, as kanri serve has it, but a
+// request's job runs at once, as a worker would, on a context that carries
+// nothing of the request's.
 func service(env *storetest.Env) *password.Service {
-	return &password.Service{Store: env.DB, Clock: env.Clock, Audit: audit.Recorder{IDs: env.IDs}, Notify: env.NotifyService(),
-		BaseURL: "http://kanri.test", Sessions: env.SessionService(), Requests: requests, TTL: 30 * time.Minute, AdminTTL: 24 * time.Hour}
+	s := queuing(env, nil)
+	s.Later = func(_ context.Context, r password.Request) error { return s.Send(context.Background(), r) }
+	return s
+}
+
+// queuing is the password service on env whose requests' jobs are
+// appended to *queue, to be run with Send.
+func queuing(env *storetest.Env, queue *[]password.Request) *password.Service {
+	return &password.Service{Store: env.DB, Clock: env.Clock, Audit: audit.Recorder{IDs: env.IDs}, Notify: env.NotifyService(), IDs: env.IDs,
+		BaseURL: "http://kanri.test", Sessions: env.SessionService(), Requests: requests, TTL: 30 * time.Minute, AdminTTL: 24 * time.Hour,
+		Later: func(_ context.Context, r password.Request) error { *queue = append(*queue, r); return nil }}
 }
 
 // visitor is an anonymous caller from ip.

@@ -54,6 +54,7 @@ type Store interface {
 	RevokeOtherSessions(ctx context.Context, ownerID, keep string, now time.Time) (int, error)
 	ReserveLoginAttempt(ctx context.Context, key string, now, windowStart time.Time) (int, time.Time, error)
 	AppendAuditEvents(ctx context.Context, events ...*audit.Event) error
+	GetMail(ctx context.Context, id string) (*notify.Mail, error)
 }
 
 // Service changes and resets passwords.
@@ -62,6 +63,10 @@ type Service struct {
 	Clock  clock.Clock
 	Audit  audit.Recorder
 	Notify *notify.Service
+	IDs    id.Generator
+	// Later queues the job of a "forgot password" request, which calls
+	// Send; kanri serve inserts a River job (jobs.PasswordResetArgs).
+	Later func(ctx context.Context, r Request) error
 	// BaseURL is the console's: links lead to BaseURL/reset-password.
 	BaseURL string
 	// Sessions checks current passwords under the sign-in limits (a wrong

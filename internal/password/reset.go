@@ -19,11 +19,22 @@ import (
 // used, expired, or made before the password or the e-mail address changed.
 var errLink = errs.E(errs.NotFound, "this password-reset link is unknown, already used or expired: ask for a new one with \"forgot password\" on the sign-in page")
 
-// Request mails a reset link to the active member who signs in with
-// loginID, if they have a personal e-mail address. The answer is the same
-// whether or not there is such a member, so it tells no one which login
-// ids exist. Errors: Invalid (no login id), TooManyRequests (too many
-// requests for this login id or from this IP).
+// Request is one "forgot password" request, as its job gets it: who asked
+// from where and when, and the id its mail gets, by which a job run again
+// finds the mail already written and mails nothing twice.
+type Request struct {
+	LoginID   string    `json:"login_id"`
+	IP        string    `json:"ip"`
+	UserAgent string    `json:"user_agent,omitempty"`
+	At        time.Time `json:"at"`
+	MailID    string    `json:"mail_id"`
+}
+
+// Request asks for a reset link for loginID: after the limits it only
+// queues a job (Later), which Send works. It does the same work whether or
+// not there is such a member, so neither its answer nor its time tells
+// anyone which login ids exist. Errors: Invalid (no login id),
+// TooManyRequests (too many requests for this login id or from this IP).
 func (s *Service) Request(ctx context.Context, loginID string) error {
 	loginID = strings.ToLower(strings.TrimSpace(loginID))
 	if loginID == "" {
@@ -33,15 +44,35 @@ func (s *Service) Request(ctx context.Context, loginID string) error {
 	if err := s.countRequest(ctx, now, loginID); err != nil {
 		return err
 	}
-	m, t, err := s.resettable(ctx, loginID)
+	r := Request{LoginID: loginID, At: now, MailID: s.IDs.New("mail")}
+	if a := auth.FromContext(ctx); a != nil {
+		r.IP, r.UserAgent = a.IP, a.UserAgent
+	}
+	if err := s.Later(ctx, r); err != nil {
+		return fmt.Errorf("request password reset: %w", err)
+	}
+	return nil
+}
+
+// Send works a request's job: it mails a link, valid until 30 minutes after
+// the request, to the active member who signs in with r.LoginID if they
+// have a personal e-mail address, and records the request as made by an
+// anonymous caller from r.IP. Nothing is mailed once the link would have
+// expired, nor a second time for the same request.
+func (s *Service) Send(ctx context.Context, r Request) error {
+	if !s.Clock.Now().Before(r.At.Add(s.TTL)) {
+		return nil
+	}
+	if _, err := s.Store.GetMail(ctx, r.MailID); !errs.Is(err, errs.NotFound) {
+		return err // nil: mailed already
+	}
+	ctx = auth.WithActor(ctx, &auth.Actor{Kind: auth.KindAnonymous, IP: r.IP, UserAgent: r.UserAgent})
+	m, t, err := s.resettable(ctx, r.LoginID)
+	if err == nil && m != nil {
+		_, err = s.issue(ctx, r.At, t, m, nil, s.TTL, r.MailID)
+	}
 	if err != nil {
-		return fmt.Errorf("request password reset: %w", err)
-	}
-	if m == nil {
-		return s.decoy()
-	}
-	if _, err := s.issue(ctx, now, t, m, nil, s.TTL); err != nil {
-		return fmt.Errorf("request password reset: %w", err)
+		return fmt.Errorf("send password reset: %w", err)
 	}
 	return nil
 }
@@ -86,17 +117,10 @@ func (s *Service) resettable(ctx context.Context, loginID string) (*member.Membe
 	return m, t, nil
 }
 
-// decoy renders the reset mail and throws it away, so that a request for
-// a login id nobody has costs about as much as one that mails a link.
-func (s *Service) decoy() error {
-	_, err := s.Notify.Templates.Render("password_reset", "ja", notify.MailData{CompanyName: "-", WorksGroup: "-", MemberName: "-",
-		LoginID: "-", ConsoleURL: s.BaseURL, ResetURL: s.BaseURL + "/reset-password?token=" + id.Secret("pwr"), ExpiresAt: "-"})
-	return err
-}
-
-// issue makes a link for m valid for ttl, mails it, and records who asked
-// (admin, or nil: the member), in one transaction.
-func (s *Service) issue(ctx context.Context, now time.Time, t *tenant.Tenant, m *member.Member, admin *auth.Actor, ttl time.Duration) (*Reset, error) {
+// issue makes a link for m valid for ttl from now, mails it (as mailID,
+// or a new id when ""), and records who asked (admin, or nil: the
+// member), in one transaction.
+func (s *Service) issue(ctx context.Context, now time.Time, t *tenant.Tenant, m *member.Member, admin *auth.Actor, ttl time.Duration, mailID string) (*Reset, error) {
 	token := id.Secret("pwr")
 	r := &Reset{TokenHash: id.Hash(token), TenantID: m.TenantID, MemberID: m.ID, Stamp: stamp(m), CreatedAt: now, ExpiresAt: now.Add(ttl)}
 	data := notify.MailData{CompanyName: t.CompanyName, WorksGroup: t.WorksGroup, MemberName: m.DisplayName, LoginID: m.LoginID,
@@ -105,11 +129,18 @@ func (s *Service) issue(ctx context.Context, now time.Time, t *tenant.Tenant, m 
 	if admin != nil {
 		r.RequestedBy, data.OtherName, by = admin.ID, admin.Name, "admin"
 	}
-	err := s.Store.InTx(ctx, func(ctx context.Context) error {
+	mail, err := s.Notify.Prepare(t.ID, notify.Recipient{Address: m.Email, Name: m.DisplayName, Language: t.Language}, "password_reset", data)
+	if err != nil {
+		return nil, err
+	}
+	if mailID != "" {
+		mail.ID = mailID
+	}
+	err = s.Store.InTx(ctx, func(ctx context.Context) error {
 		if err := s.Store.CreatePasswordReset(ctx, r); err != nil {
 			return err
 		}
-		if err := s.Notify.MailTo(ctx, t.ID, notify.Recipient{Address: m.Email, Name: m.DisplayName, Language: t.Language}, "password_reset", data); err != nil {
+		if err := s.Notify.Queue(ctx, mail); err != nil {
 			return err
 		}
 		return s.Store.AppendAuditEvents(ctx, s.Audit.Event(ctx, now, m.TenantID, "member.password_reset_requested", "member", m.ID, nil,

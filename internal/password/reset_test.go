@@ -11,6 +11,7 @@ import (
 	"github.com/kanri/kanri/internal/errs"
 	"github.com/kanri/kanri/internal/member"
 	"github.com/kanri/kanri/internal/notify"
+	"github.com/kanri/kanri/internal/password"
 	"github.com/kanri/kanri/internal/session"
 	"github.com/kanri/kanri/internal/store/storetest"
 )
@@ -223,5 +224,48 @@ func TestResetVoidedByNewEmail(t *testing.T) {
 		must(t, "request again", svc.Request(visitor("198.51.100.1"), ten.Owner.LoginID))
 		_, err = svc.Confirm(context.Background(), mailedToken(t, env, "owner@new.example"), "yet another passphrase")
 		must(t, "confirm a link mailed to the new address", err)
+	})
+}
+
+// TestResetJob: a request only queues its job, the same for a login id
+// that exists and one that does not; the job mails the link once however
+// often it runs, dates the link and the audit event from the request, and
+// mails nothing once the link would have expired.
+func TestResetJob(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		t.Parallel()
+		ten := storetest.SignUp(t, env, "acme")
+		var queue []password.Request
+		svc := queuing(env, &queue)
+		for _, login := range []string{ten.Owner.LoginID, "nobody@acme.works.example", ten.Owner.LoginID} {
+			must(t, "request for "+login, svc.Request(visitor("198.51.100.1"), login))
+		}
+		if len(queue) != 3 || queue[1].LoginID != "nobody@acme.works.example" || queue[1].IP != "198.51.100.1" {
+			t.Fatalf("queued %+v, want 3 jobs, the second for nobody from 198.51.100.1", queue)
+		}
+		if n, e := len(resetMails(t, env, "owner@example.com")), len(events(t, env, ten.ID, "member.password_reset_requested")); n+e != 0 {
+			t.Fatalf("before the jobs ran: %d mails, %d audit events; want none", n, e)
+		}
+
+		env.Clock.Advance(10 * time.Minute)
+		for range 2 { // a job run again mails nothing more
+			must(t, "work the owner's job", svc.Send(context.Background(), queue[0]))
+			must(t, "work nobody's job", svc.Send(context.Background(), queue[1]))
+		}
+		requested := events(t, env, ten.ID, "member.password_reset_requested")
+		if n := len(resetMails(t, env, "owner@example.com")); n != 1 || len(requested) != 1 ||
+			requested[0].IP != "198.51.100.1" || requested[0].ActorKind != "anonymous" || !requested[0].OccurredAt.Equal(queue[0].At) {
+			t.Fatalf("%d mails and %d audit events, want 1 each, by an anonymous caller from 198.51.100.1 at the request's time", n, len(requested))
+		}
+		link := mailedToken(t, env, "owner@example.com")
+
+		env.Clock.Advance(20 * time.Minute) // 30 minutes after the requests
+		must(t, "work the owner's second job", svc.Send(context.Background(), queue[2]))
+		if n := len(resetMails(t, env, "owner@example.com")); n != 1 {
+			t.Errorf("a job run 30 minutes after its request mailed: %d mails, want 1", n)
+		}
+		_, err := svc.Confirm(context.Background(), link, newPassword)
+		wantKind(t, "the link 30 minutes after the request", err, errs.NotFound)
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,6 +24,8 @@ type Server struct {
 	t   testing.TB
 	// client, when set, replaces the httptest server's (Remote).
 	client *http.Client
+	// working starts the background jobs once (Work).
+	working sync.Once
 }
 
 // Remote returns a Server for a Kanri already running at baseURL, such as

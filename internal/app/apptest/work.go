@@ -1,0 +1,49 @@
+package apptest
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/kanri/kanri/internal/store"
+)
+
+// Work runs the background jobs (the relay and River's workers, started on
+// the first call and stopped when the test ends) and returns once no job of
+// the given kinds is waiting or running: the test then sees what they did,
+// such as the mail of a "forgot password" request.
+func (s *Server) Work(kinds ...string) {
+	s.t.Helper()
+	s.working.Do(func() {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- s.App.Jobs.Run(ctx) }()
+		s.t.Cleanup(func() {
+			cancel()
+			if err := <-done; err != nil {
+				s.t.Errorf("background jobs: %v", err)
+			}
+		})
+	})
+	query := `SELECT COUNT(*) FROM river_job WHERE state NOT IN ('completed', 'cancelled', 'discarded') AND kind IN (` +
+		strings.TrimSuffix(strings.Repeat("?, ", len(kinds)), ", ") + `)`
+	if store.IsPostgres(s.App.Config.DatabaseURL) {
+		query = store.Rebind(query)
+	}
+	args := make([]any, len(kinds))
+	for i, k := range kinds {
+		args[i] = k
+	}
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(10 * time.Millisecond) {
+		var n int
+		if err := s.App.DB.Writer().QueryRowContext(context.Background(), query, args...).Scan(&n); err != nil {
+			s.t.Fatalf("count jobs: %v", err)
+		}
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("%d jobs of kinds %v still to run after 2 minutes", n, kinds)
+		}
+	}
+}
