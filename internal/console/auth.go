@@ -109,9 +109,6 @@ func (c *Console) login(area string) http.HandlerFunc {
 			return // the second step's page is shown
 		}
 		if err != nil {
-			if errs.Is(err, errs.TooManyRequests) {
-				w.Header().Set("Retry-After", api.RetryAfter(err))
-			}
 			c.formFailed(w, r, area+"_login", p, err)
 			return
 		}

@@ -37,9 +37,6 @@ func (c *Console) forgot(w http.ResponseWriter, r *http.Request) {
 		err = c.svc.Passwords.Request(anonymous(r), v.Get("login_id"))
 	}
 	if err != nil {
-		if errs.Is(err, errs.TooManyRequests) {
-			w.Header().Set("Retry-After", "3600")
-		}
 		c.formFailed(w, r, "password_forgot", p, err)
 		return
 	}
@@ -117,9 +114,6 @@ func (c *Console) change(w http.ResponseWriter, r *http.Request) {
 		_, err = c.svc.Passwords.Change(r.Context(), v.Get("current_password"), v.Get("new_password"))
 	}
 	if err != nil {
-		if errs.Is(err, errs.TooManyRequests) {
-			w.Header().Set("Retry-After", "900")
-		}
 		c.formFailed(w, r, "password_change", &changePage{p}, err)
 		return
 	}

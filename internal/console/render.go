@@ -203,9 +203,12 @@ func (c *Console) Refuse(err error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { c.fail(w, r, Page{}, err) })
 }
 
-// formFailed shows v again with err's reasons, with the API's status; an
-// internal error goes to fail.
+// formFailed shows v again with err's reasons, with the API's status (and,
+// for a limit, the API's Retry-After); an internal error goes to fail.
 func (c *Console) formFailed(w http.ResponseWriter, r *http.Request, name string, v view, err error) {
+	if errs.Is(err, errs.TooManyRequests) {
+		w.Header().Set("Retry-After", api.RetryAfter(err))
+	}
 	if !v.page().refuse(err) {
 		c.fail(w, r, *v.page(), err)
 		return

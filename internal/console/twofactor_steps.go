@@ -5,7 +5,6 @@ import (
 	"net/url"
 
 	"github.com/kanri/kanri/internal/api"
-	"github.com/kanri/kanri/internal/errs"
 	"github.com/kanri/kanri/internal/session"
 )
 
@@ -46,9 +45,6 @@ func (c *Console) loginSecondStep(w http.ResponseWriter, r *http.Request) {
 	var res *session.Result
 	if err == nil {
 		res, err = c.svc.Sessions.LoginTwoFactor(anonymous(r), p.Pending, v.Get("code"), v.Get("recovery_code"), api.Client(r))
-	}
-	if errs.Is(err, errs.TooManyRequests) {
-		w.Header().Set("Retry-After", api.RetryAfter(err))
 	}
 	if err != nil {
 		c.formFailed(w, r, "admin_login_two_factor", p, err)
