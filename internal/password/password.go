@@ -12,7 +12,6 @@ import (
 	"github.com/kanri/kanri/internal/audit"
 	"github.com/kanri/kanri/internal/auth"
 	"github.com/kanri/kanri/internal/clock"
-	"github.com/kanri/kanri/internal/errs"
 	"github.com/kanri/kanri/internal/id"
 	"github.com/kanri/kanri/internal/member"
 	"github.com/kanri/kanri/internal/notify"
@@ -105,11 +104,4 @@ func actAs(ctx context.Context, m *member.Member) context.Context {
 		self.IP, self.UserAgent = a.IP, a.UserAgent
 	}
 	return auth.WithActor(ctx, self)
-}
-
-// tooMany is the refusal once a limit is reached, with the wait until the
-// window that started at windowStart ends.
-func tooMany(what string, now, windowStart time.Time, window time.Duration) error {
-	wait := windowStart.Add(window).Sub(now)
-	return errs.Later(wait, "too many %s: wait %d minutes and try again", what, int((wait+time.Minute-1)/time.Minute))
 }

@@ -94,7 +94,7 @@ func (s *Service) countRequest(ctx context.Context, now time.Time, loginID strin
 			return err
 		}
 		if n > l.limit {
-			return tooMany("password-reset requests", now, start, s.Requests.Window)
+			return s.Requests.Refusal("password-reset requests", "", now, start)
 		}
 	}
 	return nil

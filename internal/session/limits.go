@@ -44,13 +44,23 @@ func (s *Service) reserve(ctx context.Context, now time.Time, account, ip string
 	return at, nil
 }
 
-func (s *Service) tooMany(now, windowStart time.Time) error {
-	wait := windowStart.Add(s.Limits.Window).Sub(now)
+// Refusal is the TooManyRequests error of a count of what past its limit:
+// it says how long until the window that started at windowStart ends, and
+// then advice, if any.
+func (l Limits) Refusal(what, advice string, now, windowStart time.Time) error {
+	wait := windowStart.Add(l.Window).Sub(now)
 	minutes := "1 minute"
 	if m := (wait + time.Minute - 1) / time.Minute; m > 1 {
 		minutes = fmt.Sprintf("%d minutes", m)
 	}
-	return errs.Later(wait, "too many failed sign-ins: wait %s and try again, or choose a new password with \"forgot password\" on the sign-in page", minutes)
+	if advice != "" {
+		advice = ", " + advice
+	}
+	return errs.Later(wait, "too many %s: wait %s and try again%s", what, minutes, advice)
+}
+
+func (s *Service) tooMany(now, windowStart time.Time) error {
+	return s.Limits.Refusal("failed sign-ins", `or choose a new password with "forgot password" on the sign-in page`, now, windowStart)
 }
 
 // AccountKey names a member's sign-in limit, OperatorKey an operator's.
