@@ -128,7 +128,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, password string) 
 		if err != nil || now.After(m.InvitationExpiresAt) {
 			return errs.E(errs.NotFound, "this invitation is unknown or has expired: ask your admin to invite you again")
 		}
-		ctx = actAs(ctx, m)
+		ctx = ActAs(ctx, m)
 		before := *m
 		if m.Status, err = Transition(m.Status, ActionAccept); err != nil {
 			return err

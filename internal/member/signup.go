@@ -40,7 +40,7 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (*tenant.Tenant, *
 	}
 	m.PasswordHash = auth.HashPassword(in.AdminPassword) // slow: before the write lock
 	if a == nil || a.Kind == auth.KindAnonymous {        // a self sign-up is recorded as the new super admin's act
-		ctx = actAs(ctx, m)
+		ctx = ActAs(ctx, m)
 	}
 	err = s.Store.InTx(ctx, func(ctx context.Context) error {
 		if err := s.Store.CreateTenant(ctx, t); err != nil {
@@ -112,10 +112,10 @@ func prefixField(prefix string, err error) error {
 	return err
 }
 
-// actAs returns ctx acting as m, keeping the caller's IP and user agent:
+// ActAs returns ctx acting as m, keeping the caller's IP and user agent:
 // what an anonymous caller does for themself (sign up, accept an
-// invitation) is recorded as that member's act.
-func actAs(ctx context.Context, m *Member) context.Context {
+// invitation, use a password-reset link) is recorded as that member's act.
+func ActAs(ctx context.Context, m *Member) context.Context {
 	self := &auth.Actor{Kind: auth.KindMember, ID: m.ID, TenantID: m.TenantID, Name: m.LoginID, SuperAdmin: m.SuperAdmin}
 	if a := auth.FromContext(ctx); a != nil {
 		self.IP, self.UserAgent = a.IP, a.UserAgent

@@ -95,13 +95,3 @@ func stamp(m *member.Member) string { return id.Hash("pw:" + m.PasswordHash + "\
 func policy(m *member.Member, t *tenant.Tenant) auth.PasswordContext {
 	return auth.PasswordContext{LoginID: m.LoginID, Email: m.Email, WorksGroup: t.WorksGroup}
 }
-
-// actAs returns ctx acting as m, keeping the caller's IP and user agent:
-// using a reset link is the member's own act.
-func actAs(ctx context.Context, m *member.Member) context.Context {
-	self := &auth.Actor{Kind: auth.KindMember, ID: m.ID, TenantID: m.TenantID, Name: m.LoginID, SuperAdmin: m.SuperAdmin}
-	if a := auth.FromContext(ctx); a != nil {
-		self.IP, self.UserAgent = a.IP, a.UserAgent
-	}
-	return auth.WithActor(ctx, self)
-}

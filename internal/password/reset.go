@@ -175,7 +175,7 @@ func (s *Service) Confirm(ctx context.Context, token, next string) (*member.Memb
 		return nil, err
 	}
 	hash := auth.HashPassword(next)
-	if err := s.Store.InTx(actAs(ctx, m), func(ctx context.Context) error { return s.use(ctx, now, id.Hash(token), hash) }); err != nil {
+	if err := s.Store.InTx(member.ActAs(ctx, m), func(ctx context.Context) error { return s.use(ctx, now, id.Hash(token), hash) }); err != nil {
 		return nil, fmt.Errorf("reset password: %w", err)
 	}
 	return m, nil
