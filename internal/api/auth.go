@@ -47,7 +47,7 @@ type acceptInput struct {
 func (s *Server) registerAuth() {
 	register(s, huma.Operation{OperationID: "login", Method: http.MethodPost, Path: "/api/v1/auth/login", Tags: []string{"auth"},
 		Summary: "Sign in as a member"}, true, func(ctx context.Context, in *loginInput) (*loginOutput, error) {
-		r, err := s.svc.Sessions.SignIn(ctx, in.Body.LoginID, in.Body.Password, callerClient(ctx))
+		r, err := s.svc.Sessions.SignIn(ctx, in.Body.LoginID, in.Body.Password, session.ClientOf(ctx))
 		if err != nil {
 			return nil, err
 		}
@@ -70,7 +70,7 @@ func (s *Server) registerAuth() {
 	})
 	register(s, huma.Operation{OperationID: "ops-login", Method: http.MethodPost, Path: "/api/v1/ops/login", Tags: []string{"ops"},
 		Summary: "Sign in as an operator"}, true, func(ctx context.Context, in *loginInput) (*loginOutput, error) {
-		token, sess, err := s.svc.Sessions.LoginOperator(ctx, in.Body.LoginID, in.Body.Password, callerClient(ctx))
+		token, sess, err := s.svc.Sessions.LoginOperator(ctx, in.Body.LoginID, in.Body.Password, session.ClientOf(ctx))
 		if err != nil {
 			return nil, err
 		}
@@ -100,11 +100,6 @@ func SessionCookie(name, token string, expires time.Time) http.Cookie {
 		c.MaxAge = -1
 	}
 	return c
-}
-
-func callerClient(ctx context.Context) session.Client {
-	a := auth.FromContext(ctx)
-	return session.Client{IP: a.IP, UserAgent: a.UserAgent}
 }
 
 type SessionPath struct {

@@ -127,7 +127,7 @@ func (s *Server) registerTwoFactor() {
 }
 
 func (s *Server) loginTwoFactor(ctx context.Context, in *secondStepInput) (*loginOutput, error) {
-	r, err := s.svc.Sessions.LoginTwoFactor(ctx, in.Body.PendingToken, in.Body.Code, in.Body.RecoveryCode, callerClient(ctx))
+	r, err := s.svc.Sessions.LoginTwoFactor(ctx, in.Body.PendingToken, in.Body.Code, in.Body.RecoveryCode, session.ClientOf(ctx))
 	if err != nil {
 		return nil, err
 	}

@@ -44,10 +44,8 @@ func (s *Service) Request(ctx context.Context, loginID string) error {
 	if err := s.countRequest(ctx, now, loginID); err != nil {
 		return err
 	}
-	r := Request{LoginID: loginID, At: now, MailID: s.IDs.New("mail")}
-	if a := auth.FromContext(ctx); a != nil {
-		r.IP, r.UserAgent = a.IP, a.UserAgent
-	}
+	c := session.ClientOf(ctx)
+	r := Request{LoginID: loginID, IP: c.IP, UserAgent: c.UserAgent, At: now, MailID: s.IDs.New("mail")}
 	if err := s.Later(ctx, r); err != nil {
 		return fmt.Errorf("request password reset: %w", err)
 	}
@@ -80,10 +78,7 @@ func (s *Service) Send(ctx context.Context, r Request) error {
 // countRequest counts a request against the login id's and the IP's
 // limits, whether or not the login id exists.
 func (s *Service) countRequest(ctx context.Context, now time.Time, loginID string) error {
-	ip := ""
-	if a := auth.FromContext(ctx); a != nil {
-		ip = a.IP
-	}
+	ip := session.ClientOf(ctx).IP
 	windowStart := now.Add(-s.Requests.Window)
 	for _, l := range []struct {
 		key   string

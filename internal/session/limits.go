@@ -74,11 +74,7 @@ func OperatorKey(email string) string { return "op:" + email }
 // that asks for the current password is no way around the limits. Errors:
 // TooManyRequests; Invalid at field when pw is wrong.
 func (s *Service) CheckPassword(ctx context.Context, key, hash, pw, field string) error {
-	ip := ""
-	if a := auth.FromContext(ctx); a != nil {
-		ip = a.IP
-	}
-	at, err := s.reserve(ctx, s.Clock.Now(), key, ip)
+	at, err := s.reserve(ctx, s.Clock.Now(), key, ClientOf(ctx).IP)
 	if err != nil {
 		return err
 	}

@@ -89,6 +89,15 @@ type Client struct {
 	UserAgent string
 }
 
+// ClientOf is where the actor of ctx acts from; zero when ctx has none.
+func ClientOf(ctx context.Context) Client {
+	a := auth.FromContext(ctx)
+	if a == nil {
+		return Client{}
+	}
+	return Client{IP: a.IP, UserAgent: a.UserAgent}
+}
+
 var errBadLogin = errs.E(errs.Unauthenticated, "the login id or the password is wrong")
 
 // Result is the outcome of a right password: a session, or — for a member
