@@ -124,6 +124,20 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 	return idem.Wrap(next)
 }
 
+// unstored exempts from the Idempotency-Key store the sign-ins and
+// two-factor routes, whose answers are bearer tokens and one-time secrets,
+// and the routes whose body carries a password: the stored request hash
+// would be a fast, unsalted hash of it. A retried reset request or admin
+// reset is replayed (no second mail).
+func unstored(r *http.Request) bool {
+	switch p := r.URL.Path; p {
+	case "/api/v1/auth/password", "/api/v1/auth/password-reset/confirm", "/api/v1/auth/accept-invitation":
+		return true
+	default:
+		return strings.HasSuffix(p, "/login") || strings.HasPrefix(p, "/api/v1/auth/login/") || strings.HasPrefix(p, "/api/v1/auth/two-factor")
+	}
+}
+
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	if err := s.cfg.Ping(r.Context()); err != nil {
 		s.writeProblem(w, r, errs.Wrap(errs.Internal, err, "database unreachable"))

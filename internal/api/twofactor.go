@@ -4,26 +4,11 @@ import (
 	"context"
 	"encoding/base64"
 	"net/http"
-	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/kanri/kanri/internal/session"
 )
-
-// unstored exempts from the Idempotency-Key store the sign-ins and
-// two-factor routes, whose answers are bearer tokens and one-time secrets,
-// and the routes whose body carries a password: the stored request hash
-// would be a fast, unsalted hash of it. A retried reset request or admin
-// reset is replayed (no second mail).
-func unstored(r *http.Request) bool {
-	switch p := r.URL.Path; p {
-	case "/api/v1/auth/password", "/api/v1/auth/password-reset/confirm", "/api/v1/auth/accept-invitation":
-		return true
-	default:
-		return strings.HasSuffix(p, "/login") || strings.HasPrefix(p, "/api/v1/auth/login/") || strings.HasPrefix(p, "/api/v1/auth/two-factor")
-	}
-}
 
 // TwoFactor is what a sign-in answer says about two-factor sign-in.
 type TwoFactor struct {
