@@ -12,7 +12,7 @@ import (
 // apart from them, made on the first start: no set-up, and every instance
 // on the database shares it (docs/NOTES.md says what it protects).
 func twoFactorSealer(ctx context.Context, db *store.DB, clk clock.Clock) (*session.Sealer, error) {
-	key, err := db.ServerKey(ctx, "two_factor", clk.Now())
+	key, err := db.EnsureServerKey(ctx, "two_factor", clk.Now())
 	if err != nil {
 		return nil, err
 	}

@@ -185,15 +185,15 @@ func TestLoginAttemptWindow(t *testing.T) {
 	})
 }
 
-func TestServerKey(t *testing.T) {
+func TestEnsureServerKey(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
 		t.Parallel()
-		first, err := env.DB.ServerKey(t.Context(), "two_factor", env.Clock.Now())
+		first, err := env.DB.EnsureServerKey(t.Context(), "two_factor", env.Clock.Now())
 		must(t, "first server key", err)
-		again, err := env.DB.ServerKey(t.Context(), "two_factor", env.Clock.Now())
+		again, err := env.DB.EnsureServerKey(t.Context(), "two_factor", env.Clock.Now())
 		must(t, "server key again", err)
-		other, err := env.DB.ServerKey(t.Context(), "other", env.Clock.Now())
+		other, err := env.DB.EnsureServerKey(t.Context(), "other", env.Clock.Now())
 		must(t, "other server key", err)
 		if len(first) != 32 || string(first) != string(again) || string(first) == string(other) {
 			t.Errorf("server keys: got %x, %x and %x; want one 32-byte key per name, the same every time", first, again, other)

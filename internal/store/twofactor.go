@@ -132,9 +132,10 @@ func (db *DB) UsePending(ctx context.Context, hash string, now time.Time) error 
 	return db.affected(res, err, "pending sign-in")
 }
 
-// ServerKey returns the server's 32-byte key named name, making and storing
-// it on first use; every instance on the database reads the same key.
-func (db *DB) ServerKey(ctx context.Context, name string, now time.Time) ([]byte, error) {
+// EnsureServerKey returns the server's 32-byte key named name, making and
+// storing it on first use (named for that write, not as a plain read);
+// every instance on the database reads the same key.
+func (db *DB) EnsureServerKey(ctx context.Context, name string, now time.Time) ([]byte, error) {
 	var fresh [32]byte
 	_, _ = rand.Read(fresh[:])
 	if _, err := db.exec(ctx, `INSERT INTO server_keys (name, secret, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING`,
