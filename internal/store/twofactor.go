@@ -57,7 +57,11 @@ func (db *DB) StartTwoFactor(ctx context.Context, tf *session.TwoFactor) error {
 	if err != nil {
 		return db.fail(err, "two-factor sign-in")
 	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return db.fail(err, "two-factor sign-in")
+	}
+	if n == 0 {
 		return errs.E(errs.Conflict, "two-factor sign-in is on already: turn it off first to set up another device")
 	}
 	return nil
