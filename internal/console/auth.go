@@ -44,7 +44,7 @@ func (c *Console) signedIn(area string, kind auth.Kind, h http.HandlerFunc) http
 			return
 		}
 		if a.TwoFactorMissing && !twoFactorOpen(r.URL.Path) {
-			toTwoFactor(w, r)
+			wholePage(w, r, twoFactorURL)
 			return
 		}
 		h(w, r)
@@ -52,7 +52,7 @@ func (c *Console) signedIn(area string, kind auth.Kind, h http.HandlerFunc) http
 }
 
 // toLogin sends the browser to the area's sign-in page, coming back to
-// the page it asked for. htmx requests are redirected as a whole page.
+// the page it asked for.
 func (c *Console) toLogin(w http.ResponseWriter, r *http.Request, area string) {
 	if area == "" {
 		area = "admin"
@@ -61,6 +61,12 @@ func (c *Console) toLogin(w http.ResponseWriter, r *http.Request, area string) {
 	if r.Method == http.MethodGet && r.URL.Path != to {
 		to += "?next=" + url.QueryEscape(r.URL.RequestURI())
 	}
+	wholePage(w, r, to)
+}
+
+// wholePage redirects the browser to to; an htmx request is told to load
+// it as a whole page rather than swap it into the part it asked for.
+func wholePage(w http.ResponseWriter, r *http.Request, to string) {
 	if r.Header.Get("HX-Request") == "true" {
 		w.Header().Set("HX-Redirect", to)
 		w.WriteHeader(http.StatusNoContent)

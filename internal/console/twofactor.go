@@ -33,16 +33,6 @@ func twoFactorOpen(path string) bool {
 	return path == twoFactorURL || strings.HasPrefix(path, twoFactorURL+"/") || path == "/admin/logout"
 }
 
-// toTwoFactor sends a member who must enrol to the enrolment page.
-func toTwoFactor(w http.ResponseWriter, r *http.Request) {
-	if r.Header.Get("HX-Request") == "true" {
-		w.Header().Set("HX-Redirect", twoFactorURL)
-		w.WriteHeader(http.StatusNoContent)
-		return
-	}
-	http.Redirect(w, r, twoFactorURL, http.StatusSeeOther)
-}
-
 // twoFactorPage is the member's own two-factor sign-in.
 type twoFactorPage struct {
 	Page
