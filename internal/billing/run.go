@@ -265,21 +265,13 @@ const (
 )
 
 // collect charges an open card invoice on the tenant's default card and
-// says how it went: collectPaid, collectDeclined, or collectNoCard. A refusal is retried on a schedule; past the
-// grace period the subscription is past due.
+// says how it went: collectPaid, collectDeclined, or collectNoCard. A
+// refusal is retried on a schedule; past the grace period the
+// subscription is past due.
 func (s *Service) collect(ctx context.Context, inv *Invoice, now time.Time) (string, error) {
 	m, err := s.defaultMethod(ctx, inv.TenantID)
 	if err != nil || m.Kind != MethodCard {
-		// No card to charge (a closed tenant, invoice payment now): the
-		// invoice waits for a transfer an operator records.
-		return collectNoCard, s.Store.InTx(ctx, func(ctx context.Context) error {
-			cur, err := s.Store.GetInvoice(ctx, inv.TenantID, inv.ID)
-			if err != nil {
-				return err
-			}
-			cur.NextAttemptAt = time.Time{}
-			return s.Store.UpdateInvoicePayment(ctx, cur)
-		})
+		return collectNoCard, s.awaitTransfer(ctx, inv)
 	}
 	// One key per attempt: a crash retries the same attempt without charging twice.
 	chargeID, err := s.Provider.Charge(ctx, m.Token, money.New(inv.Total, inv.Currency), fmt.Sprintf("%s/%d", inv.ID, inv.Attempts))
@@ -291,8 +283,35 @@ func (s *Service) collect(ctx context.Context, inv *Invoice, now time.Time) (str
 	if declined != nil {
 		outcome = collectDeclined
 	}
+	paidMeanwhile, err := s.recordCharge(ctx, inv, chargeID, declined, now)
+	if err == nil && paidMeanwhile && declined == nil {
+		// An operator recorded a transfer while the card was charged: the
+		// charge goes back, keyed by the invoice so a retry refunds once.
+		_, err = s.Provider.Refund(ctx, chargeID, money.New(inv.Total, inv.Currency), "refund/"+inv.ID)
+		outcome = collectNoCard
+	}
+	return outcome, err
+}
+
+// awaitTransfer stops retrying an invoice with no card to charge (a closed
+// tenant, invoice payment now): it waits for a transfer an operator records.
+func (s *Service) awaitTransfer(ctx context.Context, inv *Invoice) error {
+	return s.Store.InTx(ctx, func(ctx context.Context) error {
+		cur, err := s.Store.GetInvoice(ctx, inv.TenantID, inv.ID)
+		if err != nil {
+			return err
+		}
+		cur.NextAttemptAt = time.Time{}
+		return s.Store.UpdateInvoicePayment(ctx, cur)
+	})
+}
+
+// recordCharge records the charge chargeID of inv, or its refusal
+// (declined), in one transaction. It reports whether the invoice was
+// found paid by another means meanwhile, so the caller refunds the charge.
+func (s *Service) recordCharge(ctx context.Context, inv *Invoice, chargeID string, declined *Declined, now time.Time) (bool, error) {
 	paidMeanwhile := false
-	err = s.Store.InTx(ctx, func(ctx context.Context) error {
+	err := s.Store.InTx(ctx, func(ctx context.Context) error {
 		t, err := s.Store.GetTenant(ctx, inv.TenantID)
 		if err != nil {
 			return err
@@ -304,33 +323,34 @@ func (s *Service) collect(ctx context.Context, inv *Invoice, now time.Time) (str
 			paidMeanwhile = err == nil && cur.ChargeID != chargeID
 			return err
 		}
-		if declined == nil {
-			cur.Status, cur.ChargeID, cur.PaidAt, cur.NextAttemptAt = InvoicePaid, chargeID, now, time.Time{}
-			if err := s.Store.UpdateInvoicePayment(ctx, cur); err != nil {
-				return err
-			}
-			return s.settled(ctx, t.ID, now)
+		if declined != nil {
+			return s.recordDecline(ctx, t, cur, declined, now)
 		}
-		cur.Attempts++
-		cur.NextAttemptAt = time.Time{}
-		if cur.Attempts <= len(retryAfter) {
-			cur.NextAttemptAt = now.Add(retryAfter[cur.Attempts-1])
-		}
+		cur.Status, cur.ChargeID, cur.PaidAt, cur.NextAttemptAt = InvoicePaid, chargeID, now, time.Time{}
 		if err := s.Store.UpdateInvoicePayment(ctx, cur); err != nil {
 			return err
 		}
-		if err := s.paymentFailed(ctx, t, now, cur.ID, money.New(cur.Total, cur.Currency), declined); err != nil {
-			return err
-		}
-		return s.pastDue(ctx, t, cur, now)
+		return s.settled(ctx, t.ID, now)
 	})
-	if err == nil && paidMeanwhile && declined == nil {
-		// An operator recorded a transfer while the card was charged: the
-		// charge goes back, keyed by the invoice so a retry refunds once.
-		_, err = s.Provider.Refund(ctx, chargeID, money.New(inv.Total, inv.Currency), "refund/"+inv.ID)
-		outcome = collectNoCard
+	return paidMeanwhile, err
+}
+
+// recordDecline schedules the next attempt at inv (none past the last of
+// retryAfter), says the payment failed, and marks the subscription past
+// due once the grace period is over; in the caller's transaction.
+func (s *Service) recordDecline(ctx context.Context, t *tenant.Tenant, inv *Invoice, declined *Declined, now time.Time) error {
+	inv.Attempts++
+	inv.NextAttemptAt = time.Time{}
+	if inv.Attempts <= len(retryAfter) {
+		inv.NextAttemptAt = now.Add(retryAfter[inv.Attempts-1])
 	}
-	return outcome, err
+	if err := s.Store.UpdateInvoicePayment(ctx, inv); err != nil {
+		return err
+	}
+	if err := s.paymentFailed(ctx, t, now, inv.ID, money.New(inv.Total, inv.Currency), declined); err != nil {
+		return err
+	}
+	return s.pastDue(ctx, t, inv, now)
 }
 
 // pastDue marks the subscription past due once a failed invoice is older
