@@ -55,10 +55,7 @@ func (s *Service) pend(ctx context.Context, now time.Time, a *auth.Actor, at *at
 // or used code; expired or used token), TooManyRequests.
 func (s *Service) LoginTwoFactor(ctx context.Context, pendingToken, code, recovery string, c Client) (*Result, error) {
 	now := s.Clock.Now()
-	p, err := s.Store.GetPending(ctx, id.Hash(pendingToken))
-	if errs.Is(err, errs.NotFound) || (err == nil && !now.Before(p.ExpiresAt)) {
-		return nil, errPendingGone
-	}
+	p, err := s.pending(ctx, now, pendingToken)
 	if err != nil {
 		return nil, err
 	}
@@ -96,6 +93,16 @@ func (s *Service) LoginTwoFactor(ctx context.Context, pendingToken, code, recove
 		}
 		return s.stillSignsIn(ctx, a, s.findMember(m.LoginID, c))
 	})
+}
+
+// pending returns the unused, unexpired second step of token. Errors:
+// Unauthenticated (errPendingGone).
+func (s *Service) pending(ctx context.Context, now time.Time, token string) (*Pending, error) {
+	p, err := s.Store.GetPending(ctx, id.Hash(token))
+	if errs.Is(err, errs.NotFound) || (err == nil && !now.Before(p.ExpiresAt)) {
+		return nil, errPendingGone
+	}
+	return p, err
 }
 
 // checkCode checks a TOTP code, or the recovery code when one is given, and
