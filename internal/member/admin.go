@@ -150,12 +150,11 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, password string) 
 func (s *Service) checkInvitedPassword(ctx context.Context, token, password string) error {
 	var pc auth.PasswordContext
 	if m, err := s.Store.GetMemberByInvitation(ctx, id.Hash(token)); err == nil {
-		pc.LoginID, pc.Email = m.LoginID, m.Email
 		t, err := s.Store.GetTenant(ctx, m.TenantID)
 		if err != nil {
 			return err
 		}
-		pc.WorksGroup = t.WorksGroup
+		pc = m.PasswordContext(t.WorksGroup)
 	} else if !errs.Is(err, errs.NotFound) {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/kanri/kanri/internal/auth"
 	"github.com/kanri/kanri/internal/errs"
 	"github.com/kanri/kanri/internal/text"
 )
@@ -175,6 +176,12 @@ func (p Profile) Apply(m *Member) error {
 		}
 	}
 	return m.validate()
+}
+
+// PasswordContext is what m's password must not be or contain: m's login
+// id and e-mail address, and worksGroup, the works group of m's tenant.
+func (m *Member) PasswordContext(worksGroup string) auth.PasswordContext {
+	return auth.PasswordContext{LoginID: m.LoginID, Email: m.Email, WorksGroup: worksGroup}
 }
 
 func (m *Member) validate() error {

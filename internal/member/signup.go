@@ -96,7 +96,7 @@ func (s *Service) newTenant(in SignupInput, now time.Time) (*tenant.Tenant, *Mem
 	if m.Email == "" {
 		return nil, nil, errs.Field("admin_email", "the super admin's e-mail address is required: notices about the tenant go there")
 	}
-	if err := auth.CheckPassword("admin_password", in.AdminPassword, auth.PasswordContext{LoginID: m.LoginID, Email: m.Email, WorksGroup: t.WorksGroup}); err != nil {
+	if err := auth.CheckPassword("admin_password", in.AdminPassword, m.PasswordContext(t.WorksGroup)); err != nil {
 		return nil, nil, err
 	}
 	return t, m, nil

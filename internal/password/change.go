@@ -45,7 +45,7 @@ func (s *Service) changeMember(ctx context.Context, a *auth.Actor, current, next
 	if err := s.Sessions.CheckPassword(ctx, session.AccountKey(m.LoginID), m.PasswordHash, current, "current_password"); err != nil {
 		return 0, err
 	}
-	if err := auth.CheckPassword("new_password", next, policy(m, t)); err != nil {
+	if err := auth.CheckPassword("new_password", next, m.PasswordContext(t.WorksGroup)); err != nil {
 		return 0, err
 	}
 	hash := auth.HashPassword(next)

@@ -90,8 +90,3 @@ const (
 // before either changed carries another stamp and no longer works, so a
 // link mailed to an address the member no longer has dies with it.
 func stamp(m *member.Member) string { return id.Hash("pw:" + m.PasswordHash + "\x00" + m.Email) }
-
-// policy is the password context of m in t.
-func policy(m *member.Member, t *tenant.Tenant) auth.PasswordContext {
-	return auth.PasswordContext{LoginID: m.LoginID, Email: m.Email, WorksGroup: t.WorksGroup}
-}

@@ -166,7 +166,7 @@ func (s *Service) Confirm(ctx context.Context, token, next string) (*member.Memb
 	if err != nil {
 		return nil, err
 	}
-	if err := auth.CheckPassword("password", next, policy(m, t)); err != nil {
+	if err := auth.CheckPassword("password", next, m.PasswordContext(t.WorksGroup)); err != nil {
 		return nil, err
 	}
 	hash := auth.HashPassword(next)
