@@ -81,7 +81,7 @@ func (c *Console) auditEvents(w http.ResponseWriter, r *http.Request) {
 	f.Limit = auditPageSize
 	events, next, err := c.svc.Audit.List(r.Context(), f, r.URL.Query().Get("cursor"))
 	if err != nil {
-		if c.refuseCursor(&v.Page, err) {
+		if c.refuseCursor(r, &v.Page, err) {
 			v.First = v.url("/admin/audit")
 			c.auditRefused(w, r, v, http.StatusBadRequest)
 			return

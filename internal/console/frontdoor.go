@@ -17,11 +17,11 @@ func (c *Console) notFound(w http.ResponseWriter, r *http.Request) {
 // refuseCursor shows a page link whose cursor cannot be read (edited by
 // hand, cut short) beside the list, in the page's language, instead of the
 // first page as if nothing were wrong. It reports whether err was that.
-func (c *Console) refuseCursor(p *Page, err error) bool {
+func (c *Console) refuseCursor(r *http.Request, p *Page, err error) bool {
 	if !errs.Is(err, errs.Malformed) {
 		return false
 	}
-	text, _ := c.cat.text(p.Lang, "frontdoor.bad_cursor") // Lang is set: adminPage and opsPage set it
+	text := c.text(r, p, "frontdoor.bad_cursor")
 	if p.Form.Errors == nil {
 		p.Form.Errors = map[string]string{}
 	}

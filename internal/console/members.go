@@ -83,7 +83,7 @@ func (c *Console) membersList(w http.ResponseWriter, r *http.Request) {
 		err = c.memberRows(r, v, ms)
 	}
 	switch {
-	case c.refuseCursor(&v.Page, err):
+	case c.refuseCursor(r, &v.Page, err):
 		status = http.StatusBadRequest
 	case errs.Is(err, errs.Invalid) && v.refuse(err):
 		status = api.Status(err)

@@ -43,7 +43,7 @@ func (c *Console) opsTenants(w http.ResponseWriter, r *http.Request) {
 	ts, next, err := c.svc.Tenants.List(r.Context(), tenant.Filter{Query: p.Query, After: q.Get("after"), Limit: limit})
 	status := http.StatusOK
 	if err != nil {
-		if !c.refuseCursor(&p.Page, err) {
+		if !c.refuseCursor(r, &p.Page, err) {
 			c.fail(w, r, p.Page, err)
 			return
 		}
