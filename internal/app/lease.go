@@ -37,8 +37,11 @@ func (a *App) startLease(ctx context.Context, ids id.Generator) error {
 	a.endLease = func() {
 		cancel()
 		<-done
-		// A clean stop frees its claims at once; should this fail, the lease lapses.
-		_ = a.DB.EndInstance(context.WithoutCancel(ctx), a.instance)
+		// A clean stop frees its claims at once; should this fail, the lease
+		// lapses instead, leaving them held for up to leaseTTL.
+		if err := a.DB.EndInstance(context.WithoutCancel(ctx), a.instance); err != nil {
+			a.Logger.WarnContext(ctx, "ending this process's instance lease failed: its claims free when the lease lapses", "err", err)
+		}
 	}
 	return nil
 }

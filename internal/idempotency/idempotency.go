@@ -139,7 +139,10 @@ func (m *Middleware) runAndStore(w http.ResponseWriter, r *http.Request, next ht
 func (m *Middleware) serveReleasing(w http.ResponseWriter, r *http.Request, next http.Handler, scope, key string) {
 	defer func() {
 		if p := recover(); p != nil {
-			_ = m.Store.ReleaseIdempotencyKey(context.WithoutCancel(r.Context()), scope, key, m.Instance)
+			ctx := context.WithoutCancel(r.Context())
+			if err := m.Store.ReleaseIdempotencyKey(ctx, scope, key, m.Instance); err != nil {
+				m.Logger.ErrorContext(ctx, "idempotency: releasing the key of a failed request failed", "err", err)
+			}
 			panic(p)
 		}
 	}()
