@@ -11,6 +11,7 @@ import (
 	"github.com/kanri/kanri/internal/errs"
 )
 
+// AuditQuery selects audit events, for the list and the CSV export.
 type AuditQuery struct {
 	TenantPath
 	From    time.Time `query:"from" doc:"events at or after this time (RFC 3339)"`

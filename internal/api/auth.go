@@ -102,6 +102,7 @@ func SessionCookie(name, token string, expires time.Time) http.Cookie {
 	return c
 }
 
+// SessionPath names one session of the caller's in a path.
 type SessionPath struct {
 	TenantPath
 	SessionID string `path:"s" doc:"session id (ses_…)"`

@@ -10,6 +10,8 @@ import (
 	"github.com/kanri/kanri/internal/member"
 )
 
+// MemberFields are a member's profile fields in the add and update
+// bodies; in an update, a field left out stays unchanged.
 type MemberFields struct {
 	DisplayName *string `json:"display_name,omitempty" maxLength:"200"`
 	Email       *string `json:"email,omitempty" doc:"personal e-mail" maxLength:"320"`
