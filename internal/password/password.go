@@ -80,11 +80,9 @@ type Service struct {
 	TTL, AdminTTL time.Duration
 }
 
-// Reset requests count under limit keys of their own.
-const (
-	requestKey = "pwreset:acct:"
-	requestIP  = "pwreset:ip:"
-)
+// requestLimit prefixes the keys that reset requests count under: the
+// sign-in limit's keys, kept apart from them.
+const requestLimit = "pwreset:"
 
 // stamp fingerprints m's password hash and e-mail address: a link made
 // before either changed carries another stamp and no longer works, so a

@@ -83,7 +83,7 @@ func (s *Service) countRequest(ctx context.Context, now time.Time, loginID strin
 	for _, l := range []struct {
 		key   string
 		limit int
-	}{{requestKey + loginID, s.Requests.PerAccount}, {requestIP + ip, s.Requests.PerIP}} {
+	}{{requestLimit + session.AccountKey(loginID), s.Requests.PerAccount}, {requestLimit + session.IPKey(ip), s.Requests.PerIP}} {
 		n, start, err := s.Store.ReserveLoginAttempt(ctx, l.key, now, windowStart)
 		if err != nil {
 			return err

@@ -25,7 +25,7 @@ type attempt struct {
 // window. An attempt refused here stays counted: it ends with the window.
 func (s *Service) reserve(ctx context.Context, now time.Time, account, ip string) (*attempt, error) {
 	windowStart := now.Add(-s.Limits.Window)
-	at := &attempt{account: account, ip: "ip:" + ip}
+	at := &attempt{account: account, ip: IPKey(ip)}
 	var err error
 	if at.n, at.accountStart, err = s.Store.ReserveLoginAttempt(ctx, at.account, now, windowStart); err != nil {
 		return nil, err
@@ -63,11 +63,15 @@ func (s *Service) tooMany(now, windowStart time.Time) error {
 	return s.Limits.Refusal("failed sign-ins", `or choose a new password with "forgot password" on the sign-in page`, now, windowStart)
 }
 
-// AccountKey names a member's sign-in limit, OperatorKey an operator's.
+// AccountKey names a member's sign-in limit. Other limits on the same
+// table (password-reset requests) prefix these keys with their own name.
 func AccountKey(loginID string) string { return "acct:" + loginID }
 
 // OperatorKey names an operator's sign-in limit.
 func OperatorKey(email string) string { return "op:" + email }
+
+// IPKey names an IP's sign-in limit.
+func IPKey(ip string) string { return "ip:" + ip }
 
 // CheckPassword checks pw against hash, the password of the account whose
 // limit is key, as a sign-in attempt: counted before the check, so a form
