@@ -89,8 +89,12 @@ func (c *Console) confirmed(p *Page, v url.Values, name string) error {
 // changePage is the member's own password change (プロフィール > パスワード変更).
 type changePage struct{ Page }
 
+func (c *Console) changeFrame(r *http.Request) (Page, error) {
+	return c.adminPage(r, "password.change.title", Crumb{Key: "profile.title", Href: "/admin/profile"}, Crumb{Key: "password.change.title"})
+}
+
 func (c *Console) changePage(w http.ResponseWriter, r *http.Request) {
-	p, err := c.adminPage(r, "password.change.title", Crumb{Key: "profile.title", Href: "/admin/profile"}, Crumb{Key: "password.change.title"})
+	p, err := c.changeFrame(r)
 	if err != nil {
 		c.fail(w, r, p, err)
 		return
@@ -101,7 +105,7 @@ func (c *Console) changePage(w http.ResponseWriter, r *http.Request) {
 // change sets the new password and ends the member's other sessions; this
 // one stays signed in.
 func (c *Console) change(w http.ResponseWriter, r *http.Request) {
-	p, err := c.adminPage(r, "password.change.title", Crumb{Key: "profile.title", Href: "/admin/profile"}, Crumb{Key: "password.change.title"})
+	p, err := c.changeFrame(r)
 	if err != nil {
 		c.fail(w, r, p, err)
 		return
