@@ -48,7 +48,10 @@ func (s *Service) reserve(ctx context.Context, now time.Time, account, ip string
 // it says how long until the window that started at windowStart ends, and
 // then advice, if any.
 func (l Limits) Refusal(what, advice string, now, windowStart time.Time) error {
-	wait := windowStart.Add(l.Window).Sub(now)
+	// now was read before the attempt was counted, so a concurrent attempt
+	// (or another instance's) may have started the window after it: the
+	// wait is never longer than the window, nor shorter than a second.
+	wait := min(max(windowStart.Add(l.Window).Sub(now), time.Second), l.Window)
 	minutes := "1 minute"
 	if m := (wait + time.Minute - 1) / time.Minute; m > 1 {
 		minutes = fmt.Sprintf("%d minutes", m)
