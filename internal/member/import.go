@@ -8,15 +8,15 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/kanri/kanri/internal/audit"
 	"github.com/kanri/kanri/internal/auth"
+	"github.com/kanri/kanri/internal/csvenc"
 	"github.com/kanri/kanri/internal/errs"
 )
 
-// Import limits: Google Workspace takes 150,000 rows per file; reporting
-// more than maxLineErrors problems helps nobody.
+// Import limits: Google Workspace takes 150,000 rows per file; listing
+// more than maxLineErrors problems helps nobody (the rest are counted).
 const (
 	MaxImportRows = 200_000
 	maxLineErrors = 100
@@ -27,8 +27,10 @@ var importColumns = []string{"login_id", "display_name", "email", "phone", "depa
 
 // Import adds every member in a CSV file (header row: login_id,
 // display_name and optionally email, phone, department, position) as
-// invited, all or nothing: any bad line refuses the whole file with an
-// error per line number. Each member gets its own audit event.
+// invited, all or nothing: any bad line refuses the whole file, listing
+// every problem of every line by line number up to maxLineErrors and
+// counting the rest. The file may be UTF-8 (with or without a
+// byte-order mark) or Shift_JIS as Excel saves it; see csvenc.Reader. Each member gets its own audit event.
 func (s *Service) Import(ctx context.Context, tenantID string, r io.Reader) (int, error) {
 	if _, err := auth.Require(ctx, tenantID, auth.PermMembersManage); err != nil {
 		return 0, err
@@ -41,12 +43,11 @@ func (s *Service) Import(ctx context.Context, tenantID string, r io.Reader) (int
 	if err != nil {
 		return 0, err
 	}
-	if err := s.checkTaken(ctx, ms, lines, &problems); err != nil {
+	if err := s.checkTaken(ctx, ms, lines, problems); err != nil {
 		return 0, err
 	}
-	if len(problems) > 0 {
-		slices.SortStableFunc(problems, func(a, b errs.Detail) int { return lineOf(a) - lineOf(b) })
-		return 0, &errs.Error{Kind: errs.Invalid, Message: fmt.Sprintf("the file has %d problems; nothing was imported: fix the lines listed and upload it again", len(problems)), Details: problems}
+	if n := problems.total(); n > 0 {
+		return 0, &errs.Error{Kind: errs.Invalid, Message: fmt.Sprintf("the file has %d problems; nothing was imported: fix the lines listed and upload it again", n), Details: problems.details()}
 	}
 	now := s.Clock.Now()
 	err = s.Store.InTx(ctx, func(ctx context.Context) error {
@@ -78,13 +79,17 @@ func (s *Service) Import(ctx context.Context, tenantID string, r io.Reader) (int
 	return len(ms), nil
 }
 
-// parseImport reads the CSV into members, collecting problems by line.
-// lines[i] is the line number of ms[i].
-func (s *Service) parseImport(r io.Reader, tenantID, domain string) (ms []*Member, lines []int, problems []errs.Detail, err error) {
-	cr := csv.NewReader(r)
+// parseImport reads the CSV, in UTF-8 or Shift_JIS, into members,
+// collecting every problem of every line. lines[i] is the line number of
+// ms[i].
+func (s *Service) parseImport(r io.Reader, tenantID, domain string) (ms []*Member, lines []int, problems *problemList, err error) {
+	dec := csvenc.NewReader(r)
+	cr := csv.NewReader(dec)
 	cr.ReuseRecord = true
 	header, err := cr.Read()
-	if err != nil {
+	if _, ok := errs.As(err); ok {
+		return nil, nil, nil, err
+	} else if err != nil {
 		return nil, nil, nil, errs.Field("file", "the file has no header row: the first line must name the columns, e.g. %s", strings.Join(importColumns, ","))
 	}
 	col, err := importHeader(header)
@@ -93,42 +98,44 @@ func (s *Service) parseImport(r io.Reader, tenantID, domain string) (ms []*Membe
 	}
 	now := s.Clock.Now()
 	seen := map[string]int{}
-	for len(problems) < maxLineErrors {
+	problems = &problemList{}
+	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
-			problems = append(problems, errs.Detail{Location: fmt.Sprintf("line %d", pe.Line), Message: pe.Err.Error()})
+			problems.add(pe.Line, pe.Err.Error())
 			continue
+		} else if _, ok := errs.As(err); ok {
+			return nil, nil, nil, err
 		} else if err != nil {
 			return nil, nil, nil, errs.Wrap(errs.Invalid, err, "the file could not be read")
 		}
 		line, _ := cr.FieldPos(0)
-		if !validUTF8(rec) {
-			problems = append(problems, errs.Detail{Location: fmt.Sprintf("line %d", line),
-				Message: "the line is not UTF-8 text: save the file as \"CSV UTF-8\" (Shift_JIS files are not read)"})
+		if p := dec.Problem(rec); p != "" {
+			problems.add(line, p)
 			continue
 		}
 		if len(ms) == MaxImportRows {
 			return nil, nil, nil, errs.Field("file", "the file has more than %d members: split it into several files", MaxImportRows)
 		}
-		m, err := importRow(rec, col, domain)
-		if err == nil {
-			if first, dup := seen[m.LoginID]; dup {
-				err = fmt.Errorf("login id %s is already on line %d", m.LoginID, first)
-			}
+		m, bad := importRow(rec, col, domain)
+		if first, dup := seen[m.LoginID]; dup && m.LoginID != "" {
+			bad = append(bad, fmt.Sprintf("login id %s is already on line %d", m.LoginID, first))
 		}
-		if err != nil {
-			problems = append(problems, errs.Detail{Location: fmt.Sprintf("line %d", line), Message: userMessage(err)})
+		for _, p := range bad {
+			problems.add(line, p)
+		}
+		if len(bad) > 0 {
 			continue
 		}
 		seen[m.LoginID] = line
 		m.ID, m.TenantID, m.Status, m.CreatedAt, m.UpdatedAt = s.IDs.New("mem"), tenantID, StatusInvited, now, now
 		ms, lines = append(ms, m), append(lines, line)
 	}
-	if len(ms) == 0 && len(problems) == 0 {
+	if len(ms) == 0 && problems.total() == 0 {
 		return nil, nil, nil, errs.Field("file", "the file has a header but no members")
 	}
 	return ms, lines, problems, nil
@@ -151,7 +158,9 @@ func importHeader(header []string) (map[string]int, error) {
 	return col, nil
 }
 
-func importRow(rec []string, col map[string]int, domain string) (*Member, error) {
+// importRow reads one line into a member and returns every problem it
+// has (none if it is fine).
+func importRow(rec []string, col map[string]int, domain string) (*Member, []string) {
 	get := func(name string) *string {
 		i, ok := col[name]
 		if !ok || i >= len(rec) {
@@ -161,16 +170,20 @@ func importRow(rec []string, col map[string]int, domain string) (*Member, error)
 		return &v
 	}
 	m := &Member{}
+	var bad []string
 	var err error
 	if m.LoginID, err = LoginID(*get("login_id"), domain); err != nil {
-		return nil, err
+		bad = append(bad, userMessage(err))
 	}
 	p := Profile{DisplayName: get("display_name"), Email: get("email"), Phone: get("phone"), Department: get("department"), Position: get("position")}
-	return m, p.Apply(m)
+	for _, err := range p.apply(m) {
+		bad = append(bad, userMessage(err))
+	}
+	return m, bad
 }
 
 // checkTaken adds a problem for every login id another member already holds.
-func (s *Service) checkTaken(ctx context.Context, ms []*Member, lines []int, problems *[]errs.Detail) error {
+func (s *Service) checkTaken(ctx context.Context, ms []*Member, lines []int, problems *problemList) error {
 	ids := make([]string, len(ms))
 	for i, m := range ms {
 		ids[i] = m.LoginID
@@ -180,8 +193,8 @@ func (s *Service) checkTaken(ctx context.Context, ms []*Member, lines []int, pro
 		return err
 	}
 	for i, m := range ms {
-		if taken[m.LoginID] && len(*problems) < maxLineErrors {
-			*problems = append(*problems, errs.Detail{Location: fmt.Sprintf("line %d", lines[i]), Message: fmt.Sprintf("login id %s is already in use", m.LoginID)})
+		if taken[m.LoginID] {
+			problems.add(lines[i], fmt.Sprintf("login id %s is already in use", m.LoginID))
 		}
 	}
 	return nil
@@ -194,18 +207,38 @@ func userMessage(err error) string {
 	return err.Error()
 }
 
-// lineOf reads the line number back from a problem's "line N" location.
-func lineOf(d errs.Detail) int {
-	var n int
-	_, _ = fmt.Sscanf(d.Location, "line %d", &n)
-	return n
+// problemList keeps the first maxLineErrors problems of a file and counts
+// the rest exactly.
+type problemList struct {
+	kept []errs.Detail
+	line []int // line[i] is the line of kept[i]
+	more int
 }
 
-func validUTF8(rec []string) bool {
-	for _, f := range rec {
-		if !utf8.ValidString(f) {
-			return false
-		}
+func (l *problemList) add(line int, msg string) {
+	if len(l.kept) == maxLineErrors {
+		l.more++
+		return
 	}
-	return true
+	l.kept, l.line = append(l.kept, errs.Detail{Location: fmt.Sprintf("line %d", line), Message: msg}), append(l.line, line)
+}
+
+func (l *problemList) total() int { return len(l.kept) + l.more }
+
+// details returns the problems kept in line order, then how many more
+// there are.
+func (l *problemList) details() []errs.Detail {
+	order := make([]int, len(l.kept))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return l.line[a] - l.line[b] })
+	ds := make([]errs.Detail, 0, len(order)+1)
+	for _, i := range order {
+		ds = append(ds, l.kept[i])
+	}
+	if l.more > 0 {
+		ds = append(ds, errs.Detail{Location: "file", Message: fmt.Sprintf("and %d more problems", l.more)})
+	}
+	return ds
 }

@@ -6,6 +6,7 @@ package member
 import (
 	"net/mail"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -151,6 +152,16 @@ type Profile struct {
 // by text.Line: a control, line break or bidirectional formatting
 // character is refused naming its field.
 func (p Profile) Apply(m *Member) error {
+	if problems := p.apply(m); len(problems) > 0 {
+		return problems[0]
+	}
+	return nil
+}
+
+// apply is Apply reporting every problem, at most one per field, the
+// first being the one Apply returns.
+func (p Profile) apply(m *Member) []error {
+	var problems []error
 	for _, f := range []struct {
 		name     string
 		dst, src *string
@@ -161,7 +172,8 @@ func (p Profile) Apply(m *Member) error {
 		}
 		v, err := text.Line(f.name, *f.src)
 		if err != nil {
-			return err
+			problems = append(problems, err)
+			continue
 		}
 		*f.dst = v
 	}
@@ -170,12 +182,25 @@ func (p Profile) Apply(m *Member) error {
 		if strings.TrimSpace(*p.Email) != "" {
 			e, err := NormalizeEmail("email", *p.Email)
 			if err != nil {
-				return err
+				problems = append(problems, err)
 			}
 			m.Email = e
 		}
 	}
-	return m.validate()
+	for _, err := range m.validate() {
+		if !slices.ContainsFunc(problems, func(p error) bool { return fieldOf(p) == fieldOf(err) }) {
+			problems = append(problems, err)
+		}
+	}
+	return problems
+}
+
+func fieldOf(err error) string {
+	e, _ := errs.As(err)
+	if e == nil {
+		return ""
+	}
+	return e.Field
 }
 
 // PasswordContext is what m's password must not be or contain: m's login
@@ -184,18 +209,21 @@ func (m *Member) PasswordContext(worksGroup string) auth.PasswordContext {
 	return auth.PasswordContext{LoginID: m.LoginID, Email: m.Email, WorksGroup: worksGroup}
 }
 
-func (m *Member) validate() error {
-	switch {
-	case m.DisplayName == "" || len([]rune(m.DisplayName)) > 100:
-		return errs.Field("display_name", "display name is required and may have at most 100 characters")
-	case len([]rune(m.Phone)) > 30:
-		return errs.Field("phone", "phone may have at most 30 characters")
-	case len([]rune(m.Department)) > 100:
-		return errs.Field("department", "department may have at most 100 characters")
-	case len([]rune(m.Position)) > 100:
-		return errs.Field("position", "position may have at most 100 characters")
+// validate returns every length problem of m's texts.
+func (m *Member) validate() []error {
+	var problems []error
+	if m.DisplayName == "" || len([]rune(m.DisplayName)) > 100 {
+		problems = append(problems, errs.Field("display_name", "display name is required and may have at most 100 characters"))
 	}
-	return nil
+	for _, f := range []struct {
+		name, v string
+		max     int
+	}{{"phone", m.Phone, 30}, {"department", m.Department, 100}, {"position", m.Position, 100}} {
+		if len([]rune(f.v)) > f.max {
+			problems = append(problems, errs.Field(f.name, "%s may have at most %d characters", f.name, f.max))
+		}
+	}
+	return problems
 }
 
 // Filter selects a page of a tenant's members.
