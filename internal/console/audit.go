@@ -45,6 +45,8 @@ type auditPage struct {
 	Next    string // the next page's URL; "" on the last page
 	First   string // the first page's URL when this is a later page
 	Export  string // the CSV export's URL with the same filters
+	// ExportShiftJIS is Export in Shift_JIS.
+	ExportShiftJIS string
 }
 
 // auditAction is an entry of the action field's list.
@@ -135,6 +137,7 @@ func (c *Console) newAuditPage(p Page, q url.Values) *auditPage {
 		v.Actions = append(v.Actions, auditAction{Value: a, Label: v.actionLabel(a)})
 	}
 	v.Export = v.url("/admin/audit/export.csv")
+	v.ExportShiftJIS = shiftJISURL(v.Export)
 	return v
 }
 
@@ -273,9 +276,12 @@ func (c *Console) auditExport(w http.ResponseWriter, r *http.Request) {
 		c.render(w, r, http.StatusUnprocessableEntity, "audit_events", v)
 		return
 	}
-	out := &csvDownload{w: w, name: "audit-events-" + c.cfg.Clock.Now().In(v.location()).Format("20060102") + ".csv"}
-	if err := c.svc.Audit.Export(r.Context(), f, out); err != nil {
-		if !out.started {
+	out, err := newCSVDownload(w, r.URL.Query(), "audit-events-"+c.cfg.Clock.Now().In(v.location()).Format("20060102")+".csv")
+	if err == nil {
+		err = out.close(c.svc.Audit.Export(r.Context(), f, out))
+	}
+	if err != nil {
+		if out == nil || !out.started {
 			c.fail(w, r, p, err)
 			return
 		}

@@ -52,6 +52,8 @@ type membersPage struct {
 	NextURL   string // the next page, or "" on the last one
 	FirstURL  string // the first page, or "" when on it
 	ExportURL string // the CSV download of this search
+	// ExportShiftJIS is ExportURL in Shift_JIS.
+	ExportShiftJIS string
 }
 
 // memberRow is one line of the list.
@@ -98,6 +100,7 @@ func (c *Console) membersList(w http.ResponseWriter, r *http.Request) {
 		v.FirstURL = membersURL(f, "")
 	}
 	v.ExportURL = strings.Replace(membersURL(f, ""), "/admin/members", "/admin/members/export.csv", 1)
+	v.ExportShiftJIS = shiftJISURL(v.ExportURL)
 	w.Header().Add("Vary", "HX-Request")
 	if membersPartial(r) {
 		// htmx swaps only successful answers, so a refusal is shown in the block.

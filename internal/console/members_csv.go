@@ -109,23 +109,24 @@ func (c *Console) importUpload(r *http.Request) (int, error) {
 	}
 }
 
-// membersExport downloads the members as CSV in UTF-8 with a BOM, so
-// that Excel reads Japanese right; the query's name, login_id and status
-// narrow it like the list's search.
+// membersExport downloads the members as CSV in the encoding the query
+// names (see csvDownload); the query's name, login_id and status narrow
+// it like the list's search.
 func (c *Console) membersExport(w http.ResponseWriter, r *http.Request) {
 	a := actor(r)
-	t, err := c.svc.Tenants.Get(r.Context(), a.TenantID)
-	if err != nil {
-		p, _ := c.adminPage(r, "members.title")
-		c.fail(w, r, p, err)
-		return
-	}
 	q := r.URL.Query()
-	out := &csvDownload{w: w, name: fmt.Sprintf("members-%s-%s.csv", t.WorksGroup, c.cfg.Clock.Now().Format("2006-01-02"))}
-	_, err = c.svc.Members.ExportCSV(r.Context(), member.Filter{TenantID: a.TenantID, Name: strings.TrimSpace(q.Get("name")),
-		LoginID: strings.TrimSpace(q.Get("login_id")), Status: q.Get("status")}, out)
+	t, err := c.svc.Tenants.Get(r.Context(), a.TenantID)
+	var out *csvDownload
+	if err == nil {
+		out, err = newCSVDownload(w, q, fmt.Sprintf("members-%s-%s.csv", t.WorksGroup, c.cfg.Clock.Now().Format("2006-01-02")))
+	}
+	if err == nil {
+		_, err = c.svc.Members.ExportCSV(r.Context(), member.Filter{TenantID: a.TenantID, Name: strings.TrimSpace(q.Get("name")),
+			LoginID: strings.TrimSpace(q.Get("login_id")), Status: q.Get("status")}, out)
+		err = out.close(err)
+	}
 	switch {
-	case err != nil && !out.started:
+	case err != nil && (out == nil || !out.started):
 		p, _ := c.adminPage(r, "members.title")
 		c.fail(w, r, p, err)
 	case err != nil:
@@ -133,28 +134,4 @@ func (c *Console) membersExport(w http.ResponseWriter, r *http.Request) {
 		c.log.ErrorContext(r.Context(), "member export broke off", "err", err)
 		panic(http.ErrAbortHandler)
 	}
-}
-
-// csvDownload sends a CSV download's headers and a byte-order mark (so
-// Excel reads the UTF-8, Japanese names included, as UTF-8) with its first
-// bytes, so an error before them can still be shown as a page. The member
-// and audit exports use it.
-type csvDownload struct {
-	w       http.ResponseWriter
-	name    string
-	started bool
-}
-
-func (d *csvDownload) Write(b []byte) (int, error) {
-	if !d.started {
-		d.started = true
-		h := d.w.Header()
-		h.Set("Content-Type", "text/csv; charset=utf-8")
-		h.Set("Content-Disposition", `attachment; filename="`+d.name+`"`)
-		h.Set("Cache-Control", "no-store")
-		if _, err := io.WriteString(d.w, "\ufeff"); err != nil {
-			return 0, err
-		}
-	}
-	return d.w.Write(b)
 }
