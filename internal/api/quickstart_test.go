@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"bytes"
 	"encoding/csv"
 	"net/http"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/text/encoding/japanese"
 
 	"github.com/kanri/kanri/internal/api"
 	"github.com/kanri/kanri/internal/app/apptest"
@@ -251,7 +253,11 @@ func TestQuickstart(t *testing.T) {
 		if cd := res.Header.Get("Content-Disposition"); !strings.HasPrefix(cd, "attachment") {
 			t.Errorf("export: got Content-Disposition %q, want an attachment", cd)
 		}
-		rows, err := csv.NewReader(strings.NewReader(string(res.Body))).ReadAll()
+		body, ok := strings.CutPrefix(string(res.Body), "\ufeff")
+		if !ok || res.Header.Get("Content-Type") != "text/csv; charset=utf-8" {
+			t.Errorf("export: got Content-Type %q, BOM %v; want UTF-8 with a byte-order mark by default", res.Header.Get("Content-Type"), ok)
+		}
+		rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
 		if err != nil {
 			t.Fatalf("export is not CSV: %v\n%s", err, res.Body)
 		}
@@ -274,6 +280,16 @@ func TestQuickstart(t *testing.T) {
 		if got, want := len(rows)-1, len(memberEvents); got != want {
 			t.Errorf("filtered export has %d rows, want %d", got, want)
 		}
+		// In Shift_JIS: the same rows, no byte-order mark.
+		res = expect(t, s, http.StatusOK, apptest.Request{Method: "GET", Path: path("/audit-events/export?encoding=shift_jis"), Token: tok})
+		sjis, err := japanese.ShiftJIS.NewDecoder().Bytes(res.Body)
+		if err != nil {
+			t.Fatalf("decode the Shift_JIS export: %v", err)
+		}
+		if sjisRows, _ := csv.NewReader(bytes.NewReader(sjis)).ReadAll(); res.Header.Get("Content-Type") != "text/csv; charset=Shift_JIS" || len(sjisRows) != len(events)+1 || bytes.HasPrefix(res.Body, []byte("\xef\xbb\xbf")) {
+			t.Errorf("Shift_JIS export: Content-Type %q, %d rows, want %d", res.Header.Get("Content-Type"), len(sjisRows), len(events)+1)
+		}
+		expectProblem(t, s, http.StatusUnprocessableEntity, apptest.Request{Method: "GET", Path: path("/audit-events/export?encoding=euc-jp"), Token: tok})
 		// Members without audit.read get 403, not an empty file.
 		expectProblem(t, s, http.StatusForbidden, apptest.Request{Method: "GET", Path: path("/audit-events/export"),
 			Token: addAndLogin(t, s, ten.ID, tok, "viewer")})

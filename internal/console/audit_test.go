@@ -261,6 +261,10 @@ func TestAuditPagingAndExport(t *testing.T) {
 			t.Errorf("export row %v is not one of the search's events", r)
 		}
 	}
+	sj := b.get("/admin/audit/export.csv?action=member.added&from=2026-03-16&encoding=shift_jis")
+	if sj.Status != http.StatusOK || sj.Header.Get("Content-Type") != "text/csv; charset=Shift_JIS" || strings.HasPrefix(sj.Body, "\ufeff") || strings.Count(sj.Body, "\n") != 62 {
+		t.Errorf("Shift_JIS export: %d %q, %d lines; want the header and 61 events without a BOM", sj.Status, sj.Header.Get("Content-Type"), strings.Count(sj.Body, "\n"))
+	}
 	if ex := b.get("/admin/audit/export.csv?to=2026-03-15"); ex.Status != http.StatusOK || strings.Count(ex.Body, "\n") != 1 {
 		t.Errorf("export of an empty search: %d, want only the header\n%s", ex.Status, ex.Body)
 	}
