@@ -3,6 +3,7 @@ package csvenc
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"io"
 	"strings"
 	"unicode/utf8"
@@ -55,7 +56,7 @@ func (d *Reader) Read(p []byte) (int, error) {
 	if _, err := d.br.Peek(1); err != nil {
 		return 0, err
 	}
-	buf, _ := d.br.Peek(d.br.Buffered())
+	buf, _ := d.br.Peek(min(d.br.Buffered(), len(p)))
 	ascii := len(buf)
 	for i, c := range buf {
 		if c >= utf8.RuneSelf {
@@ -107,7 +108,7 @@ func validUTF8(b []byte, atEOF bool) bool {
 func validShiftJIS(b []byte, atEOF bool) bool {
 	dst := make([]byte, 3*len(b)+utf8.UTFMax)
 	n, _, err := japanese.ShiftJIS.NewDecoder().Transform(dst, b, atEOF)
-	if err != nil && err != transform.ErrShortSrc {
+	if err != nil && !errors.Is(err, transform.ErrShortSrc) {
 		return false
 	}
 	return !bytes.ContainsRune(dst[:n], utf8.RuneError)

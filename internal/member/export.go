@@ -29,7 +29,9 @@ func ExportColumns() []string { return append(ImportColumns(), "status") }
 // A file with the existing members and the status column removed imports
 // again as it is. Values that a spreadsheet would run as a formula get a
 // leading "'" (OWASP's CSV-injection advice); a phone number such as
-// "+81 3-1234-5678" is left alone. Errors: PermissionDenied, Invalid (status).
+// "+81 3-1234-5678" is left alone. The text is UTF-8 without a byte-order
+// mark; csvenc.NewWriter turns it into a download's encoding. Errors:
+// PermissionDenied, Invalid (status).
 func (s *Service) ExportCSV(ctx context.Context, f Filter, w io.Writer) (int, error) {
 	if _, err := auth.Require(ctx, f.TenantID, auth.PermMembersManage); err != nil {
 		return 0, err
