@@ -67,7 +67,9 @@ func (f *Filter) decodeCursor(c string) error {
 var CSVHeader = []string{"occurred_at", "actor_kind", "actor_id", "actor_name", "action", "target_type", "target_id", "before", "after", "ip", "user_agent"}
 
 // Export writes every event matching f to w as CSV, newest first, page by
-// page so memory stays flat however long the trail is.
+// page so memory stays flat however long the trail is. The text is UTF-8
+// without a byte-order mark; csvenc.NewWriter turns it into a download's
+// encoding.
 func (s *Service) Export(ctx context.Context, f Filter, w io.Writer) error {
 	if _, err := auth.Require(ctx, f.TenantID, auth.PermAuditRead); err != nil {
 		return err // before the header, so a refusal writes nothing
