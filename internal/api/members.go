@@ -92,7 +92,7 @@ func (s *Server) registerMembers() {
 		return reply(addedMember{toMember(m), Secret(token)}), nil
 	})
 	register(s, huma.Operation{OperationID: "import-members", Method: http.MethodPost, Path: "/api/v1/tenants/{t}/members/import", Tags: tags,
-		Summary:      "Import members from CSV (all or nothing; header: login_id,display_name[,email,phone,department,position])",
+		Summary:      "Import members from CSV in UTF-8 (with or without a BOM) or Shift_JIS, detected (all or nothing, every problem listed up to 100 and the rest counted; header: login_id,display_name[,email,phone,department,position])",
 		MaxBodyBytes: maxImportBody}, false, func(ctx context.Context, in *importInput) (*body[importResult], error) {
 		n, err := s.svc.Members.Import(ctx, in.TenantID, bytes.NewReader(in.RawBody))
 		if err != nil {

@@ -30,7 +30,8 @@ var importColumns = []string{"login_id", "display_name", "email", "phone", "depa
 // invited, all or nothing: any bad line refuses the whole file, listing
 // every problem of every line by line number up to maxLineErrors and
 // counting the rest. The file may be UTF-8 (with or without a
-// byte-order mark) or Shift_JIS as Excel saves it; see csvenc.Reader. Each member gets its own audit event.
+// byte-order mark) or Shift_JIS as Excel saves it; see csvenc.Reader.
+// Each member gets its own audit event.
 func (s *Service) Import(ctx context.Context, tenantID string, r io.Reader) (int, error) {
 	if _, err := auth.Require(ctx, tenantID, auth.PermMembersManage); err != nil {
 		return 0, err
@@ -121,14 +122,8 @@ func (s *Service) parseImport(r io.Reader, tenantID, domain string) (ms []*Membe
 		if len(ms) == MaxImportRows {
 			return nil, nil, nil, errs.Field("file", "the file has more than %d members: split it into several files", MaxImportRows)
 		}
-		m, bad := importRow(rec, col, domain)
-		if first, dup := seen[m.LoginID]; dup && m.LoginID != "" {
-			bad = append(bad, fmt.Sprintf("login id %s is already on line %d", m.LoginID, first))
-		}
-		for _, p := range bad {
-			problems.add(line, p)
-		}
-		if len(bad) > 0 {
+		m, bad := importRow(rec, col, domain, seen)
+		if problems.add(line, bad...) {
 			continue
 		}
 		seen[m.LoginID] = line
@@ -159,8 +154,8 @@ func importHeader(header []string) (map[string]int, error) {
 }
 
 // importRow reads one line into a member and returns every problem it
-// has (none if it is fine).
-func importRow(rec []string, col map[string]int, domain string) (*Member, []string) {
+// has (none if it is fine). seen holds the lines of the login ids before.
+func importRow(rec []string, col map[string]int, domain string, seen map[string]int) (*Member, []string) {
 	get := func(name string) *string {
 		i, ok := col[name]
 		if !ok || i >= len(rec) {
@@ -178,6 +173,9 @@ func importRow(rec []string, col map[string]int, domain string) (*Member, []stri
 	p := Profile{DisplayName: get("display_name"), Email: get("email"), Phone: get("phone"), Department: get("department"), Position: get("position")}
 	for _, err := range p.apply(m) {
 		bad = append(bad, userMessage(err))
+	}
+	if first, dup := seen[m.LoginID]; dup {
+		bad = append(bad, fmt.Sprintf("login id %s is already on line %d", m.LoginID, first))
 	}
 	return m, bad
 }
@@ -215,12 +213,16 @@ type problemList struct {
 	more int
 }
 
-func (l *problemList) add(line int, msg string) {
-	if len(l.kept) == maxLineErrors {
-		l.more++
-		return
+// add adds line's problems msgs and reports whether there were any.
+func (l *problemList) add(line int, msgs ...string) bool {
+	for _, msg := range msgs {
+		if len(l.kept) == maxLineErrors {
+			l.more++
+			continue
+		}
+		l.kept, l.line = append(l.kept, errs.Detail{Location: fmt.Sprintf("line %d", line), Message: msg}), append(l.line, line)
 	}
-	l.kept, l.line = append(l.kept, errs.Detail{Location: fmt.Sprintf("line %d", line), Message: msg}), append(l.line, line)
+	return len(msgs) > 0
 }
 
 func (l *problemList) total() int { return len(l.kept) + l.more }
