@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kanri/kanri/internal/audit"
+	"github.com/kanri/kanri/internal/member"
 )
 
 func (c *Console) registerAudit(rt *router) {
@@ -66,6 +67,8 @@ type auditRow struct {
 	TargetName     string // the login id, works group or role name in the snapshot
 	IP             string
 	Before, After  string // indented JSON; "" when absent
+	// RolesBefore and RolesAfter name the roles a member snapshot holds.
+	RolesBefore, RolesAfter string
 }
 
 func (c *Console) auditEvents(w http.ResponseWriter, r *http.Request) {
@@ -91,7 +94,12 @@ func (c *Console) auditEvents(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, p, err)
 		return
 	}
-	v.rows(events)
+	roles, err := c.svc.Members.Roles(r.Context(), actor(r).TenantID)
+	if err != nil {
+		c.fail(w, r, p, err)
+		return
+	}
+	v.rows(events, roles)
 	if next != "" {
 		v.Next = v.url("/admin/audit", "cursor", next)
 	}
@@ -205,9 +213,14 @@ func (v *auditPage) url(path string, kv ...string) string {
 	return path + "?" + q.Encode()
 }
 
-// rows turns events into table rows in the page's zone and language.
-func (v *auditPage) rows(events []*audit.Event) {
+// rows turns events into table rows in the page's zone and language,
+// naming the tenant's roles as every page does.
+func (v *auditPage) rows(events []*audit.Event, roles []*member.Role) {
 	loc := v.location()
+	byID := make(map[string]*member.Role, len(roles))
+	for _, r := range roles {
+		byID[r.ID] = r
+	}
 	for _, e := range events {
 		row := auditRow{Time: e.OccurredAt.In(loc).Format("2006-01-02 15:04:05"), DateTime: e.OccurredAt.Format(time.RFC3339),
 			Actor: e.ActorName, Action: e.Action, Target: strings.TrimSpace(e.TargetType + " " + e.TargetID), TargetName: targetName(e), IP: e.IP,
@@ -219,6 +232,10 @@ func (v *auditPage) rows(events []*audit.Event) {
 			row.ActorHref = v.url("/admin/audit", "actor_id", e.ActorID)
 		}
 		row.ActionLabel = v.actionLabel(e.Action)
+		if r := byID[e.TargetID]; r != nil && e.TargetType == "role" {
+			row.TargetName = v.RoleName(r)
+		}
+		row.RolesBefore, row.RolesAfter = v.roleNames(e.Before, byID), v.roleNames(e.After, byID)
 		v.Events = append(v.Events, row)
 	}
 }
@@ -238,6 +255,25 @@ func targetName(e *audit.Event) string {
 		}
 	}
 	return ""
+}
+
+// roleNames names the roles of a member snapshot, "" when it holds none.
+// A role deleted since is shown by its id.
+func (v *auditPage) roleNames(raw json.RawMessage, byID map[string]*member.Role) string {
+	var snap struct {
+		RoleIDs []string `json:"role_ids"`
+	}
+	if json.Unmarshal(raw, &snap) != nil {
+		return ""
+	}
+	names := make([]string, 0, len(snap.RoleIDs))
+	for _, id := range snap.RoleIDs {
+		if r := byID[id]; r != nil {
+			id = v.RoleName(r)
+		}
+		names = append(names, id)
+	}
+	return strings.Join(names, ", ")
 }
 
 // actionLabel is the catalog's name of action, or "" for one it lacks.

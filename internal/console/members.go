@@ -118,7 +118,7 @@ func (c *Console) memberRows(r *http.Request, v *membersPage, ms []*member.Membe
 	}
 	names := make(map[string]string, len(roles))
 	for _, role := range roles {
-		names[role.ID] = role.Name
+		names[role.ID] = v.RoleName(role)
 	}
 	for _, m := range ms {
 		row := memberRow{Member: m}

@@ -65,7 +65,7 @@ func (c *Console) formFrame(r *http.Request, title string, m *member.Member, v u
 	var held []auth.Permission // m's permissions
 	for _, role := range roles {
 		grantable := f.CanRoles && (a.SuperAdmin || auth.Covers(a.Permissions, role.Permissions))
-		f.Roles = append(f.Roles, roleChoice{ID: role.ID, Name: role.Name, Checked: slices.Contains(v["role_ids"], role.ID), Disabled: !grantable})
+		f.Roles = append(f.Roles, roleChoice{ID: role.ID, Name: f.RoleName(role), Checked: slices.Contains(v["role_ids"], role.ID), Disabled: !grantable})
 		if m != nil && slices.Contains(m.RoleIDs, role.ID) {
 			held = append(held, role.Permissions...)
 		}

@@ -25,11 +25,12 @@ func (c *Console) registerRoles(rt *router) {
 }
 
 // rolesFrame is what every page of 管理者権限 shares: the frame and how a
-// role's name reads.
+// member is named.
 type rolesFrame struct{ Page }
 
-// RoleName is a role's name; built-in roles read in the page's language.
-func (p rolesFrame) RoleName(r *member.Role) string {
+// RoleName is how every page names a role: a built-in role by its name in
+// the page's language, a custom role as written.
+func (p Page) RoleName(r *member.Role) string {
 	if r.Builtin {
 		if s, err := p.T("roles.builtin." + r.Name); err == nil {
 			return s
