@@ -84,18 +84,17 @@ func (c *Console) auditEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.Limit = auditPageSize
+	var roles []*member.Role
 	events, next, err := c.svc.Audit.List(r.Context(), f, r.URL.Query().Get("cursor"))
+	if err == nil {
+		roles, err = c.svc.Members.Roles(r.Context(), actor(r).TenantID)
+	}
 	if err != nil {
 		if c.refuseCursor(r, &v.Page, err) {
 			v.First = v.url("/admin/audit")
 			c.auditRefused(w, r, v, http.StatusBadRequest)
 			return
 		}
-		c.fail(w, r, p, err)
-		return
-	}
-	roles, err := c.svc.Members.Roles(r.Context(), actor(r).TenantID)
-	if err != nil {
 		c.fail(w, r, p, err)
 		return
 	}
@@ -130,7 +129,6 @@ func (c *Console) auditRefused(w http.ResponseWriter, r *http.Request, v *auditP
 }
 
 func (c *Console) newAuditPage(p Page, q url.Values) *auditPage {
-	p.cat = c.cat // filter and rows translate before render
 	v := &auditPage{Page: p, Zone: "UTC"}
 	if p.Lang == langJA {
 		v.Zone = "JST"

@@ -112,7 +112,7 @@ func unfinished(items []SetupItem) bool {
 // member: language, menu, breadcrumb (メイン > …) and the set-up banner.
 func (c *Console) adminPage(r *http.Request, title string, crumbs ...Crumb) (Page, error) {
 	a := actor(r)
-	p := Page{Area: "admin", Actor: a, Title: title, Flash: c.flash(r), cat: c.cat} // RoleName before render
+	p := Page{Area: "admin", Actor: a, Title: title, Flash: c.flash(r), cat: c.cat} // handlers translate before render
 	t, err := c.svc.Tenants.Get(r.Context(), a.TenantID)
 	if err != nil {
 		return p, err
