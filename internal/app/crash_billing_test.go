@@ -3,7 +3,6 @@ package app_test
 import (
 	"fmt"
 	"net/http"
-	"os"
 	"testing"
 	"time"
 
@@ -15,9 +14,7 @@ import (
 // on its database: every subscription is billed once, its invoice paid and
 // mailed once, and nothing is refunded or credited.
 func TestBillingRunSurvivesKill(t *testing.T) {
-	if os.Getenv("KANRI_TEST_LONG") == "" {
-		t.Skip("builds kanri and kills kanri serve processes: a long test, run with KANRI_TEST_LONG=1")
-	}
+	longTest(t, "builds kanri and kills kanri serve processes")
 	t.Parallel()
 	bin := buildKanri(t)
 	onEachDatabase(t, func(t *testing.T, url string) {

@@ -3,7 +3,6 @@ package app_test
 import (
 	"fmt"
 	"net/http"
-	"os"
 	"sync"
 	"syscall"
 	"testing"
@@ -23,9 +22,7 @@ func importUnderKey(ten *apptest.Tenant, rows int, key string) apptest.Request {
 // import under an Idempotency-Key, 64 retries at once, sent once the dead
 // lease has lapsed, run the import exactly once.
 func TestKilledImportRetriedAtOnce(t *testing.T) {
-	if os.Getenv("KANRI_TEST_LONG") == "" {
-		t.Skip("builds kanri and kills kanri serve processes: a long test, run with KANRI_TEST_LONG=1")
-	}
+	longTest(t, "builds kanri and kills kanri serve processes")
 	t.Parallel()
 	bin := buildKanri(t)
 	onEachDatabase(t, func(t *testing.T, url string) {
@@ -77,9 +74,7 @@ func TestKilledImportRetriedAtOnce(t *testing.T) {
 // a second `kanri serve` on the same database meanwhile are refused as
 // still running, never run it again.
 func TestLiveImportKeepsItsClaim(t *testing.T) {
-	if os.Getenv("KANRI_TEST_LONG") == "" {
-		t.Skip("builds kanri and runs two kanri serve processes: a long test, run with KANRI_TEST_LONG=1")
-	}
+	longTest(t, "builds kanri and runs two kanri serve processes")
 	t.Parallel()
 	bin := buildKanri(t)
 	onEachDatabase(t, func(t *testing.T, url string) {
@@ -120,9 +115,7 @@ func TestLiveImportKeepsItsClaim(t *testing.T) {
 // client gets that 422; the key replays the retry's answer): the members
 // are imported once.
 func TestPausedImport(t *testing.T) {
-	if os.Getenv("KANRI_TEST_LONG") == "" {
-		t.Skip("builds kanri and pauses kanri serve processes: a long test, run with KANRI_TEST_LONG=1")
-	}
+	longTest(t, "builds kanri and pauses kanri serve processes")
 	t.Parallel()
 	bin := buildKanri(t)
 	onEachDatabase(t, func(t *testing.T, url string) {

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"fmt"
+	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -129,4 +130,13 @@ func checkEachEventOnce(emails map[string]string, rcv *receiver) string {
 		}
 	}
 	return ""
+}
+
+// longTest skips a test of the long crash harness (what it does) unless
+// KANRI_TEST_LONG is set: go test ./... keeps the short crash tests.
+func longTest(t *testing.T, what string) {
+	t.Helper()
+	if os.Getenv("KANRI_TEST_LONG") == "" {
+		t.Skip(what + ": a long test, run with KANRI_TEST_LONG=1")
+	}
 }

@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"fmt"
-	"os"
 	"os/exec"
 	"strconv"
 	"syscall"
@@ -107,9 +106,7 @@ func eachEventArrived(emails map[string]string, rcv *receiver) string {
 // `kanri serve --workers=false` keeps serving; another worker started at
 // once sends everything due within two minutes.
 func TestWorkerKillWhileServeRuns(t *testing.T) {
-	if os.Getenv("KANRI_TEST_LONG") == "" {
-		t.Skip("builds kanri and kills kanri worker processes: a long test, run with KANRI_TEST_LONG=1")
-	}
+	longTest(t, "builds kanri and kills kanri worker processes")
 	t.Parallel()
 	bin := buildKanri(t)
 	onEachDatabase(t, func(t *testing.T, url string) {
@@ -127,9 +124,7 @@ func TestWorkerKillWhileServeRuns(t *testing.T) {
 // again; once it goes on (SIGCONT) everything is delivered, a mail twice
 // only under its one Message-ID, and no job is left running.
 func TestPausedWorker(t *testing.T) {
-	if os.Getenv("KANRI_TEST_LONG") == "" {
-		t.Skip("builds kanri and pauses kanri worker processes: a long test, run with KANRI_TEST_LONG=1")
-	}
+	longTest(t, "builds kanri and pauses kanri worker processes")
 	t.Parallel()
 	bin := buildKanri(t)
 	onEachDatabase(t, func(t *testing.T, url string) {
