@@ -13,11 +13,11 @@ import (
 // MemberFields are a member's profile fields in the add and update
 // bodies; in an update, a field left out stays unchanged.
 type MemberFields struct {
-	DisplayName *string `json:"display_name,omitempty" maxLength:"200"`
+	DisplayName *string `json:"display_name,omitempty" maxLength:"100"`
 	Email       *string `json:"email,omitempty" doc:"personal e-mail" maxLength:"320"`
-	Phone       *string `json:"phone,omitempty" maxLength:"40"`
-	Department  *string `json:"department,omitempty" maxLength:"200"`
-	Position    *string `json:"position,omitempty" maxLength:"200"`
+	Phone       *string `json:"phone,omitempty" maxLength:"30"`
+	Department  *string `json:"department,omitempty" maxLength:"100"`
+	Position    *string `json:"position,omitempty" maxLength:"100"`
 }
 
 func (f MemberFields) profile() member.Profile {
