@@ -144,6 +144,40 @@ func TestResetRateLimit(t *testing.T) {
 	})
 }
 
+// TestResetRateLimitConcurrent: 64 "forgot password" requests at once for
+// one login id, each from its own IP, are accepted exactly as often as the
+// per-account limit allows, and mail exactly that many links.
+func TestResetRateLimitConcurrent(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		t.Parallel()
+		ten := storetest.SignUp(t, env, "acme")
+		svc := service(env)
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		kinds, accepted := map[errs.Kind]int{}, 0
+		for i := range 64 {
+			wg.Go(func() {
+				err := svc.Request(visitor(fmt.Sprintf("203.0.113.%d", i)), ten.Owner.LoginID)
+				mu.Lock()
+				defer mu.Unlock()
+				if err == nil {
+					accepted++
+				} else {
+					kinds[errs.KindOf(err)]++
+				}
+			})
+		}
+		wg.Wait()
+		if accepted != requests.PerAccount || accepted+kinds[errs.TooManyRequests] != 64 {
+			t.Errorf("64 requests at once: %d accepted, refusals by kind %v; want %d accepted and the rest too many", accepted, kinds, requests.PerAccount)
+		}
+		if n := len(resetMails(t, env, "owner@example.com")); n != requests.PerAccount {
+			t.Errorf("%d mails, want %d", n, requests.PerAccount)
+		}
+	})
+}
+
 // TestResetSingleUse: 64 concurrent uses of one link: exactly one sets the
 // password, the others are told the link is used.
 func TestResetSingleUse(t *testing.T) {
