@@ -80,6 +80,7 @@ func inQuery(err error) error {
 	if !ok || e.Field == "" {
 		return err
 	}
-	return &errs.Error{Kind: e.Kind, Message: e.Message, Err: e.Err,
-		Details: append([]errs.Detail{{Location: "query." + e.Field, Message: e.Message}}, e.Details...)}
+	params := e.MessageParams()
+	return &errs.Error{Kind: e.Kind, Code: e.Code, Params: params, Err: e.Err,
+		Details: append([]errs.Detail{{Location: "query." + e.Field, Code: e.Code, Params: params}}, e.Details...)}
 }

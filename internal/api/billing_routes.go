@@ -162,7 +162,7 @@ func (s *Server) addMethod(ctx context.Context, in *addMethodInput) (*billing.Pa
 	}
 	c := in.Body.Card
 	if c == nil {
-		return nil, errs.Field("card", "a card needs its number, exp_month, exp_year and cvc")
+		return nil, errs.Field("card", "billing.card_missing")
 	}
 	m, err := s.svc.Billing.AddCard(ctx, in.TenantID, billing.Card{Number: c.Number, ExpMonth: c.ExpMonth, ExpYear: c.ExpYear, CVC: c.CVC})
 	return m, inCard(err)
@@ -177,7 +177,7 @@ func inCard(err error) error {
 	if !ok || cardFields[e.Field] == "" {
 		return err
 	}
-	return &errs.Error{Kind: e.Kind, Field: cardFields[e.Field], Message: e.Message, Details: e.Details, Err: e.Err}
+	return &errs.Error{Kind: e.Kind, Field: cardFields[e.Field], Code: e.Code, Params: e.MessageParams(), Details: e.Details, Err: e.Err}
 }
 
 // tenantScope keeps operators out of tenant routes, as every other tenant

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/kanri/kanri/internal/auth"
 	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/i18n"
 )
 
 // Handler returns every route on cfg.Mux, the API's and the console's,
@@ -23,10 +25,29 @@ import (
 // on API routes and cfg.Page's error page on the others.
 func (s *Server) Handler() http.Handler {
 	csrf := http.NewCrossOriginProtection()
-	refused := errs.Wrap(errs.PermissionDenied, ErrCrossOrigin, "cross-origin request refused: change data only from Kanri's own pages or with a bearer token")
+	refused := errs.Wrap(errs.PermissionDenied, ErrCrossOrigin, "request.cross_origin")
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.refuse(w, r, refused) }))
 	inner := s.limitBody(s.authenticate(s.idempotent(s.mux)))
-	return rewritePDF(SecurityHeaders(instrument(s.cfg.Registry, s.mux, csrf.Handler(inner))))
+	return rewritePDF(SecurityHeaders(instrument(s.cfg.Registry, s.mux, csrf.Handler(withLang(inner)))))
+}
+
+// langKey carries the language of a request's API answers in its context.
+type langKey struct{}
+
+// withLang puts the language the request's Accept-Language asks for in its
+// context, for the problems its handler may answer.
+func withLang(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), langKey{}, requestLang(r.Header.Get("Accept-Language")))))
+	})
+}
+
+// langOf is the language of ctx's request's answers, English by default.
+func langOf(ctx context.Context) string {
+	if l, ok := ctx.Value(langKey{}).(string); ok {
+		return l
+	}
+	return i18n.EN
 }
 
 // ErrCrossOrigin is the cause of the refusal of a state change sent from
@@ -78,9 +99,9 @@ func (s *Server) metrics(reg *prometheus.Registry) http.Handler {
 		_, err := auth.RequireOperator(r.Context())
 		switch {
 		case !s.cfg.Metrics:
-			err = errs.E(errs.NotFound, "no metrics here: they are served on the address --metrics-listen names")
+			err = errs.E(errs.NotFound, "request.metrics_elsewhere")
 		case r.Method != http.MethodGet:
-			err = errs.E(errs.NotFound, "no such route: %s /metrics (use GET)", r.Method)
+			err = errs.E(errs.NotFound, "request.no_route", "method", r.Method, "path", "/metrics")
 		case err == nil:
 			h.ServeHTTP(w, r)
 			return

@@ -13,6 +13,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/validation"
 
 	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/i18n"
 )
 
 // RetryAfter is the Retry-After header of a 429 for err: the whole seconds
@@ -49,33 +50,83 @@ func Status(err error) int {
 	return statusOf[errs.KindOf(err)]
 }
 
-// Problem turns err into an RFC 9457 problem. Internal errors are logged
+// Problem is an RFC 9457 problem with Kanri's error code and parameters:
+// programs read code and params, people read detail, in the language of
+// the request's Accept-Language (English when it names neither Japanese
+// nor English).
+type Problem struct {
+	Type     string           `json:"type,omitempty" format:"uri" default:"about:blank" doc:"a URI reference that identifies the problem type"`
+	Title    string           `json:"title,omitempty" doc:"a short summary of the problem type" example:"Unprocessable Entity"`
+	Status   int              `json:"status,omitempty" doc:"the HTTP status code" example:"422"`
+	Detail   string           `json:"detail,omitempty" doc:"what went wrong and what to fix, in the request's language" example:"Login ID is already used by another member: choose another"`
+	Instance string           `json:"instance,omitempty" format:"uri" doc:"a URI reference that identifies this occurrence"`
+	Code     string           `json:"code,omitempty" doc:"the stable code of the problem, e.g. member.login_id_taken" example:"member.login_id_taken"`
+	Params   map[string]any   `json:"params,omitempty" doc:"the parameters of the problem's message, e.g. a limit"`
+	Errors   []*ProblemDetail `json:"errors,omitempty" doc:"where the problems are, one per field or line"`
+}
+
+// ProblemDetail is one of several problems: where, and what.
+type ProblemDetail struct {
+	Location string         `json:"location,omitempty" doc:"where the problem is, e.g. body.login_id or line 12"`
+	Message  string         `json:"message,omitempty" doc:"what is wrong there, in the request's language"`
+	Code     string         `json:"code,omitempty" doc:"the stable code of this problem"`
+	Params   map[string]any `json:"params,omitempty" doc:"the parameters of this problem's message"`
+}
+
+func (p *Problem) Error() string { return p.Detail }
+
+// GetStatus is the HTTP status, for huma.
+func (p *Problem) GetStatus() int { return p.Status }
+
+// ContentType is application/problem+json for JSON, as huma's own is.
+func (p *Problem) ContentType(ct string) string {
+	if ct == "application/json" {
+		return "application/problem+json"
+	}
+	return ct
+}
+
+func init() {
+	huma.NewError = func(status int, msg string, found ...error) huma.StatusError {
+		return humaProblem(nil, status, msg, found...)
+	}
+	huma.NewErrorWithContext = humaProblem
+}
+
+// problemOf turns err into a problem in lang. Internal errors are logged
 // here, once, and shown to the caller without their cause.
-func Problem(ctx context.Context, log *slog.Logger, err error) *huma.ErrorModel {
+func problemOf(ctx context.Context, log *slog.Logger, lang string, err error) *Problem {
 	status := Status(err)
-	p := &huma.ErrorModel{Status: status, Title: http.StatusText(status)}
 	e, ok := errs.As(err)
 	switch {
 	case status == http.StatusRequestEntityTooLarge:
-		p.Detail = "the request body is too large: send at most 1 MiB (member imports: 64 MiB)"
+		e = errs.E(errs.Invalid, "request.too_large")
 	case status == http.StatusInternalServerError || !ok:
 		log.ErrorContext(ctx, "request failed", "err", err)
-		p.Detail = "something went wrong on our side; it has been logged: try again later"
-	default:
-		p.Detail = e.Message
-		if e.Field != "" {
-			p.Errors = append(p.Errors, &huma.ErrorDetail{Location: "body." + e.Field, Message: e.Message})
-		}
-		for _, d := range e.Details {
-			p.Errors = append(p.Errors, &huma.ErrorDetail{Location: d.Location, Message: d.Message})
-		}
+		e = errs.E(errs.Internal, "request.internal")
+	}
+	p := &Problem{Status: status, Title: http.StatusText(status), Detail: e.Message(lang), Code: e.Code, Params: e.Params}
+	if e.Field != "" {
+		p.Errors = append(p.Errors, &ProblemDetail{Location: "body." + e.Field, Message: p.Detail, Code: e.Code, Params: e.Params})
+	}
+	for _, d := range e.Details {
+		p.Errors = append(p.Errors, &ProblemDetail{Location: d.Location, Message: d.Message(lang), Code: d.Code, Params: d.Params})
 	}
 	return p
 }
 
+// requestLang is the language of an API answer: the request's
+// Accept-Language when it names Japanese or English, else English.
+func requestLang(accept string) string {
+	if l := i18n.FromHeader(accept); l != "" {
+		return l
+	}
+	return i18n.EN
+}
+
 // writeProblem writes err as a problem+json response outside huma.
 func (s *Server) writeProblem(w http.ResponseWriter, r *http.Request, err error) {
-	p := Problem(r.Context(), s.log, err)
+	p := problemOf(r.Context(), s.log, requestLang(r.Header.Get("Accept-Language")), err)
 	w.Header().Set("Content-Type", "application/problem+json")
 	if p.Status == http.StatusTooManyRequests {
 		w.Header().Set("Retry-After", RetryAfter(err))
@@ -84,20 +135,53 @@ func (s *Server) writeProblem(w http.ResponseWriter, r *http.Request, err error)
 	_ = jsonEncode(w, p)
 }
 
+// humaProblem is huma's own error, for the requests it refuses before a
+// handler runs (a body that does not match the API document): the code
+// request.invalid, the detail in the request's language, and huma's own
+// findings (in English) as the errors.
+func humaProblem(ctx huma.Context, status int, msg string, found ...error) huma.StatusError {
+	lang := i18n.EN
+	if ctx != nil {
+		lang = requestLang(ctx.Header("Accept-Language"))
+	}
+	code := "request.invalid"
+	switch {
+	case status == http.StatusRequestEntityTooLarge:
+		code = "request.too_large"
+	case status >= 500:
+		code = "request.internal"
+	case status != http.StatusUnprocessableEntity && status != http.StatusBadRequest:
+		code = "request.refused"
+	}
+	p := &Problem{Status: status, Title: http.StatusText(status), Code: code, Detail: i18n.Messages().Fill(lang, code, nil)}
+	if status == 0 { // huma's example error, for the API document's schema
+		p.Detail = msg
+	}
+	for _, err := range found {
+		var d huma.ErrorDetailer
+		if errors.As(err, &d) {
+			hd := d.ErrorDetail()
+			p.Errors = append(p.Errors, &ProblemDetail{Location: hd.Location, Message: hd.Message, Code: "request.invalid"})
+		} else if err != nil {
+			p.Errors = append(p.Errors, &ProblemDetail{Message: err.Error(), Code: "request.invalid"})
+		}
+	}
+	return p
+}
+
 // tidyProblem is a huma transformer for huma's own validation problems: a
 // missing property is located at the property (body.admin_password, not
-// body), and the value at fault is not echoed back, as it may be a password.
+// body). The value at fault is never echoed back, as it may be a password.
 func tidyProblem(_ huma.Context, _ string, v any) (any, error) {
-	p, ok := v.(*huma.ErrorModel)
+	p, ok := v.(*Problem)
 	if !ok {
 		return v, nil
 	}
 	pre, post, _ := strings.Cut(validation.MsgExpectedRequiredProperty, "%s")
 	for _, d := range p.Errors {
-		if d == nil {
+		if d == nil || d.Code != "request.invalid" {
 			continue
 		}
-		d.Value = nil
 		if name, ok := strings.CutPrefix(d.Message, pre); ok {
 			if name, ok := strings.CutSuffix(name, post); ok && d.Location != "" {
 				d.Location += "." + name

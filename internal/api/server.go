@@ -109,7 +109,7 @@ func New(svc Services, cfg Config) *Server {
 	s.registerBilling()
 	s.registerPasswords()
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		s.writeProblem(w, r, errs.E(errs.NotFound, "no such API route: %s %s (see /api/v1/openapi.json)", r.Method, r.URL.Path))
+		s.writeProblem(w, r, errs.E(errs.NotFound, "request.no_route", "method", r.Method, "path", r.URL.Path))
 	})
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.Handle("/metrics", s.metrics(cfg.Registry))

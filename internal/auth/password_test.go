@@ -50,7 +50,7 @@ func TestCheckPassword(t *testing.T) {
 				return
 			}
 			e, ok := errs.As(err)
-			if !ok || e.Kind != errs.Invalid || e.Field != "new_password" || !strings.Contains(e.Message, tt.want) {
+			if !ok || e.Kind != errs.Invalid || e.Field != "new_password" || !strings.Contains(e.Message("en"), tt.want) {
 				t.Fatalf("CheckPassword(%q) = %v, want Invalid at new_password saying %q", tt.pw, err, tt.want)
 			}
 		})

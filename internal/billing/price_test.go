@@ -314,7 +314,7 @@ func TestPriceRefusals(t *testing.T) {
 				t.Fatalf("got quote %+v, want an error", q)
 			}
 			e, ok := errs.As(err)
-			if !ok || e.Kind != tc.kind || e.Field != tc.field || !strings.Contains(e.Message, tc.message) {
+			if !ok || e.Kind != tc.kind || e.Field != tc.field || !strings.Contains(e.Message("en"), tc.message) {
 				t.Fatalf("error %#v, want %v on %q saying %q", err, tc.kind, tc.field, tc.message)
 			}
 		})

@@ -276,7 +276,7 @@ func (v *auditPage) roleNames(raw json.RawMessage, byID map[string]*member.Role)
 
 // actionLabel is the catalog's name of action, or "" for one it lacks.
 func (v *auditPage) actionLabel(action string) string {
-	if !v.cat.has("audit.action." + action) {
+	if !v.cat.Has("audit.action." + action) {
 		return ""
 	}
 	label, _ := v.T("audit.action." + action)

@@ -17,6 +17,7 @@ import (
 	"github.com/kanri/kanri/internal/api"
 	"github.com/kanri/kanri/internal/auth"
 	"github.com/kanri/kanri/internal/clock"
+	"github.com/kanri/kanri/internal/i18n"
 	"github.com/kanri/kanri/web"
 )
 
@@ -34,23 +35,18 @@ type Console struct {
 	cfg     Config
 	log     *slog.Logger
 	tpl     templates
-	cat     catalog
+	cat     *i18n.Catalog
 	pages   []string // GET patterns of every page, for the every-page test
 	actions []string // POST patterns, for the cross-tenant test
 }
 
-// New parses the templates and the message catalog; an error in either
-// stops the server at start.
+// New parses the templates; an error stops the server at start.
 func New(svc api.Services, cfg Config) (*Console, error) {
 	tpl, err := parseTemplates(web.Templates)
 	if err != nil {
 		return nil, err
 	}
-	cat, err := loadCatalog(web.Messages)
-	if err != nil {
-		return nil, err
-	}
-	return &Console{svc: svc, cfg: cfg, log: cfg.Logger, tpl: tpl, cat: cat}, nil
+	return &Console{svc: svc, cfg: cfg, log: cfg.Logger, tpl: tpl, cat: i18n.Messages()}, nil
 }
 
 // Pages returns the GET pattern of every page, e.g. "/admin/members/{m}".

@@ -35,7 +35,7 @@ func (c *Console) text(r *http.Request, p *Page, key string) string {
 	if p.Lang == "" {
 		p.Lang = c.lang(r, "")
 	}
-	s, err := c.cat.text(p.Lang, key)
+	s, err := c.cat.Text(p.Lang, key)
 	if err != nil {
 		c.log.ErrorContext(r.Context(), "message catalog", "err", err)
 	}

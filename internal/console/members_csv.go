@@ -66,11 +66,7 @@ func (c *Console) membersImport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, d := range v.Form.Details { // shown as a table here, not the layout's list
-		l := importLine{Where: d.Location, Message: d.Message}
-		if _, serr := fmt.Sscanf(d.Location, "line %d", &l.Line); serr != nil {
-			l.Line = 0
-		}
-		v.Lines = append(v.Lines, l)
+		v.Lines = append(v.Lines, importLine{Where: d.Location, Line: d.Line, Message: d.Message(v.Lang)})
 	}
 	// The result block shows the refusal (htmx swaps only it), so the
 	// layout must not show it a second time.

@@ -79,7 +79,7 @@ func (c *Console) confirmed(p *Page, v url.Values, name string) error {
 	if v.Get(name) == v.Get(name+"_again") {
 		return nil
 	}
-	msg, err := c.cat.text(p.Lang, "password.mismatch")
+	msg, err := c.cat.Text(p.Lang, "password.mismatch")
 	if err != nil {
 		return err
 	}

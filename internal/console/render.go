@@ -14,6 +14,7 @@ import (
 	"github.com/kanri/kanri/internal/api"
 	"github.com/kanri/kanri/internal/auth"
 	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/i18n"
 )
 
 // csp keeps pages to their own scripts and styles, and out of frames.
@@ -39,7 +40,7 @@ type Page struct {
 	Setup  []SetupItem // unfinished set-up items: the banner shows while any
 	Flash  string      // catalog key of a notice after a redirect
 	Form   Form
-	cat    catalog
+	cat    *i18n.Catalog
 }
 
 // Form is a submitted form: its values and, when refused, the reasons,
@@ -59,7 +60,7 @@ type Crumb struct {
 
 // T returns key's text in the page's language; a missing key fails the
 // render, so the every-page test finds it.
-func (p Page) T(key string, args ...any) (string, error) { return p.cat.text(p.Lang, key, args...) }
+func (p Page) T(key string, args ...any) (string, error) { return p.cat.Text(p.Lang, key, args...) }
 
 // Value is the submitted value of the form field name.
 func (p Page) Value(name string) string { return p.Form.Values.Get(name) }
@@ -84,10 +85,10 @@ func (p *Page) refuse(err error) bool {
 		if p.Form.Errors == nil {
 			p.Form.Errors = map[string]string{}
 		}
-		p.Form.Errors[e.Field] = e.Message
+		p.Form.Errors[e.Field] = e.Message(p.Lang)
 		return true
 	}
-	p.Form.Error = e.Message
+	p.Form.Error = e.Message(p.Lang)
 	return true
 }
 
@@ -188,7 +189,10 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, p Page, err error
 	case errors.Is(err, api.ErrCrossOrigin):
 		msg = c.text(r, &p, "frontdoor.cross_origin")
 	case ok && status < 500:
-		msg = e.Message
+		if p.Lang == "" {
+			p.Lang = c.lang(r, "")
+		}
+		msg = e.Message(p.Lang)
 	default:
 		c.log.ErrorContext(r.Context(), "console request failed", "path", r.URL.Path, "err", err)
 	}
@@ -231,7 +235,7 @@ func redirect(w http.ResponseWriter, r *http.Request, to, flash string) {
 // flash returns the notice key of the request, if the catalog has it.
 func (c *Console) flash(r *http.Request) string {
 	key := "flash." + r.URL.Query().Get("flash")
-	if c.cat.has(key) {
+	if c.cat.Has(key) {
 		return key
 	}
 	return ""

@@ -48,7 +48,7 @@ func (c *Console) stats(w http.ResponseWriter, r *http.Request) {
 	if s := v.Value("days"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || !slices.Contains(statsRanges, n) {
-			msg, _ := c.cat.text(p.Lang, "stats.err_days")
+			msg, _ := c.cat.Text(p.Lang, "stats.err_days")
 			v.Form.Errors = map[string]string{"days": msg} // and the default period is shown
 		} else {
 			v.Days = n

@@ -164,7 +164,7 @@ func checkNameError(t *testing.T, err error, wantMsg string) {
 	if !ok || e.Kind != errs.Invalid || e.Field != "name" {
 		t.Fatalf("error %v (%T): want an Invalid error for field name", err, err)
 	}
-	if !strings.Contains(e.Message, wantMsg) || strings.ContainsAny(e.Message, "\r\n") {
-		t.Fatalf("message %q: want one line containing %q", e.Message, wantMsg)
+	if msg := e.Message("en"); !strings.Contains(msg, wantMsg) || strings.ContainsAny(msg, "\r\n") {
+		t.Fatalf("message %q: want one line containing %q", msg, wantMsg)
 	}
 }

@@ -1,11 +1,15 @@
 // Package errs defines Kanri's one error type: a kind that decides the HTTP
-// status, and a message that is safe to show users and says what to fix.
+// status, and a code with parameters whose message, in the reader's
+// language, is safe to show users and says what to fix.
 package errs
 
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"time"
+
+	"github.com/kanri/kanri/internal/i18n"
 )
 
 // Kind classifies an error for callers; the API maps each kind to a status.
@@ -33,14 +37,18 @@ var kindNames = [...]string{"internal", "invalid", "not_found", "conflict", "fai
 // String returns the kind's snake_case name.
 func (k Kind) String() string { return kindNames[k] }
 
-// Error is an error with a kind, a user-facing message and, for invalid
-// input, the field to fix.
+// Error is an error with a kind, a stable code that names what went wrong
+// and the parameters its message needs. People read it in their language
+// from the message catalog (web/i18n, the key is the code); programs read
+// the code and the parameters.
 type Error struct {
-	Kind    Kind
-	Field   string // request field at fault, e.g. "works_group"; may be empty
-	Message string
-	Err     error    // underlying cause, never shown to users
-	Details []Detail // several problems at once, e.g. one per CSV line
+	Kind   Kind
+	Field  string         // request field at fault, e.g. "works_group"; may be empty
+	Code   string         // e.g. "member.login_id_invalid"; a key of the message catalog
+	Params map[string]any // the message's parameters, e.g. {"limit": 10}
+	Err    error          // underlying cause, never shown to users
+	// Details are several problems at once, e.g. one per CSV line.
+	Details []Detail
 	// RetryAfter is, for TooManyRequests, how long to wait before trying
 	// again; zero when unknown.
 	RetryAfter time.Duration
@@ -48,49 +56,89 @@ type Error struct {
 
 // Detail is one of several problems in one request.
 type Detail struct {
-	Location string // e.g. "line 12" or "body.login_id"
-	Message  string
+	Location string // where, for programs: "line 12", "body.login_id"
+	Line     int    // the file's line at fault, when there is one
+	Code     string
+	Params   map[string]any
 }
 
+// Message is the detail's text in lang ("ja" or "en").
+func (d Detail) Message(lang string) string { return i18n.Messages().Fill(lang, d.Code, d.Params) }
+
+// Message is the error's text in lang ("ja" or "en"), without its cause:
+// what a person reads.
+func (e *Error) Message(lang string) string {
+	return i18n.Messages().Fill(lang, e.Code, e.MessageParams())
+}
+
+// MessageParams are the error's parameters with "field" added when the
+// error names one, so that a message can say which field to fix.
+func (e *Error) MessageParams() map[string]any {
+	if e.Field == "" {
+		return e.Params
+	}
+	if _, ok := e.Params["field"]; ok {
+		return e.Params
+	}
+	p := make(map[string]any, len(e.Params)+1)
+	maps.Copy(p, e.Params)
+	p["field"] = e.Field
+	return p
+}
+
+// Error is the English message and the cause, for logs and tests.
 func (e *Error) Error() string {
 	if e.Err != nil {
-		return e.Message + ": " + e.Err.Error()
+		return e.Message(i18n.EN) + ": " + e.Err.Error()
 	}
-	return e.Message
+	return e.Message(i18n.EN)
 }
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// E returns an error of kind with a formatted message.
-func E(kind Kind, format string, args ...any) *Error {
-	return &Error{Kind: kind, Message: fmt.Sprintf(format, args...)}
+// P builds parameters from name, value pairs: P("limit", 10, "count", 11).
+func P(kv ...any) map[string]any {
+	if len(kv) == 0 {
+		return nil
+	}
+	p := make(map[string]any, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		p[fmt.Sprint(kv[i])] = kv[i+1] // names are literals; the codes test checks them
+	}
+	return p
+}
+
+// E returns an error of kind with code and its parameters as name, value
+// pairs.
+func E(kind Kind, code string, kv ...any) *Error {
+	return &Error{Kind: kind, Code: code, Params: P(kv...)}
 }
 
 // Field returns an Invalid error that names the field to fix.
-func Field(field, format string, args ...any) *Error {
-	return &Error{Kind: Invalid, Field: field, Message: fmt.Sprintf(format, args...)}
+func Field(field, code string, kv ...any) *Error {
+	return &Error{Kind: Invalid, Field: field, Code: code, Params: P(kv...)}
 }
 
 // Taken returns a Conflict error naming the field whose value is already
 // used by something else, keeping the cause.
-func Taken(field string, cause error, format string, args ...any) *Error {
-	return &Error{Kind: Conflict, Field: field, Message: fmt.Sprintf(format, args...), Err: cause}
+func Taken(field string, cause error, code string, kv ...any) *Error {
+	return &Error{Kind: Conflict, Field: field, Code: code, Params: P(kv...), Err: cause}
 }
 
 // BadCursor is the error of a page cursor that cannot be read: one edited
 // by hand, cut short, or from another list. It names the field "cursor".
 func BadCursor() *Error {
-	return &Error{Kind: Malformed, Field: "cursor", Message: "cursor is not valid: pass the next_cursor of the previous page unchanged, or leave it out for the first page"}
+	return &Error{Kind: Malformed, Field: "cursor", Code: "request.cursor_invalid"}
 }
 
 // Wrap returns an error of kind that keeps err as its cause.
-func Wrap(kind Kind, err error, format string, args ...any) *Error {
-	return &Error{Kind: kind, Message: fmt.Sprintf(format, args...), Err: err}
+func Wrap(kind Kind, err error, code string, kv ...any) *Error {
+	return &Error{Kind: kind, Code: code, Params: P(kv...), Err: err}
 }
 
 // Later returns a TooManyRequests error that says to wait wait.
-func Later(wait time.Duration, format string, args ...any) *Error {
-	return &Error{Kind: TooManyRequests, Message: fmt.Sprintf(format, args...), RetryAfter: wait}
+func Later(wait time.Duration, code string, kv ...any) *Error {
+	return &Error{Kind: TooManyRequests, Code: code, Params: P(kv...), RetryAfter: wait}
 }
 
 // KindOf returns the kind of the first *Error in err's chain, or Internal.

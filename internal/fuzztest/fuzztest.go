@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/i18n"
 )
 
 // CheckInvalid fails t unless err, returned for input in, is an
@@ -20,8 +21,13 @@ func CheckInvalid(t *testing.T, in string, err error, field string) {
 	if e.Kind != errs.Invalid || e.Field != field {
 		t.Fatalf("error for %q has kind %v, field %q; want %v, %q", in, e.Kind, e.Field, errs.Invalid, field)
 	}
-	if e.Message == "" || strings.ContainsAny(e.Message, "\r\n") {
-		t.Fatalf("error for %q has message %q, want a non-empty single line", in, e.Message)
+	if !i18n.Messages().Has(e.Code) {
+		t.Fatalf("error for %q has code %q, which the message catalog lacks", in, e.Code)
+	}
+	for _, lang := range []string{i18n.JA, i18n.EN} {
+		if msg := e.Message(lang); msg == "" || strings.ContainsAny(msg, "\r\n") {
+			t.Fatalf("error for %q has the %s message %q, want a non-empty single line", in, lang, msg)
+		}
 	}
 }
 

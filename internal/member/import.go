@@ -48,7 +48,7 @@ func (s *Service) Import(ctx context.Context, tenantID string, r io.Reader) (int
 		return 0, err
 	}
 	if n := problems.total(); n > 0 {
-		return 0, &errs.Error{Kind: errs.Invalid, Message: fmt.Sprintf("the file has %d problems; nothing was imported: fix the lines listed and upload it again", n), Details: problems.details()}
+		return 0, &errs.Error{Kind: errs.Invalid, Code: "member.import_problems", Params: errs.P("count", n), Details: problems.details()}
 	}
 	now := s.Clock.Now()
 	err = s.Store.InTx(ctx, func(ctx context.Context) error {
@@ -200,7 +200,7 @@ func (s *Service) checkTaken(ctx context.Context, ms []*Member, lines []int, pro
 
 func userMessage(err error) string {
 	if e, ok := errs.As(err); ok {
-		return e.Message
+		return e.Message("en")
 	}
 	return err.Error()
 }
@@ -220,7 +220,7 @@ func (l *problemList) add(line int, msgs ...string) bool {
 			l.more++
 			continue
 		}
-		l.kept, l.line = append(l.kept, errs.Detail{Location: fmt.Sprintf("line %d", line), Message: msg}), append(l.line, line)
+		l.kept, l.line = append(l.kept, errs.Detail{Location: fmt.Sprintf("line %d", line), Line: line, Code: msg}), append(l.line, line)
 	}
 	return len(msgs) > 0
 }
@@ -240,7 +240,7 @@ func (l *problemList) details() []errs.Detail {
 		ds = append(ds, l.kept[i])
 	}
 	if l.more > 0 {
-		ds = append(ds, errs.Detail{Location: "file", Message: fmt.Sprintf("and %d more problems", l.more)})
+		ds = append(ds, errs.Detail{Location: "file", Code: "member.import_more", Params: errs.P("count", l.more)})
 	}
 	return ds
 }

@@ -122,7 +122,7 @@ func TestImportIsAllOrNothing(t *testing.T) {
 					if got == nil {
 						got = map[string]string{}
 					}
-					got[d.Location] += d.Message + "\n"
+					got[d.Location] += d.Message("en") + "\n"
 				}
 				if diff := cmp.Diff(tt.details, got, cmp.Comparer(func(x, y string) bool {
 					return covers(x, y) || covers(y, x)

@@ -107,7 +107,7 @@ func (s *Service) newTenant(in SignupInput, now time.Time) (*tenant.Tenant, *Mem
 func prefixField(prefix string, err error) error {
 	if e, ok := errs.As(err); ok && e.Field != "" {
 		f := strings.TrimPrefix(e.Field, "display_")
-		return &errs.Error{Kind: e.Kind, Field: prefix + f, Message: e.Message, Err: e.Err}
+		return &errs.Error{Kind: e.Kind, Field: prefix + f, Code: e.Code, Params: e.Params, Err: e.Err}
 	}
 	return err
 }

@@ -54,8 +54,8 @@ func TestControlCharactersRefused(t *testing.T) {
 			t.Run(tt.name, func(t *testing.T) {
 				err := tt.do()
 				wantField(t, tt.name, err, errs.Invalid, tt.field)
-				if e, ok := errs.As(err); ok && !strings.Contains(e.Message, strings.ReplaceAll(tt.field, "_", " ")) {
-					t.Errorf("%s: message %q does not name the field", tt.name, e.Message)
+				if e, ok := errs.As(err); ok && !strings.Contains(e.Message("en"), strings.ReplaceAll(tt.field, "_", " ")) {
+					t.Errorf("%s: message %q does not name the field", tt.name, e.Message("en"))
 				}
 			})
 		}
@@ -93,8 +93,8 @@ func TestImportRefusesControlCharacters(t *testing.T) {
 			t.Fatalf("Import: got %v (%#v), want Invalid with 3 problems", err, e)
 		}
 		for i, want := range []struct{ location, field string }{{"line 2", "display name"}, {"line 4", "display name"}, {"line 5", "department"}} {
-			if d := e.Details[i]; d.Location != want.location || !strings.HasPrefix(d.Message, want.field+" must not contain") {
-				t.Errorf("problem %d: got %s: %s, want %s naming %s", i, d.Location, d.Message, want.location, want.field)
+			if d := e.Details[i]; d.Location != want.location || !strings.HasPrefix(d.Message("en"), want.field+" must not contain") {
+				t.Errorf("problem %d: got %s: %s, want %s naming %s", i, d.Location, d.Message("en"), want.location, want.field)
 			}
 		}
 		ms, err := env.DB.ListMembers(context.Background(), member.Filter{TenantID: ten.ID, Limit: 100})

@@ -135,8 +135,12 @@ func TestTokenizeInvalid(t *testing.T) {
 			if !ok {
 				t.Fatalf("Tokenize = %+v, %v; want an errs.Error", tok, err)
 			}
-			got := errs.Error{Kind: e.Kind, Field: e.Field, Message: e.Message}
-			want := errs.Error{Kind: errs.Invalid, Field: tt.field, Message: tt.msg}
+			type problem struct {
+				Kind           errs.Kind
+				Field, Message string
+			}
+			got := problem{e.Kind, e.Field, e.Message("en")}
+			want := problem{errs.Invalid, tt.field, tt.msg}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("error (-want +got):\n%s", diff)
 			}

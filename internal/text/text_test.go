@@ -50,8 +50,8 @@ func TestLineRefuses(t *testing.T) {
 			if got != "" {
 				t.Errorf("Line(%q) = %q with an error, want \"\"", tt.in, got)
 			}
-			if e, _ := errs.As(err); !strings.HasPrefix(e.Message, "display name ") {
-				t.Errorf("Line(%q): message %q does not name the field", tt.in, e.Message)
+			if e, _ := errs.As(err); !strings.HasPrefix(e.Message("en"), "display name ") {
+				t.Errorf("Line(%q): message %q does not name the field", tt.in, e.Message("en"))
 			}
 		})
 	}

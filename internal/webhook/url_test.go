@@ -119,7 +119,7 @@ func TestCheckURL(t *testing.T) {
 				return
 			}
 			e, ok := errs.As(err)
-			if !ok || e.Kind != errs.Invalid || e.Field != "url" || !strings.Contains(e.Message, tc.wantErr) {
+			if !ok || e.Kind != errs.Invalid || e.Field != "url" || !strings.Contains(e.Message("en"), tc.wantErr) {
 				t.Errorf("CheckURL(%q) = %v, want an invalid error for url containing %q", tc.url, err, tc.wantErr)
 			}
 		})

@@ -50,10 +50,10 @@ func decodeSecret(s string) ([]byte, error) {
 	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(s, SecretPrefix))
 	if err != nil || len(key) == 0 {
 		return nil, &errs.Error{
-			Kind:    errs.Invalid,
-			Field:   "secret",
-			Message: "webhook secret is malformed; use a secret made by NewSecret (whsec_ followed by base64)",
-			Err:     err,
+			Kind:  errs.Invalid,
+			Field: "secret",
+			Code:  "webhook.secret_malformed",
+			Err:   err,
 		}
 	}
 	return key, nil
