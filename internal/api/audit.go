@@ -58,11 +58,15 @@ func (s *Server) registerAudit() {
 		if _, _, err := s.svc.Audit.List(ctx, audit.Filter{TenantID: in.TenantID, Limit: 1}, ""); err != nil {
 			return nil, err
 		}
+		t, err := s.svc.Tenants.Get(ctx, in.TenantID)
+		if err != nil {
+			return nil, err
+		}
 		return &huma.StreamResponse{Body: func(hc huma.Context) {
 			hc.SetHeader("Content-Type", enc.ContentType())
 			hc.SetHeader("Content-Disposition", `attachment; filename="audit-events.csv"`)
 			w := csvenc.NewWriter(hc.BodyWriter(), enc)
-			err := s.svc.Audit.Export(ctx, in.filter(), w)
+			err := s.svc.Audit.Export(ctx, in.filter(), t.Location(), w)
 			if err == nil {
 				err = w.Close()
 			}

@@ -18,10 +18,12 @@ type MemberFields struct {
 	Phone       *string `json:"phone,omitempty" maxLength:"30"`
 	Department  *string `json:"department,omitempty" maxLength:"100"`
 	Position    *string `json:"position,omitempty" maxLength:"100"`
+	Language    *string `json:"language,omitempty" maxLength:"2" doc:"the member's own language for the console and mails: ja, en, or empty to follow the tenant's"`
 }
 
 func (f MemberFields) profile() member.Profile {
-	return member.Profile{DisplayName: f.DisplayName, Email: f.Email, Phone: f.Phone, Department: f.Department, Position: f.Position}
+	return member.Profile{DisplayName: f.DisplayName, Email: f.Email, Phone: f.Phone, Department: f.Department, Position: f.Position,
+		Language: f.Language}
 }
 
 type addMemberInput struct {

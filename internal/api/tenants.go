@@ -41,6 +41,7 @@ type tenantPatch struct {
 		Region           *string `json:"region,omitempty" maxLength:"100"`
 		NoticesEnabled   *bool   `json:"notices_enabled,omitempty"`
 		NoticeRecipients *string `json:"notice_recipients,omitempty" enum:"admins,all"`
+		TimeZone         *string `json:"time_zone,omitempty" maxLength:"64" doc:"an IANA time zone, e.g. Asia/Tokyo"`
 	}
 }
 
@@ -76,7 +77,8 @@ func (s *Server) registerTenants() {
 		Summary: "Change company information (needs tenant.manage)"}, false, func(ctx context.Context, in *tenantPatch) (*body[Tenant], error) {
 		b := in.Body
 		t, err := s.svc.Tenants.Update(ctx, in.TenantID, tenant.Profile{WorksGroup: b.WorksGroup, CompanyName: b.CompanyName, Phone: b.Phone,
-			Language: b.Language, Region: b.Region, NoticesEnabled: b.NoticesEnabled, NoticeRecipients: b.NoticeRecipients})
+			Language: b.Language, Region: b.Region, NoticesEnabled: b.NoticesEnabled, NoticeRecipients: b.NoticeRecipients,
+			TimeZone: b.TimeZone})
 		if err != nil {
 			return nil, err
 		}

@@ -19,6 +19,7 @@ type Tenant struct {
 	Region           string    `json:"region"`
 	NoticesEnabled   bool      `json:"notices_enabled"`
 	NoticeRecipients string    `json:"notice_recipients" enum:"admins,all"`
+	TimeZone         string    `json:"time_zone" doc:"IANA time zone of the tenant's times in the console, mails and CSV exports, e.g. Asia/Tokyo (billing dates stay in Japan time)"`
 	Channel          string    `json:"channel" enum:"direct,partner"`
 	PartnerID        string    `json:"partner_id,omitempty"`
 	Status           string    `json:"status" enum:"active,closed"`
@@ -29,7 +30,7 @@ type Tenant struct {
 }
 
 func toTenant(t *tenant.Tenant) Tenant {
-	return Tenant{t.ID, t.WorksGroup, t.CompanyName, t.Phone, t.Language, t.Region, t.NoticesEnabled, t.NoticeRecipients,
+	return Tenant{t.ID, t.WorksGroup, t.CompanyName, t.Phone, t.Language, t.Region, t.NoticesEnabled, t.NoticeRecipients, t.TimeZone,
 		t.Channel, t.PartnerID, t.Status, t.PrimaryDomain, nil, t.CreatedAt, t.UpdatedAt}
 }
 
@@ -42,6 +43,7 @@ type Member struct {
 	Phone       string    `json:"phone"`
 	Department  string    `json:"department"`
 	Position    string    `json:"position"`
+	Language    string    `json:"language" doc:"ja, en, or empty: the tenant's language"`
 	Status      string    `json:"status" enum:"invited,active,suspended,deactivated,deleted"`
 	SuperAdmin  bool      `json:"super_admin"`
 	RoleIDs     []string  `json:"role_ids"`
@@ -54,7 +56,8 @@ func toMember(m *member.Member) Member {
 	if roles == nil {
 		roles = []string{}
 	}
-	return Member{m.ID, m.LoginID, m.DisplayName, m.Email, m.Phone, m.Department, m.Position, m.Status, m.SuperAdmin, roles, m.CreatedAt, m.UpdatedAt}
+	return Member{m.ID, m.LoginID, m.DisplayName, m.Email, m.Phone, m.Department, m.Position, m.Language, m.Status, m.SuperAdmin, roles,
+		m.CreatedAt, m.UpdatedAt}
 }
 
 // Role is an admin role on the wire.

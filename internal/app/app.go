@@ -32,10 +32,6 @@ import (
 	"github.com/kanri/kanri/internal/testcard"
 )
 
-// billingZone is the billing calendar's time zone: days of periods and of
-// billable counts are Japanese days.
-var billingZone = time.FixedZone("JST", 9*3600)
-
 // App is a configured, migrated Kanri.
 type App struct {
 	Config   Config
@@ -132,6 +128,7 @@ func (a *App) build(ctx context.Context, ids id.Generator) error {
 	if store.IsPostgres(cfg.DatabaseURL) { // measured: docs/PERFORMANCE.md
 		a.Services.Domains.MailBatch = 250
 	}
+	billingZone := billing.CalendarZone()
 	a.Services.Members.Zone = billingZone
 	a.Services.Billing = &billing.Service{Store: db, Clock: a.Clock, IDs: ids, Audit: rec, Notify: ntf, Catalog: cfg.Billing.Catalog,
 		Provider: testcard.New(a.Clock), Issuer: cfg.Billing.Issuer, Zone: billingZone, QuoteTTL: 30 * time.Minute,
@@ -144,7 +141,7 @@ func (a *App) build(ctx context.Context, ids id.Generator) error {
 	if a.Services.InvoicePDF, err = invoicepdf.New(); err != nil {
 		return err
 	}
-	if a.console, err = console.New(a.Services, console.Config{Cookie: cfg.cookieName(), SignupOpen: cfg.SignupOpen, Clock: a.Clock, Logger: a.Logger}); err != nil {
+	if a.console, err = console.New(a.Services, console.Config{Cookie: cfg.cookieName(), SignupOpen: cfg.SignupOpen, Clock: a.Clock, Logger: a.Logger, Zone: cfg.Zone}); err != nil {
 		return err
 	}
 	h := jobHandler{Service: ntf, domains: a.Services.Domains, billing: a.Services.Billing, passwords: a.Services.Passwords, db: db, clock: a.Clock}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kanri/kanri/internal/billing"
+	"github.com/kanri/kanri/internal/tenant"
 	"github.com/kanri/kanri/internal/dnscheck"
 	"github.com/kanri/kanri/internal/store"
 )
@@ -48,6 +49,10 @@ type Config struct {
 	// DomainCheckEvery is how often pending domains are checked.
 	DomainDeadline, DomainCheckEvery time.Duration
 	Billing                          BillingConfig
+	// TimeZone is the IANA zone of the operator console and of signed-out
+	// pages; Zone is it loaded. Each tenant chooses its own.
+	TimeZone string
+	Zone     *time.Location
 }
 
 // BillingConfig is what Kanri sells and who invoices it.
@@ -90,6 +95,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.SMTP.Password, "smtp-password", env("KANRI_SMTP_PASSWORD", ""), "SMTP password; prefer the variable to the flag (KANRI_SMTP_PASSWORD)")
 	fs.StringVar(&c.SMTP.From, "mail-from", env("KANRI_MAIL_FROM", "kanri@localhost"), "sender address of every mail (KANRI_MAIL_FROM)")
 	fs.StringVar(&c.SMTP.FromName, "mail-from-name", env("KANRI_MAIL_FROM_NAME", "Kanri"), "sender name of every mail (KANRI_MAIL_FROM_NAME)")
+	fs.StringVar(&c.TimeZone, "time-zone", env("KANRI_TIME_ZONE", tenant.DefaultTimeZone), "IANA time zone of the operator console and of signed-out pages; each tenant sets its own in 会社情報 (KANRI_TIME_ZONE)")
 	fs.StringVar(&c.DNSResolver, "dns-resolver", env("KANRI_DNS_RESOLVER", ""), "DNS server (host:port) that domain checks ask; default the system's, from /etc/resolv.conf (KANRI_DNS_RESOLVER)")
 	fs.DurationVar(&c.DomainDeadline, "domain-deadline", envDuration("KANRI_DOMAIN_DEADLINE", 14*24*time.Hour), "how long a new domain may stay unverified before it is removed (KANRI_DOMAIN_DEADLINE)")
 	fs.DurationVar(&c.DomainCheckEvery, "domain-check-every", envDuration("KANRI_DOMAIN_CHECK_EVERY", 10*time.Minute), "how often pending domains are looked up in DNS (KANRI_DOMAIN_CHECK_EVERY)")
@@ -122,6 +128,12 @@ func (c *Config) check() error {
 	}
 	if c.SessionTTL < time.Minute {
 		return fmt.Errorf("session TTL %s is too short: use at least 1m", c.SessionTTL)
+	}
+	if c.TimeZone == "" {
+		c.TimeZone = tenant.DefaultTimeZone
+	}
+	if c.Zone, err = tenant.LoadZone(c.TimeZone); err != nil {
+		return fmt.Errorf("time zone %q is not valid: give an IANA name such as Asia/Tokyo or UTC", c.TimeZone)
 	}
 	if err := c.checkBilling(); err != nil {
 		return err

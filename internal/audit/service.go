@@ -69,8 +69,8 @@ var CSVHeader = []string{"occurred_at", "actor_kind", "actor_id", "actor_name", 
 // Export writes every event matching f to w as CSV, newest first, page by
 // page so memory stays flat however long the trail is. The text is UTF-8
 // without a byte-order mark; csvenc.NewWriter turns it into a download's
-// encoding.
-func (s *Service) Export(ctx context.Context, f Filter, w io.Writer) error {
+// encoding. Times are in zone, the tenant's.
+func (s *Service) Export(ctx context.Context, f Filter, zone *time.Location, w io.Writer) error {
 	if _, err := auth.Require(ctx, f.TenantID, auth.PermAuditRead); err != nil {
 		return err // before the header, so a refusal writes nothing
 	}
@@ -86,7 +86,7 @@ func (s *Service) Export(ctx context.Context, f Filter, w io.Writer) error {
 			return err
 		}
 		for _, e := range events {
-			if err := cw.Write(e.csvRow()); err != nil {
+			if err := cw.Write(e.csvRow(zone)); err != nil {
 				return err
 			}
 		}
@@ -97,8 +97,11 @@ func (s *Service) Export(ctx context.Context, f Filter, w io.Writer) error {
 	}
 }
 
-func (e *Event) csvRow() []string {
-	return []string{e.OccurredAt.Format(time.RFC3339Nano), e.ActorKind, e.ActorID, csvSafe(e.ActorName), e.Action, e.TargetType, e.TargetID,
+// csvRow is e as a line of the export, its time in zone with the offset
+// (2026-12-05T18:00:00+09:00), so that a spreadsheet shows local time and a
+// program reads the instant.
+func (e *Event) csvRow(zone *time.Location) []string {
+	return []string{e.OccurredAt.In(zone).Format(time.RFC3339Nano), e.ActorKind, e.ActorID, csvSafe(e.ActorName), e.Action, e.TargetType, e.TargetID,
 		string(e.Before), string(e.After), e.IP, csvSafe(e.UserAgent)}
 }
 

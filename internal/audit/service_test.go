@@ -97,7 +97,7 @@ func TestExportCSV(t *testing.T) {
 			t.Fatal(err)
 		}
 		var b strings.Builder
-		if err := (&audit.Service{Store: env.DB}).Export(ten.Ctx, audit.Filter{TenantID: ten.ID}, &b); err != nil {
+		if err := (&audit.Service{Store: env.DB}).Export(ten.Ctx, audit.Filter{TenantID: ten.ID}, time.UTC, &b); err != nil {
 			t.Fatal(err)
 		}
 		rows, err := csv.NewReader(strings.NewReader(b.String())).ReadAll()

@@ -32,6 +32,9 @@ type Actor struct {
 	Permissions []Permission
 	IP          string
 	UserAgent   string
+	// Language is the member's own choice of language, "" when they
+	// follow the tenant's.
+	Language string
 	// TwoFactorMissing: the tenant requires two-factor sign-in and the
 	// member has not turned it on, so only enrolling in it (and signing
 	// out) is open to them.

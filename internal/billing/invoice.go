@@ -155,7 +155,7 @@ func (s *Service) mail(ctx context.Context, t *tenant.Tenant, m *member.Member, 
 	if data.ConsoleURL == "" {
 		data.ConsoleURL = s.BaseURL + "/admin/billing"
 	}
-	return s.Notify.MailTo(ctx, t.ID, notify.Recipient{Address: m.Email, Name: m.DisplayName, Language: t.Language}, template, data)
+	return s.Notify.MailTo(ctx, t.ID, member.RecipientOf(t, m), template, data)
 }
 
 // paymentFailed records and tells that a card was refused.

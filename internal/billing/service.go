@@ -37,7 +37,7 @@ type Service struct {
 	Catalog  *Catalog
 	Provider Provider
 	Issuer   Issuer
-	// Zone is the billing calendar's time zone (JST).
+	// Zone is the billing calendar's time zone: CalendarZone.
 	Zone *time.Location
 	// QuoteTTL is how long a quote can be applied (30 minutes).
 	QuoteTTL time.Duration

@@ -40,7 +40,7 @@ var auditKnownActions = []string{
 // events, and links to the next page and to the CSV export.
 type auditPage struct {
 	Page
-	Zone    string // the zone dates are read and times shown in: JST (ja) or UTC (en)
+	ZoneAbbr string // the abbreviation of Page.Zone, in which dates are read and times shown: JST
 	Actions []auditAction
 	Events  []auditRow
 	Next    string // the next page's URL; "" on the last page
@@ -129,10 +129,7 @@ func (c *Console) auditRefused(w http.ResponseWriter, r *http.Request, v *auditP
 }
 
 func (c *Console) newAuditPage(p Page, q url.Values) *auditPage {
-	v := &auditPage{Page: p, Zone: "UTC"}
-	if p.Lang == langJA {
-		v.Zone = "JST"
-	}
+	v := &auditPage{Page: p, ZoneAbbr: c.cfg.Clock.Now().In(p.Zone).Format("MST")}
 	v.Form.Values = url.Values{}
 	for _, k := range auditFilters {
 		if s := strings.TrimSpace(q.Get(k)); s != "" {
@@ -148,12 +145,7 @@ func (c *Console) newAuditPage(p Page, q url.Values) *auditPage {
 }
 
 // location is the zone the page reads dates in and shows times in.
-func (v *auditPage) location() *time.Location {
-	if v.Zone == "JST" {
-		return jst()
-	}
-	return time.UTC
-}
+func (v *auditPage) location() *time.Location { return v.Zone }
 
 // filter reads the search's filters; from and to are whole days in the
 // page's zone, to included. A date that cannot be read, or a range that
@@ -312,7 +304,7 @@ func (c *Console) auditExport(w http.ResponseWriter, r *http.Request) {
 	}
 	out, err := newCSVDownload(w, r.URL.Query(), "audit-events-"+c.cfg.Clock.Now().In(v.location()).Format("20060102")+".csv")
 	if err == nil {
-		err = out.close(c.svc.Audit.Export(r.Context(), f, out))
+		err = out.close(c.svc.Audit.Export(r.Context(), f, v.Zone, out))
 	}
 	if err != nil {
 		if out == nil || !out.started {

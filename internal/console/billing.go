@@ -72,7 +72,8 @@ func (c *Console) smartphoneNotice(w http.ResponseWriter, r *http.Request) {
 // catalog and how money and days read.
 type billingFrame struct {
 	Page
-	Catalog *billing.Catalog
+	Catalog  *billing.Catalog
+	Calendar *time.Location // the billing calendar's zone
 }
 
 // Yen is amount of the catalog's currency for people: ¥59,400.
@@ -93,13 +94,14 @@ func (billingFrame) Day(t time.Time) string {
 	return billing.FormatDay(t)
 }
 
-// Date is the JST day of an instant (an invoice's issue or payment time),
-// unlike Day, whose billing days are civil dates already.
+// Date is the billing calendar's day of an instant (an invoice's issue or
+// payment time), as the invoice prints it, unlike Day, whose billing days
+// are civil dates already.
 func (p billingFrame) Date(t time.Time) string {
 	if t.IsZero() {
 		return "—"
 	}
-	return billing.FormatDay(t.In(jst()))
+	return billing.FormatDay(t.In(p.Calendar))
 }
 
 // LastDay is the last day of a period whose End is the first day after it.
@@ -145,7 +147,7 @@ func (p billingFrame) MethodLabel(m *billing.PaymentMethod) (string, error) {
 func (c *Console) billingFrame(r *http.Request, title string, crumbs ...Crumb) (billingFrame, error) {
 	trail := append([]Crumb{{Key: "menu.billing"}}, crumbs...)
 	p, err := c.adminPage(r, title, trail...)
-	return billingFrame{Page: p, Catalog: c.svc.Billing.Plans()}, err
+	return billingFrame{Page: p, Catalog: c.svc.Billing.Plans(), Calendar: c.svc.Billing.Zone}, err
 }
 
 // contractPage is 商品の契約/変更: the current contract and what can be

@@ -3,7 +3,9 @@ package console
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"time"
 
 	"github.com/kanri/kanri/internal/auth"
 	"github.com/kanri/kanri/internal/errs"
@@ -21,11 +23,40 @@ func (c *Console) registerCompany(rt *router) {
 type companyPage struct {
 	Page
 	Tenant        *tenant.Tenant
-	RenameRefused bool // the works-group form was refused: keep it open
+	RenameRefused bool      // the works-group form was refused: keep it open
+	now           time.Time // for the zones' current offsets
 }
 
 // Languages are the tenant languages the select offers.
 func (companyPage) Languages() []string { return []string{langJA, langEN} }
+
+// commonZones are the time zones the select offers, east to west; the API
+// takes any IANA name, and a tenant's own is offered too.
+var commonZones = []string{"Pacific/Auckland", "Australia/Sydney", "Asia/Tokyo", "Asia/Seoul", "Asia/Shanghai",
+	"Asia/Taipei", "Asia/Hong_Kong", "Asia/Manila", "Asia/Singapore", "Asia/Bangkok", "Asia/Ho_Chi_Minh",
+	"Asia/Jakarta", "Asia/Kolkata", "Asia/Dubai", "Europe/Berlin", "Europe/Paris", "Europe/London", "UTC",
+	"America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles", "Pacific/Honolulu"}
+
+// zoneChoice is one time zone of the select: its IANA name and its
+// current offset from UTC.
+type zoneChoice struct{ Name, Offset string }
+
+// Zones are the time zones the select offers, with the tenant's own.
+func (p companyPage) Zones() []zoneChoice {
+	names := commonZones
+	if cur := p.Value("time_zone"); cur != "" && !slices.Contains(names, cur) {
+		names = append([]string{cur}, names...)
+	}
+	out := make([]zoneChoice, 0, len(names))
+	for _, n := range names {
+		loc, err := tenant.LoadZone(n)
+		if err != nil {
+			continue // a name the tenant typed in the API that no longer loads
+		}
+		out = append(out, zoneChoice{Name: n, Offset: p.now.In(loc).Format("-07:00")})
+	}
+	return out
+}
 
 // Recipients are the notice recipient choices, in the seed's order.
 func (companyPage) Recipients() []string {
@@ -36,7 +67,7 @@ func (companyPage) Recipients() []string {
 // members without tenant.manage are refused before anything is shown.
 func (c *Console) companyFrame(r *http.Request) (*companyPage, error) {
 	p, err := c.adminPage(r, "menu.company", Crumb{Key: "menu.settings"}, Crumb{Key: "menu.company"})
-	cp := &companyPage{Page: p}
+	cp := &companyPage{Page: p, now: c.cfg.Clock.Now()}
 	if err != nil {
 		return cp, err
 	}
@@ -61,6 +92,7 @@ func companyValues(t *tenant.Tenant) url.Values {
 		"region":            {t.Region},
 		"notices_enabled":   {strconv.FormatBool(t.NoticesEnabled)},
 		"notice_recipients": {t.NoticeRecipients},
+		"time_zone":         {t.TimeZone},
 	}
 }
 
@@ -85,7 +117,7 @@ func (c *Console) saveCompany(w http.ResponseWriter, r *http.Request) {
 		c.formFailed(w, r, "company_edit", p, err)
 		return
 	}
-	for _, name := range []string{"company_name", "phone", "language", "region", "notices_enabled", "notice_recipients"} {
+	for _, name := range []string{"company_name", "phone", "language", "region", "time_zone", "notices_enabled", "notice_recipients"} {
 		if _, sent := v[name]; sent {
 			p.Form.Values.Set(name, v.Get(name))
 		}
@@ -110,7 +142,7 @@ func companyProfile(v url.Values) (tenant.Profile, error) {
 		return field(v, name)
 	}
 	p := tenant.Profile{CompanyName: opt("company_name"), Phone: opt("phone"), Language: opt("language"),
-		Region: opt("region"), NoticeRecipients: opt("notice_recipients")}
+		Region: opt("region"), NoticeRecipients: opt("notice_recipients"), TimeZone: opt("time_zone")}
 	if s := opt("notices_enabled"); s != nil {
 		on, err := strconv.ParseBool(*s)
 		if err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/kanri/kanri/internal/auth"
 	"github.com/kanri/kanri/internal/clock"
 	"github.com/kanri/kanri/internal/i18n"
+	"github.com/kanri/kanri/internal/tenant"
 	"github.com/kanri/kanri/web"
 )
 
@@ -27,6 +28,9 @@ type Config struct {
 	SignupOpen bool   // show the sign-up page
 	Clock      clock.Clock
 	Logger     *slog.Logger
+	// Zone is the time zone of the operator console and of signed-out
+	// pages; tenants' pages use the tenant's own.
+	Zone *time.Location
 }
 
 // Console serves the console's pages.
@@ -45,6 +49,11 @@ func New(svc api.Services, cfg Config) (*Console, error) {
 	tpl, err := parseTemplates(web.Templates)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Zone == nil {
+		if cfg.Zone, err = tenant.LoadZone(tenant.DefaultTimeZone); err != nil {
+			return nil, err
+		}
 	}
 	return &Console{svc: svc, cfg: cfg, log: cfg.Logger, tpl: tpl, cat: i18n.Messages()}, nil
 }
@@ -120,15 +129,25 @@ func cacheFor(d time.Duration, h http.Handler) http.Handler {
 	})
 }
 
-// lang is the request's language: the visitor's choice, else fallback
-// (the tenant's language), else Japanese.
-func (c *Console) lang(r *http.Request, fallback string) string {
+// lang is the request's language: the language this browser chose (the
+// switch's cookie), else the signed-in member's own choice (プロフィール),
+// else the browser's Accept-Language when it names Japanese or English,
+// else the tenant's language, else Japanese.
+func (c *Console) lang(r *http.Request, tenantLang string) string {
 	if ck, err := r.Cookie(langCookie); err == nil {
 		if l := pickLang(ck.Value); l != "" {
 			return l
 		}
 	}
-	if l := pickLang(fallback); l != "" {
+	if a := actor(r); a != nil {
+		if l := pickLang(a.Language); l != "" {
+			return l
+		}
+	}
+	if l := i18n.FromHeader(r.Header.Get("Accept-Language")); l != "" {
+		return l
+	}
+	if l := pickLang(tenantLang); l != "" {
 		return l
 	}
 	return langJA
@@ -140,9 +159,19 @@ func (c *Console) setLang(w http.ResponseWriter, r *http.Request) {
 	if l == "" {
 		l = langJA
 	}
-	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: l, Path: "/", MaxAge: 365 * 24 * 3600,
-		HttpOnly: true, Secure: strings.HasPrefix(c.cfg.Cookie, "__Host-"), SameSite: http.SameSiteLaxMode})
+	c.rememberLang(w, l)
 	http.Redirect(w, r, localPath(r.PostFormValue("next"), "/admin"), http.StatusSeeOther)
+}
+
+// rememberLang keeps l as this browser's language for a year; "" forgets
+// the choice, so that the member's, the browser's or the tenant's applies.
+func (c *Console) rememberLang(w http.ResponseWriter, l string) {
+	ck := &http.Cookie{Name: langCookie, Value: l, Path: "/", MaxAge: 365 * 24 * 3600,
+		HttpOnly: true, Secure: strings.HasPrefix(c.cfg.Cookie, "__Host-"), SameSite: http.SameSiteLaxMode}
+	if l == "" {
+		ck.MaxAge = -1
+	}
+	http.SetCookie(w, ck)
 }
 
 // actor is the request's actor, put in its context by the front door.

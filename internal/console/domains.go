@@ -43,24 +43,6 @@ func (c *Console) managesTenant(h http.HandlerFunc) http.HandlerFunc {
 // dates and domains read.
 type domainsFrame struct{ Page }
 
-// Date is t's day in JST: 2026年12月16日, or December 16, 2026.
-func (p domainsFrame) Date(t time.Time) string {
-	t = t.In(jst())
-	if p.Lang == langEN {
-		return t.Format("January 2, 2006")
-	}
-	return t.Format("2006年1月2日")
-}
-
-// Time is t in JST to the minute.
-func (p domainsFrame) Time(t time.Time) string {
-	t = t.In(jst())
-	if p.Lang == langEN {
-		return t.Format("Jan 2, 2006 15:04 MST")
-	}
-	return t.Format("2006/01/02 15:04 MST")
-}
-
 // Display is how a domain name reads: its Unicode form for an IDN.
 func (domainsFrame) Display(name string) string { return displayDomain(name) }
 

@@ -18,8 +18,9 @@ func (c *Console) registerOpsBilling(rt *router) {
 // opsBilling is the billing part of an operator's tenant page: invoice
 // payment requests to approve and open invoices to mark paid.
 type opsBilling struct {
-	Pending []*billing.PaymentMethod
-	Open    []*billing.Invoice
+	Pending  []*billing.PaymentMethod
+	Open     []*billing.Invoice
+	Calendar *time.Location // the billing calendar's zone
 }
 
 // Yen is amount in currency for people.
@@ -27,11 +28,11 @@ func (opsBilling) Yen(amount int64, currency string) string {
 	return money.New(amount, currency).String()
 }
 
-// Day is the JST day of an instant.
-func (opsBilling) Day(t time.Time) string { return billing.FormatDay(t.In(jst())) }
+// Day is the billing calendar's day of an instant.
+func (b opsBilling) Day(t time.Time) string { return billing.FormatDay(t.In(b.Calendar)) }
 
 func (c *Console) loadOpsBilling(r *http.Request, tenantID string) (opsBilling, error) {
-	var b opsBilling
+	b := opsBilling{Calendar: c.svc.Billing.Zone}
 	ms, err := c.svc.Billing.PaymentMethods(r.Context(), tenantID)
 	if err != nil {
 		return b, err

@@ -9,8 +9,8 @@ import (
 
 // profilePage shows the signed-in member their own profile — what every
 // member, admin or not, may see (SPEC §1) — with a form for what they may
-// change themselves: name, phone and e-mail (the e-mail with their
-// current password).
+// change themselves: name, phone, e-mail (with their current password) and
+// the language of their console and mails.
 type profilePage struct {
 	Page
 	Member *member.Member
@@ -29,11 +29,16 @@ func (c *Console) profileFrame(r *http.Request, v url.Values) (*profilePage, err
 		return f, err
 	}
 	if v == nil {
-		v = url.Values{"display_name": {f.Member.DisplayName}, "phone": {f.Member.Phone}, "email": {f.Member.Email}}
+		v = url.Values{"display_name": {f.Member.DisplayName}, "phone": {f.Member.Phone}, "email": {f.Member.Email},
+			"language": {f.Member.Language}}
 	}
 	f.Form.Values = v
 	return f, nil
 }
+
+// Languages are the choices of the language select: the tenant's ("")
+// first.
+func (profilePage) Languages() []string { return []string{"", langJA, langEN} }
 
 func (c *Console) profile(w http.ResponseWriter, r *http.Request) {
 	f, err := c.profileFrame(r, nil)
@@ -57,11 +62,15 @@ func (c *Console) profileUpdate(w http.ResponseWriter, r *http.Request) {
 		c.formFailed(w, r, "profile", f, err)
 		return
 	}
-	e := member.Edit{Profile: member.Profile{DisplayName: field(v, "display_name"), Phone: field(v, "phone"), Email: field(v, "email")},
-		CurrentPassword: v.Get("current_password")}
-	if _, err := c.svc.Members.Update(r.Context(), actor(r).TenantID, actor(r).ID, e); err != nil {
+	e := member.Edit{Profile: member.Profile{DisplayName: field(v, "display_name"), Phone: field(v, "phone"), Email: field(v, "email"),
+		Language: field(v, "language")}, CurrentPassword: v.Get("current_password")}
+	m, err := c.svc.Members.Update(r.Context(), actor(r).TenantID, actor(r).ID, e)
+	if err != nil {
 		c.formFailed(w, r, "profile", f, err)
 		return
+	}
+	if m.Language != f.Member.Language { // the choice made here outranks an earlier switch in this browser
+		c.rememberLang(w, m.Language)
 	}
 	redirect(w, r, "/admin/profile", "profile_updated")
 }

@@ -20,11 +20,6 @@ import (
 // csp keeps pages to their own scripts and styles, and out of frames.
 const csp = "default-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-// jst is Japan's time zone, in which the console shows times. A fixed zone,
-// not time.LoadLocation: Japan has no daylight saving time, and servers
-// without tzdata show the same times.
-func jst() *time.Location { return time.FixedZone("JST", 9*3600) }
-
 // Page is what every screen shows around its content: language, who is
 // signed in, menu, breadcrumb, set-up banner, a notice and the form state.
 // Page structs embed it.
@@ -40,7 +35,29 @@ type Page struct {
 	Setup  []SetupItem // unfinished set-up items: the banner shows while any
 	Flash  string      // catalog key of a notice after a redirect
 	Form   Form
-	cat    *i18n.Catalog
+	// Zone is the reader's time zone: the tenant's on admin pages, the
+	// server's --time-zone elsewhere.
+	Zone *time.Location
+	cat  *i18n.Catalog
+}
+
+// Time is t in the reader's zone to the minute, the zone named:
+// 2026/04/01 09:30 JST, or Apr 1, 2026 09:30 JST.
+func (p Page) Time(t time.Time) string {
+	t = t.In(p.Zone)
+	if p.Lang == langEN {
+		return t.Format("Jan 2, 2006 15:04 MST")
+	}
+	return t.Format("2006/01/02 15:04 MST")
+}
+
+// Date is t's day in the reader's zone: 2026年12月16日, or December 16, 2026.
+func (p Page) Date(t time.Time) string {
+	t = t.In(p.Zone)
+	if p.Lang == langEN {
+		return t.Format("January 2, 2006")
+	}
+	return t.Format("2006年1月2日")
 }
 
 // Form is a submitted form: its values and, when refused, the reasons,
@@ -85,10 +102,10 @@ func (p *Page) refuse(err error) bool {
 		if p.Form.Errors == nil {
 			p.Form.Errors = map[string]string{}
 		}
-		p.Form.Errors[e.Field] = e.Message(p.Lang)
+		p.Form.Errors[e.Field] = e.MessageIn(p.Lang, p.Zone)
 		return true
 	}
-	p.Form.Error = e.Message(p.Lang)
+	p.Form.Error = e.MessageIn(p.Lang, p.Zone)
 	return true
 }
 
@@ -139,6 +156,9 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, nam
 func (c *Console) renderBlock(w http.ResponseWriter, r *http.Request, status int, name, block string, v view) {
 	p := v.page()
 	p.cat = c.cat
+	if p.Zone == nil {
+		p.Zone = c.cfg.Zone
+	}
 	if p.Lang == "" {
 		p.Lang = c.lang(r, "")
 	}
@@ -192,7 +212,7 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, p Page, err error
 		if p.Lang == "" {
 			p.Lang = c.lang(r, "")
 		}
-		msg = e.Message(p.Lang)
+		msg = e.MessageIn(p.Lang, p.Zone)
 	default:
 		c.log.ErrorContext(r.Context(), "console request failed", "path", r.URL.Path, "err", err)
 	}

@@ -23,17 +23,13 @@ type securityFrame struct {
 	Current string // the session of this request
 }
 
-// Time is t in JST, e.g. 2026/04/01 09:30 JST or Apr 1, 2026 09:30 JST; a
-// zero time (a token that never expires) reads "none".
+// Time is t in the reader's zone (Page.Time); a zero time (a token that
+// never expires) reads "none".
 func (p securityFrame) Time(t time.Time) (string, error) {
 	if t.IsZero() {
 		return p.T("security.never")
 	}
-	t = t.In(jst())
-	if p.Lang == langEN {
-		return t.Format("Jan 2, 2006 15:04 MST"), nil
-	}
-	return t.Format("2006/01/02 15:04 MST"), nil
+	return p.Page.Time(t), nil
 }
 
 func (c *Console) securityFrame(r *http.Request, title string, crumbs ...Crumb) (securityFrame, error) {

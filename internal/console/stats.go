@@ -32,7 +32,7 @@ type statsPage struct {
 
 // statsRow is one day of the table.
 type statsRow struct {
-	Date      string // YYYY-MM-DD, UTC
+	Date      string // YYYY-MM-DD, a day of the billing calendar
 	Max, Last int
 }
 
@@ -54,7 +54,9 @@ func (c *Console) stats(w http.ResponseWriter, r *http.Request) {
 			v.Days = n
 		}
 	}
-	to := c.cfg.Clock.Now().UTC()
+	// The counts are kept per day of the billing calendar (member.DayCount),
+	// so today is the calendar's today, not UTC's.
+	to := c.cfg.Clock.Now().In(c.svc.Billing.Zone)
 	days, err := c.svc.Members.BillableHistory(ctx, tenantID, to.AddDate(0, 0, 1-v.Days), to)
 	if err != nil {
 		c.fail(w, r, p, err)

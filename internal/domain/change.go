@@ -258,7 +258,7 @@ func (s *Service) mailNext(ctx context.Context, t *tenant.Tenant, changeID strin
 		if m.Status == member.StatusDeactivated {
 			continue // cannot sign in
 		}
-		ml, err := s.Notify.Prepare(t.ID, notify.Recipient{Address: m.Email, Name: m.DisplayName, Language: t.Language}, "domain_primary_changed",
+		ml, err := s.Notify.Prepare(t.ID, member.RecipientOf(t, m), "domain_primary_changed",
 			notify.MailData{CompanyName: t.CompanyName, WorksGroup: t.WorksGroup, MemberName: m.DisplayName, LoginID: m.LoginID,
 				ConsoleURL: s.BaseURL + "/admin/login", Domain: c.ToName, OldDomain: c.FromName})
 		if err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/kanri/kanri/internal/clock"
 	"github.com/kanri/kanri/internal/errs"
 	"github.com/kanri/kanri/internal/id"
+	"github.com/kanri/kanri/internal/member"
 	"github.com/kanri/kanri/internal/notify"
 	"github.com/kanri/kanri/internal/tenant"
 )
@@ -231,7 +232,7 @@ func (s *Service) mailSuperAdmin(ctx context.Context, t *tenant.Tenant, template
 	if err != nil {
 		return err
 	}
-	return s.Notify.MailTo(ctx, t.ID, notify.Recipient{Address: m.Email, Name: m.DisplayName, Language: t.Language}, template,
+	return s.Notify.MailTo(ctx, t.ID, member.RecipientOf(t, m), template,
 		notify.MailData{CompanyName: t.CompanyName, WorksGroup: t.WorksGroup, MemberName: m.DisplayName, LoginID: m.LoginID,
 			ConsoleURL: s.BaseURL + "/admin/settings/domains", Domain: domainName})
 }

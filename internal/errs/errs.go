@@ -67,8 +67,11 @@ func (d Detail) Message(lang string) string { return i18n.Messages().Fill(lang, 
 
 // Message is the error's text in lang ("ja" or "en"), without its cause:
 // what a person reads.
-func (e *Error) Message(lang string) string {
-	return i18n.Messages().Fill(lang, e.Code, e.MessageParams())
+func (e *Error) Message(lang string) string { return e.MessageIn(lang, time.UTC) }
+
+// MessageIn is Message with times in zone, the reader's.
+func (e *Error) MessageIn(lang string, zone *time.Location) string {
+	return i18n.Messages().FillIn(lang, zone, e.Code, e.MessageParams())
 }
 
 // MessageParams are the error's parameters with "field" added when the

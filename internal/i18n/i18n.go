@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/text/language"
 
@@ -107,11 +108,17 @@ type Term string
 
 // Fill returns key's text in lang with every "{name}" replaced by
 // params[name]. Integers are shown with digit grouping (10,000); a Term by
-// its text; the parameter "field", a request field such as "display_name",
+// its text; a time.Time in UTC (FillIn: in a zone); the parameter "field", a request field such as "display_name",
 // by the text of "field.display_name" when the catalog has one. A key the
 // catalog lacks returns the key itself, so a message is never empty; a test
 // makes sure every key an error can carry exists.
 func (c *Catalog) Fill(lang, key string, params map[string]any) string {
+	return c.FillIn(lang, time.UTC, key, params)
+}
+
+// FillIn is Fill with time parameters shown in zone, the zone named:
+// 2026-12-05 18:00 JST.
+func (c *Catalog) FillIn(lang string, zone *time.Location, key string, params map[string]any) string {
 	texts, ok := c.texts[key]
 	if !ok {
 		return key
@@ -131,7 +138,7 @@ func (c *Catalog) Fill(lang, key string, params map[string]any) string {
 		name := s[open+1 : open+1+end]
 		b.WriteString(s[:open])
 		if v, ok := params[name]; ok {
-			b.WriteString(c.show(lang, name, v))
+			b.WriteString(c.show(lang, zone, name, v))
 		} else {
 			b.WriteString(s[open : open+end+2])
 		}
@@ -140,10 +147,15 @@ func (c *Catalog) Fill(lang, key string, params map[string]any) string {
 }
 
 // show renders one parameter value for Fill.
-func (c *Catalog) show(lang, name string, v any) string {
+func (c *Catalog) show(lang string, zone *time.Location, name string, v any) string {
 	switch v := v.(type) {
 	case Term:
 		return c.Fill(lang, string(v), nil)
+	case time.Time:
+		if zone == nil {
+			zone = time.UTC
+		}
+		return v.In(zone).Format("2006-01-02 15:04 MST")
 	case string:
 		if name == "field" && c.Has("field."+v) {
 			return c.Fill(lang, "field."+v, nil)

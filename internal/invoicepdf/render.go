@@ -107,18 +107,14 @@ func (r *Renderer) newDocument(date time.Time) *fpdf.Fpdf {
 	return pdf
 }
 
-// jst is Japan Standard Time as a fixed zone, not time.LoadLocation: Japan
-// has no daylight saving time, and servers may lack the zone database.
-func jst() *time.Location { return time.FixedZone("JST", 9*3600) }
-
-// day writes t's date in JST, or "" for the zero time. Instants (IssuedAt,
+// day writes t's date in the billing calendar (JST), or "" for the zero time. Instants (IssuedAt,
 // PaidAt) and civil days held at midnight UTC (DueAt may be either) both
 // land on the intended date: midnight UTC is 09:00 the same day in JST.
 func day(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return billing.FormatDay(billing.Day(t, jst()))
+	return billing.FormatDay(billing.Day(t, billing.CalendarZone()))
 }
 
 // period writes a line's period with its last day, not the first day after

@@ -34,8 +34,11 @@ type Member struct {
 	PasswordHash        string
 	InvitationHash      string
 	InvitationExpiresAt time.Time
-	CreatedAt           time.Time
-	UpdatedAt           time.Time
+	// Language is the member's own choice for the console and mails, ""
+	// to follow the tenant's.
+	Language  string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // The member statuses (SPEC §2).
@@ -146,6 +149,7 @@ type Profile struct {
 	Phone       *string
 	Department  *string
 	Position    *string
+	Language    *string // "ja", "en", or "" to follow the tenant's language
 }
 
 // Apply validates p and applies it to m. Texts are checked and normalised
@@ -185,6 +189,14 @@ func (p Profile) apply(m *Member) []error {
 				problems = append(problems, err)
 			}
 			m.Email = e
+		}
+	}
+	if p.Language != nil {
+		switch l := strings.TrimSpace(*p.Language); l {
+		case "", "ja", "en":
+			m.Language = l
+		default:
+			problems = append(problems, errs.Field("language", "member.language_invalid"))
 		}
 	}
 	for _, err := range m.validate() {

@@ -266,5 +266,5 @@ func (s *Service) invitationData(token string, m *Member) notify.MailData {
 		return notify.MailData{}
 	}
 	return notify.MailData{InvitationURL: s.BaseURL + "/invite?token=" + token,
-		ExpiresAt: m.InvitationExpiresAt.Format("2006-01-02 15:04 MST")}
+		ExpiresAt: m.InvitationExpiresAt}
 }

@@ -120,7 +120,17 @@ type memberEvent struct {
 }
 
 // mail sends template to m in the tenant's language, if m has an e-mail address.
+// RecipientOf is who a mail to m goes to: m's address and name, m's own
+// language or else t's, and t's time zone.
+func RecipientOf(t *tenant.Tenant, m *Member) notify.Recipient {
+	lang := m.Language
+	if lang == "" {
+		lang = t.Language
+	}
+	return notify.Recipient{Address: m.Email, Name: m.DisplayName, Language: lang, Zone: t.Location()}
+}
+
 func (s *Service) mail(ctx context.Context, t *tenant.Tenant, m *Member, template string, data notify.MailData) error {
 	data.CompanyName, data.WorksGroup, data.MemberName, data.LoginID, data.ConsoleURL = t.CompanyName, t.WorksGroup, m.DisplayName, m.LoginID, s.BaseURL
-	return s.Notify.MailTo(ctx, t.ID, notify.Recipient{Address: m.Email, Name: m.DisplayName, Language: t.Language}, template, data)
+	return s.Notify.MailTo(ctx, t.ID, RecipientOf(t, m), template, data)
 }

@@ -80,7 +80,7 @@ func (s *Service) newTenant(in SignupInput, now time.Time) (*tenant.Tenant, *Mem
 	if lang == "" {
 		lang = "ja"
 	}
-	t := &tenant.Tenant{ID: s.IDs.New("ten"), WorksGroup: wg, Language: lang, NoticesEnabled: true,
+	t := &tenant.Tenant{ID: s.IDs.New("ten"), WorksGroup: wg, Language: lang, TimeZone: tenant.DefaultTimeZone, NoticesEnabled: true,
 		NoticeRecipients: tenant.RecipientsAdmins, Channel: tenant.ChannelDirect, Status: tenant.StatusActive,
 		PrimaryDomain: wg + "." + s.ProvidedBase, CreatedAt: now, UpdatedAt: now}
 	if err := (tenant.Profile{CompanyName: &in.CompanyName, Phone: &in.Phone, Region: &in.Region}).Apply(t); err != nil {

@@ -8,11 +8,13 @@ import (
 	"time"
 )
 
-// Recipient is who a mail goes to, in their language ("ja" or "en").
+// Recipient is who a mail goes to, in their language ("ja" or "en") and
+// their time zone (UTC when nil).
 type Recipient struct {
 	Address  string
 	Name     string
 	Language string
+	Zone     *time.Location
 }
 
 // MailTo renders a template for r and queues the mail, in the transaction
@@ -32,6 +34,7 @@ func (s *Service) Prepare(tenantID string, r Recipient, template string, data Ma
 	if r.Address == "" {
 		return nil, nil
 	}
+	data.Zone = r.Zone
 	out, err := s.Templates.Render(template, r.Language, data)
 	if err != nil {
 		return nil, fmt.Errorf("mail %s: %w", template, err)

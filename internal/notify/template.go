@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	texttemplate "text/template"
+	"time"
 	"unicode"
 )
 
@@ -33,7 +34,7 @@ type MailData struct {
 	LoginID       string // the recipient's login id (local@domain)
 	ConsoleURL    string // where the recipient signs in
 	InvitationURL string // member_added: where to choose a password; empty if already set
-	ExpiresAt     string // member_added, password_reset: when the link expires, preformatted; may be empty
+	ExpiresAt     time.Time // member_added, password_reset: when the link expires; may be zero
 	OtherName     string // super_admin_*: the other party of the transfer; password_reset: the admin who asked, or empty
 	ResetURL      string // password_reset: where to choose a new password
 	Domain        string // domain_*: the domain the mail is about (the new primary)
@@ -48,6 +49,18 @@ type MailData struct {
 	DueDate       string // invoice_issued with invoice payment: pay by this day
 	BankDetails   string // invoice_issued with invoice payment: where to transfer
 	Reason        string // payment_failed: why the card was refused and what to do
+	// Zone is the recipient's time zone, set by Prepare: the one When
+	// shows times in.
+	Zone *time.Location
+}
+
+// When is t in the recipient's zone to the minute, the zone named:
+// 2026-12-12 15:04 JST.
+func (d MailData) When(t time.Time) string {
+	if d.Zone == nil {
+		return t.UTC().Format("2006-01-02 15:04 MST")
+	}
+	return t.In(d.Zone).Format("2006-01-02 15:04 MST")
 }
 
 // Rendered is a mail ready to send: a one-line subject and two bodies.

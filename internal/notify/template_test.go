@@ -3,6 +3,7 @@ package notify_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kanri/kanri/internal/notify"
 )
@@ -24,7 +25,8 @@ func sampleData() notify.MailData {
 		LoginID:       "taro@demo.example.jp",
 		ConsoleURL:    "https://kanri.example.jp/console",
 		InvitationURL: "https://kanri.example.jp/invitations/inv_123?token=abc&x=1",
-		ExpiresAt:     "2026年12月1日 18:00",
+		ExpiresAt:     time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC),
+		Zone:          time.FixedZone("JST", 9*3600),
 		OtherName:     "佐藤 花子",
 		Domain:        "example.co.jp",
 		OldDomain:     "demo.works.example",
@@ -60,7 +62,7 @@ func TestRenderEveryTemplate(t *testing.T) {
 	t.Parallel()
 	tpl := loadTemplates(t)
 	active := sampleData()
-	active.InvitationURL, active.ExpiresAt = "", ""
+	active.InvitationURL, active.ExpiresAt = "", time.Time{}
 	monthly := sampleData()
 	monthly.Contract, monthly.Licenses = "月契約", 0
 	card := sampleData()
@@ -118,9 +120,9 @@ func TestRenderInvitationText(t *testing.T) {
 		invitationURL string
 		want, notWant []string
 	}{
-		{"ja invited", "ja", "https://kanri.example.jp/inv", []string{"パスワードを設定してください", "https://kanri.example.jp/inv", "2026年12月1日 18:00"}, []string{"管理者から案内されたパスワード"}},
+		{"ja invited", "ja", "https://kanri.example.jp/inv", []string{"パスワードを設定してください", "https://kanri.example.jp/inv", "2026-12-01 18:00 JST"}, []string{"管理者から案内されたパスワード"}},
 		{"ja active", "ja", "", []string{"管理者から案内されたパスワード", "taro@demo.example.jp"}, []string{"有効期限"}},
-		{"en invited", "en", "https://kanri.example.jp/inv", []string{"choose your password", "https://kanri.example.jp/inv", "expires on 2026年12月1日 18:00"}, []string{"your administrator gave you"}},
+		{"en invited", "en", "https://kanri.example.jp/inv", []string{"choose your password", "https://kanri.example.jp/inv", "expires on 2026-12-01 18:00 JST"}, []string{"your administrator gave you"}},
 		{"en active", "en", "", []string{"the password your administrator gave you", "taro@demo.example.jp"}, []string{"expires"}},
 	}
 	for _, tt := range tests {
@@ -129,7 +131,7 @@ func TestRenderInvitationText(t *testing.T) {
 			data := sampleData()
 			data.InvitationURL = tt.invitationURL
 			if tt.invitationURL == "" {
-				data.ExpiresAt = ""
+				data.ExpiresAt = time.Time{}
 			}
 			r, err := tpl.Render("member_added", tt.lang, data)
 			if err != nil {
@@ -355,9 +357,9 @@ func TestRenderPasswordReset(t *testing.T) {
 		data          notify.MailData
 		want, notWant []string
 	}{
-		{"ja self", "ja", self, []string{"パスワードの再設定が依頼されたため", "2026年12月1日 18:00", "お心当たりのない場合"}, []string{"佐藤 花子", "これまでのパスワード"}},
+		{"ja self", "ja", self, []string{"パスワードの再設定が依頼されたため", "2026-12-01 18:00 JST", "お心当たりのない場合"}, []string{"佐藤 花子", "これまでのパスワード"}},
 		{"ja admin", "ja", sampleData(), []string{"管理者（佐藤 花子 様）の依頼により", "これまでのパスワードでもログインできます"}, []string{"お心当たりのない場合"}},
-		{"en self", "en", self, []string{"Someone asked to reset your password", "expires on 2026年12月1日 18:00", "ignore this mail"}, []string{"佐藤 花子"}},
+		{"en self", "en", self, []string{"Someone asked to reset your password", "expires on 2026-12-01 18:00 JST", "ignore this mail"}, []string{"佐藤 花子"}},
 		{"en admin", "en", sampleData(), []string{"(佐藤 花子) asked us", "current password keeps working"}, []string{"ignore this mail"}},
 	}
 	for _, tt := range tests {

@@ -119,12 +119,12 @@ func (s *Service) issue(ctx context.Context, now time.Time, t *tenant.Tenant, m 
 	token := id.Secret("pwr")
 	r := &Reset{TokenHash: id.Hash(token), TenantID: m.TenantID, MemberID: m.ID, Stamp: stamp(m), CreatedAt: now, ExpiresAt: now.Add(ttl)}
 	data := notify.MailData{CompanyName: t.CompanyName, WorksGroup: t.WorksGroup, MemberName: m.DisplayName, LoginID: m.LoginID,
-		ConsoleURL: s.BaseURL, ResetURL: s.BaseURL + "/reset-password?token=" + token, ExpiresAt: r.ExpiresAt.Format("2006-01-02 15:04 MST")}
+		ConsoleURL: s.BaseURL, ResetURL: s.BaseURL + "/reset-password?token=" + token, ExpiresAt: r.ExpiresAt}
 	by := "member"
 	if admin != nil {
 		r.RequestedBy, data.OtherName, by = admin.ID, admin.Name, "admin"
 	}
-	mail, err := s.Notify.Prepare(t.ID, notify.Recipient{Address: m.Email, Name: m.DisplayName, Language: t.Language}, "password_reset", data)
+	mail, err := s.Notify.Prepare(t.ID, member.RecipientOf(t, m), "password_reset", data)
 	if err != nil {
 		return nil, err
 	}

@@ -269,7 +269,7 @@ func (s *Service) checkActive(ctx context.Context, a *auth.Actor) error {
 	if a.Permissions, err = s.Store.MemberPermissions(ctx, m.ID); err != nil {
 		return err
 	}
-	a.SuperAdmin, a.Name = m.SuperAdmin, m.LoginID
+	a.SuperAdmin, a.Name, a.Language = m.SuperAdmin, m.LoginID, m.Language
 	policy, on, err := s.Store.TwoFactorState(ctx, a.TenantID, a.ID)
 	if err != nil {
 		return err

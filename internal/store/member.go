@@ -13,12 +13,12 @@ import (
 // tenant's primary domain, joined in (see migration 0004).
 const memberColumns = `m.id, m.tenant_id, m.login_local || '@' || d.name, m.display_name, m.email, m.phone, m.department, m.position,
 	m.status, m.is_super_admin, m.external_issuer, m.external_subject, m.password_hash, m.invitation_hash, m.invitation_expires_at,
-	m.created_at, m.updated_at`
+	m.created_at, m.updated_at, m.language`
 
 const memberFrom = ` FROM members m JOIN domains d ON d.tenant_id = m.tenant_id AND d.is_primary`
 
 const memberInsertColumns = `id, tenant_id, login_local, display_name, email, phone, department, position, status, is_super_admin,
-	external_issuer, external_subject, password_hash, invitation_hash, invitation_expires_at, created_at, updated_at`
+	external_issuer, external_subject, password_hash, invitation_hash, invitation_expires_at, created_at, updated_at, language`
 
 // localPart is the part of a login id before the @.
 func localPart(loginID string) string {
@@ -30,17 +30,17 @@ func scanMember(row scanner) (*member.Member, error) {
 	var m member.Member
 	err := row.Scan(&m.ID, &m.TenantID, &m.LoginID, &m.DisplayName, &m.Email, &m.Phone, &m.Department, &m.Position, &m.Status,
 		&m.SuperAdmin, scanStr(&m.ExternalIssuer), scanStr(&m.ExternalSubject), &m.PasswordHash, scanStr(&m.InvitationHash),
-		scanTime(&m.InvitationExpiresAt), scanTime(&m.CreatedAt), scanTime(&m.UpdatedAt))
+		scanTime(&m.InvitationExpiresAt), scanTime(&m.CreatedAt), scanTime(&m.UpdatedAt), &m.Language)
 	return &m, err
 }
 
 func memberArgs(m *member.Member) []any {
 	return []any{m.ID, m.TenantID, localPart(m.LoginID), m.DisplayName, m.Email, m.Phone, m.Department, m.Position, m.Status, m.SuperAdmin,
 		nullStr(m.ExternalIssuer), nullStr(m.ExternalSubject), m.PasswordHash, nullStr(m.InvitationHash),
-		nullTS(m.InvitationExpiresAt), ts(m.CreatedAt), ts(m.UpdatedAt)}
+		nullTS(m.InvitationExpiresAt), ts(m.CreatedAt), ts(m.UpdatedAt), m.Language}
 }
 
-// memberBatch is how many members one INSERT carries: 17 columns each stays
+// memberBatch is how many members one INSERT carries: 18 columns each stays
 // under SQLite's limit of 32766 bound parameters.
 const memberBatch = 500
 
@@ -49,11 +49,11 @@ const memberBatch = 500
 func (db *DB) CreateMembers(ctx context.Context, ms []*member.Member) error {
 	for start := 0; start < len(ms); start += memberBatch {
 		chunk := ms[start:min(start+memberBatch, len(ms))]
-		args := make([]any, 0, 17*len(chunk))
+		args := make([]any, 0, 18*len(chunk))
 		for _, m := range chunk {
 			args = append(args, memberArgs(m)...)
 		}
-		q := `INSERT INTO members (` + memberInsertColumns + `) VALUES ` + rows(17, len(chunk))
+		q := `INSERT INTO members (` + memberInsertColumns + `) VALUES ` + rows(18, len(chunk))
 		if _, err := db.exec(ctx, q, args...); err != nil {
 			return db.fail(err, "member")
 		}
@@ -99,10 +99,10 @@ func (db *DB) getMember(ctx context.Context, where string, args ...any) (*member
 // Errors: NotFound, Conflict.
 func (db *DB) UpdateMember(ctx context.Context, m *member.Member) error {
 	res, err := db.exec(ctx, `UPDATE members SET login_local = ?, display_name = ?, email = ?, phone = ?, department = ?, position = ?,
-		status = ?, is_super_admin = ?, password_hash = ?, invitation_hash = ?, invitation_expires_at = ?, updated_at = ?
+		status = ?, is_super_admin = ?, password_hash = ?, invitation_hash = ?, invitation_expires_at = ?, updated_at = ?, language = ?
 		WHERE tenant_id = ? AND id = ?`,
 		localPart(m.LoginID), m.DisplayName, m.Email, m.Phone, m.Department, m.Position, m.Status, m.SuperAdmin, m.PasswordHash,
-		nullStr(m.InvitationHash), nullTS(m.InvitationExpiresAt), ts(m.UpdatedAt), m.TenantID, m.ID)
+		nullStr(m.InvitationHash), nullTS(m.InvitationExpiresAt), ts(m.UpdatedAt), m.Language, m.TenantID, m.ID)
 	if err := db.affected(res, err, "member"); err != nil {
 		return err
 	}

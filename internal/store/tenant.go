@@ -7,7 +7,7 @@ import (
 )
 
 const tenantColumns = `t.id, t.works_group, t.company_name, t.phone, t.language, t.region, t.notices_enabled,
-	t.notice_recipients, t.channel, t.partner_id, t.status, t.created_at, t.updated_at, d.name`
+	t.notice_recipients, t.channel, t.partner_id, t.status, t.created_at, t.updated_at, d.name, t.time_zone`
 
 // Every tenant has exactly one primary domain, so this join never drops one.
 const tenantFrom = ` FROM tenants t JOIN domains d ON d.tenant_id = t.id AND d.is_primary`
@@ -17,7 +17,7 @@ type scanner interface{ Scan(dest ...any) error }
 func scanTenant(row scanner) (*tenant.Tenant, error) {
 	var t tenant.Tenant
 	err := row.Scan(&t.ID, &t.WorksGroup, &t.CompanyName, &t.Phone, &t.Language, &t.Region, &t.NoticesEnabled,
-		&t.NoticeRecipients, &t.Channel, scanStr(&t.PartnerID), &t.Status, scanTime(&t.CreatedAt), scanTime(&t.UpdatedAt), &t.PrimaryDomain)
+		&t.NoticeRecipients, &t.Channel, scanStr(&t.PartnerID), &t.Status, scanTime(&t.CreatedAt), scanTime(&t.UpdatedAt), &t.PrimaryDomain, &t.TimeZone)
 	return &t, err
 }
 
@@ -25,9 +25,9 @@ func scanTenant(row scanner) (*tenant.Tenant, error) {
 // becomes the primary domain.
 func (db *DB) CreateTenant(ctx context.Context, t *tenant.Tenant) error {
 	_, err := db.exec(ctx, `INSERT INTO tenants (id, works_group, company_name, phone, language, region, notices_enabled,
-		notice_recipients, channel, partner_id, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		notice_recipients, channel, partner_id, status, created_at, updated_at, time_zone) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		t.ID, t.WorksGroup, t.CompanyName, t.Phone, t.Language, t.Region, t.NoticesEnabled,
-		t.NoticeRecipients, t.Channel, nullStr(t.PartnerID), t.Status, ts(t.CreatedAt), ts(t.UpdatedAt))
+		t.NoticeRecipients, t.Channel, nullStr(t.PartnerID), t.Status, ts(t.CreatedAt), ts(t.UpdatedAt), t.TimeZone)
 	if err != nil {
 		return db.fail(err, "tenant")
 	}
@@ -56,8 +56,8 @@ func (db *DB) GetTenant(ctx context.Context, id string) (*tenant.Tenant, error) 
 // UpdateTenant stores t's editable fields. Errors: NotFound, Conflict.
 func (db *DB) UpdateTenant(ctx context.Context, t *tenant.Tenant) error {
 	res, err := db.exec(ctx, `UPDATE tenants SET works_group = ?, company_name = ?, phone = ?, language = ?, region = ?,
-		notices_enabled = ?, notice_recipients = ?, status = ?, updated_at = ? WHERE id = ?`,
-		t.WorksGroup, t.CompanyName, t.Phone, t.Language, t.Region, t.NoticesEnabled, t.NoticeRecipients, t.Status, ts(t.UpdatedAt), t.ID)
+		notices_enabled = ?, notice_recipients = ?, status = ?, updated_at = ?, time_zone = ? WHERE id = ?`,
+		t.WorksGroup, t.CompanyName, t.Phone, t.Language, t.Region, t.NoticesEnabled, t.NoticeRecipients, t.Status, ts(t.UpdatedAt), t.TimeZone, t.ID)
 	return db.affected(res, err, "tenant")
 }
 

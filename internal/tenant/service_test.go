@@ -124,9 +124,9 @@ func TestUpdateRecordsBeforeAndAfter(t *testing.T) {
 			return m
 		}
 		wantBefore := map[string]any{"works_group": "acme", "company_name": "Company acme", "language": "ja",
-			"notices_enabled": true, "notice_recipients": "admins", "status": "active"}
+			"notices_enabled": true, "notice_recipients": "admins", "time_zone": "Asia/Tokyo", "status": "active"}
 		wantAfter := map[string]any{"works_group": "acme-japan", "company_name": "Acme Japan KK", "phone": "+81 3-1234-5678",
-			"language": "en", "region": "Kanto", "notices_enabled": false, "notice_recipients": "all", "status": "active"}
+			"language": "en", "region": "Kanto", "notices_enabled": false, "notice_recipients": "all", "time_zone": "Asia/Tokyo", "status": "active"}
 		if diff := cmp.Diff(wantBefore, decode(e.Before)); diff != "" {
 			t.Errorf("event before (-want +got):\n%s", diff)
 		}

@@ -25,6 +25,7 @@ type Tenant struct {
 	PartnerID        string
 	Status           string // "active" or "closed"
 	PrimaryDomain    string // the domain every login id ends with
+	TimeZone         string // IANA name, e.g. "Asia/Tokyo": how the tenant's times read
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 }
@@ -67,6 +68,7 @@ type Profile struct {
 	Region           *string
 	NoticesEnabled   *bool
 	NoticeRecipients *string
+	TimeZone         *string
 }
 
 // Apply validates p and applies it to t. Texts are checked and normalised
@@ -100,6 +102,13 @@ func (p Profile) Apply(t *Tenant) error {
 	}
 	if p.NoticeRecipients != nil {
 		t.NoticeRecipients = *p.NoticeRecipients
+	}
+	if p.TimeZone != nil {
+		name := strings.TrimSpace(*p.TimeZone)
+		if _, err := LoadZone(name); err != nil {
+			return errs.Field("time_zone", "tenant.time_zone_unknown", "zone", name)
+		}
+		t.TimeZone = name
 	}
 	return t.validate()
 }
@@ -139,6 +148,7 @@ func Snapshot(t *Tenant) any {
 		Region           string `json:"region,omitempty"`
 		NoticesEnabled   bool   `json:"notices_enabled"`
 		NoticeRecipients string `json:"notice_recipients"`
+		TimeZone         string `json:"time_zone"`
 		Status           string `json:"status"`
-	}{t.WorksGroup, t.CompanyName, t.Phone, t.Language, t.Region, t.NoticesEnabled, t.NoticeRecipients, t.Status}
+	}{t.WorksGroup, t.CompanyName, t.Phone, t.Language, t.Region, t.NoticesEnabled, t.NoticeRecipients, t.TimeZone, t.Status}
 }

@@ -61,7 +61,7 @@ func (e *Env) DomainService(dns domain.Resolver) *domain.Service {
 }
 
 // Zone is the billing calendar's, as kanri serve has it.
-var Zone = time.FixedZone("JST", 9*3600)
+var Zone = billing.CalendarZone()
 
 // The billing settings of BillingService.
 var Issuer = billing.Issuer{Name: "株式会社カンリ", Registration: "T7123456789012", Prefix: "KNR", BankDetails: "テスト銀行 本店 普通 1234567"}
@@ -128,7 +128,7 @@ func SignUp(t TB, env *Env, worksGroup string) *Tenant {
 func NewTenant(t TB, env *Env, worksGroup string) *tenant.Tenant {
 	t.Helper()
 	now := env.Clock.Now()
-	ten := &tenant.Tenant{ID: env.IDs.New("ten"), WorksGroup: worksGroup, CompanyName: "Company " + worksGroup, Language: "ja",
+	ten := &tenant.Tenant{ID: env.IDs.New("ten"), WorksGroup: worksGroup, CompanyName: "Company " + worksGroup, Language: "ja", TimeZone: tenant.DefaultTimeZone,
 		NoticesEnabled: true, NoticeRecipients: tenant.RecipientsAdmins, Channel: tenant.ChannelDirect, Status: tenant.StatusActive,
 		PrimaryDomain: worksGroup + "." + ProvidedBase, CreatedAt: now, UpdatedAt: now}
 	if err := env.DB.CreateTenant(context.Background(), ten); err != nil {
