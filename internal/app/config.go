@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/kanri/kanri/internal/billing"
-	"github.com/kanri/kanri/internal/tenant"
 	"github.com/kanri/kanri/internal/dnscheck"
 	"github.com/kanri/kanri/internal/store"
+	"github.com/kanri/kanri/internal/tenant"
 )
 
 // Version is Kanri's version.

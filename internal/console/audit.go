@@ -41,11 +41,11 @@ var auditKnownActions = []string{
 type auditPage struct {
 	Page
 	ZoneAbbr string // the abbreviation of Page.Zone, in which dates are read and times shown: JST
-	Actions []auditAction
-	Events  []auditRow
-	Next    string // the next page's URL; "" on the last page
-	First   string // the first page's URL when this is a later page
-	Export  string // the CSV export's URL with the same filters
+	Actions  []auditAction
+	Events   []auditRow
+	Next     string // the next page's URL; "" on the last page
+	First    string // the first page's URL when this is a later page
+	Export   string // the CSV export's URL with the same filters
 	// ExportShiftJIS is Export in Shift_JIS.
 	ExportShiftJIS string
 }

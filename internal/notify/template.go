@@ -28,27 +28,27 @@ const DefaultLang = "ja"
 // MailData is what every mail template may show. A template uses only the
 // fields it needs; the others stay empty.
 type MailData struct {
-	CompanyName   string // the tenant's company name
-	WorksGroup    string // the tenant's works-group name
-	MemberName    string // the recipient's display name
-	LoginID       string // the recipient's login id (local@domain)
-	ConsoleURL    string // where the recipient signs in
-	InvitationURL string // member_added: where to choose a password; empty if already set
+	CompanyName   string    // the tenant's company name
+	WorksGroup    string    // the tenant's works-group name
+	MemberName    string    // the recipient's display name
+	LoginID       string    // the recipient's login id (local@domain)
+	ConsoleURL    string    // where the recipient signs in
+	InvitationURL string    // member_added: where to choose a password; empty if already set
 	ExpiresAt     time.Time // member_added, password_reset: when the link expires; may be zero
-	OtherName     string // super_admin_*: the other party of the transfer; password_reset: the admin who asked, or empty
-	ResetURL      string // password_reset: where to choose a new password
-	Domain        string // domain_*: the domain the mail is about (the new primary)
-	OldDomain     string // domain_primary_changed: the previous primary domain
-	PlanName      string // subscription_*: the plan as the tenant's language names it
-	Contract      string // subscription_*: the contract, named likewise
-	Licenses      int    // subscription_*: licenses of an annual contract (0 on monthly)
-	Effective     string // subscription_*: when the change takes or took effect (2026/03/15)
-	InvoiceNumber string // invoice_issued: the invoice's number
-	Amount        string // invoice_issued, payment_failed: the total, formatted (¥59,400)
-	InvoiceURL    string // invoice_issued: where the invoice is viewed and downloaded
-	DueDate       string // invoice_issued with invoice payment: pay by this day
-	BankDetails   string // invoice_issued with invoice payment: where to transfer
-	Reason        string // payment_failed: why the card was refused and what to do
+	OtherName     string    // super_admin_*: the other party of the transfer; password_reset: the admin who asked, or empty
+	ResetURL      string    // password_reset: where to choose a new password
+	Domain        string    // domain_*: the domain the mail is about (the new primary)
+	OldDomain     string    // domain_primary_changed: the previous primary domain
+	PlanName      string    // subscription_*: the plan as the tenant's language names it
+	Contract      string    // subscription_*: the contract, named likewise
+	Licenses      int       // subscription_*: licenses of an annual contract (0 on monthly)
+	Effective     string    // subscription_*: when the change takes or took effect (2026/03/15)
+	InvoiceNumber string    // invoice_issued: the invoice's number
+	Amount        string    // invoice_issued, payment_failed: the total, formatted (¥59,400)
+	InvoiceURL    string    // invoice_issued: where the invoice is viewed and downloaded
+	DueDate       string    // invoice_issued with invoice payment: pay by this day
+	BankDetails   string    // invoice_issued with invoice payment: where to transfer
+	Reason        string    // payment_failed: why the card was refused and what to do
 	// Zone is the recipient's time zone, set by Prepare: the one When
 	// shows times in.
 	Zone *time.Location
