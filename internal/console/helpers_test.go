@@ -27,6 +27,7 @@ type browser struct {
 	t       *testing.T
 	s       *apptest.Server
 	cookies map[string]*http.Cookie
+	header  http.Header // sent with every request, e.g. Accept-Language
 }
 
 // page is one answer.
@@ -137,6 +138,9 @@ func (b *browser) do(req *http.Request) *page {
 	b.t.Helper()
 	for _, c := range b.cookies {
 		req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
+	}
+	for k, v := range b.header {
+		req.Header[k] = v
 	}
 	client := b.s.Client()
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
