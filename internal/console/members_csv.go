@@ -114,7 +114,7 @@ func (c *Console) membersExport(w http.ResponseWriter, r *http.Request) {
 	t, err := c.svc.Tenants.Get(r.Context(), a.TenantID)
 	var out *csvDownload
 	if err == nil {
-		out, err = newCSVDownload(w, q, fmt.Sprintf("members-%s-%s.csv", t.WorksGroup, c.cfg.Clock.Now().Format("2006-01-02")))
+		out, err = newCSVDownload(w, q, fmt.Sprintf("members-%s-%s.csv", t.WorksGroup, c.cfg.Clock.Now().In(t.Location()).Format("2006-01-02")))
 	}
 	if err == nil {
 		_, err = c.svc.Members.ExportCSV(r.Context(), member.Filter{TenantID: a.TenantID, Name: strings.TrimSpace(q.Get("name")),
