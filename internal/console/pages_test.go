@@ -2,8 +2,11 @@ package console_test
 
 import (
 	"context"
+	"html"
 	"net/http"
+	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -80,5 +83,81 @@ func TestEveryPageBothLanguages(t *testing.T) {
 			}
 			wantNosniff(t, path, p)
 		}
+	}
+}
+
+// destructive are the console's POST routes that an empty form carries
+// out rather than refuses (they ask nothing): signing out, revoking,
+// deleting, cancelling. TestEveryRefusalBothLanguages leaves them out.
+var destructive = []string{"/lang", "/admin/logout", "/ops/logout", "/admin/security/signout-all", "/admin/security/sessions/{s}/revoke",
+	"/admin/roles/{r}/delete", "/admin/settings/domains/{d}/delete", "/admin/billing/cancel", "/admin/billing/withdraw",
+	"/admin/billing/payment-methods/{pm}/remove", "/admin/billing/payment-methods/{pm}/default", "/admin/two-factor/start",
+	"/admin/two-factor/disable", "/admin/two-factor/recovery-codes", "/admin/members/{m}/invitation", "/admin/members/{m}/password-reset",
+	"/admin/members/{m}/two-factor/reset", "/admin/billing/payment-methods/invoice", "/ops/tenants/{t}/payment-methods/{pm}/approve",
+	"/ops/tenants/{t}/invoices/{i}/paid", "/admin/settings/domains/{d}/verify", "/forgot-password"}
+
+var (
+	// alerts are the texts a page shows as refusals: field errors, the
+	// form's error, the list of reasons, the error page's message.
+	alerts = regexp.MustCompile(`(?s)role="alert"[^>]*>(.*?)</(?:p|ul)>`)
+	// englishWords is three English words in a row: a sentence, not an id.
+	englishWords = regexp.MustCompile(`\b[A-Za-z]{2,} [a-z]{2,} [a-z]{2,}\b`)
+	// japaneseText is a kana or kanji.
+	japaneseText = regexp.MustCompile(`[\p{Hiragana}\p{Katakana}\p{Han}]`)
+)
+
+// TestEveryRefusalBothLanguages posts an empty form to every console POST
+// route that would refuse one (the console's own list), as the member or
+// operator it is for, in Japanese and in English, and fails when a
+// refusal on a Japanese page reads as English or one on an English page
+// holds Japanese.
+func TestEveryRefusalBothLanguages(t *testing.T) {
+	s, ten := start(t)
+	ctx := auth.System(context.Background(), "test")
+	if _, err := s.App.Services.Sessions.CreateOperator(ctx, "op@kanri.example", "Op", "operator-password-1"); err != nil {
+		t.Fatal(err)
+	}
+	res := s.Do(apptest.Request{Method: "POST", Path: "/api/v1/tenants/" + ten.ID + "/members", Token: ten.AdminToken,
+		Body: map[string]any{"login_id": "hanako", "display_name": "山田 花子", "password": "hanako-password-1"}})
+	var m struct{ ID string }
+	res.Decode(t, &m)
+	admin, ops, visitor := newBrowser(t, s), newBrowser(t, s), newBrowser(t, s)
+	admin.signIn("admin@"+ten.Domain, apptest.Password)
+	ops.signInOperator("op@kanri.example", "operator-password-1")
+	params := map[string]string{"m": m.ID, "r": "rol_none", "t": ten.ID, "s": "ses_none", "d": "dom_none", "i": "inv_none", "pm": "pm_none"}
+	param := regexp.MustCompile(`\{(\w+)\}`)
+	refused := 0
+	for _, pattern := range s.App.ConsoleActions() {
+		if slices.Contains(destructive, pattern) {
+			continue
+		}
+		path := param.ReplaceAllStringFunc(pattern, func(p string) string { return params[strings.Trim(p, "{}")] })
+		b := visitor
+		switch {
+		case strings.HasPrefix(path, "/ops") && path != "/ops/login":
+			b = ops
+		case strings.HasPrefix(path, "/admin") && path != "/admin/login":
+			b = admin
+		}
+		for _, lang := range []string{"ja", "en"} {
+			b.setLang(lang)
+			p := b.post(path, url.Values{})
+			if p.Status < 400 {
+				continue
+			}
+			refused++
+			for _, a := range alerts.FindAllStringSubmatch(p.Body, -1) {
+				text := html.UnescapeString(a[1])
+				if lang == "ja" && englishWords.MatchString(text) {
+					t.Errorf("POST %s (ja): %d, the refusal reads as English: %q", path, p.Status, text)
+				}
+				if lang == "en" && japaneseText.MatchString(text) {
+					t.Errorf("POST %s (en): %d, the refusal holds Japanese: %q", path, p.Status, text)
+				}
+			}
+		}
+	}
+	if refused < 30 {
+		t.Errorf("only %d refusals met: the test no longer reaches the forms", refused)
 	}
 }

@@ -79,6 +79,20 @@ type Crumb struct {
 // render, so the every-page test finds it.
 func (p Page) T(key string, args ...any) (string, error) { return p.cat.Text(p.Lang, key, args...) }
 
+// Detail is one of several reasons in the page's language: where (12行目)
+// and what.
+func (p Page) Detail(d errs.Detail) (string, error) {
+	where := d.Location
+	if d.Line > 0 {
+		w, err := p.T("members.import.line_n", d.Line)
+		if err != nil {
+			return "", err
+		}
+		where = w
+	}
+	return where + ": " + d.Message(p.Lang), nil
+}
+
 // Value is the submitted value of the form field name.
 func (p Page) Value(name string) string { return p.Form.Values.Get(name) }
 
