@@ -63,7 +63,9 @@ func migrateTo8(t *testing.T, url string) {
 		dialect, migrations = goose.DialectPostgres, postgres.Migrations
 		db, err = postgres.Open(url)
 	} else {
-		db, _, err = sqlite.Open(url, "NORMAL")
+		var read *sql.DB
+		db, read, err = sqlite.Open(url, "NORMAL")
+		defer read.Close()
 	}
 	must(t, "open", err)
 	defer db.Close()
