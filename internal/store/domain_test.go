@@ -65,7 +65,9 @@ func migrateTo8(t *testing.T, url string) {
 	} else {
 		var read *sql.DB
 		db, read, err = sqlite.Open(url, "NORMAL")
-		defer read.Close()
+		if err == nil {
+			defer read.Close()
+		}
 	}
 	must(t, "open", err)
 	defer db.Close()
