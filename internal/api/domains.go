@@ -12,19 +12,21 @@ import (
 
 // Domain is a tenant's domain on the wire.
 type Domain struct {
-	ID           string        `json:"id"`
-	Name         string        `json:"name" doc:"A-label (punycode) form"`
-	Kind         string        `json:"kind" enum:"provided,custom"`
-	Status       string        `json:"status" enum:"pending,active,primary_changing,expired"`
-	Primary      bool          `json:"primary" doc:"every login id ends with this domain (基本)"`
-	SubMail      bool          `json:"sub_mail" doc:"mail to this domain is accepted beside the primary"`
-	Method       string        `json:"method,omitempty" enum:"txt,mx" doc:"how ownership was proven"`
-	Verification *Verification `json:"verification,omitempty" doc:"pending custom domains: publish either record, then verify"`
-	Deadline     time.Time     `json:"deadline,omitzero" doc:"pending domains: prove ownership by then, or the domain is removed"`
-	VerifiedAt   time.Time     `json:"verified_at,omitzero"`
-	LastCheckAt  time.Time     `json:"last_check_at,omitzero"`
-	LastCheck    string        `json:"last_check,omitempty" doc:"what the last check found"`
-	CreatedAt    time.Time     `json:"created_at"`
+	ID              string            `json:"id"`
+	Name            string            `json:"name" doc:"A-label (punycode) form"`
+	Kind            string            `json:"kind" enum:"provided,custom"`
+	Status          string            `json:"status" enum:"pending,active,primary_changing,expired"`
+	Primary         bool              `json:"primary" doc:"every login id ends with this domain (基本)"`
+	SubMail         bool              `json:"sub_mail" doc:"mail to this domain is accepted beside the primary"`
+	Method          string            `json:"method,omitempty" enum:"txt,mx" doc:"how ownership was proven"`
+	Verification    *Verification     `json:"verification,omitempty" doc:"pending custom domains: publish either record, then verify"`
+	Deadline        time.Time         `json:"deadline,omitzero" doc:"pending domains: prove ownership by then, or the domain is removed"`
+	VerifiedAt      time.Time         `json:"verified_at,omitzero"`
+	LastCheckAt     time.Time         `json:"last_check_at,omitzero"`
+	LastCheck       string            `json:"last_check,omitempty" doc:"what the last check found and what to do, in the request's language"`
+	LastCheckCode   string            `json:"last_check_code,omitempty" doc:"the last check's stable code, e.g. domain.check_txt_mismatch" example:"domain.check_txt_mismatch"`
+	LastCheckParams map[string]string `json:"last_check_params,omitempty" doc:"the parameters of the last check's message, e.g. found and expected"`
+	CreatedAt       time.Time         `json:"created_at"`
 }
 
 // Verification is the DNS record that proves a domain, in either form.
@@ -35,9 +37,13 @@ type Verification struct {
 	MXHost   string `json:"mx_host" doc:"... pointing to this host"`
 }
 
-func (s *Server) toDomain(d *domain.Domain) Domain {
+// toDomain is d on the wire, its last check in lang.
+func (s *Server) toDomain(lang string, d *domain.Domain) Domain {
 	out := Domain{ID: d.ID, Name: d.Name, Kind: d.Kind, Status: d.Status, Primary: d.Primary, SubMail: d.SubMail(), Method: d.Method,
-		VerifiedAt: d.VerifiedAt, LastCheckAt: d.LastCheckAt, LastCheck: d.LastCheck, CreatedAt: d.CreatedAt}
+		VerifiedAt: d.VerifiedAt, LastCheckAt: d.LastCheckAt, CreatedAt: d.CreatedAt}
+	if f := d.LastCheck; f.Code != "" {
+		out.LastCheck, out.LastCheckCode, out.LastCheckParams = f.Message(lang), f.Code, f.Params
+	}
 	if d.Status == domain.StatusPending {
 		p := s.svc.Domains.Proof(d)
 		out.Verification = &Verification{p.TXTName, p.TXTValue, p.MXName, p.MXHost}
@@ -48,12 +54,14 @@ func (s *Server) toDomain(d *domain.Domain) Domain {
 
 // DomainCheck is what a verification found.
 type DomainCheck struct {
-	Outcome  string       `json:"outcome" enum:"verified,not_found,not_visible_yet,expired" doc:"not_visible_yet: DNS did not answer (SERVFAIL, timeout); Kanri keeps checking"`
-	Message  string       `json:"message"`
-	Domain   Domain       `json:"domain"`
-	Expected Verification `json:"expected"`
-	FoundTXT []string     `json:"found_txt" doc:"TXT records found at expected.txt_name"`
-	FoundMX  []string     `json:"found_mx" doc:"MX hosts found at the domain"`
+	Outcome  string            `json:"outcome" enum:"verified,not_found,not_visible_yet,expired" doc:"not_visible_yet: DNS did not answer (SERVFAIL, timeout); Kanri keeps checking"`
+	Code     string            `json:"code" doc:"the stable code of what was found, e.g. domain.check_txt_mismatch" example:"domain.check_txt_mismatch"`
+	Params   map[string]string `json:"params,omitempty" doc:"the parameters of the message: what was found and what is expected"`
+	Message  string            `json:"message" doc:"what was found and what to do, in the request's language"`
+	Domain   Domain            `json:"domain"`
+	Expected Verification      `json:"expected"`
+	FoundTXT []string          `json:"found_txt" doc:"TXT records found at expected.txt_name"`
+	FoundMX  []string          `json:"found_mx" doc:"MX hosts found at the domain"`
 }
 
 // DomainChange is a primary-domain change and its job's progress.
@@ -111,7 +119,8 @@ func (s *Server) registerDomains() {
 		if err != nil {
 			return nil, err
 		}
-		return reply(page[Domain]{Items: mapSlice(ds, s.toDomain)}), nil
+		lang := langOf(ctx)
+		return reply(page[Domain]{Items: mapSlice(ds, func(d *domain.Domain) Domain { return s.toDomain(lang, d) })}), nil
 	})
 	register(s, huma.Operation{OperationID: "add-domain", Method: http.MethodPost, Path: base, Tags: tags, DefaultStatus: http.StatusCreated,
 		Summary: "Add a custom domain; it stays pending until its DNS record is verified"}, false, func(ctx context.Context, in *addDomainInput) (*body[Domain], error) {
@@ -119,7 +128,7 @@ func (s *Server) registerDomains() {
 		if err != nil {
 			return nil, err
 		}
-		return reply(s.toDomain(d)), nil
+		return reply(s.toDomain(langOf(ctx), d)), nil
 	})
 	register(s, huma.Operation{OperationID: "get-domain", Method: http.MethodGet, Path: base + "/{d}", Tags: tags,
 		Summary: "Get a domain"}, false, func(ctx context.Context, in *DomainPath) (*body[Domain], error) {
@@ -127,7 +136,7 @@ func (s *Server) registerDomains() {
 		if err != nil {
 			return nil, err
 		}
-		return reply(s.toDomain(d)), nil
+		return reply(s.toDomain(langOf(ctx), d)), nil
 	})
 	register(s, huma.Operation{OperationID: "delete-domain", Method: http.MethodDelete, Path: base + "/{d}", Tags: tags, DefaultStatus: http.StatusNoContent,
 		Summary: "Delete a domain that is not primary (the provided domain: super admin, with confirm)"}, false, func(ctx context.Context, in *deleteDomainInput) (*struct{}, error) {
@@ -139,9 +148,10 @@ func (s *Server) registerDomains() {
 		if err != nil {
 			return nil, err
 		}
-		e := c.Expected
-		return reply(DomainCheck{c.Outcome, c.Message, s.toDomain(c.Domain), Verification{e.TXTName, e.TXTValue, e.MXName, e.MXHost},
-			nonNil(c.TXT), nonNil(c.MX)}), nil
+		e, lang := c.Expected, langOf(ctx)
+		return reply(DomainCheck{Outcome: c.Outcome, Code: c.Finding.Code, Params: c.Finding.Params, Message: c.Finding.Message(lang),
+			Domain: s.toDomain(lang, c.Domain), Expected: Verification{e.TXTName, e.TXTValue, e.MXName, e.MXHost},
+			FoundTXT: nonNil(c.TXT), FoundMX: nonNil(c.MX)}), nil
 	})
 	register(s, huma.Operation{OperationID: "make-primary-domain", Method: http.MethodPost, Path: base + "/{d}/make-primary", Tags: tags,
 		DefaultStatus: http.StatusAccepted,

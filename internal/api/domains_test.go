@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/kanri/kanri/internal/dnscheck/dnstest"
 	"github.com/kanri/kanri/internal/domain"
 	"github.com/kanri/kanri/internal/notify"
+	"github.com/kanri/kanri/internal/store/storetest"
 )
 
 // aDomainChange stores a finished primary-domain change of ten (to and
@@ -34,8 +36,10 @@ func aDomainChange(t *testing.T, s *apptest.Server, ten *apptest.Tenant, domainI
 // (a webhook subscribed to domain.primary_changed gets from and to), then
 // delete the provided domain, which needs its name as confirmation.
 func TestDomainScenario(t *testing.T) {
-	dns := dnstest.Start(t)
-	onEachEngine(t, func(c *app.Config) { c.DNSResolver, c.AllowPrivateWebhooks = dns.Addr, true }, func(t *testing.T, s *apptest.Server) {
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		t.Parallel()
+		dns := dnstest.Start(t) // one per engine: both runs publish records for acme.example
+		s := apptest.Start(t, env.URL, func(c *app.Config) { c.DNSResolver, c.AllowPrivateWebhooks = dns.Addr, true })
 		ten := s.Signup("acme")
 		tok := ten.AdminToken
 		var hook struct{ ID string }
@@ -45,6 +49,11 @@ func TestDomainScenario(t *testing.T) {
 			Body: map[string]any{"name": "co.jp"}})
 		if !strings.Contains(p.Detail+fmt.Sprint(p.Errors), "public suffix") {
 			t.Errorf("co.jp refused with %+v, want the reason", p)
+		}
+		jp := decode[api.Problem](t, expect(t, s, http.StatusUnprocessableEntity, apptest.Request{Method: "POST", Path: tpath(ten.ID, "/domains"),
+			Token: tok, Body: map[string]any{"name": "co.jp"}, Header: http.Header{"Accept-Language": {"ja"}}}))
+		if jp.Code != "domain.public_suffix" || jp.Params["domain"] != "co.jp" || !strings.HasPrefix(jp.Detail, "「co.jp」は誰もが登録に使う共通部分") {
+			t.Errorf("co.jp refused in Japanese with %+v", jp)
 		}
 		d := decode[api.Domain](t, expect(t, s, http.StatusCreated, apptest.Request{Method: "POST", Path: tpath(ten.ID, "/domains"), Token: tok,
 			Body: map[string]any{"name": "ＡＣＭＥ．example"}}))
@@ -56,11 +65,26 @@ func TestDomainScenario(t *testing.T) {
 		verify := func() api.DomainCheck {
 			return decode[api.DomainCheck](t, expect(t, s, http.StatusOK, apptest.Request{Method: "POST", Path: tpath(ten.ID, "/domains/"+d.ID+"/verify"), Token: tok}))
 		}
-		if c := verify(); c.Outcome != "not_found" || c.Domain.Status != "pending" || c.Expected.TXTValue != v.TXTValue {
+		if c := verify(); c.Outcome != "not_found" || c.Domain.Status != "pending" || c.Expected.TXTValue != v.TXTValue ||
+			c.Code != "domain.check_no_records" || c.Params["txt_value"] != v.TXTValue || !strings.HasPrefix(c.Message, "no record yet: publish TXT") {
 			t.Errorf("verify before publishing: %+v", c)
 		}
+		ja := apptest.Request{Method: "POST", Path: tpath(ten.ID, "/domains/"+d.ID+"/verify"), Token: tok, Header: http.Header{"Accept-Language": {"ja"}}}
+		dns.SetTXT(v.TXTName, []string{"kanri-verification=typo"})
+		c := decode[api.DomainCheck](t, expect(t, s, http.StatusOK, ja))
+		if want := v.TXTName + ` のTXTレコードは見つかりましたが、値が一致しません。見つかった値: "kanri-verification=typo"。必要な値: 「` + v.TXTValue + "」。"; c.Code != "domain.check_txt_mismatch" ||
+			c.Params["found"] != `"kanri-verification=typo"` || c.Params["expected"] != v.TXTValue || !strings.HasPrefix(c.Message, want) {
+			t.Errorf("verify a wrong token in Japanese: %+v\nwant the message to start %q", c, want)
+		}
+		ja.Method, ja.Path = "GET", tpath(ten.ID, "/domains/"+d.ID)
+		if got := decode[api.Domain](t, expect(t, s, http.StatusOK, ja)); got.LastCheckCode != c.Code || got.LastCheck != c.Message ||
+			!maps.Equal(got.LastCheckParams, c.Params) || got.LastCheckAt.IsZero() {
+			t.Errorf("the domain after the check: %+v, want its last check %+v", got, c)
+		}
+		dns.Clear(v.TXTName)
 		dns.SetRcode(v.TXTName, 2) // SERVFAIL
-		if c := verify(); c.Outcome != "not_visible_yet" || c.Domain.Status != "pending" {
+		if c := verify(); c.Outcome != "not_visible_yet" || c.Domain.Status != "pending" || c.Code != "domain.check_dns_unanswered" ||
+			strings.Contains(c.Message+c.Domain.LastCheck, "SERVFAIL") || strings.Contains(c.Message+c.Domain.LastCheck, dns.Addr) {
 			t.Errorf("verify while DNS fails: %+v", c)
 		}
 		dns.Clear(v.TXTName)

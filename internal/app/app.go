@@ -123,7 +123,7 @@ func (a *App) build(ctx context.Context, ids id.Generator) error {
 			}},
 	}
 	a.Services.Domains = &domain.Service{Store: db, Clock: a.Clock, IDs: ids, Audit: rec, Notify: ntf,
-		DNS: &dnscheck.Resolver{Addr: cfg.DNSResolver}, ProvidedBase: cfg.ProvidedBase, VerifyWindow: cfg.DomainDeadline,
+		DNS: &dnscheck.Resolver{Addr: cfg.DNSResolver, Log: a.Logger}, ProvidedBase: cfg.ProvidedBase, VerifyWindow: cfg.DomainDeadline,
 		ChangeLock: 24 * time.Hour, BaseURL: cfg.BaseURL, MailBatch: 25, MailPause: 10 * time.Millisecond}
 	if store.IsPostgres(cfg.DatabaseURL) { // measured: docs/PERFORMANCE.md
 		a.Services.Domains.MailBatch = 250

@@ -180,7 +180,7 @@ func TestDomainJobs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			return got.Status == domain.StatusActive, got.Status + ": " + got.LastCheck
+			return got.Status == domain.StatusActive, got.Status + ": " + got.LastCheck.Message("en")
 		})
 		res := s.Do(apptest.Request{Method: "POST", Path: "/api/v1/tenants/" + ten.ID + "/domains/" + d.ID + "/make-primary", Token: ten.AdminToken})
 		var c struct{ ID string }

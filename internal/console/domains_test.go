@@ -155,7 +155,7 @@ func TestDomainsAdd(t *testing.T) {
 
 	p = b.post("/admin/settings/domains/new", url.Values{"name": {"example.com"}})
 	wantStatusIs(t, "the same name again", p, http.StatusConflict)
-	wantIn(t, "the same name again", p.Body, `id="f-name-error"`, "already on this tenant&#39;s list", `value="example.com"`, `aria-invalid="true"`)
+	wantIn(t, "the same name again", p.Body, `id="f-name-error"`, "ドメイン example.com はすでにドメイン一覧にあります。", `value="example.com"`, `aria-invalid="true"`)
 	if n := len(domainsList(t, s, ten)); n != 2 {
 		t.Errorf("%d domains after the refusal, want 2", n)
 	}
@@ -179,7 +179,7 @@ func TestDomainsMakePrimaryRefused(t *testing.T) {
 	}
 	p = b.post("/admin/settings/domains/"+d.ID+"/primary", nil)
 	wantStatusIs(t, "make a pending domain primary", p, http.StatusConflict)
-	wantIn(t, "make a pending domain primary", p.Body, `id="form-error"`, "pending.example is not verified yet")
+	wantIn(t, "make a pending domain primary", p.Body, `id="form-error"`, "pending.example は所有権の確認が済んでいないため、プライマリドメインに変更できません。")
 
 	_, login := settingsMember(t, s, ten, "sub-admin", "Sub Admin", "admin")
 	sub := newBrowser(t, s)
@@ -227,7 +227,7 @@ func TestDomainsDelete(t *testing.T) {
 	}
 	p = b.post("/admin/settings/domains/"+provided.ID+"/delete", url.Values{"confirm": {provided.Name}})
 	wantStatusIs(t, "delete the primary domain", p, http.StatusConflict)
-	wantIn(t, "delete the primary domain", p.Body, "is the primary domain: make another domain primary first")
+	wantIn(t, "delete the primary domain", p.Body, "はプライマリドメインのため削除できません。先に別のドメインをプライマリドメインに変更してください。")
 	if len(domainsList(t, s, ten)) != 1 {
 		t.Errorf("the primary domain was deleted")
 	}
@@ -279,11 +279,11 @@ func TestDomainsAddRefused(t *testing.T) {
 	b := newBrowser(t, s)
 	b.signIn("admin@"+ten.Domain, apptest.Password)
 	for _, tt := range []struct{ name, input, reason string }{
-		{"public suffix", "co.jp", "public suffix"},
-		{"empty", " ", "domain name is required"},
-		{"provided base", "x.works.example", "provided by Kanri"},
-		{"consumer mail", "gmail.com", "public mail service"},
-		{"IP address", "192.0.2.1", "IP address"},
+		{"public suffix", "co.jp", "「co.jp」は誰もが登録に使う共通部分(パブリックサフィックス)のため追加できません。"},
+		{"empty", " ", "ドメイン名を入力してください(例: example.co.jp)。"},
+		{"provided base", "x.works.example", "works.example のドメインはKanriがご提供するドメインです。"},
+		{"consumer mail", "gmail.com", "gmail.com は一般向けメールサービスのドメインです。"},
+		{"IP address", "192.0.2.1", "「192.0.2.1」はIPアドレスです。"},
 	} {
 		p := b.post("/admin/settings/domains/new", url.Values{"name": {tt.input}})
 		if p.Status != http.StatusUnprocessableEntity {
@@ -303,8 +303,9 @@ func TestDomainsAddRefused(t *testing.T) {
 }
 
 // TestDomainsVerify: 所有権の確認 with a wrong record shows what was found
-// and what is expected; with DNS failing it says the record is not
-// visible yet (never a failure); with the MX record published the domain
+// and what is expected, in Japanese and in English; with DNS failing it
+// says the server did not answer (never a failure, never in the
+// resolver's words); with the MX record published the domain
 // is 使用中 as a sub mail domain, and only the super admin is offered
 // プライマリドメインに変更.
 func TestDomainsVerify(t *testing.T) {
@@ -318,16 +319,28 @@ func TestDomainsVerify(t *testing.T) {
 	dns.SetTXT(v.TXTName, []string{"kanri-verification=someone-else"})
 	p := b.post(verify, nil)
 	wantStatusIs(t, "verify with a wrong record", p, http.StatusOK)
-	wantIn(t, "verify with a wrong record", p.Body, `class="check not_found"`, "一致するレコードがまだ見つかりません。",
+	wantIn(t, "verify with a wrong record", p.Body, `class="check not_found"`,
+		v.TXTName+" のTXTレコードは見つかりましたが、値が一致しません。見つかった値: &#34;kanri-verification=someone-else&#34;。必要な値: 「"+v.TXTValue+"」。",
 		`<dd id="found-txt"><code>kanri-verification=someone-else</code>`, `<dd id="found-mx">なし</dd>`, "<code>"+v.TXTValue+"</code>",
 		"<code>"+v.MXHost+"</code>", `id="domain-verify-submit"`)
+	b.setLang("en")
+	wantIn(t, "verify with a wrong record in English", b.post(verify, nil).Body,
+		"TXT record found at "+v.TXTName+": &#34;kanri-verification=someone-else&#34;; expected: &#34;"+v.TXTValue+"&#34;", "TXT records at "+v.TXTName)
+	b.setLang("ja")
+	wantIn(t, "the verify page after a check", b.get(verify).Body, `id="domain-last-check"`, "値が一致しません。")
 
 	dns.SetRcode(v.TXTName, 2) // SERVFAIL
 	p = b.post(verify, nil)
 	wantStatusIs(t, "verify while DNS fails", p, http.StatusOK)
-	wantIn(t, "verify while DNS fails", p.Body, `class="check not_visible_yet"`, "DNSからまだ応答がありません。", "数分おきに自動で確認します")
-	if strings.Contains(p.Body, "一致するレコードがまだ見つかりません") || strings.Contains(p.Body, `role="alert"`) {
+	wantIn(t, "verify while DNS fails", p.Body, `class="check not_visible_yet"`,
+		"DNSサーバーから acme.example についての応答がありませんでした。Kanriが数分おきに自動で確認しますので、このままお待ちください。")
+	if strings.Contains(p.Body, "値が一致しません") || strings.Contains(p.Body, `role="alert"`) {
 		t.Errorf("a DNS failure reads as a failed check")
+	}
+	for _, raw := range []string{"SERVFAIL", dns.Addr, "unavailable"} {
+		if strings.Contains(p.Body, raw) {
+			t.Errorf("the page shows the resolver's words %q", raw)
+		}
 	}
 	if got := domainsFind(t, s, ten, "acme.example"); got.Status != "pending" {
 		t.Fatalf("after failed checks: %s", got.Status)
@@ -448,7 +461,7 @@ func TestDomainsPrimaryChange(t *testing.T) {
 
 	p = b.post("/admin/settings/domains/"+provided.ID+"/primary", nil)
 	wantStatusIs(t, "change back within 24 hours", p, http.StatusConflict)
-	wantIn(t, "change back within 24 hours", p.Body, `id="form-error"`, "another change is possible from")
+	wantIn(t, "change back within 24 hours", p.Body, `id="form-error"`, "JST に変更されました。次の変更は ")
 
 	// A day later the list no longer reports the change, and another may start.
 	s.App.Clock.(*clock.Adjustable).Set(time.Now().Add(25 * time.Hour))
@@ -466,7 +479,7 @@ func TestDomainsPrimaryChange(t *testing.T) {
 		`<label for="f-confirm">削除する場合は、確認のためドメイン名「`+ten.Domain+`」を入力してください`)
 	p = b.post(del, url.Values{"confirm": {"acme"}})
 	wantStatusIs(t, "delete the provided domain with a wrong name", p, http.StatusUnprocessableEntity)
-	wantIn(t, "delete the provided domain with a wrong name", p.Body, `id="f-confirm-error"`, "cannot be undone", `value="acme"`)
+	wantIn(t, "delete the provided domain with a wrong name", p.Body, `id="f-confirm-error"`, "削除すると元に戻せず、再び追加することもできません。", `value="acme"`)
 	if n := len(domainsList(t, s, ten)); n != 2 {
 		t.Fatalf("%d domains after the refused deletion, want 2", n)
 	}

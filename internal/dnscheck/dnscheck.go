@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"slices"
 	"strings"
@@ -19,7 +20,41 @@ import (
 
 // ErrUnavailable marks a failure to get an answer: SERVFAIL, REFUSED, a
 // timeout, a network error. The record may well exist; ask again later.
+// Every such error is an *Unanswered.
 var ErrUnavailable = errors.New("DNS answer unavailable")
+
+// errNoAnswer marks an attempt that waited its whole timeout.
+var errNoAnswer = errors.New("no answer")
+
+// Reason is why a question got no usable answer. No reason means the
+// record is missing: "no such name" and "no record of that type" are
+// answers (nil, nil), not errors.
+type Reason string
+
+// The reasons a DNS server gives no answer.
+const (
+	Timeout       Reason = "timeout"        // no answer in time, or the caller stopped waiting
+	Refused       Reason = "refused"        // REFUSED: the server will not answer this question
+	ServerFailure Reason = "server_failure" // SERVFAIL or another error code
+	Unreachable   Reason = "unreachable"    // the network or the server's host turned the query away
+)
+
+// Unanswered is the error of a question that got no usable answer. Its
+// text names the server and the question: it is for the log, which gets
+// it once from the Resolver, never for the people waiting for the answer.
+type Unanswered struct {
+	Reason   Reason
+	Server   string // host:port asked
+	Question string // e.g. "MX example.jp"
+	Err      error  // what happened
+}
+
+func (e *Unanswered) Error() string {
+	return fmt.Sprintf("%v from %s for %s: %v", e.Err, e.Server, e.Question, ErrUnavailable)
+}
+
+// Unwrap gives what happened and ErrUnavailable.
+func (e *Unanswered) Unwrap() []error { return []error{e.Err, ErrUnavailable} }
 
 const (
 	// defaultTimeout bounds one query attempt when Resolver.Timeout is zero.
@@ -35,6 +70,9 @@ const (
 type Resolver struct {
 	Addr    string        // host:port of a recursive resolver
 	Timeout time.Duration // per query attempt; default 3 s
+	// Log gets every question that got no answer, with the server's own
+	// words; nil logs nothing.
+	Log *slog.Logger
 }
 
 // System returns the first nameserver of /etc/resolv.conf as host:port.
@@ -56,8 +94,9 @@ func systemFrom(path string) (string, error) {
 // long value split into several strings is one record). NXDOMAIN and an
 // answer without TXT records give (nil, nil). Any failure to get an answer
 // (SERVFAIL, REFUSED, timeout, network error, truncated without TCP success)
-// is an error wrapping ErrUnavailable whose message says what happened and
-// where ("SERVFAIL from 127.0.0.1:53 for TXT _kanri-challenge.example.jp").
+// is an *Unanswered wrapping ErrUnavailable whose message says what
+// happened and where ("SERVFAIL from 127.0.0.1:53 for TXT
+// _kanri-challenge.example.jp"), and is logged.
 func (r *Resolver) TXT(ctx context.Context, name string) ([]string, error) {
 	rrs, err := r.lookup(ctx, name, dns.TypeTXT)
 	var txts []string
@@ -101,8 +140,10 @@ func (r *Resolver) lookup(ctx context.Context, name string, qtype uint16) ([]dns
 	m.SetEdns0(udpSize, false)
 	in, err := r.exchange(ctx, m)
 	switch {
+	case err != nil && (errors.Is(err, errNoAnswer) || ended(ctx) != nil):
+		return nil, r.unanswered(ctx, m, Timeout, err)
 	case err != nil:
-		return nil, r.unavailable(m, err)
+		return nil, r.unanswered(ctx, m, Unreachable, err)
 	case in.Rcode == dns.RcodeSuccess:
 		return answers(in, m.Question[0]), nil
 	case in.Rcode == dns.RcodeNameError:
@@ -112,7 +153,11 @@ func (r *Resolver) lookup(ctx context.Context, name string, qtype uint16) ([]dns
 	if !ok {
 		rcode = fmt.Sprintf("rcode %d", in.Rcode)
 	}
-	return nil, r.unavailable(m, errors.New(rcode))
+	reason := ServerFailure
+	if in.Rcode == dns.RcodeRefused {
+		reason = Refused
+	}
+	return nil, r.unanswered(ctx, m, reason, errors.New(rcode))
 }
 
 // answers returns the records of q's type owned by q's name or, when the
@@ -178,7 +223,7 @@ func (r *Resolver) attempt(ctx context.Context, network string, m *dns.Msg) (*dn
 		return nil, fmt.Errorf("gave up waiting (%w)", err)
 	}
 	if actx.Err() != nil || isTimeout(err) {
-		return nil, fmt.Errorf("no answer within %v", timeout)
+		return nil, fmt.Errorf("%w within %v", errNoAnswer, timeout)
 	}
 	return nil, fmt.Errorf("no answer (%w)", err)
 }
@@ -201,11 +246,15 @@ func isTimeout(err error) bool {
 	return errors.As(err, &nerr) && nerr.Timeout()
 }
 
-// unavailable is the error for query m, which got no usable answer because
-// of what: what, the server, the question, wrapping what and ErrUnavailable.
-func (r *Resolver) unavailable(m *dns.Msg, what error) error {
+// unanswered logs and returns the error of query m, which got no usable
+// answer for reason: what happened.
+func (r *Resolver) unanswered(ctx context.Context, m *dns.Msg, reason Reason, what error) error {
 	q := m.Question[0]
-	return fmt.Errorf("%w from %s for %s %s: %w", what, r.Addr, dns.TypeToString[q.Qtype], strings.TrimSuffix(q.Name, "."), ErrUnavailable)
+	e := &Unanswered{Reason: reason, Server: r.Addr, Question: dns.TypeToString[q.Qtype] + " " + strings.TrimSuffix(q.Name, "."), Err: what}
+	if r.Log != nil {
+		r.Log.WarnContext(ctx, "DNS question unanswered", "reason", e.Reason, "server", e.Server, "question", e.Question, "err", e.Err)
+	}
+	return e
 }
 
 // unescape undoes the escapes miekg/dns writes into TXT data (\" for ",

@@ -1,8 +1,10 @@
 package dnscheck
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -117,9 +119,12 @@ func TestUnavailable(t *testing.T) {
 	s, r := newResolver(t)
 	s.SetRcode(challenge, dns.RcodeServerFailure)
 	s.SetRcode("refused.example.jp", dns.RcodeRefused)
-	tests := []struct{ name, qname, wantMsg string }{
-		{"SERVFAIL", challenge, "SERVFAIL from " + s.Addr + " for TXT " + challenge + ": DNS answer unavailable"},
-		{"REFUSED", "refused.example.jp", "REFUSED from " + s.Addr + " for TXT refused.example.jp"},
+	tests := []struct {
+		name, qname, wantMsg string
+		reason               Reason
+	}{
+		{"SERVFAIL", challenge, "SERVFAIL from " + s.Addr + " for TXT " + challenge + ": DNS answer unavailable", ServerFailure},
+		{"REFUSED", "refused.example.jp", "REFUSED from " + s.Addr + " for TXT refused.example.jp", Refused},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -128,7 +133,37 @@ func TestUnavailable(t *testing.T) {
 			if got != nil || !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), tt.wantMsg) {
 				t.Fatalf("TXT(%s) = %q, %v; want nil and ErrUnavailable saying %q", tt.qname, got, err, tt.wantMsg)
 			}
+			wantReason(t, err, tt.reason)
 		})
+	}
+}
+
+// wantReason fails t unless err is an *Unanswered for reason.
+func wantReason(t *testing.T, err error, reason Reason) {
+	t.Helper()
+	var u *Unanswered
+	if !errors.As(err, &u) || u.Reason != reason {
+		t.Fatalf("error %v: want an *Unanswered for the reason %q", err, reason)
+	}
+}
+
+// TestUnansweredLogged: the server's words go to the log, once per
+// question, with the reason, the server and the question.
+func TestUnansweredLogged(t *testing.T) {
+	t.Parallel()
+	s, r := newResolver(t)
+	s.SetRcode(challenge, dns.RcodeRefused)
+	var log bytes.Buffer
+	r.Log = slog.New(slog.NewTextHandler(&log, nil))
+	if _, err := r.TXT(t.Context(), challenge); err == nil {
+		t.Fatal("TXT of a refused name: no error")
+	}
+	if _, err := r.TXT(t.Context(), "missing.example.jp"); err != nil {
+		t.Fatal(err)
+	}
+	want := "reason=refused server=" + s.Addr + ` question="TXT ` + challenge + `" err=REFUSED`
+	if got := log.String(); strings.Count(got, "DNS question unanswered") != 1 || !strings.Contains(got, want) {
+		t.Fatalf("log:\n%s\nwant one line with %s (and none for a missing name)", got, want)
 	}
 }
 
@@ -143,6 +178,7 @@ func TestTimeout(t *testing.T) {
 	if got != nil || !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "no answer within 100ms") {
 		t.Fatalf("TXT = %q, %v; want nil and ErrUnavailable saying no answer within 100ms", got, err)
 	}
+	wantReason(t, err, Timeout)
 	if d := time.Since(start); d > time.Second {
 		t.Fatalf("TXT took %v, want about the 100ms timeout", d)
 	}
@@ -178,6 +214,7 @@ func TestContextHonoured(t *testing.T) {
 			if !errors.Is(err, tt.want) || !errors.Is(err, ErrUnavailable) {
 				t.Fatalf("TXT = %v; want an error wrapping %v and ErrUnavailable", err, tt.want)
 			}
+			wantReason(t, err, Timeout)
 			if d := time.Since(start); d > 2*time.Second {
 				t.Fatalf("TXT took %v after the context ended at 100ms", d)
 			}
@@ -198,6 +235,7 @@ func TestNetworkError(t *testing.T) {
 	if got != nil || !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "from "+addr+" for MX example.jp") {
 		t.Fatalf("MX from a closed port = %q, %v; want nil and ErrUnavailable naming the server and question", got, err)
 	}
+	wantReason(t, err, Unreachable)
 }
 
 func TestNotADomainName(t *testing.T) {

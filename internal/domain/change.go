@@ -73,11 +73,11 @@ func (s *Service) MakePrimary(ctx context.Context, tenantID, domainID string) (*
 func (s *Service) checkChangeable(ctx context.Context, to *Domain, now time.Time) error {
 	switch {
 	case to.Primary:
-		return errs.E(errs.FailedPrecondition, "%s is the primary domain already", to.Name)
+		return errs.E(errs.FailedPrecondition, "domain.primary_already", "domain", to.Name)
 	case to.Status == StatusPending:
-		return errs.E(errs.FailedPrecondition, "%s is not verified yet: publish its record in DNS and verify it first", to.Name)
+		return errs.E(errs.FailedPrecondition, "domain.primary_not_verified", "domain", to.Name)
 	case to.Status == StatusPrimaryChanging:
-		return errs.E(errs.FailedPrecondition, "a primary-domain change is in progress: wait until it is done")
+		return errs.E(errs.FailedPrecondition, "domain.change_in_progress")
 	}
 	last, err := s.Store.LatestChange(ctx, to.TenantID)
 	switch {
@@ -86,13 +86,13 @@ func (s *Service) checkChangeable(ctx context.Context, to *Domain, now time.Time
 	case err != nil:
 		return err
 	case last.Status == ChangeRenaming:
-		return errs.E(errs.FailedPrecondition, "a primary-domain change is in progress: wait until it is done")
+		return errs.E(errs.FailedPrecondition, "domain.change_in_progress")
 	case last.Status == ChangeMailing && !now.Before(s.LockedUntil(last)):
-		return errs.E(errs.FailedPrecondition, "members are still being mailed their new login ids from the last change: wait until it is done")
+		return errs.E(errs.FailedPrecondition, "domain.change_mailing")
 	case now.Before(s.LockedUntil(last)):
 		jst := time.FixedZone("JST", 9*60*60)
-		return errs.E(errs.FailedPrecondition, "the primary domain was changed at %s: another change is possible from %s",
-			last.RenamedAt.In(jst).Format("2006-01-02 15:04 MST"), s.LockedUntil(last).In(jst).Format("2006-01-02 15:04 MST"))
+		return errs.E(errs.FailedPrecondition, "domain.change_locked",
+			"changed_at", last.RenamedAt.In(jst).Format("2006-01-02 15:04 MST"), "possible_from", s.LockedUntil(last).In(jst).Format("2006-01-02 15:04 MST"))
 	}
 	return nil
 }
@@ -116,7 +116,7 @@ func (s *Service) primary(ctx context.Context, tenantID string) (*Domain, error)
 			return s.Store.GetDomain(ctx, tenantID, d.ID) // locked
 		}
 	}
-	return nil, errs.E(errs.Internal, "tenant %s has no primary domain", tenantID)
+	return nil, fmt.Errorf("tenant %s has no primary domain", tenantID)
 }
 
 // GetChange returns a primary-domain change of the tenant.
@@ -126,7 +126,7 @@ func (s *Service) GetChange(ctx context.Context, tenantID, changeID string) (*Ch
 	}
 	c, err := s.Store.GetChange(ctx, changeID)
 	if errs.Is(err, errs.NotFound) || (err == nil && c.TenantID != tenantID) {
-		return nil, errs.E(errs.NotFound, "domain change not found")
+		return nil, errs.E(errs.NotFound, "domain.change_not_found")
 	}
 	return c, err
 }

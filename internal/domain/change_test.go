@@ -209,6 +209,7 @@ func TestMakePrimaryRefusals(t *testing.T) {
 		wantKind(t, err, errs.PermissionDenied, "super admin")
 		_, err = svc.MakePrimary(ten.Ctx, ten.ID, pending.ID)
 		wantKind(t, err, errs.FailedPrecondition, "not verified yet")
+		wantJA(t, err, "pending.example は所有権の確認が済んでいないため、プライマリドメインに変更できません。")
 		c, err := svc.MakePrimary(ten.Ctx, ten.ID, active.ID)
 		if err != nil {
 			t.Fatal(err)
@@ -225,6 +226,7 @@ func TestMakePrimaryRefusals(t *testing.T) {
 		env.Clock.Advance(23 * time.Hour)
 		_, err = svc.MakePrimary(owner, ten.ID, second.ID)
 		wantKind(t, err, errs.FailedPrecondition, "another change is possible from")
+		wantJA(t, err, "JST に変更されました。次の変更は ")
 		env.Clock.Advance(time.Hour + time.Second)
 		if _, err := svc.MakePrimary(owner, ten.ID, second.ID); err != nil {
 			t.Fatalf("24 hours later: %v", err)

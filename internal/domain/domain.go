@@ -22,7 +22,7 @@ type Domain struct {
 	Deadline    time.Time
 	VerifiedAt  time.Time
 	LastCheckAt time.Time
-	LastCheck   string // what the last check found, in words
+	LastCheck   Finding // what the last check found
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }

@@ -8,6 +8,7 @@ package domain
 import (
 	"fmt"
 	"net/netip"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -38,24 +39,24 @@ const (
 func Normalize(input string) (string, error) {
 	s := strings.TrimSpace(input)
 	if s == "" {
-		return "", errs.Field("name", "domain name is required: enter a domain such as example.co.jp")
+		return "", errs.Field("name", "domain.name_required")
 	}
 	if !utf8.ValidString(s) {
-		return "", errs.Field("name", "domain %s contains bytes that are not text: type the domain again, such as example.co.jp", show(s))
+		return "", errs.Field("name", "domain.name_not_text", "domain", show(s))
 	}
 	if len(s) > maxTyped {
-		return "", errs.Field("name", "domain %s is too long: enter a domain of at most %d characters", show(s), maxName)
+		return "", errs.Field("name", "domain.name_too_long", "domain", show(s), "max", maxName)
 	}
 	s = strings.TrimSuffix(strings.Map(mapDot, s), ".")
 	if isIP(s) {
-		return "", errs.Field("name", "%s is an IP address: enter a domain name, such as example.co.jp", show(s))
+		return "", errs.Field("name", "domain.name_ip_address", "domain", show(s))
 	}
 	if err := checkTyped(s); err != nil {
 		return "", err
 	}
 	a, err := idna.Lookup.ToASCII(s)
 	if err != nil {
-		return "", errs.Field("name", "domain %s is not a valid internationalised domain name: check its spelling, or type its xn-- form", show(input))
+		return "", errs.Field("name", "domain.name_idna_invalid", "domain", show(input))
 	}
 	if err := checkName(a, input); err != nil {
 		return "", err
@@ -70,15 +71,15 @@ func Refuse(name, providedBase string) error {
 	base := strings.TrimSuffix(strings.ToLower(providedBase), ".")
 	switch {
 	case base != "" && (name == base || strings.HasSuffix(name, "."+base)):
-		return errs.Field("name", "domains under %s are provided by Kanri: enter a domain your company registered, such as example.co.jp", base)
+		return errs.Field("name", "domain.provided_base", "base", base)
 	case isConsumerMail(name):
-		return errs.Field("name", "%s is a public mail service: enter a domain your company registered, such as example.co.jp", name)
+		return errs.Field("name", "domain.public_mail", "domain", name)
 	}
 	if suffix, _ := publicsuffix.PublicSuffix(name); suffix == name {
-		return errs.Field("name", "domain %q is a public suffix: enter a domain you registered, such as example.%s", name, name)
+		return errs.Field("name", "domain.public_suffix", "domain", name)
 	}
 	if _, err := publicsuffix.EffectiveTLDPlusOne(name); err != nil {
-		return errs.Field("name", "domain %q cannot be registered by a company: enter a domain you registered, such as example.co.jp", name)
+		return errs.Field("name", "domain.not_registrable", "domain", name)
 	}
 	return nil
 }
@@ -119,19 +120,19 @@ func isIP(s string) bool {
 // underscore, an extra dot, a misplaced "-".
 func checkTyped(s string) error {
 	if strings.HasPrefix(s, "*.") {
-		return errs.Field("name", "wildcard %s is not allowed: enter the domain itself, such as %s", show(s), show(s[2:]))
+		return errs.Field("name", "domain.name_wildcard", "domain", show(s), "suggestion", show(s[2:]))
 	}
 	if i := strings.IndexFunc(s, func(r rune) bool { return r < utf8.RuneSelf && !isLDH(r) && r != '.' }); i >= 0 {
-		return errs.Field("name", "domain %s contains %q: use only letters, digits, \"-\" and \".\", such as example.co.jp", show(s), s[i])
+		return errs.Field("name", "domain.name_bad_char", "domain", show(s), "char", fmt.Sprintf("%q", s[i]))
 	}
 	for _, l := range strings.Split(s, ".") {
 		switch {
 		case l == "":
-			return errs.Field("name", "domain %s has an empty part between dots: remove the extra \".\"", show(s))
+			return errs.Field("name", "domain.name_empty_label", "domain", show(s))
 		case l[0] == '-' || l[len(l)-1] == '-':
-			return errs.Field("name", "domain %s has a part that starts or ends with \"-\": remove the \"-\"", show(s))
+			return errs.Field("name", "domain.name_hyphen_edge", "domain", show(s))
 		case len(l) >= 4 && l[2:4] == "--" && !strings.EqualFold(l[:2], "xn"):
-			return errs.Field("name", "domain %s has \"--\" as the 3rd and 4th characters of a part, which only xn-- names may have: check the spelling", show(s))
+			return errs.Field("name", "domain.name_double_hyphen", "domain", show(s))
 		}
 	}
 	return nil
@@ -141,14 +142,14 @@ func checkTyped(s string) error {
 // input is what the person typed, quoted in the messages.
 func checkName(a, input string) error {
 	if len(a) > maxName {
-		return errs.Field("name", "domain %s is %d characters long in DNS form: enter a domain of at most %d", show(input), len(a), maxName)
+		return errs.Field("name", "domain.name_dns_too_long", "domain", show(input), "length", len(a), "max", maxName)
 	}
 	labels := strings.Split(a, ".")
 	if a == "" {
-		return errs.Field("name", "domain %s has no letters or digits: enter a domain such as example.co.jp", show(input))
+		return errs.Field("name", "domain.name_no_letters", "domain", show(input))
 	}
 	if len(labels) < 2 {
-		return errs.Field("name", "domain %s has no top-level domain: enter the full domain, such as %s", show(input), show(a+".co.jp"))
+		return errs.Field("name", "domain.name_no_tld", "domain", show(input), "suggestion", show(a+".co.jp"))
 	}
 	for _, l := range labels {
 		if err := checkLabel(l, input); err != nil {
@@ -156,7 +157,7 @@ func checkName(a, input string) error {
 		}
 	}
 	if strings.Trim(labels[len(labels)-1], "0123456789") == "" {
-		return errs.Field("name", "domain %s ends in a number: enter a domain with a top-level domain, such as example.co.jp", show(input))
+		return errs.Field("name", "domain.name_numeric_tld", "domain", show(input))
 	}
 	return nil
 }
@@ -165,15 +166,15 @@ func checkName(a, input string) error {
 func checkLabel(l, input string) error {
 	switch {
 	case l == "":
-		return errs.Field("name", "domain %s has an empty part between dots: remove the extra \".\"", show(input))
+		return errs.Field("name", "domain.name_empty_label", "domain", show(input))
 	case len(l) > maxLabel:
-		return errs.Field("name", "domain %s has a part of %d characters: each part between dots may have at most %d", show(input), len(l), maxLabel)
+		return errs.Field("name", "domain.label_too_long", "domain", show(input), "length", len(l), "max", maxLabel)
 	case l[0] == '-' || l[len(l)-1] == '-':
-		return errs.Field("name", "domain %s has a part that starts or ends with \"-\": remove the \"-\"", show(input))
+		return errs.Field("name", "domain.name_hyphen_edge", "domain", show(input))
 	}
 	for _, r := range l {
 		if !isLDH(r) || 'A' <= r && r <= 'Z' {
-			return errs.Field("name", "domain %s is not a valid domain name: use only letters, digits, \"-\" and \".\", such as example.co.jp", show(input))
+			return errs.Field("name", "domain.name_invalid", "domain", show(input))
 		}
 	}
 	return nil
@@ -184,12 +185,15 @@ func isLDH(r rune) bool {
 	return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '-'
 }
 
-// show quotes s for a one-line message, shortened so that a pasted page does
-// not become the message.
+// show is s as a message shows it between quotes: escaped as Go escapes
+// a string, so that a control character or a byte that is not text stays
+// visible on one line, and shortened so that a pasted page does not become
+// the message. The catalog's text adds the quotes.
 func show(s string) string {
 	const max = 60
-	if utf8.RuneCountInString(s) <= max {
-		return fmt.Sprintf("%q", s)
+	if utf8.RuneCountInString(s) > max {
+		s = string([]rune(s)[:max]) + "…"
 	}
-	return fmt.Sprintf("%q…", string([]rune(s)[:max]))
+	q := strconv.Quote(s)
+	return q[1 : len(q)-1]
 }

@@ -154,6 +154,35 @@ func TestRefuseMessage(t *testing.T) {
 	if err == nil || err.Error() != want {
 		t.Fatalf("Refuse(co.jp) = %v, want %q", err, want)
 	}
+	e, _ := errs.As(err)
+	wantJA := "「co.jp」は誰もが登録に使う共通部分(パブリックサフィックス)のため追加できません。example.co.jp のような、自社で登録したドメインを入力してください。"
+	if got := e.Message("ja"); got != wantJA {
+		t.Fatalf("Refuse(co.jp) in Japanese = %q, want %q", got, wantJA)
+	}
+}
+
+// TestNormalizeMessages: what a person typed is shown escaped and on one
+// line, in either language.
+func TestNormalizeMessages(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, en, ja string }{
+		{"example.com\nX: y", `domain "example.com\nX: y" contains '\n'`, "ドメイン「example.com\\nX: y」に使用できない文字 '\\n' が含まれています。"},
+		{"*.example.com", `wildcard "*.example.com" is not allowed: enter the domain itself, such as "example.com"`, "ワイルドカード「*.example.com」は使用できません。「example.com」のように"},
+		{"localhost", `domain "localhost" has no top-level domain: enter the full domain, such as "localhost.co.jp"`, "ドメイン「localhost」にトップレベルドメインがありません。"},
+	}
+	for _, tt := range tests {
+		_, err := domain.Normalize(tt.in)
+		e, ok := errs.As(err)
+		if !ok {
+			t.Fatalf("Normalize(%q) error %v, want a refusal", tt.in, err)
+		}
+		if got := e.Message("en"); !strings.Contains(got, tt.en) {
+			t.Errorf("Normalize(%q) in English = %q, want it to contain %q", tt.in, got, tt.en)
+		}
+		if got := e.Message("ja"); !strings.Contains(got, tt.ja) {
+			t.Errorf("Normalize(%q) in Japanese = %q, want it to contain %q", tt.in, got, tt.ja)
+		}
+	}
 }
 
 // checkNameError fails t unless err is Invalid for field "name", one line,

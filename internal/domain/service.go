@@ -83,7 +83,7 @@ func (s *Service) Get(ctx context.Context, tenantID, domainID string) (*Domain, 
 func (s *Service) onList(ctx context.Context, tenantID, domainID string) (*Domain, error) {
 	d, err := s.Store.GetDomain(ctx, tenantID, domainID)
 	if errs.Is(err, errs.NotFound) || (err == nil && d.Status == StatusExpired) {
-		return nil, errs.E(errs.NotFound, "domain not found")
+		return nil, errs.E(errs.NotFound, "domain.not_found")
 	}
 	return d, err
 }
@@ -129,12 +129,12 @@ func (s *Service) checkAddable(ctx context.Context, tenantID, name string) error
 		return err
 	}
 	if len(ds) > MaxSubMail { // the primary and MaxSubMail others
-		return errs.Field("name", "a tenant may have at most %d domains besides the primary: delete one first", MaxSubMail)
+		return errs.Field("name", "domain.too_many", "limit", MaxSubMail)
 	}
 	old, err := s.Store.GetDomainByName(ctx, tenantID, name)
 	switch {
 	case err == nil && old.Status != StatusExpired:
-		return errs.Taken("name", nil, "domain %s is already on this tenant's list", name)
+		return errs.Taken("name", nil, "domain.already_listed", "domain", name)
 	case err == nil:
 		if err := s.Store.DeleteDomain(ctx, tenantID, old.ID); err != nil {
 			return err
@@ -147,7 +147,7 @@ func (s *Service) checkAddable(ctx context.Context, tenantID, name string) error
 		return err
 	}
 	if taken {
-		return errs.Taken("name", nil, "%s", takenMessage(name))
+		return errs.Taken("name", nil, "domain.taken", "domain", name)
 	}
 	return nil
 }
@@ -168,13 +168,13 @@ func (s *Service) Delete(ctx context.Context, tenantID, domainID, confirm string
 		}
 		switch {
 		case d.Primary:
-			return errs.E(errs.FailedPrecondition, "%s is the primary domain: make another domain primary first", d.Name)
+			return errs.E(errs.FailedPrecondition, "domain.delete_primary", "domain", d.Name)
 		case d.Status == StatusPrimaryChanging:
-			return errs.E(errs.FailedPrecondition, "%s is part of a primary-domain change in progress: wait until it is done", d.Name)
+			return errs.E(errs.FailedPrecondition, "domain.delete_changing", "domain", d.Name)
 		case d.Kind == KindProvided && !a.SuperAdmin:
-			return errs.E(errs.PermissionDenied, "only the super admin can delete the provided domain")
+			return errs.E(errs.PermissionDenied, "domain.delete_provided_super_admin")
 		case d.Kind == KindProvided && strings.TrimSpace(confirm) != d.Name:
-			return errs.Field("confirm", "deleting the provided domain %s cannot be undone, and it can never be added again: to go ahead, send confirm set to %s", d.Name, d.Name)
+			return errs.Field("confirm", "domain.delete_provided_confirm", "domain", d.Name)
 		}
 		if err := s.Store.DeleteDomain(ctx, tenantID, d.ID); err != nil {
 			return err

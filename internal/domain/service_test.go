@@ -1,14 +1,22 @@
 package domain_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/miekg/dns"
+
+	"github.com/kanri/kanri/internal/dnscheck"
+	"github.com/kanri/kanri/internal/dnscheck/dnstest"
 	"github.com/kanri/kanri/internal/domain"
 	"github.com/kanri/kanri/internal/errs"
 	"github.com/kanri/kanri/internal/member"
@@ -49,6 +57,31 @@ func wantKind(t *testing.T, err error, kind errs.Kind, contains string) {
 	t.Helper()
 	if !errs.Is(err, kind) || !strings.Contains(err.Error(), contains) {
 		t.Fatalf("got error %v, want kind %v containing %q", err, kind, contains)
+	}
+}
+
+// wantJA fails t unless err is an *errs.Error whose Japanese message
+// contains contains.
+func wantJA(t *testing.T, err error, contains string) {
+	t.Helper()
+	e, ok := errs.As(err)
+	if !ok || !strings.Contains(e.Message("ja"), contains) {
+		t.Fatalf("got error %v, want one whose Japanese message contains %q", err, contains)
+	}
+}
+
+// wantFinding fails t unless c found code and its message contains en in
+// English and ja in Japanese.
+func wantFinding(t *testing.T, c *domain.Check, code, en, ja string) {
+	t.Helper()
+	if c == nil || c.Finding.Code != code {
+		t.Fatalf("check %+v, want the finding %s", c, code)
+	}
+	if got := c.Finding.Message("en"); !strings.Contains(got, en) {
+		t.Errorf("%s in English: %q\nwant it to contain %q", code, got, en)
+	}
+	if got := c.Finding.Message("ja"); !strings.Contains(got, ja) {
+		t.Errorf("%s in Japanese: %q\nwant it to contain %q", code, got, ja)
 	}
 }
 
@@ -108,22 +141,23 @@ func TestVerify(t *testing.T) {
 			}
 			got, _ := svc.Get(ten.Ctx, ten.ID, tc.d.ID)
 			if c.Outcome != tc.outcome || got.Status != tc.status || got.Method != tc.method {
-				t.Errorf("%s: outcome %s, stored %s/%q; want %s, %s/%q (message %q)", tc.name, c.Outcome, got.Status, got.Method, tc.outcome, tc.status, tc.method, c.Message)
+				t.Errorf("%s: outcome %s, stored %s/%q; want %s, %s/%q (finding %+v)", tc.name, c.Outcome, got.Status, got.Method, tc.outcome, tc.status, tc.method, c.Finding)
 			}
-			if strings.Contains(c.Message, "\n") {
-				t.Errorf("%s: message %q is more than one line", tc.name, c.Message)
+			for _, lang := range []string{"ja", "en"} {
+				if msg := c.Finding.Message(lang); msg == "" || msg == c.Finding.Code || strings.Contains(msg, "\n") {
+					t.Errorf("%s: %s message %q is not one line of words", tc.name, lang, msg)
+				}
 			}
-			if got.LastCheck == "" && tc.status == domain.StatusPending {
-				t.Errorf("%s: the check's result was not kept", tc.name)
+			if diff := cmp.Diff(c.Finding, got.LastCheck); diff != "" && tc.status == domain.StatusPending {
+				t.Errorf("%s: the check's finding was not kept (-found +stored):\n%s", tc.name, diff)
 			}
 		}
 		z.down = nil
 		c, _ := svc.Verify(ten.Ctx, ten.ID, wrong.ID)
-		for _, want := range []string{svc.Proof(wrong).TXTValue, "someone-else", svc.Proof(wrong).MXHost} {
-			if !strings.Contains(c.Message, want) {
-				t.Errorf("not-found message %q does not name %q", c.Message, want)
-			}
-		}
+		p := svc.Proof(wrong)
+		wantFinding(t, c, "domain.check_txt_mismatch",
+			"TXT record found at "+p.TXTName+`: "kanri-verification=someone-else"; expected: "`+p.TXTValue+`"`,
+			p.TXTName+` のTXTレコードは見つかりましたが、値が一致しません。見つかった値: "kanri-verification=someone-else"。必要な値: 「`+p.TXTValue+"」")
 
 		// Past the deadline the background check expires the domain: off the list, mailed, and addable again.
 		env.Clock.Advance(15 * 24 * time.Hour)
@@ -139,6 +173,119 @@ func TestVerify(t *testing.T) {
 		}
 		if _, err := svc.Add(ten.Ctx, ten.ID, "wrong.example.jp"); err != nil {
 			t.Errorf("adding an expired domain again: %v", err)
+		}
+	})
+}
+
+// TestVerifyAgainstDNSServers checks domains through the real resolver
+// against real DNS servers on loopback: what a check found reads in
+// Japanese and English, and a server that does not answer reads as that,
+// never in its own words (REFUSED from 127.0.0.1:5354 …), which go to the
+// log only.
+func TestVerifyAgainstDNSServers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		server := dnstest.Start(t)
+		var log bytes.Buffer
+		svc := env.DomainService(&dnscheck.Resolver{Addr: server.Addr, Timeout: 200 * time.Millisecond, Log: slog.New(slog.NewTextHandler(&log, nil))})
+		ten := storetest.SignUp(t, env, "acme")
+		add := func(name string) (*domain.Domain, domain.Proof) {
+			d, err := svc.Add(ten.Ctx, ten.ID, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return d, svc.Proof(d)
+		}
+		verify := func(d *domain.Domain) *domain.Check {
+			t.Helper()
+			c, err := svc.Verify(ten.Ctx, ten.ID, d.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+
+		none, p := add("none.example.jp")
+		wantFinding(t, verify(none), "domain.check_no_records",
+			`no record yet: publish TXT "`+p.TXTValue+`" at `+p.TXTName+", or MX "+p.MXHost+" at "+p.MXName,
+			"レコードがまだ見つかりません。"+p.TXTName+" にTXTレコード「"+p.TXTValue+"」を設定するか、"+p.MXName+" にMXレコード "+p.MXHost+" を設定してください。")
+
+		wrong, p := add("wrong.example.jp")
+		server.SetTXT(p.TXTName, []string{"kanri-verification=", "old-token"})
+		server.SetMX(p.MXName, "mx1.example.jp")
+		c := verify(wrong)
+		wantFinding(t, c, "domain.check_txt_mismatch",
+			"TXT record found at "+p.TXTName+`: "kanri-verification=old-token"; expected: "`+p.TXTValue+`"`,
+			`見つかった値: "kanri-verification=old-token"。必要な値: 「`+p.TXTValue+"」。レコードの値を修正してください")
+		if c.Outcome != domain.OutcomeNotFound || !slices.Equal(c.MX, []string{"mx1.example.jp"}) {
+			t.Errorf("check of a wrong token: %+v", c)
+		}
+
+		mail, p := add("mail.example.jp")
+		server.SetMX(p.MXName, "mx1.example.jp", "mx2.example.jp")
+		wantFinding(t, verify(mail), "domain.check_mx_mismatch",
+			"MX record found at "+p.MXName+": mx1.example.jp, mx2.example.jp; expected: "+p.MXHost,
+			"見つかったメールサーバー: mx1.example.jp, mx2.example.jp。必要なメールサーバー: "+p.MXHost+"。")
+
+		for _, tt := range []struct {
+			name string
+			fail func(p domain.Proof)
+		}{
+			{"refused", func(p domain.Proof) { server.SetRcode(p.TXTName, dns.RcodeRefused) }},
+			{"servfail", func(p domain.Proof) { server.SetRcode(p.MXName, dns.RcodeServerFailure) }},
+			{"timeout", func(p domain.Proof) { server.SetDelay(p.MXName, 5*time.Second) }},
+		} {
+			d, p := add(tt.name + ".example.jp")
+			tt.fail(p)
+			c := verify(d)
+			wantFinding(t, c, "domain.check_dns_unanswered",
+				"the DNS server did not answer about "+d.Name+": Kanri will check again in a few minutes",
+				"DNSサーバーから "+d.Name+" についての応答がありませんでした。Kanriが数分おきに自動で確認します")
+			stored, err := svc.Get(ten.Ctx, ten.ID, d.ID)
+			if err != nil || c.Outcome != domain.OutcomeNotVisibleYet || stored.Status != domain.StatusPending {
+				t.Errorf("%s: outcome %s, stored %+v, %v; want not visible yet, still pending", tt.name, c.Outcome, stored, err)
+			}
+			for _, lang := range []string{"ja", "en"} {
+				msg := c.Finding.Message(lang) + " " + stored.LastCheck.Message(lang)
+				for _, raw := range []string{"REFUSED", "SERVFAIL", "127.0.0.1", server.Addr, "i/o timeout", "no answer", "unavailable"} {
+					if strings.Contains(msg, raw) {
+						t.Errorf("%s: the %s message %q shows the resolver's %q", tt.name, lang, msg, raw)
+					}
+				}
+			}
+		}
+		for _, want := range []string{"reason=refused", "reason=server_failure", "reason=timeout", "server=" + server.Addr} {
+			if !strings.Contains(log.String(), want) {
+				t.Errorf("the log does not say %s:\n%s", want, log.String())
+			}
+		}
+	})
+}
+
+// TestVerifyAgainstDnsmasq runs the README's quickstart DNS server: with a
+// wrong token published, the check reads as wrong, not as "not visible
+// yet"; a name it does not serve is refused, and reads as no answer.
+func TestVerifyAgainstDnsmasq(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		addr := dnstest.StartDnsmasq(t, "--local=/example.jp/", "--txt-record=_kanri-challenge.example.jp,kanri-verification=wrong-token")
+		svc := env.DomainService(&dnscheck.Resolver{Addr: addr, Timeout: 2 * time.Second})
+		ten := storetest.SignUp(t, env, "acme")
+		for _, tt := range []struct{ name, code, en, ja string }{
+			{"example.jp", "domain.check_txt_mismatch", `TXT record found at _kanri-challenge.example.jp: "kanri-verification=wrong-token"; expected: "kanri-verification=`,
+				`_kanri-challenge.example.jp のTXTレコードは見つかりましたが、値が一致しません。見つかった値: "kanri-verification=wrong-token"。`},
+			{"example.org", "domain.check_dns_unanswered", "the DNS server did not answer about example.org", "DNSサーバーから example.org についての応答がありませんでした。"},
+		} {
+			d, err := svc.Add(ten.Ctx, ten.ID, tt.name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := svc.Verify(ten.Ctx, ten.ID, d.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantFinding(t, c, tt.code, tt.en, tt.ja)
+			if msg := c.Finding.Message("ja") + c.Finding.Message("en"); strings.Contains(msg, "REFUSED") || strings.Contains(msg, "127.0.0.1") {
+				t.Errorf("%s: the message %q shows the resolver's words", tt.name, msg)
+			}
 		}
 	})
 }
@@ -211,14 +358,16 @@ func TestVerifyRace(t *testing.T) {
 		}
 		for i := range tens {
 			d, _ := env.DB.GetDomain(context.Background(), tens[i].ID, ds[i].ID)
-			if d.Status == domain.StatusPending && !strings.Contains(d.LastCheck, "another tenant") {
-				t.Errorf("the loser's domain says %q, want why it stays pending", d.LastCheck)
+			if d.Status == domain.StatusPending && (d.LastCheck.Code != "domain.taken" || !strings.Contains(d.LastCheck.Message("en"), "another tenant") ||
+				!strings.Contains(d.LastCheck.Message("ja"), "別のワークスグループ")) {
+				t.Errorf("the loser's domain says %+v, want why it stays pending", d.LastCheck)
 			}
 		}
 		// A latecomer cannot add it either.
 		other := storetest.SignUp(t, env, "latecomer")
 		_, err := svc.Add(other.Ctx, other.ID, "contested.example")
 		wantKind(t, err, errs.Conflict, "another tenant")
+		wantJA(t, err, "別のワークスグループですでに所有権が確認されています。")
 	})
 }
 
@@ -234,6 +383,7 @@ func TestAddAndDeleteRules(t *testing.T) {
 		first := addVerified(t, svc, z, ten, "first.example")
 		_, err = svc.Add(ten.Ctx, ten.ID, "FIRST.example")
 		wantKind(t, err, errs.Conflict, "already on this tenant's list")
+		wantJA(t, err, "ドメイン first.example はすでにドメイン一覧にあります。")
 		for i := 2; i <= domain.MaxSubMail; i++ {
 			if _, err := svc.Add(ten.Ctx, ten.ID, fmt.Sprintf("d%d.example", i)); err != nil {
 				t.Fatal(err)
@@ -241,6 +391,7 @@ func TestAddAndDeleteRules(t *testing.T) {
 		}
 		_, err = svc.Add(ten.Ctx, ten.ID, "eleventh.example")
 		wantKind(t, err, errs.Invalid, "at most")
+		wantJA(t, err, "追加できるドメインは10個までです。")
 
 		ds, _ := svc.List(ten.Ctx, ten.ID)
 		provided := ds[0]
@@ -249,6 +400,7 @@ func TestAddAndDeleteRules(t *testing.T) {
 		}
 		err = svc.Delete(ten.Ctx, ten.ID, provided.ID, provided.Name)
 		wantKind(t, err, errs.FailedPrecondition, "primary")
+		wantJA(t, err, "acme.works.example はプライマリドメインのため削除できません。")
 		if err := svc.Delete(ten.Ctx, ten.ID, first.ID, ""); err != nil {
 			t.Fatalf("delete a custom domain: %v", err)
 		}
@@ -282,8 +434,10 @@ func TestProvidedDomainDeletion(t *testing.T) {
 		}
 		err = svc.Delete(adminCtx, ten.ID, old.ID, old.Name)
 		wantKind(t, err, errs.PermissionDenied, "super admin")
+		wantJA(t, err, "最高管理者のみ")
 		err = svc.Delete(owner, ten.ID, old.ID, "")
 		wantKind(t, err, errs.Invalid, "cannot be undone")
+		wantJA(t, err, "確認のためドメイン名「acme.works.example」を入力してください。")
 		if err := svc.Delete(owner, ten.ID, old.ID, " acme.works.example "); err != nil {
 			t.Fatal(err)
 		}

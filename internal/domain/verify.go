@@ -5,23 +5,43 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/kanri/kanri/internal/auth"
 	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/i18n"
 )
 
 // Check is what one ownership check of a domain found.
 type Check struct {
 	Domain   *Domain
-	Outcome  string // OutcomeVerified, OutcomeNotFound, OutcomeNotVisibleYet or OutcomeExpired
-	Message  string // the outcome in words, with what to do
+	Outcome  string  // OutcomeVerified, OutcomeNotFound, OutcomeNotVisibleYet or OutcomeExpired
+	Finding  Finding // the outcome in words, with what to do
 	Expected Proof
 	TXT      []string // the TXT records found at Expected.TXTName
 	MX       []string // the MX hosts found at the domain
 	method   string   // the proof found
 	taken    bool     // the proof is there, but another tenant owns the name
+}
+
+// Finding is a check's outcome in words: a code of the message catalog
+// (web/i18n/errors_domain.json) and its parameters, so that each reader
+// reads it in their own language and a program reads the code. Parameters
+// are strings, so they read back from the database as they were written.
+type Finding struct {
+	Code   string // e.g. "domain.check_txt_mismatch"; "" before the first check
+	Params map[string]string
+}
+
+// Message is the finding in lang ("ja" or "en").
+func (f Finding) Message(lang string) string {
+	p := make(map[string]any, len(f.Params))
+	for k, v := range f.Params {
+		p[k] = v
+	}
+	return i18n.Messages().Fill(lang, f.Code, p)
 }
 
 // The outcomes of a check. A DNS failure (SERVFAIL, timeout) is never a
@@ -44,11 +64,12 @@ func (s *Service) Verify(ctx context.Context, tenantID, domainID string) (*Check
 		return nil, err
 	}
 	if d.Status != StatusPending {
-		return &Check{Domain: d, Outcome: OutcomeVerified, Expected: s.Proof(d), Message: fmt.Sprintf("%s is verified already", d.Name)}, nil
+		return &Check{Domain: d, Outcome: OutcomeVerified, Expected: s.Proof(d),
+			Finding: Finding{"domain.check_verified_already", map[string]string{"domain": d.Name}}}, nil
 	}
 	c, err := s.settle(ctx, s.lookup(ctx, d))
 	if err == nil && c.taken {
-		err = errs.Taken("name", nil, "%s", c.Message)
+		err = errs.Taken("name", nil, "domain.taken", "domain", c.Domain.Name)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("verify domain: %w", err)
@@ -80,7 +101,9 @@ func (s *Service) CheckPending(ctx context.Context) error {
 	return errors.Join(failed...)
 }
 
-// lookup asks DNS for both proofs; either one is enough.
+// lookup asks DNS for both proofs; either one is enough. When a question
+// got no answer the finding says only that: the resolver logs why, and a
+// server's words (REFUSED from 192.0.2.53) would tell an admin nothing to do.
 func (s *Service) lookup(ctx context.Context, d *Domain) *Check {
 	p := s.Proof(d)
 	c := &Check{Domain: d, Expected: p}
@@ -95,36 +118,33 @@ func (s *Service) lookup(ctx context.Context, d *Domain) *Check {
 		if c.method = MethodMX; hasTXT {
 			c.method = MethodTXT
 		}
-		c.Message = fmt.Sprintf("found the %s record: %s is verified", strings.ToUpper(c.method), d.Name)
+		c.Finding = Finding{"domain.check_verified", map[string]string{"domain": d.Name, "record": strings.ToUpper(c.method)}}
 	case txtErr != nil || mxErr != nil:
 		c.Outcome = OutcomeNotVisibleYet
-		c.Message = fmt.Sprintf("the records are not visible yet (%s): DNS changes can take up to 24 hours; Kanri checks again every few minutes",
-			oneLine(txtErr, mxErr))
+		c.Finding = Finding{"domain.check_dns_unanswered", map[string]string{"domain": d.Name}}
 	default:
-		c.Outcome = OutcomeNotFound
-		c.Message = fmt.Sprintf("no matching record yet: publish TXT %q at %s (found %s) or MX %s at %s (found %s)",
-			p.TXTValue, p.TXTName, found(c.TXT), p.MXHost, p.MXName, found(c.MX))
+		c.Outcome, c.Finding = OutcomeNotFound, mismatch(p, c.TXT, c.MX)
 	}
 	return c
 }
 
-// oneLine joins the errors that are not nil with "; ".
-func oneLine(errs ...error) string {
-	var parts []string
-	for _, err := range errs {
-		if err != nil {
-			parts = append(parts, err.Error())
+// mismatch says what DNS holds instead of the proof. A TXT record at the
+// challenge name is someone's attempt at the proof: its value is wrong. MX
+// hosts are most often the domain's own mail servers, so that finding
+// offers both ways.
+func mismatch(p Proof, txt, mx []string) Finding {
+	switch {
+	case len(txt) > 0:
+		quoted := make([]string, len(txt))
+		for i, v := range txt {
+			quoted[i] = strconv.Quote(v) // a TXT value may hold any byte, a line break too
 		}
+		return Finding{"domain.check_txt_mismatch", map[string]string{"name": p.TXTName, "found": strings.Join(quoted, ", "), "expected": p.TXTValue}}
+	case len(mx) > 0:
+		return Finding{"domain.check_mx_mismatch", map[string]string{"name": p.MXName, "found": strings.Join(mx, ", "), "expected": p.MXHost,
+			"txt_name": p.TXTName, "txt_value": p.TXTValue}}
 	}
-	return strings.Join(parts, "; ")
-}
-
-// found lists what a lookup found, in words.
-func found(vs []string) string {
-	if len(vs) == 0 {
-		return "none"
-	}
-	return strings.Join(vs, ", ")
+	return Finding{"domain.check_no_records", map[string]string{"txt_name": p.TXTName, "txt_value": p.TXTValue, "mx_name": p.MXName, "mx_host": p.MXHost}}
 }
 
 // settle stores what a check found, if the domain is still pending: a
@@ -141,19 +161,19 @@ func (s *Service) settle(ctx context.Context, c *Check) (*Check, error) {
 			return nil
 		}
 		before := *d
-		d.LastCheckAt, d.LastCheck, d.UpdatedAt = now, c.Message, now
+		d.LastCheckAt, d.LastCheck, d.UpdatedAt = now, c.Finding, now
 		switch {
 		case now.After(d.Deadline):
-			c.Outcome, c.Message = OutcomeExpired, fmt.Sprintf("the deadline to prove %s passed: add it again to start over", d.Name)
-			d.Status, d.LastCheck = StatusExpired, c.Message
+			c.Outcome, c.Finding = OutcomeExpired, Finding{"domain.check_expired", map[string]string{"domain": d.Name}}
+			d.Status, d.LastCheck = StatusExpired, c.Finding
 			return s.changed(ctx, now, d, &before, "domain.expired", "domain_expired")
 		case c.Outcome == OutcomeVerified:
 			if c.taken, err = s.Store.VerifiedElsewhere(ctx, d.TenantID, d.Name); err != nil {
 				return err
 			}
 			if c.taken { // kept as the check's result: the list says why it stays pending
-				c.Outcome, c.Message = OutcomeNotFound, takenMessage(d.Name)
-				d.LastCheck = c.Message
+				c.Outcome, c.Finding = OutcomeNotFound, Finding{"domain.taken", map[string]string{"domain": d.Name}}
+				d.LastCheck = c.Finding
 				return s.Store.UpdateDomain(ctx, d)
 			}
 			d.Status, d.Method, d.VerifiedAt = StatusActive, c.method, now
@@ -162,13 +182,9 @@ func (s *Service) settle(ctx context.Context, c *Check) (*Check, error) {
 		return s.Store.UpdateDomain(ctx, d)
 	})
 	if errs.Is(err, errs.Conflict) { // verified elsewhere at the same moment: the unique index decided
-		err = errs.Taken("name", err, "%s", takenMessage(c.Domain.Name))
+		err = errs.Taken("name", err, "domain.taken", "domain", c.Domain.Name)
 	}
 	return c, err
-}
-
-func takenMessage(name string) string {
-	return fmt.Sprintf("domain %s is already verified by another tenant: it can belong to one tenant only; ask its owner to delete it there", name)
 }
 
 // changed stores d's new status with its audit event, webhook and mail to

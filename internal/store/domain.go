@@ -3,18 +3,33 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"time"
 
 	"github.com/kanri/kanri/internal/domain"
 )
 
-const domainColumns = `id, tenant_id, name, kind, status, is_primary, token, method, deadline, verified_at, last_check_at, last_check, created_at, updated_at`
+const domainColumns = `id, tenant_id, name, kind, status, is_primary, token, method, deadline, verified_at, last_check_at, last_check_code, last_check_params, created_at, updated_at`
 
 func scanDomain(row scanner) (*domain.Domain, error) {
 	var d domain.Domain
+	var params string
 	err := row.Scan(&d.ID, &d.TenantID, &d.Name, &d.Kind, &d.Status, &d.Primary, &d.Token, &d.Method, scanTime(&d.Deadline),
-		scanTime(&d.VerifiedAt), scanTime(&d.LastCheckAt), &d.LastCheck, scanTime(&d.CreatedAt), scanTime(&d.UpdatedAt))
+		scanTime(&d.VerifiedAt), scanTime(&d.LastCheckAt), &d.LastCheck.Code, &params, scanTime(&d.CreatedAt), scanTime(&d.UpdatedAt))
+	if err == nil {
+		err = json.Unmarshal([]byte(params), &d.LastCheck.Params)
+	}
 	return &d, err
+}
+
+// checkParams encodes a finding's parameters as a JSON object. A map of
+// strings always encodes.
+func checkParams(f domain.Finding) string {
+	if f.Params == nil {
+		return "{}"
+	}
+	b, _ := json.Marshal(f.Params)
+	return string(b)
 }
 
 // ListDomains returns tenantID's domains but expired ones, the primary first.
@@ -49,17 +64,17 @@ func (db *DB) VerifiedElsewhere(ctx context.Context, tenantID, name string) (boo
 
 // CreateDomain inserts d. Errors: Conflict.
 func (db *DB) CreateDomain(ctx context.Context, d *domain.Domain) error {
-	_, err := db.exec(ctx, `INSERT INTO domains (`+domainColumns+`) VALUES `+placeholders(14),
+	_, err := db.exec(ctx, `INSERT INTO domains (`+domainColumns+`) VALUES `+placeholders(15),
 		d.ID, d.TenantID, d.Name, d.Kind, d.Status, d.Primary, d.Token, d.Method, nullTS(d.Deadline), nullTS(d.VerifiedAt),
-		nullTS(d.LastCheckAt), d.LastCheck, ts(d.CreatedAt), ts(d.UpdatedAt))
+		nullTS(d.LastCheckAt), d.LastCheck.Code, checkParams(d.LastCheck), ts(d.CreatedAt), ts(d.UpdatedAt))
 	return db.fail(err, "domain "+d.Name)
 }
 
 // UpdateDomain stores d's status, flags and check. Errors: NotFound, Conflict.
 func (db *DB) UpdateDomain(ctx context.Context, d *domain.Domain) error {
-	res, err := db.exec(ctx, `UPDATE domains SET status = ?, is_primary = ?, method = ?, verified_at = ?, last_check_at = ?, last_check = ?,
-		updated_at = ? WHERE tenant_id = ? AND id = ?`, d.Status, d.Primary, d.Method, nullTS(d.VerifiedAt), nullTS(d.LastCheckAt),
-		d.LastCheck, ts(d.UpdatedAt), d.TenantID, d.ID)
+	res, err := db.exec(ctx, `UPDATE domains SET status = ?, is_primary = ?, method = ?, verified_at = ?, last_check_at = ?,
+		last_check_code = ?, last_check_params = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`, d.Status, d.Primary, d.Method,
+		nullTS(d.VerifiedAt), nullTS(d.LastCheckAt), d.LastCheck.Code, checkParams(d.LastCheck), ts(d.UpdatedAt), d.TenantID, d.ID)
 	return db.affected(res, err, "domain "+d.Name)
 }
 
