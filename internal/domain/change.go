@@ -90,9 +90,7 @@ func (s *Service) checkChangeable(ctx context.Context, to *Domain, now time.Time
 	case last.Status == ChangeMailing && !now.Before(s.LockedUntil(last)):
 		return errs.E(errs.FailedPrecondition, "domain.change_mailing")
 	case now.Before(s.LockedUntil(last)):
-		jst := time.FixedZone("JST", 9*60*60)
-		return errs.E(errs.FailedPrecondition, "domain.change_locked",
-			"changed_at", last.RenamedAt.In(jst).Format("2006-01-02 15:04 MST"), "possible_from", s.LockedUntil(last).In(jst).Format("2006-01-02 15:04 MST"))
+		return errs.E(errs.FailedPrecondition, "domain.change_locked", "changed_at", last.RenamedAt, "possible_from", s.LockedUntil(last))
 	}
 	return nil
 }
