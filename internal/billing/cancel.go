@@ -17,7 +17,7 @@ import (
 func (s *Service) Cancel(ctx context.Context, tenantID string) (*Subscription, error) {
 	return s.cancellation(ctx, tenantID, func(ctx context.Context, t *tenant.Tenant, sub *Subscription, now time.Time) error {
 		if !sub.CancelAt.IsZero() {
-			return errs.E(errs.Conflict, "the contract is canceled already, as of %s", FormatDay(sub.CancelAt))
+			return errs.E(errs.Conflict, "billing.already_canceled", "cancel_at", isoDay(sub.CancelAt))
 		}
 		before := *sub
 		if sub.Version == 0 || s.Catalog.Plan(sub.Plan).Free {
@@ -33,7 +33,7 @@ func (s *Service) Cancel(ctx context.Context, tenantID string) (*Subscription, e
 func (s *Service) Withdraw(ctx context.Context, tenantID string) (*Subscription, error) {
 	return s.cancellation(ctx, tenantID, func(ctx context.Context, t *tenant.Tenant, sub *Subscription, now time.Time) error {
 		if sub.CancelAt.IsZero() {
-			return errs.E(errs.FailedPrecondition, "the contract is not canceled: nothing to withdraw")
+			return errs.E(errs.FailedPrecondition, "billing.not_canceled")
 		}
 		before := *sub
 		sub.CancelAt = time.Time{}
@@ -57,12 +57,12 @@ func (s *Service) cancellation(ctx context.Context, tenantID string, fn func(con
 			return err
 		}
 		if t.Status != tenant.StatusActive {
-			return errs.E(errs.FailedPrecondition, "this tenant is closed")
+			return errs.E(errs.FailedPrecondition, "billing.tenant_closed")
 		}
 		if sub.Channel == tenant.ChannelPartner {
-			return errs.E(errs.FailedPrecondition, "your contract is with your partner: ask the partner to cancel it")
+			return errs.E(errs.FailedPrecondition, "billing.partner_cancels")
 		}
-		if err := s.notPaying(ctx, tenantID, "a change is being paid for right now: try again in a moment"); err != nil {
+		if err := s.notPaying(ctx, tenantID, errs.E(errs.Conflict, "billing.paying_now")); err != nil {
 			return err
 		}
 		return fn(ctx, t, sub, now)
@@ -105,16 +105,17 @@ func (s *Service) close(ctx context.Context, t *tenant.Tenant, before, sub *Subs
 }
 
 // seats is how many billable members terms allow (0: no limit), and how
-// to get more.
+// to get more: a catalog key.
 type seats struct {
 	max int
 	fix string
 }
 
 // SeatLimit returns the tenant's member limit (0: none) and what to do to
-// have more: the licenses of an annual contract, or the plan's member
-// limit (the free plan's 30). It is a member.Limit, and reads in the
-// caller's transaction, which holds the tenant.
+// have more, as a catalog key that a message shows as an i18n.Term: the
+// licenses of an annual contract, or the plan's member limit (the free
+// plan's 30). It is a member.Limit, and reads in the caller's transaction,
+// which holds the tenant.
 func (s *Service) SeatLimit(ctx context.Context, tenantID string) (int, string, error) {
 	sub, err := s.current(ctx, &tenant.Tenant{ID: tenantID})
 	if err != nil {
@@ -136,10 +137,9 @@ func (s *Service) seats(terms Terms) seats {
 	plan := s.Catalog.Plan(terms.Plan)
 	switch {
 	case terms.Contract != Monthly:
-		return seats{terms.Licenses, "add licenses (購入/請求 > 商品の契約/変更)"}
+		return seats{terms.Licenses, "billing.seats.add_licenses"}
 	case plan.MemberLimit > 0:
-		return seats{plan.MemberLimit, fmt.Sprintf("the %s plan allows %d members: upgrade to a paid plan (購入/請求 > 商品の契約/変更)",
-			plan.Name.In("en"), plan.MemberLimit)}
+		return seats{plan.MemberLimit, "billing.seats.upgrade"}
 	}
 	return seats{}
 }
