@@ -105,17 +105,16 @@ func (s *Service) close(ctx context.Context, t *tenant.Tenant, before, sub *Subs
 }
 
 // seats is how many billable members terms allow (0: no limit), and how
-// to get more: a catalog key.
+// to get more.
 type seats struct {
 	max int
 	fix string
 }
 
 // SeatLimit returns the tenant's member limit (0: none) and what to do to
-// have more, as a catalog key that a message shows as an i18n.Term: the
-// licenses of an annual contract, or the plan's member limit (the free
-// plan's 30). It is a member.Limit, and reads in the caller's transaction,
-// which holds the tenant.
+// have more: the licenses of an annual contract, or the plan's member
+// limit (the free plan's 30). It is a member.Limit, and reads in the
+// caller's transaction, which holds the tenant.
 func (s *Service) SeatLimit(ctx context.Context, tenantID string) (int, string, error) {
 	sub, err := s.current(ctx, &tenant.Tenant{ID: tenantID})
 	if err != nil {
@@ -137,9 +136,10 @@ func (s *Service) seats(terms Terms) seats {
 	plan := s.Catalog.Plan(terms.Plan)
 	switch {
 	case terms.Contract != Monthly:
-		return seats{terms.Licenses, "billing.seats.add_licenses"}
+		return seats{terms.Licenses, "add licenses (購入/請求 > 商品の契約/変更)"}
 	case plan.MemberLimit > 0:
-		return seats{plan.MemberLimit, "billing.seats.upgrade"}
+		return seats{plan.MemberLimit, fmt.Sprintf("the %s plan allows %d members: upgrade to a paid plan (購入/請求 > 商品の契約/変更)",
+			plan.Name.In("en"), plan.MemberLimit)}
 	}
 	return seats{}
 }
