@@ -168,9 +168,14 @@ func (s *Service) paymentFailed(ctx context.Context, t *tenant.Tenant, now time.
 	if err := s.Notify.Emit(ctx, t.ID, "payment.failed", data); err != nil {
 		return err
 	}
+	admin, err := s.Store.GetSuperAdmin(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	// The reason reads in the language the mail is written in: the admin's.
 	_, reason := d.refusal()
-	return s.mailAdmin(ctx, t, "payment_failed", notify.MailData{CompanyName: t.CompanyName, WorksGroup: t.WorksGroup,
-		Amount: amount.String(), Reason: i18n.Messages().Fill(t.Language, string(reason), nil), ConsoleURL: s.BaseURL + "/admin/billing/payment-methods"})
+	return s.mail(ctx, t, admin, "payment_failed", notify.MailData{CompanyName: t.CompanyName, WorksGroup: t.WorksGroup, Amount: amount.String(),
+		Reason: i18n.Messages().Fill(member.RecipientOf(t, admin).Language, string(reason), nil), ConsoleURL: s.BaseURL + "/admin/billing/payment-methods"})
 }
 
 // changed records a subscription change: audit, event, mail.

@@ -217,20 +217,23 @@ func TestRefusalsChangeNothing(t *testing.T) {
 			})
 		}
 		// A refused card: nothing billed, nothing changed; the admin is told
-		// why, and so is the billing contact, by mail, in the tenant's
-		// language.
-		for i, c := range []struct{ number, en, code, ja, mail string }{
+		// why, and so is the billing contact, by mail, in the language they
+		// read (the tenant's unless they chose one).
+		for i, c := range []struct{ number, en, code, ja, lang, mail string }{
 			{testcard.Declined, "declined", "billing.card_declined",
 				"カードでの決済が承認されませんでした。別のカードを登録するか、カード会社にお問い合わせください(決済は行われておらず、契約内容も変わっていません)。",
-				"カードでの決済が承認されませんでした。別のカードを登録するか、カード会社にお問い合わせください。"},
+				"", "理由：カードでの決済が承認されませんでした。別のカードを登録するか、カード会社にお問い合わせください。"},
 			{testcard.InsufficientFunds, "insufficient funds", "billing.card_insufficient_funds",
 				"カードの利用可能額が不足しているため、決済できませんでした。別のカードを登録するか、カード会社に利用限度額の引き上げをご相談ください(決済は行われておらず、契約内容も変わっていません)。",
-				"カードの利用可能額が不足しています。別のカードを登録するか、カード会社に利用限度額の引き上げをご相談ください。"},
+				"", "理由：カードの利用可能額が不足しています。別のカードを登録するか、カード会社に利用限度額の引き上げをご相談ください。"},
 			{testcard.ExpiredCard, "expired", "billing.card_expired",
 				"カードの有効期限が切れています。新しいカードを登録してください(決済は行われておらず、契約内容も変わっていません)。",
-				"カードの有効期限が切れています。新しいカードを登録してください。"},
+				"en", "Reason: the card has expired: register a new card"},
 		} {
 			other := storetest.SignUp(t, env, fmt.Sprintf("other%d", i))
+			if _, err := members.Update(other.Ctx, other.ID, other.Owner.ID, member.Edit{Profile: member.Profile{Language: &c.lang}}); err != nil {
+				t.Fatal(err)
+			}
 			addCard(t, svc, other, c.number)
 			q, err := svc.Quote(other.Ctx, other.ID, standardAnnual(5))
 			if err != nil {
@@ -243,7 +246,7 @@ func TestRefusalsChangeNothing(t *testing.T) {
 			if sub.Version != 0 || len(invoices(t, svc, other)) != 0 {
 				t.Errorf("after a refused card: version %d, %d invoices; want 0 and 0", sub.Version, len(invoices(t, svc, other)))
 			}
-			if mail := mailText(t, env, other.ID, "payment_failed"); !strings.Contains(mail, "理由："+c.mail) {
+			if mail := mailText(t, env, other.ID, "payment_failed"); !strings.Contains(mail, c.mail) {
 				t.Errorf("payment_failed mail:\n%s\nwant the reason %q", mail, c.mail)
 			}
 			_, err = svc.Apply(other.Ctx, other.ID, q.ID)
