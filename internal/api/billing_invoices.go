@@ -12,6 +12,7 @@ import (
 	"github.com/kanri/kanri/internal/auth"
 	"github.com/kanri/kanri/internal/billing"
 	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/i18n"
 )
 
 // InvoicePath adds the {i} parameter.
@@ -53,15 +54,16 @@ func (s *Server) filter(q InvoiceQuery) (billing.InvoiceFilter, error) {
 	f := billing.InvoiceFilter{MinTotal: q.MinTotal, Status: q.Status, Limit: q.Limit}
 	for _, d := range []struct {
 		name, value string
+		label       i18n.Term // the parameter as people read it: "to" is a day here, not a recipient
 		to          *time.Time
 		add         int
-	}{{"from", q.From, &f.From, 0}, {"to", q.To, &f.To, 1}} {
+	}{{"from", q.From, "field.from", &f.From, 0}, {"to", q.To, "field.to_date", &f.To, 1}} {
 		if d.value == "" {
 			continue
 		}
 		t, err := time.ParseInLocation(time.DateOnly, d.value, s.svc.Billing.Zone)
 		if err != nil {
-			return f, inQuery(errs.Field(d.name, "%s is no day: write it as YYYY-MM-DD", d.name))
+			return f, inQuery(errs.Field(d.name, "billing.day_invalid", "day", d.label))
 		}
 		*d.to = t.AddDate(0, 0, d.add)
 	}

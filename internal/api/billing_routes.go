@@ -186,7 +186,7 @@ func inCard(err error) error {
 // the operator console; through the API they use /api/v1/ops/….
 func tenantScope(ctx context.Context) error {
 	if a := auth.FromContext(ctx); a != nil && a.Kind == auth.KindOperator {
-		return errs.E(errs.NotFound, "tenant not found: operators use the /api/v1/ops/ routes")
+		return errs.E(errs.NotFound, "billing.operator_tenant_route")
 	}
 	return nil
 }

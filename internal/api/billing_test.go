@@ -234,3 +234,57 @@ func TestBillingRefusals(t *testing.T) {
 		expectProblem(t, s, http.StatusForbidden, apptest.Request{Method: "POST", Path: tpath(a.ID, "/subscription/cancel"), Token: clerk})
 	})
 }
+
+// codedProblem is what a program and a person read in a problem: the code
+// and its parameters, the detail in the request's language.
+type codedProblem struct {
+	Code   string         `json:"code"`
+	Params map[string]any `json:"params"`
+	Detail string         `json:"detail"`
+	Errors []struct {
+		Location string `json:"location"`
+		Message  string `json:"message"`
+		Code     string `json:"code"`
+	} `json:"errors"`
+}
+
+// TestBillingRefusalsInJapanese: the refusals a Japanese admin meets on
+// the way to a paid plan answer in Japanese to Accept-Language: ja, with
+// the code and its parameters for programs.
+func TestBillingRefusalsInJapanese(t *testing.T) {
+	t.Parallel()
+	onEachEngine(t, nil, func(t *testing.T, s *apptest.Server) {
+		inJapanese := func(status int, req apptest.Request) codedProblem {
+			t.Helper()
+			req.Header = http.Header{"Accept-Language": {"ja-JP,ja;q=0.9,en;q=0.5"}}
+			res := expect(t, s, status, req)
+			checkProblem(t, res, status)
+			return decode[codedProblem](t, res)
+		}
+		a := s.Signup("acme")
+		p := inJapanese(http.StatusConflict, quoteReq(a, a.AdminToken, "standard", "annual", 10))
+		if p.Code != "billing.payment_method_missing" || p.Params != nil || p.Detail != "先に決済方法を登録してください(購入/請求 > 決済方法の管理)。" {
+			t.Errorf("no payment method: got %+v, want billing.payment_method_missing in Japanese", p)
+		}
+
+		addCard(t, s, a, cardDeclined)
+		p = inJapanese(http.StatusUnprocessableEntity, quoteReq(a, a.AdminToken, "standard", "annual", 0))
+		if p.Code != "billing.annual_needs_license" || p.Detail != "年額契約ではライセンス数を1以上にしてください。" ||
+			len(p.Errors) != 1 || p.Errors[0].Location != "body.licenses" || p.Errors[0].Message != p.Detail {
+			t.Errorf("no license: got %+v, want billing.annual_needs_license at body.licenses in Japanese", p)
+		}
+		p = inJapanese(http.StatusUnprocessableEntity, quoteReq(a, a.AdminToken, "free", "annual", 10))
+		if p.Code != "billing.contract_not_sold" || !cmp.Equal(p.Params, map[string]any{"plan_name": "フリー", "contract": "annual"}) ||
+			p.Detail != "フリープランは契約形態「annual」では販売していません。このプランの料金がある契約形態を選んでください。" {
+			t.Errorf("contract not sold: got %+v, want billing.contract_not_sold with the plan's name in Japanese", p)
+		}
+
+		q := decode[api.Quote](t, expect(t, s, http.StatusCreated, quoteReq(a, a.AdminToken, "standard", "annual", 10)))
+		p = inJapanese(http.StatusUnprocessableEntity, applyReq(a, q.ID))
+		want := "カードでの決済が承認されませんでした。別のカードを登録するか、カード会社にお問い合わせください(決済は行われておらず、契約内容も変わっていません)。"
+		if p.Code != "billing.card_declined" || p.Params != nil || p.Detail != want ||
+			len(p.Errors) != 1 || p.Errors[0].Location != "body.payment_method" || p.Errors[0].Message != want {
+			t.Errorf("declined card: got %+v, want billing.card_declined at body.payment_method in Japanese", p)
+		}
+	})
+}

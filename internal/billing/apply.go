@@ -91,7 +91,7 @@ func (s *Service) claim(ctx context.Context, tenantID, quoteID string, now time.
 	case QuoteApplied:
 		return t, sub, nil, nil
 	case QuoteDeclined:
-		return nil, nil, nil, errs.E(errs.FailedPrecondition, "the payment for this quote was declined: ask for a new quote")
+		return nil, nil, nil, errs.E(errs.FailedPrecondition, "billing.quote_declined")
 	case QuoteOpen:
 		if err := s.stillValid(ctx, t, q, sub, now); err != nil {
 			return nil, nil, nil, err
@@ -110,10 +110,10 @@ func (s *Service) claim(ctx context.Context, tenantID, quoteID string, now time.
 // (another change, a member who joined, a removed card) makes it stale.
 func (s *Service) stillValid(ctx context.Context, t *tenant.Tenant, q *Quote, sub *Subscription, now time.Time) error {
 	if now.After(q.ExpiresAt) {
-		return errs.E(errs.FailedPrecondition, "the quote expired at %s: ask for a new quote", q.ExpiresAt.In(s.Zone).Format("15:04"))
+		return errs.E(errs.FailedPrecondition, "billing.quote_expired", "time", q.ExpiresAt.In(s.Zone).Format("15:04"))
 	}
 	if sub.Version != q.Version {
-		return errs.E(errs.Conflict, "quote is stale: the contract changed since it was priced; ask for a new quote")
+		return errs.E(errs.Conflict, "billing.quote_stale_contract")
 	}
 	fresh, err := s.price(ctx, t, sub, QuoteInput{Terms: q.To, MailDomain: q.MailDomain}, now)
 	if err != nil {
@@ -121,7 +121,7 @@ func (s *Service) stillValid(ctx context.Context, t *tenant.Tenant, q *Quote, su
 	}
 	if fresh.Version != q.Version || fresh.Kind != q.Kind || fresh.Invoicing != q.Invoicing || !fresh.Effective.Equal(q.Effective) || fresh.Total != q.Total ||
 		fresh.MethodID != q.MethodID || fresh.Billable != q.Billable || !sameLines(fresh.Lines, q.Lines) {
-		return errs.E(errs.Conflict, "quote is stale: the members, payment method or contract changed since it was priced; ask for a new quote")
+		return errs.E(errs.Conflict, "billing.quote_stale")
 	}
 	return nil
 }
@@ -142,7 +142,7 @@ func (s *Service) pay(ctx context.Context, tenantID string, q *Quote, token stri
 		return nil, s.decline(ctx, tenantID, q.ID, declined, now)
 	}
 	if err != nil {
-		return nil, errs.Wrap(errs.FailedPrecondition, err, "the card payment could not be taken: apply the same quote again (it is never charged twice)")
+		return nil, errs.Wrap(errs.FailedPrecondition, err, "billing.charge_unanswered")
 	}
 	var res *Result
 	err = s.Store.InTx(ctx, func(ctx context.Context) error {
@@ -180,7 +180,8 @@ func (s *Service) decline(ctx context.Context, tenantID, quoteID string, d *Decl
 	if err != nil {
 		return fmt.Errorf("record declined payment: %w", err)
 	}
-	return errs.Field("payment_method", "%s (nothing was charged and the contract is unchanged)", d.Message)
+	refusal, _ := d.refusal()
+	return refusal
 }
 
 // commit records an applied quote: the new subscription, the invoice or

@@ -17,7 +17,7 @@ import (
 func (s *Service) Cancel(ctx context.Context, tenantID string) (*Subscription, error) {
 	return s.cancellation(ctx, tenantID, func(ctx context.Context, t *tenant.Tenant, sub *Subscription, now time.Time) error {
 		if !sub.CancelAt.IsZero() {
-			return errs.E(errs.Conflict, "the contract is canceled already, as of %s", FormatDay(sub.CancelAt))
+			return errs.E(errs.Conflict, "billing.already_canceled", "cancel_at", isoDay(sub.CancelAt))
 		}
 		before := *sub
 		if sub.Version == 0 || s.Catalog.Plan(sub.Plan).Free {
@@ -33,7 +33,7 @@ func (s *Service) Cancel(ctx context.Context, tenantID string) (*Subscription, e
 func (s *Service) Withdraw(ctx context.Context, tenantID string) (*Subscription, error) {
 	return s.cancellation(ctx, tenantID, func(ctx context.Context, t *tenant.Tenant, sub *Subscription, now time.Time) error {
 		if sub.CancelAt.IsZero() {
-			return errs.E(errs.FailedPrecondition, "the contract is not canceled: nothing to withdraw")
+			return errs.E(errs.FailedPrecondition, "billing.not_canceled")
 		}
 		before := *sub
 		sub.CancelAt = time.Time{}
@@ -57,12 +57,12 @@ func (s *Service) cancellation(ctx context.Context, tenantID string, fn func(con
 			return err
 		}
 		if t.Status != tenant.StatusActive {
-			return errs.E(errs.FailedPrecondition, "this tenant is closed")
+			return errs.E(errs.FailedPrecondition, "billing.tenant_closed")
 		}
 		if sub.Channel == tenant.ChannelPartner {
-			return errs.E(errs.FailedPrecondition, "your contract is with your partner: ask the partner to cancel it")
+			return errs.E(errs.FailedPrecondition, "billing.partner_cancels")
 		}
-		if err := s.notPaying(ctx, tenantID, "a change is being paid for right now: try again in a moment"); err != nil {
+		if err := s.notPaying(ctx, tenantID, errs.E(errs.Conflict, "billing.paying_now")); err != nil {
 			return err
 		}
 		return fn(ctx, t, sub, now)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/kanri/kanri/internal/auth"
 	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/i18n"
 	"github.com/kanri/kanri/internal/member"
 	"github.com/kanri/kanri/internal/money"
 	"github.com/kanri/kanri/internal/notify"
@@ -89,7 +90,7 @@ func (s *Service) credit(ctx context.Context, inv *Invoice) error {
 		return err
 	}
 	if len(recent) == 0 {
-		return errs.E(errs.FailedPrecondition, "there is no invoice to credit")
+		return errs.E(errs.FailedPrecondition, "billing.nothing_to_credit")
 	}
 	inv.Kind, inv.OriginalID, inv.Status, inv.PaidAt = KindCreditNote, recent[0].ID, InvoiceCredited, time.Time{}
 	// The newest card payment that covers the whole credit takes the refund.
@@ -167,8 +168,14 @@ func (s *Service) paymentFailed(ctx context.Context, t *tenant.Tenant, now time.
 	if err := s.Notify.Emit(ctx, t.ID, "payment.failed", data); err != nil {
 		return err
 	}
-	return s.mailAdmin(ctx, t, "payment_failed", notify.MailData{CompanyName: t.CompanyName, WorksGroup: t.WorksGroup,
-		Amount: amount.String(), Reason: d.Message, ConsoleURL: s.BaseURL + "/admin/billing/payment-methods"})
+	admin, err := s.Store.GetSuperAdmin(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	// The reason reads in the language the mail is written in: the admin's.
+	_, reason := d.refusal()
+	return s.mail(ctx, t, admin, "payment_failed", notify.MailData{CompanyName: t.CompanyName, WorksGroup: t.WorksGroup, Amount: amount.String(),
+		Reason: i18n.Messages().Fill(member.RecipientOf(t, admin).Language, string(reason), nil), ConsoleURL: s.BaseURL + "/admin/billing/payment-methods"})
 }
 
 // changed records a subscription change: audit, event, mail.
@@ -276,7 +283,7 @@ func (s *Service) MarkPaid(ctx context.Context, invoiceID string) (*Invoice, err
 			return err
 		}
 		if inv.Status != InvoiceOpen {
-			return errs.E(errs.FailedPrecondition, "invoice %s is %s, not open: nothing to mark", inv.Number, inv.Status)
+			return errs.E(errs.FailedPrecondition, "billing.invoice_not_open", "number", inv.Number, "status", i18n.Term("billing.inv.status."+inv.Status))
 		}
 		before := invoiceSnap(inv)
 		inv.Status, inv.PaidAt, inv.NextAttemptAt = InvoicePaid, now, time.Time{}

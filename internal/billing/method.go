@@ -43,7 +43,7 @@ func (s *Service) RequestInvoicePayment(ctx context.Context, tenantID string) (*
 	m := &PaymentMethod{ID: s.IDs.New("pm"), TenantID: tenantID, Kind: MethodInvoice, Status: MethodPending, CreatedAt: now}
 	if err := s.addMethod(ctx, m, now); err != nil {
 		if errs.Is(err, errs.Conflict) {
-			return nil, errs.E(errs.Conflict, "invoice payment is requested already")
+			return nil, errs.E(errs.Conflict, "billing.invoice_payment_requested")
 		}
 		return nil, err
 	}
@@ -111,7 +111,7 @@ func (s *Service) SetDefault(ctx context.Context, tenantID, methodID string) (*P
 			return err
 		}
 		if m.Status != MethodActive {
-			return errs.E(errs.FailedPrecondition, "invoice payment awaits the vendor's approval: it can be the default once approved")
+			return errs.E(errs.FailedPrecondition, "billing.invoice_payment_not_approved")
 		}
 		ms, err := s.Store.ListPaymentMethods(ctx, tenantID)
 		if err != nil {
@@ -155,7 +155,7 @@ func (s *Service) RemoveMethod(ctx context.Context, tenantID, methodID string) e
 		if err != nil {
 			return err
 		}
-		if err := s.notPaying(ctx, tenantID, "a payment is being taken right now: remove the method in a moment"); err != nil {
+		if err := s.notPaying(ctx, tenantID, errs.E(errs.Conflict, "billing.method_in_use")); err != nil {
 			return err
 		}
 		sub, err := s.current(ctx, t)
@@ -173,7 +173,7 @@ func (s *Service) RemoveMethod(ctx context.Context, tenantID, methodID string) e
 			}
 		}
 		if heir == nil && m.Status == MethodActive && !s.Catalog.Plan(sub.Plan).Free && sub.Status != StatusCanceled {
-			return errs.E(errs.FailedPrecondition, "this is the only payment method of a paid contract: add another method first")
+			return errs.E(errs.FailedPrecondition, "billing.method_last")
 		}
 		if err := s.Store.DeletePaymentMethod(ctx, tenantID, methodID); err != nil {
 			return err
@@ -205,7 +205,7 @@ func (s *Service) ApproveInvoicePayment(ctx context.Context, tenantID, methodID 
 			return err
 		}
 		if m.Kind != MethodInvoice || m.Status != MethodPending {
-			return errs.E(errs.FailedPrecondition, "only a pending invoice-payment request can be approved")
+			return errs.E(errs.FailedPrecondition, "billing.approve_not_pending")
 		}
 		now := s.Clock.Now()
 		m.Status, m.ApprovedAt = MethodActive, now

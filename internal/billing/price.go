@@ -28,14 +28,14 @@ type pricing struct {
 func price(p pricing) (*Quote, error) {
 	from, to := p.cat.Plan(p.sub.Plan), p.cat.Plan(p.to.Plan)
 	if from == nil {
-		return nil, errs.E(errs.FailedPrecondition, "the current plan %q is no longer in the catalog: an operator must restore it before the contract can change", p.sub.Plan)
+		return nil, errs.E(errs.FailedPrecondition, "billing.current_plan_gone", "plan", p.sub.Plan)
 	}
 	if err := p.checkTerms(to); err != nil {
 		return nil, err
 	}
 	q := &Quote{From: p.sub.Terms, To: p.to, Currency: p.cat.Currency, Effective: p.today, Invoicing: InvoiceNow}
 	if q.From == q.To && p.sub.Status != StatusCanceled {
-		return nil, errs.Field("plan", "this is the current contract already: choose another plan, contract or license count")
+		return nil, errs.Field("plan", "billing.already_current")
 	}
 	fromRank, toRank := p.cat.Rank(from.ID), p.cat.Rank(to.ID)
 	var err error
@@ -45,7 +45,7 @@ func price(p pricing) (*Quote, error) {
 		err = p.start(q, to)
 	case to.Free:
 		if !from.ReturnToFree {
-			return nil, errs.Field("plan", "returning to the free plan is not offered: cancel the contract instead (解約)")
+			return nil, errs.Field("plan", "billing.free_not_offered")
 		}
 		p.schedule(q, QuoteDowngrade)
 	case toRank < fromRank || (p.to.Contract == Monthly && p.sub.Contract != Monthly):
@@ -54,7 +54,7 @@ func price(p pricing) (*Quote, error) {
 		p.schedule(q, QuoteDowngrade) // annual ⇄ annual_monthly: at renewal
 	case toRank > fromRank || p.sub.Contract != p.to.Contract:
 		if p.to.Licenses < p.sub.Licenses && p.to.Contract == p.sub.Contract {
-			return nil, errs.Field("licenses", "change the plan and remove licenses in two steps: upgrade first, then lower the license count")
+			return nil, errs.Field("licenses", "billing.upgrade_then_reduce")
 		}
 		q.Kind = QuoteUpgrade
 		err = p.upgrade(q, from, to)
@@ -73,27 +73,27 @@ func price(p pricing) (*Quote, error) {
 // checkTerms refuses terms the catalog does not sell or the members do not fit.
 func (p pricing) checkTerms(to *Plan) error {
 	if to == nil {
-		return errs.Field("plan", "unknown plan %q: GET /api/v1/plans lists them", p.to.Plan)
+		return errs.Field("plan", "billing.plan_unknown", "plan", p.to.Plan)
 	}
 	if !to.Offers(p.to.Contract) {
-		return errs.Field("contract", "the %s plan is not sold on the %q contract: choose one of its prices", to.Name.In(p.lang), p.to.Contract)
+		return errs.Field("contract", "billing.contract_not_sold", "plan_name", to.Name.In(p.lang), "contract", p.to.Contract)
 	}
 	if to.MemberLimit > 0 && p.billable > to.MemberLimit {
-		return errs.Field("plan", "the %s plan allows at most %d members and you have %d: deactivate members first", to.Name.In(p.lang), to.MemberLimit, p.billable)
+		return errs.Field("plan", "billing.plan_member_limit", "plan_name", to.Name.In(p.lang), "limit", to.MemberLimit, "billable", p.billable)
 	}
 	if p.to.Contract == Monthly {
 		if p.to.Licenses != 0 {
-			return errs.Field("licenses", "the monthly contract counts members, not licenses: leave licenses empty")
+			return errs.Field("licenses", "billing.monthly_no_licenses")
 		}
 		return nil
 	}
 	switch {
 	case p.to.Licenses < 1:
-		return errs.Field("licenses", "an annual contract needs at least 1 license")
+		return errs.Field("licenses", "billing.annual_needs_license")
 	case to.Mode == PricingAllEmployees && p.to.Licenses != p.billable:
-		return errs.Field("licenses", "the %s plan licenses all employees: the license count must be %d, your billable members", to.Name.In(p.lang), p.billable)
+		return errs.Field("licenses", "billing.all_employees", "plan_name", to.Name.In(p.lang), "billable", p.billable)
 	case p.to.Licenses < p.billable:
-		return errs.Field("licenses", "%d licenses are fewer than your %d billable members: choose at least %d, or deactivate members first", p.to.Licenses, p.billable, p.billable)
+		return errs.Field("licenses", "billing.licenses_below_billable", "licenses", p.to.Licenses, "billable", p.billable)
 	}
 	return nil
 }
@@ -201,13 +201,13 @@ func (p pricing) line(plan *Plan, contract string, qty int64, start, end, period
 	unit := plan.Prices[contract]
 	if contract == Annual {
 		if unit > math.MaxInt64/12 {
-			return Line{}, errs.Wrap(errs.Invalid, money.ErrOverflow, "the amount is too large to bill")
+			return Line{}, errs.Wrap(errs.Invalid, money.ErrOverflow, "billing.amount_too_large")
 		}
 		unit *= 12 // the catalog prices per month; the term is paid at once
 	}
 	amount, err := money.Prorate(money.New(unit, p.cat.Currency), qty, daysBetween(start, end), daysBetween(periodStart, periodEnd))
 	if err != nil {
-		return Line{}, errs.Wrap(errs.Invalid, err, "the amount is too large to bill")
+		return Line{}, errs.Wrap(errs.Invalid, err, "billing.amount_too_large")
 	}
 	return Line{Description: describe(plan, contract, qty, p.lang), PeriodStart: start, PeriodEnd: end,
 		Quantity: qty, UnitAmount: unit, Amount: amount.Amount, TaxPercent: p.cat.TaxPercent}, nil

@@ -321,6 +321,38 @@ func TestPriceRefusals(t *testing.T) {
 	}
 }
 
+// TestPriceRefusalsInJapanese: the refusals a Japanese admin meets most in
+// the upgrade wizard read in Japanese, with the numbers and the plan's name.
+func TestPriceRefusalsInJapanese(t *testing.T) {
+	t.Parallel()
+	def := DefaultCatalog()
+	for _, tc := range []struct {
+		name     string
+		to       Terms
+		billable int
+		want     string
+	}{
+		{"fewer licenses than members", Terms{"standard", Annual, 9}, 1234,
+			"ライセンス数(9)が利用メンバー数(1,234人)より少なくなっています。1,234以上にするか、先にメンバーを利用停止してください。"},
+		{"member limit", Terms{"free", Monthly, 0}, 31,
+			"フリープランで利用できるメンバーは30人までですが、現在31人います。先にメンバーを利用停止してください。"},
+		{"contract not offered", Terms{"free", Annual, 10}, 5,
+			"フリープランは契約形態「annual」では販売していません。このプランの料金がある契約形態を選んでください。"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := price(pricing{cat: def, sub: onFree(), to: tc.to, today: day("2026-10-15"), billable: tc.billable, lang: "ja"})
+			e, ok := errs.As(err)
+			if !ok {
+				t.Fatalf("error %v, want an errs.Error", err)
+			}
+			if got := e.Message("ja"); got != tc.want {
+				t.Errorf("reads %q in Japanese, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
 func TestTotals(t *testing.T) {
 	t.Parallel()
 	l := func(amount, pct int64) Line { return Line{Quantity: 1, Amount: amount, TaxPercent: pct} }

@@ -3,6 +3,8 @@ package billing
 import (
 	"context"
 
+	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/i18n"
 	"github.com/kanri/kanri/internal/money"
 )
 
@@ -40,10 +42,34 @@ type Provider interface {
 	Refund(ctx context.Context, chargeID string, amount money.Money, key string) (string, error)
 }
 
-// Declined is a card the gateway refused, with its reason.
+// The reasons a gateway gives for a refused card that Kanri tells apart.
+const (
+	DeclineCard    = "card_declined"
+	DeclineFunds   = "insufficient_funds"
+	DeclineExpired = "expired_card"
+)
+
+// Declined is a card the gateway refused, with its reason. People read the
+// reason from the message catalog, not in the gateway's words.
 type Declined struct {
-	Code    string // card_declined, insufficient_funds, expired_card
-	Message string // for people: what happened and what to do
+	Code string // DeclineCard, DeclineFunds, DeclineExpired, or another reason of the gateway's
 }
 
-func (d *Declined) Error() string { return d.Message }
+func (d *Declined) Error() string { return "card declined: " + d.Code }
+
+// refusal is how people read a refused card: the error of the apply it
+// refused (nothing charged, nothing changed), and the reason alone, a
+// catalog key, for the mail that tells the billing contact. Reasons Kanri
+// does not tell apart read as a plain refusal.
+func (d *Declined) refusal() (*errs.Error, i18n.Term) {
+	switch d.Code {
+	case DeclineFunds:
+		return &errs.Error{Kind: errs.Invalid, Field: "payment_method", Code: "billing.card_insufficient_funds", Err: d},
+			"billing.decline.insufficient_funds"
+	case DeclineExpired:
+		return &errs.Error{Kind: errs.Invalid, Field: "payment_method", Code: "billing.card_expired", Err: d},
+			"billing.decline.expired_card"
+	}
+	return &errs.Error{Kind: errs.Invalid, Field: "payment_method", Code: "billing.card_declined", Err: d},
+		"billing.decline.card_declined"
+}

@@ -175,7 +175,7 @@ func (s *Service) finishApplying(ctx context.Context, tenantID string, now time.
 	for _, q := range qs {
 		// A card refused now leaves nothing pending (Invalid): price on.
 		if err := s.resume(auth.System(ctx, "billing"), q, now); err != nil && !errs.Is(err, errs.Invalid) {
-			return false, errs.Wrap(errs.FailedPrecondition, err, "a card payment is still being taken: try again in a moment")
+			return false, errs.Wrap(errs.FailedPrecondition, err, "billing.charge_pending")
 		}
 	}
 	return len(qs) > 0, nil
@@ -255,21 +255,21 @@ func (s *Service) authorize(ctx context.Context, tenantID string, sub *Subscript
 func (s *Service) refuse(ctx context.Context, t *tenant.Tenant, sub *Subscription, now time.Time) error {
 	switch {
 	case t.Status != tenant.StatusActive:
-		return errs.E(errs.FailedPrecondition, "this tenant is closed")
+		return errs.E(errs.FailedPrecondition, "billing.tenant_closed")
 	case sub.Channel == tenant.ChannelPartner:
-		return errs.E(errs.FailedPrecondition, "your contract is with your partner: ask the partner to change it")
+		return errs.E(errs.FailedPrecondition, "billing.partner_changes")
 	case !sub.CancelAt.IsZero() && sub.Status != StatusCanceled:
-		return errs.E(errs.FailedPrecondition, "the contract is canceled as of %s: withdraw the cancellation (解約) first", FormatDay(sub.CancelAt))
+		return errs.E(errs.FailedPrecondition, "billing.canceled_withdraw_first", "cancel_at", isoDay(sub.CancelAt))
 	}
-	return s.notPaying(ctx, t.ID, "quote is stale: another change is being paid for right now; ask for a new quote in a moment")
+	return s.notPaying(ctx, t.ID, errs.E(errs.Conflict, "billing.quote_stale_paying"))
 }
 
-// notPaying refuses, with message, while a quote's card is being charged:
-// its change is not recorded yet.
-func (s *Service) notPaying(ctx context.Context, tenantID, message string) error {
+// notPaying returns refusal while a quote's card is being charged: its
+// change is not recorded yet.
+func (s *Service) notPaying(ctx context.Context, tenantID string, refusal *errs.Error) error {
 	qs, err := s.Store.ApplyingQuotes(ctx, tenantID)
 	if err == nil && len(qs) > 0 {
-		return errs.E(errs.Conflict, "%s", message)
+		return refusal
 	}
 	return err
 }
@@ -284,7 +284,7 @@ func (s *Service) needs(ctx context.Context, t *tenant.Tenant, sub *Subscription
 			return err
 		}
 		if m.Kind == MethodInvoice && (q.Kind == QuoteLicenses || q.Kind == QuoteReduce) {
-			return errs.E(errs.FailedPrecondition, "tenants paying by invoice change the license count through sales: contact sales, or make a card the default payment method (購入/請求 > 決済方法の管理)")
+			return errs.E(errs.FailedPrecondition, "billing.invoice_payer_licenses")
 		}
 		q.MethodID = m.ID
 	}
@@ -294,7 +294,7 @@ func (s *Service) needs(ctx context.Context, t *tenant.Tenant, sub *Subscription
 			return err
 		}
 		if overdue > 0 {
-			return errs.E(errs.FailedPrecondition, "an invoice is overdue: register a card that works as the default (購入/請求 > 決済方法の管理) and the next billing run charges it, or pay by bank transfer and ask the vendor to record it")
+			return errs.E(errs.FailedPrecondition, "billing.invoice_overdue")
 		}
 	}
 	q.MailDomain = sub.MailDomain
@@ -304,7 +304,7 @@ func (s *Service) needs(ctx context.Context, t *tenant.Tenant, sub *Subscription
 			return err
 		}
 		if !slices.Contains(domains, mailDomain) {
-			return errs.Field("mail_domain", "the %s plan includes mail: choose its domain, one of %s (ドメインの設定)", to.Name.In(t.Language), strings.Join(domains, ", "))
+			return errs.Field("mail_domain", "billing.mail_domain_choose", "plan_name", to.Name.In(t.Language), "domains", strings.Join(domains, ", "))
 		}
 		q.MailDomain = mailDomain
 	}
@@ -324,9 +324,9 @@ func (s *Service) defaultMethod(ctx context.Context, tenantID string) (*PaymentM
 		}
 	}
 	if len(ms) > 0 && ms[0].Status == MethodPending {
-		return nil, errs.Wrap(errs.FailedPrecondition, ErrNoPaymentMethod, "invoice payment (請求書払い) awaits approval by the vendor: register a card meanwhile in 購入/請求 > 決済方法の管理")
+		return nil, errs.Wrap(errs.FailedPrecondition, ErrNoPaymentMethod, "billing.invoice_payment_pending")
 	}
-	return nil, errs.Wrap(errs.FailedPrecondition, ErrNoPaymentMethod, "register a payment method first: 購入/請求 > 決済方法の管理")
+	return nil, errs.Wrap(errs.FailedPrecondition, ErrNoPaymentMethod, "billing.payment_method_missing")
 }
 
 // segmentMax is the highest billable count in a monthly segment so far:

@@ -49,6 +49,16 @@ func wantKind(t *testing.T, err error, kind errs.Kind, words string) {
 	}
 }
 
+// wantJapanese fails unless err has code and reads ja in Japanese: what an
+// admin of a Japanese tenant sees.
+func wantJapanese(t *testing.T, err error, code, ja string) {
+	t.Helper()
+	e, ok := errs.As(err)
+	if !ok || e.Code != code || e.Message("ja") != ja {
+		t.Fatalf("error = %#v; want code %s reading %q", err, code, ja)
+	}
+}
+
 // TestUpgradeToAnnual is the README's walk: a free tenant adds a test card
 // and upgrades to standard, annual, 10 licenses, on 15 March; the card is
 // charged ¥59,400 once, the invoice is numbered and mailed.
@@ -58,6 +68,7 @@ func TestUpgradeToAnnual(t *testing.T) {
 		ten := storetest.SignUp(t, env, "acme")
 		_, err := svc.Quote(ten.Ctx, ten.ID, standardAnnual(10))
 		wantKind(t, err, errs.FailedPrecondition, "決済方法の管理")
+		wantJapanese(t, err, "billing.payment_method_missing", "先に決済方法を登録してください(購入/請求 > 決済方法の管理)。")
 
 		addCard(t, svc, ten, testcard.Visa)
 		q, err := svc.Quote(ten.Ctx, ten.ID, standardAnnual(10))
@@ -110,6 +121,22 @@ func mailTemplates(t *testing.T, env *storetest.Env) map[string]int {
 		n[m.Template]++
 	}
 	return n
+}
+
+// mailText is the text of the tenant's latest mail made from template
+// (the mails are listed newest first), or "".
+func mailText(t *testing.T, env *storetest.Env, tenantID, template string) string {
+	t.Helper()
+	ms, err := env.DB.ListMails(context.Background(), notify.Page{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		if m.TenantID == tenantID && m.Template == template {
+			return m.Text
+		}
+	}
+	return ""
 }
 
 // TestApplyRace applies two quotes of one subscription at once: one
@@ -189,21 +216,43 @@ func TestRefusalsChangeNothing(t *testing.T) {
 				wantKind(t, err, c.kind, c.words)
 			})
 		}
-		// A declined card: nothing billed, nothing changed, the admin is told.
-		other := storetest.SignUp(t, env, "other")
-		addCard(t, svc, other, testcard.Declined)
-		q, err := svc.Quote(other.Ctx, other.ID, standardAnnual(5))
-		if err != nil {
-			t.Fatal(err)
+		// A refused card: nothing billed, nothing changed; the admin is told
+		// why, and so is the billing contact, by mail, in the language they
+		// read (the tenant's unless they chose one).
+		for i, c := range []struct{ number, en, code, ja, lang, mail string }{
+			{testcard.Declined, "declined", "billing.card_declined",
+				"カードでの決済が承認されませんでした。別のカードを登録するか、カード会社にお問い合わせください(決済は行われておらず、契約内容も変わっていません)。",
+				"", "理由：カードでの決済が承認されませんでした。別のカードを登録するか、カード会社にお問い合わせください。"},
+			{testcard.InsufficientFunds, "insufficient funds", "billing.card_insufficient_funds",
+				"カードの利用可能額が不足しているため、決済できませんでした。別のカードを登録するか、カード会社に利用限度額の引き上げをご相談ください(決済は行われておらず、契約内容も変わっていません)。",
+				"", "理由：カードの利用可能額が不足しています。別のカードを登録するか、カード会社に利用限度額の引き上げをご相談ください。"},
+			{testcard.ExpiredCard, "expired", "billing.card_expired",
+				"カードの有効期限が切れています。新しいカードを登録してください(決済は行われておらず、契約内容も変わっていません)。",
+				"en", "Reason: the card has expired: register a new card"},
+		} {
+			other := storetest.SignUp(t, env, fmt.Sprintf("other%d", i))
+			if _, err := members.Update(other.Ctx, other.ID, other.Owner.ID, member.Edit{Profile: member.Profile{Language: &c.lang}}); err != nil {
+				t.Fatal(err)
+			}
+			addCard(t, svc, other, c.number)
+			q, err := svc.Quote(other.Ctx, other.ID, standardAnnual(5))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = svc.Apply(other.Ctx, other.ID, q.ID)
+			wantKind(t, err, errs.Invalid, c.en)
+			wantJapanese(t, err, c.code, c.ja)
+			sub, _ := svc.Subscription(other.Ctx, other.ID)
+			if sub.Version != 0 || len(invoices(t, svc, other)) != 0 {
+				t.Errorf("after a refused card: version %d, %d invoices; want 0 and 0", sub.Version, len(invoices(t, svc, other)))
+			}
+			if mail := mailText(t, env, other.ID, "payment_failed"); !strings.Contains(mail, c.mail) {
+				t.Errorf("payment_failed mail:\n%s\nwant the reason %q", mail, c.mail)
+			}
+			_, err = svc.Apply(other.Ctx, other.ID, q.ID)
+			wantKind(t, err, errs.FailedPrecondition, "declined")
+			wantJapanese(t, err, "billing.quote_declined", "この見積りの決済は承認されませんでした。新しい見積りを取得してください。")
 		}
-		_, err = svc.Apply(other.Ctx, other.ID, q.ID)
-		wantKind(t, err, errs.Invalid, "declined")
-		sub, _ := svc.Subscription(other.Ctx, other.ID)
-		if sub.Version != 0 || len(invoices(t, svc, other)) != 0 {
-			t.Errorf("after a declined card: version %d, %d invoices; want 0 and 0", sub.Version, len(invoices(t, svc, other)))
-		}
-		_, err = svc.Apply(other.Ctx, other.ID, q.ID)
-		wantKind(t, err, errs.FailedPrecondition, "declined")
 		// The advanced plan with the provided domain is priced.
 		if _, err := svc.Quote(ten.Ctx, ten.ID, billing.QuoteInput{Terms: billing.Terms{Plan: "advanced", Contract: billing.Monthly}, MailDomain: "acme.works.example"}); err != nil {
 			t.Errorf("advanced with the provided domain: %v", err)

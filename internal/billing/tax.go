@@ -15,12 +15,12 @@ func totals(currency string, lines []Line) (subtotal int64, taxes []TaxAmount, t
 	for _, l := range lines {
 		a := money.New(l.Amount, currency)
 		if sum, err = sum.Add(a); err != nil {
-			return 0, nil, 0, 0, errs.Wrap(errs.Invalid, err, "the amount is too large to bill")
+			return 0, nil, 0, 0, errs.Wrap(errs.Invalid, err, "billing.amount_too_large")
 		}
 		b := base[l.TaxPercent]
 		b.Currency = currency
 		if base[l.TaxPercent], err = b.Add(a); err != nil {
-			return 0, nil, 0, 0, errs.Wrap(errs.Invalid, err, "the amount is too large to bill")
+			return 0, nil, 0, 0, errs.Wrap(errs.Invalid, err, "billing.amount_too_large")
 		}
 	}
 	rates := make([]int64, 0, len(base))
@@ -35,7 +35,7 @@ func totals(currency string, lines []Line) (subtotal int64, taxes []TaxAmount, t
 			all, terr = all.Add(t)
 		}
 		if terr != nil {
-			return 0, nil, 0, 0, errs.Wrap(errs.Invalid, terr, "the amount is too large to bill")
+			return 0, nil, 0, 0, errs.Wrap(errs.Invalid, terr, "billing.amount_too_large")
 		}
 		taxes = append(taxes, TaxAmount{Percent: r, Base: base[r].Amount, Tax: t.Amount})
 		tax += t.Amount

@@ -208,7 +208,7 @@ func (c *Console) cancelFrame(r *http.Request) (*contractPage, error) {
 	p, err := c.contractFrame(r, "billing.cancel.title",
 		Crumb{Key: "menu.billing_contract", Href: billingURL}, Crumb{Key: "billing.cancel.title"})
 	if err == nil && p.Free() {
-		err = errs.E(errs.NotFound, "the free plan has no contract to cancel")
+		err = errs.E(errs.NotFound, "billing.free_nothing_to_cancel")
 	}
 	return p, err
 }

@@ -83,7 +83,7 @@ func (c *Console) invoicePDF(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if c.svc.InvoicePDF == nil {
-		c.fail(w, r, p.Page, errs.E(errs.FailedPrecondition, "PDF invoices are not available on this server"))
+		c.fail(w, r, p.Page, errs.E(errs.FailedPrecondition, "billing.pdf_unavailable"))
 		return
 	}
 	pdf, err := c.svc.InvoicePDF.Render(p.Invoice, p.Lang)

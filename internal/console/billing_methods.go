@@ -101,11 +101,11 @@ func (c *Console) methodAddCard(w http.ResponseWriter, r *http.Request) {
 func (c *Console) addCard(r *http.Request, v url.Values) error {
 	month, err := strconv.Atoi(strings.TrimSpace(v.Get("exp_month")))
 	if err != nil {
-		return errs.Field("exp_month", "enter the expiry month, 1–12")
+		return errs.Field("exp_month", "billing.exp_month_enter")
 	}
 	year, err := strconv.Atoi(strings.TrimSpace(v.Get("exp_year")))
 	if err != nil {
-		return errs.Field("exp_year", "enter the expiry year, e.g. 2030")
+		return errs.Field("exp_year", "billing.exp_year_enter")
 	}
 	number := strings.Map(func(r rune) rune {
 		if r == ' ' || r == '-' {
@@ -164,7 +164,7 @@ func (c *Console) methodFrame(r *http.Request) (*methodsPage, error) {
 			return p, nil
 		}
 	}
-	return p, errs.E(errs.NotFound, "no such payment method")
+	return p, errs.E(errs.NotFound, "billing.method_not_found")
 }
 
 func (c *Console) methodRemovePage(w http.ResponseWriter, r *http.Request) {

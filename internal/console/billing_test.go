@@ -77,7 +77,7 @@ func TestBillingUpgrade(t *testing.T) {
 	if p.Status != http.StatusPreconditionFailed && p.Status != http.StatusBadRequest && p.Status != http.StatusConflict {
 		t.Errorf("upgrade without a payment method: %d", p.Status)
 	}
-	wantIn(t, "the refusal", p.Body, "決済方法の管理", `href="/admin/billing/payment-methods" id="no-method-link"`)
+	wantIn(t, "the refusal", p.Body, "先に決済方法を登録してください(購入/請求 &gt; 決済方法の管理)。", `href="/admin/billing/payment-methods" id="no-method-link"`)
 
 	if p := b.addCard("4242 4242 4242 4242"); p.Status != http.StatusSeeOther {
 		t.Fatalf("add card: %d\n%s", p.Status, p.Body)
@@ -184,7 +184,7 @@ func TestBillingDeclinedCard(t *testing.T) {
 	if p.Status != http.StatusUnprocessableEntity || strings.Contains(p.Body, "4242424242424241") {
 		t.Errorf("a wrong card number: %d (the number must not be echoed)", p.Status)
 	}
-	wantIn(t, "a wrong card number", p.Body, `id="f-card_number-error"`)
+	wantIn(t, "a wrong card number", p.Body, `id="f-card_number-error"`, "カード番号が正しくありません。番号をご確認ください。")
 	b.addCard("4000000000000002")
 	terms := url.Values{"step": {"1"}, "plan": {"standard"}, "contract": {"annual"}, "licenses": {"5"}}
 	p = b.post("/admin/billing/upgrade", terms)
@@ -193,7 +193,8 @@ func TestBillingDeclinedCard(t *testing.T) {
 	if p.Status == http.StatusSeeOther {
 		t.Fatalf("a declined charge redirected to %s", p.Location)
 	}
-	wantIn(t, "the declined charge", p.Body, `id="form-error"`, "追加する")
+	wantIn(t, "the declined charge", p.Body, `id="form-error"`, "追加する",
+		"カードでの決済が承認されませんでした。別のカードを登録するか、カード会社にお問い合わせください(決済は行われておらず、契約内容も変わっていません)。")
 	wantIn(t, "still free", b.get("/admin/billing").Body, `id="contract-plan">フリー`)
 }
 
@@ -248,7 +249,7 @@ func TestBillingPaymentMethods(t *testing.T) {
 	if p.Status != http.StatusPreconditionFailed && p.Status != http.StatusBadRequest && p.Status != http.StatusConflict {
 		t.Errorf("remove the only usable method: %d", p.Status)
 	}
-	wantIn(t, "the refusal", p.Body, `id="form-error"`, "only payment method")
+	wantIn(t, "the refusal", p.Body, `id="form-error"`, "有償プランの契約中は、最後の決済方法を削除できません。先にほかの決済方法を登録してください。")
 
 	b.addCard("5555555555554444")
 	var second string

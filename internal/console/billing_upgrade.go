@@ -99,15 +99,15 @@ func (p *upgradePage) readTerms(v url.Values) error {
 	pl := p.Catalog.Plan(p.Terms.Plan)
 	switch {
 	case pl == nil || pl.Free:
-		return errs.Field("plan", "choose a plan")
+		return errs.Field("plan", "billing.plan_choose")
 	case !pl.Offers(p.Terms.Contract):
-		return errs.Field("contract", "choose a contract")
+		return errs.Field("contract", "billing.contract_choose")
 	case p.Terms.Contract == billing.Monthly:
 		return nil
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(v.Get("licenses")))
 	if err != nil || n < 1 {
-		return errs.Field("licenses", "enter the number of licenses, at least %d (the billable members)", max(p.Billable, 1))
+		return errs.Field("licenses", "billing.licenses_enter", "min", max(p.Billable, 1))
 	}
 	p.Terms.Licenses = n
 	return nil

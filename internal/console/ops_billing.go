@@ -61,7 +61,7 @@ func (c *Console) opsMarkPaid(w http.ResponseWriter, r *http.Request) {
 	t, id := r.PathValue("t"), r.PathValue("i")
 	inv, err := c.svc.Billing.Invoice(r.Context(), t, id)
 	if err == nil && inv.TenantID != t {
-		err = errs.E(errs.NotFound, "no such invoice")
+		err = errs.E(errs.NotFound, "billing.invoice_not_found")
 	}
 	if err == nil {
 		_, err = c.svc.Billing.MarkPaid(r.Context(), inv.ID)

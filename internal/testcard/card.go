@@ -14,20 +14,20 @@ import (
 func checkCard(card billing.Card, now time.Time) (string, error) {
 	number := strings.NewReplacer(" ", "", "-", "").Replace(card.Number)
 	if len(number) < 12 || len(number) > 19 || !digitsOnly(number) || !luhn(number) {
-		return "", errs.Field("card_number", "the card number is not valid: check the digits")
+		return "", errs.Field("card_number", "billing.card_number_invalid")
 	}
 	if card.ExpMonth < 1 || card.ExpMonth > 12 {
-		return "", errs.Field("exp_month", "the expiry month must be 1 to 12")
+		return "", errs.Field("exp_month", "billing.card_exp_month_invalid")
 	}
 	if card.ExpYear < 1000 {
-		return "", errs.Field("exp_year", "the expiry year must have 4 digits, e.g. 2030")
+		return "", errs.Field("exp_year", "billing.card_exp_year_invalid")
 	}
 	now = now.UTC()
 	if card.ExpYear < now.Year() || card.ExpYear == now.Year() && card.ExpMonth < int(now.Month()) {
-		return "", errs.Field("exp_year", "the card has expired: use another card")
+		return "", errs.Field("exp_year", "billing.card_expiry_past")
 	}
 	if n := len(card.CVC); n < 3 || n > 4 || !digitsOnly(card.CVC) {
-		return "", errs.Field("cvc", "the security code (CVC) must be 3 or 4 digits")
+		return "", errs.Field("cvc", "billing.card_cvc_invalid")
 	}
 	return number, nil
 }

@@ -78,14 +78,11 @@ func outcomeOf(number string) outcome {
 func (o outcome) declined() *billing.Declined {
 	switch o {
 	case decline, alwaysDecline:
-		return &billing.Declined{Code: "card_declined",
-			Message: "the card was declined: use another card or ask the card issuer"}
+		return &billing.Declined{Code: billing.DeclineCard}
 	case noFunds:
-		return &billing.Declined{Code: "insufficient_funds",
-			Message: "insufficient funds: use another card or ask the card issuer to raise the limit"}
+		return &billing.Declined{Code: billing.DeclineFunds}
 	case expired:
-		return &billing.Declined{Code: "expired_card",
-			Message: "the card has expired: register a new card"}
+		return &billing.Declined{Code: billing.DeclineExpired}
 	}
 	return nil
 }
