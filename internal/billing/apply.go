@@ -110,7 +110,7 @@ func (s *Service) claim(ctx context.Context, tenantID, quoteID string, now time.
 // (another change, a member who joined, a removed card) makes it stale.
 func (s *Service) stillValid(ctx context.Context, t *tenant.Tenant, q *Quote, sub *Subscription, now time.Time) error {
 	if now.After(q.ExpiresAt) {
-		return errs.E(errs.FailedPrecondition, "billing.quote_expired", "time", q.ExpiresAt.In(s.Zone).Format("15:04"))
+		return errs.E(errs.FailedPrecondition, "billing.quote_expired", "time", q.ExpiresAt)
 	}
 	if sub.Version != q.Version {
 		return errs.E(errs.Conflict, "billing.quote_stale_contract")
