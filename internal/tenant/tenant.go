@@ -3,6 +3,7 @@ package tenant
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -50,12 +51,19 @@ func NormalizeWorksGroup(s string) (string, error) {
 	// ToLower maps the Kelvin sign "\u212A" and "\u0130" to ASCII "k" and "i":
 	// refuse such look-alikes rather than silently rewrite them.
 	if strings.ContainsFunc(t, func(r rune) bool { return r > unicode.MaxASCII }) || !worksGroupRE.MatchString(n) {
-		return "", errs.Field("works_group", "tenant.works_group_invalid", "works_group", s)
+		return "", errs.Field("works_group", "tenant.works_group_invalid", "works_group", shown(s))
 	}
 	if len(n) >= 4 && n[2:4] == "--" {
-		return "", errs.Field("works_group", "tenant.works_group_double_hyphen", "works_group", s)
+		return "", errs.Field("works_group", "tenant.works_group_double_hyphen", "works_group", shown(s))
 	}
 	return n, nil
+}
+
+// shown is a refused value as a message shows it: control characters
+// escaped as in Go source, so that the message stays on one line.
+func shown(s string) string {
+	q := strconv.Quote(s)
+	return q[1 : len(q)-1]
 }
 
 // Profile is the editable company information; nil fields stay unchanged.
