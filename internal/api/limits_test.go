@@ -137,6 +137,17 @@ func TestLoginRateLimit(t *testing.T) {
 		if res.Header.Get("Retry-After") == "" {
 			t.Errorf("429 without a Retry-After header")
 		}
+		// In Japanese, with the wait in minutes as a parameter for programs.
+		res = s.Do(apptest.Request{Method: "POST", Path: "/api/v1/auth/login", Header: http.Header{"Accept-Language": {"ja"}},
+			Body: map[string]string{"login_id": admin, "password": apptest.Password}})
+		checkProblem(t, res, http.StatusTooManyRequests)
+		got := decode[coded](t, res)
+		minutes, _ := got.Params["minutes"].(float64)
+		if got.Code != "session.too_many_sign_ins" || minutes < 1 || minutes > 15 ||
+			!strings.HasPrefix(got.Detail, "ログインの失敗が続いたため、一時的にログインできません。") ||
+			!strings.Contains(got.Detail, fmt.Sprintf("%d分ほど待って", int(minutes))) {
+			t.Errorf("locked account in Japanese: got code %q params %v detail %q, want session.too_many_sign_ins with the minutes to wait", got.Code, got.Params, got.Detail)
+		}
 		// Other accounts from this IP still sign in, and the locked one's
 		// tokens issued before keep working.
 		expect(t, s, http.StatusOK, apptest.Request{Method: "POST", Path: "/api/v1/auth/login", Body: map[string]string{"login_id": "hanako@acme.works.example", "password": memberPassword}})

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -140,7 +141,7 @@ func unstored(r *http.Request) bool {
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	if err := s.cfg.Ping(r.Context()); err != nil {
-		s.writeProblem(w, r, errs.Wrap(errs.Internal, err, "database unreachable"))
+		s.writeProblem(w, r, fmt.Errorf("database unreachable: %w", err))
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -162,7 +163,7 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 			if err != nil {
 				var tooBig *http.MaxBytesError
 				if !errors.As(err, &tooBig) {
-					err = errs.Wrap(errs.Invalid, err, "the request body could not be read: send it again")
+					err = errs.Wrap(errs.Invalid, err, "request.body_unreadable")
 				}
 				s.refuse(w, r, err)
 				return

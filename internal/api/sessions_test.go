@@ -21,6 +21,49 @@ func loginFull(t testing.TB, s *apptest.Server, loginID, password string) (*appt
 	return res, out.Token, out.SessionID
 }
 
+// coded is the part of a problem that programs read: its code and the
+// parameters of its message, beside the detail people read.
+type coded struct {
+	Detail string         `json:"detail"`
+	Code   string         `json:"code"`
+	Params map[string]any `json:"params"`
+}
+
+// TestLoginRefusalLanguage: a wrong password answers with the stable code,
+// and its detail in the language Accept-Language asks for: Japanese for
+// ja, English when the header is absent or names neither language.
+func TestLoginRefusalLanguage(t *testing.T) {
+	t.Parallel()
+	onEachEngine(t, nil, func(t *testing.T, s *apptest.Server) {
+		s.Signup("acme")
+		const (
+			ja = "ログインIDまたはパスワードが正しくありません。入力内容を確かめてください。"
+			en = "the login id or the password is wrong"
+		)
+		for _, tc := range []struct {
+			name, accept, want string
+		}{
+			{"Japanese", "ja", ja},
+			{"Japanese of Japan, English second", "ja-JP,ja;q=0.9,en;q=0.8", ja},
+			{"no Accept-Language", "", en},
+			{"English", "en-US", en},
+			{"neither language", "fr", en},
+		} {
+			h := http.Header{}
+			if tc.accept != "" {
+				h.Set("Accept-Language", tc.accept)
+			}
+			res := s.Do(apptest.Request{Method: "POST", Path: "/api/v1/auth/login", Header: h,
+				Body: map[string]string{"login_id": "admin@acme.works.example", "password": "not-the-password"}})
+			checkProblem(t, res, http.StatusUnauthorized)
+			got := decode[coded](t, res)
+			if got.Code != "session.bad_login" || got.Params != nil || got.Detail != tc.want {
+				t.Errorf("%s: got code %q params %v detail %q, want session.bad_login, no params, %q", tc.name, got.Code, got.Params, got.Detail, tc.want)
+			}
+		}
+	})
+}
+
 // TestSessions: members list and end their own sessions, an admin signs
 // everyone out, logout ends the session, and the console cookie works like
 // the bearer token but not from another site.

@@ -66,8 +66,7 @@ func System(ctx context.Context, what string) context.Context {
 
 // ErrTwoFactorMissing refuses a member who must turn on two-factor sign-in
 // first everything but that (and signing out).
-var ErrTwoFactorMissing = errs.E(errs.PermissionDenied,
-	"your tenant requires two-factor sign-in: turn it on first (セキュリティ > 2段階認証, or POST /api/v1/auth/two-factor/enrol)")
+var ErrTwoFactorMissing = errs.E(errs.PermissionDenied, "auth.two_factor_missing")
 
 // Require returns the actor in ctx when it is a member of tenantID holding
 // every perm. Another tenant's id answers NotFound, so a caller cannot learn
@@ -77,15 +76,15 @@ func Require(ctx context.Context, tenantID string, perms ...Permission) (*Actor,
 	a := FromContext(ctx)
 	switch {
 	case a == nil || a.Kind == KindAnonymous:
-		return nil, errs.E(errs.Unauthenticated, "sign in first: send a bearer token or a session cookie")
+		return nil, errs.E(errs.Unauthenticated, "auth.sign_in_first")
 	case a.Kind != KindMember || a.TenantID != tenantID:
-		return nil, errs.E(errs.NotFound, "tenant not found")
+		return nil, errs.E(errs.NotFound, "auth.tenant_not_found")
 	case a.TwoFactorMissing:
 		return nil, ErrTwoFactorMissing
 	}
 	for _, p := range perms {
 		if !a.Can(p) {
-			return nil, errs.E(errs.PermissionDenied, "this needs the %s permission: ask your super admin for a role that has it", p)
+			return nil, errs.E(errs.PermissionDenied, "auth.permission_needed", "permission", p.Label())
 		}
 	}
 	return a, nil
@@ -95,7 +94,7 @@ func Require(ctx context.Context, tenantID string, perms ...Permission) (*Actor,
 func RequireSuperAdmin(ctx context.Context, tenantID string) (*Actor, error) {
 	a, err := Require(ctx, tenantID)
 	if err == nil && !a.SuperAdmin {
-		err = errs.E(errs.PermissionDenied, "only the super admin can do this")
+		err = errs.E(errs.PermissionDenied, "auth.super_admin_only")
 	}
 	return a, err
 }
@@ -114,9 +113,9 @@ func RequireOperator(ctx context.Context) (*Actor, error) {
 	a := FromContext(ctx)
 	switch {
 	case a == nil || a.Kind == KindAnonymous:
-		return nil, errs.E(errs.Unauthenticated, "sign in first: send an operator bearer token or session cookie")
+		return nil, errs.E(errs.Unauthenticated, "auth.operator_sign_in_first")
 	case a.Kind != KindOperator:
-		return nil, errs.E(errs.NotFound, "not found")
+		return nil, errs.E(errs.NotFound, "auth.not_found")
 	}
 	return a, nil
 }

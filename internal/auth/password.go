@@ -13,6 +13,7 @@ import (
 	"golang.org/x/crypto/argon2"
 
 	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/i18n"
 )
 
 // Argon2id parameters: OWASP's first recommendation (m=19 MiB, t=2, p=1).
@@ -65,19 +66,19 @@ func CheckPassword(field, pw string, pc PasswordContext) error {
 	n := utf8.RuneCountInString(pw)
 	switch {
 	case n < MinPasswordLen:
-		return errs.Field(field, "password is too short: use at least %d characters", MinPasswordLen)
+		return errs.Field(field, "auth.password_too_short", "min", MinPasswordLen)
 	case n > MaxPasswordLen:
-		return errs.Field(field, "password is too long: use at most %d characters", MaxPasswordLen)
+		return errs.Field(field, "auth.password_too_long", "max", MaxPasswordLen)
 	case strings.TrimSpace(pw) == "":
-		return errs.Field(field, "password is only spaces: use at least %d characters that are not all spaces", MinPasswordLen)
+		return errs.Field(field, "auth.password_only_spaces", "min", MinPasswordLen)
 	case oneRune(pw):
-		return errs.Field(field, "password is one character repeated: choose one that is harder to guess")
+		return errs.Field(field, "auth.password_one_character")
 	}
 	if name := pc.match(pw); name != "" {
-		return errs.Field(field, "password is your %s: choose one that is not your own name or id", name)
+		return errs.Field(field, "auth.password_is_own_name", "name", name)
 	}
 	if _, ok := commonPasswords()[strings.ToLower(pw)]; ok {
-		return errs.Field(field, "this password is among the most common ones and is easily guessed: choose another")
+		return errs.Field(field, "auth.password_common")
 	}
 	return nil
 }
@@ -88,13 +89,17 @@ func oneRune(pw string) bool {
 	return strings.Trim(pw, string(first)) == ""
 }
 
-// match returns what pw equals in pc, ignoring case, or "".
-func (pc PasswordContext) match(pw string) string {
+// match returns what pw equals in pc, ignoring case, or "": a term of the
+// message catalog, so the refusal names it in the reader's language.
+func (pc PasswordContext) match(pw string) i18n.Term {
 	local := func(s string) string { l, _, _ := strings.Cut(s, "@"); return l }
-	for _, c := range []struct{ name, value string }{
-		{"login id", pc.LoginID}, {"login id", local(pc.LoginID)},
-		{"e-mail address", pc.Email}, {"e-mail address's local part", local(pc.Email)},
-		{"works-group name", pc.WorksGroup},
+	for _, c := range []struct {
+		name  i18n.Term
+		value string
+	}{
+		{"auth.password_name.login_id", pc.LoginID}, {"auth.password_name.login_id", local(pc.LoginID)},
+		{"auth.password_name.email", pc.Email}, {"auth.password_name.email_local", local(pc.Email)},
+		{"auth.password_name.works_group", pc.WorksGroup},
 	} {
 		if c.value != "" && strings.EqualFold(strings.TrimSpace(pw), c.value) {
 			return c.name

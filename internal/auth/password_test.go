@@ -57,6 +57,31 @@ func TestCheckPassword(t *testing.T) {
 	}
 }
 
+// TestCheckPasswordJapanese: the refusals a Japanese admin meets most read
+// naturally in Japanese, naming the rule and what to do.
+func TestCheckPasswordJapanese(t *testing.T) {
+	t.Parallel()
+	pc := auth.PasswordContext{LoginID: "hanako.yamada@acme-corp.works.example", Email: "yamada.hanako@example.com", WorksGroup: "acme-corporation"}
+	tests := []struct{ pw, want string }{
+		{"k7#Qp2z", "パスワードが短すぎます。8文字以上にしてください。"},
+		{"aaaaaaaa", "パスワードが同じ文字の繰り返しになっています。推測されにくいパスワードにしてください。"},
+		{"hanako.yamada", "パスワードがご自身のログインIDと同じです。名前やIDとは異なるパスワードにしてください。"},
+		{"Yamada.Hanako", "パスワードがご自身のメールアドレスの@より前の部分と同じです。名前やIDとは異なるパスワードにしてください。"},
+		{"acme-corporation", "パスワードがご自身のワークスグループ名と同じです。名前やIDとは異なるパスワードにしてください。"},
+		{"password", "このパスワードはよく使われていて、簡単に推測されます。別のパスワードにしてください。"},
+	}
+	for _, tt := range tests {
+		e, ok := errs.As(auth.CheckPassword("new_password", tt.pw, pc))
+		if !ok {
+			t.Errorf("CheckPassword(%q): no refusal, want %q", tt.pw, tt.want)
+			continue
+		}
+		if got := e.Message("ja"); got != tt.want {
+			t.Errorf("CheckPassword(%q) in Japanese:\n got %q\nwant %q", tt.pw, got, tt.want)
+		}
+	}
+}
+
 // TestCheckPasswordEmptyContext: without names, only the other rules apply.
 func TestCheckPasswordEmptyContext(t *testing.T) {
 	t.Parallel()

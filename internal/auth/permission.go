@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/i18n"
 )
 
 // Permission is one thing an admin role allows.
@@ -25,13 +26,17 @@ const (
 // AllPermissions lists every permission in display order.
 var AllPermissions = []Permission{PermTenantManage, PermMembersManage, PermRolesManage, PermAuditRead, PermLicensesManage, PermSessionsManage}
 
+// Label is the permission's name in the message catalog, as the console
+// shows it ("Manage members"), for messages that name a permission.
+func (p Permission) Label() i18n.Term { return i18n.Term("roles.perm." + string(p)) }
+
 // ParsePermissions validates names and returns them sorted and de-duplicated.
 func ParsePermissions(field string, names []string) ([]Permission, error) {
 	out := make([]Permission, 0, len(names))
 	for _, n := range names {
 		p := Permission(strings.TrimSpace(n))
 		if !slices.Contains(AllPermissions, p) {
-			return nil, errs.Field(field, "unknown permission %q; known permissions are %s", n, joinPermissions(AllPermissions))
+			return nil, errs.Field(field, "auth.permission_unknown", "permission", n, "known", joinPermissions(AllPermissions))
 		}
 		out = append(out, p)
 	}

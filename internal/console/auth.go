@@ -146,7 +146,7 @@ type signupPage struct{ Page }
 
 func (c *Console) signupPage(w http.ResponseWriter, r *http.Request) {
 	if !c.cfg.SignupOpen {
-		c.fail(w, r, Page{}, errs.E(errs.NotFound, "sign-up is closed on this server: ask the operator to create your tenant"))
+		c.fail(w, r, Page{}, errs.E(errs.NotFound, "console.signup_closed"))
 		return
 	}
 	c.render(w, r, http.StatusOK, "signup", &signupPage{Page{Title: "signup.title"}})

@@ -146,7 +146,7 @@ func companyProfile(v url.Values) (tenant.Profile, error) {
 	if s := opt("notices_enabled"); s != nil {
 		on, err := strconv.ParseBool(*s)
 		if err != nil {
-			return p, errs.Field("notices_enabled", "choose whether to receive notices")
+			return p, errs.Field("notices_enabled", "console.notices_enabled_invalid")
 		}
 		p.NoticesEnabled = &on
 	}

@@ -1,7 +1,6 @@
 package console_test
 
 import (
-	"html"
 	"net/http"
 	"net/url"
 	"strings"
@@ -125,13 +124,14 @@ func TestCompanyRefusals(t *testing.T) {
 	b.signIn("admin@"+ten.Domain, apptest.Password)
 	before := settingsGetTenant(t, s, ten)
 
+	// The console speaks Japanese here: each reason reads in Japanese.
 	fields := []struct{ name, value, message string }{
-		{"company_name", " ", "company name is required"},
-		{"phone", "call me", html.EscapeString(`phone number "call me" is not valid`)},
-		{"language", "fr", html.EscapeString(`language must be "ja" or "en"`)},
-		{"region", strings.Repeat("地", 61), "region may have at most 60 characters"},
-		{"notices_enabled", "maybe", "choose whether to receive notices"},
-		{"notice_recipients", "nobody", "notice recipients must be"},
+		{"company_name", " ", "会社名を100文字以内で入力してください"},
+		{"phone", "call me", "電話番号「call me」の形式が正しくありません"},
+		{"language", "fr", "言語は ja(日本語)か en(英語)を選んでください"},
+		{"region", strings.Repeat("地", 61), "地域は60文字以内で入力してください"},
+		{"notices_enabled", "maybe", "お知らせを受け取るかどうかを選んでください"},
+		{"notice_recipients", "nobody", "お知らせの宛先は admins(管理者)か all(全メンバー)を選んでください"},
 	}
 	for _, f := range fields {
 		bad := url.Values{}
@@ -157,8 +157,8 @@ func TestCompanyRefusals(t *testing.T) {
 		status      int
 		message     string
 	}{
-		{"malformed", "A!", http.StatusUnprocessableEntity, "is not allowed: use 3 to 40"},
-		{"taken", "beta", http.StatusConflict, "already taken"},
+		{"malformed", "A!", http.StatusUnprocessableEntity, "ワークスグループ名「A!」は使えません。3〜40文字の英小文字・数字・ハイフン(-)"},
+		{"taken", "beta", http.StatusConflict, "ワークスグループ名「beta」はすでに使われています"},
 	}
 	for _, tc := range cases {
 		p := b.post("/admin/settings/company/works-group", url.Values{"works_group": {tc.group}})

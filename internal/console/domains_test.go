@@ -186,7 +186,7 @@ func TestDomainsMakePrimaryRefused(t *testing.T) {
 	sub.signIn(login, apptest.Password)
 	p = sub.post("/admin/settings/domains/"+d.ID+"/primary", nil)
 	wantStatusIs(t, "make primary as an admin who is not the super admin", p, http.StatusForbidden)
-	wantIn(t, "make primary as an admin who is not the super admin", p.Body, "only the super admin can do this")
+	wantIn(t, "make primary as an admin who is not the super admin", p.Body, "この操作は最高管理者だけが行えます")
 	for _, d := range domainsList(t, s, ten) {
 		if d.Primary != (d.Name == ten.Domain) || d.Status == "primary_changing" {
 			t.Errorf("after the refusals: %+v", d)
@@ -378,7 +378,7 @@ func TestDomainsVerify(t *testing.T) {
 	}
 	p = sub.post("/admin/settings/domains/"+d.ID+"/primary", nil)
 	wantStatusIs(t, "make primary as an admin who is not the super admin", p, http.StatusForbidden)
-	wantIn(t, "make primary as an admin who is not the super admin", p.Body, "only the super admin can do this")
+	wantIn(t, "make primary as an admin who is not the super admin", p.Body, "この操作は最高管理者だけが行えます")
 }
 
 // TestDomainsPrimaryChange: the confirmation lists the seed's warnings and

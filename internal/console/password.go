@@ -60,7 +60,7 @@ func (c *Console) reset(w http.ResponseWriter, r *http.Request) {
 	token := v.Get("token")
 	p := &resetPage{Page: Page{Title: "password.reset.title", Path: "/reset-password?token=" + url.QueryEscape(token), Lang: c.lang(r, "")}, Token: token}
 	if err == nil {
-		err = c.confirmed(p.page(), v, "password")
+		err = confirmed(v, "password")
 	}
 	var m *member.Member
 	if err == nil {
@@ -75,15 +75,11 @@ func (c *Console) reset(w http.ResponseWriter, r *http.Request) {
 
 // confirmed refuses a form whose password field and its "again" copy
 // differ: a typo would lock the member out.
-func (c *Console) confirmed(p *Page, v url.Values, name string) error {
+func confirmed(v url.Values, name string) error {
 	if v.Get(name) == v.Get(name+"_again") {
 		return nil
 	}
-	msg, err := c.cat.Text(p.Lang, "password.mismatch")
-	if err != nil {
-		return err
-	}
-	return errs.Field(name+"_again", "%s", msg)
+	return errs.Field(name+"_again", "password.mismatch")
 }
 
 // changePage is the member's own password change (プロフィール > パスワード変更).
@@ -112,7 +108,7 @@ func (c *Console) change(w http.ResponseWriter, r *http.Request) {
 	}
 	v, err := formValues(r)
 	if err == nil {
-		err = c.confirmed(&p, v, "new_password")
+		err = confirmed(v, "new_password")
 	}
 	if err == nil {
 		_, err = c.svc.Passwords.Change(r.Context(), v.Get("current_password"), v.Get("new_password"))

@@ -72,7 +72,7 @@ func TestConsoleForgotPassword(t *testing.T) {
 	if p.Status != http.StatusNotFound {
 		t.Errorf("the link again: %d, want 404", p.Status)
 	}
-	wantIn(t, "the link again", p.Body, "already used")
+	wantIn(t, "the link again", p.Body, "このパスワード再設定用のリンクは使えません(使用済みか、期限切れです)")
 }
 
 // TestConsoleForgotPasswordEnglish: the pages in English, and a form from
@@ -103,9 +103,9 @@ func TestConsoleChangePassword(t *testing.T) {
 	if p.Status != http.StatusUnprocessableEntity {
 		t.Fatalf("wrong current password: %d, want 422", p.Status)
 	}
-	wantIn(t, "refusal", p.Body, `id="f-current_password-error"`, "current password is wrong")
+	wantIn(t, "refusal", p.Body, `id="f-current_password-error"`, "現在のパスワードが正しくありません")
 	p = b.post("/admin/profile/password", url.Values{"current_password": {apptest.Password}, "new_password": {"aaaaaaaa"}, "new_password_again": {"aaaaaaaa"}})
-	wantIn(t, "aaaaaaaa", p.Body, `id="f-new_password-error"`, "one character repeated")
+	wantIn(t, "aaaaaaaa", p.Body, `id="f-new_password-error"`, "パスワードが同じ文字の繰り返しになっています")
 	p = b.post("/admin/profile/password", url.Values{"current_password": {apptest.Password}, "new_password": {"a new and quiet river"}, "new_password_again": {"a new and quiet river"}})
 	if p.Status != http.StatusSeeOther || p.Location != "/admin/profile?flash=password_changed" {
 		t.Fatalf("change: %d → %q\n%s", p.Status, p.Location, p.Body)
@@ -150,5 +150,5 @@ func TestConsoleAdminPasswordReset(t *testing.T) {
 	if p.Status != http.StatusForbidden {
 		t.Fatalf("member_manager resets the super admin: %d, want 403", p.Status)
 	}
-	wantIn(t, "refusal", p.Body, "only the super admin")
+	wantIn(t, "refusal", p.Body, "最高管理者のパスワードは、最高管理者本人しかリセットできません")
 }

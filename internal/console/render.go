@@ -295,7 +295,7 @@ func localPath(next, fallback string) string {
 // user can act on.
 func formValues(r *http.Request) (url.Values, error) {
 	if err := r.ParseForm(); err != nil {
-		return nil, errs.Wrap(errs.Invalid, err, "the form could not be read: %v", err)
+		return nil, errs.Wrap(errs.Invalid, err, "console.form_unreadable")
 	}
 	return r.PostForm, nil
 }

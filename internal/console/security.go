@@ -90,7 +90,7 @@ func (c *Console) mySession(r *http.Request, id string) (*session.Session, error
 			return s, nil
 		}
 	}
-	return nil, errs.E(errs.NotFound, "session not found: it may have ended already")
+	return nil, errs.E(errs.NotFound, "session.not_found")
 }
 
 // revokeSession ends one session; ending this one signs the member out.

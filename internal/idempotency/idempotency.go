@@ -73,7 +73,7 @@ func (m *Middleware) Wrap(next http.Handler) http.Handler {
 			return
 		}
 		if len(key) > 255 {
-			m.Fail(w, r, errs.E(errs.Invalid, "the Idempotency-Key header may have at most 255 characters"))
+			m.Fail(w, r, errs.E(errs.Invalid, "idempotency.key_too_long", "max", 255))
 			return
 		}
 		body, err := io.ReadAll(r.Body)
@@ -97,9 +97,9 @@ func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 	case err != nil:
 		m.Fail(w, r, err)
 	case !claimed && stored.RequestHash != hash:
-		m.Fail(w, r, errs.E(errs.Invalid, "this Idempotency-Key was already used for a different request: use a new key for a new request"))
+		m.Fail(w, r, errs.E(errs.Invalid, "idempotency.key_reused"))
 	case !claimed && stored.Status == 0:
-		m.Fail(w, r, errs.E(errs.Conflict, "a request with this Idempotency-Key is still running: retry in a moment"))
+		m.Fail(w, r, errs.E(errs.Conflict, "idempotency.key_in_flight"))
 	case !claimed:
 		w.Header().Set("Content-Type", stored.ContentType)
 		w.Header().Set("Idempotent-Replayed", "true")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	netmail "net/mail"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -82,7 +83,7 @@ func New(cfg Config) (*SMTP, error) {
 	s := &SMTP{cfg: cfg, opts: clientOptions(cfg)}
 	// Build one client now so that go-mail's own checks fail at start.
 	if _, err := mail.NewClient(cfg.Host, s.opts...); err != nil {
-		return nil, errs.Wrap(errs.Invalid, err, "SMTP settings are not valid")
+		return nil, errs.Wrap(errs.Invalid, err, "mailer.settings_invalid")
 	}
 	return s, nil
 }
@@ -90,19 +91,19 @@ func New(cfg Config) (*SMTP, error) {
 func validate(cfg Config) error {
 	switch {
 	case strings.TrimSpace(cfg.Host) == "" || strings.ContainsFunc(cfg.Host, notHostRune):
-		return errs.Field("host", "SMTP host %q is not a host name or IP address", cfg.Host)
+		return errs.Field("host", "mailer.host_invalid", "host", cfg.Host)
 	case cfg.Port < 1 || cfg.Port > 65535:
-		return errs.Field("port", "SMTP port %d is out of range: use 1 to 65535 (usually 587, or 465 for tls)", cfg.Port)
+		return errs.Field("port", "mailer.port_invalid", "port", strconv.Itoa(cfg.Port)) // a port is not a quantity: no digit grouping
 	case cfg.TLS != TLSStartTLS && cfg.TLS != TLSImplicit && cfg.TLS != TLSNone:
-		return errs.Field("tls", "SMTP TLS mode %q is unknown: use starttls, tls or none", cfg.TLS)
+		return errs.Field("tls", "mailer.tls_invalid", "tls", cfg.TLS)
 	case !isBareAddress(cfg.From):
-		return errs.Field("from", "sender address %q is not a valid e-mail address like no-reply@example.jp", cfg.From)
+		return errs.Field("from", "mailer.from_invalid", "from", cfg.From)
 	case hasControl(cfg.FromName):
-		return errs.Field("from_name", "sender name must be one line without control characters")
+		return errs.Field("from_name", "mailer.from_name_invalid")
 	case cfg.Password != "" && cfg.Username == "":
-		return errs.Field("username", "SMTP password is set without a username: set both or neither")
+		return errs.Field("username", "mailer.username_missing")
 	case hasControl(cfg.Username):
-		return errs.Field("username", "SMTP username must not contain control characters")
+		return errs.Field("username", "mailer.username_invalid")
 	}
 	return nil
 }
@@ -177,15 +178,15 @@ func (s *SMTP) build(m Message) (*mail.Msg, error) {
 func checkMessage(m Message) error {
 	switch {
 	case !isBareAddress(m.To):
-		return errs.Field("to", "recipient address %q is not a valid e-mail address", m.To)
+		return errs.Field("to", "mailer.to_invalid", "to", m.To)
 	case hasControl(m.ToName):
-		return errs.Field("to_name", "recipient name must be one line without control characters")
+		return errs.Field("to_name", "mailer.to_name_invalid")
 	case strings.TrimSpace(m.Subject) == "" || hasControl(m.Subject):
-		return errs.Field("subject", "subject must be one non-empty line without control characters")
+		return errs.Field("subject", "mailer.subject_invalid")
 	case !validMessageID(m.MessageID):
-		return errs.Field("message_id", "message id %q must look like local@domain, without spaces or angle brackets", m.MessageID)
+		return errs.Field("message_id", "mailer.message_id_invalid", "message_id", m.MessageID)
 	case strings.TrimSpace(m.Text) == "":
-		return errs.Field("text", "the text part of a mail must not be empty")
+		return errs.Field("text", "mailer.text_empty")
 	}
 	return nil
 }

@@ -112,11 +112,11 @@ func (o *Ops) CreateEndpoint(ctx context.Context, in EndpointInput) (*Endpoint, 
 
 func checkTypes(types []string) ([]string, error) {
 	if len(types) == 0 {
-		return nil, errs.Field("event_types", "name at least one event type, or \"*\" for all: %s", strings.Join(EventTypes, ", "))
+		return nil, errs.Field("event_types", "notify.event_types_missing", "known", strings.Join(EventTypes, ", "))
 	}
 	for _, t := range types {
 		if t != "*" && !slices.Contains(EventTypes, t) {
-			return nil, errs.Field("event_types", "unknown event type %q: use \"*\" or one of %s", t, strings.Join(EventTypes, ", "))
+			return nil, errs.Field("event_types", "notify.event_type_unknown", "event_type", t, "known", strings.Join(EventTypes, ", "))
 		}
 	}
 	return slices.Compact(slices.Sorted(slices.Values(types))), nil

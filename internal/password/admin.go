@@ -6,6 +6,7 @@ import (
 
 	"github.com/kanri/kanri/internal/auth"
 	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/i18n"
 	"github.com/kanri/kanri/internal/member"
 )
 
@@ -48,22 +49,22 @@ func (s *Service) AdminReset(ctx context.Context, tenantID, memberID string) (*R
 // cannot reach m.
 func (s *Service) mayReset(ctx context.Context, a *auth.Actor, m *member.Member) error {
 	if m.SuperAdmin && m.ID != a.ID {
-		return errs.E(errs.PermissionDenied, "only the super admin can reset the super admin's password: they can use \"forgot password\" on the sign-in page")
+		return errs.E(errs.PermissionDenied, "password.super_admin_reset_denied")
 	}
 	held, err := s.Store.MemberPermissions(ctx, m.ID)
 	if err != nil {
 		return err
 	}
 	if !member.Outranks(a, m, held) {
-		return errs.E(errs.PermissionDenied, "%s holds permissions you do not hold: ask the super admin to send the reset", m.LoginID)
+		return errs.E(errs.PermissionDenied, "password.outranked", "login_id", m.LoginID)
 	}
 	switch {
 	case m.Status == member.StatusInvited:
-		return errs.E(errs.FailedPrecondition, "%s is invited and has no password yet: resend the invitation instead", m.LoginID)
+		return errs.E(errs.FailedPrecondition, "password.member_invited", "login_id", m.LoginID)
 	case m.Status != member.StatusActive:
-		return errs.E(errs.FailedPrecondition, "%s is %s: only active members can reset their password; reactivate them first", m.LoginID, m.Status)
+		return errs.E(errs.FailedPrecondition, "password.member_inactive", "login_id", m.LoginID, "status", i18n.Term("members.status."+m.Status))
 	case m.Email == "":
-		return errs.E(errs.FailedPrecondition, "%s has no personal e-mail address to send the link to: add one first", m.LoginID)
+		return errs.E(errs.FailedPrecondition, "password.member_no_email", "login_id", m.LoginID)
 	}
 	return nil
 }

@@ -21,7 +21,7 @@ func (s *Service) Change(ctx context.Context, current, next string) (int, error)
 	a := auth.FromContext(ctx)
 	switch {
 	case a == nil || a.Kind == auth.KindAnonymous || a.SessionID == "":
-		return 0, errs.E(errs.Unauthenticated, "sign in first to change your password")
+		return 0, errs.E(errs.Unauthenticated, "password.sign_in_first")
 	case a.Kind == auth.KindOperator:
 		return s.changeOperator(ctx, a, current, next)
 	case a.Kind == auth.KindMember && a.TwoFactorMissing:
@@ -29,7 +29,7 @@ func (s *Service) Change(ctx context.Context, current, next string) (int, error)
 	case a.Kind == auth.KindMember:
 		return s.changeMember(ctx, a, current, next)
 	}
-	return 0, errs.E(errs.PermissionDenied, "only members and operators have passwords")
+	return 0, errs.E(errs.PermissionDenied, "password.no_password")
 }
 
 func (s *Service) changeMember(ctx context.Context, a *auth.Actor, current, next string) (int, error) {

@@ -17,7 +17,7 @@ import (
 
 // errLink refuses a link that does not work, without saying why: unknown,
 // used, expired, or made before the password or the e-mail address changed.
-var errLink = errs.E(errs.NotFound, "this password-reset link is unknown, already used or expired: ask for a new one with \"forgot password\" on the sign-in page")
+var errLink = errs.E(errs.NotFound, "password.link_invalid")
 
 // Request is one "forgot password" request, as its job gets it: who asked
 // from where and when, and the id its mail gets, by which a job run again
@@ -38,7 +38,7 @@ type Request struct {
 func (s *Service) Request(ctx context.Context, loginID string) error {
 	loginID = strings.ToLower(strings.TrimSpace(loginID))
 	if loginID == "" {
-		return errs.Field("login_id", "enter your login id (name@domain)")
+		return errs.Field("login_id", "password.login_id_missing")
 	}
 	now := s.Clock.Now()
 	if err := s.countRequest(ctx, now, loginID); err != nil {
@@ -89,7 +89,8 @@ func (s *Service) countRequest(ctx context.Context, now time.Time, loginID strin
 			return err
 		}
 		if n > l.limit {
-			return s.Requests.Refusal("password-reset requests", "", now, start)
+			wait := s.Requests.Wait(now, start)
+			return errs.Later(wait, "password.too_many_requests", "minutes", session.Minutes(wait))
 		}
 	}
 	return nil

@@ -2,7 +2,6 @@ package session
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/kanri/kanri/internal/auth"
@@ -44,26 +43,24 @@ func (s *Service) reserve(ctx context.Context, now time.Time, account, ip string
 	return at, nil
 }
 
-// Refusal is the TooManyRequests error of a count of what past its limit:
-// it says how long until the window that started at windowStart ends, and
-// then advice, if any.
-func (l Limits) Refusal(what, advice string, now, windowStart time.Time) error {
+// Wait is how long a refused attempt must wait: until the window that
+// started at windowStart ends.
+func (l Limits) Wait(now, windowStart time.Time) time.Duration {
 	// now was read before the attempt was counted, so a concurrent attempt
 	// (or another instance's) may have started the window after it: the
 	// wait is never longer than the window, nor shorter than a second.
-	wait := min(max(windowStart.Add(l.Window).Sub(now), time.Second), l.Window)
-	minutes := "1 minute"
-	if m := (wait + time.Minute - 1) / time.Minute; m > 1 {
-		minutes = fmt.Sprintf("%d minutes", m)
-	}
-	if advice != "" {
-		advice = ", " + advice
-	}
-	return errs.Later(wait, "too many %s: wait %s and try again%s", what, minutes, advice)
+	return min(max(windowStart.Add(l.Window).Sub(now), time.Second), l.Window)
+}
+
+// Minutes is wait in whole minutes, rounded up: what a refusal tells
+// people to wait.
+func Minutes(wait time.Duration) int {
+	return int((wait + time.Minute - 1) / time.Minute)
 }
 
 func (s *Service) tooMany(now, windowStart time.Time) error {
-	return s.Limits.Refusal("failed sign-ins", `or choose a new password with "forgot password" on the sign-in page`, now, windowStart)
+	wait := s.Limits.Wait(now, windowStart)
+	return errs.Later(wait, "session.too_many_sign_ins", "minutes", Minutes(wait))
 }
 
 // AccountKey names a member's sign-in limit. Other limits on the same
@@ -86,7 +83,7 @@ func (s *Service) CheckPassword(ctx context.Context, key, hash, pw, field string
 		return err
 	}
 	if !auth.VerifyPassword(hash, pw) {
-		return errs.Field(field, "the current password is wrong: enter the password you signed in with")
+		return errs.Field(field, "session.current_password_wrong")
 	}
 	return s.passed(ctx, at)
 }

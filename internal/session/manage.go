@@ -17,7 +17,7 @@ import (
 func (s *Service) Logout(ctx context.Context) error {
 	a := auth.FromContext(ctx)
 	if a == nil || a.SessionID == "" {
-		return errs.E(errs.Unauthenticated, "you are not signed in")
+		return errs.E(errs.Unauthenticated, "session.not_signed_in")
 	}
 	return s.revoke(ctx, a.TenantID, "session.signed_out", "session", a.SessionID, func(ctx context.Context, now time.Time) (int, error) {
 		return 1, s.Store.RevokeSession(ctx, a.SessionID, now)
@@ -46,7 +46,7 @@ func (s *Service) RevokeMine(ctx context.Context, tenantID, sessionID string) er
 			})
 		}
 	}
-	return errs.E(errs.NotFound, "session not found")
+	return errs.E(errs.NotFound, "session.not_found")
 }
 
 // RevokeMember ends every session of a member: the member themself, or an
@@ -57,7 +57,7 @@ func (s *Service) RevokeMember(ctx context.Context, tenantID, memberID string) (
 		return 0, err
 	}
 	if a.ID != memberID && !a.Can(auth.PermSessionsManage) {
-		return 0, errs.E(errs.PermissionDenied, "signing out other members needs the %s permission", auth.PermSessionsManage)
+		return 0, errs.E(errs.PermissionDenied, "session.revoke_others_denied", "permission", auth.PermSessionsManage.Label())
 	}
 	if _, err := s.Store.GetMember(ctx, tenantID, memberID); err != nil {
 		return 0, err

@@ -10,6 +10,7 @@ import (
 	"github.com/kanri/kanri/internal/auth"
 	"github.com/kanri/kanri/internal/clock"
 	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/i18n"
 	"github.com/kanri/kanri/internal/id"
 	"github.com/kanri/kanri/internal/member"
 	"github.com/kanri/kanri/internal/tenant"
@@ -98,7 +99,7 @@ func ClientOf(ctx context.Context) Client {
 	return Client{IP: a.IP, UserAgent: a.UserAgent}
 }
 
-var errBadLogin = errs.E(errs.Unauthenticated, "the login id or the password is wrong")
+var errBadLogin = errs.E(errs.Unauthenticated, "session.bad_login")
 
 // Result is the outcome of a right password: a session, or — for a member
 // with two-factor sign-in on — the token of the second step instead.
@@ -143,7 +144,7 @@ func (s *Service) Login(ctx context.Context, loginID, password string, c Client)
 		return "", nil, err
 	}
 	if r.Session == nil {
-		return "", nil, errs.E(errs.FailedPrecondition, "this account signs in with a second step: use POST /api/v1/auth/login/two-factor")
+		return "", nil, errs.E(errs.FailedPrecondition, "session.second_step_needed")
 	}
 	return r.Token, r.Session, nil
 }
@@ -257,14 +258,14 @@ func (s *Service) checkActive(ctx context.Context, a *auth.Actor) error {
 		return err
 	}
 	if m.Status != member.StatusActive {
-		return errs.E(errs.Unauthenticated, "this account is %s and cannot sign in: ask your admin", m.Status)
+		return errs.E(errs.Unauthenticated, "session.account_inactive", "status", i18n.Term("members.status."+m.Status))
 	}
 	t, err := s.Store.GetTenant(ctx, a.TenantID)
 	if err != nil {
 		return err
 	}
 	if t.Status != tenant.StatusActive {
-		return errs.E(errs.Unauthenticated, "this tenant is closed")
+		return errs.E(errs.Unauthenticated, "session.tenant_closed")
 	}
 	if a.Permissions, err = s.Store.MemberPermissions(ctx, m.ID); err != nil {
 		return err
@@ -285,11 +286,11 @@ func (s *Service) Authenticate(ctx context.Context, token string, c Client) (*au
 	now := s.Clock.Now()
 	switch {
 	case errs.Is(err, errs.NotFound):
-		return nil, errs.E(errs.Unauthenticated, "the token is not valid: sign in again")
+		return nil, errs.E(errs.Unauthenticated, "session.token_invalid")
 	case err != nil:
 		return nil, err
 	case !sess.RevokedAt.IsZero() || (!sess.ExpiresAt.IsZero() && !now.Before(sess.ExpiresAt)):
-		return nil, errs.E(errs.Unauthenticated, "the session has ended: sign in again")
+		return nil, errs.E(errs.Unauthenticated, "session.ended")
 	}
 	var a *auth.Actor
 	if sess.OperatorID != "" {

@@ -25,6 +25,19 @@ func wantKind(t *testing.T, what string, err error, kind errs.Kind) {
 	}
 }
 
+// wantMessage checks err's message in lang, the text a person reads.
+func wantMessage(t *testing.T, what string, err error, lang, want string) {
+	t.Helper()
+	e, ok := errs.As(err)
+	if !ok {
+		t.Errorf("%s: got error %v, want one that reads %q", what, err, want)
+		return
+	}
+	if got := e.Message(lang); got != want {
+		t.Errorf("%s: %s message\n got %q\nwant %q", what, lang, got, want)
+	}
+}
+
 func must(t *testing.T, what string, err error) {
 	t.Helper()
 	if err != nil {
@@ -81,6 +94,8 @@ func TestLoginRefusals(t *testing.T) {
 
 		_, _, wrong := svc.Login(ctx, ten.Owner.LoginID, "not the password", client)
 		wantKind(t, "Login(wrong password)", wrong, errs.Unauthenticated)
+		wantMessage(t, "Login(wrong password)", wrong, "ja", "ログインIDまたはパスワードが正しくありません。入力内容を確かめてください。")
+		wantMessage(t, "Login(wrong password)", wrong, "en", "the login id or the password is wrong")
 		_, _, unknown := svc.Login(ctx, "nobody@acme.works.example", storetest.Password, client)
 		wantKind(t, "Login(unknown login id)", unknown, errs.Unauthenticated)
 		if wrong != nil && unknown != nil && wrong.Error() != unknown.Error() {
@@ -92,6 +107,8 @@ func TestLoginRefusals(t *testing.T) {
 		}
 		_, _, err := svc.Login(ctx, "away@acme.works.example", storetest.Password, client)
 		wantKind(t, "Login(suspended member, right password)", err, errs.Unauthenticated)
+		wantMessage(t, "Login(suspended member, right password)", err, "ja", "このアカウントは「一時停止」のため、ログインできません。管理者にお問い合わせください。")
+		wantMessage(t, "Login(suspended member, right password)", err, "en", `this account is "Suspended" and cannot sign in: ask your admin`)
 
 		live, err := env.DB.ListSessions(ctx, ten.Owner.ID, env.Clock.Now())
 		must(t, "list sessions", err)
@@ -121,6 +138,11 @@ func TestLoginRateLimits(t *testing.T) {
 		}
 		_, _, err := svc.Login(ctx, login, storetest.Password, client)
 		wantKind(t, "Login(right password after PerAccount failures)", err, errs.TooManyRequests)
+		// The window opened with the first failure, 3 minutes ago: 12 minutes to wait.
+		wantMessage(t, "Login(right password after PerAccount failures)", err, "ja",
+			"ログインの失敗が続いたため、一時的にログインできません。12分ほど待ってからもう一度お試しいただくか、ログイン画面の「パスワードを忘れた方」から新しいパスワードを設定してください。")
+		wantMessage(t, "Login(right password after PerAccount failures)", err, "en",
+			`too many failed sign-ins: wait 12 min and try again, or choose a new password with "forgot password" on the sign-in page`)
 		_, _, err = svc.Login(ctx, "OWNER@acme.works.example", storetest.Password, session.Client{IP: "203.0.113.9"})
 		wantKind(t, "Login(same account, other case, other IP)", err, errs.TooManyRequests)
 
@@ -213,6 +235,8 @@ func TestLogoutAndRevoke(t *testing.T) {
 		// A member may sign themself out everywhere, not others.
 		_, err := svc.RevokeMember(annCtx, ten.ID, bob.ID)
 		wantKind(t, "RevokeMember(another member, without sessions.manage)", err, errs.PermissionDenied)
+		wantMessage(t, "RevokeMember(another member, without sessions.manage)", err, "ja",
+			"ほかのメンバーをログアウトさせるには「メンバーのセッション管理(強制ログアウト)」の権限が必要です。最高管理者に依頼してください。")
 		annCtx = storetest.Actor(t, env, ann)
 		n, err := svc.RevokeMember(annCtx, ten.ID, ann.ID)
 		must(t, "revoke own sessions", err)
@@ -229,6 +253,10 @@ func TestLogoutAndRevoke(t *testing.T) {
 		otherTok := storetest.NewSession(t, env, other.Owner)
 		_, err = svc.RevokeTenant(storetest.Actor(t, env, bob), ten.ID)
 		wantKind(t, "RevokeTenant(without sessions.manage)", err, errs.PermissionDenied)
+		wantMessage(t, "RevokeTenant(without sessions.manage)", err, "ja",
+			"この操作には「メンバーのセッション管理(強制ログアウト)」の権限が必要です。最高管理者に、この権限を含む管理者権限の付与を依頼してください。")
+		wantMessage(t, "RevokeTenant(without sessions.manage)", err, "en",
+			`this needs the "Manage members' sessions (sign them out)" permission: ask your super admin for a role that has it`)
 		_, err = svc.RevokeTenant(other.Ctx, ten.ID)
 		wantKind(t, "RevokeTenant(another tenant)", err, errs.NotFound)
 		ownerCtx := storetest.Actor(t, env, ten.Owner)

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -14,7 +15,6 @@ import (
 	"github.com/pquerna/otp/hotp"
 
 	"github.com/kanri/kanri/internal/auth"
-	"github.com/kanri/kanri/internal/errs"
 	"github.com/kanri/kanri/internal/id"
 )
 
@@ -139,12 +139,12 @@ func (s *Sealer) Seal(secret, memberID string) string {
 func (s *Sealer) Open(sealed, memberID string) (string, error) {
 	b, err := base64.StdEncoding.DecodeString(sealed)
 	if err != nil || len(b) < s.aead.NonceSize() {
-		return "", errs.E(errs.Internal, "a sealed two-factor secret is damaged")
+		return "", errors.New("a sealed two-factor secret is damaged")
 	}
 	n := s.aead.NonceSize()
 	plain, err := s.aead.Open(nil, b[:n], b[n:], []byte(memberID))
 	if err != nil {
-		return "", errs.Wrap(errs.Internal, err, "a two-factor secret does not open with this server's key")
+		return "", fmt.Errorf("a two-factor secret does not open with this server's key: %w", err)
 	}
 	return string(plain), nil
 }

@@ -25,7 +25,7 @@ func (s *Service) SetTwoFactorPolicy(ctx context.Context, tenantID string, p Pol
 		return err
 	}
 	if p != PolicyOff && p != PolicyAdmins && p != PolicyEveryone {
-		return errs.Field("two_factor_required", "choose off, admins or everyone")
+		return errs.Field("two_factor_required", "session.two_factor_policy_invalid")
 	}
 	now := s.Clock.Now()
 	err := s.Store.InTx(ctx, func(ctx context.Context) error {
@@ -60,7 +60,7 @@ func (s *Service) ResetTwoFactor(ctx context.Context, tenantID, memberID string)
 	now := s.Clock.Now()
 	err := s.Store.InTx(ctx, func(ctx context.Context) error {
 		if _, err := s.Store.GetTwoFactor(ctx, memberID); errs.Is(err, errs.NotFound) {
-			return errs.E(errs.FailedPrecondition, "this member has no two-factor sign-in to reset")
+			return errs.E(errs.FailedPrecondition, "session.two_factor_nothing_to_reset")
 		} else if err != nil {
 			return err
 		}

@@ -11,9 +11,9 @@ import (
 )
 
 var (
-	errBadCode     = errs.E(errs.Unauthenticated, "the code is wrong: type the 6 digits your authenticator app shows now, or one of your recovery codes")
-	errCodeUsed    = errs.E(errs.Unauthenticated, "this code has been used already: wait for the next one (at most 30 seconds)")
-	errPendingGone = errs.E(errs.Unauthenticated, "this sign-in has expired or was completed already: sign in with your password again")
+	errBadCode     = errs.E(errs.Unauthenticated, "session.two_factor_code_wrong")
+	errCodeUsed    = errs.E(errs.Unauthenticated, "session.two_factor_code_used")
+	errPendingGone = errs.E(errs.Unauthenticated, "session.two_factor_pending_gone")
 )
 
 // next is the seam after a right password: a member with two-factor

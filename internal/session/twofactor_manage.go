@@ -22,7 +22,7 @@ func (s *Service) DisableTwoFactor(ctx context.Context, password, code string) e
 		return err
 	}
 	if policy.Requires(a) {
-		return errs.E(errs.FailedPrecondition, "your tenant requires two-factor sign-in, so it cannot be turned off: if you lost your device, ask your super admin to reset it")
+		return errs.E(errs.FailedPrecondition, "session.two_factor_required_by_tenant")
 	}
 	return s.proveAndDo(ctx, a, tf, password, code, func(ctx context.Context) error {
 		if err := s.Store.DeleteTwoFactor(ctx, a.ID); err != nil {
@@ -57,7 +57,7 @@ func (s *Service) ownTwoFactor(ctx context.Context) (*auth.Actor, *TwoFactor, er
 	}
 	tf, err := s.Store.GetTwoFactor(ctx, a.ID)
 	if errs.Is(err, errs.NotFound) || (err == nil && tf.ConfirmedAt.IsZero()) {
-		return nil, nil, errs.E(errs.FailedPrecondition, "two-factor sign-in is not on for you")
+		return nil, nil, errs.E(errs.FailedPrecondition, "session.two_factor_not_on")
 	}
 	return a, tf, err
 }
@@ -78,7 +78,7 @@ func (s *Service) proveAndDo(ctx context.Context, a *auth.Actor, tf *TwoFactor, 
 			return err
 		}
 		if !auth.VerifyPassword(m.PasswordHash, password) {
-			return errs.Field("password", "the password is wrong")
+			return errs.Field("password", "session.password_wrong")
 		}
 	} else if use, err = s.checkCode(tf, code, "", now); err != nil {
 		return codeField(err)
@@ -104,7 +104,7 @@ func (s *Service) proveAndDo(ctx context.Context, a *auth.Actor, tf *TwoFactor, 
 // request's code field.
 func codeField(err error) error {
 	if e, ok := errs.As(err); ok && e.Kind == errs.Unauthenticated {
-		return errs.Field("code", "%s", e.Message)
+		return &errs.Error{Kind: errs.Invalid, Field: "code", Code: e.Code, Params: e.Params, Err: e.Err}
 	}
 	return err
 }

@@ -32,7 +32,7 @@ type TwoFactorStatus struct {
 func self(ctx context.Context) (*auth.Actor, error) {
 	a := auth.FromContext(ctx)
 	if a == nil || a.Kind != auth.KindMember {
-		return nil, errs.E(errs.Unauthenticated, "sign in as a member first: two-factor sign-in is per member")
+		return nil, errs.E(errs.Unauthenticated, "session.two_factor_members_only")
 	}
 	return a, nil
 }
@@ -89,7 +89,7 @@ func (s *Service) enrolment(a *auth.Actor, tf *TwoFactor) (*Enrolment, error) {
 	}
 	raw, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(secret)
 	if err != nil {
-		return nil, errs.Wrap(errs.Internal, err, "a two-factor secret is damaged")
+		return nil, fmt.Errorf("a two-factor secret is damaged: %w", err)
 	}
 	key, err := totp.Generate(totp.GenerateOpts{Issuer: totpIssuer, AccountName: a.Name, Secret: raw})
 	if err != nil {
@@ -116,7 +116,7 @@ func (s *Service) ConfirmTwoFactor(ctx context.Context, code string) ([]string, 
 	}
 	tf, err := s.Store.GetTwoFactor(ctx, a.ID)
 	if errs.Is(err, errs.NotFound) || (err == nil && !tf.ConfirmedAt.IsZero()) {
-		return nil, errs.E(errs.FailedPrecondition, "there is no two-factor set-up waiting for a code: start one first")
+		return nil, errs.E(errs.FailedPrecondition, "session.two_factor_no_setup")
 	}
 	if err != nil {
 		return nil, err
@@ -128,7 +128,7 @@ func (s *Service) ConfirmTwoFactor(ctx context.Context, code string) ([]string, 
 	now := s.Clock.Now()
 	step, ok := matchStep(secret, code, now)
 	if !ok {
-		return nil, errs.Field("code", "the code is wrong: type the 6 digits your authenticator app shows now for Kanri")
+		return nil, errs.Field("code", "session.two_factor_setup_code_wrong")
 	}
 	codes, hashes := newRecoveryCodes(a.ID)
 	err = s.Store.InTx(ctx, func(ctx context.Context) error {

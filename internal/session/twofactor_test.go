@@ -69,6 +69,7 @@ func TestTwoFactorSignIn(t *testing.T) {
 		p := pending(t, svc, ten.Owner)
 		_, err = svc.LoginTwoFactor(ctx, p, "123456", "", client)
 		wantKind(t, "LoginTwoFactor(wrong code)", err, errs.Unauthenticated)
+		wantMessage(t, "LoginTwoFactor(wrong code)", err, "ja", "コードが正しくありません。認証アプリに今表示されている6桁のコードか、リカバリーコードの1つを入力してください。")
 		c := code(t, env, secret)
 		r, err := svc.LoginTwoFactor(ctx, p, c, "", client)
 		must(t, "second step", err)
@@ -199,6 +200,8 @@ func TestTwoFactorPolicy(t *testing.T) {
 		ownerCtx := storetest.Actor(t, env, ten.Owner)
 		_, err := svc.Mine(ownerCtx, ten.ID)
 		wantKind(t, "Mine(super admin yet to enrol)", err, errs.PermissionDenied)
+		wantMessage(t, "Mine(super admin yet to enrol)", err, "ja",
+			"あなたの会社では2段階認証が必須です。先に2段階認証を設定してください(セキュリティ > 2段階認証、または POST /api/v1/auth/two-factor/enrol)。")
 		st, err := svc.TwoFactorStatus(ownerCtx)
 		must(t, "status", err)
 		if st.On || !st.Required {
@@ -213,7 +216,12 @@ func TestTwoFactorPolicy(t *testing.T) {
 		wantKind(t, "DisableTwoFactor(required)", err, errs.FailedPrecondition)
 		must(t, "require of nobody", svc.SetTwoFactorPolicy(ownerCtx, ten.ID, session.PolicyOff))
 		wantKind(t, "DisableTwoFactor(wrong password)", svc.DisableTwoFactor(ownerCtx, "not it", ""), errs.Invalid)
-		wantKind(t, "DisableTwoFactor(wrong code)", svc.DisableTwoFactor(ownerCtx, "", "000000"), errs.Invalid)
+		err = svc.DisableTwoFactor(ownerCtx, "", "000000")
+		wantKind(t, "DisableTwoFactor(wrong code)", err, errs.Invalid)
+		// The refused code is the code field's fault, with the same words as at sign-in.
+		if e, ok := errs.As(err); !ok || e.Field != "code" || e.Code != "session.two_factor_code_wrong" {
+			t.Errorf("DisableTwoFactor(wrong code): got %v, want session.two_factor_code_wrong at the field code", err)
+		}
 		must(t, "disable with a code", svc.DisableTwoFactor(ownerCtx, "", code(t, env, secret)))
 		if _, _, err := svc.Login(ctx, ten.Owner.LoginID, storetest.Password, client); err != nil {
 			t.Errorf("password alone after disabling: %v", err)

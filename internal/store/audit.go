@@ -26,7 +26,7 @@ func (db *DB) AppendAuditEvents(ctx context.Context, events ...*audit.Event) err
 		}
 		q := `INSERT INTO audit_events (` + auditColumns + `) VALUES ` + strings.TrimSuffix(strings.Repeat(row+", ", len(chunk)), ", ")
 		if _, err := db.exec(ctx, q, args...); err != nil {
-			return db.fail(err, "audit event")
+			return db.fail(err, "store.thing.audit_event")
 		}
 	}
 	return nil
@@ -62,10 +62,10 @@ func (db *DB) ListAuditEvents(ctx context.Context, f audit.Filter) ([]*audit.Eve
 	}
 	rows, err := db.query(ctx, q+` ORDER BY occurred_at DESC, id DESC LIMIT ?`, append(args, f.Limit)...)
 	if err != nil {
-		return nil, db.fail(err, "audit events")
+		return nil, db.fail(err, "store.thing.audit_event")
 	}
 	events, err := collect(rows, scanAuditEvent)
-	return events, db.fail(err, "audit events")
+	return events, db.fail(err, "store.thing.audit_event")
 }
 
 func scanAuditEvent(row scanner) (*audit.Event, error) {

@@ -25,13 +25,13 @@ func (db *DB) RecordBillable(ctx context.Context, tenantID string, day time.Time
 	err := db.queryRow(ctx, `SELECT last_count FROM billable_daily WHERE tenant_id = ? AND day < ? ORDER BY day DESC LIMIT 1`,
 		tenantID, d).Scan(&prev)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return db.fail(err, "billable count")
+		return db.fail(err, "store.thing.billable_count")
 	}
 	_, err = db.exec(ctx, `INSERT INTO billable_daily (tenant_id, day, max_count, last_count) VALUES (?, ?, ?, ?)
 		ON CONFLICT (tenant_id, day) DO UPDATE SET last_count = excluded.last_count,
 		max_count = CASE WHEN excluded.last_count > billable_daily.max_count THEN excluded.last_count ELSE billable_daily.max_count END`,
 		tenantID, d, max(prev, count), count)
-	return db.fail(err, "billable count")
+	return db.fail(err, "store.thing.billable_count")
 }
 
 // LockBillable locks tenantID's row until the transaction ends, on
@@ -45,7 +45,7 @@ func (db *DB) LockBillable(ctx context.Context, tenantID string) error {
 		lock = " FOR NO KEY UPDATE"
 	}
 	var id string
-	return db.fail(db.queryRow(ctx, `SELECT id FROM tenants WHERE id = ?`+lock, tenantID).Scan(&id), "tenant")
+	return db.fail(db.queryRow(ctx, `SELECT id FROM tenants WHERE id = ?`+lock, tenantID).Scan(&id), "store.thing.tenant")
 }
 
 // BillableHistory returns tenantID's stored days from from to to (both
@@ -57,10 +57,10 @@ func (db *DB) BillableHistory(ctx context.Context, tenantID string, from, to tim
 		AND day >= COALESCE((SELECT MAX(day) FROM billable_daily WHERE tenant_id = ? AND day < ?), ?)
 		ORDER BY day`, tenantID, t, tenantID, f, f)
 	if err != nil {
-		return nil, db.fail(err, "billable counts")
+		return nil, db.fail(err, "store.thing.billable_count")
 	}
 	days, err := collect(rows, scanDayCount)
-	return days, db.fail(err, "billable counts")
+	return days, db.fail(err, "store.thing.billable_count")
 }
 
 func scanDayCount(row scanner) (member.DayCount, error) {

@@ -31,7 +31,7 @@ func scanSubscription(row scanner) (*billing.Subscription, error) {
 // transaction. Errors: NotFound (the tenant is on the free plan).
 func (db *DB) GetSubscription(ctx context.Context, tenantID string) (*billing.Subscription, error) {
 	s, err := scanSubscription(db.queryRow(ctx, `SELECT `+subscriptionColumns+` FROM subscriptions WHERE tenant_id = ?`+db.forUpdate(ctx), tenantID))
-	return s, db.fail(err, "subscription")
+	return s, db.fail(err, "store.thing.subscription")
 }
 
 // PutSubscription inserts s at version 1 or updates it from version
@@ -47,17 +47,17 @@ func (db *DB) PutSubscription(ctx context.Context, s *billing.Subscription) erro
 		_, err := db.exec(ctx, `INSERT INTO subscriptions (plan, contract, licenses, mail_domain, status, channel, period_start, period_end, segment_start,
 			paid_through, next_plan, next_contract, next_licenses, cancel_at, version, updated_at, tenant_id, created_at) VALUES `+placeholders(18),
 			append(args, s.TenantID, ts(s.CreatedAt))...)
-		return db.fail(err, "subscription")
+		return db.fail(err, "store.thing.subscription")
 	}
 	res, err := db.exec(ctx, `UPDATE subscriptions SET plan = ?, contract = ?, licenses = ?, mail_domain = ?, status = ?, channel = ?, period_start = ?,
 		period_end = ?, segment_start = ?, paid_through = ?, next_plan = ?, next_contract = ?, next_licenses = ?, cancel_at = ?, version = ?,
 		updated_at = ? WHERE tenant_id = ? AND version = ?`, append(args, s.TenantID, s.Version-1)...)
 	if err == nil {
 		if n, _ := res.RowsAffected(); n == 0 {
-			return errs.E(errs.Conflict, "the subscription was changed by another request: ask for a new quote")
+			return errs.E(errs.Conflict, "store.subscription_changed")
 		}
 	}
-	return db.fail(err, "subscription")
+	return db.fail(err, "store.thing.subscription")
 }
 
 // DueSubscriptions returns up to limit subscriptions with a period end, an
@@ -68,10 +68,10 @@ func (db *DB) DueSubscriptions(ctx context.Context, d time.Time, after string, l
 	rows, err := db.query(ctx, `SELECT `+subscriptionColumns+` FROM subscriptions WHERE tenant_id > ? AND status <> 'canceled'
 		AND (period_end <= ? OR (contract = 'annual_monthly' AND paid_through <= ?)) ORDER BY tenant_id LIMIT ?`, after, day(d), day(d), limit)
 	if err != nil {
-		return nil, db.fail(err, "subscriptions")
+		return nil, db.fail(err, "store.thing.subscription")
 	}
 	subs, err := collect(rows, scanSubscription)
-	return subs, db.fail(err, "subscriptions")
+	return subs, db.fail(err, "store.thing.subscription")
 }
 
 // CreateQuote inserts q.
@@ -82,7 +82,7 @@ func (db *DB) CreateQuote(ctx context.Context, q *billing.Quote) error {
 	}
 	_, err = db.exec(ctx, `INSERT INTO quotes (id, tenant_id, status, invoice_id, body, expires_at, created_at) VALUES `+placeholders(7),
 		q.ID, q.TenantID, q.Status, nullStr(q.InvoiceID), string(body), ts(q.ExpiresAt), ts(q.CreatedAt))
-	return db.fail(err, "quote")
+	return db.fail(err, "store.thing.quote")
 }
 
 // scanQuote reads a quote: its body, with the status and invoice kept beside it.
@@ -103,7 +103,7 @@ func scanQuote(row scanner) (*billing.Quote, error) {
 // GetQuote returns one of tenantID's quotes, locked in a transaction. Errors: NotFound.
 func (db *DB) GetQuote(ctx context.Context, tenantID, id string) (*billing.Quote, error) {
 	q, err := scanQuote(db.queryRow(ctx, `SELECT body, status, invoice_id FROM quotes WHERE tenant_id = ? AND id = ?`+db.forUpdate(ctx), tenantID, id))
-	return q, db.fail(err, "quote")
+	return q, db.fail(err, "store.thing.quote")
 }
 
 // ApplyingQuotes returns tenantID's quotes whose payment is being taken.
@@ -114,10 +114,10 @@ func (db *DB) ApplyingQuotes(ctx context.Context, tenantID string) ([]*billing.Q
 func (db *DB) quotes(ctx context.Context, query string, args ...any) ([]*billing.Quote, error) {
 	rows, err := db.query(ctx, query, args...)
 	if err != nil {
-		return nil, db.fail(err, "quotes")
+		return nil, db.fail(err, "store.thing.quote")
 	}
 	qs, err := collect(rows, scanQuote)
-	return qs, db.fail(err, "quotes")
+	return qs, db.fail(err, "store.thing.quote")
 }
 
 // MailDomains returns tenantID's verified domain names, the primary first.
@@ -125,16 +125,16 @@ func (db *DB) MailDomains(ctx context.Context, tenantID string) ([]string, error
 	rows, err := db.query(ctx, `SELECT name FROM domains WHERE tenant_id = ? AND status IN ('active', 'primary_changing')
 		ORDER BY is_primary DESC, name`, tenantID)
 	if err != nil {
-		return nil, db.fail(err, "domains")
+		return nil, db.fail(err, "store.thing.domain")
 	}
 	names, err := collect(rows, scanString)
-	return names, db.fail(err, "domains")
+	return names, db.fail(err, "store.thing.domain")
 }
 
 // UpdateQuote stores q's status and invoice. Errors: NotFound.
 func (db *DB) UpdateQuote(ctx context.Context, q *billing.Quote) error {
 	res, err := db.exec(ctx, `UPDATE quotes SET status = ?, invoice_id = ? WHERE tenant_id = ? AND id = ?`, q.Status, nullStr(q.InvoiceID), q.TenantID, q.ID)
-	return db.affected(res, err, "quote")
+	return db.affected(res, err, "store.thing.quote")
 }
 
 const lineColumns = `description, period_start, period_end, quantity, unit_amount, amount, tax_percent`
@@ -153,13 +153,13 @@ func scanLine(row scanner) (billing.Line, error) {
 func (db *DB) AddPendingLines(ctx context.Context, tenantID string, lines []billing.Line) error {
 	var n int
 	if err := db.queryRow(ctx, `SELECT COALESCE(MAX(n), 0) FROM pending_lines WHERE tenant_id = ?`, tenantID).Scan(&n); err != nil {
-		return db.fail(err, "pending lines")
+		return db.fail(err, "store.thing.pending_line")
 	}
 	for i, l := range lines {
 		_, err := db.exec(ctx, `INSERT INTO pending_lines (tenant_id, n, `+lineColumns+`) VALUES `+placeholders(9),
 			append([]any{tenantID, n + i + 1}, lineArgs(l)...)...)
 		if err != nil {
-			return db.fail(err, "pending line")
+			return db.fail(err, "store.thing.pending_line")
 		}
 	}
 	return nil
@@ -169,10 +169,10 @@ func (db *DB) AddPendingLines(ctx context.Context, tenantID string, lines []bill
 func (db *DB) PendingLines(ctx context.Context, tenantID string) ([]billing.Line, error) {
 	rows, err := db.query(ctx, `SELECT `+lineColumns+` FROM pending_lines WHERE tenant_id = ? ORDER BY n`, tenantID)
 	if err != nil {
-		return nil, db.fail(err, "pending lines")
+		return nil, db.fail(err, "store.thing.pending_line")
 	}
 	lines, err := collect(rows, scanLine)
-	return lines, db.fail(err, "pending lines")
+	return lines, db.fail(err, "store.thing.pending_line")
 }
 
 // TakePendingLines removes and returns tenantID's pending lines, oldest first.
@@ -182,7 +182,7 @@ func (db *DB) TakePendingLines(ctx context.Context, tenantID string) ([]billing.
 		return nil, err
 	}
 	_, err = db.exec(ctx, `DELETE FROM pending_lines WHERE tenant_id = ?`, tenantID)
-	return lines, db.fail(err, "pending lines")
+	return lines, db.fail(err, "store.thing.pending_line")
 }
 
 // StuckQuotes returns up to limit quotes still applying that expired
@@ -205,43 +205,43 @@ func scanMethod(row scanner) (*billing.PaymentMethod, error) {
 func (db *DB) CreatePaymentMethod(ctx context.Context, m *billing.PaymentMethod) error {
 	_, err := db.exec(ctx, `INSERT INTO payment_methods (`+methodColumns+`) VALUES `+placeholders(12), m.ID, m.TenantID, m.Kind, m.Status,
 		m.Default, m.Token, m.Brand, m.Last4, m.ExpMonth, m.ExpYear, ts(m.CreatedAt), nullTS(m.ApprovedAt))
-	return db.fail(err, "payment method")
+	return db.fail(err, "store.thing.payment_method")
 }
 
 // GetPaymentMethod returns one of tenantID's methods. Errors: NotFound.
 func (db *DB) GetPaymentMethod(ctx context.Context, tenantID, id string) (*billing.PaymentMethod, error) {
 	m, err := scanMethod(db.queryRow(ctx, `SELECT `+methodColumns+` FROM payment_methods WHERE tenant_id = ? AND id = ?`+db.forUpdate(ctx), tenantID, id))
-	return m, db.fail(err, "payment method")
+	return m, db.fail(err, "store.thing.payment_method")
 }
 
 // ListPaymentMethods returns tenantID's methods, the default first.
 func (db *DB) ListPaymentMethods(ctx context.Context, tenantID string) ([]*billing.PaymentMethod, error) {
 	rows, err := db.query(ctx, `SELECT `+methodColumns+` FROM payment_methods WHERE tenant_id = ? ORDER BY is_default DESC, id`, tenantID)
 	if err != nil {
-		return nil, db.fail(err, "payment methods")
+		return nil, db.fail(err, "store.thing.payment_method")
 	}
 	ms, err := collect(rows, scanMethod)
-	return ms, db.fail(err, "payment methods")
+	return ms, db.fail(err, "store.thing.payment_method")
 }
 
 // UpdatePaymentMethod stores m's status and default flag. Errors: NotFound.
 func (db *DB) UpdatePaymentMethod(ctx context.Context, m *billing.PaymentMethod) error {
 	res, err := db.exec(ctx, `UPDATE payment_methods SET status = ?, is_default = ?, approved_at = ? WHERE tenant_id = ? AND id = ?`,
 		m.Status, m.Default, nullTS(m.ApprovedAt), m.TenantID, m.ID)
-	return db.affected(res, err, "payment method")
+	return db.affected(res, err, "store.thing.payment_method")
 }
 
 // DeletePaymentMethod removes one of tenantID's methods. Errors: NotFound.
 func (db *DB) DeletePaymentMethod(ctx context.Context, tenantID, id string) error {
 	res, err := db.exec(ctx, `DELETE FROM payment_methods WHERE tenant_id = ? AND id = ?`, tenantID, id)
-	return db.affected(res, err, "payment method")
+	return db.affected(res, err, "store.thing.payment_method")
 }
 
 // PutClosure stores a closed tenant's retention.
 func (db *DB) PutClosure(ctx context.Context, c *billing.Closure) error {
 	_, err := db.exec(ctx, `INSERT INTO closures (tenant_id, closed_at, purge_after, purged_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (tenant_id) DO UPDATE SET purged_at = excluded.purged_at`, c.TenantID, ts(c.ClosedAt), ts(c.PurgeAfter), nullTS(c.PurgedAt))
-	return db.fail(err, "closure")
+	return db.fail(err, "store.thing.closure")
 }
 
 // DueClosures returns closures not purged whose retention ended by now.
@@ -249,13 +249,13 @@ func (db *DB) DueClosures(ctx context.Context, now time.Time) ([]*billing.Closur
 	rows, err := db.query(ctx, `SELECT tenant_id, closed_at, purge_after, purged_at FROM closures WHERE purged_at IS NULL AND purge_after <= ?
 		ORDER BY purge_after`, ts(now))
 	if err != nil {
-		return nil, db.fail(err, "closures")
+		return nil, db.fail(err, "store.thing.closure")
 	}
 	cs, err := collect(rows, func(row scanner) (*billing.Closure, error) {
 		var c billing.Closure
 		return &c, row.Scan(&c.TenantID, scanTime(&c.ClosedAt), scanTime(&c.PurgeAfter), scanTime(&c.PurgedAt))
 	})
-	return cs, db.fail(err, "closures")
+	return cs, db.fail(err, "store.thing.closure")
 }
 
 // purgeTables lists what a closed tenant leaves behind, children first.
@@ -279,7 +279,7 @@ var purgeTables = []string{
 func (db *DB) PurgeTenant(ctx context.Context, tenantID string) error {
 	for _, q := range purgeTables {
 		if _, err := db.exec(ctx, q, tenantID); err != nil {
-			return db.fail(err, "tenant data")
+			return db.fail(err, "store.thing.tenant_data")
 		}
 	}
 	return nil

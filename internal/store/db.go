@@ -18,6 +18,7 @@ import (
 	"github.com/pressly/goose/v3/lock"
 
 	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/i18n"
 	"github.com/kanri/kanri/internal/id"
 	"github.com/kanri/kanri/internal/store/postgres"
 	"github.com/kanri/kanri/internal/store/sqlite"
@@ -228,21 +229,24 @@ func Rebind(query string) string {
 	return b.String()
 }
 
-// fail maps a driver error to an errs.Error about what (e.g. "member").
-func (db *DB) fail(err error, what string) error {
+// fail maps a driver error to an errs.Error about what, the kind of row a
+// query reads or writes: a term of the message catalog
+// ("store.thing.member"), so that people read "member not found" in their
+// language. Other errors are wrapped for the log, named by the term's key.
+func (db *DB) fail(err error, what i18n.Term) error {
 	if err == nil {
 		return nil
 	}
 	if errors.Is(err, sql.ErrNoRows) {
-		return errs.E(errs.NotFound, "%s not found", what)
+		return errs.E(errs.NotFound, "store.not_found", "thing", what)
 	}
 	switch db.errorKind(err) {
 	case "unique":
-		return errs.Wrap(errs.Conflict, err, "%s conflicts with an existing one", what)
+		return errs.Wrap(errs.Conflict, err, "store.conflict", "thing", what)
 	case "foreign_key":
-		return errs.Wrap(errs.Invalid, err, "%s refers to something that does not exist", what)
+		return errs.Wrap(errs.Invalid, err, "store.missing_reference", "thing", what)
 	case "check":
-		return errs.Wrap(errs.Invalid, err, "%s breaks a data rule", what)
+		return errs.Wrap(errs.Invalid, err, "store.check_failed", "thing", what)
 	case "retry":
 		return err // InTx retries it
 	}

@@ -37,7 +37,7 @@ func (db *DB) ListDomains(ctx context.Context, tenantID string) ([]*domain.Domai
 	rows, err := db.query(ctx, `SELECT `+domainColumns+` FROM domains WHERE tenant_id = ? AND status <> 'expired'
 		ORDER BY is_primary DESC, name`, tenantID)
 	if err != nil {
-		return nil, db.fail(err, "domains")
+		return nil, db.fail(err, "store.thing.domain")
 	}
 	return collect(rows, scanDomain)
 }
@@ -45,13 +45,13 @@ func (db *DB) ListDomains(ctx context.Context, tenantID string) ([]*domain.Domai
 // GetDomain returns one of tenantID's domains. Errors: NotFound.
 func (db *DB) GetDomain(ctx context.Context, tenantID, id string) (*domain.Domain, error) {
 	d, err := scanDomain(db.queryRow(ctx, `SELECT `+domainColumns+` FROM domains WHERE tenant_id = ? AND id = ?`+db.forUpdate(ctx), tenantID, id))
-	return d, db.fail(err, "domain")
+	return d, db.fail(err, "store.thing.domain")
 }
 
 // GetDomainByName returns tenantID's domain called name. Errors: NotFound.
 func (db *DB) GetDomainByName(ctx context.Context, tenantID, name string) (*domain.Domain, error) {
 	d, err := scanDomain(db.queryRow(ctx, `SELECT `+domainColumns+` FROM domains WHERE tenant_id = ? AND name = ?`, tenantID, name))
-	return d, db.fail(err, "domain "+name)
+	return d, db.fail(err, "store.thing.domain")
 }
 
 // VerifiedElsewhere reports whether a tenant other than tenantID owns name.
@@ -59,7 +59,7 @@ func (db *DB) VerifiedElsewhere(ctx context.Context, tenantID, name string) (boo
 	var n int
 	err := db.queryRow(ctx, `SELECT COUNT(*) FROM domains WHERE name = ? AND tenant_id <> ? AND status IN ('active', 'primary_changing')`,
 		name, tenantID).Scan(&n)
-	return n > 0, db.fail(err, "domains")
+	return n > 0, db.fail(err, "store.thing.domain")
 }
 
 // CreateDomain inserts d. Errors: Conflict.
@@ -67,7 +67,7 @@ func (db *DB) CreateDomain(ctx context.Context, d *domain.Domain) error {
 	_, err := db.exec(ctx, `INSERT INTO domains (`+domainColumns+`) VALUES `+placeholders(15),
 		d.ID, d.TenantID, d.Name, d.Kind, d.Status, d.Primary, d.Token, d.Method, nullTS(d.Deadline), nullTS(d.VerifiedAt),
 		nullTS(d.LastCheckAt), d.LastCheck.Code, checkParams(d.LastCheck), ts(d.CreatedAt), ts(d.UpdatedAt))
-	return db.fail(err, "domain "+d.Name)
+	return db.fail(err, "store.thing.domain")
 }
 
 // UpdateDomain stores d's status, flags and check. Errors: NotFound, Conflict.
@@ -75,13 +75,13 @@ func (db *DB) UpdateDomain(ctx context.Context, d *domain.Domain) error {
 	res, err := db.exec(ctx, `UPDATE domains SET status = ?, is_primary = ?, method = ?, verified_at = ?, last_check_at = ?,
 		last_check_code = ?, last_check_params = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`, d.Status, d.Primary, d.Method,
 		nullTS(d.VerifiedAt), nullTS(d.LastCheckAt), d.LastCheck.Code, checkParams(d.LastCheck), ts(d.UpdatedAt), d.TenantID, d.ID)
-	return db.affected(res, err, "domain "+d.Name)
+	return db.affected(res, err, "store.thing.domain")
 }
 
 // DeleteDomain removes one of tenantID's domains. Errors: NotFound.
 func (db *DB) DeleteDomain(ctx context.Context, tenantID, id string) error {
 	res, err := db.exec(ctx, `DELETE FROM domains WHERE tenant_id = ? AND id = ?`, tenantID, id)
-	return db.affected(res, err, "domain")
+	return db.affected(res, err, "store.thing.domain")
 }
 
 // PendingDomains returns up to limit pending domains, checked longest ago first.
@@ -89,7 +89,7 @@ func (db *DB) PendingDomains(ctx context.Context, limit int) ([]*domain.Domain, 
 	rows, err := db.query(ctx, `SELECT `+domainColumns+` FROM domains WHERE status = 'pending'
 		ORDER BY COALESCE(last_check_at, created_at), id LIMIT ?`, limit)
 	if err != nil {
-		return nil, db.fail(err, "domains")
+		return nil, db.fail(err, "store.thing.domain")
 	}
 	return collect(rows, scanDomain)
 }
@@ -109,34 +109,34 @@ func (db *DB) CreateChange(ctx context.Context, c *domain.Change) error {
 	_, err := db.exec(ctx, `INSERT INTO domain_changes (`+changeColumns+`) VALUES `+placeholders(15),
 		c.ID, c.TenantID, c.FromDomainID, c.ToDomainID, c.FromName, c.ToName, c.Status, c.RequestedBy, c.Renamed, c.Mailed,
 		c.MailedAfter, c.MembersUpTo, ts(c.CreatedAt), nullTS(c.RenamedAt), nullTS(c.FinishedAt))
-	return db.fail(err, "domain change")
+	return db.fail(err, "store.thing.domain_change")
 }
 
 // GetChange returns a change, locked in a transaction. Errors: NotFound.
 func (db *DB) GetChange(ctx context.Context, id string) (*domain.Change, error) {
 	c, err := scanChange(db.queryRow(ctx, `SELECT `+changeColumns+` FROM domain_changes WHERE id = ?`+db.forUpdate(ctx), id))
-	return c, db.fail(err, "domain change")
+	return c, db.fail(err, "store.thing.domain_change")
 }
 
 // LatestChange returns tenantID's newest change. Errors: NotFound.
 func (db *DB) LatestChange(ctx context.Context, tenantID string) (*domain.Change, error) {
 	c, err := scanChange(db.queryRow(ctx, `SELECT `+changeColumns+` FROM domain_changes WHERE tenant_id = ?
 		ORDER BY created_at DESC, id DESC LIMIT 1`, tenantID))
-	return c, db.fail(err, "domain change")
+	return c, db.fail(err, "store.thing.domain_change")
 }
 
 // UpdateChange stores how far c has come. Errors: NotFound.
 func (db *DB) UpdateChange(ctx context.Context, c *domain.Change) error {
 	res, err := db.exec(ctx, `UPDATE domain_changes SET status = ?, renamed = ?, mailed = ?, mailed_after = ?, members_upto = ?, renamed_at = ?,
 		finished_at = ? WHERE id = ?`, c.Status, c.Renamed, c.Mailed, c.MailedAfter, c.MembersUpTo, nullTS(c.RenamedAt), nullTS(c.FinishedAt), c.ID)
-	return db.affected(res, err, "domain change")
+	return db.affected(res, err, "store.thing.domain_change")
 }
 
 // OpenChanges returns every change not done, oldest first.
 func (db *DB) OpenChanges(ctx context.Context) ([]*domain.Change, error) {
 	rows, err := db.query(ctx, `SELECT `+changeColumns+` FROM domain_changes WHERE status <> 'done' ORDER BY created_at, id`)
 	if err != nil {
-		return nil, db.fail(err, "domain changes")
+		return nil, db.fail(err, "store.thing.domain_change")
 	}
 	return collect(rows, scanChange)
 }
@@ -148,15 +148,15 @@ func (db *DB) GiveAutoIDs(ctx context.Context, tenantID string, autoID func() st
 	rows, err := db.query(ctx, `SELECT id FROM members WHERE tenant_id = ? AND status <> 'deleted'
 		AND external_issuer IS NOT NULL AND password_hash = ''`, tenantID)
 	if err != nil {
-		return db.fail(err, "members")
+		return db.fail(err, "store.thing.member")
 	}
 	ids, err := collect(rows, scanString)
 	if err != nil {
-		return db.fail(err, "members")
+		return db.fail(err, "store.thing.member")
 	}
 	for _, id := range ids {
 		if _, err := db.exec(ctx, `UPDATE members SET login_local = ?, updated_at = ? WHERE id = ?`, autoID(), ts(now), id); err != nil {
-			return db.fail(err, "member "+id)
+			return db.fail(err, "store.thing.member")
 		}
 	}
 	return nil
@@ -167,12 +167,12 @@ func (db *DB) GiveAutoIDs(ctx context.Context, tenantID string, autoID func() st
 func (db *DB) CountMembers(ctx context.Context, tenantID, upTo string) (int, error) {
 	var n int
 	err := db.queryRow(ctx, `SELECT COUNT(*) FROM members WHERE tenant_id = ? AND status <> 'deleted' AND id <= ?`, tenantID, upTo).Scan(&n)
-	return n, db.fail(err, "members")
+	return n, db.fail(err, "store.thing.member")
 }
 
 // NewestMemberID returns the largest member id of tenantID ("" for none).
 func (db *DB) NewestMemberID(ctx context.Context, tenantID string) (string, error) {
 	var id sql.NullString
 	err := db.queryRow(ctx, `SELECT MAX(id) FROM members WHERE tenant_id = ?`, tenantID).Scan(&id)
-	return id.String, db.fail(err, "members")
+	return id.String, db.fail(err, "store.thing.member")
 }

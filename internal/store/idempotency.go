@@ -18,7 +18,7 @@ func (db *DB) ClaimIdempotencyKey(ctx context.Context, scope, key, hash, instanc
 	res, err := db.exec(ctx, `INSERT INTO idempotency_keys (scope, key, request_hash, status, created_at, instance_id) VALUES (?, ?, ?, 0, ?, ?)
 		ON CONFLICT (scope, key) DO NOTHING`, scope, key, hash, ts(now), instance)
 	if err != nil {
-		return nil, false, db.fail(err, "idempotency key")
+		return nil, false, db.fail(err, "store.thing.idempotency_key")
 	}
 	if n, _ := res.RowsAffected(); n == 1 {
 		return nil, true, nil
@@ -27,7 +27,7 @@ func (db *DB) ClaimIdempotencyKey(ctx context.Context, scope, key, hash, instanc
 		WHERE scope = ? AND key = ? AND request_hash = ? AND status = 0 AND instance_id <> ?
 		AND NOT EXISTS (SELECT 1 FROM instances i WHERE i.id = idempotency_keys.instance_id AND i.lease_until >= ?)`,
 		instance, ts(now), scope, key, hash, instance, ts(now)); err != nil {
-		return nil, false, db.fail(err, "idempotency key")
+		return nil, false, db.fail(err, "store.thing.idempotency_key")
 	}
 	if n, _ := res.RowsAffected(); n == 1 {
 		return nil, true, nil
@@ -35,7 +35,7 @@ func (db *DB) ClaimIdempotencyKey(ctx context.Context, scope, key, hash, instanc
 	var r idempotency.Response
 	err = db.q(ctx, db.write).QueryRowContext(ctx, db.rebind(`SELECT request_hash, status, content_type, body FROM idempotency_keys
 		WHERE scope = ? AND key = ?`), scope, key).Scan(&r.RequestHash, &r.Status, &r.ContentType, &r.Body)
-	return &r, false, db.fail(err, "idempotency key")
+	return &r, false, db.fail(err, "store.thing.idempotency_key")
 }
 
 // CompleteIdempotencyKey stores the response to replay for (scope, key),
@@ -56,10 +56,10 @@ func (db *DB) ReleaseIdempotencyKey(ctx context.Context, scope, key, instance st
 // held reports a change to a claim that its instance no longer holds.
 func (db *DB) held(res interface{ RowsAffected() (int64, error) }, err error) error {
 	if err != nil {
-		return db.fail(err, "idempotency key")
+		return db.fail(err, "store.thing.idempotency_key")
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
-		return errs.E(errs.Conflict, "the idempotency key's claim was taken over: this process's lease lapsed while the request ran")
+		return errs.E(errs.Conflict, "store.idempotency_claim_lost")
 	}
 	return nil
 }

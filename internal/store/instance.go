@@ -10,14 +10,14 @@ import (
 func (db *DB) RenewInstance(ctx context.Context, id string, now, until time.Time) error {
 	_, err := db.exec(ctx, `INSERT INTO instances (id, started_at, lease_until) VALUES (?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET lease_until = excluded.lease_until`, id, ts(now), ts(until))
-	return db.fail(err, "instance")
+	return db.fail(err, "store.thing.instance")
 }
 
 // EndInstance deletes instance id when its process stops cleanly, so what
 // it still held is free at once.
 func (db *DB) EndInstance(ctx context.Context, id string) error {
 	_, err := db.exec(ctx, `DELETE FROM instances WHERE id = ?`, id)
-	return db.fail(err, "instance")
+	return db.fail(err, "store.thing.instance")
 }
 
 // LapsedInstances returns those of ids that hold no lease at now: their
@@ -32,14 +32,14 @@ func (db *DB) LapsedInstances(ctx context.Context, ids []string, now time.Time) 
 	}
 	rows, err := db.query(ctx, `SELECT id FROM instances WHERE lease_until >= ? AND id IN `+placeholders(len(ids)), args...)
 	if err != nil {
-		return nil, db.fail(err, "instances")
+		return nil, db.fail(err, "store.thing.instance")
 	}
 	held, err := collect(rows, func(s scanner) (string, error) {
 		var id string
 		return id, s.Scan(&id)
 	})
 	if err != nil {
-		return nil, db.fail(err, "instances")
+		return nil, db.fail(err, "store.thing.instance")
 	}
 	live := map[string]bool{}
 	for _, id := range held {

@@ -34,12 +34,12 @@ func (db *DB) CreateInvoice(ctx context.Context, inv *billing.Invoice) error {
 	return db.InTx(ctx, func(ctx context.Context) error {
 		if _, err := db.exec(ctx, `INSERT INTO invoice_counters (issuer, last) VALUES (?, 0) ON CONFLICT (issuer) DO NOTHING`,
 			inv.IssuerRegistration); err != nil {
-			return db.fail(err, "invoice counter")
+			return db.fail(err, "store.thing.invoice_counter")
 		}
 		var n int64
 		if err := db.queryRow(ctx, `UPDATE invoice_counters SET last = last + 1 WHERE issuer = ? RETURNING last`, inv.IssuerRegistration).
 			Scan(&n); err != nil {
-			return db.fail(err, "invoice counter")
+			return db.fail(err, "store.thing.invoice_counter")
 		}
 		inv.Number = fmt.Sprintf("%s-%06d", inv.Number, n)
 		taxes, err := json.Marshal(inv.Taxes)
@@ -51,13 +51,13 @@ func (db *DB) CreateInvoice(ctx context.Context, inv *billing.Invoice) error {
 			inv.Total, inv.IssuerName, inv.IssuerRegistration, inv.RecipientName, inv.RecipientEmail, inv.PaymentKind, inv.ChargeID,
 			inv.BankDetails, nullDay(inv.DueAt), inv.Attempts, nullTS(inv.NextAttemptAt), ts(inv.IssuedAt), nullTS(inv.PaidAt))
 		if err != nil {
-			return db.fail(err, "invoice for "+inv.Period+" ("+inv.Reason+")")
+			return db.fail(err, "store.thing.invoice")
 		}
 		for i, l := range inv.Lines {
 			_, err := db.exec(ctx, `INSERT INTO invoice_lines (invoice_id, n, `+lineColumns+`) VALUES `+placeholders(9),
 				append([]any{inv.ID, i + 1}, lineArgs(l)...)...)
 			if err != nil {
-				return db.fail(err, "invoice line")
+				return db.fail(err, "store.thing.invoice_line")
 			}
 		}
 		return nil
@@ -70,14 +70,14 @@ func (db *DB) GetInvoice(ctx context.Context, tenantID, id string) (*billing.Inv
 	inv, err := scanInvoice(db.queryRow(ctx, `SELECT `+invoiceColumns+` FROM invoices WHERE id = ? AND (tenant_id = ? OR ? = '')`+
 		db.forUpdate(ctx), id, tenantID, tenantID))
 	if err != nil {
-		return nil, db.fail(err, "invoice")
+		return nil, db.fail(err, "store.thing.invoice")
 	}
 	rows, err := db.query(ctx, `SELECT `+lineColumns+` FROM invoice_lines WHERE invoice_id = ? ORDER BY n`, id)
 	if err != nil {
-		return nil, db.fail(err, "invoice lines")
+		return nil, db.fail(err, "store.thing.invoice_line")
 	}
 	inv.Lines, err = collect(rows, scanLine)
-	return inv, db.fail(err, "invoice lines")
+	return inv, db.fail(err, "store.thing.invoice_line")
 }
 
 // UpdateInvoicePayment stores inv's payment fields; the issued amounts
@@ -85,7 +85,7 @@ func (db *DB) GetInvoice(ctx context.Context, tenantID, id string) (*billing.Inv
 func (db *DB) UpdateInvoicePayment(ctx context.Context, inv *billing.Invoice) error {
 	res, err := db.exec(ctx, `UPDATE invoices SET status = ?, charge_id = ?, attempts = ?, next_attempt_at = ?, paid_at = ? WHERE id = ?`,
 		inv.Status, inv.ChargeID, inv.Attempts, nullTS(inv.NextAttemptAt), nullTS(inv.PaidAt), inv.ID)
-	return db.affected(res, err, "invoice")
+	return db.affected(res, err, "store.thing.invoice")
 }
 
 // ListInvoices returns invoices matching f, newest first, without lines.
@@ -127,7 +127,7 @@ func (db *DB) ListInvoices(ctx context.Context, f billing.InvoiceFilter) ([]*bil
 func (db *DB) OverdueInvoices(ctx context.Context, tenantID string, d time.Time) (int, error) {
 	var n int
 	err := db.queryRow(ctx, `SELECT COUNT(*) FROM invoices WHERE tenant_id = ? AND status = 'open' AND due_at < ?`, tenantID, day(d)).Scan(&n)
-	return n, db.fail(err, "invoices")
+	return n, db.fail(err, "store.thing.invoice")
 }
 
 // RetryableInvoices returns up to limit open card invoices whose next
@@ -147,10 +147,10 @@ func (db *DB) UnrefundedCreditNotes(ctx context.Context, after string, limit int
 func (db *DB) invoices(ctx context.Context, query string, args ...any) ([]*billing.Invoice, error) {
 	rows, err := db.query(ctx, query, args...)
 	if err != nil {
-		return nil, db.fail(err, "invoices")
+		return nil, db.fail(err, "store.thing.invoice")
 	}
 	invs, err := collect(rows, scanInvoice)
-	return invs, db.fail(err, "invoices")
+	return invs, db.fail(err, "store.thing.invoice")
 }
 
 // RetryOpenInvoices makes tenantID's open card invoices due for a charge
@@ -158,5 +158,5 @@ func (db *DB) invoices(ctx context.Context, query string, args ...any) ([]*billi
 func (db *DB) RetryOpenInvoices(ctx context.Context, tenantID string, now time.Time) error {
 	_, err := db.exec(ctx, `UPDATE invoices SET next_attempt_at = ? WHERE tenant_id = ? AND status = 'open' AND payment_kind = 'card'`,
 		ts(now), tenantID)
-	return db.fail(err, "invoices")
+	return db.fail(err, "store.thing.invoice")
 }

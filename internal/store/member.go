@@ -55,7 +55,7 @@ func (db *DB) CreateMembers(ctx context.Context, ms []*member.Member) error {
 		}
 		q := `INSERT INTO members (` + memberInsertColumns + `) VALUES ` + rows(18, len(chunk))
 		if _, err := db.exec(ctx, q, args...); err != nil {
-			return db.fail(err, "member")
+			return db.fail(err, "store.thing.member")
 		}
 	}
 	for _, m := range ms {
@@ -90,7 +90,7 @@ func (db *DB) GetSuperAdmin(ctx context.Context, tenantID string) (*member.Membe
 func (db *DB) getMember(ctx context.Context, where string, args ...any) (*member.Member, error) {
 	m, err := scanMember(db.queryRow(ctx, `SELECT `+memberColumns+memberFrom+` WHERE `+where+db.forUpdateOf(ctx, "m"), args...))
 	if err != nil {
-		return nil, db.fail(err, "member")
+		return nil, db.fail(err, "store.thing.member")
 	}
 	return m, db.loadRoleIDs(ctx, []*member.Member{m})
 }
@@ -103,11 +103,11 @@ func (db *DB) UpdateMember(ctx context.Context, m *member.Member) error {
 		WHERE tenant_id = ? AND id = ?`,
 		localPart(m.LoginID), m.DisplayName, m.Email, m.Phone, m.Department, m.Position, m.Status, m.SuperAdmin, m.PasswordHash,
 		nullStr(m.InvitationHash), nullTS(m.InvitationExpiresAt), ts(m.UpdatedAt), m.Language, m.TenantID, m.ID)
-	if err := db.affected(res, err, "member"); err != nil {
+	if err := db.affected(res, err, "store.thing.member"); err != nil {
 		return err
 	}
 	if _, err := db.exec(ctx, `DELETE FROM member_roles WHERE member_id = ?`, m.ID); err != nil {
-		return db.fail(err, "member roles")
+		return db.fail(err, "store.thing.member_role")
 	}
 	return db.insertMemberRoles(ctx, m)
 }
@@ -115,7 +115,7 @@ func (db *DB) UpdateMember(ctx context.Context, m *member.Member) error {
 func (db *DB) insertMemberRoles(ctx context.Context, m *member.Member) error {
 	for _, r := range m.RoleIDs {
 		if _, err := db.exec(ctx, `INSERT INTO member_roles (tenant_id, member_id, role_id) VALUES (?, ?, ?)`, m.TenantID, m.ID, r); err != nil {
-			return db.fail(err, "role "+r)
+			return db.fail(err, "store.thing.role")
 		}
 	}
 	return nil
@@ -144,11 +144,11 @@ func (db *DB) ListMembers(ctx context.Context, f member.Filter) ([]*member.Membe
 	}
 	rows, err := db.query(ctx, q+` ORDER BY m.id LIMIT ?`, append(args, f.Limit)...)
 	if err != nil {
-		return nil, db.fail(err, "members")
+		return nil, db.fail(err, "store.thing.member")
 	}
 	ms, err := collect(rows, scanMember)
 	if err != nil {
-		return nil, db.fail(err, "members")
+		return nil, db.fail(err, "store.thing.member")
 	}
 	return ms, db.loadRoleIDs(ctx, ms)
 }
@@ -164,7 +164,7 @@ func (db *DB) loadRoleIDs(ctx context.Context, ms []*member.Member) error {
 	}
 	rows, err := db.query(ctx, `SELECT member_id, role_id FROM member_roles WHERE member_id IN `+placeholders(len(ms))+` ORDER BY role_id`, args...)
 	if err != nil {
-		return db.fail(err, "member roles")
+		return db.fail(err, "store.thing.member_role")
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -181,7 +181,7 @@ func (db *DB) loadRoleIDs(ctx context.Context, ms []*member.Member) error {
 func (db *DB) CountBillable(ctx context.Context, tenantID string) (int, error) {
 	var n int
 	err := db.queryRow(ctx, `SELECT COUNT(*) FROM members WHERE tenant_id = ? AND status IN ('invited', 'active', 'suspended')`, tenantID).Scan(&n)
-	return n, db.fail(err, "members")
+	return n, db.fail(err, "store.thing.member")
 }
 
 // TakenLoginIDs returns which of ids are held by members that are not
@@ -200,7 +200,7 @@ func (db *DB) TakenLoginIDs(ctx context.Context, ids []string) (map[string]bool,
 			continue
 		}
 		if err != nil {
-			return nil, db.fail(err, "domains")
+			return nil, db.fail(err, "store.thing.domain")
 		}
 		for start := 0; start < len(locals); start += memberBatch {
 			chunk := locals[start:min(start+memberBatch, len(locals))]
@@ -209,11 +209,11 @@ func (db *DB) TakenLoginIDs(ctx context.Context, ids []string) (map[string]bool,
 			rows, err := db.query(ctx, `SELECT login_local FROM members WHERE tenant_id = ? AND status <> 'deleted' AND login_local IN `+
 				placeholders(len(chunk)), db.planEachRun(append([]any{tenantID}, chunk...))...)
 			if err != nil {
-				return nil, db.fail(err, "members")
+				return nil, db.fail(err, "store.thing.member")
 			}
 			got, err := collect(rows, scanString)
 			if err != nil {
-				return nil, db.fail(err, "members")
+				return nil, db.fail(err, "store.thing.member")
 			}
 			for _, local := range got {
 				taken[local+"@"+domain] = true

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/i18n"
 	"github.com/kanri/kanri/internal/notify"
 )
 
@@ -31,7 +32,7 @@ func (db *DB) CreateMails(ctx context.Context, ms ...*notify.Mail) error {
 		}
 		_, err := db.exec(ctx, `INSERT INTO mails (`+mailColumns+`) VALUES `+rows(perRow, len(chunk)), args...)
 		if err != nil {
-			return db.fail(err, "mail")
+			return db.fail(err, "store.thing.mail")
 		}
 	}
 	return nil
@@ -40,7 +41,7 @@ func (db *DB) CreateMails(ctx context.Context, ms ...*notify.Mail) error {
 // GetMail returns the mail id. Errors: NotFound.
 func (db *DB) GetMail(ctx context.Context, id string) (*notify.Mail, error) {
 	m, err := scanMail(db.queryRow(ctx, `SELECT `+mailColumns+` FROM mails WHERE id = ?`, id))
-	return m, db.fail(err, "mail")
+	return m, db.fail(err, "store.thing.mail")
 }
 
 // ListMails returns mails, newest first, before the cursor id.
@@ -51,7 +52,7 @@ func (db *DB) ListMails(ctx context.Context, p notify.Page) ([]*notify.Mail, err
 	}
 	rows, err := db.query(ctx, q+` ORDER BY id DESC LIMIT ?`, append(args, p.Limit)...)
 	if err != nil {
-		return nil, db.fail(err, "mails")
+		return nil, db.fail(err, "store.thing.mail")
 	}
 	return collect(rows, scanMail)
 }
@@ -61,17 +62,17 @@ func (db *DB) ListMails(ctx context.Context, p notify.Page) ([]*notify.Mail, err
 func (db *DB) UpdateMail(ctx context.Context, m *notify.Mail) error {
 	res, err := db.exec(ctx, `UPDATE mails SET status = ?, attempts = ?, last_error = ?, sent_at = ? WHERE id = ? AND status = 'pending'`,
 		m.Status, m.Attempts, m.LastError, nullTS(m.SentAt), m.ID)
-	return db.stillPending(res, err, "mail "+m.ID)
+	return db.stillPending(res, err, "store.thing.mail")
 }
 
 // stillPending reports an update of a mail or delivery that was no longer
 // pending as a Conflict.
-func (db *DB) stillPending(res sql.Result, err error, what string) error {
+func (db *DB) stillPending(res sql.Result, err error, what i18n.Term) error {
 	if err != nil {
 		return db.fail(err, what)
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return errs.E(errs.Conflict, "%s is no longer pending: another attempt finished it", what)
+		return errs.E(errs.Conflict, "store.no_longer_pending", "thing", what)
 	}
 	return nil
 }
@@ -90,20 +91,20 @@ func scanEndpoint(row scanner) (*notify.Endpoint, error) {
 func (db *DB) CreateEndpoint(ctx context.Context, e *notify.Endpoint) error {
 	_, err := db.exec(ctx, `INSERT INTO webhook_endpoints (`+endpointColumns+`) VALUES `+placeholders(8), e.ID, e.URL, e.Description,
 		strings.Join(e.EventTypes, " "), strings.Join(e.Secrets, " "), nullTS(e.DisabledAt), e.DisabledCause, ts(e.CreatedAt))
-	return db.fail(err, "webhook endpoint")
+	return db.fail(err, "store.thing.webhook_endpoint")
 }
 
 // GetEndpoint returns the endpoint id. Errors: NotFound.
 func (db *DB) GetEndpoint(ctx context.Context, id string) (*notify.Endpoint, error) {
 	e, err := scanEndpoint(db.queryRow(ctx, `SELECT `+endpointColumns+` FROM webhook_endpoints WHERE id = ?`+db.forUpdate(ctx), id))
-	return e, db.fail(err, "webhook endpoint")
+	return e, db.fail(err, "store.thing.webhook_endpoint")
 }
 
 // ListEndpoints returns every endpoint in creation order.
 func (db *DB) ListEndpoints(ctx context.Context) ([]*notify.Endpoint, error) {
 	rows, err := db.query(ctx, `SELECT `+endpointColumns+` FROM webhook_endpoints ORDER BY id`)
 	if err != nil {
-		return nil, db.fail(err, "webhook endpoints")
+		return nil, db.fail(err, "store.thing.webhook_endpoint")
 	}
 	return collect(rows, scanEndpoint)
 }
@@ -113,7 +114,7 @@ func (db *DB) UpdateEndpoint(ctx context.Context, e *notify.Endpoint) error {
 	res, err := db.exec(ctx, `UPDATE webhook_endpoints SET url = ?, description = ?, event_types = ?, secrets = ?, disabled_at = ?,
 		disabled_cause = ? WHERE id = ?`, e.URL, e.Description, strings.Join(e.EventTypes, " "), strings.Join(e.Secrets, " "),
 		nullTS(e.DisabledAt), e.DisabledCause, e.ID)
-	return db.affected(res, err, "webhook endpoint")
+	return db.affected(res, err, "store.thing.webhook_endpoint")
 }
 
 const deliveryColumns = `id, endpoint_id, event_id, event_type, tenant_id, payload, status, attempts, last_status, last_error, created_at, delivered_at`
@@ -129,13 +130,13 @@ func scanDelivery(row scanner) (*notify.Delivery, error) {
 func (db *DB) CreateDelivery(ctx context.Context, d *notify.Delivery) error {
 	_, err := db.exec(ctx, `INSERT INTO webhook_deliveries (`+deliveryColumns+`) VALUES `+placeholders(12), d.ID, d.EndpointID, d.EventID,
 		d.EventType, nullStr(d.TenantID), d.Payload, d.Status, d.Attempts, d.LastStatus, d.LastError, ts(d.CreatedAt), nullTS(d.DeliveredAt))
-	return db.fail(err, "webhook delivery")
+	return db.fail(err, "store.thing.webhook_delivery")
 }
 
 // GetDelivery returns the delivery id. Errors: NotFound.
 func (db *DB) GetDelivery(ctx context.Context, id string) (*notify.Delivery, error) {
 	d, err := scanDelivery(db.queryRow(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE id = ?`, id))
-	return d, db.fail(err, "webhook delivery")
+	return d, db.fail(err, "store.thing.webhook_delivery")
 }
 
 // ListDeliveries returns an endpoint's deliveries, newest first, before the cursor id.
@@ -146,7 +147,7 @@ func (db *DB) ListDeliveries(ctx context.Context, endpointID string, p notify.Pa
 	}
 	rows, err := db.query(ctx, q+` ORDER BY id DESC LIMIT ?`, append(args, p.Limit)...)
 	if err != nil {
-		return nil, db.fail(err, "webhook deliveries")
+		return nil, db.fail(err, "store.thing.webhook_delivery")
 	}
 	return collect(rows, scanDelivery)
 }
@@ -156,7 +157,7 @@ func (db *DB) ListDeliveries(ctx context.Context, endpointID string, p notify.Pa
 func (db *DB) UpdateDelivery(ctx context.Context, d *notify.Delivery) error {
 	res, err := db.exec(ctx, `UPDATE webhook_deliveries SET status = ?, attempts = ?, last_status = ?, last_error = ?, delivered_at = ?
 		WHERE id = ? AND status = 'pending'`, d.Status, d.Attempts, d.LastStatus, d.LastError, nullTS(d.DeliveredAt), d.ID)
-	return db.stillPending(res, err, "webhook delivery "+d.ID)
+	return db.stillPending(res, err, "store.thing.webhook_delivery")
 }
 
 // Enqueue writes an outbox row per refID that starts a job of kind for it
@@ -169,7 +170,7 @@ func (db *DB) Enqueue(ctx context.Context, kind string, now time.Time, refIDs ..
 			args = append(args, db.ids.New("obx"), kind, ref, ts(now))
 		}
 		if _, err := db.exec(ctx, `INSERT INTO outbox (id, kind, ref_id, created_at) VALUES `+rows(4, len(chunk)), args...); err != nil {
-			return db.fail(err, "outbox")
+			return db.fail(err, "store.thing.outbox")
 		}
 	}
 	return nil
@@ -197,7 +198,7 @@ func (db *DB) Purge(ctx context.Context, now time.Time) error {
 	if err == nil {
 		_, err = db.exec(ctx, `DELETE FROM password_resets WHERE expires_at < ?`, ts(now))
 	}
-	return db.fail(err, "purge")
+	return db.fail(err, "store.thing.purge")
 }
 
 // Writer is the pool that writes: River's SQLite driver works on it, so

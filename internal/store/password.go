@@ -21,14 +21,14 @@ func scanPasswordReset(row scanner) (*password.Reset, error) {
 func (db *DB) CreatePasswordReset(ctx context.Context, r *password.Reset) error {
 	_, err := db.exec(ctx, `INSERT INTO password_resets (`+passwordResetColumns+`) VALUES `+placeholders(7),
 		r.TokenHash, r.TenantID, r.MemberID, r.Stamp, r.RequestedBy, ts(r.CreatedAt), ts(r.ExpiresAt))
-	return db.fail(err, "password reset")
+	return db.fail(err, "store.thing.password_reset")
 }
 
 // GetPasswordReset returns the reset link whose token hashes to hash.
 // Errors: NotFound.
 func (db *DB) GetPasswordReset(ctx context.Context, hash string) (*password.Reset, error) {
 	r, err := scanPasswordReset(db.queryRow(ctx, `SELECT `+passwordResetColumns+` FROM password_resets WHERE token_hash = ?`, hash))
-	return r, db.fail(err, "password reset")
+	return r, db.fail(err, "store.thing.password_reset")
 }
 
 // TakePasswordReset deletes the reset link whose token hashes to hash and
@@ -36,25 +36,25 @@ func (db *DB) GetPasswordReset(ctx context.Context, hash string) (*password.Rese
 func (db *DB) TakePasswordReset(ctx context.Context, hash string) (*password.Reset, error) {
 	row := db.q(ctx, db.write).QueryRowContext(ctx, db.rebind(`DELETE FROM password_resets WHERE token_hash = ? RETURNING `+passwordResetColumns), hash)
 	r, err := scanPasswordReset(row)
-	return r, db.fail(err, "password reset")
+	return r, db.fail(err, "store.thing.password_reset")
 }
 
 // DeletePasswordResets deletes every reset link of memberID.
 func (db *DB) DeletePasswordResets(ctx context.Context, memberID string) error {
 	_, err := db.exec(ctx, `DELETE FROM password_resets WHERE member_id = ?`, memberID)
-	return db.fail(err, "password resets")
+	return db.fail(err, "store.thing.password_reset")
 }
 
 // SetMemberPassword stores a member's new password hash. Errors: NotFound.
 func (db *DB) SetMemberPassword(ctx context.Context, tenantID, memberID, hash string, now time.Time) error {
 	res, err := db.exec(ctx, `UPDATE members SET password_hash = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`, hash, ts(now), tenantID, memberID)
-	return db.affected(res, err, "member")
+	return db.affected(res, err, "store.thing.member")
 }
 
 // SetOperatorPassword stores an operator's new password hash. Errors: NotFound.
 func (db *DB) SetOperatorPassword(ctx context.Context, operatorID, hash string) error {
 	res, err := db.exec(ctx, `UPDATE operators SET password_hash = ? WHERE id = ?`, hash, operatorID)
-	return db.affected(res, err, "operator")
+	return db.affected(res, err, "store.thing.operator")
 }
 
 // RevokeOtherSessions revokes every live session and API token of the
@@ -63,7 +63,7 @@ func (db *DB) RevokeOtherSessions(ctx context.Context, ownerID, keep string, now
 	res, err := db.exec(ctx, `UPDATE sessions SET revoked_at = ? WHERE (member_id = ? OR operator_id = ?) AND id <> ? AND revoked_at IS NULL`,
 		ts(now), ownerID, ownerID, keep)
 	if err != nil {
-		return 0, db.fail(err, "sessions")
+		return 0, db.fail(err, "store.thing.session")
 	}
 	n, err := res.RowsAffected()
 	return int(n), err

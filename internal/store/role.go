@@ -32,20 +32,20 @@ func joinPerms(ps []auth.Permission) string {
 func (db *DB) CreateRole(ctx context.Context, r *member.Role) error {
 	_, err := db.exec(ctx, `INSERT INTO roles (`+roleColumns+`) VALUES (?, ?, ?, ?, ?, ?)`,
 		r.ID, r.TenantID, r.Name, joinPerms(r.Permissions), r.Builtin, ts(r.CreatedAt))
-	return db.fail(err, "role "+r.Name)
+	return db.fail(err, "store.thing.role")
 }
 
 // GetRole returns tenantID's role id. Errors: NotFound.
 func (db *DB) GetRole(ctx context.Context, tenantID, id string) (*member.Role, error) {
 	r, err := scanRole(db.queryRow(ctx, `SELECT `+roleColumns+` FROM roles WHERE tenant_id = ? AND id = ?`+db.forUpdate(ctx), tenantID, id))
-	return r, db.fail(err, "role")
+	return r, db.fail(err, "store.thing.role")
 }
 
 // ListRoles returns tenantID's roles, built-in ones first.
 func (db *DB) ListRoles(ctx context.Context, tenantID string) ([]*member.Role, error) {
 	rows, err := db.query(ctx, `SELECT `+roleColumns+` FROM roles WHERE tenant_id = ? ORDER BY builtin DESC, name`, tenantID)
 	if err != nil {
-		return nil, db.fail(err, "roles")
+		return nil, db.fail(err, "store.thing.role")
 	}
 	return collect(rows, scanRole)
 }
@@ -54,7 +54,7 @@ func (db *DB) ListRoles(ctx context.Context, tenantID string) ([]*member.Role, e
 func (db *DB) UpdateRole(ctx context.Context, r *member.Role) error {
 	res, err := db.exec(ctx, `UPDATE roles SET name = ?, permissions = ? WHERE tenant_id = ? AND id = ?`,
 		r.Name, joinPerms(r.Permissions), r.TenantID, r.ID)
-	return db.affected(res, err, "role "+r.Name)
+	return db.affected(res, err, "store.thing.role")
 }
 
 // DeleteRole deletes tenantID's role id, taking it from every member that
@@ -62,8 +62,8 @@ func (db *DB) UpdateRole(ctx context.Context, r *member.Role) error {
 func (db *DB) DeleteRole(ctx context.Context, tenantID, id string) (int, error) {
 	var n int
 	if err := db.queryRow(ctx, `SELECT COUNT(*) FROM member_roles WHERE tenant_id = ? AND role_id = ?`, tenantID, id).Scan(&n); err != nil {
-		return 0, db.fail(err, "role")
+		return 0, db.fail(err, "store.thing.role")
 	}
 	res, err := db.exec(ctx, `DELETE FROM roles WHERE tenant_id = ? AND id = ?`, tenantID, id)
-	return n, db.affected(res, err, "role")
+	return n, db.affected(res, err, "store.thing.role")
 }

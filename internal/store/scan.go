@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/kanri/kanri/internal/i18n"
 )
 
 // timeLayout is fixed-width UTC with microseconds (PostgreSQL's precision),
@@ -107,7 +109,7 @@ func collect[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) 
 }
 
 // affected turns an UPDATE that matched no row into NotFound.
-func (db *DB) affected(res sql.Result, err error, what string) error {
+func (db *DB) affected(res sql.Result, err error, what i18n.Term) error {
 	if err != nil {
 		return db.fail(err, what)
 	}

@@ -24,13 +24,13 @@ func (db *DB) CreateSession(ctx context.Context, s *session.Session) error {
 	_, err := db.exec(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES `+placeholders(12),
 		s.ID, s.TokenHash, s.Kind, nullStr(s.TenantID), nullStr(s.MemberID), nullStr(s.OperatorID), s.Name, s.IP, s.UserAgent,
 		ts(s.CreatedAt), nullTS(s.ExpiresAt), nullTS(s.RevokedAt))
-	return db.fail(err, "session")
+	return db.fail(err, "store.thing.session")
 }
 
 // GetSessionByHash returns the session whose token hashes to hash. Errors: NotFound.
 func (db *DB) GetSessionByHash(ctx context.Context, hash string) (*session.Session, error) {
 	s, err := scanSession(db.queryRow(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE token_hash = ?`, hash))
-	return s, db.fail(err, "session")
+	return s, db.fail(err, "store.thing.session")
 }
 
 // ListSessions returns memberID's sessions that are neither revoked nor
@@ -39,7 +39,7 @@ func (db *DB) ListSessions(ctx context.Context, memberID string, now time.Time) 
 	rows, err := db.query(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE member_id = ? AND revoked_at IS NULL
 		AND (expires_at IS NULL OR expires_at > ?) ORDER BY created_at DESC`, memberID, ts(now))
 	if err != nil {
-		return nil, db.fail(err, "sessions")
+		return nil, db.fail(err, "store.thing.session")
 	}
 	return collect(rows, scanSession)
 }
@@ -63,11 +63,11 @@ func (db *DB) RevokeTenantSessions(ctx context.Context, tenantID string, now tim
 func (db *DB) revoke(ctx context.Context, column, value string, now time.Time) (int, error) {
 	res, err := db.exec(ctx, `UPDATE sessions SET revoked_at = ? WHERE `+column+` = ? AND revoked_at IS NULL`, ts(now), value)
 	if err != nil {
-		return 0, db.fail(err, "sessions")
+		return 0, db.fail(err, "store.thing.session")
 	}
 	n, err := res.RowsAffected()
 	if column == "id" && err == nil && n == 0 {
-		return 0, db.fail(sql.ErrNoRows, "session")
+		return 0, db.fail(sql.ErrNoRows, "store.thing.session")
 	}
 	return int(n), err
 }
@@ -76,11 +76,11 @@ func (db *DB) revoke(ctx context.Context, column, value string, now time.Time) (
 func (db *DB) MemberPermissions(ctx context.Context, memberID string) ([]auth.Permission, error) {
 	rows, err := db.query(ctx, `SELECT r.permissions FROM roles r JOIN member_roles mr ON mr.role_id = r.id WHERE mr.member_id = ?`, memberID)
 	if err != nil {
-		return nil, db.fail(err, "roles")
+		return nil, db.fail(err, "store.thing.role")
 	}
 	lists, err := collect(rows, scanString)
 	if err != nil {
-		return nil, db.fail(err, "roles")
+		return nil, db.fail(err, "store.thing.role")
 	}
 	seen := map[auth.Permission]bool{}
 	var out []auth.Permission
@@ -99,7 +99,7 @@ func (db *DB) MemberPermissions(ctx context.Context, memberID string) ([]auth.Pe
 func (db *DB) CreateOperator(ctx context.Context, o *session.Operator) error {
 	_, err := db.exec(ctx, `INSERT INTO operators (id, email, name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)`,
 		o.ID, o.Email, o.Name, o.PasswordHash, ts(o.CreatedAt))
-	return db.fail(err, "operator "+o.Email)
+	return db.fail(err, "store.thing.operator")
 }
 
 // GetOperator returns the operator whose id or e-mail is key. Errors: NotFound.
@@ -107,7 +107,7 @@ func (db *DB) GetOperator(ctx context.Context, key string) (*session.Operator, e
 	var o session.Operator
 	err := db.queryRow(ctx, `SELECT id, email, name, password_hash, created_at FROM operators WHERE id = ? OR email = ?`, key, key).
 		Scan(&o.ID, &o.Email, &o.Name, &o.PasswordHash, scanTime(&o.CreatedAt))
-	return &o, db.fail(err, "operator")
+	return &o, db.fail(err, "store.thing.operator")
 }
 
 // ReserveLoginAttempt counts one sign-in attempt for key in one atomic
@@ -122,13 +122,13 @@ func (db *DB) ReserveLoginAttempt(ctx context.Context, key string, now, windowSt
 			failures = CASE WHEN login_failures.window_start <= ? THEN 1 ELSE login_failures.failures + 1 END,
 			window_start = CASE WHEN login_failures.window_start <= ? THEN ? ELSE login_failures.window_start END
 		RETURNING failures, window_start`), key, ts(now), ts(windowStart), ts(windowStart), ts(now)).Scan(&n, scanTime(&start))
-	return n, start, db.fail(err, "login attempts")
+	return n, start, db.fail(err, "store.thing.login_attempt")
 }
 
 // ForgetLoginAttempts forgets every attempt counted on key.
 func (db *DB) ForgetLoginAttempts(ctx context.Context, key string) error {
 	_, err := db.exec(ctx, `DELETE FROM login_failures WHERE key = ?`, key)
-	return db.fail(err, "login attempts")
+	return db.fail(err, "store.thing.login_attempt")
 }
 
 // ReleaseLoginAttempts takes n attempts off key's count if its window still
@@ -136,8 +136,8 @@ func (db *DB) ForgetLoginAttempts(ctx context.Context, key string) error {
 // forgets the key when none are left.
 func (db *DB) ReleaseLoginAttempts(ctx context.Context, key string, windowStart time.Time, n int) error {
 	if _, err := db.exec(ctx, `UPDATE login_failures SET failures = failures - ? WHERE key = ? AND window_start = ?`, n, key, ts(windowStart)); err != nil {
-		return db.fail(err, "login attempts")
+		return db.fail(err, "store.thing.login_attempt")
 	}
 	_, err := db.exec(ctx, `DELETE FROM login_failures WHERE key = ? AND failures <= 0`, key)
-	return db.fail(err, "login attempts")
+	return db.fail(err, "store.thing.login_attempt")
 }

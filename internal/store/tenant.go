@@ -29,11 +29,11 @@ func (db *DB) CreateTenant(ctx context.Context, t *tenant.Tenant) error {
 		t.ID, t.WorksGroup, t.CompanyName, t.Phone, t.Language, t.Region, t.NoticesEnabled,
 		t.NoticeRecipients, t.Channel, nullStr(t.PartnerID), t.Status, ts(t.CreatedAt), ts(t.UpdatedAt), t.TimeZone)
 	if err != nil {
-		return db.fail(err, "tenant")
+		return db.fail(err, "store.thing.tenant")
 	}
 	_, err = db.exec(ctx, `INSERT INTO domains (id, tenant_id, name, kind, status, is_primary, created_at)
 		VALUES (?, ?, ?, 'provided', 'active', TRUE, ?)`, db.ids.New("dom"), t.ID, t.PrimaryDomain, ts(t.CreatedAt))
-	return db.fail(err, "provided domain "+t.PrimaryDomain)
+	return db.fail(err, "store.thing.provided_domain")
 }
 
 // GetTenant returns the tenant with id, locking its row in a transaction.
@@ -46,11 +46,11 @@ func (db *DB) GetTenant(ctx context.Context, id string) (*tenant.Tenant, error) 
 		// below, a statement of its own, sees the committed primary.
 		var one int
 		if err := db.queryRow(ctx, `SELECT 1 FROM tenants WHERE id = ?`+lock, id).Scan(&one); err != nil {
-			return nil, db.fail(err, "tenant")
+			return nil, db.fail(err, "store.thing.tenant")
 		}
 	}
 	t, err := scanTenant(db.queryRow(ctx, `SELECT `+tenantColumns+tenantFrom+` WHERE t.id = ?`, id))
-	return t, db.fail(err, "tenant")
+	return t, db.fail(err, "store.thing.tenant")
 }
 
 // UpdateTenant stores t's editable fields. Errors: NotFound, Conflict.
@@ -58,7 +58,7 @@ func (db *DB) UpdateTenant(ctx context.Context, t *tenant.Tenant) error {
 	res, err := db.exec(ctx, `UPDATE tenants SET works_group = ?, company_name = ?, phone = ?, language = ?, region = ?,
 		notices_enabled = ?, notice_recipients = ?, status = ?, updated_at = ?, time_zone = ? WHERE id = ?`,
 		t.WorksGroup, t.CompanyName, t.Phone, t.Language, t.Region, t.NoticesEnabled, t.NoticeRecipients, t.Status, ts(t.UpdatedAt), t.TimeZone, t.ID)
-	return db.affected(res, err, "tenant")
+	return db.affected(res, err, "store.thing.tenant")
 }
 
 // ListTenants returns tenants in id order after the cursor id, filtered by
@@ -73,7 +73,7 @@ func (db *DB) ListTenants(ctx context.Context, f tenant.Filter) ([]*tenant.Tenan
 	}
 	rows, err := db.query(ctx, q+` ORDER BY t.id LIMIT ?`, append(args, f.Limit)...)
 	if err != nil {
-		return nil, db.fail(err, "tenants")
+		return nil, db.fail(err, "store.thing.tenant")
 	}
 	return collect(rows, scanTenant)
 }

@@ -17,13 +17,13 @@ var _ session.Store = (*DB)(nil)
 func (db *DB) TwoFactorPolicy(ctx context.Context, tenantID string) (session.Policy, error) {
 	var p string
 	err := db.queryRow(ctx, `SELECT two_factor_required FROM tenants WHERE id = ?`+db.forUpdate(ctx), tenantID).Scan(&p)
-	return session.Policy(p), db.fail(err, "tenant")
+	return session.Policy(p), db.fail(err, "store.thing.tenant")
 }
 
 // SetTwoFactorPolicy changes the tenant's two-factor requirement. Errors: NotFound.
 func (db *DB) SetTwoFactorPolicy(ctx context.Context, tenantID string, p session.Policy) error {
 	res, err := db.exec(ctx, `UPDATE tenants SET two_factor_required = ? WHERE id = ?`, string(p), tenantID)
-	return db.affected(res, err, "tenant")
+	return db.affected(res, err, "store.thing.tenant")
 }
 
 // TwoFactorState returns the tenant's policy and whether the member has
@@ -33,7 +33,7 @@ func (db *DB) TwoFactorState(ctx context.Context, tenantID, memberID string) (se
 	var on bool
 	err := db.queryRow(ctx, `SELECT t.two_factor_required, EXISTS (SELECT 1 FROM member_two_factor f
 		WHERE f.member_id = ? AND f.confirmed_at IS NOT NULL) FROM tenants t WHERE t.id = ?`, memberID, tenantID).Scan(&p, &on)
-	return session.Policy(p), on, db.fail(err, "tenant")
+	return session.Policy(p), on, db.fail(err, "store.thing.tenant")
 }
 
 // GetTwoFactor returns the member's enrolment with its unused recovery
@@ -44,7 +44,7 @@ func (db *DB) GetTwoFactor(ctx context.Context, memberID string) (*session.TwoFa
 		(SELECT COUNT(*) FROM recovery_codes c WHERE c.member_id = f.member_id AND c.used_at IS NULL)
 		FROM member_two_factor f WHERE member_id = ?`, memberID).
 		Scan(&tf.MemberID, &tf.TenantID, &tf.Secret, scanTime(&tf.ConfirmedAt), &tf.LastStep, scanTime(&tf.CreatedAt), &tf.RecoveryLeft)
-	return &tf, db.fail(err, "two-factor sign-in")
+	return &tf, db.fail(err, "store.thing.two_factor")
 }
 
 // StartTwoFactor stores tf as the member's pending enrolment, replacing a
@@ -55,14 +55,14 @@ func (db *DB) StartTwoFactor(ctx context.Context, tf *session.TwoFactor) error {
 		ON CONFLICT (member_id) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at
 		WHERE member_two_factor.confirmed_at IS NULL`, tf.MemberID, tf.TenantID, tf.Secret, ts(tf.CreatedAt))
 	if err != nil {
-		return db.fail(err, "two-factor sign-in")
+		return db.fail(err, "store.thing.two_factor")
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return db.fail(err, "two-factor sign-in")
+		return db.fail(err, "store.thing.two_factor")
 	}
 	if n == 0 {
-		return errs.E(errs.Conflict, "two-factor sign-in is on already: turn it off first to set up another device")
+		return errs.E(errs.Conflict, "store.two_factor_on_already")
 	}
 	return nil
 }
@@ -72,13 +72,13 @@ func (db *DB) StartTwoFactor(ctx context.Context, tf *session.TwoFactor) error {
 func (db *DB) ConfirmTwoFactor(ctx context.Context, tf *session.TwoFactor, step int64, now time.Time) error {
 	res, err := db.exec(ctx, `UPDATE member_two_factor SET confirmed_at = ?, last_step = ?
 		WHERE member_id = ? AND secret = ? AND confirmed_at IS NULL`, ts(now), step, tf.MemberID, tf.Secret)
-	return db.affected(res, err, "pending two-factor set-up")
+	return db.affected(res, err, "store.thing.two_factor_setup")
 }
 
 // DeleteTwoFactor forgets the member's enrolment and recovery codes.
 func (db *DB) DeleteTwoFactor(ctx context.Context, memberID string) error {
 	_, err := db.exec(ctx, `DELETE FROM member_two_factor WHERE member_id = ?`, memberID)
-	return db.fail(err, "two-factor sign-in")
+	return db.fail(err, "store.thing.two_factor")
 }
 
 // UseTwoFactorStep takes the code of time-step step, in one statement:
@@ -87,17 +87,17 @@ func (db *DB) DeleteTwoFactor(ctx context.Context, memberID string) error {
 func (db *DB) UseTwoFactorStep(ctx context.Context, memberID string, step int64) error {
 	res, err := db.exec(ctx, `UPDATE member_two_factor SET last_step = ?
 		WHERE member_id = ? AND confirmed_at IS NOT NULL AND last_step < ?`, step, memberID, step)
-	return db.affected(res, err, "unused code")
+	return db.affected(res, err, "store.thing.unused_code")
 }
 
 // ReplaceRecoveryCodes makes hashes the member's recovery codes.
 func (db *DB) ReplaceRecoveryCodes(ctx context.Context, memberID string, hashes []string) error {
 	if _, err := db.exec(ctx, `DELETE FROM recovery_codes WHERE member_id = ?`, memberID); err != nil {
-		return db.fail(err, "recovery codes")
+		return db.fail(err, "store.thing.recovery_code")
 	}
 	for _, h := range hashes {
 		if _, err := db.exec(ctx, `INSERT INTO recovery_codes (member_id, code_hash) VALUES (?, ?)`, memberID, h); err != nil {
-			return db.fail(err, "recovery codes")
+			return db.fail(err, "store.thing.recovery_code")
 		}
 	}
 	return nil
@@ -108,14 +108,14 @@ func (db *DB) ReplaceRecoveryCodes(ctx context.Context, memberID string, hashes 
 func (db *DB) UseRecoveryCode(ctx context.Context, memberID, hash string, now time.Time) error {
 	res, err := db.exec(ctx, `UPDATE recovery_codes SET used_at = ? WHERE member_id = ? AND code_hash = ? AND used_at IS NULL`,
 		ts(now), memberID, hash)
-	return db.affected(res, err, "unused recovery code")
+	return db.affected(res, err, "store.thing.unused_recovery_code")
 }
 
 // CreatePending stores the second step of a sign-in.
 func (db *DB) CreatePending(ctx context.Context, p *session.Pending) error {
 	_, err := db.exec(ctx, `INSERT INTO pending_sign_ins (token_hash, tenant_id, member_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
 		p.TokenHash, p.TenantID, p.MemberID, ts(p.CreatedAt), ts(p.ExpiresAt))
-	return db.fail(err, "pending sign-in")
+	return db.fail(err, "store.thing.pending_sign_in")
 }
 
 // GetPending returns the unused second step whose token hashes to hash.
@@ -125,7 +125,7 @@ func (db *DB) GetPending(ctx context.Context, hash string) (*session.Pending, er
 	err := db.queryRow(ctx, `SELECT token_hash, tenant_id, member_id, created_at, expires_at FROM pending_sign_ins
 		WHERE token_hash = ? AND used_at IS NULL`, hash).
 		Scan(&p.TokenHash, &p.TenantID, &p.MemberID, scanTime(&p.CreatedAt), scanTime(&p.ExpiresAt))
-	return &p, db.fail(err, "pending sign-in")
+	return &p, db.fail(err, "store.thing.pending_sign_in")
 }
 
 // UsePending marks the second step used, in one statement, if it is unused
@@ -133,7 +133,7 @@ func (db *DB) GetPending(ctx context.Context, hash string) (*session.Pending, er
 func (db *DB) UsePending(ctx context.Context, hash string, now time.Time) error {
 	res, err := db.exec(ctx, `UPDATE pending_sign_ins SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?`,
 		ts(now), hash, ts(now))
-	return db.affected(res, err, "pending sign-in")
+	return db.affected(res, err, "store.thing.pending_sign_in")
 }
 
 // EnsureServerKey returns the server's 32-byte key named name, making and
@@ -144,11 +144,11 @@ func (db *DB) EnsureServerKey(ctx context.Context, name string, now time.Time) (
 	_, _ = rand.Read(fresh[:])
 	if _, err := db.exec(ctx, `INSERT INTO server_keys (name, secret, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING`,
 		name, base64.StdEncoding.EncodeToString(fresh[:]), ts(now)); err != nil {
-		return nil, db.fail(err, "server key")
+		return nil, db.fail(err, "store.thing.server_key")
 	}
 	var s string
 	if err := db.q(ctx, db.write).QueryRowContext(ctx, db.rebind(`SELECT secret FROM server_keys WHERE name = ?`), name).Scan(&s); err != nil {
-		return nil, db.fail(err, "server key")
+		return nil, db.fail(err, "store.thing.server_key")
 	}
 	key, err := base64.StdEncoding.DecodeString(s)
 	if err != nil || len(key) != 32 {

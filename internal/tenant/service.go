@@ -59,7 +59,7 @@ func (s *Service) Update(ctx context.Context, id string, p Profile) (*Tenant, er
 		t.UpdatedAt = now
 		if err := s.Store.UpdateTenant(ctx, t); err != nil {
 			if errs.Is(err, errs.Conflict) {
-				return errs.Taken("works_group", err, "works-group name %q is already taken: choose another", t.WorksGroup)
+				return errs.Taken("works_group", err, "tenant.works_group_taken", "works_group", t.WorksGroup)
 			}
 			return err
 		}

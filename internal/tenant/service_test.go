@@ -34,22 +34,28 @@ func TestUpdateRefusesInvalidInput(t *testing.T) {
 		p     tenant.Profile
 		kind  errs.Kind
 		field string
+		ja    string // the Japanese message an admin reads; "" leaves it unchecked
 	}{
-		{"phone with letters", tenant.Profile{Phone: ptr("03-CALL-NOW")}, errs.Invalid, "phone"},
-		{"phone too short", tenant.Profile{Phone: ptr("123")}, errs.Invalid, "phone"},
-		{"unknown language", tenant.Profile{Language: ptr("de")}, errs.Invalid, "language"},
-		{"empty language", tenant.Profile{Language: ptr("")}, errs.Invalid, "language"},
-		{"works group too short", tenant.Profile{WorksGroup: ptr("ab")}, errs.Invalid, "works_group"},
-		{"works group with an underscore", tenant.Profile{WorksGroup: ptr("acme_corp")}, errs.Invalid, "works_group"},
-		{"works group taken", tenant.Profile{WorksGroup: ptr(" Other ")}, errs.Conflict, "works_group"},
-		{"company name blank", tenant.Profile{CompanyName: ptr(" ")}, errs.Invalid, "company_name"},
-		{"company name too long", tenant.Profile{CompanyName: ptr(strings.Repeat("株", 101))}, errs.Invalid, "company_name"},
-		{"company name with a line break", tenant.Profile{CompanyName: ptr("Acme\r\nKK")}, errs.Invalid, "company_name"},
-		{"company name with NUL", tenant.Profile{CompanyName: ptr("Acme\x00")}, errs.Invalid, "company_name"},
-		{"region with a bidi override", tenant.Profile{Region: ptr("\u202EKanto")}, errs.Invalid, "region"},
-		{"region with a noncharacter", tenant.Profile{Region: ptr("Kanto\uFFFF")}, errs.Invalid, "region"},
-		{"unknown notice recipients", tenant.Profile{NoticeRecipients: ptr("everyone")}, errs.Invalid, "notice_recipients"},
-		{"one bad field among good ones", tenant.Profile{CompanyName: ptr("New"), Region: ptr("Osaka"), Language: ptr("fr")}, errs.Invalid, "language"},
+		{"phone with letters", tenant.Profile{Phone: ptr("03-CALL-NOW")}, errs.Invalid, "phone",
+			"電話番号「03-CALL-NOW」の形式が正しくありません。数字・スペース・ハイフン(-)・かっこ( )で入力してください(先頭に + を付けることもできます)。"},
+		{"phone too short", tenant.Profile{Phone: ptr("123")}, errs.Invalid, "phone", ""},
+		{"unknown language", tenant.Profile{Language: ptr("de")}, errs.Invalid, "language", ""},
+		{"empty language", tenant.Profile{Language: ptr("")}, errs.Invalid, "language", ""},
+		{"works group too short", tenant.Profile{WorksGroup: ptr("ab")}, errs.Invalid, "works_group",
+			"ワークスグループ名「ab」は使えません。3〜40文字の英小文字・数字・ハイフン(-)で、先頭と末尾は英小文字か数字にしてください。"},
+		{"works group with -- at the 3rd and 4th characters", tenant.Profile{WorksGroup: ptr("xn--acme")}, errs.Invalid, "works_group",
+			"ワークスグループ名「xn--acme」は使えません。3文字目と4文字目を続けてハイフン(--)にすることはできません(国際化ドメイン名のための形式です)。別の名前にしてください。"},
+		{"works group with an underscore", tenant.Profile{WorksGroup: ptr("acme_corp")}, errs.Invalid, "works_group", ""},
+		{"works group taken", tenant.Profile{WorksGroup: ptr(" Other ")}, errs.Conflict, "works_group",
+			"ワークスグループ名「other」はすでに使われています。別の名前にしてください。"},
+		{"company name blank", tenant.Profile{CompanyName: ptr(" ")}, errs.Invalid, "company_name", "会社名を100文字以内で入力してください(空にはできません)。"},
+		{"company name too long", tenant.Profile{CompanyName: ptr(strings.Repeat("株", 101))}, errs.Invalid, "company_name", ""},
+		{"company name with a line break", tenant.Profile{CompanyName: ptr("Acme\r\nKK")}, errs.Invalid, "company_name", ""},
+		{"company name with NUL", tenant.Profile{CompanyName: ptr("Acme\x00")}, errs.Invalid, "company_name", ""},
+		{"region with a bidi override", tenant.Profile{Region: ptr("\u202EKanto")}, errs.Invalid, "region", ""},
+		{"region with a noncharacter", tenant.Profile{Region: ptr("Kanto\uFFFF")}, errs.Invalid, "region", ""},
+		{"unknown notice recipients", tenant.Profile{NoticeRecipients: ptr("everyone")}, errs.Invalid, "notice_recipients", ""},
+		{"one bad field among good ones", tenant.Profile{CompanyName: ptr("New"), Region: ptr("Osaka"), Language: ptr("fr")}, errs.Invalid, "language", ""},
 	}
 	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
 		t.Parallel()
@@ -67,6 +73,8 @@ func TestUpdateRefusesInvalidInput(t *testing.T) {
 				e, ok := errs.As(err)
 				if !ok || e.Kind != tt.kind || e.Field != tt.field {
 					t.Errorf("Update: got %v (%#v), want kind %v naming field %q", err, e, tt.kind, tt.field)
+				} else if got := e.Message("ja"); tt.ja != "" && got != tt.ja {
+					t.Errorf("Update: Japanese message\n got %q\nwant %q", got, tt.ja)
 				}
 				after, err := env.DB.GetTenant(context.Background(), ten.ID)
 				if err != nil {

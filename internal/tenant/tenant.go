@@ -3,6 +3,7 @@ package tenant
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -51,12 +52,19 @@ func NormalizeWorksGroup(s string) (string, error) {
 	// ToLower maps the Kelvin sign "\u212A" and "\u0130" to ASCII "k" and "i":
 	// refuse such look-alikes rather than silently rewrite them.
 	if strings.ContainsFunc(t, func(r rune) bool { return r > unicode.MaxASCII }) || !worksGroupRE.MatchString(n) {
-		return "", errs.Field("works_group", "works-group name %q is not allowed: use 3 to 40 characters of a-z, 0-9 and \"-\", starting and ending with a letter or digit", s)
+		return "", errs.Field("works_group", "tenant.works_group_invalid", "works_group", shown(s))
 	}
 	if len(n) >= 4 && n[2:4] == "--" {
-		return "", errs.Field("works_group", "works-group name %q is not allowed: \"-\" may not be the 3rd and 4th characters (reserved for internationalised domain names)", s)
+		return "", errs.Field("works_group", "tenant.works_group_double_hyphen", "works_group", shown(s))
 	}
 	return n, nil
+}
+
+// shown is a refused value as a message shows it: control characters
+// escaped as in Go source, so that the message stays on one line.
+func shown(s string) string {
+	q := strconv.Quote(s)
+	return q[1 : len(q)-1]
 }
 
 // Profile is the editable company information; nil fields stay unchanged.
@@ -118,15 +126,15 @@ var phoneRE = regexp.MustCompile(`^\+?[0-9][0-9 ()-]{5,22}$`)
 func (t *Tenant) validate() error {
 	switch {
 	case t.CompanyName == "" || len([]rune(t.CompanyName)) > 100:
-		return errs.Field("company_name", "company name is required and may have at most 100 characters")
+		return errs.Field("company_name", "tenant.company_name_invalid")
 	case t.Phone != "" && !phoneRE.MatchString(t.Phone):
-		return errs.Field("phone", "phone number %q is not valid: use digits, spaces, \"-\", \"(\", \")\" and an optional leading \"+\"", t.Phone)
+		return errs.Field("phone", "tenant.phone_invalid", "phone", t.Phone)
 	case t.Language != "ja" && t.Language != "en":
-		return errs.Field("language", "language must be \"ja\" or \"en\"")
+		return errs.Field("language", "tenant.language_invalid")
 	case len([]rune(t.Region)) > 60:
-		return errs.Field("region", "region may have at most 60 characters")
+		return errs.Field("region", "tenant.region_too_long")
 	case t.NoticeRecipients != RecipientsAdmins && t.NoticeRecipients != RecipientsAll:
-		return errs.Field("notice_recipients", "notice recipients must be \"admins\" or \"all\"")
+		return errs.Field("notice_recipients", "tenant.notice_recipients_invalid")
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/i18n"
 )
 
 // dialTimeout bounds connecting to an endpoint, so one dead host cannot hold
@@ -37,10 +38,10 @@ func SafeDialer(allowPrivate bool) *net.Dialer {
 func refuseNonPublic(network, address string, _ syscall.RawConn) error {
 	ap, err := netip.ParseAddrPort(address)
 	if err != nil {
-		return errs.Wrap(errs.Invalid, err, "webhook endpoint address %q is not an IP address and port; refusing to connect", address)
+		return errs.Wrap(errs.Invalid, err, "webhook.dial_address_invalid", "address", address)
 	}
 	if what := nonPublic(ap.Addr()); what != "" {
-		return errs.E(errs.Invalid, "webhook endpoint resolves to %s (%s); refusing to connect, use an endpoint reachable on the public internet", what, ap.Addr())
+		return errs.E(errs.Invalid, "webhook.dial_not_public", "what", what, "addr", ap.Addr().String())
 	}
 	return nil
 }
@@ -53,39 +54,39 @@ var (
 	nat64      = netip.MustParsePrefix("64:ff9b::/96")
 	reserved   = []struct {
 		prefix netip.Prefix
-		what   string
+		what   i18n.Term
 	}{
-		{netip.MustParsePrefix("0.0.0.0/8"), "a \"this network\" address"},
-		{netip.MustParsePrefix("100.64.0.0/10"), "a carrier-grade NAT address"},
-		{netip.MustParsePrefix("192.0.0.0/24"), "an IETF protocol address"},
-		{netip.MustParsePrefix("198.18.0.0/15"), "a benchmarking address"},
-		{netip.MustParsePrefix("240.0.0.0/4"), "a reserved address"},
-		{netip.MustParsePrefix("::/96"), "an IPv4-compatible address"},
-		{netip.MustParsePrefix("64:ff9b:1::/48"), "a local NAT64 address"},
-		{netip.MustParsePrefix("fec0::/10"), "a site-local address"},
+		{netip.MustParsePrefix("0.0.0.0/8"), "webhook.addr.this_network"},
+		{netip.MustParsePrefix("100.64.0.0/10"), "webhook.addr.cgnat"},
+		{netip.MustParsePrefix("192.0.0.0/24"), "webhook.addr.ietf"},
+		{netip.MustParsePrefix("198.18.0.0/15"), "webhook.addr.benchmarking"},
+		{netip.MustParsePrefix("240.0.0.0/4"), "webhook.addr.reserved"},
+		{netip.MustParsePrefix("::/96"), "webhook.addr.ipv4_compatible"},
+		{netip.MustParsePrefix("64:ff9b:1::/48"), "webhook.addr.nat64_local"},
+		{netip.MustParsePrefix("fec0::/10"), "webhook.addr.site_local"},
 	}
 )
 
-// nonPublic describes why addr is not on the public internet, or returns ""
-// when it is. IPv4-mapped and NAT64 forms are judged by the IPv4 address
+// nonPublic names, as a term of the message catalog, why addr is not on
+// the public internet, or returns "" when it is. IPv4-mapped and NAT64 forms are judged by the IPv4 address
 // they carry, which is where the packets end up.
-func nonPublic(addr netip.Addr) string {
+func nonPublic(addr netip.Addr) i18n.Term {
 	a := addr.WithZone("").Unmap()
 	switch {
 	case !a.IsValid():
-		return "an invalid address"
+		return "webhook.addr.invalid"
 	case a.IsUnspecified():
-		return "the unspecified address"
+		return "webhook.addr.unspecified"
 	case a.IsLoopback():
-		return "a loopback address"
+		return "webhook.addr.loopback"
 	case a == metadataV4 || a == metadataV6:
-		return "the cloud metadata address"
+		return "webhook.addr.metadata"
 	case a.IsLinkLocalUnicast():
-		return "a link-local address"
+		return "webhook.addr.link_local"
 	case a.IsMulticast():
-		return "a multicast address"
+		return "webhook.addr.multicast"
 	case a.IsPrivate():
-		return "a private network address"
+		return "webhook.addr.private"
 	case nat64.Contains(a):
 		b := a.As16()
 		return nonPublic(netip.AddrFrom4([4]byte(b[12:])))

@@ -32,20 +32,20 @@ func CheckURL(ctx context.Context, raw string, resolve func(ctx context.Context,
 		return checkAddr(host, addr, allowPrivate)
 	}
 	if endsInNumber(host) {
-		return invalidURL(nil, "webhook URL host %q is an unusual numeric form; write an IPv4 address as four decimal numbers or use a host name", host)
+		return errs.Field("url", "webhook.url_numeric_host", "host", host)
 	}
 	if !allowPrivate && reservedName(host) {
-		return invalidURL(nil, "webhook URL host %q is a name for internal use; use a host reachable on the public internet", host)
+		return errs.Field("url", "webhook.url_internal_name", "host", host)
 	}
 	addrs, err := resolve(ctx, host)
 	if err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("resolve webhook host: %w", ctx.Err())
 		}
-		return invalidURL(err, "webhook URL host %q could not be resolved; check the host name", host)
+		return invalidURL(err, errs.Field("url", "webhook.url_unresolvable", "host", host))
 	}
 	if len(addrs) == 0 {
-		return invalidURL(nil, "webhook URL host %q has no address; check the host name", host)
+		return errs.Field("url", "webhook.url_no_address", "host", host)
 	}
 	for _, addr := range addrs {
 		if err := checkAddr(host, addr, allowPrivate); err != nil {
@@ -60,17 +60,17 @@ func CheckURL(ctx context.Context, raw string, resolve func(ctx context.Context,
 func parseHost(raw string) (string, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return "", invalidURL(err, "webhook URL is not a valid URL; write it like https://example.com/hooks")
+		return "", invalidURL(err, errs.Field("url", "webhook.url_invalid"))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return "", invalidURL(nil, "webhook URL must start with https:// or http://, not %q", u.Scheme+":")
+		return "", errs.Field("url", "webhook.url_scheme", "scheme", u.Scheme+":")
 	}
 	if u.User != nil {
-		return "", invalidURL(nil, "webhook URL must not contain a user name or password; remove the part before @")
+		return "", errs.Field("url", "webhook.url_user_info")
 	}
 	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
 	if host == "" {
-		return "", invalidURL(nil, "webhook URL has no host; write it like https://example.com/hooks")
+		return "", errs.Field("url", "webhook.url_no_host")
 	}
 	return host, nil
 }
@@ -81,7 +81,7 @@ func checkAddr(host string, addr netip.Addr, allowPrivate bool) error {
 		return nil
 	}
 	if what := nonPublic(addr); what != "" {
-		return invalidURL(nil, "webhook URL host %q points to %s (%s); use an endpoint reachable on the public internet", host, what, addr)
+		return errs.Field("url", "webhook.url_not_public", "host", host, "what", what, "addr", addr.String())
 	}
 	return nil
 }
@@ -107,9 +107,8 @@ func endsInNumber(host string) bool {
 	return last != "" && strings.Trim(last, "0123456789") == ""
 }
 
-// invalidURL returns an Invalid error for the field "url".
-func invalidURL(cause error, format string, args ...any) error {
-	e := errs.Field("url", format, args...)
+// invalidURL returns e, a refusal of the URL, keeping cause.
+func invalidURL(cause error, e *errs.Error) error {
 	e.Err = cause
 	return e
 }

@@ -29,7 +29,7 @@ func Verify(secrets []string, h http.Header, body []byte, now time.Time) error {
 	msgID, tsText, sigs := h.Get(HeaderID), h.Get(HeaderTimestamp), h.Get(HeaderSignature)
 	for _, hv := range []struct{ name, value string }{{HeaderID, msgID}, {HeaderTimestamp, tsText}, {HeaderSignature, sigs}} {
 		if hv.value == "" {
-			return errs.E(errs.Invalid, "webhook delivery has no %s header; send the id, timestamp and signature headers", hv.name)
+			return errs.E(errs.Invalid, "webhook.header_missing", "header", hv.name)
 		}
 	}
 	unix, err := checkTimestamp(tsText, now)
@@ -44,14 +44,14 @@ func Verify(secrets []string, h http.Header, body []byte, now time.Time) error {
 			}
 		}
 	}
-	return errs.E(errs.Invalid, "webhook signature does not match; check the signing secret and that the body is passed unchanged")
+	return errs.E(errs.Invalid, "webhook.signature_mismatch")
 }
 
 // decodeSecrets returns the keys of secrets, refusing an empty list, which
 // would otherwise make every delivery fail with a misleading message.
 func decodeSecrets(secrets []string) ([][]byte, error) {
 	if len(secrets) == 0 {
-		return nil, errs.Field("secret", "no webhook secret to verify with; configure the endpoint's signing secret")
+		return nil, errs.Field("secret", "webhook.no_secret_to_verify")
 	}
 	keys := make([][]byte, 0, len(secrets))
 	for _, s := range secrets {
@@ -69,13 +69,13 @@ func decodeSecrets(secrets []string) ([][]byte, error) {
 func checkTimestamp(text string, now time.Time) (int64, error) {
 	unix, err := strconv.ParseInt(text, 10, 64)
 	if err != nil {
-		return 0, errs.Wrap(errs.Invalid, err, "webhook-timestamp header %q is not a whole number of seconds since 1970", text)
+		return 0, errs.Wrap(errs.Invalid, err, "webhook.timestamp_invalid", "timestamp", text)
 	}
 	switch age := now.Sub(time.Unix(unix, 0)); {
 	case age > Tolerance:
-		return 0, errs.E(errs.Invalid, "webhook timestamp is more than %v old; check the sender's clock or refuse the replay", Tolerance)
+		return 0, errs.E(errs.Invalid, "webhook.timestamp_too_old", "minutes", int(Tolerance/time.Minute))
 	case age < -Tolerance:
-		return 0, errs.E(errs.Invalid, "webhook timestamp is more than %v in the future; check the sender's clock", Tolerance)
+		return 0, errs.E(errs.Invalid, "webhook.timestamp_in_future", "minutes", int(Tolerance/time.Minute))
 	}
 	return unix, nil
 }

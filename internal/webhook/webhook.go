@@ -87,7 +87,7 @@ func mac(key []byte, msgID string, unix int64, body []byte) []byte {
 // Invalid error when there is no secret or one is malformed.
 func Headers(secrets []string, msgID string, ts time.Time, body []byte) (http.Header, error) {
 	if len(secrets) == 0 {
-		return nil, errs.Field("secret", "webhook endpoint has no signing secret; create one first")
+		return nil, errs.Field("secret", "webhook.no_signing_secret")
 	}
 	sigs := make([]string, 0, len(secrets))
 	for _, s := range secrets {
