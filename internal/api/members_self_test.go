@@ -111,3 +111,48 @@ func TestMemberTextChecks(t *testing.T) {
 		}
 	})
 }
+
+// TestMemberProblemInJapanese: a refused member reads in the language of
+// Accept-Language: the code and params stay the same for programs, the
+// detail (and each line of an import) is Japanese for "ja".
+func TestMemberProblemInJapanese(t *testing.T) {
+	t.Parallel()
+	onEachEngine(t, nil, func(t *testing.T, s *apptest.Server) {
+		a := s.Signup("acme")
+		ja := http.Header{"Accept-Language": {"ja,en;q=0.5"}}
+		type answer struct {
+			Code   string         `json:"code"`
+			Params map[string]any `json:"params"`
+			Detail string         `json:"detail"`
+			Errors []struct {
+				Location string         `json:"location"`
+				Message  string         `json:"message"`
+				Code     string         `json:"code"`
+				Params   map[string]any `json:"params"`
+			} `json:"errors"`
+		}
+		res := s.Do(apptest.Request{Method: "POST", Path: tpath(a.ID, "/members"), Token: a.AdminToken, Header: ja,
+			Body: map[string]any{"login_id": "Bad Id!", "display_name": "Bad"}})
+		checkProblem(t, res, http.StatusUnprocessableEntity)
+		got := decode[answer](t, res)
+		if got.Code != "member.login_id_invalid" || got.Params["login_id"] != "Bad Id!" {
+			t.Errorf("code and params: got %q %v, want member.login_id_invalid with login_id", got.Code, got.Params)
+		}
+		const want = "ログインID「Bad Id!」は使えません。"
+		if !strings.HasPrefix(got.Detail, want) || len(got.Errors) != 1 || got.Errors[0].Location != "body.login_id" || got.Errors[0].Message != got.Detail {
+			t.Errorf("got detail %q and errors %+v, want %q… at body.login_id", got.Detail, got.Errors, want)
+		}
+
+		res = s.Do(apptest.Request{Method: "POST", Path: tpath(a.ID, "/members/import"), Token: a.AdminToken, Header: ja,
+			Body: "login_id,display_name\nann,Ann\nann,Ann again\n"})
+		checkProblem(t, res, http.StatusUnprocessableEntity)
+		got = decode[answer](t, res)
+		if got.Code != "member.import_problems" || !strings.HasPrefix(got.Detail, "ファイルに1件の誤りがあるため") || len(got.Errors) != 1 {
+			t.Fatalf("import: got %+v, want member.import_problems with one line in Japanese", got)
+		}
+		if e := got.Errors[0]; e.Location != "line 3" || e.Code != "member.import_login_id_repeated" || e.Params["first"] != float64(2) ||
+			e.Message != "ログインID ann@acme.works.example は2行目にもあります。どちらかを別のIDにしてください。" {
+			t.Errorf("import line: got %+v, want line 3 repeating line 2's login id, in Japanese", e)
+		}
+	})
+}

@@ -7,6 +7,8 @@ import (
 
 	"github.com/kanri/kanri/internal/auth"
 	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/i18n"
+	"github.com/kanri/kanri/internal/member"
 	"github.com/kanri/kanri/internal/tenant"
 )
 
@@ -108,14 +110,14 @@ func (s *Service) close(ctx context.Context, t *tenant.Tenant, before, sub *Subs
 // to get more.
 type seats struct {
 	max int
-	fix string
+	fix i18n.Term
 }
 
 // SeatLimit returns the tenant's member limit (0: none) and what to do to
 // have more: the licenses of an annual contract, or the plan's member
 // limit (the free plan's 30). It is a member.Limit, and reads in the
 // caller's transaction, which holds the tenant.
-func (s *Service) SeatLimit(ctx context.Context, tenantID string) (int, string, error) {
+func (s *Service) SeatLimit(ctx context.Context, tenantID string) (int, i18n.Term, error) {
 	sub, err := s.current(ctx, &tenant.Tenant{ID: tenantID})
 	if err != nil {
 		return 0, "", err
@@ -136,10 +138,9 @@ func (s *Service) seats(terms Terms) seats {
 	plan := s.Catalog.Plan(terms.Plan)
 	switch {
 	case terms.Contract != Monthly:
-		return seats{terms.Licenses, "add licenses (購入/請求 > 商品の契約/変更)"}
+		return seats{terms.Licenses, member.FixAddLicenses}
 	case plan.MemberLimit > 0:
-		return seats{plan.MemberLimit, fmt.Sprintf("the %s plan allows %d members: upgrade to a paid plan (購入/請求 > 商品の契約/変更)",
-			plan.Name.In("en"), plan.MemberLimit)}
+		return seats{plan.MemberLimit, member.FixUpgradePlan}
 	}
 	return seats{}
 }

@@ -88,16 +88,16 @@ func (c *Console) importUpload(r *http.Request) (int, error) {
 	defer func() { _, _ = io.Copy(io.Discard, r.Body) }()
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return 0, errs.Field("file", "send the file as a multipart/form-data upload")
+		return 0, errs.Field("file", "member.import_not_multipart")
 	}
 	for {
 		part, err := mr.NextPart()
 		if err != nil {
-			return 0, errs.Field("file", "choose a CSV file to upload")
+			return 0, errs.Field("file", "member.import_no_file")
 		}
 		if part.FormName() == "file" {
 			if part.FileName() == "" {
-				return 0, errs.Field("file", "choose a CSV file to upload")
+				return 0, errs.Field("file", "member.import_no_file")
 			}
 			return c.svc.Members.Import(r.Context(), actor(r).TenantID, part)
 		}

@@ -180,7 +180,7 @@ func TestMembersListSearchFilterPaging(t *testing.T) {
 	wantIn(t, "status filter", p.Body, `<option value="active" selected>`)
 	p = b.get("/admin/members?status=bogus")
 	wantStatus(t, "unknown status", p, http.StatusUnprocessableEntity)
-	wantIn(t, "unknown status", p.Body, `id="f-status-error"`, "unknown status")
+	wantIn(t, "unknown status", p.Body, `id="f-status-error"`, "ステータス「bogus」はありません")
 
 	p = b.getHX("/admin/members?name=member+1")
 	wantStatus(t, "htmx search", p, http.StatusOK)
@@ -233,9 +233,9 @@ func TestMembersAdd(t *testing.T) {
 		status        int
 		message       string
 	}{
-		{"not valid", "Bad Id!", http.StatusUnprocessableEntity, "is not valid"},
-		{"taken", "taro", http.StatusConflict, "already in use"},
-		{"other domain", "x@other.example", http.StatusUnprocessableEntity, "must end with @acme.works.example"},
+		{"not valid", "Bad Id!", http.StatusUnprocessableEntity, "ログインID「Bad Id!」は使えません"},
+		{"taken", "taro", http.StatusConflict, "ログインID taro@acme.works.example はすでに使われています"},
+		{"other domain", "x@other.example", http.StatusUnprocessableEntity, "@acme.works.example で終わる必要があります"},
 	}
 	for _, tt := range refusals {
 		p := b.post("/admin/members/new", url.Values{"login_id": {tt.loginID}, "display_name": {"Refused"}, "department": {"kept"}})
@@ -273,7 +273,7 @@ func TestMembersEdit(t *testing.T) {
 	}
 	p = b.post("/admin/members/"+id, url.Values{"display_name": {"佐藤 花子"}, "email": {"not an address"}, "department": {"経理部"}})
 	wantStatus(t, "bad e-mail", p, http.StatusUnprocessableEntity)
-	wantIn(t, "bad e-mail", p.Body, `id="f-email-error"`, "is not valid", `value="経理部"`)
+	wantIn(t, "bad e-mail", p.Body, `id="f-email-error"`, "メールアドレス「not an address」の形式が正しくありません", `value="経理部"`)
 	if again := api.get(id); again.Department != "人事部" || again.Email != "hanako@example.com" {
 		t.Errorf("a refused save changed the member: %+v", again)
 	}
@@ -284,7 +284,7 @@ func TestMembersEdit(t *testing.T) {
 	quiet := api.add(map[string]any{"login_id": "quiet", "display_name": "Quiet"})
 	p = b.post("/admin/members/"+quiet+"/invitation", nil)
 	wantStatus(t, "resend without e-mail", p, http.StatusConflict)
-	wantIn(t, "resend without e-mail", p.Body, "no personal e-mail address", `id="member-invite"`)
+	wantIn(t, "resend without e-mail", p.Body, "個人メールアドレスが登録されていないため", `id="member-invite"`)
 	if p := b.get("/admin/members/mem_nosuch"); p.Status != http.StatusNotFound {
 		t.Errorf("unknown member: %d, want 404", p.Status)
 	}
@@ -339,13 +339,13 @@ func TestMembersStatusActions(t *testing.T) {
 	wantIn(t, "no action", p.Body, "行う操作を選んでください。", "?action=suspend")
 	p = b.get("/admin/members/" + other + "/status?action=delete")
 	wantStatus(t, "delete an active member", p, http.StatusOK)
-	wantIn(t, "delete an active member", p.Body, "deactivate the member first")
+	wantIn(t, "delete an active member", p.Body, "先に利用停止にしてください")
 	if strings.Contains(p.Body, `id="status-confirm"`) {
 		t.Error("a confirmation for an action the status does not allow")
 	}
 	p = b.post("/admin/members/"+other+"/status", url.Values{"action": {"delete"}})
 	wantStatus(t, "post delete of an active member", p, http.StatusConflict)
-	wantIn(t, "post delete of an active member", p.Body, "deactivate the member first")
+	wantIn(t, "post delete of an active member", p.Body, "先に利用停止にしてください")
 	if got := api.get(other).Status; got != "active" {
 		t.Errorf("a refused delete changed the status to %s", got)
 	}
@@ -400,7 +400,7 @@ func TestMembersImport(t *testing.T) {
 	bad := "login_id,display_name\ndan,Dan\nBad Id!,Bad\nerin,Erin\nann,Ann again\n"
 	p = b.upload("/admin/members/import", "file", "members.csv", []byte(bad), nil)
 	wantStatus(t, "bad file", p, http.StatusUnprocessableEntity)
-	wantIn(t, "bad file", p.Body, `id="import-lines"`, "<td>3行目</td>", "<td>5行目</td>", "is not valid", "already in use", "nothing was imported")
+	wantIn(t, "bad file", p.Body, `id="import-lines"`, "<td>3行目</td>", "<td>5行目</td>", "ログインID「Bad Id!」は使えません", "ログインID ann@acme.works.example はすでに使われています", "何も登録していません")
 	if strings.Contains(p.Body, `class="error details"`) {
 		t.Error("the problems must be shown once, in the table")
 	}
@@ -412,10 +412,10 @@ func TestMembersImport(t *testing.T) {
 	}
 	p = b.upload("/admin/members/import", "file", "empty.csv", nil, nil)
 	wantStatus(t, "empty file", p, http.StatusUnprocessableEntity)
-	wantIn(t, "empty file", p.Body, `id="import-error"`, "no header row")
+	wantIn(t, "empty file", p.Body, `id="import-error"`, "見出し行がありません")
 	p = b.upload("/admin/members/import", "other", "members.csv", []byte(good), nil)
 	wantStatus(t, "no file", p, http.StatusUnprocessableEntity)
-	wantIn(t, "no file", p.Body, "choose a CSV file")
+	wantIn(t, "no file", p.Body, "アップロードするCSVファイルを選んでください")
 }
 
 // TestMembersExport: the download is UTF-8 CSV with a BOM, named after the
@@ -553,10 +553,10 @@ func TestMembersEditByLimitedAdmin(t *testing.T) {
 	}
 	p = b.post("/admin/members/"+id, url.Values{"display_name": {"Aya Ito"}, "role_ids": {auditor, hr.ID}})
 	wantStatus(t, "HR grants its role to an auditor", p, http.StatusForbidden)
-	wantIn(t, "HR grants its role to an auditor", p.Body, "permissions you do not hold")
+	wantIn(t, "HR grants its role to an auditor", p.Body, "あなたが持っていない")
 	p = b.post("/admin/members/"+id, url.Values{"display_name": {"Aya Ito"}, "email": {"aya@example.com"}, "role_ids": {auditor}})
 	wantStatus(t, "HR changes an auditor's e-mail", p, http.StatusForbidden)
 	p = b.post("/admin/members/"+id, url.Values{"display_name": {"Aya Ito"}, "role_ids": {hr.ID}})
 	wantStatus(t, "HR takes away auditor", p, http.StatusForbidden)
-	wantIn(t, "HR takes away auditor", p.Body, "permissions you do not hold")
+	wantIn(t, "HR takes away auditor", p.Body, "あなたが持っていない")
 }

@@ -47,7 +47,7 @@ func TestProfileEdit(t *testing.T) {
 	}
 	p = b.post("/admin/profile", url.Values{"display_name": {"鈴木\u202E二郎"}, "email": {"jiro@example.com"}})
 	wantStatus(t, "bidi override in the name", p, http.StatusUnprocessableEntity)
-	wantIn(t, "bidi override in the name", p.Body, `id="f-display_name-error"`, "display name must not contain")
+	wantIn(t, "bidi override in the name", p.Body, `id="f-display_name-error"`, "氏名に文字の表示順を変える見えない制御文字")
 }
 
 // TestMemberFormRefusesControlCharacters: the admin's member form and the
@@ -62,14 +62,14 @@ func TestMemberFormRefusesControlCharacters(t *testing.T) {
 	} {
 		p := b.post("/admin/members/new", form)
 		wantStatus(t, name, p, http.StatusUnprocessableEntity)
-		wantIn(t, name, p.Body, `id="f-display_name-error"`, "display name must not contain")
+		wantIn(t, name, p.Body, `id="f-display_name-error"`, "氏名に", "が含まれています。この文字を削除してください。")
 	}
 	if _, ok := api.list("")["ann@acme.works.example"]; ok {
 		t.Error("a refused form added the member")
 	}
 	p := b.upload("/admin/members/import", "file", "members.csv", []byte("login_id,display_name,department\nann,Ann,\"Sa\r\nles\"\nbob,Bob\x00,\n"), nil)
 	wantStatus(t, "import", p, http.StatusUnprocessableEntity)
-	wantIn(t, "import", p.Body, "<td>2行目</td>", "department must not contain", "<td>4行目</td>", "display name must not contain")
+	wantIn(t, "import", p.Body, "<td>2行目</td>", "部署に制御文字または改行", "<td>4行目</td>", "氏名に制御文字または改行")
 
 	p = b.post("/admin/members/new", url.Values{"login_id": {"jose"}, "display_name": {"Jose\u0301"}})
 	wantStatus(t, "NFD name", p, http.StatusSeeOther)

@@ -198,7 +198,7 @@ func (c *Console) findRole(r *http.Request, id string) (*member.Role, error) {
 			return role, nil
 		}
 	}
-	return nil, errs.E(errs.NotFound, "role %s not found: it may have been deleted", id)
+	return nil, errs.E(errs.NotFound, "member.role_not_found", "role", id)
 }
 
 // editFrame loads the role of the URL and its form.

@@ -1,7 +1,6 @@
 package console_test
 
 import (
-	"html"
 	"net/http"
 	"net/url"
 	"slices"
@@ -146,7 +145,7 @@ func TestRolesBuiltinReadOnly(t *testing.T) {
 		"/admin/roles/" + admin.ID:             {"name": {"boss"}, "permissions": {"audit.read"}},
 	} {
 		p := b.post(path, form)
-		if p.Status != http.StatusConflict || !strings.Contains(p.Body, html.EscapeString(`built-in role "admin" cannot be changed or deleted`)) {
+		if p.Status != http.StatusConflict || !strings.Contains(p.Body, "基本の権限「管理者」は変更・削除できません") {
 			t.Errorf("POST %s: %d, want 409 with the reason\n%s", path, p.Status, p.Body)
 		}
 	}
@@ -179,7 +178,7 @@ func TestRolesTransferSuperAdmin(t *testing.T) {
 	}
 
 	if p := b.post("/admin/roles/transfer", url.Values{"member_id": {plain}}); p.Status != http.StatusConflict ||
-		!strings.Contains(p.Body, "can only go to an active admin") {
+		!strings.Contains(p.Body, "管理者権限を持つ利用中のメンバーにだけ委任できます") {
 		t.Errorf("transfer to a member without roles: %d, want 409 with the reason\n%s", p.Status, p.Body)
 	}
 	if p := b.post("/admin/roles/transfer", url.Values{"member_id": {ten.AdminID}}); p.Status != http.StatusUnprocessableEntity ||
@@ -260,7 +259,7 @@ func TestRolesRefusedWithoutPermission(t *testing.T) {
 		t.Errorf("a roles manager without members.manage sees the transfer form or member names")
 	}
 	p = kb.post("/admin/roles/new", url.Values{"name": {"Escalate"}, "permissions": {"audit.read"}})
-	if p.Status != http.StatusForbidden || !strings.Contains(p.Body, "permissions you do not hold") || !strings.Contains(p.Body, `value="Escalate"`) {
+	if p.Status != http.StatusForbidden || !strings.Contains(p.Body, "あなたが持っていない操作が含まれています") || !strings.Contains(p.Body, `value="Escalate"`) {
 		t.Errorf("granting an unheld permission: %d, want 403 on the form\n%s", p.Status, p.Body)
 	}
 }

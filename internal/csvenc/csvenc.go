@@ -14,6 +14,7 @@ import (
 	"golang.org/x/text/transform"
 
 	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/text"
 )
 
 // Encoding names a CSV file's character encoding.
@@ -33,7 +34,7 @@ func Parse(field, v string) (Encoding, error) {
 	case UTF8, ShiftJIS:
 		return e, nil
 	}
-	return "", errs.Field(field, "unknown encoding %q: use %s or %s", v, UTF8, ShiftJIS)
+	return "", errs.Field(field, "csv.encoding_unknown", "encoding", text.Printable(v))
 }
 
 // ContentType is the Content-Type of a CSV download in e.

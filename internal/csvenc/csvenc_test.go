@@ -104,9 +104,9 @@ func TestReaderDetects(t *testing.T) {
 // its start chose are reported, never turned into other characters.
 func TestReaderProblem(t *testing.T) {
 	t.Parallel()
-	tests := []struct{ name, first, later, want string }{
-		{"UTF-8, then Shift_JIS", "a,山田\n", excel(t, "b,山田\n"), "not UTF-8"},
-		{"Shift_JIS, then bytes that are not", excel(t, "a,山田\n"), "b,\x85\x40\xa0\n", "not Shift_JIS"},
+	tests := []struct{ name, first, later, code, want string }{
+		{"UTF-8, then Shift_JIS", "a,山田\n", excel(t, "b,山田\n"), "csv.line_not_utf8", "not UTF-8"},
+		{"Shift_JIS, then bytes that are not", excel(t, "a,山田\n"), "b,\x85\x40\xa0\n", "csv.line_not_shift_jis", "not Shift_JIS"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -117,11 +117,15 @@ func TestReaderProblem(t *testing.T) {
 				t.Fatalf("read: %v", err)
 			}
 			lines := strings.Split(strings.TrimRight(string(b), "\r\n"), "\n")
-			if p := d.Problem([]string{lines[0]}); p != "" {
-				t.Errorf("first line: got problem %q, want none", p)
+			if err := d.Problem([]string{lines[0]}); err != nil {
+				t.Errorf("first line: got problem %v, want none", err)
 			}
-			if p := d.Problem([]string{lines[len(lines)-1]}); !strings.Contains(p, tt.want) {
-				t.Errorf("last line: got problem %q, want one with %q", p, tt.want)
+			e, ok := errs.As(d.Problem([]string{lines[len(lines)-1]}))
+			if !ok || e.Kind != errs.Invalid || e.Code != tt.code || !strings.Contains(e.Message("en"), tt.want) {
+				t.Fatalf("last line: got problem %v, want %s with %q", e, tt.code, tt.want)
+			}
+			if ja := e.Message("ja"); !strings.Contains(ja, "文字コード") {
+				t.Errorf("last line in Japanese: got %q, want it to name the 文字コード", ja)
 			}
 		})
 	}

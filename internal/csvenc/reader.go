@@ -83,7 +83,7 @@ func (d *Reader) decide() error {
 	case validShiftJIS(b, atEOF):
 		d.enc, d.sjis = ShiftJIS, transform.NewReader(d.br, japanese.ShiftJIS.NewDecoder())
 	default:
-		return errs.Field("file", "the file is neither UTF-8 nor Shift_JIS text: save it from Excel as \"CSV UTF-8\" or \"CSV (comma delimited)\" and upload it again")
+		return errs.Field("file", "csv.file_not_text")
 	}
 	return nil
 }
@@ -114,16 +114,17 @@ func validShiftJIS(b []byte, atEOF bool) bool {
 	return !bytes.ContainsRune(dst[:n], utf8.RuneError)
 }
 
-// Problem returns what is wrong with the text of a record read through d
-// ("" if nothing): bytes that are not text in the file's encoding.
-func (d *Reader) Problem(fields []string) string {
+// Problem returns what is wrong with the text of a record read through d,
+// as an Invalid error (nil if nothing): bytes that are not text in the
+// file's encoding.
+func (d *Reader) Problem(fields []string) error {
 	for _, f := range fields {
 		switch {
 		case d.enc == ShiftJIS && strings.ContainsRune(f, utf8.RuneError):
-			return "the line has bytes that are not Shift_JIS text though the file is Shift_JIS: save the whole file in one encoding"
+			return errs.E(errs.Invalid, "csv.line_not_shift_jis")
 		case d.enc != ShiftJIS && !utf8.ValidString(f):
-			return "the line is not UTF-8 text though the file is UTF-8: save the whole file in one encoding"
+			return errs.E(errs.Invalid, "csv.line_not_utf8")
 		}
 	}
-	return ""
+	return nil
 }

@@ -22,7 +22,7 @@ func (s *Service) TransferSuperAdmin(ctx context.Context, tenantID, toID string)
 		return nil, err
 	}
 	if toID == a.ID {
-		return nil, errs.Field("member_id", "you are already the super admin: choose another admin")
+		return nil, errs.Field("member_id", "member.transfer_to_self")
 	}
 	now := s.Clock.Now()
 	var to *Member
@@ -34,13 +34,14 @@ func (s *Service) TransferSuperAdmin(ctx context.Context, tenantID, toID string)
 		// The actor was authenticated before this transaction; a transfer
 		// committed since then must not let it hand on the new holder's role.
 		if from.ID != a.ID {
-			return errs.E(errs.PermissionDenied, "only the super admin can do this: the role has been handed to another admin")
+			return errs.E(errs.PermissionDenied, "member.transfer_not_super_admin")
 		}
 		if to, err = s.Store.GetMember(ctx, tenantID, toID); err != nil {
 			return err
 		}
 		if to.Status != StatusActive || len(to.RoleIDs) == 0 {
-			return errs.E(errs.FailedPrecondition, "the super-admin role can only go to an active admin: %s is %s with %d admin roles", to.LoginID, to.Status, len(to.RoleIDs))
+			return errs.E(errs.FailedPrecondition, "member.transfer_target_not_admin",
+				"login_id", to.LoginID, "status", statusTerms[to.Status], "roles", len(to.RoleIDs))
 		}
 		fromBefore, toBefore := *from, *to
 		admin, err := s.roleByName(ctx, tenantID, RoleAdmin)
@@ -90,7 +91,7 @@ func (s *Service) roleByName(ctx context.Context, tenantID, name string) (*Role,
 			return r, nil
 		}
 	}
-	return nil, errs.E(errs.NotFound, "role %s not found", name)
+	return nil, errs.E(errs.NotFound, "member.role_not_found", "role", name)
 }
 
 // Invite issues a new invitation token for an invited member, replacing any
@@ -100,10 +101,10 @@ func (s *Service) Invite(ctx context.Context, tenantID, memberID string) (*Membe
 	var token string
 	m, err := s.change(ctx, tenantID, memberID, "member.invited", func(a *auth.Actor, m *Member) error {
 		if m.Status != StatusInvited {
-			return errs.E(errs.FailedPrecondition, "%s is %s, not invited: only invited members get invitations", m.LoginID, m.Status)
+			return errs.E(errs.FailedPrecondition, "member.not_invited", "login_id", m.LoginID, "status", statusTerms[m.Status])
 		}
 		// The token is the account: whoever holds it chooses its password.
-		if err := s.outranks(ctx, a, m, "invitation"); err != nil {
+		if err := s.outranks(ctx, a, m, "member.part_invitation"); err != nil {
 			return err
 		}
 		token = s.invite(m, s.Clock.Now())
@@ -126,7 +127,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, password string) 
 		var err error
 		m, err = s.Store.GetMemberByInvitation(ctx, id.Hash(token))
 		if err != nil || now.After(m.InvitationExpiresAt) {
-			return errs.E(errs.NotFound, "this invitation is unknown or has expired: ask your admin to invite you again")
+			return errs.E(errs.NotFound, "member.invitation_unknown")
 		}
 		ctx = ActAs(ctx, m)
 		before := *m

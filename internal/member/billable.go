@@ -31,16 +31,16 @@ func (s *Service) BillableHistory(ctx context.Context, tenantID string, from, to
 		return nil, err
 	}
 	if !a.Can(auth.PermMembersManage) && !a.Can(auth.PermAuditRead) {
-		return nil, errs.E(errs.PermissionDenied, "this needs the %s or the %s permission: ask your super admin for a role that has one",
-			auth.PermMembersManage, auth.PermAuditRead)
+		return nil, errs.E(errs.PermissionDenied, "member.history_denied",
+			"permission", string(auth.PermMembersManage), "other_permission", string(auth.PermAuditRead))
 	}
 	from, to = utcDay(from), utcDay(to)
 	if to.Before(from) {
-		return nil, errs.Field("to", "the last day %s is before the first day %s: swap them", to.Format(time.DateOnly), from.Format(time.DateOnly))
+		return nil, errs.Field("to", "member.history_reversed", "to", to.Format(time.DateOnly), "from", from.Format(time.DateOnly))
 	}
 	n := int(to.Sub(from)/(24*time.Hour)) + 1
 	if n > MaxHistoryDays {
-		return nil, errs.Field("from", "%d days asked for; at most %d fit in one history: choose a shorter range", n, MaxHistoryDays)
+		return nil, errs.Field("from", "member.history_too_long", "days", n, "max", MaxHistoryDays)
 	}
 	rows, err := s.Store.BillableHistory(ctx, tenantID, from, to)
 	if err != nil {
@@ -86,7 +86,7 @@ func (s *Service) recordBillable(ctx context.Context, tenantID string, now time.
 			return err
 		}
 		if limit > 0 && n > limit {
-			return errs.E(errs.FailedPrecondition, "this would make %d billable members, over the limit of %d: %s", n, limit, fix)
+			return errs.E(errs.FailedPrecondition, "member.over_license_limit", "count", n, "limit", limit, "fix", fix)
 		}
 	}
 	return s.Store.RecordBillable(ctx, tenantID, s.day(now), n)

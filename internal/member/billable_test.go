@@ -12,6 +12,7 @@ import (
 
 	"github.com/kanri/kanri/internal/auth"
 	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/i18n"
 	"github.com/kanri/kanri/internal/member"
 	"github.com/kanri/kanri/internal/store/storetest"
 )
@@ -107,6 +108,53 @@ func TestBillableRecordedByChanges(t *testing.T) {
 		must(t, "count", err)
 		if last := got[len(got)-1].Last; last != n {
 			t.Errorf("last recorded count %d, BillableCount %d: they must agree", last, n)
+		}
+	})
+}
+
+// TestOverLicenseLimit: a change that would take the billable members past
+// the tenant's limit is refused with the numbers as parameters and the fix
+// as a term, in Japanese and English, and nothing is stored.
+func TestOverLicenseLimit(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		t.Parallel()
+		ten := storetest.SignUp(t, env, "acme") // 1 billable
+		svc := env.MemberService()
+		svc.Seats = func(context.Context, string) (int, i18n.Term, error) { return 2, member.FixAddLicenses, nil }
+		_, _, err := svc.Add(ten.Ctx, ten.ID, member.AddInput{LoginID: "ann", Profile: member.Profile{DisplayName: ptr("Ann")}})
+		must(t, "add the second member", err)
+		for name, do := range map[string]func() error{
+			"add": func() error {
+				_, _, err := svc.Add(ten.Ctx, ten.ID, member.AddInput{LoginID: "bob", Profile: member.Profile{DisplayName: ptr("Bob")}})
+				return err
+			},
+			"import": func() error {
+				_, err := svc.Import(ten.Ctx, ten.ID, strings.NewReader("login_id,display_name\nbob,Bob\n"))
+				return err
+			},
+		} {
+			err := do()
+			e, ok := errs.As(err)
+			if !ok || e.Kind != errs.FailedPrecondition || e.Code != "member.over_license_limit" {
+				t.Fatalf("%s: got %v, want FailedPrecondition member.over_license_limit", name, err)
+			}
+			if diff := cmp.Diff(map[string]any{"count": 3, "limit": 2, "fix": member.FixAddLicenses}, e.Params); diff != "" {
+				t.Errorf("%s: params (-want +got):\n%s", name, diff)
+			}
+			const ja = "ライセンス対象のメンバーが3名になり、上限の2名を超えます。「購入/請求 > 商品の契約/変更」からライセンスを追加してください。"
+			if got := e.Message("ja"); got != ja {
+				t.Errorf("%s in Japanese: got %q, want %q", name, got, ja)
+			}
+			wantJapanese(t, name, e.Message("ja"))
+			if got, want := e.Message("en"), "this would make 3 billable members, over the limit of 2: add licenses"; !strings.HasPrefix(got, want) {
+				t.Errorf("%s in English: got %q, want it to start %q", name, got, want)
+			}
+		}
+		n, err := svc.BillableCount(ten.Ctx, ten.ID)
+		must(t, "count", err)
+		if n != 2 {
+			t.Errorf("billable members after refusals: got %d, want 2", n)
 		}
 	})
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/kanri/kanri/internal/auth"
 	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/i18n"
 )
 
 // Edit is a change to one member; nil fields stay unchanged.
@@ -39,7 +40,7 @@ func (s *Service) Update(ctx context.Context, tenantID, memberID string, e Edit)
 		return nil, err
 	}
 	if a.ID != memberID && !a.Can(auth.PermMembersManage) {
-		return nil, errs.E(errs.PermissionDenied, "you can only change your own profile: changing other members needs the %s permission", auth.PermMembersManage)
+		return nil, errs.E(errs.PermissionDenied, "member.edit_others_denied", "permission", string(auth.PermMembersManage))
 	}
 	confirmed, err := s.confirmOwnEmail(ctx, a, tenantID, memberID, e)
 	if err != nil {
@@ -47,7 +48,7 @@ func (s *Service) Update(ctx context.Context, tenantID, memberID string, e Edit)
 	}
 	return s.changeAs(ctx, a, tenantID, memberID, "member.updated", func(a *auth.Actor, m *Member) error {
 		if m.Status == StatusDeleted {
-			return errs.E(errs.FailedPrecondition, "%s has been deleted and can no longer be changed", m.LoginID)
+			return errs.E(errs.FailedPrecondition, "member.deleted_unchangeable", "login_id", m.LoginID)
 		}
 		before := *m
 		if err := e.Profile.Apply(m); err != nil {
@@ -69,20 +70,20 @@ func (s *Service) mayEdit(ctx context.Context, a *auth.Actor, before, m *Member,
 	emailChanged := m.Email != before.Email
 	if a.ID != m.ID {
 		if emailChanged {
-			return s.outranks(ctx, a, before, "e-mail address")
+			return s.outranks(ctx, a, before, "member.part_email")
 		}
 		if !slices.Equal(m.RoleIDs, before.RoleIDs) {
-			return s.outranks(ctx, a, before, "roles")
+			return s.outranks(ctx, a, before, "member.part_roles")
 		}
 		return nil
 	}
 	if !a.Can(auth.PermMembersManage) && (m.Department != before.Department || m.Position != before.Position) {
-		return errs.E(errs.PermissionDenied, "your department and position are set by your admins: changing them needs the %s permission", auth.PermMembersManage)
+		return errs.E(errs.PermissionDenied, "member.department_by_admins", "permission", string(auth.PermMembersManage))
 	}
 	// A password changed since it was checked, or an address changed since
 	// it was compared, must not let the e-mail change through unconfirmed.
 	if emailChanged && (confirmed == "" || confirmed != before.PasswordHash) {
-		return errs.Field("current_password", "type your current password to change your e-mail address")
+		return errs.Field("current_password", "member.current_password_needed")
 	}
 	return nil
 }
@@ -105,9 +106,9 @@ func (s *Service) confirmOwnEmail(ctx context.Context, a *auth.Actor, tenantID, 
 	}
 	switch {
 	case e.CurrentPassword == "":
-		return "", errs.Field("current_password", "type your current password to change your e-mail address")
+		return "", errs.Field("current_password", "member.current_password_needed")
 	case m.PasswordHash == "":
-		return "", errs.E(errs.FailedPrecondition, "you have no password to confirm the change with: ask an admin to change your e-mail address")
+		return "", errs.E(errs.FailedPrecondition, "member.no_password_to_confirm")
 	}
 	err = s.ConfirmPassword(ctx, m.LoginID, m.PasswordHash, e.CurrentPassword)
 	if errs.Is(err, errs.Invalid) {
@@ -133,17 +134,18 @@ func Outranks(a *auth.Actor, m *Member, held []auth.Permission) bool {
 	return a.SuperAdmin || (!m.SuperAdmin && auth.Covers(a.Permissions, held))
 }
 
-// outranks refuses a changing what of m unless a Outranks m.
-func (s *Service) outranks(ctx context.Context, a *auth.Actor, m *Member, what string) error {
+// outranks refuses a changing what (a catalog term: "e-mail address") of
+// m unless a Outranks m.
+func (s *Service) outranks(ctx context.Context, a *auth.Actor, m *Member, what i18n.Term) error {
 	if m.SuperAdmin && !a.SuperAdmin {
-		return errs.E(errs.PermissionDenied, "only the super admin can change the super admin's %s", what)
+		return errs.E(errs.PermissionDenied, "member.super_admin_part_locked", "what", what)
 	}
 	held, err := s.Store.MemberPermissions(ctx, m.ID)
 	if err != nil {
 		return err
 	}
 	if !Outranks(a, m, held) {
-		return errs.E(errs.PermissionDenied, "%s holds permissions you do not hold: only an admin holding all of them, or the super admin, can change their %s", m.LoginID, what)
+		return errs.E(errs.PermissionDenied, "member.outranked", "login_id", m.LoginID, "what", what)
 	}
 	return nil
 }

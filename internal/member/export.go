@@ -10,6 +10,7 @@ import (
 
 	"github.com/kanri/kanri/internal/auth"
 	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/text"
 )
 
 // exportPage is how many members ExportCSV reads at a time.
@@ -37,7 +38,7 @@ func (s *Service) ExportCSV(ctx context.Context, f Filter, w io.Writer) (int, er
 		return 0, err
 	}
 	if f.Status != "" && !slices.Contains(Statuses, f.Status) {
-		return 0, errs.Field("status", "unknown status %q: use one of %v", f.Status, Statuses)
+		return 0, errs.Field("status", "member.status_unknown", "status", text.Printable(f.Status), "statuses", strings.Join(Statuses, ", "))
 	}
 	f.After, f.Limit = "", exportPage
 	cw := csv.NewWriter(w)

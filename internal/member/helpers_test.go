@@ -2,7 +2,9 @@ package member_test
 
 import (
 	"context"
+	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/google/go-cmp/cmp/cmpopts"
 
@@ -27,6 +29,22 @@ func wantField(t *testing.T, what string, err error, kind errs.Kind, field strin
 	e, ok := errs.As(err)
 	if !ok || e.Kind != kind || e.Field != field {
 		t.Errorf("%s: got error %v (%#v), want kind %v naming field %q", what, err, e, kind, field)
+	}
+}
+
+// wantJapanese fails t unless msg, an error's text in Japanese, holds
+// Japanese and, once the ids and names in ids are taken out, no ASCII
+// letter: no English word has slipped into it. "ID" is the console's own
+// word (ログインID) and stays allowed.
+func wantJapanese(t *testing.T, what, msg string, ids ...string) {
+	t.Helper()
+	rest := msg
+	for _, id := range append(ids, "ID") {
+		rest = strings.ReplaceAll(rest, id, "")
+	}
+	if !strings.ContainsFunc(rest, func(r rune) bool { return unicode.In(r, unicode.Hiragana, unicode.Katakana, unicode.Han) }) ||
+		strings.ContainsFunc(rest, func(r rune) bool { return r < unicode.MaxASCII && unicode.IsLetter(r) }) {
+		t.Errorf("%s: got %q, want Japanese with no English beyond %q", what, msg, ids)
 	}
 }
 

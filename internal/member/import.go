@@ -13,6 +13,7 @@ import (
 	"github.com/kanri/kanri/internal/auth"
 	"github.com/kanri/kanri/internal/csvenc"
 	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/text"
 )
 
 // Import limits: Google Workspace takes 150,000 rows per file; listing
@@ -54,7 +55,7 @@ func (s *Service) Import(ctx context.Context, tenantID string, r io.Reader) (int
 	err = s.Store.InTx(ctx, func(ctx context.Context) error {
 		if err := s.Store.CreateMembers(ctx, ms); err != nil {
 			if errs.Is(err, errs.Conflict) {
-				return errs.Wrap(errs.Conflict, err, "a login id in the file was taken while importing: upload the file again")
+				return errs.Wrap(errs.Conflict, err, "member.import_taken_meanwhile")
 			}
 			return err
 		}
@@ -91,7 +92,7 @@ func (s *Service) parseImport(r io.Reader, tenantID, domain string) (ms []*Membe
 	if _, ok := errs.As(err); ok {
 		return nil, nil, nil, err
 	} else if err != nil {
-		return nil, nil, nil, errs.Field("file", "the file has no header row: the first line must name the columns, e.g. %s", strings.Join(importColumns, ","))
+		return nil, nil, nil, errs.Field("file", "member.import_no_header", "columns", strings.Join(importColumns, ","))
 	}
 	col, err := importHeader(header)
 	if err != nil {
@@ -107,20 +108,20 @@ func (s *Service) parseImport(r io.Reader, tenantID, domain string) (ms []*Membe
 		}
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
-			problems.add(pe.Line, pe.Err.Error())
+			problems.add(pe.Line, syntaxProblem(pe, len(rec), cr.FieldsPerRecord))
 			continue
 		} else if _, ok := errs.As(err); ok {
 			return nil, nil, nil, err
 		} else if err != nil {
-			return nil, nil, nil, errs.Wrap(errs.Invalid, err, "the file could not be read")
+			return nil, nil, nil, errs.Wrap(errs.Invalid, err, "member.import_unreadable")
 		}
 		line, _ := cr.FieldPos(0)
-		if p := dec.Problem(rec); p != "" {
-			problems.add(line, p)
+		if err := dec.Problem(rec); err != nil {
+			problems.add(line, err)
 			continue
 		}
 		if len(ms) == MaxImportRows {
-			return nil, nil, nil, errs.Field("file", "the file has more than %d members: split it into several files", MaxImportRows)
+			return nil, nil, nil, errs.Field("file", "member.import_too_many", "max", MaxImportRows)
 		}
 		m, bad := importRow(rec, col, domain, seen)
 		if problems.add(line, bad...) {
@@ -131,7 +132,7 @@ func (s *Service) parseImport(r io.Reader, tenantID, domain string) (ms []*Membe
 		ms, lines = append(ms, m), append(lines, line)
 	}
 	if len(ms) == 0 && problems.total() == 0 {
-		return nil, nil, nil, errs.Field("file", "the file has a header but no members")
+		return nil, nil, nil, errs.Field("file", "member.import_empty")
 	}
 	return ms, lines, problems, nil
 }
@@ -141,21 +142,35 @@ func importHeader(header []string) (map[string]int, error) {
 	for i, h := range header {
 		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))) // Excel writes a BOM
 		if !slices.Contains(importColumns, h) {
-			return nil, errs.Field("file", "unknown column %q in the header: the columns are %s", h, strings.Join(importColumns, ", "))
+			return nil, errs.Field("file", "member.import_unknown_column", "column", text.Printable(h), "columns", strings.Join(importColumns, ", "))
 		}
 		col[h] = i
 	}
 	for _, need := range importColumns[:2] {
 		if _, ok := col[need]; !ok {
-			return nil, errs.Field("file", "the header has no %s column: it is required", need)
+			return nil, errs.Field("file", "member.import_missing_column", "column", need)
 		}
 	}
 	return col, nil
 }
 
+// syntaxProblem is the problem of a line encoding/csv cannot read as a
+// record: fields is how many it found, columns how many the header has.
+func syntaxProblem(pe *csv.ParseError, fields, columns int) error {
+	switch {
+	case errors.Is(pe.Err, csv.ErrFieldCount):
+		return errs.E(errs.Invalid, "member.import_field_count", "fields", fields, "columns", columns)
+	case errors.Is(pe.Err, csv.ErrQuote):
+		return errs.E(errs.Invalid, "member.import_quote")
+	case errors.Is(pe.Err, csv.ErrBareQuote):
+		return errs.E(errs.Invalid, "member.import_bare_quote")
+	}
+	return errs.Wrap(errs.Invalid, pe, "member.import_line_unreadable")
+}
+
 // importRow reads one line into a member and returns every problem it
 // has (none if it is fine). seen holds the lines of the login ids before.
-func importRow(rec []string, col map[string]int, domain string, seen map[string]int) (*Member, []string) {
+func importRow(rec []string, col map[string]int, domain string, seen map[string]int) (*Member, []error) {
 	get := func(name string) *string {
 		i, ok := col[name]
 		if !ok || i >= len(rec) {
@@ -165,17 +180,15 @@ func importRow(rec []string, col map[string]int, domain string, seen map[string]
 		return &v
 	}
 	m := &Member{}
-	var bad []string
+	var bad []error
 	var err error
 	if m.LoginID, err = LoginID(*get("login_id"), domain); err != nil {
-		bad = append(bad, userMessage(err))
+		bad = append(bad, err)
 	}
 	p := Profile{DisplayName: get("display_name"), Email: get("email"), Phone: get("phone"), Department: get("department"), Position: get("position")}
-	for _, err := range p.apply(m) {
-		bad = append(bad, userMessage(err))
-	}
+	bad = append(bad, p.apply(m)...)
 	if first, dup := seen[m.LoginID]; dup {
-		bad = append(bad, fmt.Sprintf("login id %s is already on line %d", m.LoginID, first))
+		bad = append(bad, errs.Field("login_id", "member.import_login_id_repeated", "login_id", m.LoginID, "first", first))
 	}
 	return m, bad
 }
@@ -192,17 +205,10 @@ func (s *Service) checkTaken(ctx context.Context, ms []*Member, lines []int, pro
 	}
 	for i, m := range ms {
 		if taken[m.LoginID] {
-			problems.add(lines[i], fmt.Sprintf("login id %s is already in use", m.LoginID))
+			problems.add(lines[i], errs.Field("login_id", "member.login_id_taken", "login_id", m.LoginID))
 		}
 	}
 	return nil
-}
-
-func userMessage(err error) string {
-	if e, ok := errs.As(err); ok {
-		return e.Message("en")
-	}
-	return err.Error()
 }
 
 // problemList keeps the first maxLineErrors problems of a file and counts
@@ -213,16 +219,23 @@ type problemList struct {
 	more int
 }
 
-// add adds line's problems msgs and reports whether there were any.
-func (l *problemList) add(line int, msgs ...string) bool {
-	for _, msg := range msgs {
+// add adds line's problems, each an *errs.Error, and reports whether
+// there were any. A detail keeps the error's code and parameters (the
+// field among them), so that each reader reads it in their language.
+func (l *problemList) add(line int, problems ...error) bool {
+	for _, err := range problems {
 		if len(l.kept) == maxLineErrors {
 			l.more++
 			continue
 		}
-		l.kept, l.line = append(l.kept, errs.Detail{Location: fmt.Sprintf("line %d", line), Line: line, Code: msg}), append(l.line, line)
+		e, ok := errs.As(err)
+		if !ok { // not one of ours: never the case, but a line must not go unlisted
+			e = errs.Wrap(errs.Invalid, err, "member.import_line_unreadable")
+		}
+		d := errs.Detail{Location: fmt.Sprintf("line %d", line), Line: line, Code: e.Code, Params: e.MessageParams()}
+		l.kept, l.line = append(l.kept, d), append(l.line, line)
 	}
-	return len(msgs) > 0
+	return len(problems) > 0
 }
 
 func (l *problemList) total() int { return len(l.kept) + l.more }

@@ -142,8 +142,11 @@ func TestImportReportsEveryProblem(t *testing.T) {
 			t.Fatalf("details: got %d, want 100 and the count of the rest", len(e.Details))
 		}
 		last := e.Details[len(e.Details)-1]
-		if last.Location != "file" || last.Message("en") != "and 61 more problems" {
-			t.Errorf("last detail: %q %q, want file: and 61 more problems", last.Location, last.Message("en"))
+		if last.Location != "file" || last.Message("en") != "and 61 more problems" || last.Message("ja") != "ほかに61件の誤りがあります" {
+			t.Errorf("last detail: %q %q / %q, want file: and 61 more problems", last.Location, last.Message("en"), last.Message("ja"))
+		}
+		if ja := e.Message("ja"); !strings.Contains(ja, "161件の誤り") {
+			t.Errorf("summary in Japanese: got %q, want it to count 161件の誤り", ja)
 		}
 		if e.Details[0].Location != "line 2" || e.Details[1].Location != "line 2" || e.Details[99].Location != "line 51" {
 			t.Errorf("details: first %q, %q, last listed %q; want line 2, line 2, line 51", e.Details[0].Location, e.Details[1].Location, e.Details[99].Location)

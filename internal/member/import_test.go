@@ -142,6 +142,55 @@ func TestImportIsAllOrNothing(t *testing.T) {
 	})
 }
 
+// TestImportProblemsInJapanese: each line's problem is a detail with its
+// line, code and parameters, so that it reads in the reader's language:
+// in Japanese, with no English beyond what the file holds.
+func TestImportProblemsInJapanese(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		t.Parallel()
+		ten := storetest.SignUp(t, env, "acme")
+		storetest.NewMember(t, env, ten.Tenant, "taken", storetest.MemberOpts{})
+		csv := "login_id,display_name,department\n" +
+			"Bad Id!,Bad,\n" + // 2
+			"bob,Bob,\n" + // 3
+			"bob,Bob again,\n" + // 4
+			"taken,Taken,\n" + // 5
+			"carl,Carl,Sales,extra\n" + // 6
+			"dan,Dan,\u202ESales\n" // 7
+		_, err := env.MemberService().Import(ten.Ctx, ten.ID, strings.NewReader(csv))
+		e, ok := errs.As(err)
+		if !ok || e.Code != "member.import_problems" {
+			t.Fatalf("Import: got %v, want member.import_problems", err)
+		}
+		type problem struct {
+			Line int
+			Code string
+			Ja   string
+		}
+		want := []problem{
+			{2, "member.login_id_invalid", "ログインID「Bad Id!」は使えません。"},
+			{4, "member.import_login_id_repeated", "ログインID bob@acme.works.example は3行目にもあります。"},
+			{5, "member.login_id_taken", "ログインID taken@acme.works.example はすでに使われています。"},
+			{6, "member.import_field_count", "列の数が見出し行と合いません(この行は4列、見出し行は3列)。"},
+			{7, "text.character_refused", "部署に文字の表示順を変える見えない制御文字(U+202E、1文字目)が含まれています。"},
+		}
+		var got []problem
+		for _, d := range e.Details {
+			got = append(got, problem{d.Line, d.Code, d.Message("ja")})
+			wantJapanese(t, d.Location, d.Message("ja"), "Bad Id!", "bob@acme.works.example", "taken@acme.works.example", "U+202E")
+		}
+		if diff := cmp.Diff(want, got, cmp.Comparer(func(x, y string) bool {
+			return strings.HasPrefix(x, y) || strings.HasPrefix(y, x)
+		})); diff != "" {
+			t.Errorf("problems in Japanese (-want +got):\n%s", diff)
+		}
+		if ja := e.Message("ja"); !strings.HasPrefix(ja, "ファイルに5件の誤りがあるため、何も登録していません。") {
+			t.Errorf("summary in Japanese: got %q", ja)
+		}
+	})
+}
+
 // covers reports whether each " | "-separated part of want is in got and
 // got has one problem per part.
 func covers(want, got string) bool {

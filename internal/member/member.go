@@ -13,6 +13,7 @@ import (
 
 	"github.com/kanri/kanri/internal/auth"
 	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/i18n"
 	"github.com/kanri/kanri/internal/text"
 )
 
@@ -78,21 +79,40 @@ var transitions = map[string]map[string]string{
 	ActionAccept:     {StatusInvited: StatusActive},
 }
 
-var actionHints = map[string]string{
-	ActionSuspend:    "only active members can be suspended",
-	ActionDeactivate: "only active or suspended members can be deactivated",
-	ActionReactivate: "only suspended or deactivated members can be reactivated",
-	ActionDelete:     "deactivate the member first; only deactivated members and unaccepted invitations can be deleted",
-	ActionAccept:     "the invitation has already been accepted",
-}
+// statusTerms name each status in messages, in the reader's language.
+var statusTerms = map[string]i18n.Term{StatusInvited: "member.status_invited", StatusActive: "member.status_active",
+	StatusSuspended: "member.status_suspended", StatusDeactivated: "member.status_deactivated", StatusDeleted: "member.status_deleted"}
+
+// actionTerms and doneTerms name each status action in messages: what it
+// does ("suspend") and what it leaves a member ("suspended").
+var (
+	actionTerms = map[string]i18n.Term{ActionSuspend: "member.action_suspend", ActionDeactivate: "member.action_deactivate",
+		ActionReactivate: "member.action_reactivate", ActionDelete: "member.action_delete"}
+	doneTerms = map[string]i18n.Term{ActionSuspend: "member.action_suspended", ActionDeactivate: "member.action_deactivated",
+		ActionReactivate: "member.action_reactivated", ActionDelete: "member.action_deleted"}
+)
 
 // Transition returns the status that action leads to from status, or a
-// FailedPrecondition error that says which statuses allow it.
+// FailedPrecondition error that says which statuses allow it (Invalid for
+// an unknown action).
 func Transition(status, action string) (string, error) {
 	if to, ok := transitions[action][status]; ok {
 		return to, nil
 	}
-	return "", errs.E(errs.FailedPrecondition, "cannot %s a member who is %s: %s", action, status, actionHints[action])
+	st := statusTerms[status]
+	switch action {
+	case ActionSuspend:
+		return "", errs.E(errs.FailedPrecondition, "member.suspend_refused", "status", st)
+	case ActionDeactivate:
+		return "", errs.E(errs.FailedPrecondition, "member.deactivate_refused", "status", st)
+	case ActionReactivate:
+		return "", errs.E(errs.FailedPrecondition, "member.reactivate_refused", "status", st)
+	case ActionDelete:
+		return "", errs.E(errs.FailedPrecondition, "member.delete_refused", "status", st)
+	case ActionAccept:
+		return "", errs.E(errs.FailedPrecondition, "member.invitation_accepted_already")
+	}
+	return "", errs.E(errs.Invalid, "member.action_unknown", "action", text.Printable(action))
 }
 
 var localPartRE = regexp.MustCompile(`^[a-z0-9_-]+(\.[a-z0-9_-]+)*$`)
@@ -107,10 +127,10 @@ func LoginID(input, domain string) (string, error) {
 	s = strings.ToLower(s)
 	local, dom, full := strings.Cut(s, "@")
 	if full && dom != domain {
-		return "", errs.Field("login_id", "login id %q must end with @%s, the tenant's primary domain; or give just the part before @", input, domain)
+		return "", errs.Field("login_id", "member.login_id_domain", "login_id", text.Printable(input), "domain", domain)
 	}
 	if !ascii || len(local) == 0 || len(local) > 64 || !localPartRE.MatchString(local) {
-		return "", errs.Field("login_id", "login id %q is not valid: use 1 to 64 characters of a-z, 0-9, \".\", \"_\" and \"-\" before the @, with no leading, trailing or double \".\"", input)
+		return "", errs.Field("login_id", "member.login_id_invalid", "login_id", text.Printable(input))
 	}
 	return local + "@" + domain, nil
 }
@@ -122,7 +142,7 @@ func NormalizeEmail(field, s string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	bad := errs.Field(field, "e-mail address %q is not valid: write it as name@example.com", s)
+	bad := errs.Field(field, "member.email_invalid", "email", text.Printable(s))
 	// Unicode white space, controls and invisible format characters (U+0085,
 	// U+2028, U+00A0, U+200B, U+202E …) are never
 	// part of a real address, though net/mail accepts any non-ASCII rune.
@@ -225,14 +245,14 @@ func (m *Member) PasswordContext(worksGroup string) auth.PasswordContext {
 func (m *Member) validate() []error {
 	var problems []error
 	if m.DisplayName == "" || len([]rune(m.DisplayName)) > 100 {
-		problems = append(problems, errs.Field("display_name", "display name is required and may have at most 100 characters"))
+		problems = append(problems, errs.Field("display_name", "member.display_name_length", "max", 100))
 	}
 	for _, f := range []struct {
 		name, v string
 		max     int
 	}{{"phone", m.Phone, 30}, {"department", m.Department, 100}, {"position", m.Position, 100}} {
 		if len([]rune(f.v)) > f.max {
-			problems = append(problems, errs.Field(f.name, "%s may have at most %d characters", f.name, f.max))
+			problems = append(problems, errs.Field(f.name, "member.text_too_long", "max", f.max))
 		}
 	}
 	return problems

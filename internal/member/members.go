@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/kanri/kanri/internal/auth"
 	"github.com/kanri/kanri/internal/errs"
 	"github.com/kanri/kanri/internal/id"
 	"github.com/kanri/kanri/internal/notify"
+	"github.com/kanri/kanri/internal/text"
 )
 
 // AddInput is a member to add.
@@ -55,7 +57,7 @@ func (s *Service) Add(ctx context.Context, tenantID string, in AddInput) (*Membe
 		}
 		if err := s.Store.CreateMembers(ctx, []*Member{m}); err != nil {
 			if errs.Is(err, errs.Conflict) {
-				return errs.Taken("login_id", err, "login id %s is already in use: choose another", m.LoginID)
+				return errs.Taken("login_id", err, "member.login_id_taken", "login_id", m.LoginID)
 			}
 			return err
 		}
@@ -113,12 +115,12 @@ func (s *Service) grantable(ctx context.Context, a *auth.Actor, tenantID string,
 		}
 	}
 	if len(changed) > 0 && !a.Can(auth.PermRolesManage) {
-		return nil, errs.E(errs.PermissionDenied, "changing roles needs the %s permission", auth.PermRolesManage)
+		return nil, errs.E(errs.PermissionDenied, "member.roles_change_denied", "permission", string(auth.PermRolesManage))
 	}
 	for _, rid := range changed {
 		r, err := s.Store.GetRole(ctx, tenantID, rid)
 		if errs.Is(err, errs.NotFound) {
-			return nil, errs.Field("role_ids", "role %s does not exist in this tenant", rid)
+			return nil, errs.Field("role_ids", "member.role_unknown", "role", rid)
 		}
 		if err != nil {
 			return nil, err
@@ -138,7 +140,7 @@ func (s *Service) Get(ctx context.Context, tenantID, memberID string) (*Member, 
 		return nil, err
 	}
 	if a.ID != memberID && !a.Can(auth.PermMembersManage) {
-		return nil, errs.E(errs.PermissionDenied, "you can only see your own profile: reading other members needs the %s permission", auth.PermMembersManage)
+		return nil, errs.E(errs.PermissionDenied, "member.read_others_denied", "permission", string(auth.PermMembersManage))
 	}
 	return s.Store.GetMember(ctx, tenantID, memberID)
 }
@@ -150,7 +152,7 @@ func (s *Service) List(ctx context.Context, f Filter) ([]*Member, string, error)
 		return nil, "", err
 	}
 	if f.Status != "" && !slices.Contains(Statuses, f.Status) {
-		return nil, "", errs.Field("status", "unknown status %q: use one of %v", f.Status, Statuses)
+		return nil, "", errs.Field("status", "member.status_unknown", "status", text.Printable(f.Status), "statuses", strings.Join(Statuses, ", "))
 	}
 	if f.After != "" && !id.Valid("mem", f.After) {
 		return nil, "", errs.BadCursor()
@@ -236,16 +238,16 @@ func (s *Service) changeAs(ctx context.Context, a *auth.Actor, tenantID, memberI
 func (s *Service) SetStatus(ctx context.Context, tenantID, memberID, action string) (*Member, error) {
 	done, ok := pastTense[action]
 	if !ok {
-		return nil, errs.E(errs.Invalid, "unknown member action %q", action)
+		return nil, errs.E(errs.Invalid, "member.action_unknown", "action", text.Printable(action))
 	}
 	return s.change(ctx, tenantID, memberID, "member."+done, func(a *auth.Actor, m *Member) error {
 		if m.SuperAdmin {
-			return errs.E(errs.FailedPrecondition, "the super admin cannot be %s: transfer the super-admin role to another admin first", done)
+			return errs.E(errs.FailedPrecondition, "member.super_admin_status_locked", "action", doneTerms[action])
 		}
 		if m.ID == a.ID {
-			return errs.E(errs.FailedPrecondition, "you cannot %s your own account: ask another admin", action)
+			return errs.E(errs.FailedPrecondition, "member.own_status_locked", "action", actionTerms[action])
 		}
-		if err := s.outranks(ctx, a, m, "status"); err != nil {
+		if err := s.outranks(ctx, a, m, "member.part_status"); err != nil {
 			return err
 		}
 		to, err := Transition(m.Status, action)

@@ -3,6 +3,7 @@ package member_test
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -87,6 +88,36 @@ func TestAddRefusals(t *testing.T) {
 				_, _, err := svc.Add(tt.ctx, ten.ID, tt.in)
 				wantField(t, "Add", err, tt.kind, tt.field)
 			})
+		}
+		// The main refusals read in Japanese, naming only what was typed.
+		for _, tt := range []struct {
+			name string
+			in   member.AddInput
+			code string
+			want string
+			ids  []string
+		}{
+			{"login id invalid", member.AddInput{LoginID: "Bad Id!", Profile: name}, "member.login_id_invalid",
+				"ログインID「Bad Id!」は使えません。", []string{"Bad Id!"}},
+			{"login id taken", member.AddInput{LoginID: "taken", Profile: name}, "member.login_id_taken",
+				"ログインID taken@acme.works.example はすでに使われています。", []string{"taken@acme.works.example"}},
+			{"login id on another domain", member.AddInput{LoginID: "new@other.works.example", Profile: name}, "member.login_id_domain",
+				"プライマリドメインの @acme.works.example で終わる", []string{"new@other.works.example", "acme.works.example"}},
+			{"e-mail invalid", member.AddInput{LoginID: "new", Profile: member.Profile{DisplayName: ptr("New"), Email: ptr("new@")}}, "member.email_invalid",
+				"メールアドレス「new@」", []string{"new@", "name@example.com"}},
+			{"display name too long", member.AddInput{LoginID: "new", Profile: member.Profile{DisplayName: ptr(strings.Repeat("山", 101))}}, "member.display_name_length",
+				"氏名は必須です。100文字以内で入力してください。", nil},
+		} {
+			_, _, err := svc.Add(ten.Ctx, ten.ID, tt.in)
+			e, ok := errs.As(err)
+			if !ok || e.Code != tt.code {
+				t.Errorf("%s: got %v, want code %s", tt.name, err, tt.code)
+				continue
+			}
+			if ja := e.Message("ja"); !strings.Contains(ja, tt.want) {
+				t.Errorf("%s in Japanese: got %q, want it to hold %q", tt.name, ja, tt.want)
+			}
+			wantJapanese(t, tt.name, e.Message("ja"), tt.ids...)
 		}
 		if n := len(events(t, env, ten.ID, "member.added")); n != 1 {
 			t.Errorf("member.added events after refusals: got %d, want 1 (the sign-up's)", n)
@@ -184,6 +215,9 @@ func TestSetStatusMachine(t *testing.T) {
 					to, allowed := statusTransitions[action][from]
 					if !allowed {
 						wantKind(t, "SetStatus", err, errs.FailedPrecondition)
+						if e, ok := errs.As(err); ok {
+							wantJapanese(t, "SetStatus", e.Message("ja"))
+						}
 						if diff := cmp.Diff(m, stored(t, env, ten.ID, m.ID)); diff != "" {
 							t.Errorf("member after a refused action (-before +after):\n%s", diff)
 						}

@@ -25,10 +25,10 @@ func (s *Service) ResendInvitation(ctx context.Context, tenantID, memberID strin
 			return err
 		}
 		if m.Status != StatusInvited {
-			return errs.E(errs.FailedPrecondition, "%s is %s, not invited: only invited members get invitations", m.LoginID, m.Status)
+			return errs.E(errs.FailedPrecondition, "member.not_invited", "login_id", m.LoginID, "status", statusTerms[m.Status])
 		}
 		if m.Email == "" {
-			return errs.E(errs.FailedPrecondition, "%s has no personal e-mail address to send the invitation to: add one first", m.LoginID)
+			return errs.E(errs.FailedPrecondition, "member.invitation_no_email", "login_id", m.LoginID)
 		}
 		before := *m
 		token := s.invite(m, now)

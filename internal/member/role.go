@@ -5,6 +5,7 @@ import (
 
 	"github.com/kanri/kanri/internal/auth"
 	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/i18n"
 	"github.com/kanri/kanri/internal/text"
 )
 
@@ -41,16 +42,25 @@ func (in RoleInput) role() (Role, error) {
 		return Role{}, err
 	}
 	if name == "" || len([]rune(name)) > 60 {
-		return Role{}, errs.Field("name", "role name is required and may have at most 60 characters")
+		return Role{}, errs.Field("name", "member.role_name_length", "max", 60)
 	}
 	perms, err := auth.ParsePermissions("permissions", in.Permissions)
 	if err != nil {
 		return Role{}, err
 	}
 	if len(perms) == 0 {
-		return Role{}, errs.Field("permissions", "a role needs at least one permission")
+		return Role{}, errs.Field("permissions", "member.role_no_permission")
 	}
 	return Role{Name: name, Permissions: perms}, nil
+}
+
+// label is r's name in a message: a built-in role's is a catalog term, so
+// that it reads as the console names it, in the reader's language.
+func (r Role) label() any {
+	if r.Builtin {
+		return i18n.Term("roles.builtin." + r.Name)
+	}
+	return r.Name
 }
 
 // checkGrant refuses an actor handing out (or taking away) permissions it
@@ -59,5 +69,5 @@ func checkGrant(a *auth.Actor, r Role) error {
 	if a.SuperAdmin || auth.Covers(a.Permissions, r.Permissions) {
 		return nil
 	}
-	return errs.E(errs.PermissionDenied, "role %q has permissions you do not hold; ask the super admin", r.Name)
+	return errs.E(errs.PermissionDenied, "member.role_beyond_grant", "role", r.label())
 }

@@ -15,7 +15,7 @@ func (s *Service) Roles(ctx context.Context, tenantID string) ([]*Role, error) {
 		return nil, err
 	}
 	if !a.SuperAdmin && len(a.Permissions) == 0 {
-		return nil, errs.E(errs.PermissionDenied, "only admins can see roles")
+		return nil, errs.E(errs.PermissionDenied, "member.roles_admins_only")
 	}
 	return s.Store.ListRoles(ctx, tenantID)
 }
@@ -114,14 +114,14 @@ func (s *Service) editableRole(ctx context.Context, a *auth.Actor, tenantID, rol
 		return nil, err
 	}
 	if r.Builtin {
-		return nil, errs.E(errs.FailedPrecondition, "built-in role %q cannot be changed or deleted: create a role of your own instead", r.Name)
+		return nil, errs.E(errs.FailedPrecondition, "member.role_builtin_locked", "role", r.label())
 	}
 	return r, checkGrant(a, *r)
 }
 
 func nameTaken(err error, name string) error {
 	if errs.Is(err, errs.Conflict) {
-		return errs.Taken("name", err, "a role named %q already exists: choose another name", name)
+		return errs.Taken("name", err, "member.role_name_taken", "role", name)
 	}
 	return err
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/kanri/kanri/internal/audit"
 	"github.com/kanri/kanri/internal/auth"
 	"github.com/kanri/kanri/internal/clock"
+	"github.com/kanri/kanri/internal/i18n"
 	"github.com/kanri/kanri/internal/id"
 	"github.com/kanri/kanri/internal/notify"
 	"github.com/kanri/kanri/internal/tenant"
@@ -49,9 +50,16 @@ type Store interface {
 }
 
 // Limit returns how many billable members a tenant may have (0: no
-// limit) and what to do to have more; billing answers it, in the caller's
-// transaction.
-type Limit func(ctx context.Context, tenantID string) (max int, fix string, err error)
+// limit) and what to do to have more (FixAddLicenses or FixUpgradePlan);
+// billing answers it, in the caller's transaction.
+type Limit func(ctx context.Context, tenantID string) (max int, fix i18n.Term, err error)
+
+// The ways to have more billable members that a Limit names: message
+// catalog terms, which the refusal over the limit ends with.
+const (
+	FixAddLicenses i18n.Term = "member.fix_add_licenses"
+	FixUpgradePlan i18n.Term = "member.fix_upgrade_plan"
+)
 
 // Service runs every change to members and roles, and sign-up.
 type Service struct {

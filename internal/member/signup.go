@@ -31,7 +31,7 @@ type SignupInput struct {
 func (s *Service) Signup(ctx context.Context, in SignupInput) (*tenant.Tenant, *Member, error) {
 	a := auth.FromContext(ctx)
 	if !s.SignupOpen && (a == nil || a.Kind != auth.KindOperator) {
-		return nil, nil, errs.E(errs.PermissionDenied, "sign-up is closed on this server: ask the operator to create your tenant")
+		return nil, nil, errs.E(errs.PermissionDenied, "member.signup_closed")
 	}
 	now := s.Clock.Now()
 	t, m, err := s.newTenant(in, now)
@@ -45,7 +45,7 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (*tenant.Tenant, *
 	err = s.Store.InTx(ctx, func(ctx context.Context) error {
 		if err := s.Store.CreateTenant(ctx, t); err != nil {
 			if errs.Is(err, errs.Conflict) {
-				return errs.Taken("works_group", err, "works-group name %q is already taken: choose another", t.WorksGroup)
+				return errs.Taken("works_group", err, "member.works_group_taken", "works_group", t.WorksGroup)
 			}
 			return err
 		}
@@ -94,7 +94,7 @@ func (s *Service) newTenant(in SignupInput, now time.Time) (*tenant.Tenant, *Mem
 		return nil, nil, prefixField("admin_", err)
 	}
 	if m.Email == "" {
-		return nil, nil, errs.Field("admin_email", "the super admin's e-mail address is required: notices about the tenant go there")
+		return nil, nil, errs.Field("admin_email", "member.admin_email_required")
 	}
 	if err := auth.CheckPassword("admin_password", in.AdminPassword, m.PasswordContext(t.WorksGroup)); err != nil {
 		return nil, nil, err

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/i18n"
 	"github.com/kanri/kanri/internal/member"
 	"github.com/kanri/kanri/internal/notify"
 	"github.com/kanri/kanri/internal/store/storetest"
@@ -54,8 +55,10 @@ func TestControlCharactersRefused(t *testing.T) {
 			t.Run(tt.name, func(t *testing.T) {
 				err := tt.do()
 				wantField(t, tt.name, err, errs.Invalid, tt.field)
-				if e, ok := errs.As(err); ok && !strings.Contains(e.Message("en"), strings.ReplaceAll(tt.field, "_", " ")) {
-					t.Errorf("%s: message %q does not name the field", tt.name, e.Message("en"))
+				// The field as the catalog names it: "display name", "e-mail".
+				label := i18n.Messages().Fill(i18n.EN, "field."+tt.field, nil)
+				if e, ok := errs.As(err); ok && !strings.Contains(e.Message("en"), label) {
+					t.Errorf("%s: message %q does not name the field %q", tt.name, e.Message("en"), label)
 				}
 			})
 		}

@@ -24,6 +24,8 @@
 package text
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -31,6 +33,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/i18n"
 )
 
 // Line checks s, one line of text typed for field (a request field such as
@@ -49,30 +52,40 @@ func Line(field, s string) (string, error) {
 // check returns an Invalid error naming field when s is not UTF-8 or holds
 // a character that Refused reports; the message names the first one.
 func check(field, s string) error {
-	what := strings.ReplaceAll(field, "_", " ")
 	if !utf8.ValidString(s) {
-		return errs.Field(field, "%s is not valid UTF-8 text: type it again, or save the file as UTF-8", what)
+		return errs.Field(field, "text.not_utf8")
 	}
 	for i, r := range s {
 		if why := Refused(r); why != "" {
-			return errs.Field(field, "%s must not contain %s (U+%04X at character %d): remove it", what, why, r, utf8.RuneCountInString(s[:i])+1)
+			return errs.Field(field, "text.character_refused", "what", why,
+				"codepoint", fmt.Sprintf("U+%04X", r), "position", utf8.RuneCountInString(s[:i])+1)
 		}
 	}
 	return nil
 }
 
 // Refused says what kind of character r is when a stored text may not hold
-// it ("a control character", …), or returns "".
-func Refused(r rune) string {
+// it, as a message catalog term ("a control character or line break" …),
+// or returns "".
+func Refused(r rune) i18n.Term {
 	switch {
 	case unicode.IsControl(r) || r == '\u2028' || r == '\u2029':
-		return "a control character or line break"
+		return "text.kind_control"
 	case isBidi(r):
-		return "an invisible bidirectional formatting character"
+		return "text.kind_bidi"
 	case isNoncharacter(r) || r == '\uFEFF' || r == utf8.RuneError:
-		return "a noncharacter, byte order mark or replacement character"
+		return "text.kind_noncharacter"
 	}
 	return ""
+}
+
+// Printable returns s with every character that is not printable (control
+// characters, line breaks, invisible formatting characters, bytes that are
+// not UTF-8) escaped as Go writes them ("\r\n", "\u202e", "\xff"), so
+// that a message can show what someone typed, on one line and as typed.
+func Printable(s string) string {
+	q := strconv.Quote(s)
+	return q[1 : len(q)-1]
 }
 
 // isBidi reports the bidirectional embeddings, overrides, isolates and marks.
