@@ -141,15 +141,6 @@ func (s *Service) invoiceData(t *tenant.Tenant, inv *Invoice) notify.MailData {
 	return d
 }
 
-// mailAdmin mails the tenant's super admin, the billing contact.
-func (s *Service) mailAdmin(ctx context.Context, t *tenant.Tenant, template string, data notify.MailData) error {
-	m, err := s.Store.GetSuperAdmin(ctx, t.ID)
-	if err != nil {
-		return err
-	}
-	return s.mail(ctx, t, m, template, data)
-}
-
 // mail mails the billing contact m.
 func (s *Service) mail(ctx context.Context, t *tenant.Tenant, m *member.Member, template string, data notify.MailData) error {
 	data.MemberName, data.LoginID = m.DisplayName, m.LoginID
@@ -186,24 +177,29 @@ func (s *Service) changed(ctx context.Context, t *tenant.Tenant, now time.Time, 
 	if err := s.Notify.Emit(ctx, t.ID, action, subSnap(after)); err != nil {
 		return err
 	}
+	if action == "subscription.past_due" { // pastDue mails it, with the amount
+		return nil
+	}
+	admin, err := s.Store.GetSuperAdmin(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	lang := member.RecipientOf(t, admin).Language // the plan is named in the mail's language
 	plan := s.Catalog.Plan(after.Plan)
-	data := notify.MailData{CompanyName: t.CompanyName, WorksGroup: t.WorksGroup, PlanName: plan.Name.In(t.Language),
-		Contract: ContractName(after.Contract, t.Language), Licenses: after.Licenses, Effective: FormatDay(s.today(now))}
+	data := notify.MailData{CompanyName: t.CompanyName, WorksGroup: t.WorksGroup, PlanName: plan.Name.In(lang),
+		Contract: ContractName(after.Contract, lang), Licenses: after.Licenses, Effective: FormatDay(s.today(now))}
 	switch {
 	case action == "subscription.canceled" && after.Status != StatusCanceled:
 		data.Effective = FormatDay(after.CancelAt)
 	case after.Next != nil && (before.Next == nil || *before.Next != *after.Next):
 		next := s.Catalog.Plan(after.Next.Plan)
-		data.PlanName, data.Contract, data.Licenses = next.Name.In(t.Language), ContractName(after.Next.Contract, t.Language), after.Next.Licenses
+		data.PlanName, data.Contract, data.Licenses = next.Name.In(lang), ContractName(after.Next.Contract, lang), after.Next.Licenses
 		data.Effective = FormatDay(after.PeriodEnd)
 	}
-	switch action {
-	case "subscription.past_due": // pastDue mails it, with the amount
-		return nil
-	case "subscription.canceled":
-		return s.mailAdmin(ctx, t, "subscription_canceled", data)
+	if action == "subscription.canceled" {
+		return s.mail(ctx, t, admin, "subscription_canceled", data)
 	}
-	return s.mailAdmin(ctx, t, "subscription_changed", data)
+	return s.mail(ctx, t, admin, "subscription_changed", data)
 }
 
 // subSnap is a subscription as the audit trail and webhooks show it.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kanri/kanri/internal/auth"
+	"github.com/kanri/kanri/internal/member"
 	"github.com/kanri/kanri/internal/money"
 	"github.com/kanri/kanri/internal/notify"
 	"github.com/kanri/kanri/internal/tenant"
@@ -371,12 +372,16 @@ func (s *Service) pastDue(ctx context.Context, t *tenant.Tenant, inv *Invoice, n
 	if err := s.changed(ctx, t, now, "subscription.past_due", &before, sub); err != nil {
 		return err
 	}
-	return s.mailAdmin(ctx, t, "payment_failed", notify.MailData{CompanyName: t.CompanyName, WorksGroup: t.WorksGroup,
-		Amount: money.New(inv.Total, inv.Currency).String(), Reason: pastDueReason.In(t.Language),
+	admin, err := s.Store.GetSuperAdmin(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	return s.mail(ctx, t, admin, "payment_failed", notify.MailData{CompanyName: t.CompanyName, WorksGroup: t.WorksGroup,
+		Amount: money.New(inv.Total, inv.Currency).String(), Reason: pastDueReason.In(member.RecipientOf(t, admin).Language),
 		ConsoleURL: s.BaseURL + "/admin/billing/payment-methods"})
 }
 
-// pastDueReason is what the past-due mail says, in the tenant's language.
+// pastDueReason is what the past-due mail says, in the admin's language.
 var pastDueReason = Names{
 	"ja": "お支払いが確認できないまま猶予期間が過ぎたため、ご契約はお支払い遅延の状態になりました。決済方法を更新すると、次回の請求処理でお支払いいただけます",
 	"en": "the payment is still missing after the grace period, so the contract is now past due; update the payment method and the next billing run charges it",

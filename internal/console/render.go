@@ -247,6 +247,9 @@ func (c *Console) formFailed(w http.ResponseWriter, r *http.Request, name string
 	if errs.Is(err, errs.TooManyRequests) {
 		w.Header().Set("Retry-After", api.RetryAfter(err))
 	}
+	if p := v.page(); p.Lang == "" { // a signed-out page: its reason reads in the visitor's language
+		p.Lang = c.lang(r, "")
+	}
 	if !v.page().refuse(err) {
 		c.fail(w, r, *v.page(), err)
 		return

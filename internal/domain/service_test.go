@@ -60,12 +60,12 @@ func wantKind(t *testing.T, err error, kind errs.Kind, contains string) {
 	}
 }
 
-// wantJA fails t unless err is an *errs.Error whose Japanese message
-// contains contains.
+// wantJA fails t unless err is an *errs.Error whose Japanese message, as
+// an admin in Tokyo reads it, contains contains.
 func wantJA(t *testing.T, err error, contains string) {
 	t.Helper()
 	e, ok := errs.As(err)
-	if !ok || !strings.Contains(e.Message("ja"), contains) {
+	if !ok || !strings.Contains(e.MessageIn("ja", storetest.Zone), contains) {
 		t.Fatalf("got error %v, want one whose Japanese message contains %q", err, contains)
 	}
 }
@@ -379,7 +379,7 @@ func TestAddAndDeleteRules(t *testing.T) {
 		plain := storetest.Actor(t, env, storetest.NewMember(t, env, ten.Tenant, "plain", storetest.MemberOpts{}))
 
 		_, err := svc.Add(plain, ten.ID, "plain.example")
-		wantKind(t, err, errs.PermissionDenied, "tenant.manage")
+		wantKind(t, err, errs.PermissionDenied, "Manage company information")
 		first := addVerified(t, svc, z, ten, "first.example")
 		_, err = svc.Add(ten.Ctx, ten.ID, "FIRST.example")
 		wantKind(t, err, errs.Conflict, "already on this tenant's list")

@@ -84,7 +84,7 @@ func TestSignupCreatesTenantRolesAndSuperAdmin(t *testing.T) {
 
 		want := &tenant.Tenant{ID: ten.ID, WorksGroup: "acme-corp", CompanyName: "Acme KK", Phone: "03-1234-5678", Language: "en",
 			Region: "Tokyo", NoticesEnabled: true, NoticeRecipients: tenant.RecipientsAdmins, Channel: tenant.ChannelDirect,
-			Status: tenant.StatusActive, PrimaryDomain: "acme-corp.works.example", CreatedAt: storetest.Epoch, UpdatedAt: storetest.Epoch}
+			Status: tenant.StatusActive, PrimaryDomain: "acme-corp.works.example", TimeZone: tenant.DefaultTimeZone, CreatedAt: storetest.Epoch, UpdatedAt: storetest.Epoch}
 		got, err := env.DB.GetTenant(ctx, ten.ID)
 		must(t, "get tenant", err)
 		if diff := cmp.Diff(want, got); diff != "" {
