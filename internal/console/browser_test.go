@@ -93,8 +93,14 @@ func newTab(t *testing.T, base string) *tab {
 		cancel()
 	})
 	// The viewport is set too: the window size includes the browser's frame.
+	// The browser asks for Japanese, as a Japanese admin's does: the
+	// console follows Accept-Language on a first visit.
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
 		t.Fatalf("start chromium: %v", err)
+	}
+	if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
+		Headers: network.Headers{"Accept-Language": "ja-JP,ja;q=0.9"}}); err != nil {
+		t.Fatalf("ask for Japanese: %v", err)
 	}
 	return &tab{t: t, ctx: ctx, base: base, dir: screenshotDir(t)}
 }
