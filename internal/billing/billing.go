@@ -63,9 +63,18 @@ type Line struct {
 	PeriodStart time.Time
 	PeriodEnd   time.Time // first day after the period
 	Quantity    int64
-	UnitAmount  int64 // per quantity for the whole period
-	Amount      int64 // prorated, rounded; negative for a credit
-	TaxPercent  int64
+	// UnitAmount is per quantity for the whole period: UnitPerMonth times
+	// the period's months (12 for an annual term paid up front, else 1).
+	UnitAmount int64
+	Amount     int64 // prorated, rounded; negative for a credit
+	TaxPercent int64
+	// The basis a buyer recomputes Amount from (SPEC §8, seed 002):
+	// UnitAmount × Quantity × Days / PeriodDays, rounded by money.Prorate,
+	// with UnitAmount shown as the catalog's monthly price (UnitPerMonth)
+	// and its months. All 0 on lines issued before the basis was kept.
+	UnitPerMonth int64
+	Days         int64 // the days billed: PeriodStart to PeriodEnd
+	PeriodDays   int64 // the days of the term or month prorated over
 }
 
 // TaxAmount is the tax on the lines of one rate (SPEC §8: once per invoice

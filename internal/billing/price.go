@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/i18n"
 	"github.com/kanri/kanri/internal/money"
 )
 
@@ -198,19 +199,37 @@ func (p pricing) add(q *Quote, plan *Plan, contract string, qty int64, start, en
 // start: an annual_monthly instalment is counted from the term's anchor
 // (1/31 → 2/28 → 3/31), so the one starting 2/28 runs 31 days.
 func (p pricing) line(plan *Plan, contract string, qty int64, start, end, periodStart, periodEnd time.Time) (Line, error) {
-	unit := plan.Prices[contract]
+	perMonth := plan.Prices[contract]
+	unit := perMonth
 	if contract == Annual {
 		if unit > math.MaxInt64/12 {
 			return Line{}, errs.Wrap(errs.Invalid, money.ErrOverflow, "billing.amount_too_large")
 		}
 		unit *= 12 // the catalog prices per month; the term is paid at once
 	}
-	amount, err := money.Prorate(money.New(unit, p.cat.Currency), qty, daysBetween(start, end), daysBetween(periodStart, periodEnd))
+	days, periodDays := daysBetween(start, end), daysBetween(periodStart, periodEnd)
+	amount, err := money.Prorate(money.New(unit, p.cat.Currency), qty, days, periodDays)
 	if err != nil {
 		return Line{}, errs.Wrap(errs.Invalid, err, "billing.amount_too_large")
 	}
 	return Line{Description: describe(plan, contract, qty, p.lang), PeriodStart: start, PeriodEnd: end,
-		Quantity: qty, UnitAmount: unit, Amount: amount.Amount, TaxPercent: p.cat.TaxPercent}, nil
+		Quantity: qty, UnitAmount: unit, Amount: amount.Amount, TaxPercent: p.cat.TaxPercent,
+		UnitPerMonth: perMonth, Days: days, PeriodDays: periodDays}, nil
+}
+
+// Basis writes how l's amount is computed, so that a buyer can recompute
+// it (seed 002): "¥450/月 × 12か月 × 5 × 182/365日" on an annual term, whose
+// unit price covers 12 months, "¥450/月 × 5 × 15/31日" on a month. It is ""
+// for a line without its basis (issued before it was kept).
+func (l Line) Basis(currency, lang string) (string, error) {
+	if l.UnitPerMonth <= 0 || l.PeriodDays <= 0 {
+		return "", nil
+	}
+	unit := money.New(l.UnitPerMonth, currency).String()
+	if months := l.UnitAmount / l.UnitPerMonth; months != 1 {
+		return i18n.Messages().Text(lang, "billing.line.basis_months", unit, months, l.Quantity, l.Days, l.PeriodDays)
+	}
+	return i18n.Messages().Text(lang, "billing.line.basis", unit, l.Quantity, l.Days, l.PeriodDays)
 }
 
 // contractNames are the contracts as the screens and invoices say them.

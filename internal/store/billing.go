@@ -137,15 +137,17 @@ func (db *DB) UpdateQuote(ctx context.Context, q *billing.Quote) error {
 	return db.affected(res, err, "store.thing.quote")
 }
 
-const lineColumns = `description, period_start, period_end, quantity, unit_amount, amount, tax_percent`
+const lineColumns = `description, period_start, period_end, quantity, unit_amount, amount, tax_percent, unit_per_month, days, period_days`
 
 func lineArgs(l billing.Line) []any {
-	return []any{l.Description, day(l.PeriodStart), day(l.PeriodEnd), l.Quantity, l.UnitAmount, l.Amount, l.TaxPercent}
+	return []any{l.Description, day(l.PeriodStart), day(l.PeriodEnd), l.Quantity, l.UnitAmount, l.Amount, l.TaxPercent,
+		l.UnitPerMonth, l.Days, l.PeriodDays}
 }
 
 func scanLine(row scanner) (billing.Line, error) {
 	var l billing.Line
-	err := row.Scan(&l.Description, dayScanner{&l.PeriodStart}, dayScanner{&l.PeriodEnd}, &l.Quantity, &l.UnitAmount, &l.Amount, &l.TaxPercent)
+	err := row.Scan(&l.Description, dayScanner{&l.PeriodStart}, dayScanner{&l.PeriodEnd}, &l.Quantity, &l.UnitAmount, &l.Amount, &l.TaxPercent,
+		&l.UnitPerMonth, &l.Days, &l.PeriodDays)
 	return l, err
 }
 
@@ -156,7 +158,7 @@ func (db *DB) AddPendingLines(ctx context.Context, tenantID string, lines []bill
 		return db.fail(err, "store.thing.pending_line")
 	}
 	for i, l := range lines {
-		_, err := db.exec(ctx, `INSERT INTO pending_lines (tenant_id, n, `+lineColumns+`) VALUES `+placeholders(9),
+		_, err := db.exec(ctx, `INSERT INTO pending_lines (tenant_id, n, `+lineColumns+`) VALUES `+placeholders(12),
 			append([]any{tenantID, n + i + 1}, lineArgs(l)...)...)
 		if err != nil {
 			return db.fail(err, "store.thing.pending_line")

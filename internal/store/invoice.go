@@ -54,7 +54,7 @@ func (db *DB) CreateInvoice(ctx context.Context, inv *billing.Invoice) error {
 			return db.fail(err, "store.thing.invoice")
 		}
 		for i, l := range inv.Lines {
-			_, err := db.exec(ctx, `INSERT INTO invoice_lines (invoice_id, n, `+lineColumns+`) VALUES `+placeholders(9),
+			_, err := db.exec(ctx, `INSERT INTO invoice_lines (invoice_id, n, `+lineColumns+`) VALUES `+placeholders(12),
 				append([]any{inv.ID, i + 1}, lineArgs(l)...)...)
 			if err != nil {
 				return db.fail(err, "store.thing.invoice_line")
