@@ -9,10 +9,11 @@ import (
 // Catalog is what Kanri sells on the wire: prices in minor units of
 // Currency, tax-exclusive (税別).
 type Catalog struct {
-	Product    CatalogProduct `json:"product"`
-	Currency   string         `json:"currency"`
-	TaxPercent int64          `json:"tax_percent"`
-	Plans      []Plan         `json:"plans" doc:"from the cheapest: a later plan is an upgrade"`
+	Product            CatalogProduct `json:"product"`
+	Currency           string         `json:"currency"`
+	TaxPercent         int64          `json:"tax_percent"`
+	MinImmediateCharge int64          `json:"min_immediate_charge" doc:"licenses added mid-term whose total (tax included) is below this are billed with the next regular invoice, not charged at once; 0: off"`
+	Plans              []Plan         `json:"plans" doc:"from the cheapest: a later plan is an upgrade"`
 }
 
 // CatalogProduct is the product every plan belongs to.
@@ -43,7 +44,7 @@ type PlanPrices struct {
 }
 
 func toCatalog(c *billing.Catalog) Catalog {
-	return Catalog{CatalogProduct{c.Product.ID, c.Product.Name}, c.Currency, c.TaxPercent, mapSlice(c.Plans, toPlan)}
+	return Catalog{CatalogProduct{c.Product.ID, c.Product.Name}, c.Currency, c.TaxPercent, c.MinImmediateCharge, mapSlice(c.Plans, toPlan)}
 }
 
 func toPlan(p *billing.Plan) Plan {
@@ -101,10 +102,17 @@ type Line struct {
 	UnitAmount  int64  `json:"unit_amount" doc:"per quantity for the whole period"`
 	Amount      int64  `json:"amount" doc:"prorated by days, rounded; negative for a credit"`
 	TaxPercent  int64  `json:"tax_percent"`
+	// The basis: amount = unit_amount × quantity × days / period_days,
+	// rounded half away from zero, where unit_amount is unit_per_month
+	// times the months of the period (12 for annual, else 1).
+	UnitPerMonth int64 `json:"unit_per_month" doc:"the catalog's monthly price the line is billed at; 0 on lines issued before the basis was kept"`
+	Days         int64 `json:"days" doc:"the days billed: period_start to period_end"`
+	PeriodDays   int64 `json:"period_days" doc:"the days of the term (annual) or month the amount is prorated over"`
 }
 
 func toLine(l billing.Line) Line {
-	return Line{l.Description, day(l.PeriodStart), lastDay(l.PeriodEnd), l.Quantity, l.UnitAmount, l.Amount, l.TaxPercent}
+	return Line{l.Description, day(l.PeriodStart), lastDay(l.PeriodEnd), l.Quantity, l.UnitAmount, l.Amount, l.TaxPercent,
+		l.UnitPerMonth, l.Days, l.PeriodDays}
 }
 
 // TaxAmount is the tax on the lines of one rate, rounded down once.
@@ -126,7 +134,7 @@ type Quote struct {
 	To         Terms       `json:"to"`
 	MailDomain string      `json:"mail_domain,omitempty"`
 	Effective  string      `json:"effective" doc:"the day the change takes effect (YYYY-MM-DD)"`
-	Invoicing  string      `json:"invoicing" enum:"now,next_invoice,none" doc:"when lines are billed"`
+	Invoicing  string      `json:"invoicing" enum:"now,next_invoice,none" doc:"when lines are billed: now; with the next regular invoice (the plan's proration_invoicing, or licenses added for less than the catalog's min_immediate_charge); none (a change scheduled for the period's end)"`
 	Lines      []Line      `json:"lines"`
 	Estimate   []Line      `json:"estimate" doc:"monthly contract: what the month will probably cost at today's member count; not billed now"`
 	Currency   string      `json:"currency"`

@@ -222,7 +222,10 @@ func (s *Service) commit(ctx context.Context, t *tenant.Tenant, sub *Subscriptio
 	if q.Kind == QuoteUpgrade {
 		action = "subscription.upgraded"
 	}
-	return res, s.changed(ctx, t, now, action, sub, next)
+	if err := s.changed(ctx, t, now, action, sub, next); err != nil {
+		return nil, err
+	}
+	return res, s.licensesChanged(ctx, t.ID, sub.Licenses, next.Licenses, q.Effective, q.ID)
 }
 
 // after is the subscription once q is applied on today.

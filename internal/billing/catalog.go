@@ -24,7 +24,13 @@ type Catalog struct {
 	Product    Product `json:"product"`
 	Currency   string  `json:"currency"`
 	TaxPercent int64   `json:"tax_percent"`
-	Plans      []*Plan `json:"plans"`
+	// MinImmediateCharge, in minor units of Currency (1000 is ¥1,000; 0, the
+	// default, turns it off), is the smallest total (tax included) charged
+	// at once for licenses added mid-term: a smaller one goes onto the next
+	// regular invoice instead, as proration_invoicing "next_invoice" does,
+	// so one license on a term's last day is not a card charge of ¥16.
+	MinImmediateCharge int64   `json:"min_immediate_charge"`
+	Plans              []*Plan `json:"plans"`
 }
 
 // Product is the product every plan belongs to (基本商品).
@@ -282,6 +288,9 @@ func (c *Catalog) check(data []byte) error {
 	}
 	if c.TaxPercent < 0 || c.TaxPercent > 100 {
 		return fmt.Errorf("line %d: tax_percent must be 0 to 100", at("tax_percent"))
+	}
+	if c.MinImmediateCharge < 0 {
+		return fmt.Errorf("line %d: min_immediate_charge must be 0 (off) or an amount in minor units, such as 1000 for ¥1,000", at("min_immediate_charge"))
 	}
 	if c.Product.ID == "" || c.Product.Name["ja"] == "" {
 		return fmt.Errorf("line %d: product needs an id and a Japanese name", at("product"))

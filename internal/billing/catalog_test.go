@@ -85,6 +85,7 @@ func TestParseCatalogErrors(t *testing.T) {
     {`), "line 21:", `reduction: "later"`},
 		{"currency", edit(`"JPY"`, `"YEN"`), "line 3:", `currency "YEN" is not supported`},
 		{"tax", edit(`"tax_percent": 10`, `"tax_percent": 110`), "line 4:", "tax_percent must be 0 to 100"},
+		{"negative minimum charge", edit(`"tax_percent": 10,`, `"tax_percent": 10, "min_immediate_charge": -1,`), "line 4:", "min_immediate_charge must be 0 (off) or an amount"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -111,6 +112,9 @@ func TestParseCatalogDefaults(t *testing.T) {
 	p := c.Plan("pro")
 	if p.Mode != PricingFlexible || p.Reduction != ReduceAtRenewal || p.ProrationInvoicing != InvoiceImmediately {
 		t.Errorf("defaults: mode %q, reduction %q, invoicing %q", p.Mode, p.Reduction, p.ProrationInvoicing)
+	}
+	if c.MinImmediateCharge != 0 {
+		t.Errorf("min_immediate_charge %d; want 0 (off)", c.MinImmediateCharge)
 	}
 	if p.Name.In("en") != "Pro" || c.FreePlan().Name.In("en") != "F" {
 		t.Errorf("names: %q, %q", p.Name.In("en"), c.FreePlan().Name.In("en"))

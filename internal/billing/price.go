@@ -31,6 +31,9 @@ func price(p pricing) (*Quote, error) {
 	if from == nil {
 		return nil, errs.E(errs.FailedPrecondition, "billing.current_plan_gone", "plan", p.sub.Plan)
 	}
+	if p.sub.Contract == Monthly && licensesOnly(p.sub.Terms, p.to) && p.to.Licenses != 0 {
+		return nil, errs.Field("licenses", "licenses.monthly_contract")
+	}
 	if err := p.checkTerms(to); err != nil {
 		return nil, err
 	}
@@ -68,8 +71,25 @@ func price(p pricing) (*Quote, error) {
 	if err != nil {
 		return nil, err
 	}
-	return q, q.total()
+	if err := q.total(); err != nil {
+		return nil, err
+	}
+	p.deferSmall(q)
+	return q, nil
 }
+
+// deferSmall puts licenses added for less than the catalog's
+// min_immediate_charge onto the next regular invoice: a card charge of a
+// few yen is a known complaint (issue 14). The quote says so.
+func (p pricing) deferSmall(q *Quote) {
+	if q.Kind == QuoteLicenses && q.Invoicing == InvoiceNow && q.Total < p.cat.MinImmediateCharge {
+		q.Invoicing = InvoiceNextRun
+	}
+}
+
+// licensesOnly reports whether moving from to to changes the license count
+// alone: what licenses.manage may do (SPEC §6).
+func licensesOnly(from, to Terms) bool { return to.Plan == from.Plan && to.Contract == from.Contract }
 
 // checkTerms refuses terms the catalog does not sell or the members do not fit.
 func (p pricing) checkTerms(to *Plan) error {
@@ -94,7 +114,7 @@ func (p pricing) checkTerms(to *Plan) error {
 	case to.Mode == PricingAllEmployees && p.to.Licenses != p.billable:
 		return errs.Field("licenses", "billing.all_employees", "plan_name", to.Name.In(p.lang), "billable", p.billable)
 	case p.to.Licenses < p.billable:
-		return errs.Field("licenses", "billing.licenses_below_billable", "licenses", p.to.Licenses, "billable", p.billable)
+		return errs.Field("licenses", "licenses.below_billable", "billable", p.billable, "licenses", p.to.Licenses, "deactivate", p.billable-p.to.Licenses)
 	}
 	return nil
 }

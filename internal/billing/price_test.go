@@ -292,7 +292,9 @@ func TestPriceRefusals(t *testing.T) {
 	}{
 		{"unknown plan", nil, onFree(), Terms{"gold", Annual, 10}, 5, errs.Invalid, "plan", `unknown plan "gold"`},
 		{"contract not offered", nil, onFree(), Terms{"free", Annual, 10}, 5, errs.Invalid, "contract", `not sold on the "annual" contract`},
-		{"fewer licenses than members", nil, onFree(), Terms{"standard", Annual, 9}, 10, errs.Invalid, "licenses", "9 licenses are fewer than your 10 billable members"},
+		{"fewer licenses than members", nil, onFree(), Terms{"standard", Annual, 9}, 10, errs.Invalid, "licenses", "9 licenses are fewer than your 10 billable members: deactivate 1 of them first"},
+		{"licenses on a monthly contract", nil, monthlySub("standard", "2026-10-01", "2026-10-01"), Terms{"standard", Monthly, 12}, 5, errs.Invalid, "licenses", "a monthly contract (the free plan too) bills the members it has, so it has no licenses to change"},
+		{"licenses on the free plan", nil, onFree(), Terms{"free", Monthly, 12}, 5, errs.Invalid, "licenses", "no licenses to change"},
 		{"no license", nil, onFree(), Terms{"standard", Annual, 0}, 0, errs.Invalid, "licenses", "at least 1 license"},
 		{"licenses on monthly", nil, onFree(), Terms{"standard", Monthly, 10}, 5, errs.Invalid, "licenses", "leave licenses empty"},
 		{"all employees: more licenses", allEmployees, onFree(), Terms{"standard", Annual, 11}, 10, errs.Invalid, "licenses", "must be 10"},
@@ -333,7 +335,7 @@ func TestPriceRefusalsInJapanese(t *testing.T) {
 		want     string
 	}{
 		{"fewer licenses than members", Terms{"standard", Annual, 9}, 1234,
-			"ライセンス数(9)が利用メンバー数(1,234人)より少なくなっています。1,234以上にするか、先にメンバーを利用停止してください。"},
+			"ライセンス数(9)が利用メンバー数(1,234人)より少なくなっています。先にメンバーを1,225人利用停止するか、ライセンス数を1,234以上にしてください。"},
 		{"member limit", Terms{"free", Monthly, 0}, 31,
 			"フリープランで利用できるメンバーは30人までですが、現在31人います。先にメンバーを利用停止してください。"},
 		{"contract not offered", Terms{"free", Annual, 10}, 5,

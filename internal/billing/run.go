@@ -150,10 +150,9 @@ func (s *Service) renew(ctx context.Context, tenantID string, now time.Time) (bo
 		}
 		renewed = true
 		before := *sub
-		for i := 0; i < 40 && s.due(sub, s.today(now)); i++ {
-			if err := s.step(ctx, t, sub, now); err != nil {
-				return err
-			}
+		effective, err := s.catchUp(ctx, t, sub, now)
+		if err != nil {
+			return err
 		}
 		sub.Version, sub.UpdatedAt = before.Version+1, now
 		if sub.Status == StatusCanceled {
@@ -162,12 +161,33 @@ func (s *Service) renew(ctx context.Context, tenantID string, now time.Time) (bo
 		if err := s.Store.PutSubscription(ctx, sub); err != nil {
 			return err
 		}
+		if err := s.licensesChanged(ctx, t.ID, before.Licenses, sub.Licenses, effective, ""); err != nil {
+			return err
+		}
 		if before.Terms != sub.Terms {
 			return s.changed(ctx, t, now, "subscription.changed", &before, sub)
 		}
 		return s.Store.AppendAuditEvents(ctx, s.Audit.Event(ctx, now, t.ID, "subscription.renewed", "subscription", t.ID, subSnap(&before), subSnap(sub)))
 	})
 	return renewed && err == nil, err
+}
+
+// catchUp steps sub through every period due (at most 40: a tenant left
+// years behind catches up over several runs) and returns the day its
+// license count last changed, if it did: a scheduled reduction, or a term
+// that starts with more members than licenses.
+func (s *Service) catchUp(ctx context.Context, t *tenant.Tenant, sub *Subscription, now time.Time) (time.Time, error) {
+	var changed time.Time
+	for i := 0; i < 40 && s.due(sub, s.today(now)); i++ {
+		licenses := sub.Licenses
+		if err := s.step(ctx, t, sub, now); err != nil {
+			return changed, err
+		}
+		if sub.Licenses != licenses {
+			changed = sub.PeriodStart
+		}
+	}
+	return changed, nil
 }
 
 // due reports whether a period, an instalment or a cancellation is due.

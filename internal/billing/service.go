@@ -199,7 +199,7 @@ func (s *Service) price(ctx context.Context, t *tenant.Tenant, sub *Subscription
 			return nil, err
 		}
 	}
-	if err := s.refuse(ctx, t, sub, now); err != nil {
+	if err := s.refuse(ctx, t, sub); err != nil {
 		return nil, err
 	}
 	p := pricing{cat: s.Catalog, sub: sub, to: in.Terms, today: s.today(now), lang: t.Language}
@@ -243,7 +243,7 @@ func (s *Service) authorize(ctx context.Context, tenantID string, sub *Subscript
 	if a := auth.FromContext(ctx); a != nil && a.Kind == auth.KindSystem {
 		return nil // the billing run finishing an apply a crash interrupted
 	}
-	if to.Plan == sub.Plan && to.Contract == sub.Contract {
+	if licensesOnly(sub.Terms, to) {
 		_, err := auth.Require(ctx, tenantID, auth.PermLicensesManage)
 		return err
 	}
@@ -252,7 +252,15 @@ func (s *Service) authorize(ctx context.Context, tenantID string, sub *Subscript
 }
 
 // refuse stops changes a tenant cannot make in its present state.
-func (s *Service) refuse(ctx context.Context, t *tenant.Tenant, sub *Subscription, now time.Time) error {
+func (s *Service) refuse(ctx context.Context, t *tenant.Tenant, sub *Subscription) error {
+	if r := standing(t, sub); r != nil {
+		return r
+	}
+	return s.notPaying(ctx, t.ID, errs.E(errs.Conflict, "billing.quote_stale_paying"))
+}
+
+// standing is why t cannot change its contract sub at all now, or nil.
+func standing(t *tenant.Tenant, sub *Subscription) *errs.Error {
 	switch {
 	case t.Status != tenant.StatusActive:
 		return errs.E(errs.FailedPrecondition, "billing.tenant_closed")
@@ -261,7 +269,7 @@ func (s *Service) refuse(ctx context.Context, t *tenant.Tenant, sub *Subscriptio
 	case !sub.CancelAt.IsZero() && sub.Status != StatusCanceled:
 		return errs.E(errs.FailedPrecondition, "billing.canceled_withdraw_first", "cancel_at", isoDay(sub.CancelAt))
 	}
-	return s.notPaying(ctx, t.ID, errs.E(errs.Conflict, "billing.quote_stale_paying"))
+	return nil
 }
 
 // notPaying returns refusal while a quote's card is being charged: its
@@ -283,8 +291,8 @@ func (s *Service) needs(ctx context.Context, t *tenant.Tenant, sub *Subscription
 		if err != nil {
 			return err
 		}
-		if m.Kind == MethodInvoice && (q.Kind == QuoteLicenses || q.Kind == QuoteReduce) {
-			return errs.E(errs.FailedPrecondition, "billing.invoice_payer_licenses")
+		if r := salesOnly(m); r != nil && (q.Kind == QuoteLicenses || q.Kind == QuoteReduce) {
+			return r
 		}
 		q.MethodID = m.ID
 	}

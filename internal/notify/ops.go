@@ -21,7 +21,7 @@ var EventTypes = []string{"member.added", "member.imported", "member.updated", "
 	"member.super_admin_granted", "member.super_admin_resigned", "tenant.updated",
 	"domain.added", "domain.verified", "domain.expired", "domain.deleted", "domain.primary_change_started", "domain.primary_changed",
 	"subscription.upgraded", "subscription.changed", "subscription.canceled", "subscription.cancel_withdrawn", "subscription.past_due",
-	"invoice.issued", "invoice.paid", "payment.failed"}
+	"licenses.changed", "invoice.issued", "invoice.paid", "payment.failed"}
 
 // Ops is the operator's side of notify: the mailbox and webhook endpoints.
 type Ops struct {
