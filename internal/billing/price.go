@@ -239,13 +239,14 @@ func (p pricing) line(plan *Plan, contract string, qty int64, start, end, period
 
 // Basis writes how l's amount is computed, so that a buyer can recompute
 // it (seed 002): "¥450/月 × 12か月 × 5 × 182/365日" on an annual term, whose
-// unit price covers 12 months, "¥450/月 × 5 × 15/31日" on a month. It is ""
-// for a line without its basis (issued before it was kept).
+// unit price covers 12 months, "¥450/月 × 5 × 15/31日" on a month; in
+// Japanese unless lang is English. It is "" for a line without its basis
+// (issued before it was kept).
 func (l Line) Basis(currency, lang string) (string, error) {
 	if l.UnitPerMonth <= 0 || l.PeriodDays <= 0 {
 		return "", nil
 	}
-	unit := money.New(l.UnitPerMonth, currency).String()
+	unit, lang := money.New(l.UnitPerMonth, currency).String(), i18n.Pick(lang, i18n.JA)
 	if months := l.UnitAmount / l.UnitPerMonth; months != 1 {
 		return i18n.Messages().Text(lang, "billing.line.basis_months", unit, months, l.Quantity, l.Days, l.PeriodDays)
 	}

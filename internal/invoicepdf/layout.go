@@ -11,18 +11,19 @@ import (
 	"github.com/kanri/kanri/internal/money"
 )
 
-// document is one rendering in progress: the PDF, the invoice and the text
-// of its language.
+// document is one rendering in progress: the PDF, the invoice, its
+// language and the fixed text in it.
 type document struct {
-	pdf *fpdf.Fpdf
-	inv *billing.Invoice
-	l   labels
+	pdf  *fpdf.Fpdf
+	inv  *billing.Invoice
+	l    labels
+	lang string
 }
 
 // columns returns the line table's column widths, which add up to
 // bodyWidth, and alignments: numbers align right.
 func columns() (widths [6]float64, aligns [6]string) {
-	return [6]float64{55, 45, 13, 13, 27, 27}, [6]string{"L", "L", "R", "R", "R", "R"}
+	return [6]float64{65, 45, 12, 12, 23, 23}, [6]string{"L", "L", "R", "R", "R", "R"}
 }
 
 // lineHeight is the height of one line of 9-point table text.
@@ -93,12 +94,20 @@ func (d *document) issuer() {
 }
 
 // table draws the invoice's lines, one row each, its header repeated on
-// every page the table runs onto.
-func (d *document) table() {
+// every page the table runs onto. Under a line's description is the basis
+// of its amount, for the buyer to recompute it (seed 002).
+func (d *document) table() error {
 	d.tableHeader()
 	for _, ln := range d.inv.Lines {
+		basis, err := ln.Basis(d.inv.Currency, d.lang)
+		if err != nil {
+			return err
+		}
+		if basis != "" {
+			basis = "\n" + basis
+		}
 		d.row([6]string{
-			ln.Description,
+			ln.Description + basis,
 			period(ln, d.l.through),
 			strconv.FormatInt(ln.Quantity, 10),
 			fmt.Sprintf("%d%%", ln.TaxPercent),
@@ -110,6 +119,7 @@ func (d *document) table() {
 		d.text(9, 0, d.l.noLines, "C")
 	}
 	d.pdf.Ln(4)
+	return nil
 }
 
 // tableHeader draws the column names on a grey band.

@@ -76,12 +76,14 @@ func (r *Renderer) Render(inv *billing.Invoice, lang string) ([]byte, error) {
 	pdf := r.newDocument(inv.IssuedAt)
 	pdf.SetTitle(l.title+" "+clean(inv.Number), true)
 	pdf.SetAuthor(clean(inv.IssuerName), true)
-	d := &document{pdf: pdf, inv: inv, l: l}
+	d := &document{pdf: pdf, inv: inv, l: l, lang: lang}
 	pdf.SetFooterFunc(d.footer)
 	pdf.AliasNbPages("")
 	pdf.AddPage()
 	d.header()
-	d.table()
+	if err := d.table(); err != nil {
+		return nil, fmt.Errorf("render invoice %s: %w", inv.Number, err)
+	}
 	d.totals()
 	d.payment()
 	var buf bytes.Buffer

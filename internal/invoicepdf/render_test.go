@@ -136,6 +136,33 @@ func TestRenderEnglishPaid(t *testing.T) {
 	}
 }
 
+// basisSample is the seed's 30 → 35 mid-term (182 of 365 days left) and a
+// line issued before lines kept their basis.
+func basisSample() *billing.Invoice {
+	inv := sample()
+	inv.Lines = []billing.Line{
+		{Description: "スタンダード 年額契約(一括) 5ライセンス", PeriodStart: day(2026, 9, 14), PeriodEnd: day(2027, 3, 15), Quantity: 5,
+			UnitAmount: 5400, Amount: 13463, TaxPercent: 10, UnitPerMonth: 450, Days: 182, PeriodDays: 365},
+		{Description: "スタンダード 年額契約(月払い) 2ライセンス", PeriodStart: day(2026, 9, 30), PeriodEnd: day(2026, 10, 15), Quantity: 2,
+			UnitAmount: 450, Amount: 450, TaxPercent: 10, UnitPerMonth: 450, Days: 15, PeriodDays: 30},
+		{Description: "旧明細", PeriodStart: day(2026, 4, 1), PeriodEnd: day(2026, 5, 1), Quantity: 1, UnitAmount: 540, Amount: 540, TaxPercent: 10},
+	}
+	return inv
+}
+
+// Each line with a basis says how its amount is computed, in the
+// invoice's language; a line issued before the basis was kept shows none.
+func TestRenderBasis(t *testing.T) {
+	t.Parallel()
+	ja := render(t, basisSample(), "ja")
+	contains(t, ja, "¥450/月 × 12か月 × 5 × 182/365日", "¥450/月 × 2 × 15/30日", "¥13,463")
+	if strings.Count(ja, "/月 ×") != 2 {
+		t.Errorf("want the basis on the two lines that have one:\n%s", ja)
+	}
+	en := render(t, basisSample(), "en")
+	contains(t, en, "¥450/mo × 12 mo × 5 × 182/365 days", "¥450/mo × 2 × 15/30 days")
+}
+
 // A long invoice runs onto a second page, whose rows and footer survive.
 func TestRenderPages(t *testing.T) {
 	t.Parallel()
