@@ -104,6 +104,13 @@ func (p billingFrame) Date(t time.Time) string {
 	return billing.FormatDay(t.In(p.Calendar))
 }
 
+// Basis is how a line's amount is computed, in the page's language, for
+// the buyer to recompute it: ¥450/月 × 12か月 × 5 × 182/365日; "" for a
+// line issued before lines kept their basis.
+func (p billingFrame) Basis(l billing.Line, currency string) (string, error) {
+	return l.Basis(currency, p.Lang)
+}
+
 // LastDay is the last day of a period whose End is the first day after it.
 func (p billingFrame) LastDay(end time.Time) string { return p.Day(end.AddDate(0, 0, -1)) }
 

@@ -93,7 +93,8 @@ func TestBillingUpgrade(t *testing.T) {
 		t.Fatalf("quote: %d\n%s", p.Status, p.Body)
 	}
 	wantIn(t, "契約内容の確認", p.Body, "契約内容の確認", "スタンダード 年額契約(一括) 10ライセンス", "¥54,000", "小計", "消費税(10%対象 ¥54,000)",
-		"¥5,400", `id="quote-total"><strong>¥59,400`, "サービス利用開始日", "•••• 4242", "追加する")
+		"¥5,400", `id="quote-total"><strong>¥59,400`, "サービス利用開始日", "•••• 4242", "追加する",
+		`<small class="basis">¥450/月 × 12か月 × 10 × 365/365日</small>`)
 	m := quoteID.FindStringSubmatch(p.Body)
 	if m == nil {
 		t.Fatal("no quote id on the confirmation")
@@ -103,8 +104,10 @@ func TestBillingUpgrade(t *testing.T) {
 	if p.Status != http.StatusSeeOther || !strings.HasPrefix(p.Location, "/admin/billing/invoices/") {
 		t.Fatalf("apply: %d to %q\n%.2000s", p.Status, p.Location, p.Body)
 	}
+	invoiceURL := p.Location
 	inv := b.follow(p)
-	wantIn(t, "the invoice", inv.Body, "KNR-", "¥59,400", "acme Inc. 御中", "登録番号", "契約内容を変更しました", "支払済み", "PDFをダウンロード")
+	wantIn(t, "the invoice", inv.Body, "KNR-", "¥59,400", "acme Inc. 御中", "登録番号", "契約内容を変更しました", "支払済み", "PDFをダウンロード",
+		"¥450/月 × 12か月 × 10 × 365/365日")
 	pdf := b.get(p.Location[:strings.Index(p.Location, "?")] + "/pdf")
 	if pdf.Status != http.StatusOK || pdf.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(pdf.Body, "%PDF") {
 		t.Errorf("PDF: %d %s %.10q", pdf.Status, pdf.Header.Get("Content-Type"), pdf.Body)
@@ -121,6 +124,7 @@ func TestBillingUpgrade(t *testing.T) {
 	b.setLang("en")
 	p = b.get("/admin/billing/upgrade")
 	wantIn(t, "the wizard in English", p.Body, "Choose a plan", "per license / month (excl. tax)", "annual, paid up front")
+	wantIn(t, "the invoice in English", b.get(invoiceURL).Body, "¥450/mo × 12 mo × 10 × 365/365 days")
 }
 
 // TestBillingAdvancedDomain: a plan with mail asks for the domain
