@@ -93,6 +93,31 @@ func toSubscription(s *billing.Subscription) Subscription {
 	return out
 }
 
+// Licenses is the license count as the license screen shows it (seed 002),
+// before any quote.
+type Licenses struct {
+	Subscription Subscription `json:"subscription"`
+	Billable     int          `json:"billable" doc:"billable members: the license count cannot go below them"`
+	SelfService  bool         `json:"self_service" doc:"whether the count can be changed here: quote the current plan and contract with the new count"`
+	Refusal      *Refusal     `json:"refusal,omitempty" doc:"when self_service is false: why, and what to do instead"`
+}
+
+// Refusal is why something cannot be done, as a problem's code, params and
+// detail say it.
+type Refusal struct {
+	Code   string         `json:"code"`
+	Params map[string]any `json:"params,omitempty"`
+	Detail string         `json:"detail" doc:"in the request's language"`
+}
+
+func toLicenses(l *billing.Licenses, lang string) Licenses {
+	out := Licenses{Subscription: toSubscription(l.Subscription), Billable: l.Billable, SelfService: l.Refusal == nil}
+	if r := l.Refusal; r != nil {
+		out.Refusal = &Refusal{Code: r.Code, Params: r.Params, Detail: r.Message(lang)}
+	}
+	return out
+}
+
 // Line is a line of a quote or an invoice. Amounts are in minor units.
 type Line struct {
 	Description string `json:"description"`

@@ -27,6 +27,11 @@ type quoteInput struct {
 	}
 }
 
+type licensesInput struct {
+	TenantPath
+	AcceptLanguage string `header:"Accept-Language" doc:"the refusal's detail is in Japanese or English (the default)"`
+}
+
 type applyInput struct {
 	TenantPath
 	Body struct {
@@ -101,6 +106,27 @@ func (s *Server) registerSubscription(tags []string) {
 				out.Invoice = &inv
 			}
 			return reply(out), nil
+		})
+	register(s, huma.Operation{OperationID: "get-licenses", Method: http.MethodGet, Path: "/api/v1/tenants/{t}/licenses", Tags: tags,
+		Summary: "The license count, the billable members and whether the count can be changed here (licenses.manage)"}, false,
+		func(ctx context.Context, in *licensesInput) (*body[Licenses], error) {
+			if err := tenantScope(ctx); err != nil {
+				return nil, err
+			}
+			l, err := s.svc.Billing.Licenses(ctx, in.TenantID)
+			if err != nil {
+				return nil, err
+			}
+			return reply(toLicenses(l, requestLang(in.AcceptLanguage))), nil
+		})
+	register(s, huma.Operation{OperationID: "withdraw-scheduled-change", Method: http.MethodDelete, Path: base + "/next", Tags: tags,
+		Summary: "Withdraw the change scheduled for the period's end (fewer licenses: licenses.manage; a downgrade: super admin)"}, false,
+		func(ctx context.Context, in *TenantPath) (*body[Subscription], error) {
+			sub, err := s.svc.Billing.WithdrawChange(ctx, in.TenantID)
+			if err != nil {
+				return nil, err
+			}
+			return reply(toSubscription(sub)), nil
 		})
 	register(s, huma.Operation{OperationID: "cancel-subscription", Method: http.MethodPost, Path: base + "/cancel", Tags: tags,
 		Summary: "Cancel (解約, super admin): at the end of the paid period; the free plan closes the tenant at once"}, false,

@@ -86,8 +86,8 @@ func TestBillingScenario(t *testing.T) {
 
 		// No payment method yet: the refusal names the menu to use.
 		p := expectProblem(t, s, http.StatusConflict, quoteReq(a, a.AdminToken, "standard", "annual", 10))
-		if !strings.Contains(p.Detail, "決済方法の管理") {
-			t.Errorf("got detail %q, want it to name 決済方法の管理", p.Detail)
+		if !strings.Contains(p.Detail, "Payment methods") {
+			t.Errorf("got detail %q, want it to name Payment methods", p.Detail)
 		}
 		card := addCard(t, s, a, cardOK)
 		if card.Type != "card" || card.Last4 != "4242" || !card.Default || card.Status != "active" {
@@ -97,8 +97,9 @@ func TestBillingScenario(t *testing.T) {
 		// Annual starts today: 12 months × ¥450 × 10 licenses, tax 10%.
 		q := decode[api.Quote](t, expect(t, s, http.StatusCreated, quoteReq(a, a.AdminToken, "standard", "annual", 10)))
 		today := jstToday()
+		term := int64(today.AddDate(1, 0, 0).Sub(today) / (24 * time.Hour)) // the basis: ¥450/月 × 12か月 × 10 × term/term
 		wantLines := []api.Line{{PeriodStart: today.Format(time.DateOnly), PeriodEnd: today.AddDate(1, 0, -1).Format(time.DateOnly),
-			Quantity: 10, UnitAmount: 5400, Amount: 54000, TaxPercent: 10}}
+			Quantity: 10, UnitAmount: 5400, Amount: 54000, TaxPercent: 10, UnitPerMonth: 450, Days: term, PeriodDays: term}}
 		for i := range q.Lines {
 			q.Lines[i].Description = ""
 		}

@@ -57,6 +57,8 @@ var crossTenantBodies = map[string]any{
 	"apply-quote":                map[string]any{"quote_id": "{q}"},
 	"cancel-subscription":        nil,
 	"withdraw-cancellation":      nil,
+	"withdraw-scheduled-change":  nil,
+	"get-licenses":               nil,
 	"list-payment-methods":       nil,
 	"add-payment-method":         map[string]any{"type": "card", "card": map[string]any{"number": cardOK, "exp_month": 12, "exp_year": 2099, "cvc": "123"}},
 	"delete-payment-method":      nil,

@@ -1,0 +1,79 @@
+package api_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/kanri/kanri/internal/api"
+	"github.com/kanri/kanri/internal/app/apptest"
+)
+
+// TestLicenses is seed 002 through the API, by an admin whose role has
+// licenses.manage only: the license state before any quote (on the free
+// plan: nothing to change, in Japanese), more licenses with the basis of
+// their amount, fewer at renewal, the scheduled reduction withdrawn, and
+// going below the billable members refused with how many to deactivate.
+func TestLicenses(t *testing.T) {
+	t.Parallel()
+	onEachEngine(t, nil, func(t *testing.T, s *apptest.Server) {
+		a := s.Signup("acme")
+		addCard(t, s, a, cardOK)
+		role := decode[api.Role](t, expect(t, s, http.StatusCreated, apptest.Request{Method: "POST", Path: tpath(a.ID, "/roles"), Token: a.AdminToken,
+			Body: map[string]any{"name": "license clerks", "permissions": []string{"licenses.manage"}}}))
+		addMember(t, s, a.ID, a.AdminToken, "clerk", "Clerk", memberPassword, role.ID)
+		clerk := s.Login("clerk@"+a.Domain, memberPassword)
+		licenses := func() api.Licenses {
+			t.Helper()
+			return decode[api.Licenses](t, expect(t, s, http.StatusOK, apptest.Request{Method: "GET", Path: tpath(a.ID, "/licenses"), Token: clerk,
+				Header: http.Header{"Accept-Language": {"ja"}}}))
+		}
+		l := licenses()
+		if l.SelfService || l.Refusal == nil || l.Refusal.Code != "licenses.monthly_contract" || l.Billable != 2 ||
+			l.Refusal.Detail != "月額契約(フリープランを含む)は利用メンバー数に応じてご請求するため、変更できるライセンス数がありません。ライセンス数を決めてご契約いただくには、年額契約に変更してください(購入/請求 > 商品の契約/変更)。" {
+			t.Fatalf("on the free plan: got %+v, want no self-service, licenses.monthly_contract in Japanese, 2 billable", l)
+		}
+
+		subscribe(t, s, a, "standard", "annual", 2)
+		if l := licenses(); !l.SelfService || l.Refusal != nil || l.Subscription.Licenses != 2 {
+			t.Fatalf("on an annual contract: got %+v, want self-service with 2 licenses", l)
+		}
+		apply := func(q api.Quote) api.Applied {
+			t.Helper()
+			return decode[api.Applied](t, expect(t, s, http.StatusOK, apptest.Request{Method: "POST", Path: tpath(a.ID, "/subscription"), Token: clerk,
+				Body: map[string]any{"quote_id": q.ID}}))
+		}
+		// 2 → 5 on the term's first day: 3 × ¥450/月 × 12か月 × 365/365日.
+		q := decode[api.Quote](t, expect(t, s, http.StatusCreated, quoteReq(a, clerk, "standard", "annual", 5)))
+		term := q.Lines[0].PeriodDays
+		if q.Kind != "licenses" || q.Invoicing != "now" || len(q.Lines) != 1 || q.Lines[0].UnitPerMonth != 450 || q.Lines[0].Days != term ||
+			(term != 365 && term != 366) || q.Lines[0].Amount != 16200 || q.Total != 17820 {
+			t.Fatalf("2 → 5: got %+v, want 3 licenses for the whole term, ¥16,200 + tax", q)
+		}
+		if res := apply(q); res.Invoice == nil || res.Invoice.Lines[0].UnitPerMonth != 450 || res.Invoice.Lines[0].PeriodDays != term {
+			t.Fatalf("2 → 5 applied: got %+v, want an invoice whose line keeps its basis", res.Invoice)
+		}
+		// 5 → 3 waits for the renewal (the plan's at_renewal policy).
+		q = decode[api.Quote](t, expect(t, s, http.StatusCreated, quoteReq(a, clerk, "standard", "annual", 3)))
+		if q.Kind != "reduce" || q.Invoicing != "none" || len(q.Lines) != 0 {
+			t.Fatalf("5 → 3: got %+v, want a reduction scheduled for the renewal", q)
+		}
+		apply(q)
+		if l := licenses(); l.Subscription.Licenses != 5 || l.Subscription.Next == nil || l.Subscription.Next.Licenses != 3 {
+			t.Fatalf("after 5 → 3: got %+v, want 5 now and 3 scheduled", l.Subscription)
+		}
+		sub := decode[api.Subscription](t, expect(t, s, http.StatusOK, apptest.Request{Method: "DELETE", Path: tpath(a.ID, "/subscription/next"), Token: clerk}))
+		if sub.Next != nil || sub.Licenses != 5 {
+			t.Fatalf("withdrawn: got %+v, want 5 and nothing scheduled", sub)
+		}
+		none := decode[codedProblem](t, expect(t, s, http.StatusConflict, apptest.Request{Method: "DELETE", Path: tpath(a.ID, "/subscription/next"), Token: clerk}))
+		if none.Code != "licenses.nothing_scheduled" {
+			t.Errorf("withdrawing nothing: got %+v, want licenses.nothing_scheduled", none)
+		}
+		below := decode[codedProblem](t, expect(t, s, http.StatusUnprocessableEntity, quoteReq(a, clerk, "standard", "annual", 1)))
+		if below.Code != "licenses.below_billable" || !cmp.Equal(below.Params, map[string]any{"billable": 2.0, "licenses": 1.0, "deactivate": 1.0}) {
+			t.Errorf("below the billable members: got %+v, want licenses.below_billable saying to deactivate 1", below)
+		}
+	})
+}
