@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/money"
 )
 
 // day parses 2026-03-15 as a billing day.
@@ -79,6 +80,8 @@ func TestPrice(t *testing.T) {
 	t.Parallel()
 	def := DefaultCatalog()
 	credit := catalogWith(t, `"reduction": "at_renewal"`, `"reduction": "immediate_credit"`)
+	smallCredit := *credit
+	smallCredit.MinImmediateCharge = 1000
 	for _, tc := range []struct {
 		name       string
 		cat        *Catalog
@@ -197,6 +200,23 @@ func TestPrice(t *testing.T) {
 				Lines:    []brief{{"2026-10-01", "2027-04-01", -5, 5400, -13463}}, // 27000 × 182/365 = 13463.01
 				Subtotal: -13463, Tax: -1346, Total: -14809}},
 
+		// min_immediate_charge: an add below it waits for the next invoice.
+		{name: "one license on the term's last day, below the minimum charge", cat: catalogWith(t, `"tax_percent": 10,`, `"tax_percent": 10, "min_immediate_charge": 1000,`),
+			sub: annualSub("standard", Annual, 10, "2026-04-01", "2027-04-01"), to: Terms{"standard", Annual, 11}, today: "2027-03-31", billable: 10,
+			want: want{Kind: QuoteLicenses, Invoicing: InvoiceNextRun, Effective: "2027-03-31",
+				Lines:    []brief{{"2027-03-31", "2027-04-01", 1, 5400, 15}}, // 5400 / 365 = 14.79
+				Subtotal: 15, Tax: 1, Total: 16}},
+		{name: "one license at exactly the minimum charge", cat: catalogWith(t, `"tax_percent": 10,`, `"tax_percent": 10, "min_immediate_charge": 16,`),
+			sub: annualSub("standard", Annual, 10, "2026-04-01", "2027-04-01"), to: Terms{"standard", Annual, 11}, today: "2027-03-31", billable: 10,
+			want: want{Kind: QuoteLicenses, Invoicing: InvoiceNow, Effective: "2027-03-31",
+				Lines:    []brief{{"2027-03-31", "2027-04-01", 1, 5400, 15}},
+				Subtotal: 15, Tax: 1, Total: 16}},
+		{name: "a small credit is not held back", cat: &smallCredit,
+			sub: annualSub("standard", Annual, 10, "2026-04-01", "2027-04-01"), to: Terms{"standard", Annual, 9}, today: "2027-03-31", billable: 5,
+			want: want{Kind: QuoteReduce, Invoicing: InvoiceNow, Effective: "2027-03-31",
+				Lines:    []brief{{"2027-03-31", "2027-04-01", -1, 5400, -15}},
+				Subtotal: -15, Tax: -1, Total: -16}},
+
 		// Downgrades wait for the period's end.
 		{name: "advanced to standard", sub: annualSub("advanced", Annual, 10, "2026-04-01", "2027-04-01"),
 			to: Terms{"standard", Annual, 10}, today: "2026-10-01", billable: 10,
@@ -237,8 +257,63 @@ func TestPrice(t *testing.T) {
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("quote (-want +got):\n%s", diff)
 			}
+			for _, l := range append(q.Lines, q.Estimate...) {
+				wantBasis(t, l)
+			}
 			if q.From != tc.sub.Terms || q.To != tc.to || q.Currency != "JPY" {
 				t.Errorf("from %v to %v in %s; want %v to %v in JPY", q.From, q.To, q.Currency, tc.sub.Terms, tc.to)
+			}
+		})
+	}
+}
+
+// wantBasis checks that a line's basis recomputes its amount: the
+// catalog's monthly price × the months its unit covers × quantity × days /
+// period days, rounded as money.Prorate rounds; and that its days are its
+// period's.
+func wantBasis(t *testing.T, l Line) {
+	t.Helper()
+	if l.UnitPerMonth <= 0 || l.UnitAmount%l.UnitPerMonth != 0 || daysBetween(l.PeriodStart, l.PeriodEnd) != l.Days || l.Days > l.PeriodDays {
+		t.Errorf("line %+v: the basis does not describe it", l)
+		return
+	}
+	months := l.UnitAmount / l.UnitPerMonth
+	if months != 1 && months != 12 {
+		t.Errorf("line %+v: its unit covers %d months; want 1 or 12", l, months)
+	}
+	got, err := money.Prorate(money.New(l.UnitPerMonth*months, "JPY"), l.Quantity, l.Days, l.PeriodDays)
+	if err != nil || got.Amount != l.Amount {
+		t.Errorf("line %+v: the basis gives %d (%v); want the amount", l, got.Amount, err)
+	}
+}
+
+// TestLineBasis: the basis reads in the reader's language, with the
+// months an annual unit covers; a line issued before the basis was kept
+// shows none.
+func TestLineBasis(t *testing.T) {
+	t.Parallel()
+	annual := Line{Quantity: 5, UnitAmount: 5400, Amount: 13463, UnitPerMonth: 450, Days: 182, PeriodDays: 365}
+	credit := annual
+	credit.Quantity, credit.Amount = -3, -8078
+	for _, tc := range []struct {
+		name, lang string
+		line       Line
+		want       string
+	}{
+		{"annual, Japanese", "ja", annual, "¥450/月 × 12か月 × 5 × 182/365日"},
+		{"annual, English", "en", annual, "¥450/mo × 12 mo × 5 × 182/365 days"},
+		{"a browser's English", "en-US", annual, "¥450/mo × 12 mo × 5 × 182/365 days"},
+		{"no language: Japanese", "", annual, "¥450/月 × 12か月 × 5 × 182/365日"},
+		{"a credit", "ja", credit, "¥450/月 × 12か月 × -3 × 182/365日"},
+		{"an instalment", "ja", Line{Quantity: 2, UnitAmount: 450, Amount: 450, UnitPerMonth: 450, Days: 15, PeriodDays: 30}, "¥450/月 × 2 × 15/30日"},
+		{"a month of members", "en", Line{Quantity: 14, UnitAmount: 540, Amount: 3414, UnitPerMonth: 540, Days: 14, PeriodDays: 31}, "¥540/mo × 14 × 14/31 days"},
+		{"issued before the basis was kept", "ja", Line{Quantity: 5, UnitAmount: 5400, Amount: 13463}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := tc.line.Basis("JPY", tc.lang)
+			if err != nil || got != tc.want {
+				t.Errorf("Basis = %q, %v; want %q", got, err, tc.want)
 			}
 		})
 	}
