@@ -28,7 +28,7 @@ func TestInvoicePayment(t *testing.T) {
 			t.Fatalf("got %+v, want a pending invoice payment", m)
 		}
 		p := expectProblem(t, s, http.StatusConflict, quoteReq(a, a.AdminToken, "standard", "annual", 10))
-		if !strings.Contains(p.Detail, "請求書払い") {
+		if !strings.Contains(p.Detail, "invoice payment awaits approval") {
 			t.Errorf("got detail %q, want it to say invoice payment awaits approval", p.Detail)
 		}
 		// Only an operator approves.

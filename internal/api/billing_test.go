@@ -86,8 +86,8 @@ func TestBillingScenario(t *testing.T) {
 
 		// No payment method yet: the refusal names the menu to use.
 		p := expectProblem(t, s, http.StatusConflict, quoteReq(a, a.AdminToken, "standard", "annual", 10))
-		if !strings.Contains(p.Detail, "決済方法の管理") {
-			t.Errorf("got detail %q, want it to name 決済方法の管理", p.Detail)
+		if !strings.Contains(p.Detail, "Payment methods") {
+			t.Errorf("got detail %q, want it to name Payment methods", p.Detail)
 		}
 		card := addCard(t, s, a, cardOK)
 		if card.Type != "card" || card.Last4 != "4242" || !card.Default || card.Status != "active" {

@@ -67,7 +67,7 @@ func TestUpgradeToAnnual(t *testing.T) {
 		svc := env.BillingService()
 		ten := storetest.SignUp(t, env, "acme")
 		_, err := svc.Quote(ten.Ctx, ten.ID, standardAnnual(10))
-		wantKind(t, err, errs.FailedPrecondition, "決済方法の管理")
+		wantKind(t, err, errs.FailedPrecondition, "Payment methods")
 		wantJapanese(t, err, "billing.payment_method_missing", "先に決済方法を登録してください(購入/請求 > 決済方法の管理)。")
 
 		addCard(t, svc, ten, testcard.Visa)
