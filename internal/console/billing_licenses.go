@@ -112,7 +112,9 @@ func (p *licensesPage) BillableURL() string {
 }
 
 // Delta is the change in licenses, signed: +5, -3.
-func (p *licensesPage) Delta() string { return fmt.Sprintf("%+d", p.Quote.To.Licenses-p.Quote.From.Licenses) }
+func (p *licensesPage) Delta() string {
+	return fmt.Sprintf("%+d", p.Quote.To.Licenses-p.Quote.From.Licenses)
+}
 
 // Increase reports whether the quote adds licenses.
 func (p *licensesPage) Increase() bool { return p.Quote.To.Licenses > p.Quote.From.Licenses }

@@ -90,6 +90,8 @@ func TestLicensesScreen(t *testing.T) {
 	if n := mailsTo(t, s, "invoice_issued", admin); n != 2 {
 		t.Errorf("%d invoice mails to %s; want 2 (the upgrade and 30 → 35)", n, admin)
 	}
+	// 戻る keeps the count asked for, which htmx prices again on load.
+	wantIn(t, "back from the confirmation", b.get(licensesPath+"?licenses=40").Body, `value="40"`, `delay:400ms, load"`)
 	// Applying the same quote again changes nothing.
 	if again := b.post(licensesPath+"/apply", url.Values{"quote_id": {q}, "licenses": {"35"}}); again.Status != http.StatusSeeOther {
 		t.Errorf("apply again: %d", again.Status)
@@ -259,26 +261,36 @@ func TestLicensesStates(t *testing.T) {
 	}
 }
 
-// TestLicensesAllEmployees: on a plan priced for all employees the screen
-// explains that the count follows the members, with no input.
-func TestLicensesAllEmployees(t *testing.T) {
+// startStandard runs a Kanri whose catalog's standard plan says to (e.g.
+// `"mode": "all_employees"`) where the default catalog says from, with
+// tenant acme signed up.
+func startStandard(t *testing.T, from, to string) (*apptest.Server, *apptest.Tenant) {
+	t.Helper()
 	raw, err := os.ReadFile("../billing/catalog.json")
 	if err != nil {
 		t.Fatal(err)
 	}
+	standard := strings.Index(string(raw), `"id": "standard"`)
+	at := strings.Index(string(raw)[standard:], from)
+	if standard < 0 || at < 0 {
+		t.Fatalf("the catalog's standard plan has no %s", from)
+	}
+	at += standard
 	file := filepath.Join(t.TempDir(), "catalog.json")
-	if err := os.WriteFile(file, []byte(strings.Replace(string(raw), `"mode": "flexible",
-      "features": [],
-      "reduction"`, `"mode": "all_employees",
-      "features": [],
-      "reduction"`, 1)), 0o600); err != nil {
+	if err := os.WriteFile(file, []byte(string(raw[:at])+to+string(raw[at+len(from):])), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	s := apptest.Start(t, filepath.Join(t.TempDir(), "kanri.db"), func(c *app.Config) { c.Billing.CatalogFile = file })
+	return s, s.Signup("acme")
+}
+
+// TestLicensesAllEmployees: on a plan priced for all employees the screen
+// explains that the count follows the members, with no input.
+func TestLicensesAllEmployees(t *testing.T) {
+	s, ten := startStandard(t, `"mode": "flexible"`, `"mode": "all_employees"`)
 	if s.App.Services.Billing.Plans().Plan("standard").Mode != billing.PricingAllEmployees {
 		t.Fatal("the test catalog does not price standard for all employees")
 	}
-	ten := s.Signup("acme")
 	paidTenant(t, s, ten, 1)
 	b := newBrowser(t, s)
 	b.signIn("admin@"+ten.Domain, apptest.Password)
@@ -286,5 +298,32 @@ func TestLicensesAllEmployees(t *testing.T) {
 	wantIn(t, "all employees", p.Body, `id="licenses-follow">スタンダードは全従業員向けの料金です`, `id="current-licenses">1<`)
 	if strings.Contains(p.Body, `id="licenses-form"`) {
 		t.Error("all_employees offers a license count")
+	}
+}
+
+// TestLicensesCredit: on a plan whose reductions are credited at once,
+// 30 → 28 shows the credit for the unused time, and 変更を確定する issues
+// the credit note, refunded to the card and mailed to the account's
+// address.
+func TestLicensesCredit(t *testing.T) {
+	s, ten := startStandard(t, `"reduction": "at_renewal"`, `"reduction": "immediate_credit"`)
+	paidTenant(t, s, ten, 30)
+	b := newBrowser(t, s)
+	b.signIn("admin@"+ten.Domain, apptest.Password)
+	// 2 licenses for the whole term: 2 × ¥450 × 12 = ¥10,800, tax ¥1,080.
+	p, q := b.confirmLicenses("28")
+	wantIn(t, "30 → 28", p.Body, "<mark>30 → 28</mark>", "(-2)", "スタンダード 年額契約(一括) 2ライセンス (未使用分の返金)", "-¥10,800",
+		"調整額(返金)", `id="adjustment-total"><strong>-¥11,880`, "返還インボイスで返金します", `id="licenses-apply">変更を確定する`)
+	p = b.post(licensesPath+"/apply", url.Values{"quote_id": {q}, "licenses": {"28"}})
+	if p.Location != licensesPath+"?flash=licenses_credited" {
+		t.Fatalf("変更を確定する: %d → %q\n%.2000s", p.Status, p.Location, p.Body)
+	}
+	wantIn(t, "credited", b.follow(p).Body, "返還インボイスをアカウントのメールアドレス宛てにお送りしました", `id="current-licenses">28<`)
+	invs := mustInvoices(t, s, ten)
+	if len(invs) != 2 || invs[0].Kind != billing.KindCreditNote || invs[0].Total != -11880 || invs[0].Status != billing.InvoiceRefunded {
+		t.Fatalf("after 30 → 28: %+v; want a credit note of -¥11,880, refunded", invs[0])
+	}
+	if n := mailsTo(t, s, "invoice_issued", "admin@acme.example.com"); n != 2 {
+		t.Errorf("%d invoice mails; want 2 (the invoice and the credit note)", n)
 	}
 }
