@@ -116,9 +116,6 @@ func (p *licensesPage) Delta() string {
 	return fmt.Sprintf("%+d", p.Quote.To.Licenses-p.Quote.From.Licenses)
 }
 
-// Increase reports whether the quote adds licenses.
-func (p *licensesPage) Increase() bool { return p.Quote.To.Licenses > p.Quote.From.Licenses }
-
 // Charges reports whether applying the quote takes a payment now (決済する).
 func (p *licensesPage) Charges() bool {
 	return p.Quote.Invoicing == billing.InvoiceNow && p.Quote.Total > 0
@@ -191,7 +188,7 @@ func (c *Console) licensesForm(w http.ResponseWriter, r *http.Request) (*license
 	return p, true
 }
 
-// quote prices the count asked for; a refusal is recorded on the form.
+// licensesQuote prices the count asked for.
 func (c *Console) licensesQuote(r *http.Request, p *licensesPage) error {
 	var err error
 	switch {

@@ -46,6 +46,13 @@ func (b *browser) confirmLicenses(n string) (*page, string) {
 	return p, m[1]
 }
 
+// previewLicenses asks for the adjustment of n licenses as htmx does
+// while the count is typed.
+func (b *browser) previewLicenses(n string) *page {
+	b.t.Helper()
+	return b.postWith(licensesPath+"/preview", url.Values{"licenses": {n}}, http.Header{"Sec-Fetch-Site": {"same-origin"}, "HX-Request": {"true"}})
+}
+
 // TestLicensesScreen walks the seed's screen over HTTP: 30 → 35 priced
 // beside the input, confirmed with the card and paid (the invoice mailed
 // to the account's address); 35 → 32 scheduled for the renewal and
@@ -67,7 +74,7 @@ func TestLicensesScreen(t *testing.T) {
 
 	// The adjustment beside the input (htmx): 5 licenses for the whole
 	// term, 5 × ¥450 × 12 = ¥27,000, tax ¥2,700.
-	p = b.postWith(licensesPath+"/preview", url.Values{"licenses": {"35"}}, http.Header{"Sec-Fetch-Site": {"same-origin"}, "HX-Request": {"true"}})
+	p = b.previewLicenses("35")
 	if p.Status != http.StatusOK || strings.Contains(p.Body, "<html") {
 		t.Fatalf("preview: %d, or a whole page\n%.2000s", p.Status, p.Body)
 	}
@@ -102,6 +109,8 @@ func TestLicensesScreen(t *testing.T) {
 	wantIn(t, "35 → 32", p.Body, "<mark>35 → 32</mark>", "(-3)", "更新日の", "それまでは 35 ライセンスのままご利用いただけます", `id="licenses-apply">変更を確定する`)
 	p = b.follow(b.post(licensesPath+"/apply", url.Values{"quote_id": {q}, "licenses": {"32"}}))
 	wantIn(t, "scheduled", p.Body, "ライセンス数の変更を予約しました", `id="current-licenses">35<`, "ライセンス数を 35 から 32 に変更する予定です", `id="withdraw-change"`)
+	p = b.previewLicenses("36")
+	wantIn(t, "a change over the scheduled one", p.Body, "<mark>35 → 36</mark>", "予定している 32 ライセンスへの変更は、この変更に置き換わります。")
 	p = b.post(licensesPath+"/withdraw", nil)
 	if p.Status != http.StatusSeeOther {
 		t.Fatalf("withdraw: %d\n%.2000s", p.Status, p.Body)
@@ -154,7 +163,7 @@ func refusals(t *testing.T, s *apptest.Server, ten *apptest.Tenant, b *browser) 
 	wantIn(t, "in English", p.Body, "<title>Licenses", "Change the license count", "New license count", "Continue", "Renews on")
 	p = b.post(licensesPath, url.Values{"licenses": {"2"}})
 	wantIn(t, "the refusal in English", p.Body, "2 licenses are fewer than your 4 billable members", "See the billable members")
-	p = b.postWith(licensesPath+"/preview", url.Values{"licenses": {"40"}}, http.Header{"Sec-Fetch-Site": {"same-origin"}, "HX-Request": {"true"}})
+	p = b.previewLicenses("40")
 	wantIn(t, "the preview in English", p.Body, "<mark>35 → 40</mark>", "Standard annual, paid up front 5 licenses", "Adjustment (charge)")
 	b.setLang("ja")
 }
