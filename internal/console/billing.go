@@ -25,19 +25,28 @@ func (c *Console) registerBilling(rt *router) {
 	rt.post(billingURL+"/upgrade/apply", b(c.upgradeApply))
 	c.registerPaymentMethods(rt)
 	c.registerInvoices(rt)
+	c.registerLicenses(rt)
 }
 
 // billingOnly lets h run for the signed-in super admin on a PC browser:
-// the seed refuses billing screens on a smartphone (SPEC §4), GET and POST
-// alike, and only the super admin buys (SPEC §1). The service checks every
-// call again.
+// only the super admin buys (SPEC §1).
 func (c *Console) billingOnly(h http.HandlerFunc) http.HandlerFunc {
+	return c.onPC(func(r *http.Request) error {
+		_, err := auth.RequireSuperAdmin(r.Context(), actor(r).TenantID)
+		return err
+	}, h)
+}
+
+// onPC lets h run for a signed-in member on a PC browser whom allow lets
+// through: the seed refuses billing screens on a smartphone (SPEC §4), GET
+// and POST alike. The service checks every call again.
+func (c *Console) onPC(allow func(*http.Request) error, h http.HandlerFunc) http.HandlerFunc {
 	return c.member(func(w http.ResponseWriter, r *http.Request) {
 		if smartphone(r.UserAgent()) {
 			c.smartphoneNotice(w, r)
 			return
 		}
-		if _, err := auth.RequireSuperAdmin(r.Context(), actor(r).TenantID); err != nil {
+		if err := allow(r); err != nil {
 			p, _ := c.adminPage(r, "error.title")
 			c.fail(w, r, p, err)
 			return

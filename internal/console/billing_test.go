@@ -324,7 +324,8 @@ func TestBillingSmartphone(t *testing.T) {
 }
 
 // TestBillingSuperAdminOnly: an admin who manages the tenant but is not the
-// super admin sees no 購入/請求 and is refused its routes.
+// super admin sees no 購入/請求 screen but ライセンスの管理 (licenses.manage)
+// and is refused the others' routes.
 func TestBillingSuperAdminOnly(t *testing.T) {
 	s, ten := start(t)
 	res := s.Do(apptest.Request{Method: "POST", Path: "/api/v1/tenants/" + ten.ID + "/roles", Token: ten.AdminToken,
@@ -335,8 +336,8 @@ func TestBillingSuperAdminOnly(t *testing.T) {
 		Body: map[string]any{"login_id": "kanri", "display_name": "Kanri", "password": "kanri-password-1", "role_ids": []string{role.ID}}})
 	b := newBrowser(t, s)
 	b.signIn("kanri@"+ten.Domain, "kanri-password-1")
-	if p := b.get("/admin"); strings.Contains(p.Body, "/admin/billing") {
-		t.Error("the menu offers 購入/請求 to an admin who is not the super admin")
+	if p := b.get("/admin"); strings.Count(p.Body, `href="/admin/billing`) != strings.Count(p.Body, `href="/admin/billing/licenses"`) {
+		t.Error("the menu offers 購入/請求 beyond ライセンスの管理 to an admin who is not the super admin")
 	}
 	for _, path := range []string{"/admin/billing", "/admin/billing/upgrade", "/admin/billing/payment-methods", "/admin/billing/invoices"} {
 		if p := b.get(path); p.Status != http.StatusForbidden {

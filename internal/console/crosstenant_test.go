@@ -114,6 +114,9 @@ func TestConsoleCrossTenant(t *testing.T) {
 	if p := admin.post("/admin/billing/upgrade/apply", url.Values{"quote_id": {q.ID}, "plan": {"standard"}, "contract": {"annual"}, "licenses": {"5"}}); p.Status != http.StatusNotFound {
 		t.Errorf("apply tenant B's quote: %d, want 404", p.Status)
 	}
+	if p := admin.post("/admin/billing/licenses/apply", url.Values{"quote_id": {q.ID}, "licenses": {"5"}}); p.Status != http.StatusNotFound {
+		t.Errorf("apply tenant B's quote on ライセンスの管理: %d, want 404", p.Status)
+	}
 	if p := admin.get("/admin/billing/invoices/" + inv.ID + "/pdf"); p.Status != http.StatusNotFound {
 		t.Errorf("tenant B's invoice PDF: %d, want 404", p.Status)
 	}

@@ -52,6 +52,7 @@ var adminMenu = []menuEntry{
 	{"menu.stats", "menu.stats_members", "/admin/stats", holds(auth.PermMembersManage, auth.PermAuditRead)},
 	{"menu.audit", "menu.audit_events", "/admin/audit", holds(auth.PermAuditRead)},
 	{"menu.billing", "menu.billing_contract", "/admin/billing", superAdmin},
+	{"menu.billing", "menu.billing_licenses", licensesURL, holds(auth.PermLicensesManage)},
 	{"menu.billing", "menu.billing_methods", "/admin/billing/payment-methods", superAdmin},
 	{"menu.billing", "menu.billing_invoices", "/admin/billing/invoices", superAdmin},
 }
@@ -60,14 +61,22 @@ var opsMenu = []menuEntry{
 	{"menu.ops", "menu.ops_tenants", "/ops", everyone},
 }
 
-// menu groups the entries a may open, marking the one at path.
+// menu groups the entries a may open, marking the one at path: the
+// screen whose address is the longest start of it (ライセンスの管理 at
+// /admin/billing/licenses, not 商品の契約/変更 at /admin/billing).
 func menu(entries []menuEntry, a *auth.Actor, path string) []MenuItem {
+	at := ""
+	for _, e := range entries {
+		if (path == e.href || strings.HasPrefix(path, e.href+"/")) && len(e.href) > len(at) {
+			at = e.href
+		}
+	}
 	var items []MenuItem
 	for _, e := range entries {
 		if !e.can(a) {
 			continue
 		}
-		child := MenuItem{Key: e.key, Href: e.href, Active: path == e.href || strings.HasPrefix(path, e.href+"/")}
+		child := MenuItem{Key: e.key, Href: e.href, Active: e.href == at}
 		if n := len(items); n > 0 && items[n-1].Key == e.group {
 			items[n-1].Children = append(items[n-1].Children, child)
 			items[n-1].Active = items[n-1].Active || child.Active

@@ -70,7 +70,7 @@ func (c *Console) membersList(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	p.Form.Values = q
-	v := &membersPage{Page: p, Statuses: member.Statuses}
+	v := &membersPage{Page: p, Statuses: member.FilterStatuses}
 	tenantID := actor(r).TenantID
 	f := member.Filter{TenantID: tenantID, Name: strings.TrimSpace(q.Get("name")), LoginID: strings.TrimSpace(q.Get("login_id")),
 		Status: q.Get("status"), After: q.Get("cursor"), Limit: membersPageSize}

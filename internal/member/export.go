@@ -37,8 +37,8 @@ func (s *Service) ExportCSV(ctx context.Context, f Filter, w io.Writer) (int, er
 	if _, err := auth.Require(ctx, f.TenantID, auth.PermMembersManage); err != nil {
 		return 0, err
 	}
-	if f.Status != "" && !slices.Contains(Statuses, f.Status) {
-		return 0, errs.Field("status", "member.status_unknown", "status", text.Printable(f.Status), "statuses", strings.Join(Statuses, ", "))
+	if f.Status != "" && !slices.Contains(FilterStatuses, f.Status) {
+		return 0, errs.Field("status", "member.status_unknown", "status", text.Printable(f.Status), "statuses", strings.Join(FilterStatuses, ", "))
 	}
 	f.After, f.Limit = "", exportPage
 	cw := csv.NewWriter(w)

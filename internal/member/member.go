@@ -54,6 +54,14 @@ const (
 // Statuses lists every status, for filters and forms.
 var Statuses = []string{StatusInvited, StatusActive, StatusSuspended, StatusDeactivated, StatusDeleted}
 
+// FilterBillable is the Filter status that selects the billable members
+// (invited, active, suspended): those to deactivate before the license
+// count can go down.
+const FilterBillable = "billable"
+
+// FilterStatuses are the statuses a Filter takes: each status, or billable.
+var FilterStatuses = append(slices.Clone(Statuses), FilterBillable)
+
 // Billable reports whether a member in status holds a license.
 func Billable(status string) bool {
 	return status == StatusInvited || status == StatusActive || status == StatusSuspended
@@ -261,7 +269,7 @@ func (m *Member) validate() []error {
 // Filter selects a page of a tenant's members.
 type Filter struct {
 	TenantID string
-	Status   string // one status; empty means every status but deleted
+	Status   string // one status or FilterBillable; empty means every status but deleted
 	Name     string // display-name substring, any case
 	LoginID  string // login-id prefix
 	After    string // cursor: the last id of the previous page

@@ -151,8 +151,8 @@ func (s *Service) List(ctx context.Context, f Filter) ([]*Member, string, error)
 	if _, err := auth.Require(ctx, f.TenantID, auth.PermMembersManage); err != nil {
 		return nil, "", err
 	}
-	if f.Status != "" && !slices.Contains(Statuses, f.Status) {
-		return nil, "", errs.Field("status", "member.status_unknown", "status", text.Printable(f.Status), "statuses", strings.Join(Statuses, ", "))
+	if f.Status != "" && !slices.Contains(FilterStatuses, f.Status) {
+		return nil, "", errs.Field("status", "member.status_unknown", "status", text.Printable(f.Status), "statuses", strings.Join(FilterStatuses, ", "))
 	}
 	if f.After != "" && !id.Valid("mem", f.After) {
 		return nil, "", errs.BadCursor()

@@ -125,11 +125,14 @@ func (db *DB) insertMemberRoles(ctx context.Context, m *member.Member) error {
 func (db *DB) ListMembers(ctx context.Context, f member.Filter) ([]*member.Member, error) {
 	q := `SELECT ` + memberColumns + memberFrom + ` WHERE m.tenant_id = ? AND m.id > ?`
 	args := []any{f.TenantID, f.After}
-	if f.Status != "" {
+	switch f.Status {
+	case "":
+		q += ` AND m.status <> 'deleted'`
+	case member.FilterBillable:
+		q += ` AND m.status IN ('invited', 'active', 'suspended')`
+	default:
 		q += ` AND m.status = ?`
 		args = append(args, f.Status)
-	} else {
-		q += ` AND m.status <> 'deleted'`
 	}
 	if f.Name != "" {
 		q += ` AND LOWER(m.display_name) LIKE ? ESCAPE '\'`

@@ -105,6 +105,7 @@ func TestListMembers(t *testing.T) {
 			{"every status but deleted", member.Filter{}, []string{"alice", "alan", "a_b", "bob", "dave", "erin"}},
 			{"status deleted", member.Filter{Status: member.StatusDeleted}, []string{"carol"}},
 			{"status active", member.Filter{Status: member.StatusActive}, []string{"alice", "a_b", "erin"}},
+			{"billable: invited, active, suspended", member.Filter{Status: member.FilterBillable}, []string{"alice", "alan", "a_b", "bob", "erin"}},
 			{"name substring any case", member.Filter{Name: "smith"}, []string{"alice", "alan"}},
 			{"name and status", member.Filter{Name: "SMITH", Status: member.StatusInvited}, []string{"alan"}},
 			{"name percent is literal", member.Filter{Name: "0%"}, []string{"erin"}},
