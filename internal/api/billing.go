@@ -110,7 +110,7 @@ type Refusal struct {
 	Detail string         `json:"detail" doc:"in the request's language"`
 }
 
-func toLicenses(l *billing.Licenses, lang string) Licenses {
+func toLicenses(l *billing.LicenseState, lang string) Licenses {
 	out := Licenses{Subscription: toSubscription(l.Subscription), Billable: l.Billable, SelfService: l.Refusal == nil}
 	if r := l.Refusal; r != nil {
 		out.Refusal = &Refusal{Code: r.Code, Params: r.Params, Detail: r.Message(lang)}

@@ -68,8 +68,8 @@ func TestLicenses(t *testing.T) {
 			t.Fatalf("withdrawn: got %+v, want 5 and nothing scheduled", sub)
 		}
 		none := decode[codedProblem](t, expect(t, s, http.StatusConflict, apptest.Request{Method: "DELETE", Path: tpath(a.ID, "/subscription/next"), Token: clerk}))
-		if none.Code != "licenses.nothing_scheduled" {
-			t.Errorf("withdrawing nothing: got %+v, want licenses.nothing_scheduled", none)
+		if none.Code != "billing.nothing_scheduled" {
+			t.Errorf("withdrawing nothing: got %+v, want billing.nothing_scheduled", none)
 		}
 		below := decode[codedProblem](t, expect(t, s, http.StatusUnprocessableEntity, quoteReq(a, clerk, "standard", "annual", 1)))
 		if below.Code != "licenses.below_billable" || !cmp.Equal(below.Params, map[string]any{"billable": 2.0, "licenses": 1.0, "deactivate": 1.0}) {

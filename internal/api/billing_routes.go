@@ -113,7 +113,7 @@ func (s *Server) registerSubscription(tags []string) {
 			if err := tenantScope(ctx); err != nil {
 				return nil, err
 			}
-			l, err := s.svc.Billing.Licenses(ctx, in.TenantID)
+			l, err := s.svc.Billing.LicenseState(ctx, in.TenantID)
 			if err != nil {
 				return nil, err
 			}

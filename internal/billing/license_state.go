@@ -15,6 +15,13 @@ type LicenseState struct {
 	Subscription *Subscription
 	// Method is the default payment method; nil when there is none.
 	Method *PaymentMethod
+	// Billable is the billable members: the count cannot go below them.
+	Billable int
+	// Refusal says why the tenant cannot change the count itself now and
+	// what to do instead (a monthly contract, payment by invoice, a
+	// cancellation, …): the refusal a quote would give, for a screen to
+	// show before any quote. Nil when it can.
+	Refusal *errs.Error
 }
 
 // LicenseState returns tenantID's contract and default payment method to
@@ -41,6 +48,12 @@ func (s *Service) LicenseState(ctx context.Context, tenantID string) (*LicenseSt
 		if m.Default {
 			st.Method = m
 		}
+	}
+	if st.Billable, err = s.Store.CountBillable(ctx, tenantID); err != nil {
+		return nil, fmt.Errorf("license state: %w", err)
+	}
+	if st.Refusal, err = s.licenseRefusal(ctx, t, st.Subscription); err != nil {
+		return nil, fmt.Errorf("license state: %w", err)
 	}
 	return st, nil
 }

@@ -79,7 +79,8 @@ func TestLicensesScreen(t *testing.T) {
 		t.Fatalf("preview: %d, or a whole page\n%.2000s", p.Status, p.Body)
 	}
 	wantIn(t, "the preview", p.Body, "<mark>30 → 35</mark>", "(&#43;5)", "スタンダード 年額契約(一括) 5ライセンス", "¥27,000", "消費税(10%対象 ¥27,000)",
-		`id="adjustment-total"><strong>¥29,700`, "調整額(お支払い)", "上記の調整額を今回お支払いいただきます", `id="licenses-refusal" hx-swap-oob="true"`)
+		`id="adjustment-total"><strong>¥29,700`, "調整額(お支払い)", "上記の調整額を今回お支払いいただきます", `id="licenses-refusal" hx-swap-oob="true"`,
+		`<small class="basis">¥450/月 × 12か月 × 5 × `)
 
 	p, q := b.confirmLicenses("35")
 	wantIn(t, "変更内容の確認", p.Body, "<title>変更内容の確認", "<mark>30 → 35</mark>", "Visa •••• 4242 (既定の決済方法)", "¥29,700",
@@ -322,7 +323,8 @@ func TestLicensesCredit(t *testing.T) {
 	// 2 licenses for the whole term: 2 × ¥450 × 12 = ¥10,800, tax ¥1,080.
 	p, q := b.confirmLicenses("28")
 	wantIn(t, "30 → 28", p.Body, "<mark>30 → 28</mark>", "(-2)", "スタンダード 年額契約(一括) 2ライセンス (未使用分の返金)", "-¥10,800",
-		"調整額(返金)", `id="adjustment-total"><strong>-¥11,880`, "返還インボイスで返金します", `id="licenses-apply">変更を確定する`)
+		"調整額(返金)", `id="adjustment-total"><strong>-¥11,880`, "返還インボイスで返金します", `id="licenses-apply">変更を確定する`,
+		`<small class="basis">¥450/月 × 12か月 × -2 × `)
 	p = b.post(licensesPath+"/apply", url.Values{"quote_id": {q}, "licenses": {"28"}})
 	if p.Location != licensesPath+"?flash=licenses_credited" {
 		t.Fatalf("変更を確定する: %d → %q\n%.2000s", p.Status, p.Location, p.Body)
