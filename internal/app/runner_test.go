@@ -37,6 +37,10 @@ func (h handler) SendPasswordReset(ctx context.Context, r password.Request) erro
 	return h.app.Services.Passwords.Send(ctx, r)
 }
 
+func (h handler) SettleInvoice(ctx context.Context, id string) error {
+	return h.app.Services.Billing.Settle(ctx, id)
+}
+
 func (h handler) RunBilling(ctx context.Context) error {
 	_, err := h.app.Services.Billing.Run(ctx)
 	return err
