@@ -124,7 +124,7 @@ func (s *Service) SeatLimit(ctx context.Context, tenantID string) (int, i18n.Ter
 		return 0, "", err
 	}
 	var limit seats
-	if !s.follows(sub.Channel, sub.Terms) || sub.Status == StatusCanceled {
+	if !s.following(sub) {
 		limit = s.seats(sub.Terms)
 	}
 	// A change being paid for binds too: its licenses were counted (where

@@ -93,8 +93,8 @@ func (s *Service) followed(ctx context.Context, tenantID string, now time.Time) 
 			return nil, false, errs.E(errs.Conflict, "billing.paying_now")
 		}
 	}
-	if sub.Status == StatusCanceled || !s.follows(sub.Channel, sub.Terms) || !s.due(sub, s.today(now)) {
-		return sub, sub.Status != StatusCanceled && s.follows(sub.Channel, sub.Terms), nil
+	if !s.following(sub) || !s.due(sub, s.today(now)) {
+		return sub, s.following(sub), nil
 	}
 	if _, err := s.renew(auth.System(ctx, "billing run"), tenantID, now); err != nil {
 		return nil, false, err
@@ -102,7 +102,13 @@ func (s *Service) followed(ctx context.Context, tenantID string, now time.Time) 
 	if sub, err = s.current(ctx, &tenant.Tenant{ID: tenantID}); err != nil {
 		return nil, false, err
 	}
-	return sub, sub.Status != StatusCanceled && s.follows(sub.Channel, sub.Terms), nil
+	return sub, s.following(sub), nil
+}
+
+// following reports whether sub is a contract in force whose licenses
+// follow the members.
+func (s *Service) following(sub *Subscription) bool {
+	return sub.Status != StatusCanceled && s.follows(sub.Channel, sub.Terms)
 }
 
 // follows reports whether the licenses of terms follow the members: an

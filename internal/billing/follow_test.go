@@ -369,6 +369,27 @@ func TestAllEmployeesNextInvoice(t *testing.T) {
 	})
 }
 
+// TestAllEmployeesAfterTheTerm: a member added after the term ended,
+// before the billing run renewed it, starts the new term with a license:
+// the renewal is billed first, on the members there are, and nothing is
+// prorated on the term that is over.
+func TestAllEmployeesAfterTheTerm(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		f := newFollowing(t, env, allEmployees(billing.ReduceAtRenewal, billing.InvoiceImmediately), billing.Annual)
+		env.Clock.Advance(367 * 24 * time.Hour) // 17 March 2027: the term ended on the 14th
+		_, added := f.add(t, "ann")
+		if added.From != 11 || added.To != 11 || added.Invoice != "" {
+			t.Errorf("adding ann = %+v; want the 11 licenses of the renewal, nothing billed beside it", added)
+		}
+		f.check(t, 11, 0)
+		// 11 × ¥5,400 = ¥59,400 + ¥5,940 for the term from 15 March 2027.
+		invs := f.latest(t)
+		if len(invs) != 2 || invs[0].Reason != "renewal" || invs[0].Total != 65340 || invs[0].Period != "2027-03-15/2028-03-15" {
+			t.Fatalf("%d invoices, the last %s %s ¥%d; want the renewal of 2027-03-15/2028-03-15 for ¥65,340", len(invs), invs[0].Reason, invs[0].Period, invs[0].Total)
+		}
+	})
+}
+
 // TestAllEmployeesRolledBack: a member change rolled back after its
 // licenses followed bills nothing and changes nothing.
 func TestAllEmployeesRolledBack(t *testing.T) {
