@@ -53,8 +53,13 @@ func quickRetry(int) time.Duration { return 100 * time.Millisecond }
 // retries, as "kanri worker" runs beside a server.
 func newWorker(t *testing.T, s *apptest.Server) jobs.Runner {
 	t.Helper()
+	return newWorkerWith(t, s, handler{Service: s.App.Services.Notify.Service, app: s.App})
+}
+
+// newWorkerWith is newWorker doing the jobs' work with h.
+func newWorkerWith(t *testing.T, s *apptest.Server, h jobs.Handler) jobs.Runner {
+	t.Helper()
 	ctx := context.Background()
-	h := handler{Service: s.App.Services.Notify.Service, app: s.App}
 	opts := jobs.Options{Logger: testLogger(t), Poll: 50 * time.Millisecond, MailDelay: quickRetry, WebhookDelay: quickRetry}
 	var (
 		r   jobs.Runner
