@@ -28,7 +28,7 @@ type Plan struct {
 	Name               map[string]string `json:"name" doc:"the name per language (ja, en)"`
 	Free               bool              `json:"free" doc:"the plan every tenant starts on"`
 	Prices             PlanPrices        `json:"prices" doc:"only the contracts the plan is offered on"`
-	Mode               string            `json:"mode" enum:"flexible,all_employees" doc:"all_employees: licenses must equal the billable members"`
+	Mode               string            `json:"mode" enum:"flexible,all_employees" doc:"all_employees: the licenses follow the billable members (adding one adds a license, billed prorated)"`
 	MemberLimit        int               `json:"member_limit" doc:"most billable members (0: no cap but the licenses)"`
 	Features           []string          `json:"features"`
 	Reduction          string            `json:"reduction" enum:"at_renewal,immediate_credit" doc:"what removing licenses mid-term does"`

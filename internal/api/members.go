@@ -38,7 +38,26 @@ type addMemberInput struct {
 
 type addedMember struct {
 	Member
-	InvitationToken Secret `json:"invitation_token,omitempty" doc:"for invited members: the token for POST /auth/accept-invitation, shown once (a replay answers null)"`
+	InvitationToken Secret            `json:"invitation_token,omitempty" doc:"for invited members: the token for POST /auth/accept-invitation, shown once (a replay answers null)"`
+	Licenses        *FollowedLicenses `json:"licenses,omitempty" doc:"where the licenses follow the members (a plan in all_employees mode): what adding the member did to them"`
+}
+
+// FollowedLicenses is what a member change did to licenses that follow the
+// members. Amounts are in minor units, tax included.
+type FollowedLicenses struct {
+	From     int    `json:"from" doc:"the licenses before"`
+	To       int    `json:"to" doc:"the licenses after"`
+	Amount   int64  `json:"amount" doc:"billed for the change, prorated to the end of the term (0: a license paid for was free)"`
+	Currency string `json:"currency"`
+	Invoice  string `json:"invoice,omitempty" doc:"the number of the invoice issued now and charged to the card at once; empty when the amount goes on the next regular invoice"`
+}
+
+// toFollowed is s on the wire, or nil where the licenses do not follow.
+func toFollowed(s member.Seated) *FollowedLicenses {
+	if !s.Follows {
+		return nil
+	}
+	return &FollowedLicenses{s.From, s.To, s.Amount.Amount, s.Amount.Currency, s.Invoice}
 }
 
 type listMembersInput struct {
@@ -87,11 +106,11 @@ func (s *Server) registerMembers() {
 	})
 	register(s, huma.Operation{OperationID: "add-member", Method: http.MethodPost, Path: "/api/v1/tenants/{t}/members", Tags: tags,
 		Summary: "Add a member", DefaultStatus: http.StatusCreated}, false, func(ctx context.Context, in *addMemberInput) (*body[addedMember], error) {
-		m, token, err := s.svc.Members.Add(ctx, in.TenantID, member.AddInput{LoginID: in.Body.LoginID, Profile: in.Body.profile(), Password: in.Body.Password, RoleIDs: in.Body.RoleIDs})
+		m, added, err := s.svc.Members.Add(ctx, in.TenantID, member.AddInput{LoginID: in.Body.LoginID, Profile: in.Body.profile(), Password: in.Body.Password, RoleIDs: in.Body.RoleIDs})
 		if err != nil {
 			return nil, err
 		}
-		return reply(addedMember{toMember(m), Secret(token)}), nil
+		return reply(addedMember{toMember(m), Secret(added.Token), toFollowed(added.Seats)}), nil
 	})
 	register(s, huma.Operation{OperationID: "import-members", Method: http.MethodPost, Path: "/api/v1/tenants/{t}/members/import", Tags: tags,
 		Summary:      "Import members from CSV in UTF-8 (with or without a BOM) or Shift_JIS, detected (all or nothing, every problem listed up to 100 and the rest counted; header: login_id,display_name[,email,phone,department,position])",
@@ -118,7 +137,7 @@ func (s *Server) registerMembers() {
 		if err != nil {
 			return nil, err
 		}
-		return reply(addedMember{toMember(m), Secret(token)}), nil
+		return reply(addedMember{toMember(m), Secret(token), nil}), nil
 	})
 	register(s, huma.Operation{OperationID: "transfer-super-admin", Method: http.MethodPost, Path: "/api/v1/tenants/{t}/super-admin", Tags: tags,
 		Summary: "Transfer the super-admin role (super admin only)"}, false, func(ctx context.Context, in *transferInput) (*body[Member], error) {

@@ -45,6 +45,11 @@ func (h jobHandler) SendPasswordReset(ctx context.Context, r password.Request) e
 	return h.passwords.Send(ctx, r)
 }
 
+// SettleInvoice charges or refunds what a member change billed.
+func (h jobHandler) SettleInvoice(ctx context.Context, invoiceID string) error {
+	return h.billing.Settle(ctx, invoiceID)
+}
+
 // RunBilling runs the billing run.
 func (h jobHandler) RunBilling(ctx context.Context) error {
 	_, err := h.billing.Run(ctx)

@@ -37,6 +37,10 @@ func (h handler) SendPasswordReset(ctx context.Context, r password.Request) erro
 	return h.app.Services.Passwords.Send(ctx, r)
 }
 
+func (h handler) SettleInvoice(ctx context.Context, id string) error {
+	return h.app.Services.Billing.Settle(ctx, id)
+}
+
 func (h handler) RunBilling(ctx context.Context) error {
 	_, err := h.app.Services.Billing.Run(ctx)
 	return err
@@ -49,8 +53,13 @@ func quickRetry(int) time.Duration { return 100 * time.Millisecond }
 // retries, as "kanri worker" runs beside a server.
 func newWorker(t *testing.T, s *apptest.Server) jobs.Runner {
 	t.Helper()
+	return newWorkerWith(t, s, handler{Service: s.App.Services.Notify.Service, app: s.App})
+}
+
+// newWorkerWith is newWorker doing the jobs' work with h.
+func newWorkerWith(t *testing.T, s *apptest.Server, h jobs.Handler) jobs.Runner {
+	t.Helper()
 	ctx := context.Background()
-	h := handler{Service: s.App.Services.Notify.Service, app: s.App}
 	opts := jobs.Options{Logger: testLogger(t), Poll: 50 * time.Millisecond, MailDelay: quickRetry, WebhookDelay: quickRetry}
 	var (
 		r   jobs.Runner

@@ -39,7 +39,7 @@ func (s *Service) Apply(ctx context.Context, tenantID, quoteID string) (*Result,
 			q.Status, token = QuoteApplying, m.Token
 			return s.Store.UpdateQuote(ctx, q)
 		}
-		res, err = s.commit(ctx, t, sub, q, m, "", now)
+		res, err = s.commit(ctx, t, sub, s.after(sub, q, s.today(now)), q, m, "", now)
 		return err
 	})
 	if err != nil {
@@ -151,7 +151,7 @@ func (s *Service) pay(ctx context.Context, tenantID string, q *Quote, token stri
 			res = &Result{Quote: q, Subscription: sub}
 			return err
 		}
-		res, err = s.commit(ctx, t, sub, q, m, chargeID, now)
+		res, err = s.commit(ctx, t, sub, s.after(sub, q, s.today(now)), q, m, chargeID, now)
 		return err
 	})
 	if err != nil {
@@ -184,10 +184,10 @@ func (s *Service) decline(ctx context.Context, tenantID, quoteID string, d *Decl
 	return refusal
 }
 
-// commit records an applied quote: the new subscription, the invoice or
-// the lines kept for the next one, the audit trail, the event and the mails.
-func (s *Service) commit(ctx context.Context, t *tenant.Tenant, sub *Subscription, q *Quote, m *PaymentMethod, chargeID string, now time.Time) (*Result, error) {
-	next := s.after(sub, q, s.today(now))
+// commit records an applied quote that moves sub to next: the new
+// subscription, the invoice or the lines kept for the next one, the audit
+// trail, the event and the mails.
+func (s *Service) commit(ctx context.Context, t *tenant.Tenant, sub, next *Subscription, q *Quote, m *PaymentMethod, chargeID string, now time.Time) (*Result, error) {
 	next.Version, next.UpdatedAt = sub.Version+1, now
 	if sub.Version == 0 {
 		next.CreatedAt = now

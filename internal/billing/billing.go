@@ -238,6 +238,9 @@ type InvoiceFilter struct {
 type Store interface {
 	InTx(ctx context.Context, fn func(ctx context.Context) error) error
 	GetTenant(ctx context.Context, id string) (*tenant.Tenant, error)
+	// ReadTenant is GetTenant without the lock, for a member change that
+	// holds the tenant already (member.Store.LockBillable).
+	ReadTenant(ctx context.Context, id string) (*tenant.Tenant, error)
 	UpdateTenant(ctx context.Context, t *tenant.Tenant) error
 	GetSuperAdmin(ctx context.Context, tenantID string) (*member.Member, error)
 	CountBillable(ctx context.Context, tenantID string) (int, error)
@@ -296,4 +299,6 @@ type Store interface {
 	PurgeTenant(ctx context.Context, tenantID string) error
 	RevokeTenantSessions(ctx context.Context, tenantID string, now time.Time) (int, error)
 	AppendAuditEvents(ctx context.Context, events ...*audit.Event) error
+	// Enqueue starts a job of kind for each refID when the transaction commits.
+	Enqueue(ctx context.Context, kind string, now time.Time, refIDs ...string) error
 }

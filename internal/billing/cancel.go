@@ -115,18 +115,23 @@ type seats struct {
 
 // SeatLimit returns the tenant's member limit (0: none) and what to do to
 // have more: the licenses of an annual contract, or the plan's member
-// limit (the free plan's 30). It is a member.Limit, and reads in the
+// limit (the free plan's 30). Licenses that follow the members are no
+// limit: FollowMembers adds them. It is a member.Limit, and reads in the
 // caller's transaction, which holds the tenant.
 func (s *Service) SeatLimit(ctx context.Context, tenantID string) (int, i18n.Term, error) {
 	sub, err := s.current(ctx, &tenant.Tenant{ID: tenantID})
 	if err != nil {
 		return 0, "", err
 	}
-	limit := s.seats(sub.Terms)
-	// A change being paid for binds too: its licenses were counted.
+	var limit seats
+	if !s.following(sub) {
+		limit = s.seats(sub.Terms)
+	}
+	// A change being paid for binds too: its licenses were counted (where
+	// they follow the members, FollowMembers refuses to count more).
 	qs, err := s.Store.ApplyingQuotes(ctx, tenantID)
 	for _, q := range qs {
-		if l := s.seats(q.To); l.max > 0 && (limit.max == 0 || l.max < limit.max) {
+		if l := s.seats(q.To); l.max > 0 && (limit.max == 0 || l.max < limit.max) && !s.follows(sub.Channel, q.To) {
 			limit = l
 		}
 	}

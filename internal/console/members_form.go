@@ -125,7 +125,7 @@ func (c *Console) memberAdd(w http.ResponseWriter, r *http.Request) {
 		c.formFailed(w, r, "members_form", f, err)
 		return
 	}
-	m, _, err := c.svc.Members.Add(r.Context(), actor(r).TenantID, member.AddInput{LoginID: v.Get("login_id"),
+	m, added, err := c.svc.Members.Add(r.Context(), actor(r).TenantID, member.AddInput{LoginID: v.Get("login_id"),
 		Profile: memberProfile(v), Password: v.Get("password"), RoleIDs: v["role_ids"]})
 	if err != nil {
 		c.formFailed(w, r, "members_form", f, err)
@@ -137,6 +137,9 @@ func (c *Console) memberAdd(w http.ResponseWriter, r *http.Request) {
 		if m.Email == "" {
 			flash = "members_added_no_mail"
 		}
+	}
+	if added.Seats.To > added.Seats.From { // the licenses follow the members: say one was added and billed
+		flash += "_licensed"
 	}
 	redirect(w, r, "/admin/members", flash)
 }

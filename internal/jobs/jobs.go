@@ -33,6 +33,9 @@ type Handler interface {
 	RunBilling(ctx context.Context) error
 	// SendPasswordReset works a "forgot password" request.
 	SendPasswordReset(ctx context.Context, r password.Request) error
+	// SettleInvoice charges the card for an invoice, or refunds a credit
+	// note, that a member change issued.
+	SettleInvoice(ctx context.Context, invoiceID string) error
 }
 
 // MailArgs is a mail to deliver.
@@ -181,6 +184,7 @@ func workers(h Handler, o Options) *river.Workers {
 	river.AddWorker(ws, &domainCheckWorker{h: h})
 	river.AddWorker(ws, &billingRunWorker{h: h})
 	river.AddWorker(ws, &passwordResetWorker{h: h})
+	river.AddWorker(ws, &settleWorker{h: h})
 	return ws
 }
 
@@ -238,4 +242,26 @@ type passwordResetWorker struct {
 
 func (w *passwordResetWorker) Work(ctx context.Context, job *river.Job[PasswordResetArgs]) error {
 	return w.h.SendPasswordReset(ctx, job.Args.Request)
+}
+
+// SettleArgs is an invoice of a member change to charge, or a credit note
+// to refund, once the change committed.
+type SettleArgs struct {
+	InvoiceID string `json:"invoice_id"`
+}
+
+// Kind names the job.
+func (SettleArgs) Kind() string { return "billing_settle" }
+
+// InsertOpts: a few tries while the gateway is down; the billing run
+// retries later, and a charge or refund is keyed, so a retry takes it once.
+func (SettleArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 5} }
+
+type settleWorker struct {
+	river.WorkerDefaults[SettleArgs]
+	h Handler
+}
+
+func (w *settleWorker) Work(ctx context.Context, job *river.Job[SettleArgs]) error {
+	return w.h.SettleInvoice(ctx, job.Args.InvoiceID)
 }

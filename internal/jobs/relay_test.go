@@ -34,6 +34,7 @@ func (h handler) ChangeDomain(context.Context, string) error                { re
 func (h handler) CheckDomains(context.Context) error                        { return nil }
 func (h handler) RunBilling(context.Context) error                          { return nil }
 func (h handler) SendPasswordReset(context.Context, password.Request) error { return nil }
+func (h handler) SettleInvoice(context.Context, string) error               { return nil }
 
 // newRunner returns a runner on env's database, for its engine, with
 // River's tables migrated.

@@ -16,6 +16,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
 
+	"github.com/kanri/kanri/internal/billing"
 	"github.com/kanri/kanri/internal/domain"
 	"github.com/kanri/kanri/internal/notify"
 )
@@ -224,6 +225,8 @@ func (r *runner[TTx]) relayOnce(ctx context.Context) (int, error) {
 			params[i] = river.InsertManyParams{Args: WebhookArgs{DeliveryID: o.refID}}
 		case domain.JobKind:
 			params[i] = river.InsertManyParams{Args: DomainChangeArgs{ChangeID: o.refID}}
+		case billing.SettleJobKind:
+			params[i] = river.InsertManyParams{Args: SettleArgs{InvoiceID: o.refID}}
 		default:
 			return 0, fmt.Errorf("outbox row %s has unknown kind %q", o.id, o.kind)
 		}

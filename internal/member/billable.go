@@ -68,28 +68,32 @@ func fillDays(rows []DayCount, from time.Time, n int) []DayCount {
 }
 
 // recordBillable stores tenantID's billable count for now's billing day, in the
-// transaction of the change that may have moved it. It takes the lock
-// first, so concurrent changes count one after another: two adds that each
-// counted before the other committed would both record n+1. A change that
+// transaction of the change that may have moved it, and has the licenses
+// follow it where they do. It takes the lock first, so concurrent changes
+// count one after another: two adds that each counted before the other
+// committed would both record n+1 (and bill one license). A change that
 // grew the count past the tenant's limit is refused, naming the fix.
-func (s *Service) recordBillable(ctx context.Context, tenantID string, now time.Time, grew bool) error {
+func (s *Service) recordBillable(ctx context.Context, tenantID string, now time.Time, grew bool) (Seated, error) {
 	if err := s.Store.LockBillable(ctx, tenantID); err != nil {
-		return err
+		return Seated{}, err
 	}
 	n, err := s.Store.CountBillable(ctx, tenantID)
 	if err != nil {
-		return err
+		return Seated{}, err
 	}
 	if grew && s.Seats != nil {
 		limit, fix, err := s.Seats(ctx, tenantID)
 		if err != nil {
-			return err
+			return Seated{}, err
 		}
 		if limit > 0 && n > limit {
-			return errs.E(errs.FailedPrecondition, "member.over_license_limit", "count", n, "limit", limit, "fix", fix)
+			return Seated{}, errs.E(errs.FailedPrecondition, "member.over_license_limit", "count", n, "limit", limit, "fix", fix)
 		}
 	}
-	return s.Store.RecordBillable(ctx, tenantID, s.day(now), n)
+	if err := s.Store.RecordBillable(ctx, tenantID, s.day(now), n); err != nil || s.Follow == nil {
+		return Seated{}, err
+	}
+	return s.Follow(ctx, tenantID, n)
 }
 
 // day is now's date in the billing calendar, so that a monthly invoice

@@ -69,7 +69,7 @@ func (s *Service) Import(ctx context.Context, tenantID string, r io.Reader) (int
 				return err
 			}
 		}
-		if err := s.recordBillable(ctx, tenantID, now, true); err != nil {
+		if _, err := s.recordBillable(ctx, tenantID, now, true); err != nil {
 			return err
 		}
 		// One event for the file: the vendor's product lists the members if it needs them.

@@ -22,27 +22,37 @@ type AddInput struct {
 	RoleIDs  []string
 }
 
+// Added is what adding a member gives besides the member.
+type Added struct {
+	// Token lets an invited member choose a password (AcceptInvitation);
+	// "" for a member added with one.
+	Token string
+	// Seats is what billing did to the licenses for the member: where they
+	// follow the members, one more, billed.
+	Seats Seated
+}
+
 // Add adds a member. Without a password the member is invited and the
 // returned token lets them choose one (AcceptInvitation). Errors: Invalid,
 // Conflict (login id taken), PermissionDenied, NotFound.
-func (s *Service) Add(ctx context.Context, tenantID string, in AddInput) (*Member, string, error) {
+func (s *Service) Add(ctx context.Context, tenantID string, in AddInput) (*Member, Added, error) {
 	a, err := auth.Require(ctx, tenantID, auth.PermMembersManage)
 	if err != nil {
-		return nil, "", err
+		return nil, Added{}, err
 	}
 	now := s.Clock.Now()
 	m := &Member{ID: s.IDs.New("mem"), TenantID: tenantID, Status: StatusActive, CreatedAt: now, UpdatedAt: now}
 	if err := in.Profile.Apply(m); err != nil {
-		return nil, "", err
+		return nil, Added{}, err
 	}
-	var token string
+	var added Added
 	if in.Password != "" {
 		if err := s.checkPassword(ctx, tenantID, in.LoginID, m.Email, in.Password); err != nil {
-			return nil, "", err
+			return nil, Added{}, err
 		}
 		m.PasswordHash = auth.HashPassword(in.Password)
 	} else {
-		m.Status, token = StatusInvited, s.invite(m, now)
+		m.Status, added.Token = StatusInvited, s.invite(m, now)
 	}
 	err = s.Store.InTx(ctx, func(ctx context.Context) error {
 		t, err := s.Store.GetTenant(ctx, tenantID)
@@ -64,15 +74,15 @@ func (s *Service) Add(ctx context.Context, tenantID string, in AddInput) (*Membe
 		if err := s.record(ctx, now, m, "member.added", nil); err != nil {
 			return err
 		}
-		if err := s.recordBillable(ctx, tenantID, now, true); err != nil {
+		if added.Seats, err = s.recordBillable(ctx, tenantID, now, true); err != nil {
 			return err
 		}
-		return s.mail(ctx, t, m, "member_added", s.invitationData(token, m))
+		return s.mail(ctx, t, m, "member_added", s.invitationData(added.Token, m))
 	})
 	if err != nil {
-		return nil, "", fmt.Errorf("add member: %w", err)
+		return nil, Added{}, fmt.Errorf("add member: %w", err)
 	}
-	return m, token, nil
+	return m, added, nil
 }
 
 // checkPassword applies the password policy to a member about to be added
@@ -218,7 +228,7 @@ func (s *Service) changeAs(ctx context.Context, a *auth.Actor, tenantID, memberI
 			}
 		}
 		if Billable(before.Status) != Billable(m.Status) {
-			if err := s.recordBillable(ctx, tenantID, now, Billable(m.Status)); err != nil {
+			if _, err := s.recordBillable(ctx, tenantID, now, Billable(m.Status)); err != nil {
 				return err
 			}
 		}

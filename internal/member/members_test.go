@@ -24,12 +24,12 @@ func TestAddWithPasswordIsActive(t *testing.T) {
 		ten := storetest.SignUp(t, env, "acme")
 		svc := env.MemberService()
 		env.Clock.Advance(time.Second)
-		m, token, err := svc.Add(ten.Ctx, ten.ID, member.AddInput{LoginID: " Ann.Lee ", Password: "a long enough secret",
+		m, added, err := svc.Add(ten.Ctx, ten.ID, member.AddInput{LoginID: " Ann.Lee ", Password: "a long enough secret",
 			Profile: member.Profile{DisplayName: ptr(" Ann Lee "), Email: ptr("ann@Example.COM"), Department: ptr("Sales")},
 			RoleIDs: []string{ten.Roles["auditor"].ID}})
 		must(t, "add", err)
-		if token != "" {
-			t.Errorf("invitation token of a member added with a password: got %q, want none", token)
+		if added.Token != "" {
+			t.Errorf("invitation token of a member added with a password: got %q, want none", added.Token)
 		}
 		got := stored(t, env, ten.ID, m.ID)
 		if diff := cmp.Diff(m, got); diff != "" {
@@ -138,8 +138,9 @@ func TestInvitation(t *testing.T) {
 		svc := env.MemberService()
 		invite := func(local string) (*member.Member, string) {
 			t.Helper()
-			m, token, err := svc.Add(ten.Ctx, ten.ID, member.AddInput{LoginID: local, Profile: member.Profile{DisplayName: ptr(local)}})
+			m, added, err := svc.Add(ten.Ctx, ten.ID, member.AddInput{LoginID: local, Profile: member.Profile{DisplayName: ptr(local)}})
 			must(t, "add", err)
+			token := added.Token
 			if m.Status != member.StatusInvited || token == "" {
 				t.Fatalf("added without a password: got status %s and token %q, want invited with a token", m.Status, token)
 			}

@@ -19,8 +19,9 @@ func TestResendInvitation(t *testing.T) {
 		t.Parallel()
 		ten := storetest.SignUp(t, env, "acme")
 		svc := env.MemberService()
-		m, first, err := svc.Add(ten.Ctx, ten.ID, member.AddInput{LoginID: "ann", Profile: member.Profile{DisplayName: ptr("Ann"), Email: ptr("ann@example.com")}})
+		m, added, err := svc.Add(ten.Ctx, ten.ID, member.AddInput{LoginID: "ann", Profile: member.Profile{DisplayName: ptr("Ann"), Email: ptr("ann@example.com")}})
 		must(t, "add", err)
+		first := added.Token
 		_, err = svc.ResendInvitation(ten.Ctx, ten.ID, m.ID)
 		must(t, "resend", err)
 		mails, err := env.DB.ListMails(context.Background(), notify.Page{Limit: 10})

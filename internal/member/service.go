@@ -9,6 +9,7 @@ import (
 	"github.com/kanri/kanri/internal/clock"
 	"github.com/kanri/kanri/internal/i18n"
 	"github.com/kanri/kanri/internal/id"
+	"github.com/kanri/kanri/internal/money"
 	"github.com/kanri/kanri/internal/notify"
 	"github.com/kanri/kanri/internal/tenant"
 )
@@ -54,6 +55,28 @@ type Store interface {
 // billing answers it, in the caller's transaction.
 type Limit func(ctx context.Context, tenantID string) (max int, fix i18n.Term, err error)
 
+// Follow moves a tenant's licenses to count, its billable members after a
+// change, where the licenses follow the members (a plan in all_employees
+// mode), and bills the difference; billing answers it, in the caller's
+// transaction, which holds the count (LockBillable), so a change rolled
+// back bills nothing.
+type Follow func(ctx context.Context, tenantID string, count int) (Seated, error)
+
+// Seated is what billing did to a tenant's licenses after a change of its
+// billable members: the zero value where the licenses do not follow them.
+type Seated struct {
+	Follows  bool
+	From, To int // the licenses before and after the change
+	// Next is the count a reduction that waits for the renewal on RenewsOn
+	// (the plan's at_renewal policy) takes the licenses to; 0 without one.
+	Next     int
+	RenewsOn time.Time
+	// Amount is what the change bills (negative: credits), tax included:
+	// on Invoice, issued now, or else on the next regular invoice.
+	Amount  money.Money
+	Invoice string // the number of the invoice or credit note issued now
+}
+
 // The ways to have more billable members that a Limit names: message
 // catalog terms, which the refusal over the limit ends with.
 const (
@@ -68,7 +91,10 @@ type Service struct {
 	Zone *time.Location
 	// Seats is the tenant's member limit (the free plan's, an annual
 	// contract's licenses); nil: no limit.
-	Seats        Limit
+	Seats Limit
+	// Follow moves the licenses with the members where they follow them;
+	// nil: they never do.
+	Follow       Follow
 	Store        Store
 	Clock        clock.Clock
 	IDs          id.Generator

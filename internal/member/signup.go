@@ -58,7 +58,7 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (*tenant.Tenant, *
 		if err := s.Store.CreateMembers(ctx, []*Member{m}); err != nil {
 			return err
 		}
-		if err := s.recordBillable(ctx, t.ID, now, true); err != nil {
+		if _, err := s.recordBillable(ctx, t.ID, now, true); err != nil {
 			return err
 		}
 		return s.Store.AppendAuditEvents(ctx,

@@ -49,6 +49,14 @@ func (db *DB) GetTenant(ctx context.Context, id string) (*tenant.Tenant, error) 
 			return nil, db.fail(err, "store.thing.tenant")
 		}
 	}
+	return db.ReadTenant(ctx, id)
+}
+
+// ReadTenant returns the tenant with id without locking its row, for a
+// transaction that holds it already with LockBillable: upgrading that lock
+// would wait for the members being inserted beside it, which wait for this
+// transaction. Errors: NotFound.
+func (db *DB) ReadTenant(ctx context.Context, id string) (*tenant.Tenant, error) {
 	t, err := scanTenant(db.queryRow(ctx, `SELECT `+tenantColumns+tenantFrom+` WHERE t.id = ?`, id))
 	return t, db.fail(err, "store.thing.tenant")
 }
