@@ -16,13 +16,20 @@ import (
 //go:embed migrations/*.sql
 var Migrations embed.FS
 
+// poolSize is how many connections one instance opens at most.
+const poolSize = 20
+
 // Open opens a pool on the database at url (postgres://…).
 func Open(url string) (*sql.DB, error) {
 	db, err := sql.Open("pgx", url)
 	if err != nil {
 		return nil, err
 	}
-	db.SetMaxOpenConns(20)
+	// Connections stay open: database/sql keeps only two idle by default,
+	// and with more requests at once each new one is a new backend process
+	// whose statements pgx prepares again (docs/PERFORMANCE.md).
+	db.SetMaxOpenConns(poolSize)
+	db.SetMaxIdleConns(poolSize)
 	return db, nil
 }
 

@@ -47,7 +47,12 @@ func Open(path, synchronous string) (write, read *sql.DB, err error) {
 		write.Close()
 		return nil, nil, err
 	}
-	read.SetMaxOpenConns(max(4, runtime.NumCPU()))
+	// Every open connection stays open: database/sql keeps only two idle by
+	// default, and under load each new one ran the pragmas and prepared
+	// the store's statements again (docs/PERFORMANCE.md).
+	readers := max(4, runtime.NumCPU())
+	read.SetMaxOpenConns(readers)
+	read.SetMaxIdleConns(readers)
 	return write, read, nil
 }
 
