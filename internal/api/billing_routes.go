@@ -20,10 +20,11 @@ type PaymentMethodPath struct {
 type quoteInput struct {
 	TenantPath
 	Body struct {
-		Plan       string `json:"plan" maxLength:"100"`
-		Contract   string `json:"contract" enum:"monthly,annual,annual_monthly"`
-		Licenses   int    `json:"licenses,omitempty" minimum:"0" maximum:"1000000" doc:"annual contracts: at least the billable members"`
-		MailDomain string `json:"mail_domain,omitempty" maxLength:"300" doc:"plans with mail: one of the tenant's verified domains, such as the provided one"`
+		Plan        string `json:"plan,omitempty" maxLength:"100" doc:"required unless add_licenses is given"`
+		Contract    string `json:"contract,omitempty" enum:"monthly,annual,annual_monthly" doc:"required unless add_licenses is given"`
+		Licenses    int    `json:"licenses,omitempty" minimum:"0" maximum:"1000000" doc:"annual contracts: at least the billable members"`
+		MailDomain  string `json:"mail_domain,omitempty" maxLength:"300" doc:"plans with mail: one of the tenant's verified domains, such as the provided one"`
+		AddLicenses int    `json:"add_licenses,omitempty" minimum:"-1000000" maximum:"1000000" doc:"instead of the fields above: this many licenses more (negative: fewer) than the count when the quote is applied; another admin's change landing first does not make the quote stale unless its price moved"`
 	}
 }
 
@@ -87,7 +88,7 @@ func (s *Server) registerSubscription(tags []string) {
 		Summary: "Price a change of plan, contract or licenses: every line, the tax and the total, applicable until expires_at"}, false,
 		func(ctx context.Context, in *quoteInput) (*body[Quote], error) {
 			b := in.Body
-			q, err := s.svc.Billing.Quote(ctx, in.TenantID, billing.QuoteInput{Terms: billing.Terms{Plan: b.Plan, Contract: b.Contract, Licenses: b.Licenses}, MailDomain: b.MailDomain})
+			q, err := s.svc.Billing.Quote(ctx, in.TenantID, billing.QuoteInput{Terms: billing.Terms{Plan: b.Plan, Contract: b.Contract, Licenses: b.Licenses}, MailDomain: b.MailDomain, Add: b.AddLicenses})
 			if err != nil {
 				return nil, err
 			}

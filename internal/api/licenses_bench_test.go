@@ -37,9 +37,11 @@ const (
 // BenchmarkLicenseChangeHTTP changes license counts by ±1 over HTTP, each
 // change a quote and its apply, with 64 clients at once: over many tenants
 // (each client changing its own tenants in turn, so nothing is stale), and
-// all on one tenant (most quotes are then stale: a quote whose "from" is
-// not the count the client last saw is not applied, and a 409 or "already
-// that count" is counted as stale). Reported: accepted changes per second,
+// all on one tenant, twice: with counts, as the console asks (most quotes
+// are then stale: a quote whose "from" is not the count the client last
+// saw is not applied, and a 409 or "already that count" is counted as
+// stale), and with add_licenses ±1, which another change landing first
+// does not make stale. Reported: accepted changes per second,
 // p50/p99/max of an attempt, and the stale rate; the one tenant's final
 // count must be its start plus the accepted changes, and every accepted
 // change must have issued exactly one invoice or credit note. Reductions
@@ -75,8 +77,9 @@ func BenchmarkLicenseChangeHTTP(b *testing.B) {
 		b.Logf("seeded %d tenants on annual contracts in %v", n+1, time.Since(start).Round(time.Millisecond))
 		b.Run("raw-commits", func(b *testing.B) { rawCommits(b, srv) })
 		c := newLicenseClient(srv.URL, rate)
-		b.Run(fmt.Sprintf("tenants=%d", n), func(b *testing.B) { c.run(b, url, tenants[:n]) })
-		b.Run("tenants=1", func(b *testing.B) { c.run(b, url, tenants[n:]) })
+		b.Run(fmt.Sprintf("tenants=%d", n), func(b *testing.B) { c.run(b, url, tenants[:n], false) })
+		b.Run("tenants=1", func(b *testing.B) { c.run(b, url, tenants[n:], false) })
+		b.Run("tenants=1/add_licenses", func(b *testing.B) { c.run(b, url, tenants[n:], true) })
 	})
 }
 
@@ -244,8 +247,8 @@ type licenseRun struct {
 
 // run makes b.N attempts with 64 clients; client c changes tenants c,
 // c+64, … in turn, which no other client changes (with one tenant, all
-// change it).
-func (c *licenseClient) run(b *testing.B, url string, tenants []licenseTenant) {
+// change it); relative changes ask for add_licenses ±1.
+func (c *licenseClient) run(b *testing.B, url string, tenants []licenseTenant, relative bool) {
 	before := licenseCounts(b, url)
 	invoicesBefore := apptest.CountRows(b, url, `SELECT COUNT(*) FROM invoices`)
 	r := &licenseRun{lat: make(apptest.Latencies, 0, b.N), delta: map[string]int{}, reasons: map[string]int{}}
@@ -257,7 +260,7 @@ func (c *licenseClient) run(b *testing.B, url string, tenants []licenseTenant) {
 	var wg sync.WaitGroup
 	for client := range licenseClients {
 		wg.Go(func() {
-			known := map[string]int{} // the count this admin last saw
+			known := map[string]int{} // the count this admin last saw; relative: what it added
 			var mine []licenseTenant
 			for i := client % len(tenants); i < len(tenants); i += licenseClients {
 				mine = append(mine, tenants[i])
@@ -269,10 +272,10 @@ func (c *licenseClient) run(b *testing.B, url string, tenants []licenseTenant) {
 				}
 				start := c.due(began, k)
 				t := mine[i%len(mine)]
-				if _, ok := known[t.id]; !ok {
+				if _, ok := known[t.id]; !ok && !relative {
 					known[t.id] = before[t.id]
 				}
-				if err := c.attempt(r, t, known, start); err != nil {
+				if err := c.attempt(r, t, known, start, relative); err != nil {
 					r.fail(err)
 					return
 				}
@@ -324,19 +327,24 @@ func licenseCounts(b *testing.B, url string) map[string]int {
 	return out
 }
 
-// attempt is one admin's change: quote the count it last saw ±1, and
-// apply the quote if it prices that change. Counts alternate between
-// startLicenses and one more: a reduction then always has the addition's
-// card payment to credit (the seeded tenants have no invoice).
-func (c *licenseClient) attempt(r *licenseRun, t licenseTenant, known map[string]int, start time.Time) error {
+// attempt is one admin's change. Absolute (the console's way): quote the
+// count it last saw ±1, and apply the quote if it prices that change;
+// counts alternate between startLicenses and one more, so a reduction
+// always has the addition's card payment to credit (the seeded tenants
+// have no invoice). Relative (add_licenses): one more, then, once that was
+// accepted, one fewer; known is then what this admin added.
+func (c *licenseClient) attempt(r *licenseRun, t licenseTenant, known map[string]int, start time.Time, relative bool) error {
 	from := known[t.id]
 	to := from + 1
-	if from > startLicenses {
+	if from > startLicenses || (relative && from > 0) {
 		to = from - 1
 	}
+	body := map[string]any{"plan": "standard", "contract": billing.Annual, "licenses": to}
+	if relative {
+		body = map[string]any{"add_licenses": to - from}
+	}
 	var q api.Quote
-	status, code, err := c.call("POST", tpath(t.id, "/subscription/quote"), t.token,
-		map[string]any{"plan": "standard", "contract": billing.Annual, "licenses": to}, &q)
+	status, code, err := c.call("POST", tpath(t.id, "/subscription/quote"), t.token, body, &q)
 	switch {
 	case err != nil:
 		return err
@@ -348,7 +356,7 @@ func (c *licenseClient) attempt(r *licenseRun, t licenseTenant, known map[string
 		return nil
 	case status != http.StatusCreated:
 		return fmt.Errorf("quote %d → %d on %s: %d %s", from, to, t.id, status, code)
-	case q.From.Licenses != from: // another admin's change came first
+	case !relative && q.From.Licenses != from: // another admin's change came first
 		known[t.id] = q.From.Licenses
 		r.record(time.Since(start), t.id, 0, "quote from another count")
 		return nil
@@ -364,7 +372,10 @@ func (c *licenseClient) attempt(r *licenseRun, t licenseTenant, known map[string
 	case status != http.StatusOK || res.Invoice == nil:
 		return fmt.Errorf("apply %d → %d on %s: %d %s (invoice %v)", from, to, t.id, status, code, res.Invoice != nil)
 	}
-	known[t.id] = res.Subscription.Licenses
+	known[t.id] = to
+	if !relative {
+		known[t.id] = res.Subscription.Licenses
+	}
 	r.record(time.Since(start), t.id, to-from, "")
 	return nil
 }

@@ -26,10 +26,15 @@ type Result struct {
 // the charge. Applying an applied quote again returns the same result.
 func (s *Service) Apply(ctx context.Context, tenantID, quoteID string) (*Result, error) {
 	now := s.Clock.Now()
+	unlock, err := s.applies.lock(ctx, tenantID)
+	if err != nil {
+		return nil, fmt.Errorf("apply quote: %w", err)
+	}
+	defer unlock()
 	var res *Result
 	var token string
 	var q *Quote
-	err := s.Store.InTx(ctx, func(ctx context.Context) error {
+	err = s.Store.InTx(ctx, func(ctx context.Context) error {
 		t, sub, m, err := s.claim(ctx, tenantID, quoteID, now, &q)
 		if err != nil || q.Status == QuoteApplied {
 			res = &Result{Quote: q, Subscription: sub}
@@ -84,6 +89,11 @@ func (s *Service) claim(ctx context.Context, tenantID, quoteID string, now time.
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	if q.Add != 0 && q.Status != QuoteApplied {
+		if err := q.rebase(sub); err != nil {
+			return nil, nil, nil, err
+		}
+	}
 	if err := s.authorize(ctx, tenantID, sub, q.To); err != nil {
 		return nil, nil, nil, err
 	}
@@ -106,6 +116,18 @@ func (s *Service) claim(ctx context.Context, tenantID, quoteID string, now time.
 	return t, sub, m, nil
 }
 
+// rebase moves a relative quote onto sub, the subscription of the moment:
+// its Add licenses more (or fewer) than sub has now. A change scheduled
+// since makes it stale: more or fewer than which count would be a guess.
+func (q *Quote) rebase(sub *Subscription) error {
+	if sub.Next != nil && q.Status == QuoteOpen {
+		return errs.E(errs.Conflict, "billing.quote_stale")
+	}
+	q.From, q.To, q.MailDomain, q.Version = sub.Terms, sub.Terms, sub.MailDomain, sub.Version
+	q.To.Licenses += q.Add
+	return nil
+}
+
 // stillValid re-prices the quote on the current state: any difference
 // (another change, a member who joined, a removed card) makes it stale.
 func (s *Service) stillValid(ctx context.Context, t *tenant.Tenant, q *Quote, sub *Subscription, now time.Time) error {
@@ -120,7 +142,7 @@ func (s *Service) stillValid(ctx context.Context, t *tenant.Tenant, q *Quote, su
 		return err
 	}
 	if fresh.Version != q.Version || fresh.Kind != q.Kind || fresh.Invoicing != q.Invoicing || !fresh.Effective.Equal(q.Effective) || fresh.Total != q.Total ||
-		fresh.MethodID != q.MethodID || fresh.Billable != q.Billable || !sameLines(fresh.Lines, q.Lines) {
+		fresh.MethodID != q.MethodID || (q.Add == 0 && fresh.Billable != q.Billable) || !sameLines(fresh.Lines, q.Lines) {
 		return errs.E(errs.Conflict, "billing.quote_stale")
 	}
 	return nil

@@ -91,6 +91,10 @@ type Quote struct {
 	TenantID string
 	Kind     string // QuoteUpgrade, QuoteDowngrade, QuoteLicenses, QuoteReduce
 	From, To Terms
+	// Add is a relative license change (QuoteInput.Add), 0 for an absolute
+	// one: applied to the count of the moment, so another change landing
+	// first does not make it stale unless the price of Add licenses moved.
+	Add int
 	// MailDomain is the domain chosen for mail, when To's plan has it.
 	MailDomain string
 	// Effective is when the change takes effect: today, or the period's end.

@@ -118,6 +118,11 @@ func wrapf(err error, format string, args ...any) error {
 // transactions: the charge is taken again with the same key (never twice)
 // and recorded.
 func (s *Service) resume(ctx context.Context, q *Quote, now time.Time) error {
+	unlock, err := s.applies.lock(ctx, q.TenantID) // after an apply of this process in flight
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	m, err := s.Store.GetPaymentMethod(ctx, q.TenantID, q.MethodID)
 	if err == nil {
 		_, err = s.pay(ctx, q.TenantID, q, m.Token, now)

@@ -50,6 +50,8 @@ type Service struct {
 	BaseURL string
 	// RunBatch is how many rows the billing run reads at a time (500 when 0).
 	RunBatch int
+
+	applies tenantLocks // one apply at a time per tenant in this process
 }
 
 // ErrNoPaymentMethod is the cause of a refusal for want of a usable
@@ -121,6 +123,9 @@ func (s *Service) onCatalog(sub *Subscription) error {
 type QuoteInput struct {
 	Terms
 	MailDomain string // for a plan with mail: one of the tenant's domains
+	// Add, when not 0, asks for the license count of the moment plus Add
+	// (negative: fewer) on the same plan and contract, instead of Terms.
+	Add int
 }
 
 // Quote prices a change of plan, contract or licenses, refusing what SPEC
@@ -150,17 +155,37 @@ func (s *Service) quote(ctx context.Context, tenantID string, in QuoteInput, now
 	if err != nil {
 		return nil, err
 	}
+	switch {
+	case in.Add != 0 && (in.Terms != (Terms{}) || in.MailDomain != ""):
+		return nil, errs.Field("add_licenses", "billing.add_licenses_alone")
+	case in.Add != 0 && sub.Next != nil:
+		return nil, errs.E(errs.FailedPrecondition, "billing.add_licenses_scheduled", "licenses", sub.Next.Licenses, "date", isoDay(sub.PeriodEnd))
+	case in.Add != 0:
+		in.Terms, in.MailDomain = sub.Terms, sub.MailDomain
+		in.Licenses += in.Add
+	case in.Plan == "":
+		return nil, errs.Field("plan", "billing.plan_choose")
+	case in.Contract == "":
+		return nil, errs.Field("contract", "billing.contract_choose")
+	}
 	if err := s.authorize(ctx, tenantID, sub, in.Terms); err != nil { // before anything happens for the caller
 		return nil, err
 	}
-	finished, err := s.finishApplying(ctx, tenantID, now)
-	if err == nil && finished {
-		sub, err = s.current(ctx, t)
+	if in.Add == 0 { // a relative change's price does not depend on a change being paid for
+		finished, err := s.finishApplying(ctx, tenantID, now)
+		if err == nil && finished {
+			sub, err = s.current(ctx, t)
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
+	q, err := s.price(ctx, t, sub, in, now)
 	if err != nil {
 		return nil, err
 	}
-	return s.price(ctx, t, sub, in, now)
+	q.Add = in.Add
+	return q, nil
 }
 
 // finishApplying finishes an apply whose card payment did not answer
@@ -199,8 +224,13 @@ func (s *Service) price(ctx context.Context, t *tenant.Tenant, sub *Subscription
 			return nil, err
 		}
 	}
-	if err := s.refuse(ctx, t, sub); err != nil {
-		return nil, err
+	if r := standing(t, sub); r != nil {
+		return nil, r
+	}
+	if in.Add == 0 { // a relative quote is priced beside a payment; its apply (Add 0) is not
+		if err := s.notPaying(ctx, t.ID, errs.E(errs.Conflict, "billing.quote_stale_paying")); err != nil {
+			return nil, err
+		}
 	}
 	p := pricing{cat: s.Catalog, sub: sub, to: in.Terms, today: s.today(now), lang: t.Language}
 	if p.billable, err = s.Store.CountBillable(ctx, tenantID); err != nil {
@@ -249,14 +279,6 @@ func (s *Service) authorize(ctx context.Context, tenantID string, sub *Subscript
 	}
 	_, err := auth.RequireSuperAdmin(ctx, tenantID)
 	return err
-}
-
-// refuse stops changes a tenant cannot make in its present state.
-func (s *Service) refuse(ctx context.Context, t *tenant.Tenant, sub *Subscription) error {
-	if r := standing(t, sub); r != nil {
-		return r
-	}
-	return s.notPaying(ctx, t.ID, errs.E(errs.Conflict, "billing.quote_stale_paying"))
 }
 
 // standing is why t cannot change its contract sub at all now, or nil.
