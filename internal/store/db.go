@@ -31,7 +31,8 @@ type DB struct {
 	read      *sql.DB // SQLite: read-only pool; PostgreSQL: the same pool
 	errorKind func(error) string
 	ids       id.Generator
-	stmts     *stmtCache // SQLite only
+	stmts     *stmtCache    // SQLite only
+	sqlite    *sqlite.Pools // SQLite only: write and read, and the checkpoints
 }
 
 // Options tune how a database is opened.
@@ -58,18 +59,18 @@ func Open(url string, ids id.Generator, opts Options) (*DB, error) {
 	if opts.SQLiteSynchronous == "" {
 		opts.SQLiteSynchronous = "NORMAL"
 	}
-	w, r, err := sqlite.Open(path, opts.SQLiteSynchronous)
+	p, err := sqlite.Open(path, opts.SQLiteSynchronous)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	return &DB{write: w, read: r, errorKind: sqlite.ErrorKind, ids: ids, stmts: newStmtCache()}, nil
+	return &DB{write: p.Write, read: p.Read, errorKind: sqlite.ErrorKind, ids: ids, stmts: newStmtCache(), sqlite: p}, nil
 }
 
 // Close closes the pools.
 func (db *DB) Close() error {
 	db.stmts.close()
-	if db.read != db.write {
-		db.read.Close()
+	if db.sqlite != nil {
+		return db.sqlite.Close()
 	}
 	return db.write.Close()
 }

@@ -63,14 +63,16 @@ func migrateTo8(t *testing.T, url string) {
 		dialect, migrations = goose.DialectPostgres, postgres.Migrations
 		db, err = postgres.Open(url)
 	} else {
-		var read *sql.DB
-		db, read, err = sqlite.Open(url, "NORMAL")
-		if err == nil {
-			defer read.Close()
+		var p *sqlite.Pools
+		if p, err = sqlite.Open(url, "NORMAL"); err == nil {
+			defer p.Close()
+			db = p.Write
 		}
 	}
 	must(t, "open", err)
-	defer db.Close()
+	if store.IsPostgres(url) {
+		defer db.Close()
+	}
 	sub, err := fs.Sub(migrations, "migrations")
 	must(t, "migrations", err)
 	p, err := goose.NewProvider(dialect, db, sub)
