@@ -210,6 +210,10 @@ func (s *Service) decline(ctx context.Context, tenantID, quoteID string, d *Decl
 // subscription, the invoice or the lines kept for the next one, the audit
 // trail, the event and the mails.
 func (s *Service) commit(ctx context.Context, t *tenant.Tenant, sub, next *Subscription, q *Quote, m *PaymentMethod, chargeID string, now time.Time) (*Result, error) {
+	ctx, err := s.oneChange(ctx, t.ID)
+	if err != nil {
+		return nil, err
+	}
 	next.Version, next.UpdatedAt = sub.Version+1, now
 	if sub.Version == 0 {
 		next.CreatedAt = now

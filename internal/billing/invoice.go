@@ -25,7 +25,7 @@ type bill struct {
 // issue issues an invoice (a credit note when the lines net below zero) in
 // the transaction in ctx, and mails it to the billing contact.
 func (s *Service) issue(ctx context.Context, t *tenant.Tenant, b bill, now time.Time) (*Invoice, error) {
-	admin, err := s.Store.GetSuperAdmin(ctx, t.ID)
+	admin, err := s.superAdmin(ctx, t.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -159,7 +159,7 @@ func (s *Service) paymentFailed(ctx context.Context, t *tenant.Tenant, now time.
 	if err := s.Notify.Emit(ctx, t.ID, "payment.failed", data); err != nil {
 		return err
 	}
-	admin, err := s.Store.GetSuperAdmin(ctx, t.ID)
+	admin, err := s.superAdmin(ctx, t.ID)
 	if err != nil {
 		return err
 	}
@@ -180,7 +180,7 @@ func (s *Service) changed(ctx context.Context, t *tenant.Tenant, now time.Time, 
 	if action == "subscription.past_due" { // pastDue mails it, with the amount
 		return nil
 	}
-	admin, err := s.Store.GetSuperAdmin(ctx, t.ID)
+	admin, err := s.superAdmin(ctx, t.ID)
 	if err != nil {
 		return err
 	}
@@ -320,4 +320,25 @@ func (s *Service) settled(ctx context.Context, tenantID string, now time.Time) e
 	before := *sub
 	sub.Status = StatusActive
 	return s.save(ctx, t, "subscription.changed", &before, sub, now)
+}
+
+type adminKey struct{}
+
+// oneChange returns ctx for the records of one change in its transaction:
+// the super admin its mails go to and the webhook endpoints its events go
+// to are read once, however many mails and events it makes.
+func (s *Service) oneChange(ctx context.Context, tenantID string) (context.Context, error) {
+	admin, err := s.Store.GetSuperAdmin(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	return notify.Batch(context.WithValue(ctx, adminKey{}, admin)), nil
+}
+
+// superAdmin is the tenant's super admin: the one oneChange read, if any.
+func (s *Service) superAdmin(ctx context.Context, tenantID string) (*member.Member, error) {
+	if m, ok := ctx.Value(adminKey{}).(*member.Member); ok && m.TenantID == tenantID {
+		return m, nil
+	}
+	return s.Store.GetSuperAdmin(ctx, tenantID)
 }

@@ -155,6 +155,9 @@ func (s *Service) renew(ctx context.Context, tenantID string, now time.Time) (bo
 		}
 		renewed = true
 		before := *sub
+		if ctx, err = s.oneChange(ctx, tenantID); err != nil {
+			return err
+		}
 		effective, err := s.catchUp(ctx, t, sub, now)
 		if err != nil {
 			return err
@@ -397,7 +400,7 @@ func (s *Service) pastDue(ctx context.Context, t *tenant.Tenant, inv *Invoice, n
 	if err := s.changed(ctx, t, now, "subscription.past_due", &before, sub); err != nil {
 		return err
 	}
-	admin, err := s.Store.GetSuperAdmin(ctx, t.ID)
+	admin, err := s.superAdmin(ctx, t.ID)
 	if err != nil {
 		return err
 	}

@@ -70,7 +70,7 @@ type payload struct {
 // Emit queues an event for every enabled endpoint that subscribes to its
 // type, in the transaction in ctx. Every endpoint gets the same webhook-id.
 func (s *Service) Emit(ctx context.Context, tenantID, eventType string, data any) error {
-	endpoints, err := s.Store.ListEndpoints(ctx)
+	endpoints, err := s.endpoints(ctx)
 	if err != nil {
 		return err
 	}
@@ -99,4 +99,37 @@ func (s *Service) Emit(ctx context.Context, tenantID, eventType string, data any
 // Subscribes reports whether the endpoint wants events of type t.
 func (e *Endpoint) Subscribes(t string) bool {
 	return slices.Contains(e.EventTypes, "*") || slices.Contains(e.EventTypes, t)
+}
+
+type endpointsKey struct{}
+
+// endpointsOnce is the endpoints read by the first event of a Batch.
+type endpointsOnce struct {
+	list []*Endpoint
+	read bool
+}
+
+// Batch returns ctx in which the events of one transaction read the
+// endpoints once, not once per event.
+func Batch(ctx context.Context) context.Context {
+	if _, ok := ctx.Value(endpointsKey{}).(*endpointsOnce); ok {
+		return ctx
+	}
+	return context.WithValue(ctx, endpointsKey{}, &endpointsOnce{})
+}
+
+// endpoints lists the endpoints, once per Batch.
+func (s *Service) endpoints(ctx context.Context) ([]*Endpoint, error) {
+	once, ok := ctx.Value(endpointsKey{}).(*endpointsOnce)
+	if !ok {
+		return s.Store.ListEndpoints(ctx)
+	}
+	if !once.read {
+		list, err := s.Store.ListEndpoints(ctx)
+		if err != nil {
+			return nil, err
+		}
+		once.list, once.read = list, true
+	}
+	return once.list, nil
 }
