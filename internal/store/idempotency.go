@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"time"
 
 	"github.com/kanri/kanri/internal/errs"
@@ -23,14 +25,26 @@ func (db *DB) ClaimIdempotencyKey(ctx context.Context, scope, key, hash, instanc
 	if n, _ := res.RowsAffected(); n == 1 {
 		return nil, true, nil
 	}
-	if res, err = db.exec(ctx, `UPDATE idempotency_keys SET instance_id = ?, created_at = ?
-		WHERE scope = ? AND key = ? AND request_hash = ? AND status = 0 AND instance_id <> ?
-		AND NOT EXISTS (SELECT 1 FROM instances i WHERE i.id = idempotency_keys.instance_id AND i.lease_until >= ?)`,
-		instance, ts(now), scope, key, hash, instance, ts(now)); err != nil {
+	// The takeover compares and swaps the holder read here: PostgreSQL
+	// re-checks a row another takeover just changed against the join it
+	// planned for the lease test, which still found the dead holder lapsed,
+	// so a lease test on the row's own holder let three of 64 win.
+	var holder string
+	err = db.q(ctx, db.write).QueryRowContext(ctx, db.rebind(`SELECT instance_id FROM idempotency_keys
+		WHERE scope = ? AND key = ? AND request_hash = ? AND status = 0`), scope, key, hash).Scan(&holder)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, false, db.fail(err, "store.thing.idempotency_key")
 	}
-	if n, _ := res.RowsAffected(); n == 1 {
-		return nil, true, nil
+	if err == nil && holder != instance {
+		if res, err = db.exec(ctx, `UPDATE idempotency_keys SET instance_id = ?, created_at = ?
+			WHERE scope = ? AND key = ? AND request_hash = ? AND status = 0 AND instance_id = ?
+			AND NOT EXISTS (SELECT 1 FROM instances i WHERE i.id = ? AND i.lease_until >= ?)`,
+			instance, ts(now), scope, key, hash, holder, holder, ts(now)); err != nil {
+			return nil, false, db.fail(err, "store.thing.idempotency_key")
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			return nil, true, nil
+		}
 	}
 	var r idempotency.Response
 	err = db.q(ctx, db.write).QueryRowContext(ctx, db.rebind(`SELECT request_hash, status, content_type, body FROM idempotency_keys
