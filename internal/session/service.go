@@ -24,6 +24,9 @@ type Store interface {
 	GetMember(ctx context.Context, tenantID, id string) (*member.Member, error)
 	GetTenant(ctx context.Context, id string) (*tenant.Tenant, error)
 	MemberPermissions(ctx context.Context, memberID string) ([]auth.Permission, error)
+	// MemberStanding reads a member's Standing in one statement. Errors:
+	// NotFound.
+	MemberStanding(ctx context.Context, tenantID, memberID string) (*Standing, error)
 	CreateSession(ctx context.Context, s *Session) error
 	GetSessionByHash(ctx context.Context, hash string) (*Session, error)
 	ListSessions(ctx context.Context, memberID string, now time.Time) ([]*Session, error)
@@ -253,30 +256,31 @@ func (s *Service) checkActive(ctx context.Context, a *auth.Actor) error {
 	if a.Kind != auth.KindMember {
 		return nil
 	}
-	m, err := s.Store.GetMember(ctx, a.TenantID, a.ID)
+	st, err := s.Store.MemberStanding(ctx, a.TenantID, a.ID)
 	if err != nil {
 		return err
 	}
-	if m.Status != member.StatusActive {
-		return errs.E(errs.Unauthenticated, "session.account_inactive", "status", i18n.Term("members.status."+m.Status))
+	if st.MemberStatus != member.StatusActive {
+		return errs.E(errs.Unauthenticated, "session.account_inactive", "status", i18n.Term("members.status."+st.MemberStatus))
 	}
-	t, err := s.Store.GetTenant(ctx, a.TenantID)
-	if err != nil {
-		return err
-	}
-	if t.Status != tenant.StatusActive {
+	if st.TenantStatus != tenant.StatusActive {
 		return errs.E(errs.Unauthenticated, "session.tenant_closed")
 	}
-	if a.Permissions, err = s.Store.MemberPermissions(ctx, m.ID); err != nil {
-		return err
-	}
-	a.SuperAdmin, a.Name, a.Language = m.SuperAdmin, m.LoginID, m.Language
-	policy, on, err := s.Store.TwoFactorState(ctx, a.TenantID, a.ID)
-	if err != nil {
-		return err
-	}
-	a.TwoFactorMissing = policy.Requires(a) && !on
+	a.Permissions, a.SuperAdmin, a.Name, a.Language = st.Permissions, st.SuperAdmin, st.LoginID, st.Language
+	a.TwoFactorMissing = st.Policy.Requires(a) && !st.TwoFactorOn
 	return nil
+}
+
+// Standing is what every request of a signed-in member checks, read at once.
+type Standing struct {
+	MemberStatus string
+	SuperAdmin   bool
+	LoginID      string
+	Language     string
+	Permissions  []auth.Permission // the union of its roles'
+	TenantStatus string
+	Policy       Policy // the tenant's two-factor policy
+	TwoFactorOn  bool
 }
 
 // Authenticate returns the actor a bearer token belongs to. Errors:

@@ -182,6 +182,14 @@ func (db *DB) forUpdate(ctx context.Context) string {
 	return ""
 }
 
+// joined is the aggregate of a text column's values, joined by spaces.
+func (db *DB) joined(expr string) string {
+	if db.postgres {
+		return "string_agg(" + expr + ", ' ')"
+	}
+	return "group_concat(" + expr + ", ' ')"
+}
+
 // forUpdateOf is forUpdate for a join: only the rows of the table alias
 // are locked.
 func (db *DB) forUpdateOf(ctx context.Context, alias string) string {

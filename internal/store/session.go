@@ -82,17 +82,40 @@ func (db *DB) MemberPermissions(ctx context.Context, memberID string) ([]auth.Pe
 	if err != nil {
 		return nil, db.fail(err, "store.thing.role")
 	}
+	return permissionUnion(strings.Join(lists, " ")), nil
+}
+
+// permissionUnion is the permissions of space-separated lists, each once.
+func permissionUnion(lists string) []auth.Permission {
 	seen := map[auth.Permission]bool{}
 	var out []auth.Permission
-	for _, l := range lists {
-		for p := range strings.FieldsSeq(l) {
-			if !seen[auth.Permission(p)] {
-				seen[auth.Permission(p)] = true
-				out = append(out, auth.Permission(p))
-			}
+	for p := range strings.FieldsSeq(lists) {
+		if !seen[auth.Permission(p)] {
+			seen[auth.Permission(p)] = true
+			out = append(out, auth.Permission(p))
 		}
 	}
-	return out, nil
+	return out
+}
+
+// MemberStanding reads what every request of a signed-in member checks:
+// its status and roles' permissions, its tenant's status and two-factor
+// policy, and whether it has two-factor sign-in on. Errors: NotFound.
+func (db *DB) MemberStanding(ctx context.Context, tenantID, memberID string) (*session.Standing, error) {
+	var st session.Standing
+	var perms sql.NullString
+	var policy string
+	err := db.queryRow(ctx, `SELECT m.status, m.is_super_admin, m.login_local || '@' || d.name, m.language, t.status, t.two_factor_required,
+		EXISTS (SELECT 1 FROM member_two_factor f WHERE f.member_id = m.id AND f.confirmed_at IS NOT NULL),
+		(SELECT `+db.joined("r.permissions")+` FROM roles r JOIN member_roles mr ON mr.role_id = r.id WHERE mr.member_id = m.id)
+		FROM members m JOIN tenants t ON t.id = m.tenant_id JOIN domains d ON d.tenant_id = m.tenant_id AND d.is_primary
+		WHERE m.tenant_id = ? AND m.id = ?`, tenantID, memberID).
+		Scan(&st.MemberStatus, &st.SuperAdmin, &st.LoginID, &st.Language, &st.TenantStatus, &policy, &st.TwoFactorOn, &perms)
+	if err != nil {
+		return nil, db.fail(err, "store.thing.member")
+	}
+	st.Policy, st.Permissions = session.Policy(policy), permissionUnion(perms.String)
+	return &st, nil
 }
 
 // CreateOperator inserts o. Errors: Conflict (e-mail taken).
