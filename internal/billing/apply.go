@@ -137,6 +137,12 @@ func (s *Service) stillValid(ctx context.Context, t *tenant.Tenant, q *Quote, su
 	if sub.Version != q.Version {
 		return errs.E(errs.Conflict, "billing.quote_stale_contract")
 	}
+	// A change being paid for (by another instance) is not recorded yet.
+	// Quotes need not check: an absolute one finished such changes first,
+	// and a relative one's price does not depend on them.
+	if err := s.notPaying(ctx, t.ID, errs.E(errs.Conflict, "billing.quote_stale_paying")); err != nil {
+		return err
+	}
 	fresh, err := s.price(ctx, t, sub, QuoteInput{Terms: q.To, MailDomain: q.MailDomain}, now)
 	if err != nil {
 		return err
@@ -219,6 +225,7 @@ func (s *Service) commit(ctx context.Context, t *tenant.Tenant, sub, next *Subsc
 		next.CreatedAt = now
 	}
 	res := &Result{Quote: q, Subscription: next}
+	var invoice *bill
 	switch {
 	case q.Invoicing == InvoiceNow && len(q.Lines) > 0:
 		if next.Contract != sub.Contract { // the lines kept for a monthly invoice are in this one (sweep)
@@ -226,12 +233,9 @@ func (s *Service) commit(ctx context.Context, t *tenant.Tenant, sub, next *Subsc
 				return nil, err
 			}
 		}
-		inv, err := s.issue(ctx, t, bill{period: periodKey(q.Effective, lastEnd(q.Lines)), reason: "quote " + q.ID, lines: q.Lines,
-			method: m, chargeID: chargeID}, now)
-		if err != nil {
-			return nil, err
-		}
-		res.Invoice, q.InvoiceID = inv, inv.ID
+		invoice = &bill{id: s.IDs.New("inv"), period: periodKey(q.Effective, lastEnd(q.Lines)), reason: "quote " + q.ID, lines: q.Lines,
+			method: m, chargeID: chargeID}
+		q.InvoiceID = invoice.id
 	case q.Invoicing == InvoiceNextRun:
 		if err := s.Store.AddPendingLines(ctx, t.ID, q.Lines); err != nil {
 			return nil, err
@@ -251,7 +255,17 @@ func (s *Service) commit(ctx context.Context, t *tenant.Tenant, sub, next *Subsc
 	if err := s.changed(ctx, t, now, action, sub, next); err != nil {
 		return nil, err
 	}
-	return res, s.licensesChanged(ctx, t.ID, sub.Licenses, next.Licenses, q.Effective, q.ID)
+	if err := s.licensesChanged(ctx, t.ID, sub.Licenses, next.Licenses, q.Effective, q.ID); err != nil {
+		return nil, err
+	}
+	if invoice != nil {
+		// Last: its number locks the issuer's counter, and every other
+		// invoice waits for this transaction's commit (SPEC §8: no gaps).
+		if res.Invoice, err = s.issue(ctx, t, *invoice, now); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 // after is the subscription once q is applied on today.

@@ -16,6 +16,7 @@ import (
 
 // bill is an invoice to issue.
 type bill struct {
+	id             string // the invoice's id; a new one when ""
 	period, reason string
 	lines          []Line
 	method         *PaymentMethod // nil: the tenant's default at issue
@@ -29,7 +30,10 @@ func (s *Service) issue(ctx context.Context, t *tenant.Tenant, b bill, now time.
 	if err != nil {
 		return nil, err
 	}
-	inv := &Invoice{ID: s.IDs.New("inv"), TenantID: t.ID, Number: s.Issuer.Prefix, Kind: KindInvoice, Period: b.period, Reason: b.reason,
+	if b.id == "" {
+		b.id = s.IDs.New("inv")
+	}
+	inv := &Invoice{ID: b.id, TenantID: t.ID, Number: s.Issuer.Prefix, Kind: KindInvoice, Period: b.period, Reason: b.reason,
 		Currency: s.Catalog.Currency, Lines: b.lines, IssuerName: s.Issuer.Name, IssuerRegistration: s.Issuer.Registration,
 		RecipientName: t.CompanyName, RecipientEmail: admin.Email, IssuedAt: now, Status: InvoicePaid, PaidAt: now}
 	if inv.Subtotal, inv.Taxes, inv.Tax, inv.Total, err = totals(inv.Currency, b.lines); err != nil {

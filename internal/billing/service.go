@@ -227,11 +227,6 @@ func (s *Service) price(ctx context.Context, t *tenant.Tenant, sub *Subscription
 	if r := standing(t, sub); r != nil {
 		return nil, r
 	}
-	if in.Add == 0 { // a relative quote is priced beside a payment; its apply (Add 0) is not
-		if err := s.notPaying(ctx, t.ID, errs.E(errs.Conflict, "billing.quote_stale_paying")); err != nil {
-			return nil, err
-		}
-	}
 	p := pricing{cat: s.Catalog, sub: sub, to: in.Terms, today: s.today(now), lang: t.Language}
 	if p.billable, err = s.Store.CountBillable(ctx, tenantID); err != nil {
 		return nil, err
