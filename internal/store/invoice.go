@@ -32,35 +32,45 @@ func scanInvoice(row scanner) (*billing.Invoice, error) {
 // lines. Errors: Conflict (the tenant's period and reason are billed).
 func (db *DB) CreateInvoice(ctx context.Context, inv *billing.Invoice) error {
 	return db.InTx(ctx, func(ctx context.Context) error {
-		// One round trip creates the issuer's counter or takes its next
-		// number. Its row stays locked until the commit: every other invoice
-		// of the issuer waits for this transaction (docs/PERFORMANCE.md).
-		var n int64
-		if err := db.queryRow(ctx, `INSERT INTO invoice_counters (issuer, last) VALUES (?, 1)
-			ON CONFLICT (issuer) DO UPDATE SET last = invoice_counters.last + 1 RETURNING last`, inv.IssuerRegistration).
-			Scan(&n); err != nil {
-			return db.fail(err, "store.thing.invoice_counter")
-		}
-		inv.Number = fmt.Sprintf("%s-%06d", inv.Number, n)
+		// The issuer's counter row stays locked until the commit: every
+		// other invoice of the issuer waits for this transaction
+		// (docs/PERFORMANCE.md), so callers create it last. On PostgreSQL one
+		// round trip takes the number and inserts the invoice.
 		taxes, err := json.Marshal(inv.Taxes)
 		if err != nil {
 			return fmt.Errorf("encode taxes: %w", err)
 		}
-		_, err = db.exec(ctx, `INSERT INTO invoices (`+invoiceColumns+`) VALUES `+placeholders(25), inv.ID, inv.TenantID, inv.Number,
-			inv.Kind, nullStr(inv.OriginalID), inv.Period, inv.Reason, inv.Status, inv.Currency, inv.Subtotal, string(taxes), inv.Tax,
-			inv.Total, inv.IssuerName, inv.IssuerRegistration, inv.RecipientName, inv.RecipientEmail, inv.PaymentKind, inv.ChargeID,
-			inv.BankDetails, nullDay(inv.DueAt), inv.Attempts, nullTS(inv.NextAttemptAt), ts(inv.IssuedAt), nullTS(inv.PaidAt))
-		if err != nil {
-			return db.fail(err, "store.thing.invoice")
-		}
-		for i, l := range inv.Lines {
-			_, err := db.exec(ctx, `INSERT INTO invoice_lines (invoice_id, n, `+lineColumns+`) VALUES `+placeholders(12),
-				append([]any{inv.ID, i + 1}, lineArgs(l)...)...)
-			if err != nil {
-				return db.fail(err, "store.thing.invoice_line")
+		args := []any{inv.ID, inv.TenantID, inv.Number, inv.Kind, nullStr(inv.OriginalID), inv.Period, inv.Reason, inv.Status, inv.Currency,
+			inv.Subtotal, string(taxes), inv.Tax, inv.Total, inv.IssuerName, inv.IssuerRegistration, inv.RecipientName, inv.RecipientEmail,
+			inv.PaymentKind, inv.ChargeID, inv.BankDetails, nullDay(inv.DueAt), inv.Attempts, nullTS(inv.NextAttemptAt), ts(inv.IssuedAt), nullTS(inv.PaidAt)}
+		const take = `INSERT INTO invoice_counters (issuer, last) VALUES (?, 1)
+			ON CONFLICT (issuer) DO UPDATE SET last = invoice_counters.last + 1 RETURNING last`
+		if db.postgres {
+			values := strings.Replace(placeholders(len(args)), "?, ?, ?", "?, ?, ? || '-' || (SELECT lpad(last::text, greatest(6, length(last::text)), '0') FROM n)", 1)
+			if err := db.queryRow(ctx, `WITH n AS (`+take+`) INSERT INTO invoices (`+invoiceColumns+`) VALUES `+values+` RETURNING number`,
+				append([]any{inv.IssuerRegistration}, args...)...).Scan(&inv.Number); err != nil {
+				return db.fail(err, "store.thing.invoice")
+			}
+		} else {
+			var n int64
+			if err := db.queryRow(ctx, take, inv.IssuerRegistration).Scan(&n); err != nil {
+				return db.fail(err, "store.thing.invoice_counter")
+			}
+			inv.Number = fmt.Sprintf("%s-%06d", inv.Number, n)
+			args[2] = inv.Number
+			if _, err := db.exec(ctx, `INSERT INTO invoices (`+invoiceColumns+`) VALUES `+placeholders(len(args)), args...); err != nil {
+				return db.fail(err, "store.thing.invoice")
 			}
 		}
-		return nil
+		if len(inv.Lines) == 0 {
+			return nil
+		}
+		var lines []any
+		for i, l := range inv.Lines {
+			lines = append(append(lines, inv.ID, i+1), lineArgs(l)...)
+		}
+		_, err = db.exec(ctx, `INSERT INTO invoice_lines (invoice_id, n, `+lineColumns+`) VALUES `+rows(12, len(inv.Lines)), lines...)
+		return db.fail(err, "store.thing.invoice_line")
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/kanri/kanri/internal/member"
@@ -87,12 +88,29 @@ func (db *DB) GetSuperAdmin(ctx context.Context, tenantID string) (*member.Membe
 	return db.getMember(ctx, `m.tenant_id = ? AND m.is_super_admin`, tenantID)
 }
 
+// getMember reads one member and its roles: in one statement, but for a
+// PostgreSQL row lock, after which the roles are read by a statement of
+// their own (a statement that waited for the lock still sees the roles of
+// when it began, and an edit would write them back).
 func (db *DB) getMember(ctx context.Context, where string, args ...any) (*member.Member, error) {
-	m, err := scanMember(db.queryRow(ctx, `SELECT `+memberColumns+memberFrom+` WHERE `+where+db.forUpdateOf(ctx, "m"), args...))
+	if lock := db.forUpdateOf(ctx, "m"); lock != "" {
+		m, err := scanMember(db.queryRow(ctx, `SELECT `+memberColumns+memberFrom+` WHERE `+where+lock, args...))
+		if err != nil {
+			return nil, db.fail(err, "store.thing.member")
+		}
+		return m, db.loadRoleIDs(ctx, []*member.Member{m})
+	}
+	var roles sql.NullString
+	m, err := scanMember(alsoScan{db.queryRow(ctx, `SELECT `+memberColumns+`,
+		(SELECT `+db.joined("mr.role_id")+` FROM member_roles mr WHERE mr.member_id = m.id)`+memberFrom+` WHERE `+where, args...), &roles})
 	if err != nil {
 		return nil, db.fail(err, "store.thing.member")
 	}
-	return m, db.loadRoleIDs(ctx, []*member.Member{m})
+	if m.RoleIDs = strings.Fields(roles.String); len(m.RoleIDs) == 0 {
+		m.RoleIDs = nil
+	}
+	slices.Sort(m.RoleIDs)
+	return m, nil
 }
 
 // UpdateMember stores every changeable column of m, and its roles.

@@ -123,3 +123,11 @@ func scanString(row scanner) (string, error) {
 	var s string
 	return s, row.Scan(&s)
 }
+
+// alsoScan is a row that scans extra columns after those its reader asks for.
+type alsoScan struct {
+	row   scanner
+	extra any
+}
+
+func (a alsoScan) Scan(dest ...any) error { return a.row.Scan(append(dest, a.extra)...) }
