@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -74,6 +75,48 @@ func TestLicenses(t *testing.T) {
 		below := decode[codedProblem](t, expect(t, s, http.StatusUnprocessableEntity, quoteReq(a, clerk, "standard", "annual", 1)))
 		if below.Code != "licenses.below_billable" || !cmp.Equal(below.Params, map[string]any{"billable": 2.0, "licenses": 1.0, "deactivate": 1.0}) {
 			t.Errorf("below the billable members: got %+v, want licenses.below_billable saying to deactivate 1", below)
+		}
+	})
+}
+
+// TestAddLicenses: add_licenses over HTTP, by the licenses clerk's kind of
+// admin (here the super admin): a quote for 2 more, applied after another
+// admin's 1 more landed, bills 2 and leaves the count at 5; add_licenses
+// with a plan is refused on add_licenses in the reader's language, and a
+// quote with neither asks for the plan.
+func TestAddLicenses(t *testing.T) {
+	t.Parallel()
+	onEachEngine(t, nil, func(t *testing.T, s *apptest.Server) {
+		a := s.Signup("acme")
+		addCard(t, s, a, cardOK)
+		subscribe(t, s, a, "standard", "annual", 2)
+		quote := func(body map[string]any) api.Quote {
+			t.Helper()
+			return decode[api.Quote](t, expect(t, s, http.StatusCreated, apptest.Request{Method: "POST", Path: tpath(a.ID, "/subscription/quote"),
+				Token: a.AdminToken, Body: body}))
+		}
+		two, one := quote(map[string]any{"add_licenses": 2}), quote(map[string]any{"add_licenses": 1})
+		if two.Kind != "licenses" || two.From.Licenses != 2 || two.To.Licenses != 4 || len(two.Lines) != 1 || two.Lines[0].Quantity != 2 {
+			t.Fatalf("add 2 to 2: got %+v, want 2 → 4, one line of 2 licenses", two)
+		}
+		for _, q := range []api.Quote{one, two} {
+			expect(t, s, http.StatusOK, apptest.Request{Method: "POST", Path: tpath(a.ID, "/subscription"), Token: a.AdminToken,
+				Body: map[string]any{"quote_id": q.ID}})
+		}
+		sub := decode[api.Subscription](t, expect(t, s, http.StatusOK, apptest.Request{Method: "GET", Path: tpath(a.ID, "/subscription"), Token: a.AdminToken}))
+		if sub.Licenses != 5 {
+			t.Errorf("after add 1 and add 2 on 2: %d licenses, want 5", sub.Licenses)
+		}
+		p := decode[codedProblem](t, expect(t, s, http.StatusUnprocessableEntity, apptest.Request{Method: "POST", Path: tpath(a.ID, "/subscription/quote"),
+			Token: a.AdminToken, Header: http.Header{"Accept-Language": {"ja"}}, Body: map[string]any{"add_licenses": 1, "plan": "standard"}}))
+		if p.Code != "billing.add_licenses_alone" || len(p.Errors) != 1 || p.Errors[0].Location != "body.add_licenses" ||
+			!strings.HasPrefix(p.Errors[0].Message, "add_licenses(増減するライセンス数)を指定するときは") {
+			t.Errorf("add_licenses with a plan: got %+v, want billing.add_licenses_alone on body.add_licenses in Japanese", p)
+		}
+		p = decode[codedProblem](t, expect(t, s, http.StatusUnprocessableEntity, apptest.Request{Method: "POST", Path: tpath(a.ID, "/subscription/quote"),
+			Token: a.AdminToken, Body: map[string]any{}}))
+		if p.Code != "billing.plan_choose" {
+			t.Errorf("a quote of nothing: got %+v, want billing.plan_choose", p)
 		}
 	})
 }

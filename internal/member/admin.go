@@ -99,7 +99,7 @@ func (s *Service) roleByName(ctx context.Context, tenantID, name string) (*Role,
 // (not invited), NotFound, PermissionDenied.
 func (s *Service) Invite(ctx context.Context, tenantID, memberID string) (*Member, string, error) {
 	var token string
-	m, err := s.change(ctx, tenantID, memberID, "member.invited", func(a *auth.Actor, m *Member) error {
+	m, err := s.change(ctx, tenantID, memberID, "member.invited", func(ctx context.Context, a *auth.Actor, m *Member) error {
 		if m.Status != StatusInvited {
 			return errs.E(errs.FailedPrecondition, "member.not_invited", "login_id", m.LoginID, "status", statusTerms[m.Status])
 		}

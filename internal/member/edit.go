@@ -46,7 +46,7 @@ func (s *Service) Update(ctx context.Context, tenantID, memberID string, e Edit)
 	if err != nil {
 		return nil, fmt.Errorf("member.updated: %w", err)
 	}
-	return s.changeAs(ctx, a, tenantID, memberID, "member.updated", func(a *auth.Actor, m *Member) error {
+	return s.changeAs(ctx, a, tenantID, memberID, "member.updated", func(ctx context.Context, a *auth.Actor, m *Member) error {
 		if m.Status == StatusDeleted {
 			return errs.E(errs.FailedPrecondition, "member.deleted_unchangeable", "login_id", m.LoginID)
 		}

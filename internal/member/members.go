@@ -196,7 +196,7 @@ func (s *Service) SuperAdmin(ctx context.Context, tenantID string) (*Member, err
 }
 
 // change is changeAs for admins with members.manage.
-func (s *Service) change(ctx context.Context, tenantID, memberID, action string, fn func(*auth.Actor, *Member) error) (*Member, error) {
+func (s *Service) change(ctx context.Context, tenantID, memberID, action string, fn func(context.Context, *auth.Actor, *Member) error) (*Member, error) {
 	a, err := auth.Require(ctx, tenantID, auth.PermMembersManage)
 	if err != nil {
 		return nil, err
@@ -205,8 +205,10 @@ func (s *Service) change(ctx context.Context, tenantID, memberID, action string,
 }
 
 // changeAs loads a member for update, lets fn change it as a, stores it
-// and records action, all in one transaction.
-func (s *Service) changeAs(ctx context.Context, a *auth.Actor, tenantID, memberID, action string, fn func(*auth.Actor, *Member) error) (*Member, error) {
+// and records action, all in one transaction: fn reads through the ctx it
+// is given, which carries the transaction (a read on another connection
+// while this one waits could take the pool's last).
+func (s *Service) changeAs(ctx context.Context, a *auth.Actor, tenantID, memberID, action string, fn func(context.Context, *auth.Actor, *Member) error) (*Member, error) {
 	now := s.Clock.Now()
 	var m *Member
 	err := s.Store.InTx(ctx, func(ctx context.Context) error {
@@ -215,7 +217,7 @@ func (s *Service) changeAs(ctx context.Context, a *auth.Actor, tenantID, memberI
 			return err
 		}
 		before := *m
-		if err := fn(a, m); err != nil {
+		if err := fn(ctx, a, m); err != nil {
 			return err
 		}
 		m.UpdatedAt = now
@@ -250,7 +252,7 @@ func (s *Service) SetStatus(ctx context.Context, tenantID, memberID, action stri
 	if !ok {
 		return nil, errs.E(errs.Invalid, "member.action_unknown", "action", text.Printable(action))
 	}
-	return s.change(ctx, tenantID, memberID, "member."+done, func(a *auth.Actor, m *Member) error {
+	return s.change(ctx, tenantID, memberID, "member."+done, func(ctx context.Context, a *auth.Actor, m *Member) error {
 		if m.SuperAdmin {
 			return errs.E(errs.FailedPrecondition, "member.super_admin_status_locked", "action", doneTerms[action])
 		}
