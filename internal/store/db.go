@@ -33,6 +33,7 @@ type DB struct {
 	ids       id.Generator
 	stmts     *stmtCache    // SQLite only
 	sqlite    *sqlite.Pools // SQLite only: write and read, and the checkpoints
+	batch     *batcher      // SQLite only: the write transactions
 }
 
 // Options tune how a database is opened.
@@ -63,15 +64,17 @@ func Open(url string, ids id.Generator, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	return &DB{write: p.Write, read: p.Read, errorKind: sqlite.ErrorKind, ids: ids, stmts: newStmtCache(), sqlite: p}, nil
+	return &DB{write: p.Write, read: p.Read, errorKind: sqlite.ErrorKind, ids: ids, stmts: newStmtCache(), sqlite: p, batch: newBatcher(p.Write)}, nil
 }
 
 // Close closes the pools.
 func (db *DB) Close() error {
-	db.stmts.close()
 	if db.sqlite != nil {
+		db.batch.close()
+		db.stmts.close()
 		return db.sqlite.Close()
 	}
+	db.stmts.close()
 	return db.write.Close()
 }
 
@@ -108,11 +111,17 @@ func (db *DB) Migrate(ctx context.Context) error {
 type txKey struct{}
 
 // InTx runs fn in a transaction carried by ctx; calls inside fn join it. On
-// SQLite the transaction holds the write lock from its start; on PostgreSQL
-// serialization failures and deadlocks are retried a few times.
+// SQLite the transactions wait for the one writer and are committed a few
+// at a time (batcher); on PostgreSQL serialization failures and deadlocks
+// are retried a few times.
 func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
 	if ctx.Value(txKey{}) != nil {
 		return fn(ctx)
+	}
+	if db.batch != nil {
+		err := db.batch.run(ctx, fn)
+		db.stmts.preparePending(ctx, db.write)
+		return err
 	}
 	for attempt := 1; ; attempt++ {
 		err := db.tryTx(ctx, fn)
@@ -152,6 +161,15 @@ func (db *DB) q(ctx context.Context, pool *sql.DB) querier {
 }
 
 func (db *DB) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if db.batch != nil && ctx.Value(txKey{}) == nil { // a write alone joins the batch too
+		var res sql.Result
+		err := db.InTx(ctx, func(ctx context.Context) error {
+			var err error
+			res, err = db.exec(ctx, query, args...)
+			return err
+		})
+		return res, err
+	}
 	if st := db.stmts.get(ctx, db, db.write, query); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
