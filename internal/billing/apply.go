@@ -216,10 +216,18 @@ func (s *Service) decline(ctx context.Context, tenantID, quoteID string, d *Decl
 // subscription, the invoice or the lines kept for the next one, the audit
 // trail, the event and the mails.
 func (s *Service) commit(ctx context.Context, t *tenant.Tenant, sub, next *Subscription, q *Quote, m *PaymentMethod, chargeID string, now time.Time) (*Result, error) {
-	ctx, err := s.oneChange(ctx, t.ID)
-	if err != nil {
-		return nil, err
-	}
+	var res *Result
+	err := s.oneChange(ctx, t.ID, func(ctx context.Context) error {
+		var err error
+		res, err = s.record(ctx, t, sub, next, q, m, chargeID, now)
+		return err
+	})
+	return res, err
+}
+
+// record is commit's work, in oneChange.
+func (s *Service) record(ctx context.Context, t *tenant.Tenant, sub, next *Subscription, q *Quote, m *PaymentMethod, chargeID string, now time.Time) (*Result, error) {
+	var err error
 	next.Version, next.UpdatedAt = sub.Version+1, now
 	if sub.Version == 0 {
 		next.CreatedAt = now

@@ -246,7 +246,8 @@ type Store interface {
 	// holds the tenant already (member.Store.LockBillable).
 	ReadTenant(ctx context.Context, id string) (*tenant.Tenant, error)
 	UpdateTenant(ctx context.Context, t *tenant.Tenant) error
-	GetSuperAdmin(ctx context.Context, tenantID string) (*member.Member, error)
+	// ReadSuperAdmin returns the super admin without locking its row.
+	ReadSuperAdmin(ctx context.Context, tenantID string) (*member.Member, error)
 	CountBillable(ctx context.Context, tenantID string) (int, error)
 	// BillableHistory returns stored daily counts (member package).
 	BillableHistory(ctx context.Context, tenantID string, from, to time.Time) ([]member.DayCount, error)

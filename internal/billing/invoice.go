@@ -328,15 +328,15 @@ func (s *Service) settled(ctx context.Context, tenantID string, now time.Time) e
 
 type adminKey struct{}
 
-// oneChange returns ctx for the records of one change in its transaction:
+// oneChange runs fn, which records one change in the transaction in ctx:
 // the super admin its mails go to and the webhook endpoints its events go
-// to are read once, however many mails and events it makes.
-func (s *Service) oneChange(ctx context.Context, tenantID string) (context.Context, error) {
-	admin, err := s.Store.GetSuperAdmin(ctx, tenantID)
+// to are read once, and its mails are queued together (notify.Batch).
+func (s *Service) oneChange(ctx context.Context, tenantID string, fn func(ctx context.Context) error) error {
+	admin, err := s.Store.ReadSuperAdmin(ctx, tenantID)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return notify.Batch(context.WithValue(ctx, adminKey{}, admin)), nil
+	return s.Notify.Batch(context.WithValue(ctx, adminKey{}, admin), fn)
 }
 
 // superAdmin is the tenant's super admin: the one oneChange read, if any.
@@ -344,5 +344,5 @@ func (s *Service) superAdmin(ctx context.Context, tenantID string) (*member.Memb
 	if m, ok := ctx.Value(adminKey{}).(*member.Member); ok && m.TenantID == tenantID {
 		return m, nil
 	}
-	return s.Store.GetSuperAdmin(ctx, tenantID)
+	return s.Store.ReadSuperAdmin(ctx, tenantID)
 }

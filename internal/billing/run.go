@@ -154,30 +154,32 @@ func (s *Service) renew(ctx context.Context, tenantID string, now time.Time) (bo
 			return nil
 		}
 		renewed = true
-		before := *sub
-		if ctx, err = s.oneChange(ctx, tenantID); err != nil {
-			return err
-		}
-		effective, err := s.catchUp(ctx, t, sub, now)
-		if err != nil {
-			return err
-		}
-		sub.Version, sub.UpdatedAt = before.Version+1, now
-		if sub.Status == StatusCanceled {
-			return s.close(ctx, t, &before, sub, now)
-		}
-		if err := s.Store.PutSubscription(ctx, sub); err != nil {
-			return err
-		}
-		if err := s.licensesChanged(ctx, t.ID, before.Licenses, sub.Licenses, effective, ""); err != nil {
-			return err
-		}
-		if before.Terms != sub.Terms {
-			return s.changed(ctx, t, now, "subscription.changed", &before, sub)
-		}
-		return s.Store.AppendAuditEvents(ctx, s.Audit.Event(ctx, now, t.ID, "subscription.renewed", "subscription", t.ID, subSnap(&before), subSnap(sub)))
+		return s.oneChange(ctx, tenantID, func(ctx context.Context) error { return s.renewOne(ctx, t, sub, now) })
 	})
 	return renewed && err == nil, err
+}
+
+// renewOne records sub's renewal, through every period due.
+func (s *Service) renewOne(ctx context.Context, t *tenant.Tenant, sub *Subscription, now time.Time) error {
+	before := *sub
+	effective, err := s.catchUp(ctx, t, sub, now)
+	if err != nil {
+		return err
+	}
+	sub.Version, sub.UpdatedAt = before.Version+1, now
+	if sub.Status == StatusCanceled {
+		return s.close(ctx, t, &before, sub, now)
+	}
+	if err := s.Store.PutSubscription(ctx, sub); err != nil {
+		return err
+	}
+	if err := s.licensesChanged(ctx, t.ID, before.Licenses, sub.Licenses, effective, ""); err != nil {
+		return err
+	}
+	if before.Terms != sub.Terms {
+		return s.changed(ctx, t, now, "subscription.changed", &before, sub)
+	}
+	return s.Store.AppendAuditEvents(ctx, s.Audit.Event(ctx, now, t.ID, "subscription.renewed", "subscription", t.ID, subSnap(&before), subSnap(sub)))
 }
 
 // catchUp steps sub through every period due (at most 40: a tenant left

@@ -25,6 +25,10 @@ func (s *Service) MailTo(ctx context.Context, tenantID string, r Recipient, temp
 	if err != nil || m == nil {
 		return err
 	}
+	if b, ok := ctx.Value(batchKey{}).(*batch); ok {
+		b.mails = append(b.mails, m)
+		return nil
+	}
 	return s.Queue(ctx, m)
 }
 
@@ -101,35 +105,42 @@ func (e *Endpoint) Subscribes(t string) bool {
 	return slices.Contains(e.EventTypes, "*") || slices.Contains(e.EventTypes, t)
 }
 
-type endpointsKey struct{}
+type batchKey struct{}
 
-// endpointsOnce is the endpoints read by the first event of a Batch.
-type endpointsOnce struct {
-	list []*Endpoint
-	read bool
+// batch is what the events and mails of one transaction share: the
+// endpoints, read by the first event, and the mails, queued together.
+type batch struct {
+	endpoints []*Endpoint
+	read      bool
+	mails     []*Mail
 }
 
-// Batch returns ctx in which the events of one transaction read the
-// endpoints once, not once per event.
-func Batch(ctx context.Context) context.Context {
-	if _, ok := ctx.Value(endpointsKey{}).(*endpointsOnce); ok {
-		return ctx
+// Batch runs fn with a ctx in which the events of one transaction read the
+// endpoints once, not once per event, and its mails are queued together
+// when fn succeeds (one insert of mails and one of their jobs).
+func (s *Service) Batch(ctx context.Context, fn func(ctx context.Context) error) error {
+	if _, ok := ctx.Value(batchKey{}).(*batch); ok {
+		return fn(ctx)
 	}
-	return context.WithValue(ctx, endpointsKey{}, &endpointsOnce{})
+	b := &batch{}
+	if err := fn(context.WithValue(ctx, batchKey{}, b)); err != nil {
+		return err
+	}
+	return s.Queue(ctx, b.mails...)
 }
 
 // endpoints lists the endpoints, once per Batch.
 func (s *Service) endpoints(ctx context.Context) ([]*Endpoint, error) {
-	once, ok := ctx.Value(endpointsKey{}).(*endpointsOnce)
+	b, ok := ctx.Value(batchKey{}).(*batch)
 	if !ok {
 		return s.Store.ListEndpoints(ctx)
 	}
-	if !once.read {
+	if !b.read {
 		list, err := s.Store.ListEndpoints(ctx)
 		if err != nil {
 			return nil, err
 		}
-		once.list, once.read = list, true
+		b.endpoints, b.read = list, true
 	}
-	return once.list, nil
+	return b.endpoints, nil
 }

@@ -88,6 +88,12 @@ func (db *DB) GetSuperAdmin(ctx context.Context, tenantID string) (*member.Membe
 	return db.getMember(ctx, `m.tenant_id = ? AND m.is_super_admin`, tenantID)
 }
 
+// ReadSuperAdmin returns tenantID's super admin without locking its row, in
+// one statement, for whom a mail goes to. Errors: NotFound.
+func (db *DB) ReadSuperAdmin(ctx context.Context, tenantID string) (*member.Member, error) {
+	return db.readMember(ctx, `m.tenant_id = ? AND m.is_super_admin`, tenantID)
+}
+
 // getMember reads one member and its roles: in one statement, but for a
 // PostgreSQL row lock, after which the roles are read by a statement of
 // their own (a statement that waited for the lock still sees the roles of
@@ -100,6 +106,11 @@ func (db *DB) getMember(ctx context.Context, where string, args ...any) (*member
 		}
 		return m, db.loadRoleIDs(ctx, []*member.Member{m})
 	}
+	return db.readMember(ctx, where, args...)
+}
+
+// readMember reads one member and its roles in one statement, locking nothing.
+func (db *DB) readMember(ctx context.Context, where string, args ...any) (*member.Member, error) {
 	var roles sql.NullString
 	m, err := scanMember(alsoScan{db.queryRow(ctx, `SELECT `+memberColumns+`,
 		(SELECT `+db.joined("mr.role_id")+` FROM member_roles mr WHERE mr.member_id = m.id)`+memberFrom+` WHERE `+where, args...), &roles})
