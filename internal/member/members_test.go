@@ -311,7 +311,7 @@ func TestLeavingActiveRevokesSessions(t *testing.T) {
 					t.Errorf("live sessions after %s: got %d, want none", action, len(live))
 				}
 				for _, tok := range tokens {
-					s, err := env.DB.GetSessionByHash(context.Background(), id.Hash(tok))
+					s, _, err := env.DB.GetSessionByHash(context.Background(), id.Hash(tok))
 					must(t, "get session", err)
 					if s.RevokedAt.IsZero() {
 						t.Errorf("session %s: got not revoked, want revoked", s.ID)

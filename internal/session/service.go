@@ -28,7 +28,9 @@ type Store interface {
 	// NotFound.
 	MemberStanding(ctx context.Context, tenantID, memberID string) (*Standing, error)
 	CreateSession(ctx context.Context, s *Session) error
-	GetSessionByHash(ctx context.Context, hash string) (*Session, error)
+	// GetSessionByHash returns a session and, for a member's, the member's
+	// Standing (nil when the member is gone). Errors: NotFound.
+	GetSessionByHash(ctx context.Context, hash string) (*Session, *Standing, error)
 	ListSessions(ctx context.Context, memberID string, now time.Time) ([]*Session, error)
 	RevokeSession(ctx context.Context, id string, now time.Time) error
 	RevokeMemberSessions(ctx context.Context, memberID string, now time.Time) (int, error)
@@ -260,6 +262,12 @@ func (s *Service) checkActive(ctx context.Context, a *auth.Actor) error {
 	if err != nil {
 		return err
 	}
+	return stand(a, st)
+}
+
+// stand refuses a member who is not active or whose tenant is closed, and
+// gives a the rest of what st says.
+func stand(a *auth.Actor, st *Standing) error {
 	if st.MemberStatus != member.StatusActive {
 		return errs.E(errs.Unauthenticated, "session.account_inactive", "status", i18n.Term("members.status."+st.MemberStatus))
 	}
@@ -286,7 +294,7 @@ type Standing struct {
 // Authenticate returns the actor a bearer token belongs to. Errors:
 // Unauthenticated (unknown, expired or revoked token; account no longer active).
 func (s *Service) Authenticate(ctx context.Context, token string, c Client) (*auth.Actor, error) {
-	sess, err := s.Store.GetSessionByHash(ctx, id.Hash(token))
+	sess, st, err := s.Store.GetSessionByHash(ctx, id.Hash(token))
 	now := s.Clock.Now()
 	switch {
 	case errs.Is(err, errs.NotFound):
@@ -305,7 +313,10 @@ func (s *Service) Authenticate(ctx context.Context, token string, c Client) (*au
 		a = &auth.Actor{Kind: auth.KindOperator, ID: o.ID, Name: o.Email, IP: c.IP, UserAgent: c.UserAgent}
 	} else {
 		a = &auth.Actor{Kind: auth.KindMember, ID: sess.MemberID, TenantID: sess.TenantID, IP: c.IP, UserAgent: c.UserAgent}
-		if err := s.checkActive(ctx, a); err != nil {
+		if st == nil {
+			return nil, errs.E(errs.Unauthenticated, "session.token_invalid")
+		}
+		if err := stand(a, st); err != nil {
 			return nil, err
 		}
 	}

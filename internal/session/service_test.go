@@ -181,7 +181,7 @@ func TestAuthenticate(t *testing.T) {
 		}
 
 		revoked := storetest.NewSession(t, env, ann)
-		ss, err := env.DB.GetSessionByHash(ctx, id.Hash(revoked))
+		ss, _, err := env.DB.GetSessionByHash(ctx, id.Hash(revoked))
 		must(t, "get session", err)
 		must(t, "revoke", env.DB.RevokeSession(ctx, ss.ID, env.Clock.Now()))
 		_, err = svc.Authenticate(ctx, revoked, client)

@@ -113,7 +113,7 @@ func (db *DB) getMember(ctx context.Context, where string, args ...any) (*member
 func (db *DB) readMember(ctx context.Context, where string, args ...any) (*member.Member, error) {
 	var roles sql.NullString
 	m, err := scanMember(alsoScan{db.queryRow(ctx, `SELECT `+memberColumns+`,
-		(SELECT `+db.joined("mr.role_id")+` FROM member_roles mr WHERE mr.member_id = m.id)`+memberFrom+` WHERE `+where, args...), &roles})
+		(SELECT `+db.joined("mr.role_id")+` FROM member_roles mr WHERE mr.member_id = m.id)`+memberFrom+` WHERE `+where, args...), []any{&roles}})
 	if err != nil {
 		return nil, db.fail(err, "store.thing.member")
 	}

@@ -127,7 +127,7 @@ func scanString(row scanner) (string, error) {
 // alsoScan is a row that scans extra columns after those its reader asks for.
 type alsoScan struct {
 	row   scanner
-	extra any
+	extra []any
 }
 
-func (a alsoScan) Scan(dest ...any) error { return a.row.Scan(append(dest, a.extra)...) }
+func (a alsoScan) Scan(dest ...any) error { return a.row.Scan(append(dest, a.extra...)...) }

@@ -27,10 +27,18 @@ func (db *DB) CreateSession(ctx context.Context, s *session.Session) error {
 	return db.fail(err, "store.thing.session")
 }
 
-// GetSessionByHash returns the session whose token hashes to hash. Errors: NotFound.
-func (db *DB) GetSessionByHash(ctx context.Context, hash string) (*session.Session, error) {
-	s, err := scanSession(db.queryRow(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE token_hash = ?`, hash))
-	return s, db.fail(err, "store.thing.session")
+// GetSessionByHash returns the session whose token hashes to hash and, for
+// a member's session, the member's standing (MemberStanding; nil for an
+// operator's, or when the member is gone), in one statement. Errors: NotFound.
+func (db *DB) GetSessionByHash(ctx context.Context, hash string) (*session.Session, *session.Standing, error) {
+	var st nullStanding
+	s, err := scanSession(alsoScan{db.queryRow(ctx, `SELECT s.`+strings.ReplaceAll(sessionColumns, ", ", ", s.")+`, `+db.standingColumns()+`
+		FROM sessions s LEFT JOIN (`+standingFrom+`) ON m.id = s.member_id AND m.tenant_id = s.tenant_id
+		WHERE s.token_hash = ?`, hash), st.dest()})
+	if err != nil {
+		return nil, nil, db.fail(err, "store.thing.session")
+	}
+	return s, st.standing(), nil
 }
 
 // ListSessions returns memberID's sessions that are neither revoked nor
@@ -102,20 +110,47 @@ func permissionUnion(lists string) []auth.Permission {
 // its status and roles' permissions, its tenant's status and two-factor
 // policy, and whether it has two-factor sign-in on. Errors: NotFound.
 func (db *DB) MemberStanding(ctx context.Context, tenantID, memberID string) (*session.Standing, error) {
-	var st session.Standing
-	var perms sql.NullString
-	var policy string
-	err := db.queryRow(ctx, `SELECT m.status, m.is_super_admin, m.login_local || '@' || d.name, m.language, t.status, t.two_factor_required,
-		EXISTS (SELECT 1 FROM member_two_factor f WHERE f.member_id = m.id AND f.confirmed_at IS NOT NULL),
-		(SELECT `+db.joined("r.permissions")+` FROM roles r JOIN member_roles mr ON mr.role_id = r.id WHERE mr.member_id = m.id)
-		FROM members m JOIN tenants t ON t.id = m.tenant_id JOIN domains d ON d.tenant_id = m.tenant_id AND d.is_primary
-		WHERE m.tenant_id = ? AND m.id = ?`, tenantID, memberID).
-		Scan(&st.MemberStatus, &st.SuperAdmin, &st.LoginID, &st.Language, &st.TenantStatus, &policy, &st.TwoFactorOn, &perms)
+	var st nullStanding
+	err := db.queryRow(ctx, `SELECT `+db.standingColumns()+` FROM `+standingFrom+` WHERE m.tenant_id = ? AND m.id = ?`, tenantID, memberID).
+		Scan(st.dest()...)
+	if err == nil && st.standing() == nil {
+		err = sql.ErrNoRows
+	}
 	if err != nil {
 		return nil, db.fail(err, "store.thing.member")
 	}
-	st.Policy, st.Permissions = session.Policy(policy), permissionUnion(perms.String)
-	return &st, nil
+	return st.standing(), nil
+}
+
+// standingFrom joins what a member's standing is read from.
+const standingFrom = `members m JOIN tenants t ON t.id = m.tenant_id JOIN domains d ON d.tenant_id = m.tenant_id AND d.is_primary`
+
+// standingColumns are a member's standing, scanned by nullStanding.
+func (db *DB) standingColumns() string {
+	return `m.status, m.is_super_admin, m.login_local || '@' || d.name, m.language, t.status, t.two_factor_required,
+		EXISTS (SELECT 1 FROM member_two_factor f WHERE f.member_id = m.id AND f.confirmed_at IS NOT NULL),
+		(SELECT ` + db.joined("r.permissions") + ` FROM roles r JOIN member_roles mr ON mr.role_id = r.id WHERE mr.member_id = m.id)`
+}
+
+// nullStanding scans standingColumns, which are NULL beside a session
+// without a member.
+type nullStanding struct {
+	memberStatus, loginID, language, tenantStatus, policy, perms sql.NullString
+	superAdmin, twoFactorOn                                      sql.NullBool
+}
+
+func (n *nullStanding) dest() []any {
+	return []any{&n.memberStatus, &n.superAdmin, &n.loginID, &n.language, &n.tenantStatus, &n.policy, &n.twoFactorOn, &n.perms}
+}
+
+// standing is what was scanned, or nil for no member.
+func (n *nullStanding) standing() *session.Standing {
+	if !n.memberStatus.Valid {
+		return nil
+	}
+	return &session.Standing{MemberStatus: n.memberStatus.String, SuperAdmin: n.superAdmin.Bool, LoginID: n.loginID.String,
+		Language: n.language.String, Permissions: permissionUnion(n.perms.String), TenantStatus: n.tenantStatus.String,
+		Policy: session.Policy(n.policy.String), TwoFactorOn: n.twoFactorOn.Bool}
 }
 
 // CreateOperator inserts o. Errors: Conflict (e-mail taken).

@@ -37,12 +37,15 @@ func TestSessions(t *testing.T) {
 		bob1 := open(bob.ID, acme.ID, now, time.Hour)
 		zed1 := open(zed.ID, beta.ID, now, time.Hour)
 
-		got, err := env.DB.GetSessionByHash(ctx, ann2.TokenHash)
+		got, st, err := env.DB.GetSessionByHash(ctx, ann2.TokenHash)
 		must(t, "get session", err)
 		if diff := cmp.Diff(ann2, got); diff != "" {
 			t.Errorf("GetSessionByHash (-want +got):\n%s", diff)
 		}
-		_, err = env.DB.GetSessionByHash(ctx, "unknown")
+		if want, err := env.DB.MemberStanding(ctx, acme.ID, ann.ID); err != nil || !cmp.Equal(st, want) {
+			t.Errorf("GetSessionByHash's standing: got %+v, want MemberStanding's %+v (%v)", st, want, err)
+		}
+		_, _, err = env.DB.GetSessionByHash(ctx, "unknown")
 		wantKind(t, "GetSessionByHash(unknown)", err, errs.NotFound)
 		dup := *ann3
 		dup.ID = env.IDs.New("ses")
@@ -64,7 +67,7 @@ func TestSessions(t *testing.T) {
 
 		env.Clock.Advance(time.Second)
 		must(t, "revoke one", env.DB.RevokeSession(ctx, ann3.ID, env.Clock.Now()))
-		got, err = env.DB.GetSessionByHash(ctx, ann3.TokenHash)
+		got, _, err = env.DB.GetSessionByHash(ctx, ann3.TokenHash)
 		must(t, "get session", err)
 		if !got.RevokedAt.Equal(env.Clock.Now()) {
 			t.Errorf("RevokedAt: got %v, want %v", got.RevokedAt, env.Clock.Now())
@@ -127,10 +130,10 @@ func TestOperatorsAndTokens(t *testing.T) {
 		tok := &session.Session{ID: env.IDs.New("ses"), TokenHash: "tok", Kind: session.KindAPIToken, OperatorID: o.ID, Name: "ci",
 			CreatedAt: env.Clock.Now()}
 		must(t, "create token", env.DB.CreateSession(ctx, tok))
-		got, err := env.DB.GetSessionByHash(ctx, "tok")
+		got, st, err := env.DB.GetSessionByHash(ctx, "tok")
 		must(t, "get token", err)
-		if diff := cmp.Diff(tok, got); diff != "" {
-			t.Errorf("GetSessionByHash(api token) (-want +got):\n%s", diff)
+		if diff := cmp.Diff(tok, got); diff != "" || st != nil {
+			t.Errorf("GetSessionByHash(api token) (-want +got):\n%s; standing %+v, want none", diff, st)
 		}
 		orphan := &session.Session{ID: env.IDs.New("ses"), TokenHash: "orphan", Kind: session.KindSession, CreatedAt: env.Clock.Now()}
 		wantKind(t, "CreateSession(neither member nor operator)", env.DB.CreateSession(ctx, orphan), errs.Invalid)

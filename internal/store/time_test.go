@@ -48,7 +48,7 @@ func TestTimeRoundTrip(t *testing.T) {
 		s := &session.Session{ID: "ses_1", TokenHash: "h1", Kind: session.KindSession, TenantID: ten.ID, MemberID: m.ID,
 			CreatedAt: written, ExpiresAt: written.Add(time.Hour)}
 		must(t, "create session", env.DB.CreateSession(ctx, s))
-		gotS, err := env.DB.GetSessionByHash(ctx, "h1")
+		gotS, _, err := env.DB.GetSessionByHash(ctx, "h1")
 		must(t, "get session", err)
 		check(t, "session created_at", gotS.CreatedAt, want)
 		check(t, "session expires_at", gotS.ExpiresAt, want.Add(time.Hour))
