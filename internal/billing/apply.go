@@ -107,8 +107,8 @@ func (s *Service) claim(ctx context.Context, tenantID, quoteID string, now time.
 			return nil, nil, nil, err
 		}
 	}
-	var m *PaymentMethod
-	if q.MethodID != "" {
+	m := q.method // read by stillValid
+	if m == nil && q.MethodID != "" {
 		if m, err = s.Store.GetPaymentMethod(ctx, tenantID, q.MethodID); err != nil {
 			return nil, nil, nil, err
 		}
@@ -151,6 +151,7 @@ func (s *Service) stillValid(ctx context.Context, t *tenant.Tenant, q *Quote, su
 		fresh.MethodID != q.MethodID || (q.Add == 0 && fresh.Billable != q.Billable) || !sameLines(fresh.Lines, q.Lines) {
 		return errs.E(errs.Conflict, "billing.quote_stale")
 	}
+	q.method = fresh.method
 	return nil
 }
 

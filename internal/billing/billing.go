@@ -115,7 +115,8 @@ type Quote struct {
 	Version  int64
 	Billable int
 	MethodID string
-	Status   string // QuoteOpen, QuoteApplying, QuoteApplied, QuoteDeclined
+	method   *PaymentMethod // MethodID's, when priced in this transaction
+	Status   string         // QuoteOpen, QuoteApplying, QuoteApplied, QuoteDeclined
 	// InvoiceID is the invoice (or credit note) the apply issued.
 	InvoiceID string
 	ExpiresAt time.Time

@@ -311,7 +311,7 @@ func (s *Service) needs(ctx context.Context, t *tenant.Tenant, sub *Subscription
 		if r := salesOnly(m); r != nil && (q.Kind == QuoteLicenses || q.Kind == QuoteReduce) {
 			return r
 		}
-		q.MethodID = m.ID
+		q.MethodID, q.method = m.ID, m
 	}
 	if q.Kind == QuoteUpgrade || q.Kind == QuoteLicenses {
 		overdue, err := s.Store.OverdueInvoices(ctx, t.ID, s.today(now))
