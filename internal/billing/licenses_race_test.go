@@ -56,13 +56,8 @@ func refusedByRace(err error) bool {
 // not ask for: such a quote is not confirmed.
 func TestLicenseChangeRace(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
-		svc := withCatalog(env, catalogEdited(t, `"reduction": "at_renewal"`, `"reduction": "immediate_credit"`))
-		hook := watchLicenses(t, env)
-		ten := storetest.SignUp(t, env, "acme")
-		addCard(t, svc, ten, testcard.Visa)
 		const start, n = 40, 64
-		first, _ := change(t, svc, ten, billing.Annual, start)
-		advanceTo(t, env, "2026-09-14")
+		svc, hook, ten, first := raceStart(t, env, start)
 
 		tries := make([]licenseTry, n)
 		ready := make(chan struct{})
@@ -93,6 +88,20 @@ func TestLicenseChangeRace(t *testing.T) {
 		billedOnce(t, env, svc, hook, ten, first.ID, accepted, start, want)
 		t.Logf("%d of %d changes accepted; %d → %d licenses", len(accepted), n, start, want)
 	})
+}
+
+// raceStart is where the races begin: an annual contract of start
+// licenses (quote first) that credits reductions at once, mid-term, with a
+// webhook watching licenses.changed.
+func raceStart(t *testing.T, env *storetest.Env, start int) (*billing.Service, *notify.Endpoint, *storetest.Tenant, *billing.Quote) {
+	t.Helper()
+	svc := withCatalog(env, catalogEdited(t, `"reduction": "at_renewal"`, `"reduction": "immediate_credit"`))
+	hook := watchLicenses(t, env)
+	ten := storetest.SignUp(t, env, "acme")
+	addCard(t, svc, ten, testcard.Visa)
+	first, _ := change(t, svc, ten, billing.Annual, start)
+	advanceTo(t, env, "2026-09-14")
+	return svc, hook, ten, first
 }
 
 // billedOnce checks a race's outcome: the final count is want, start plus
@@ -142,13 +151,8 @@ func billedOnce(t *testing.T, env *storetest.Env, svc *billing.Service, hook *no
 // billed exactly once, and the final count is exact.
 func TestRelativeLicenseChangeRace(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
-		svc := withCatalog(env, catalogEdited(t, `"reduction": "at_renewal"`, `"reduction": "immediate_credit"`))
-		hook := watchLicenses(t, env)
-		ten := storetest.SignUp(t, env, "acme")
-		addCard(t, svc, ten, testcard.Visa)
 		const start, n = 40, 64
-		first, _ := change(t, svc, ten, billing.Annual, start)
-		advanceTo(t, env, "2026-09-14")
+		svc, hook, ten, first := raceStart(t, env, start)
 
 		ids, failed := make([]string, n), make([]error, n)
 		ready := make(chan struct{})

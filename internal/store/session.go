@@ -33,7 +33,8 @@ func (db *DB) CreateSession(ctx context.Context, s *session.Session) error {
 func (db *DB) GetSessionByHash(ctx context.Context, hash string) (*session.Session, *session.Standing, error) {
 	var st nullStanding
 	s, err := scanSession(alsoScan{db.queryRow(ctx, `SELECT s.`+strings.ReplaceAll(sessionColumns, ", ", ", s.")+`, `+db.standingColumns()+`
-		FROM sessions s LEFT JOIN (`+standingFrom+`) ON m.id = s.member_id AND m.tenant_id = s.tenant_id
+		FROM sessions s LEFT JOIN members m ON m.id = s.member_id AND m.tenant_id = s.tenant_id
+		LEFT JOIN tenants t ON t.id = m.tenant_id LEFT JOIN domains d ON d.tenant_id = m.tenant_id AND d.is_primary
 		WHERE s.token_hash = ?`, hash), st.dest()})
 	if err != nil {
 		return nil, nil, db.fail(err, "store.thing.session")
@@ -122,7 +123,9 @@ func (db *DB) MemberStanding(ctx context.Context, tenantID, memberID string) (*s
 	return st.standing(), nil
 }
 
-// standingFrom joins what a member's standing is read from.
+// standingFrom joins what a member's standing is read from (beside a
+// session, GetSessionByHash joins the same left: SQLite would otherwise
+// join every member to its tenant before finding the session's).
 const standingFrom = `members m JOIN tenants t ON t.id = m.tenant_id JOIN domains d ON d.tenant_id = m.tenant_id AND d.is_primary`
 
 // standingColumns are a member's standing, scanned by nullStanding.
