@@ -35,7 +35,7 @@ func (s *Service) Apply(ctx context.Context, tenantID, quoteID string) (*Result,
 	var token string
 	var q *Quote
 	err = s.Store.InTx(ctx, func(ctx context.Context) error {
-		t, sub, m, err := s.claim(ctx, tenantID, quoteID, now, &q)
+		t, sub, m, err := s.claim(ctx, s.Store.GetTenant, tenantID, quoteID, now, &q)
 		if err != nil || q.Status == QuoteApplied {
 			res = &Result{Quote: q, Subscription: sub}
 			return err
@@ -74,9 +74,13 @@ func (s *Service) finish(ctx context.Context, tenantID string, res *Result) (*Re
 	return res, nil
 }
 
-// claim loads and checks the quote in the first transaction.
-func (s *Service) claim(ctx context.Context, tenantID, quoteID string, now time.Time, qp **Quote) (*tenant.Tenant, *Subscription, *PaymentMethod, error) {
-	t, err := s.Store.GetTenant(ctx, tenantID)
+// claim loads and checks the quote in a transaction, with the tenant read
+// by readTenant: GetTenant, locking its row, before the payment; after it
+// ReadTenant, as the quote being paid for holds off what would change the
+// tenant (a removal of its card, a cancellation).
+func (s *Service) claim(ctx context.Context, readTenant func(context.Context, string) (*tenant.Tenant, error), tenantID, quoteID string,
+	now time.Time, qp **Quote) (*tenant.Tenant, *Subscription, *PaymentMethod, error) {
+	t, err := readTenant(ctx, tenantID)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -175,7 +179,7 @@ func (s *Service) pay(ctx context.Context, tenantID string, q *Quote, token stri
 	}
 	var res *Result
 	err = s.Store.InTx(ctx, func(ctx context.Context) error {
-		t, sub, m, err := s.claim(ctx, tenantID, q.ID, now, &q)
+		t, sub, m, err := s.claim(ctx, s.Store.ReadTenant, tenantID, q.ID, now, &q)
 		if err != nil || q.Status == QuoteApplied {
 			res = &Result{Quote: q, Subscription: sub}
 			return err

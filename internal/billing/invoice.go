@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/kanri/kanri/internal/audit"
 	"github.com/kanri/kanri/internal/auth"
 	"github.com/kanri/kanri/internal/errs"
 	"github.com/kanri/kanri/internal/i18n"
@@ -45,7 +46,7 @@ func (s *Service) issue(ctx context.Context, t *tenant.Tenant, b bill, now time.
 	if err := s.Store.CreateInvoice(ctx, inv); err != nil {
 		return nil, err
 	}
-	if err := s.Store.AppendAuditEvents(ctx, s.Audit.Event(ctx, now, t.ID, "invoice.issued", "invoice", inv.ID, nil, invoiceSnap(inv))); err != nil {
+	if err := s.audit(ctx, s.Audit.Event(ctx, now, t.ID, "invoice.issued", "invoice", inv.ID, nil, invoiceSnap(inv))); err != nil {
 		return nil, err
 	}
 	if err := s.Notify.Emit(ctx, t.ID, "invoice.issued", invoiceSnap(inv)); err != nil {
@@ -157,7 +158,7 @@ func (s *Service) mail(ctx context.Context, t *tenant.Tenant, m *member.Member, 
 // paymentFailed records and tells that a card was refused.
 func (s *Service) paymentFailed(ctx context.Context, t *tenant.Tenant, now time.Time, ref string, amount money.Money, d *Declined) error {
 	data := map[string]any{"reference": ref, "amount": amount.Amount, "currency": amount.Currency, "code": d.Code}
-	if err := s.Store.AppendAuditEvents(ctx, s.Audit.Event(ctx, now, t.ID, "payment.failed", "payment", ref, nil, data)); err != nil {
+	if err := s.audit(ctx, s.Audit.Event(ctx, now, t.ID, "payment.failed", "payment", ref, nil, data)); err != nil {
 		return err
 	}
 	if err := s.Notify.Emit(ctx, t.ID, "payment.failed", data); err != nil {
@@ -175,7 +176,7 @@ func (s *Service) paymentFailed(ctx context.Context, t *tenant.Tenant, now time.
 
 // changed records a subscription change: audit, event, mail.
 func (s *Service) changed(ctx context.Context, t *tenant.Tenant, now time.Time, action string, before, after *Subscription) error {
-	if err := s.Store.AppendAuditEvents(ctx, s.Audit.Event(ctx, now, t.ID, action, "subscription", t.ID, subSnap(before), subSnap(after))); err != nil {
+	if err := s.audit(ctx, s.Audit.Event(ctx, now, t.ID, action, "subscription", t.ID, subSnap(before), subSnap(after))); err != nil {
 		return err
 	}
 	if err := s.Notify.Emit(ctx, t.ID, action, subSnap(after)); err != nil {
@@ -290,7 +291,7 @@ func (s *Service) MarkPaid(ctx context.Context, invoiceID string) (*Invoice, err
 		if err := s.Store.UpdateInvoicePayment(ctx, inv); err != nil {
 			return err
 		}
-		if err := s.Store.AppendAuditEvents(ctx, s.Audit.Event(ctx, now, inv.TenantID, "invoice.paid", "invoice", inv.ID, before, invoiceSnap(inv))); err != nil {
+		if err := s.audit(ctx, s.Audit.Event(ctx, now, inv.TenantID, "invoice.paid", "invoice", inv.ID, before, invoiceSnap(inv))); err != nil {
 			return err
 		}
 		if err := s.Notify.Emit(ctx, inv.TenantID, "invoice.paid", invoiceSnap(inv)); err != nil {
@@ -328,15 +329,35 @@ func (s *Service) settled(ctx context.Context, tenantID string, now time.Time) e
 
 type adminKey struct{}
 
+type auditKey struct{}
+
 // oneChange runs fn, which records one change in the transaction in ctx:
 // the super admin its mails go to and the webhook endpoints its events go
-// to are read once, and its mails are queued together (notify.Batch).
+// to are read once, and its audit events and its mails are written
+// together (audit, notify.Batch).
 func (s *Service) oneChange(ctx context.Context, tenantID string, fn func(ctx context.Context) error) error {
 	admin, err := s.Store.ReadSuperAdmin(ctx, tenantID)
 	if err != nil {
 		return err
 	}
-	return s.Notify.Batch(context.WithValue(ctx, adminKey{}, admin), fn)
+	var events []*audit.Event
+	ctx = context.WithValue(context.WithValue(ctx, adminKey{}, admin), auditKey{}, &events)
+	return s.Notify.Batch(ctx, func(ctx context.Context) error {
+		if err := fn(ctx); err != nil {
+			return err
+		}
+		return s.Store.AppendAuditEvents(ctx, events...)
+	})
+}
+
+// audit records e in the transaction in ctx: with the other events of its
+// change when in oneChange.
+func (s *Service) audit(ctx context.Context, e *audit.Event) error {
+	if events, ok := ctx.Value(auditKey{}).(*[]*audit.Event); ok {
+		*events = append(*events, e)
+		return nil
+	}
+	return s.Store.AppendAuditEvents(ctx, e)
 }
 
 // superAdmin is the tenant's super admin: the one oneChange read, if any.

@@ -226,5 +226,5 @@ func (s *Service) ApproveInvoicePayment(ctx context.Context, tenantID, methodID 
 // recordMethod writes the audit event of a payment-method change.
 func (s *Service) recordMethod(ctx context.Context, now time.Time, action string, m *PaymentMethod) error {
 	snap := map[string]any{"id": m.ID, "kind": m.Kind, "status": m.Status, "default": m.Default, "brand": m.Brand, "last4": m.Last4}
-	return s.Store.AppendAuditEvents(ctx, s.Audit.Event(ctx, now, m.TenantID, action, "payment_method", m.ID, nil, snap))
+	return s.audit(ctx, s.Audit.Event(ctx, now, m.TenantID, action, "payment_method", m.ID, nil, snap))
 }

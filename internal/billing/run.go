@@ -179,7 +179,7 @@ func (s *Service) renewOne(ctx context.Context, t *tenant.Tenant, sub *Subscript
 	if before.Terms != sub.Terms {
 		return s.changed(ctx, t, now, "subscription.changed", &before, sub)
 	}
-	return s.Store.AppendAuditEvents(ctx, s.Audit.Event(ctx, now, t.ID, "subscription.renewed", "subscription", t.ID, subSnap(&before), subSnap(sub)))
+	return s.audit(ctx, s.Audit.Event(ctx, now, t.ID, "subscription.renewed", "subscription", t.ID, subSnap(&before), subSnap(sub)))
 }
 
 // catchUp steps sub through every period due (at most 40: a tenant left
@@ -434,7 +434,7 @@ func (s *Service) purge(ctx context.Context, now time.Time) (int, error) {
 			if err := s.Store.PutClosure(ctx, c); err != nil {
 				return err
 			}
-			return s.Store.AppendAuditEvents(ctx, s.Audit.Event(ctx, now, c.TenantID, "tenant.purged", "tenant", c.TenantID, nil, nil))
+			return s.audit(ctx, s.Audit.Event(ctx, now, c.TenantID, "tenant.purged", "tenant", c.TenantID, nil, nil))
 		})
 		if err != nil {
 			problems = append(problems, fmt.Errorf("purge %s: %w", c.TenantID, err))
