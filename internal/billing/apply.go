@@ -66,10 +66,8 @@ func (s *Service) finish(ctx context.Context, tenantID string, res *Result) (*Re
 			return nil, fmt.Errorf("apply quote: %w", err)
 		}
 	}
-	if res.Invoice != nil && res.Invoice.Status == InvoiceIssued && s.refund(ctx, res.Invoice) == nil {
-		if res.Invoice, err = s.Store.GetInvoice(ctx, tenantID, res.Invoice.ID); err != nil {
-			return nil, fmt.Errorf("apply quote: %w", err)
-		}
+	if res.Invoice != nil && res.Invoice.Status == InvoiceIssued {
+		_ = s.refund(ctx, res.Invoice) // refund updates it; the billing run retries a failure
 	}
 	return res, nil
 }

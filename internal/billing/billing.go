@@ -179,6 +179,8 @@ type Invoice struct {
 	NextAttemptAt time.Time // card: when the next retry runs
 	IssuedAt      time.Time
 	PaidAt        time.Time
+	// refundTo is a credit note's charge to refund, when its issue knew it.
+	refundTo string
 }
 
 // The invoice kinds and statuses.
@@ -274,6 +276,9 @@ type Store interface {
 	GetInvoice(ctx context.Context, tenantID, id string) (*Invoice, error)
 	// UpdateInvoicePayment stores the payment fields only: issued amounts never change.
 	UpdateInvoicePayment(ctx context.Context, inv *Invoice) error
+	// MarkRefunded records the refund of credit note id if it is still
+	// issued, and reports whether it did.
+	MarkRefunded(ctx context.Context, id, refundID string, at time.Time) (bool, error)
 	ListInvoices(ctx context.Context, f InvoiceFilter) ([]*Invoice, error)
 	// OverdueInvoices counts tenantID's open invoices due before day.
 	OverdueInvoices(ctx context.Context, tenantID string, day time.Time) (int, error)

@@ -101,7 +101,7 @@ func (s *Service) credit(ctx context.Context, inv *Invoice) error {
 	// The newest card payment that covers the whole credit takes the refund.
 	for _, o := range recent {
 		if o.Status == InvoicePaid && o.PaymentKind == MethodCard && o.ChargeID != "" && o.Total >= -inv.Total {
-			inv.OriginalID, inv.Status, inv.PaymentKind = o.ID, InvoiceIssued, MethodCard
+			inv.OriginalID, inv.Status, inv.PaymentKind, inv.refundTo = o.ID, InvoiceIssued, MethodCard, o.ChargeID
 			return nil
 		}
 	}
@@ -110,23 +110,34 @@ func (s *Service) credit(ctx context.Context, inv *Invoice) error {
 
 // refund returns a credit note's money to the card that paid the invoice it
 // credits; the credit note's id is the refund's key, so a retry refunds once.
+// cn becomes what is stored.
 func (s *Service) refund(ctx context.Context, cn *Invoice) error {
-	orig, err := s.Store.GetInvoice(ctx, cn.TenantID, cn.OriginalID)
-	if err != nil {
-		return err
+	charge := cn.refundTo
+	if charge == "" {
+		orig, err := s.Store.GetInvoice(ctx, cn.TenantID, cn.OriginalID)
+		if err != nil {
+			return err
+		}
+		charge = orig.ChargeID
 	}
-	refundID, err := s.Provider.Refund(ctx, orig.ChargeID, money.New(-cn.Total, cn.Currency), cn.ID)
+	refundID, err := s.Provider.Refund(ctx, charge, money.New(-cn.Total, cn.Currency), cn.ID)
 	if err != nil {
 		return fmt.Errorf("refund %s: %w", cn.Number, err)
 	}
-	return s.Store.InTx(ctx, func(ctx context.Context) error {
-		cur, err := s.Store.GetInvoice(ctx, cn.TenantID, cn.ID)
-		if err != nil || cur.Status != InvoiceIssued {
-			return err
-		}
-		cur.Status, cur.ChargeID, cur.PaidAt = InvoiceRefunded, refundID, s.Clock.Now()
-		return s.Store.UpdateInvoicePayment(ctx, cur)
-	})
+	now := s.Clock.Now()
+	done, err := s.Store.MarkRefunded(ctx, cn.ID, refundID, now)
+	switch {
+	case err != nil:
+		return err
+	case done:
+		cn.Status, cn.ChargeID, cn.PaidAt = InvoiceRefunded, refundID, now
+		return nil
+	}
+	stored, err := s.Store.GetInvoice(ctx, cn.TenantID, cn.ID) // refunded by another run meanwhile
+	if err == nil {
+		*cn = *stored
+	}
+	return err
 }
 
 // invoiceSnap is an invoice as the audit trail and webhooks show it.

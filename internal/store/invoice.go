@@ -98,6 +98,18 @@ func (db *DB) UpdateInvoicePayment(ctx context.Context, inv *billing.Invoice) er
 	return db.affected(res, err, "store.thing.invoice")
 }
 
+// MarkRefunded records the refund of credit note id if it is still issued,
+// and reports whether it did.
+func (db *DB) MarkRefunded(ctx context.Context, id, refundID string, at time.Time) (bool, error) {
+	res, err := db.exec(ctx, `UPDATE invoices SET status = 'refunded', charge_id = ?, paid_at = ? WHERE id = ? AND status = 'issued'`,
+		refundID, ts(at), id)
+	if err != nil {
+		return false, db.fail(err, "store.thing.invoice")
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
 // ListInvoices returns invoices matching f, newest first, without lines.
 // Only the filters set become conditions, so that the tenant's index
 // serves the query (a cached statement keeps one plan per text).
