@@ -17,6 +17,21 @@ import (
 // request takes it over. The insert and the takeover are single statements,
 // so of many concurrent claims exactly one wins.
 func (db *DB) ClaimIdempotencyKey(ctx context.Context, scope, key, hash, instance string, now time.Time) (*idempotency.Response, bool, error) {
+	// A key answered, or running in a live instance, is known from a read,
+	// which waits for no lock: that instance may be paused in the middle of
+	// a write transaction (SQLite's write lock, PostgreSQL's row locks).
+	var r idempotency.Response
+	var live bool
+	err := db.queryRow(ctx, `SELECT k.request_hash, k.status, k.content_type, k.body,
+		EXISTS (SELECT 1 FROM instances i WHERE i.id = k.instance_id AND i.lease_until >= ?)
+		FROM idempotency_keys k WHERE k.scope = ? AND k.key = ?`, ts(now), scope, key).
+		Scan(&r.RequestHash, &r.Status, &r.ContentType, &r.Body, &live)
+	switch {
+	case err == nil && (r.Status != 0 || live):
+		return &r, false, nil
+	case err != nil && !errors.Is(err, sql.ErrNoRows):
+		return nil, false, db.fail(err, "store.thing.idempotency_key")
+	}
 	res, err := db.exec(ctx, `INSERT INTO idempotency_keys (scope, key, request_hash, status, created_at, instance_id) VALUES (?, ?, ?, 0, ?, ?)
 		ON CONFLICT (scope, key) DO NOTHING`, scope, key, hash, ts(now), instance)
 	if err != nil {
@@ -46,7 +61,7 @@ func (db *DB) ClaimIdempotencyKey(ctx context.Context, scope, key, hash, instanc
 			return nil, true, nil
 		}
 	}
-	var r idempotency.Response
+	r = idempotency.Response{}
 	err = db.q(ctx, db.write).QueryRowContext(ctx, db.rebind(`SELECT request_hash, status, content_type, body FROM idempotency_keys
 		WHERE scope = ? AND key = ?`), scope, key).Scan(&r.RequestHash, &r.Status, &r.ContentType, &r.Body)
 	return &r, false, db.fail(err, "store.thing.idempotency_key")
