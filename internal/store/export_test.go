@@ -8,3 +8,12 @@ func (db *DB) ExecRaw(ctx context.Context, query string, args ...any) error {
 	_, err := db.exec(ctx, query, args...)
 	return err
 }
+
+// HotQueries are statements every request runs, with sample arguments, for
+// TestHotQueriesSearch.
+func (db *DB) HotQueries() map[string][]any {
+	return map[string][]any{
+		"GetSessionByHash": {db.sessionQuery(), "hash"},
+		"MemberStanding":   {db.standingQuery(), "ten", "mem"},
+	}
+}

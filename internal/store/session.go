@@ -32,10 +32,7 @@ func (db *DB) CreateSession(ctx context.Context, s *session.Session) error {
 // operator's, or when the member is gone), in one statement. Errors: NotFound.
 func (db *DB) GetSessionByHash(ctx context.Context, hash string) (*session.Session, *session.Standing, error) {
 	var st nullStanding
-	s, err := scanSession(alsoScan{db.queryRow(ctx, `SELECT s.`+strings.ReplaceAll(sessionColumns, ", ", ", s.")+`, `+db.standingColumns()+`
-		FROM sessions s LEFT JOIN members m ON m.id = s.member_id AND m.tenant_id = s.tenant_id
-		LEFT JOIN tenants t ON t.id = m.tenant_id LEFT JOIN domains d ON d.tenant_id = m.tenant_id AND d.is_primary
-		WHERE s.token_hash = ?`, hash), st.dest()})
+	s, err := scanSession(alsoScan{db.queryRow(ctx, db.sessionQuery(), hash), st.dest()})
 	if err != nil {
 		return nil, nil, db.fail(err, "store.thing.session")
 	}
@@ -107,13 +104,22 @@ func permissionUnion(lists string) []auth.Permission {
 	return out
 }
 
+// sessionQuery is GetSessionByHash's statement. The standing is joined
+// table by table: joined in parentheses first, SQLite joined every member
+// to its tenant before finding the session's (TestHotQueriesSearch).
+func (db *DB) sessionQuery() string {
+	return `SELECT s.` + strings.ReplaceAll(sessionColumns, ", ", ", s.") + `, ` + db.standingColumns() + `
+		FROM sessions s LEFT JOIN members m ON m.id = s.member_id AND m.tenant_id = s.tenant_id
+		LEFT JOIN tenants t ON t.id = m.tenant_id LEFT JOIN domains d ON d.tenant_id = m.tenant_id AND d.is_primary
+		WHERE s.token_hash = ?`
+}
+
 // MemberStanding reads what every request of a signed-in member checks:
 // its status and roles' permissions, its tenant's status and two-factor
 // policy, and whether it has two-factor sign-in on. Errors: NotFound.
 func (db *DB) MemberStanding(ctx context.Context, tenantID, memberID string) (*session.Standing, error) {
 	var st nullStanding
-	err := db.queryRow(ctx, `SELECT `+db.standingColumns()+` FROM `+standingFrom+` WHERE m.tenant_id = ? AND m.id = ?`, tenantID, memberID).
-		Scan(st.dest()...)
+	err := db.queryRow(ctx, db.standingQuery(), tenantID, memberID).Scan(st.dest()...)
 	if err == nil && st.standing() == nil {
 		err = sql.ErrNoRows
 	}
@@ -123,10 +129,11 @@ func (db *DB) MemberStanding(ctx context.Context, tenantID, memberID string) (*s
 	return st.standing(), nil
 }
 
-// standingFrom joins what a member's standing is read from (beside a
-// session, GetSessionByHash joins the same left: SQLite would otherwise
-// join every member to its tenant before finding the session's).
-const standingFrom = `members m JOIN tenants t ON t.id = m.tenant_id JOIN domains d ON d.tenant_id = m.tenant_id AND d.is_primary`
+// standingQuery is MemberStanding's statement.
+func (db *DB) standingQuery() string {
+	return `SELECT ` + db.standingColumns() + ` FROM members m JOIN tenants t ON t.id = m.tenant_id
+		JOIN domains d ON d.tenant_id = m.tenant_id AND d.is_primary WHERE m.tenant_id = ? AND m.id = ?`
+}
 
 // standingColumns are a member's standing, scanned by nullStanding.
 func (db *DB) standingColumns() string {
