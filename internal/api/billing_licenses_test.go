@@ -114,6 +114,11 @@ func TestAddLicenses(t *testing.T) {
 			t.Errorf("add_licenses with a plan: got %+v, want billing.add_licenses_alone on body.add_licenses in Japanese", p)
 		}
 		p = decode[codedProblem](t, expect(t, s, http.StatusUnprocessableEntity, apptest.Request{Method: "POST", Path: tpath(a.ID, "/subscription/quote"),
+			Token: a.AdminToken, Body: map[string]any{"add_licenses": -5}}))
+		if len(p.Errors) != 1 || p.Errors[0].Location != "body.add_licenses" {
+			t.Errorf("5 licenses, add_licenses -5: got %+v, want a refusal on body.add_licenses", p)
+		}
+		p = decode[codedProblem](t, expect(t, s, http.StatusUnprocessableEntity, apptest.Request{Method: "POST", Path: tpath(a.ID, "/subscription/quote"),
 			Token: a.AdminToken, Body: map[string]any{}}))
 		if p.Code != "billing.plan_choose" {
 			t.Errorf("a quote of nothing: got %+v, want billing.plan_choose", p)

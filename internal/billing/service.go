@@ -181,6 +181,9 @@ func (s *Service) quote(ctx context.Context, tenantID string, in QuoteInput, now
 		}
 	}
 	q, err := s.price(ctx, t, sub, in, now)
+	if e, ok := errs.As(err); ok && in.Add != 0 && e.Field == "licenses" {
+		e.Field = "add_licenses" // the field the caller sent
+	}
 	if err != nil {
 		return nil, err
 	}
