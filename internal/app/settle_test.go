@@ -2,9 +2,6 @@ package app_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/kanri/kanri/internal/app"
@@ -24,17 +21,7 @@ func (withoutBillingRun) RunBilling(context.Context) error { return nil }
 // starts charges the card right after, without waiting for the billing run.
 func TestSettleJob(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
-		raw, err := os.ReadFile("../billing/catalog.json")
-		if err != nil {
-			t.Fatal(err)
-		}
-		catalog := filepath.Join(t.TempDir(), "catalog.json")
-		data := strings.Replace(string(raw), `"mode": "flexible",
-      "features": [],`, `"mode": "all_employees",
-      "features": [],`, 1) // the standard plan
-		if err := os.WriteFile(catalog, []byte(data), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		catalog := apptest.AllEmployeesCatalog(t)
 		s := apptest.Start(t, env.URL, func(c *app.Config) { c.Billing.CatalogFile = catalog })
 		ten := s.Signup("settle")
 		call := func(method, path string, body any) *apptest.Response {

@@ -439,18 +439,7 @@ func TestAllEmployeesConcurrentAdds(t *testing.T) {
 		f := newFollowing(t, env, allEmployees(billing.ReduceAtRenewal, billing.InvoiceImmediately), billing.Annual)
 		env.Clock.Advance(183 * 24 * time.Hour)
 		const n = 64
-		errc := make([]error, n)
-		start := make(chan struct{})
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Go(func() {
-				<-start
-				local := fmt.Sprintf("race%02d", i)
-				_, _, errc[i] = f.members.Add(f.ten.Ctx, f.ten.ID, member.AddInput{LoginID: local, Profile: member.Profile{DisplayName: ptr(local)}})
-			})
-		}
-		close(start)
-		wg.Wait()
+		errc := addAtOnce(f.members, f.ten, n)
 		if err := errors.Join(errc...); err != nil {
 			t.Fatal(err)
 		}
@@ -510,18 +499,7 @@ func TestConcurrentAddsAtTheCap(t *testing.T) {
 			t.Fatal(err)
 		}
 		const n = 64
-		errc := make([]error, n)
-		start := make(chan struct{})
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Go(func() {
-				<-start
-				local := fmt.Sprintf("race%02d", i)
-				_, _, errc[i] = members.Add(ten.Ctx, ten.ID, member.AddInput{LoginID: local, Profile: member.Profile{DisplayName: ptr(local)}})
-			})
-		}
-		close(start)
-		wg.Wait()
+		errc := addAtOnce(members, ten, n)
 		added := 0
 		for i, err := range errc {
 			e, _ := errs.As(err)
@@ -543,4 +521,22 @@ func TestConcurrentAddsAtTheCap(t *testing.T) {
 			t.Errorf("subscription = %+v, %v; want 20 licenses and nothing billed beyond the term", sub, err)
 		}
 	})
+}
+
+// addAtOnce adds n members race00, race01, … to ten at once, and returns
+// each add's error.
+func addAtOnce(members *member.Service, ten *storetest.Tenant, n int) []error {
+	errc := make([]error, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			local := fmt.Sprintf("race%02d", i)
+			_, _, errc[i] = members.Add(ten.Ctx, ten.ID, member.AddInput{LoginID: local, Profile: member.Profile{DisplayName: ptr(local)}})
+		})
+	}
+	close(start)
+	wg.Wait()
+	return errc
 }

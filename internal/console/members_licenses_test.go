@@ -3,9 +3,7 @@ package console_test
 import (
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/kanri/kanri/internal/app"
@@ -16,17 +14,7 @@ import (
 // member when every license is taken is not refused: the notice says a
 // license was added and billed.
 func TestMembersAddFollowsLicenses(t *testing.T) {
-	raw, err := os.ReadFile("../billing/catalog.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	catalog := filepath.Join(t.TempDir(), "catalog.json")
-	data := strings.Replace(string(raw), `"mode": "flexible",
-      "features": [],`, `"mode": "all_employees",
-      "features": [],`, 1) // the standard plan
-	if err := os.WriteFile(catalog, []byte(data), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	catalog := apptest.AllEmployeesCatalog(t)
 	s := apptest.Start(t, filepath.Join(t.TempDir(), "kanri.db"), func(c *app.Config) { c.Billing.CatalogFile = catalog })
 	ten := s.Signup("acme")
 	call := func(status int, method, path string, body any) *apptest.Response {

@@ -2,7 +2,11 @@ package apptest
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/kanri/kanri/internal/store"
@@ -46,4 +50,26 @@ func (s *Server) Work(kinds ...string) {
 			s.t.Fatalf("%d jobs of kinds %v still to run after 2 minutes", n, kinds)
 		}
 	}
+}
+
+// AllEmployeesCatalog writes the default catalog with its standard plan in
+// all_employees mode (licenses follow the members) to a file for
+// app.Config.Billing.CatalogFile, and returns its path.
+func AllEmployeesCatalog(t testing.TB) string {
+	t.Helper()
+	_, here, _, _ := runtime.Caller(0)
+	raw, err := os.ReadFile(filepath.Join(filepath.Dir(here), "..", "..", "billing", "catalog.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const flexible = "\"mode\": \"flexible\",\n      \"features\": [],"
+	if !strings.Contains(string(raw), flexible) {
+		t.Fatal("catalog.json: the standard plan's mode is no longer where this looks for it")
+	}
+	path := filepath.Join(t.TempDir(), "catalog.json")
+	data := strings.Replace(string(raw), flexible, strings.Replace(flexible, "flexible", "all_employees", 1), 1)
+	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
