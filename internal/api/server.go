@@ -28,6 +28,7 @@ import (
 	"github.com/kanri/kanri/internal/invoicepdf"
 	"github.com/kanri/kanri/internal/member"
 	"github.com/kanri/kanri/internal/notify"
+	"github.com/kanri/kanri/internal/partner"
 	"github.com/kanri/kanri/internal/password"
 	"github.com/kanri/kanri/internal/session"
 	"github.com/kanri/kanri/internal/tenant"
@@ -52,6 +53,8 @@ type Services struct {
 	InvoicePDF *invoicepdf.Renderer
 	// Passwords changes and resets passwords.
 	Passwords *password.Service
+	// Partners manages resellers and the partner codes of tenants.
+	Partners *partner.Service
 }
 
 // Config is the API's own configuration.
@@ -109,6 +112,7 @@ func New(svc Services, cfg Config) *Server {
 	s.registerNotify()
 	s.registerBilling()
 	s.registerPasswords()
+	s.registerPartners()
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeProblem(w, r, errs.E(errs.NotFound, "request.no_route", "method", r.Method, "path", r.URL.Path))
 	})

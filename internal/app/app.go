@@ -25,6 +25,7 @@ import (
 	"github.com/kanri/kanri/internal/jobs"
 	"github.com/kanri/kanri/internal/member"
 	"github.com/kanri/kanri/internal/notify"
+	"github.com/kanri/kanri/internal/partner"
 	"github.com/kanri/kanri/internal/password"
 	"github.com/kanri/kanri/internal/session"
 	"github.com/kanri/kanri/internal/store"
@@ -138,6 +139,8 @@ func (a *App) build(ctx context.Context, ids id.Generator) error {
 		Sessions: a.Services.Sessions, Requests: session.Limits{PerAccount: 5, PerIP: 30, Window: time.Hour},
 		TTL: 30 * time.Minute, AdminTTL: 24 * time.Hour}
 	a.Services.Members.ConfirmPassword = a.Services.Passwords.Reconfirm
+	a.Services.Partners = &partner.Service{Store: db, Clock: a.Clock, IDs: ids, Audit: rec, Notify: ntf, Billing: a.Services.Billing,
+		Guess: a.Services.Sessions.Guess, CodeTTL: 30 * 24 * time.Hour, BaseURL: cfg.BaseURL}
 	if a.Services.InvoicePDF, err = invoicepdf.New(); err != nil {
 		return err
 	}

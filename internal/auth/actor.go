@@ -18,14 +18,16 @@ const (
 	KindAnonymous Kind = "anonymous"
 	KindMember    Kind = "member"
 	KindOperator  Kind = "operator"
+	KindPartner   Kind = "partner" // a partner (reseller) user
 	KindSystem    Kind = "system"
 )
 
 // Actor is the authenticated caller of one request.
 type Actor struct {
 	Kind        Kind
-	ID          string // member or operator id
+	ID          string // member, operator or partner user id
 	TenantID    string // for members
+	PartnerID   string // for partner users
 	Name        string // shown in the audit trail
 	SessionID   string
 	SuperAdmin  bool
@@ -115,6 +117,19 @@ func RequireOperator(ctx context.Context) (*Actor, error) {
 	case a == nil || a.Kind == KindAnonymous:
 		return nil, errs.E(errs.Unauthenticated, "auth.operator_sign_in_first")
 	case a.Kind != KindOperator:
+		return nil, errs.E(errs.NotFound, "auth.not_found")
+	}
+	return a, nil
+}
+
+// RequirePartner returns the actor in ctx when it is a partner user: one
+// who sees only its own partner's customers.
+func RequirePartner(ctx context.Context) (*Actor, error) {
+	a := FromContext(ctx)
+	switch {
+	case a == nil || a.Kind == KindAnonymous:
+		return nil, errs.E(errs.Unauthenticated, "auth.partner_sign_in_first")
+	case a.Kind != KindPartner:
 		return nil, errs.E(errs.NotFound, "auth.not_found")
 	}
 	return a, nil

@@ -272,8 +272,12 @@ func (s *Service) nextTerm(ctx context.Context, t *tenant.Tenant, sub *Subscript
 }
 
 // billPeriod issues a regular invoice: the period's line and the lines kept
-// for it. Nothing to bill (the free plan, no members) issues nothing.
+// for it. Nothing to bill (the free plan, no members) issues nothing, nor
+// does a partner's customer: its periods still roll.
 func (s *Service) billPeriod(ctx context.Context, t *tenant.Tenant, start, end time.Time, reason string, l Line, now time.Time) error {
+	if t.Channel == tenant.ChannelPartner { // the partner is billed wholesale for it
+		return nil
+	}
 	lines, err := s.Store.TakePendingLines(ctx, t.ID)
 	if err != nil {
 		return err

@@ -41,6 +41,8 @@ func sampleData() notify.MailData {
 		BankDetails:   "デモ銀行 本店営業部\n普通 1234567\nカンリデモ(カ",
 		Reason:        "カードの有効期限が切れています。新しいカードを登録してください。",
 		ResetURL:      "https://kanri.example.jp/reset-password?token=pwr_abc&x=1",
+		PartnerName:   "ABC 株式会社",
+		At:            time.Date(2026, 3, 14, 13, 22, 41, 0, time.UTC),
 	}
 }
 
@@ -48,7 +50,7 @@ func TestTemplatesNames(t *testing.T) {
 	t.Parallel()
 	got := loadTemplates(t).Names()
 	want := []string{"domain_expired", "domain_primary_changed", "domain_verified", "invoice_issued", "member_added",
-		"password_reset", "payment_failed", "subscription_canceled", "subscription_changed", "super_admin_granted", "super_admin_resigned"}
+		"partner_approval_needed", "partner_switched", "password_reset", "payment_failed", "subscription_canceled", "subscription_changed", "super_admin_granted", "super_admin_resigned"}
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("Names() = %v, want %v", got, want)
 	}

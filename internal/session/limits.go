@@ -70,6 +70,9 @@ func AccountKey(loginID string) string { return "acct:" + loginID }
 // OperatorKey names an operator's sign-in limit.
 func OperatorKey(email string) string { return "op:" + email }
 
+// PartnerKey names a partner user's sign-in limit.
+func PartnerKey(email string) string { return "ptn:" + email }
+
 // IPKey names an IP's sign-in limit.
 func IPKey(ip string) string { return "ip:" + ip }
 
@@ -115,4 +118,19 @@ func (s *Service) passed(ctx context.Context, at *attempt) error {
 		return err
 	}
 	return s.Store.ReleaseLoginAttempts(ctx, at.account, at.accountStart, 1)
+}
+
+// Guess counts one guess of a secret (a partner code) on key's and the
+// caller's IP's limits, as a sign-in attempt, then runs check: a guess it
+// accepts is given back, a refused one stays counted. Errors:
+// TooManyRequests, and check's.
+func (s *Service) Guess(ctx context.Context, key string, check func(ctx context.Context) error) error {
+	at, err := s.reserve(ctx, s.Clock.Now(), key, ClientOf(ctx).IP)
+	if err != nil {
+		return err
+	}
+	if err := check(ctx); err != nil {
+		return err
+	}
+	return s.Store.InTx(ctx, func(ctx context.Context) error { return s.succeeded(ctx, at) })
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/kanri/kanri/internal/i18n"
 	"github.com/kanri/kanri/internal/id"
 	"github.com/kanri/kanri/internal/member"
+	"github.com/kanri/kanri/internal/partner"
 	"github.com/kanri/kanri/internal/tenant"
 )
 
@@ -37,6 +38,9 @@ type Store interface {
 	RevokeTenantSessions(ctx context.Context, tenantID string, now time.Time) (int, error)
 	CreateOperator(ctx context.Context, o *Operator) error
 	GetOperator(ctx context.Context, idOrEmail string) (*Operator, error)
+	// GetPartnerUser returns a partner user by id or e-mail address, with
+	// its partner's status. Errors: NotFound.
+	GetPartnerUser(ctx context.Context, idOrEmail string) (*partner.User, error)
 	ReserveLoginAttempt(ctx context.Context, key string, now, windowStart time.Time) (int, time.Time, error)
 	ReleaseLoginAttempts(ctx context.Context, key string, windowStart time.Time, n int) error
 	ForgetLoginAttempts(ctx context.Context, key string) error
@@ -173,6 +177,40 @@ func (s *Service) LoginOperator(ctx context.Context, email, password string, c C
 	return r.Token, r.Session, nil
 }
 
+// LoginPartner signs a partner user in to the partner portal by e-mail
+// address: an active partner's users only.
+func (s *Service) LoginPartner(ctx context.Context, email, password string, c Client) (string, *Session, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	r, err := s.login(ctx, PartnerKey(email), password, c, func(ctx context.Context) (*auth.Actor, string, error) {
+		u, err := s.Store.GetPartnerUser(ctx, email)
+		if errs.Is(err, errs.NotFound) {
+			return nil, "", errBadLogin
+		}
+		if err != nil {
+			return nil, "", err
+		}
+		return partnerActor(u, c), u.PasswordHash, nil
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	return r.Token, r.Session, nil
+}
+
+// partnerActor is the actor of partner user u.
+func partnerActor(u *partner.User, c Client) *auth.Actor {
+	return &auth.Actor{Kind: auth.KindPartner, ID: u.ID, PartnerID: u.PartnerID, Name: u.Email, Language: u.Language,
+		IP: c.IP, UserAgent: c.UserAgent}
+}
+
+// standPartner refuses the users of a suspended partner.
+func standPartner(u *partner.User) error {
+	if u.PartnerStatus != partner.StatusActive {
+		return errs.E(errs.Unauthenticated, "session.partner_suspended")
+	}
+	return nil
+}
+
 // stillSignsIn checks, holding the member's tenant, that the login id still
 // names the member: a primary-domain change that committed after the
 // password check renamed it and revoked every session, and one that
@@ -220,7 +258,7 @@ func (s *Service) open(ctx context.Context, now time.Time, a *auth.Actor, at *at
 	token := id.Secret("kanri")
 	sess := &Session{ID: s.IDs.New("ses"), TokenHash: id.Hash(token), Kind: KindSession, TenantID: a.TenantID, IP: a.IP,
 		UserAgent: a.UserAgent, CreatedAt: now, ExpiresAt: now.Add(s.SessionTTL)}
-	sess.MemberID, sess.OperatorID = ownerIDs(a)
+	owns(sess, a)
 	err := s.Store.InTx(auth.WithActor(ctx, a), func(ctx context.Context) error {
 		if check != nil {
 			if err := check(ctx); err != nil {
@@ -241,11 +279,16 @@ func (s *Service) open(ctx context.Context, now time.Time, a *auth.Actor, at *at
 	return &Result{Token: token, Session: sess, EnrolTwoFactor: a.TwoFactorMissing}, nil
 }
 
-func ownerIDs(a *auth.Actor) (memberID, operatorID string) {
-	if a.Kind == auth.KindOperator {
-		return "", a.ID
+// owns sets the owner of sess: a's id in the column of a's kind.
+func owns(sess *Session, a *auth.Actor) {
+	switch a.Kind {
+	case auth.KindOperator:
+		sess.OperatorID = a.ID
+	case auth.KindPartner:
+		sess.PartnerUserID = a.ID
+	default:
+		sess.MemberID = a.ID
 	}
-	return a.ID, ""
 }
 
 func (s *Service) memberActor(ctx context.Context, m *member.Member, c Client) *auth.Actor {
@@ -253,8 +296,16 @@ func (s *Service) memberActor(ctx context.Context, m *member.Member, c Client) *
 		IP: c.IP, UserAgent: c.UserAgent}
 }
 
-// checkActive refuses members who are not active or whose tenant is closed.
+// checkActive refuses members who are not active or whose tenant is
+// closed, and the users of a suspended partner.
 func (s *Service) checkActive(ctx context.Context, a *auth.Actor) error {
+	if a.Kind == auth.KindPartner {
+		u, err := s.Store.GetPartnerUser(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		return standPartner(u)
+	}
 	if a.Kind != auth.KindMember {
 		return nil
 	}
@@ -305,13 +356,23 @@ func (s *Service) Authenticate(ctx context.Context, token string, c Client) (*au
 		return nil, errs.E(errs.Unauthenticated, "session.ended")
 	}
 	var a *auth.Actor
-	if sess.OperatorID != "" {
+	switch {
+	case sess.OperatorID != "":
 		o, err := s.Store.GetOperator(ctx, sess.OperatorID)
 		if err != nil {
 			return nil, err
 		}
 		a = &auth.Actor{Kind: auth.KindOperator, ID: o.ID, Name: o.Email, IP: c.IP, UserAgent: c.UserAgent}
-	} else {
+	case sess.PartnerUserID != "":
+		u, err := s.Store.GetPartnerUser(ctx, sess.PartnerUserID)
+		if err != nil {
+			return nil, err
+		}
+		if err := standPartner(u); err != nil {
+			return nil, err
+		}
+		a = partnerActor(u, c)
+	default:
 		a = &auth.Actor{Kind: auth.KindMember, ID: sess.MemberID, TenantID: sess.TenantID, IP: c.IP, UserAgent: c.UserAgent}
 		if st == nil {
 			return nil, errs.E(errs.Unauthenticated, "session.token_invalid")

@@ -13,12 +13,14 @@ type Session struct {
 	TenantID   string
 	MemberID   string
 	OperatorID string
-	Name       string
-	IP         string
-	UserAgent  string
-	CreatedAt  time.Time
-	ExpiresAt  time.Time // zero: never
-	RevokedAt  time.Time
+	// PartnerUserID owns a partner user's session (SPEC §7).
+	PartnerUserID string
+	Name          string
+	IP            string
+	UserAgent     string
+	CreatedAt     time.Time
+	ExpiresAt     time.Time // zero: never
+	RevokedAt     time.Time
 }
 
 // The session kinds.

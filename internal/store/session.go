@@ -10,20 +10,20 @@ import (
 	"github.com/kanri/kanri/internal/session"
 )
 
-const sessionColumns = `id, token_hash, kind, tenant_id, member_id, operator_id, name, ip, user_agent, created_at, expires_at, revoked_at`
+const sessionColumns = `id, token_hash, kind, tenant_id, member_id, operator_id, name, ip, user_agent, created_at, expires_at, revoked_at, partner_user_id`
 
 func scanSession(row scanner) (*session.Session, error) {
 	var s session.Session
 	err := row.Scan(&s.ID, &s.TokenHash, &s.Kind, scanStr(&s.TenantID), scanStr(&s.MemberID), scanStr(&s.OperatorID), &s.Name,
-		&s.IP, &s.UserAgent, scanTime(&s.CreatedAt), scanTime(&s.ExpiresAt), scanTime(&s.RevokedAt))
+		&s.IP, &s.UserAgent, scanTime(&s.CreatedAt), scanTime(&s.ExpiresAt), scanTime(&s.RevokedAt), scanStr(&s.PartnerUserID))
 	return &s, err
 }
 
 // CreateSession inserts s.
 func (db *DB) CreateSession(ctx context.Context, s *session.Session) error {
-	_, err := db.exec(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES `+placeholders(12),
+	_, err := db.exec(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES `+placeholders(13),
 		s.ID, s.TokenHash, s.Kind, nullStr(s.TenantID), nullStr(s.MemberID), nullStr(s.OperatorID), s.Name, s.IP, s.UserAgent,
-		ts(s.CreatedAt), nullTS(s.ExpiresAt), nullTS(s.RevokedAt))
+		ts(s.CreatedAt), nullTS(s.ExpiresAt), nullTS(s.RevokedAt), nullStr(s.PartnerUserID))
 	return db.fail(err, "store.thing.session")
 }
 

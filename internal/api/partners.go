@@ -1,0 +1,313 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/kanri/kanri/internal/partner"
+	"github.com/kanri/kanri/internal/session"
+)
+
+// Partner is a reseller on the wire (operators).
+type Partner struct {
+	ID              string    `json:"id"`
+	Name            string    `json:"name"`
+	ContactName     string    `json:"contact_name"`
+	ContactEmail    string    `json:"contact_email"`
+	Registration    string    `json:"registration" doc:"適格請求書発行事業者登録番号: T and 13 digits, or empty"`
+	DiscountPercent int       `json:"discount_percent" doc:"wholesale discount on the catalog's prices"`
+	Status          string    `json:"status" enum:"active,suspended"`
+	CreatedAt       time.Time `json:"created_at"`
+}
+
+func toPartner(p *partner.Partner) Partner {
+	return Partner{p.ID, p.Name, p.ContactName, p.ContactEmail, p.Registration, p.DiscountPercent, p.Status, p.CreatedAt}
+}
+
+// PartnerUser is one of a partner's staff.
+type PartnerUser struct {
+	ID        string    `json:"id"`
+	Email     string    `json:"email"`
+	Name      string    `json:"name"`
+	Language  string    `json:"language" enum:"ja,en"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func toPartnerUser(u *partner.User) PartnerUser {
+	return PartnerUser{u.ID, u.Email, u.Name, u.Language, u.CreatedAt}
+}
+
+// Customer is a partner's customer, as much as the partner may see.
+type Customer struct {
+	TenantID    string    `json:"tenant_id"`
+	CompanyName string    `json:"company_name"`
+	WorksGroup  string    `json:"works_group"`
+	Domain      string    `json:"domain"`
+	Plan        string    `json:"plan" doc:"empty: the free plan"`
+	Contract    string    `json:"contract,omitempty" enum:"monthly,annual,annual_monthly"`
+	Licenses    int       `json:"licenses"`
+	Billable    int       `json:"billable" doc:"members who count toward the bill"`
+	Status      string    `json:"status,omitempty" enum:"active,past_due,canceled"`
+	SwitchedAt  time.Time `json:"switched_at,omitzero"`
+}
+
+func toCustomer(c *partner.Customer) Customer {
+	return Customer{c.TenantID, c.CompanyName, c.WorksGroup, c.Domain, c.Plan, c.Contract, c.Licenses, c.Billable, c.Status, c.SwitchedAt}
+}
+
+// PartnerDetail is a partner with its users and customers (operators).
+type PartnerDetail struct {
+	Partner
+	Users     []PartnerUser `json:"users"`
+	Customers []Customer    `json:"customers"`
+}
+
+// PartnerCode is a partner code as its tenant's super admin sees it.
+type PartnerCode struct {
+	Code            string    `json:"code" doc:"ERV and 16 characters of A-Z0-9: tell it to the partner"`
+	Status          string    `json:"status" enum:"issued,revoked,authenticated,approved"`
+	IssuedAt        time.Time `json:"issued_at"`
+	ExpiresAt       time.Time `json:"expires_at" doc:"an issued code cannot be authenticated from then on"`
+	AuthenticatedAt time.Time `json:"authenticated_at,omitzero"`
+	ApprovedAt      time.Time `json:"approved_at,omitzero"`
+}
+
+func toPartnerCode(c *partner.Code) *PartnerCode {
+	if c == nil {
+		return nil
+	}
+	return &PartnerCode{c.Code, c.Status, c.IssuedAt, c.ExpiresAt, c.AuthenticatedAt, c.ApprovedAt}
+}
+
+// PartnerContract is where a tenant's move to a partner stands.
+type PartnerContract struct {
+	Step        int          `json:"step" minimum:"1" maximum:"4" doc:"1 issue a code, 2 awaiting the partner's authentication, 3 settlement and approval, 4 switched"`
+	Channel     string       `json:"channel" enum:"direct,partner"`
+	Code        *PartnerCode `json:"code,omitempty" doc:"the latest code"`
+	PartnerName string       `json:"partner_name,omitempty" doc:"the partner that authenticated the code, or the tenant's partner"`
+	Missing     []string     `json:"missing" doc:"company information approval needs that is missing: works_group, company_name, phone, admin_email"`
+}
+
+// PartnerSwitch is the outcome of an approval.
+type PartnerSwitch struct {
+	Contract   PartnerContract `json:"contract"`
+	Settlement *Invoice        `json:"settlement,omitempty" doc:"the final invoice or credit note of the direct contract, if any"`
+	At         time.Time       `json:"at"`
+}
+
+// PartnerRequest is a code the partner authenticated, from its side.
+type PartnerRequest struct {
+	TenantID        string    `json:"tenant_id"`
+	CompanyName     string    `json:"company_name"`
+	WorksGroup      string    `json:"works_group"`
+	Status          string    `json:"status" enum:"authenticated,approved,revoked" doc:"authenticated: awaiting the customer's approval"`
+	AuthenticatedAt time.Time `json:"authenticated_at"`
+	ApprovedAt      time.Time `json:"approved_at,omitzero"`
+}
+
+type partnerFields struct {
+	Name            *string `json:"name,omitempty" maxLength:"200"`
+	ContactName     *string `json:"contact_name,omitempty" maxLength:"200"`
+	ContactEmail    *string `json:"contact_email,omitempty" maxLength:"320"`
+	Registration    *string `json:"registration,omitempty" maxLength:"20"`
+	DiscountPercent *int    `json:"discount_percent,omitempty"`
+}
+
+func (f partnerFields) fields() partner.Fields {
+	return partner.Fields{Name: f.Name, ContactName: f.ContactName, ContactEmail: f.ContactEmail, Registration: f.Registration,
+		DiscountPercent: f.DiscountPercent}
+}
+
+// PartnerPath is the {p} parameter of the operators' partner routes.
+type PartnerPath struct {
+	PartnerID string `path:"p" doc:"partner id (ptn_…)"`
+}
+
+// CodePath adds the {c} parameter: a partner code.
+type CodePath struct {
+	TenantPath
+	Code string `path:"c" doc:"the partner code (ERV…)"`
+}
+
+type approveInput struct {
+	CodePath
+	Body struct {
+		WorksGroup  *string `json:"works_group,omitempty" maxLength:"100"`
+		CompanyName *string `json:"company_name,omitempty" maxLength:"200"`
+		Phone       *string `json:"phone,omitempty" maxLength:"40"`
+		AdminEmail  *string `json:"admin_email,omitempty" doc:"becomes the super admin's personal e-mail address" maxLength:"320"`
+	}
+}
+
+type partnerUserInput struct {
+	PartnerPath
+	Body struct {
+		Email    string `json:"email" maxLength:"320"`
+		Name     string `json:"name" maxLength:"200"`
+		Language string `json:"language" enum:"ja,en" default:"ja"`
+		Password string `json:"password" doc:"the initial password, handed to the user" maxLength:"1024"`
+	}
+}
+
+type authenticateInput struct {
+	Body struct {
+		Code string `json:"code" doc:"the code the customer's super admin told you" maxLength:"100"`
+	}
+}
+
+func (s *Server) registerPartners() {
+	s.registerPartnerOps()
+	s.registerPartnerCodes()
+	s.registerPartnerPortal()
+}
+
+func (s *Server) registerPartnerOps() {
+	tags, base := []string{"ops"}, "/api/v1/ops/partners"
+	register(s, huma.Operation{OperationID: "ops-list-partners", Method: http.MethodGet, Path: base, Tags: tags,
+		Summary: "List partners (operators)"}, false, func(ctx context.Context, _ *struct{}) (*body[page[Partner]], error) {
+		ps, err := s.svc.Partners.List(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return reply(page[Partner]{Items: mapSlice(ps, toPartner)}), nil
+	})
+	register(s, huma.Operation{OperationID: "ops-create-partner", Method: http.MethodPost, Path: base, Tags: tags, DefaultStatus: http.StatusCreated,
+		Summary: "Create a partner (operators)"}, false, func(ctx context.Context, in *struct{ Body partnerFields }) (*body[Partner], error) {
+		p, err := s.svc.Partners.Create(ctx, in.Body.fields())
+		if err != nil {
+			return nil, err
+		}
+		return reply(toPartner(p)), nil
+	})
+	register(s, huma.Operation{OperationID: "ops-get-partner", Method: http.MethodGet, Path: base + "/{p}", Tags: tags,
+		Summary: "A partner with its users and customers (operators)"}, false, func(ctx context.Context, in *PartnerPath) (*body[PartnerDetail], error) {
+		d, err := s.svc.Partners.Get(ctx, in.PartnerID)
+		if err != nil {
+			return nil, err
+		}
+		return reply(PartnerDetail{toPartner(d.Partner), mapSlice(d.Users, toPartnerUser), mapSlice(d.Customers, toCustomer)}), nil
+	})
+	register(s, huma.Operation{OperationID: "ops-update-partner", Method: http.MethodPatch, Path: base + "/{p}", Tags: tags,
+		Summary: "Change a partner (operators)"}, false, func(ctx context.Context, in *struct {
+		PartnerPath
+		Body partnerFields
+	}) (*body[Partner], error) {
+		p, err := s.svc.Partners.Update(ctx, in.PartnerID, in.Body.fields())
+		if err != nil {
+			return nil, err
+		}
+		return reply(toPartner(p)), nil
+	})
+	for _, st := range []struct{ path, status, summary string }{{"suspend", partner.StatusSuspended, "Suspend a partner: its users can no longer sign in"},
+		{"reactivate", partner.StatusActive, "Lift a partner's suspension"}} {
+		register(s, huma.Operation{OperationID: "ops-" + st.path + "-partner", Method: http.MethodPost, Path: base + "/{p}/" + st.path, Tags: tags,
+			Summary: st.summary + " (operators)"}, false, func(ctx context.Context, in *PartnerPath) (*body[Partner], error) {
+			p, err := s.svc.Partners.SetStatus(ctx, in.PartnerID, st.status)
+			if err != nil {
+				return nil, err
+			}
+			return reply(toPartner(p)), nil
+		})
+	}
+	register(s, huma.Operation{OperationID: "ops-add-partner-user", Method: http.MethodPost, Path: base + "/{p}/users", Tags: tags, DefaultStatus: http.StatusCreated,
+		Summary: "Add a partner user who signs in to the partner portal (operators)"}, false, func(ctx context.Context, in *partnerUserInput) (*body[PartnerUser], error) {
+		u, err := s.svc.Partners.AddUser(ctx, in.PartnerID, partner.NewUser{Email: in.Body.Email, Name: in.Body.Name, Language: in.Body.Language,
+			Password: in.Body.Password})
+		if err != nil {
+			return nil, err
+		}
+		return reply(toPartnerUser(u)), nil
+	})
+}
+
+// toContract is st on the wire.
+func toContract(st *partner.Standing, adminEmail string) PartnerContract {
+	out := PartnerContract{Step: st.Step, Channel: st.Tenant.Channel, Code: toPartnerCode(st.Code), Missing: partner.Missing(st.Tenant, adminEmail)}
+	if st.Partner != nil {
+		out.PartnerName = st.Partner.Name
+	}
+	return out
+}
+
+func (s *Server) registerPartnerCodes() {
+	tags, base := []string{"partner contract"}, "/api/v1/tenants/{t}/partner-codes"
+	register(s, huma.Operation{OperationID: "get-partner-contract", Method: http.MethodGet, Path: "/api/v1/tenants/{t}/partner-contract", Tags: tags,
+		Summary: "Where the move to a partner stands (super admin)"}, false, func(ctx context.Context, in *TenantPath) (*body[PartnerContract], error) {
+		st, err := s.svc.Partners.Status(ctx, in.TenantID)
+		if err != nil {
+			return nil, err
+		}
+		return reply(toContract(st, st.AdminEmail)), nil
+	})
+	register(s, huma.Operation{OperationID: "issue-partner-code", Method: http.MethodPost, Path: base, Tags: tags, DefaultStatus: http.StatusCreated,
+		Summary: "Issue a partner code, revoking the open one (super admin)"}, false, func(ctx context.Context, in *TenantPath) (*body[PartnerCode], error) {
+		c, err := s.svc.Partners.Issue(ctx, in.TenantID)
+		if err != nil {
+			return nil, err
+		}
+		return reply(*toPartnerCode(c)), nil
+	})
+	register(s, huma.Operation{OperationID: "approve-partner-code", Method: http.MethodPost, Path: base + "/{c}/approve", Tags: tags,
+		Summary: "Approve the code a partner authenticated: settle and switch to the partner, for good (super admin)"}, false,
+		func(ctx context.Context, in *approveInput) (*body[PartnerSwitch], error) {
+			b := in.Body
+			sw, err := s.svc.Partners.Approve(ctx, in.TenantID, in.Code, partner.Approval{WorksGroup: b.WorksGroup, CompanyName: b.CompanyName,
+				Phone: b.Phone, AdminEmail: b.AdminEmail})
+			if err != nil {
+				return nil, err
+			}
+			st, err := s.svc.Partners.Status(ctx, in.TenantID)
+			if err != nil {
+				return nil, err
+			}
+			out := PartnerSwitch{Contract: toContract(st, st.AdminEmail), At: sw.At}
+			if sw.Settlement != nil {
+				inv := toInvoice(sw.Settlement)
+				out.Settlement = &inv
+			}
+			return reply(out), nil
+		})
+}
+
+func (s *Server) registerPartnerPortal() {
+	tags := []string{"partner portal"}
+	register(s, huma.Operation{OperationID: "partner-login", Method: http.MethodPost, Path: "/api/v1/partner/login", Tags: tags,
+		Summary: "Sign in as a partner user"}, true, func(ctx context.Context, in *loginInput) (*loginOutput, error) {
+		token, sess, err := s.svc.Sessions.LoginPartner(ctx, in.Body.LoginID, in.Body.Password, session.ClientOf(ctx))
+		if err != nil {
+			return nil, err
+		}
+		return s.loginOutput(token, sess), nil
+	})
+	register(s, huma.Operation{OperationID: "partner-authenticate-code", Method: http.MethodPost, Path: "/api/v1/partner/codes/authenticate", Tags: tags,
+		Summary: "Authenticate a customer's partner code: once, by one partner"}, false, func(ctx context.Context, in *authenticateInput) (*body[PartnerRequest], error) {
+		r, err := s.svc.Partners.Authenticate(ctx, in.Body.Code)
+		if err != nil {
+			return nil, err
+		}
+		return reply(toRequest(r)), nil
+	})
+	register(s, huma.Operation{OperationID: "partner-list-requests", Method: http.MethodGet, Path: "/api/v1/partner/requests", Tags: tags,
+		Summary: "Codes the partner authenticated: awaiting approval, or approved"}, false, func(ctx context.Context, _ *struct{}) (*body[page[PartnerRequest]], error) {
+		reqs, err := s.svc.Partners.Requests(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return reply(page[PartnerRequest]{Items: mapSlice(reqs, toRequest)}), nil
+	})
+	register(s, huma.Operation{OperationID: "partner-list-customers", Method: http.MethodGet, Path: "/api/v1/partner/customers", Tags: tags,
+		Summary: "The partner's customers"}, false, func(ctx context.Context, _ *struct{}) (*body[page[Customer]], error) {
+		cs, err := s.svc.Partners.Customers(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return reply(page[Customer]{Items: mapSlice(cs, toCustomer)}), nil
+	})
+}
+
+func toRequest(r *partner.Request) PartnerRequest {
+	return PartnerRequest{r.Code.TenantID, r.CompanyName, r.WorksGroup, r.Code.Status, r.Code.AuthenticatedAt, r.Code.ApprovedAt}
+}

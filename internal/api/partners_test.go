@@ -1,0 +1,273 @@
+package api_test
+
+import (
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kanri/kanri/internal/api"
+	"github.com/kanri/kanri/internal/app/apptest"
+	"github.com/kanri/kanri/internal/clock"
+)
+
+// partnerPassword is the password tests give partner users.
+const partnerPassword = "partner-password-77"
+
+// setClock moves the test clock to t.
+func setClock(s *apptest.Server, t time.Time) { s.App.Clock.(*clock.Adjustable).Set(t) }
+
+// jst is a time on the billing calendar's zone.
+func jst(y int, m time.Month, d, h int) time.Time {
+	return time.Date(y, m, d, h, 0, 0, 0, time.FixedZone("JST", 9*3600))
+}
+
+// newPartner creates a partner and a user of it as an operator, and
+// returns the partner and the user's bearer token.
+func newPartner(t testing.TB, s *apptest.Server, ops, name, email string) (api.Partner, string) {
+	t.Helper()
+	p := decode[api.Partner](t, expect(t, s, http.StatusCreated, apptest.Request{Method: "POST", Path: "/api/v1/ops/partners", Token: ops,
+		Body: map[string]any{"name": name, "contact_name": "営業部", "contact_email": email, "registration": "T1234567890123", "discount_percent": 20}}))
+	expect(t, s, http.StatusCreated, apptest.Request{Method: "POST", Path: "/api/v1/ops/partners/" + p.ID + "/users", Token: ops,
+		Body: map[string]any{"email": email, "name": "担当者", "language": "ja", "password": partnerPassword}})
+	return p, partnerLogin(t, s, email)
+}
+
+func partnerLogin(t testing.TB, s *apptest.Server, email string) string {
+	t.Helper()
+	res := expect(t, s, http.StatusOK, apptest.Request{Method: "POST", Path: "/api/v1/partner/login",
+		Body: map[string]string{"login_id": email, "password": partnerPassword}})
+	return decode[struct{ Token string }](t, res).Token
+}
+
+func issueCode(t testing.TB, s *apptest.Server, ten *apptest.Tenant) api.PartnerCode {
+	t.Helper()
+	return decode[api.PartnerCode](t, expect(t, s, http.StatusCreated, apptest.Request{Method: "POST", Path: tpath(ten.ID, "/partner-codes"), Token: ten.AdminToken}))
+}
+
+func authenticateReq(token, code string) apptest.Request {
+	return apptest.Request{Method: "POST", Path: "/api/v1/partner/codes/authenticate", Token: token, Body: map[string]string{"code": code},
+		Header: http.Header{"Accept-Language": {"ja"}}}
+}
+
+func contract(t testing.TB, s *apptest.Server, ten *apptest.Tenant) api.PartnerContract {
+	t.Helper()
+	return decode[api.PartnerContract](t, expect(t, s, http.StatusOK, apptest.Request{Method: "GET", Path: tpath(ten.ID, "/partner-contract"), Token: ten.AdminToken}))
+}
+
+func approveReq(ten *apptest.Tenant, code string, body map[string]any) apptest.Request {
+	return apptest.Request{Method: "POST", Path: tpath(ten.ID, "/partner-codes/", code, "/approve"), Token: ten.AdminToken, Body: body,
+		Header: http.Header{"Accept-Language": {"ja"}}}
+}
+
+// halfUp is a×n/d rounded half up: the proration rule of SPEC §8, computed
+// apart from the billing package.
+func halfUp(a, n, d int64) int64 {
+	x := a * n
+	if x < 0 {
+		return -((-x*2 + d) / (2 * d))
+	}
+	return (x*2 + d) / (2 * d)
+}
+
+// TestPartnerSwitchAnnual takes a tenant on an annual contract of 10
+// licenses from 2027-03-01 through the seed's four steps on 2027-03-14:
+// the code, the partner's authentication, the approval refused while the
+// phone number is missing, then approved: a credit note for the unused
+// 353 of the term's 366 days, refunded to the card; the channel is the
+// partner's for good; both sides mailed.
+func TestPartnerSwitchAnnual(t *testing.T) {
+	t.Parallel()
+	onEachEngine(t, withTestClock, func(t *testing.T, s *apptest.Server) {
+		setClock(s, jst(2027, 3, 1, 10))
+		a := s.Signup("acme")
+		subscribe(t, s, a, "standard", "annual", 10)
+		setClock(s, jst(2027, 3, 14, 10))
+		a.AdminToken = s.Login("admin@"+a.Domain, apptest.Password)
+		ops := operatorToken(t, s)
+		p, pt := newPartner(t, s, ops, "ABC 株式会社", "sales@abc.example.jp")
+
+		if c := contract(t, s, a); c.Step != 1 || c.Code != nil || c.Channel != "direct" {
+			t.Fatalf("before a code: got %+v, want step 1", c)
+		}
+		old := issueCode(t, s, a)
+		code := issueCode(t, s, a)
+		if len(code.Code) != 19 || code.Code[:3] != "ERV" || !code.ExpiresAt.Equal(code.IssuedAt.Add(30*24*time.Hour)) {
+			t.Fatalf("code: got %+v, want ERV + 16, valid 30 days", code)
+		}
+		if c := contract(t, s, a); c.Step != 2 || c.Code.Code != code.Code {
+			t.Fatalf("after issuing: got %+v, want step 2 with the new code", c)
+		}
+		if got := decode[codedProblem](t, expect(t, s, http.StatusUnprocessableEntity, authenticateReq(pt, old.Code))); got.Code != "partner.code_revoked" {
+			t.Fatalf("the revoked code: got %+v, want partner.code_revoked", got)
+		}
+		typed := "erv" + code.Code[3:10] + " " + code.Code[10:] // as a person types it
+		req := decode[api.PartnerRequest](t, expect(t, s, http.StatusOK, authenticateReq(pt, typed)))
+		if req.TenantID != a.ID || req.Status != "authenticated" || req.CompanyName != "acme Inc." {
+			t.Fatalf("authenticated: got %+v", req)
+		}
+		if got := decode[codedProblem](t, expect(t, s, http.StatusUnprocessableEntity, authenticateReq(pt, code.Code))); got.Code != "partner.code_used" ||
+			got.Detail != "このパートナーコードはすでに認証済みのため、再利用できません。" {
+			t.Fatalf("used again: got %+v, want partner.code_used in Japanese", got)
+		}
+		c := contract(t, s, a)
+		if c.Step != 3 || c.PartnerName != "ABC 株式会社" || len(c.Missing) != 1 || c.Missing[0] != "phone" {
+			t.Fatalf("awaiting approval: got %+v, want step 3 by ABC, the phone missing", c)
+		}
+		before := readBilling(t, s, a)
+		missing := decode[codedProblem](t, expect(t, s, http.StatusUnprocessableEntity, approveReq(a, code.Code, map[string]any{})))
+		if missing.Code != "partner.company_info_missing" || len(missing.Errors) != 1 || missing.Errors[0].Location != "body.phone" ||
+			missing.Detail != "パートナー連携を行うには、会社情報の入力が必要です。電話番号を入力してください。" {
+			t.Fatalf("approval without a phone: got %+v, want partner.company_info_missing at body.phone in Japanese", missing)
+		}
+		if after := readBilling(t, s, a); after != before {
+			t.Fatalf("a refused approval changed billing:\n%+v\n%+v", before, after)
+		}
+
+		sw := decode[api.PartnerSwitch](t, expect(t, s, http.StatusOK, approveReq(a, code.Code,
+			map[string]any{"phone": "03-1234-5678", "admin_email": "it@acme.example.com"})))
+		credit := halfUp(-450*12*10, 353, 366)
+		inv := sw.Settlement
+		if inv == nil || inv.Kind != "credit_note" || inv.Status != "refunded" || len(inv.Lines) != 1 || inv.Lines[0].Amount != credit ||
+			inv.Lines[0].Days != 353 || inv.Lines[0].PeriodDays != 366 {
+			t.Fatalf("settlement: got %+v, want a refunded credit note of %d for 353/366 days", inv, credit)
+		}
+		if sw.Contract.Step != 4 || sw.Contract.Channel != "partner" || sw.Contract.PartnerName != "ABC 株式会社" {
+			t.Fatalf("switched: got %+v, want step 4 through ABC", sw.Contract)
+		}
+		if got := decode[codedProblem](t, expect(t, s, http.StatusConflict, apptest.Request{Method: "POST", Path: tpath(a.ID, "/partner-codes"),
+			Token: a.AdminToken})); got.Code != "partner.already_switched" {
+			t.Fatalf("a new code after the switch: got %+v, want partner.already_switched", got)
+		}
+		if got := decode[codedProblem](t, expect(t, s, http.StatusConflict, approveReq(a, code.Code, map[string]any{}))); got.Code != "partner.already_switched" {
+			t.Fatalf("approving again: got %+v, want partner.already_switched", got)
+		}
+		customers := listAll[api.Customer](t, s, pt, "/api/v1/partner/customers")
+		if len(customers) != 1 || customers[0].TenantID != a.ID || customers[0].Licenses != 10 || customers[0].Plan != "standard" {
+			t.Fatalf("customers: got %+v, want acme with 10 licenses", customers)
+		}
+		detail := decode[api.PartnerDetail](t, expect(t, s, http.StatusOK, apptest.Request{Method: "GET", Path: "/api/v1/ops/partners/" + p.ID, Token: ops}))
+		if len(detail.Customers) != 1 || len(detail.Users) != 1 {
+			t.Fatalf("operator's view: got %+v, want one customer and one user", detail)
+		}
+		db := s.App.Config.DatabaseURL
+		for template, want := range map[string]int{"partner_approval_needed": 1, "partner_switched": 2} {
+			if n := apptest.CountRows(t, db, `SELECT COUNT(*) FROM mails WHERE template = ?`, template); n != want {
+				t.Errorf("%s mails: got %d, want %d", template, n, want)
+			}
+		}
+		if n := apptest.CountRows(t, db, `SELECT COUNT(*) FROM mails WHERE template = 'partner_switched' AND to_addr = 'it@acme.example.com'`); n != 1 {
+			t.Errorf("the completion mail went to the admin's new address %d times, want 1", n)
+		}
+		for _, action := range []string{"partner.code_issued", "partner.code_authenticated", "partner.switch_approved", "partner.switched"} {
+			if n := apptest.CountRows(t, db, `SELECT COUNT(*) FROM audit_events WHERE tenant_id = ? AND action = ?`, a.ID, action); n < 1 {
+				t.Errorf("no %s audit event", action)
+			}
+		}
+	})
+}
+
+// TestPartnerSwitchMonthly: a monthly contract with 2 members from
+// 2027-03-01 switched on the 14th gets a final invoice for 13 of March's
+// 31 days.
+func TestPartnerSwitchMonthly(t *testing.T) {
+	t.Parallel()
+	onEachEngine(t, withTestClock, func(t *testing.T, s *apptest.Server) {
+		setClock(s, jst(2027, 3, 1, 10))
+		a := s.Signup("acme")
+		s.PayMonthly(a)
+		addMember(t, s, a.ID, a.AdminToken, "taro", "Taro", memberPassword)
+		setClock(s, jst(2027, 3, 14, 10))
+		a.AdminToken = s.Login("admin@"+a.Domain, apptest.Password)
+		_, pt := newPartner(t, s, operatorToken(t, s), "ABC 株式会社", "sales@abc.example.jp")
+		code := issueCode(t, s, a)
+		expect(t, s, http.StatusOK, authenticateReq(pt, code.Code))
+		sw := decode[api.PartnerSwitch](t, expect(t, s, http.StatusOK, approveReq(a, code.Code, map[string]any{"phone": "03-1234-5678"})))
+		want := halfUp(540*2, 13, 31)
+		inv := sw.Settlement
+		if inv == nil || inv.Kind != "invoice" || len(inv.Lines) != 1 || inv.Lines[0].Amount != want || inv.Lines[0].Quantity != 2 ||
+			inv.Lines[0].Days != 13 || inv.Lines[0].PeriodDays != 31 || inv.Subtotal != want || inv.Tax != want/10 {
+			t.Fatalf("settlement: got %+v, want an invoice of %d + tax for 2 members × 13/31 days", inv, want)
+		}
+	})
+}
+
+// TestPartnerCodeRefusals: expiry exactly at the boundary, another
+// partner trying a used code, a code of another tenant, a member who is
+// not the super admin.
+func TestPartnerCodeRefusals(t *testing.T) {
+	t.Parallel()
+	onEachEngine(t, withTestClock, func(t *testing.T, s *apptest.Server) {
+		start := jst(2027, 3, 1, 10)
+		setClock(s, start)
+		a, b := s.Signup("acme"), s.Signup("bolt")
+		ops := operatorToken(t, s)
+		_, p1 := newPartner(t, s, ops, "ABC 株式会社", "sales@abc.example.jp")
+		_, p2 := newPartner(t, s, ops, "XYZ 商事", "sales@xyz.example.jp")
+		code := issueCode(t, s, a)
+
+		setClock(s, code.ExpiresAt)
+		p1 = partnerLogin(t, s, "sales@abc.example.jp")
+		expired := decode[codedProblem](t, expect(t, s, http.StatusUnprocessableEntity, authenticateReq(p1, code.Code)))
+		if expired.Code != "partner.code_expired" {
+			t.Fatalf("at the expiry: got %+v, want partner.code_expired", expired)
+		}
+		setClock(s, code.ExpiresAt.Add(-2*time.Second))
+		expect(t, s, http.StatusOK, authenticateReq(p1, code.Code))
+		p2 = partnerLogin(t, s, "sales@xyz.example.jp")
+		if got := decode[codedProblem](t, expect(t, s, http.StatusUnprocessableEntity, authenticateReq(p2, code.Code))); got.Code != "partner.code_used" {
+			t.Fatalf("another partner: got %+v, want partner.code_used", got)
+		}
+		if got := decode[codedProblem](t, expect(t, s, http.StatusUnprocessableEntity, authenticateReq(p2, "ERV0000000000000000"))); got.Code != "partner.code_unknown" {
+			t.Fatalf("an unknown code: got %+v, want partner.code_unknown", got)
+		}
+		if got := decode[codedProblem](t, expect(t, s, http.StatusUnprocessableEntity, authenticateReq(p2, "ERV-123"))); got.Code != "partner.code_malformed" {
+			t.Fatalf("not a code: got %+v, want partner.code_malformed", got)
+		}
+		b.AdminToken = s.Login("admin@"+b.Domain, apptest.Password)
+		if got := decode[codedProblem](t, expect(t, s, http.StatusNotFound, approveReq(b, code.Code, map[string]any{}))); got.Code != "partner.code_not_found" {
+			t.Fatalf("another tenant approving: got %+v, want partner.code_not_found", got)
+		}
+		a.AdminToken = s.Login("admin@"+a.Domain, apptest.Password)
+		addMember(t, s, a.ID, a.AdminToken, "hanako", "Hanako", memberPassword, builtinRole(t, s, a, "admin"))
+		hanako := s.Login("hanako@"+a.Domain, memberPassword)
+		expect(t, s, http.StatusForbidden, apptest.Request{Method: "POST", Path: tpath(a.ID, "/partner-codes"), Token: hanako})
+		expect(t, s, http.StatusForbidden, apptest.Request{Method: "GET", Path: tpath(a.ID, "/partner-contract"), Token: hanako})
+		// A member's token is not a partner's, nor a partner's a member's.
+		expect(t, s, http.StatusNotFound, apptest.Request{Method: "GET", Path: "/api/v1/partner/customers", Token: hanako})
+		expect(t, s, http.StatusNotFound, apptest.Request{Method: "GET", Path: tpath(a.ID, "/partner-contract"), Token: p1})
+	})
+}
+
+// TestPartnerCodeOnce: 50 concurrent authentications of one code by two
+// partners' users: exactly one succeeds; the others are told it is used,
+// or to wait (the attempt limits).
+func TestPartnerCodeOnce(t *testing.T) {
+	t.Parallel()
+	onEachEngine(t, nil, func(t *testing.T, s *apptest.Server) {
+		a := s.Signup("acme")
+		ops := operatorToken(t, s)
+		_, p1 := newPartner(t, s, ops, "ABC 株式会社", "sales@abc.example.jp")
+		_, p2 := newPartner(t, s, ops, "XYZ 商事", "sales@xyz.example.jp")
+		code := issueCode(t, s, a)
+		var mu sync.Mutex
+		got := map[int]int{}
+		var wg sync.WaitGroup
+		for i := range 50 {
+			wg.Go(func() {
+				token := []string{p1, p2}[i%2]
+				res := s.Do(authenticateReq(token, code.Code))
+				mu.Lock()
+				got[res.Status]++
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		if got[http.StatusOK] != 1 || got[http.StatusOK]+got[http.StatusUnprocessableEntity]+got[http.StatusTooManyRequests] != 50 {
+			t.Fatalf("50 at once: got statuses %v, want one 200 and the rest 422 or 429", got)
+		}
+		if n := apptest.CountRows(t, s.App.Config.DatabaseURL, `SELECT COUNT(*) FROM mails WHERE template = 'partner_approval_needed'`); n != 1 {
+			t.Fatalf("approval mails: got %d, want 1", n)
+		}
+	})
+}
