@@ -79,12 +79,16 @@ func (s *Server) registerAudit() {
 
 // inQuery locates an invalid-field error at the query parameter of that
 // name (query.cursor) instead of in the body, which a GET has not got.
-func inQuery(err error) error {
+func inQuery(err error) error { return located("query", err) }
+
+// located puts an invalid-field error at the parameter of that name in
+// part ("query", "path").
+func located(part string, err error) error {
 	e, ok := errs.As(err)
 	if !ok || e.Field == "" {
 		return err
 	}
 	params := e.MessageParams()
 	return &errs.Error{Kind: e.Kind, Code: e.Code, Params: params, Err: e.Err,
-		Details: append([]errs.Detail{{Location: "query." + e.Field, Code: e.Code, Params: params}}, e.Details...)}
+		Details: append([]errs.Detail{{Location: part + "." + e.Field, Code: e.Code, Params: params}}, e.Details...)}
 }

@@ -70,6 +70,9 @@ var crossTenantBodies = map[string]any{
 	"get-two-factor-policy":      nil,
 	"set-two-factor-policy":      map[string]any{"two_factor_required": "everyone"},
 	"reset-member-two-factor":    nil,
+	"get-partner-contract":       nil,
+	"issue-partner-code":         nil,
+	"approve-partner-code":       map[string]any{"phone": "03-1234-5678"},
 }
 
 // opsBodies is the same for the operator routes (/api/v1/ops/…), which a
@@ -90,6 +93,14 @@ var opsBodies = map[string]any{
 	"ops-mark-invoice-paid":       nil,
 	"ops-list-invoices":           nil,
 	"ops-run-billing":             nil,
+	"ops-list-partners":           nil,
+	"ops-create-partner":          map[string]any{"name": "Intruder Reseller"},
+	"ops-get-partner":             nil,
+	"ops-update-partner":          map[string]any{"name": "Taken over"},
+	"ops-suspend-partner":         nil,
+	"ops-reactivate-partner":      nil,
+	"ops-add-partner-user":        map[string]any{"email": "intruder@evil.example", "name": "Intruder", "password": "intruder-password-1"},
+	"ops-get-partner-statement":   nil,
 }
 
 var httpMethods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
@@ -206,9 +217,10 @@ func readTenantState(t *testing.T, s *apptest.Server, ten *apptest.Tenant) tenan
 }
 
 // TestCrossTenant sends every tenant route of the OpenAPI document with
-// tenant A's ids and tenant B's super-admin token (and an operator's token,
-// and none): B and the operator get 404, the anonymous caller 401, and
-// nothing of A changes. Operator routes refuse tenant tokens with 404.
+// tenant A's ids and tenant B's super-admin token (and an operator's, a
+// partner user's whose partner A chose, and none): B, the operator and the
+// partner get 404, the anonymous caller 401, and nothing of A changes.
+// Operator routes refuse tenant tokens with 404.
 func TestCrossTenant(t *testing.T) {
 	t.Parallel()
 	onEachEngine(t, nil, func(t *testing.T, s *apptest.Server) {
@@ -227,8 +239,11 @@ func TestCrossTenant(t *testing.T) {
 		paid := subscribe(t, s, a, "standard", "annual", 10)
 		methods := decode[[]api.PaymentMethod](t, expect(t, s, http.StatusOK, apptest.Request{Method: "GET", Path: tpath(a.ID, "/payment-methods"), Token: a.AdminToken}))
 		quote := decode[api.Quote](t, expect(t, s, http.StatusCreated, quoteReq(a, a.AdminToken, "standard", "annual", 20)))
+		_, partnerToken := newPartner(t, s, ops, "ABC 株式会社", "sales@abc.example.jp")
+		code := issueCode(t, s, a)
+		expect(t, s, http.StatusOK, authenticateReq(partnerToken, code.Code))
 		ids := map[string]string{"t": a.ID, "m": member.ID, "r": role.ID, "s": sessions[0].ID, "d": dom.ID, "c": change,
-			"p": methods[0].ID, "i": paid.Invoice.ID, "q": quote.ID}
+			"p": methods[0].ID, "i": paid.Invoice.ID, "q": quote.ID, "code": code.Code}
 
 		before, beforeB := readTenantState(t, s, a), readTenantState(t, s, b)
 		seen := map[string]bool{}
@@ -250,7 +265,8 @@ func TestCrossTenant(t *testing.T) {
 				name, token string
 				want        int
 			}
-			callers := []caller{{"tenant B's super admin", b.AdminToken, http.StatusNotFound}, {"anonymous", "", http.StatusUnauthorized}}
+			callers := []caller{{"tenant B's super admin", b.AdminToken, http.StatusNotFound}, {"anonymous", "", http.StatusUnauthorized},
+				{"a partner user", partnerToken, http.StatusNotFound}}
 			isOps := strings.HasPrefix(op.Path, "/api/v1/ops/")
 			if !isOps {
 				callers = append(callers, caller{"an operator", ops, http.StatusNotFound})
@@ -268,7 +284,7 @@ func TestCrossTenant(t *testing.T) {
 				continue
 			}
 			path, body, _ = fill(t, op, map[string]string{"t": b.ID, "m": ids["m"], "r": ids["r"], "s": ids["s"], "d": ids["d"], "c": ids["c"],
-				"p": ids["p"], "i": ids["i"], "q": ids["q"]}, op.Path, crossTenantBodies[op.ID])
+				"p": ids["p"], "i": ids["i"], "q": ids["q"], "code": ids["code"]}, op.Path, crossTenantBodies[op.ID])
 			res := s.Do(apptest.Request{Method: op.Method, Path: path, Token: b.AdminToken, Body: body})
 			if res.Status != http.StatusNotFound {
 				t.Errorf("%s %s (%s) as tenant B's super admin with A's ids in B's tenant: got status %d, want 404; body: %s", op.Method, path, op.ID, res.Status, clip(res.Body))
@@ -306,7 +322,7 @@ func TestOperatorRoutesRefuseTenantTokens(t *testing.T) {
 		a := s.Signup("acme")
 		// Ids of the kinds the operator routes take; a tenant token must get 404 whatever they name.
 		ids := map[string]string{"t": a.ID, "mail": "mail_00000000000000000000000000", "w": "whe_00000000000000000000000000",
-			"p": "pm_00000000000000000000000000", "i": "inv_00000000000000000000000000"}
+			"p": "pm_00000000000000000000000000", "i": "inv_00000000000000000000000000", "partner": "ptn_00000000000000000000000000", "month": "2027-04"}
 		seen := map[string]bool{}
 		for _, op := range openAPIOperations(t, s) {
 			if !strings.HasPrefix(op.Path, "/api/v1/ops/") || op.ID == "ops-login" {

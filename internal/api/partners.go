@@ -7,6 +7,9 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/kanri/kanri/internal/auth"
+	"github.com/kanri/kanri/internal/billing"
+	"github.com/kanri/kanri/internal/csvenc"
 	"github.com/kanri/kanri/internal/partner"
 	"github.com/kanri/kanri/internal/session"
 )
@@ -121,15 +124,15 @@ func (f partnerFields) fields() partner.Fields {
 		DiscountPercent: f.DiscountPercent}
 }
 
-// PartnerPath is the {p} parameter of the operators' partner routes.
+// PartnerPath is the {partner} parameter of the operators' partner routes.
 type PartnerPath struct {
-	PartnerID string `path:"p" doc:"partner id (ptn_…)"`
+	PartnerID string `path:"partner" doc:"partner id (ptn_…)"`
 }
 
-// CodePath adds the {c} parameter: a partner code.
+// CodePath adds the {code} parameter: a partner code.
 type CodePath struct {
 	TenantPath
-	Code string `path:"c" doc:"the partner code (ERV…)"`
+	Code string `path:"code" doc:"the partner code (ERV…)"`
 }
 
 type approveInput struct {
@@ -147,7 +150,7 @@ type partnerUserInput struct {
 	Body struct {
 		Email    string `json:"email" maxLength:"320"`
 		Name     string `json:"name" maxLength:"200"`
-		Language string `json:"language" enum:"ja,en" default:"ja"`
+		Language string `json:"language,omitempty" enum:"ja,en" default:"ja"`
 		Password string `json:"password" doc:"the initial password, handed to the user" maxLength:"1024"`
 	}
 }
@@ -162,6 +165,7 @@ func (s *Server) registerPartners() {
 	s.registerPartnerOps()
 	s.registerPartnerCodes()
 	s.registerPartnerPortal()
+	s.registerStatements()
 }
 
 func (s *Server) registerPartnerOps() {
@@ -182,7 +186,7 @@ func (s *Server) registerPartnerOps() {
 		}
 		return reply(toPartner(p)), nil
 	})
-	register(s, huma.Operation{OperationID: "ops-get-partner", Method: http.MethodGet, Path: base + "/{p}", Tags: tags,
+	register(s, huma.Operation{OperationID: "ops-get-partner", Method: http.MethodGet, Path: base + "/{partner}", Tags: tags,
 		Summary: "A partner with its users and customers (operators)"}, false, func(ctx context.Context, in *PartnerPath) (*body[PartnerDetail], error) {
 		d, err := s.svc.Partners.Get(ctx, in.PartnerID)
 		if err != nil {
@@ -190,7 +194,7 @@ func (s *Server) registerPartnerOps() {
 		}
 		return reply(PartnerDetail{toPartner(d.Partner), mapSlice(d.Users, toPartnerUser), mapSlice(d.Customers, toCustomer)}), nil
 	})
-	register(s, huma.Operation{OperationID: "ops-update-partner", Method: http.MethodPatch, Path: base + "/{p}", Tags: tags,
+	register(s, huma.Operation{OperationID: "ops-update-partner", Method: http.MethodPatch, Path: base + "/{partner}", Tags: tags,
 		Summary: "Change a partner (operators)"}, false, func(ctx context.Context, in *struct {
 		PartnerPath
 		Body partnerFields
@@ -203,7 +207,7 @@ func (s *Server) registerPartnerOps() {
 	})
 	for _, st := range []struct{ path, status, summary string }{{"suspend", partner.StatusSuspended, "Suspend a partner: its users can no longer sign in"},
 		{"reactivate", partner.StatusActive, "Lift a partner's suspension"}} {
-		register(s, huma.Operation{OperationID: "ops-" + st.path + "-partner", Method: http.MethodPost, Path: base + "/{p}/" + st.path, Tags: tags,
+		register(s, huma.Operation{OperationID: "ops-" + st.path + "-partner", Method: http.MethodPost, Path: base + "/{partner}/" + st.path, Tags: tags,
 			Summary: st.summary + " (operators)"}, false, func(ctx context.Context, in *PartnerPath) (*body[Partner], error) {
 			p, err := s.svc.Partners.SetStatus(ctx, in.PartnerID, st.status)
 			if err != nil {
@@ -212,7 +216,7 @@ func (s *Server) registerPartnerOps() {
 			return reply(toPartner(p)), nil
 		})
 	}
-	register(s, huma.Operation{OperationID: "ops-add-partner-user", Method: http.MethodPost, Path: base + "/{p}/users", Tags: tags, DefaultStatus: http.StatusCreated,
+	register(s, huma.Operation{OperationID: "ops-add-partner-user", Method: http.MethodPost, Path: base + "/{partner}/users", Tags: tags, DefaultStatus: http.StatusCreated,
 		Summary: "Add a partner user who signs in to the partner portal (operators)"}, false, func(ctx context.Context, in *partnerUserInput) (*body[PartnerUser], error) {
 		u, err := s.svc.Partners.AddUser(ctx, in.PartnerID, partner.NewUser{Email: in.Body.Email, Name: in.Body.Name, Language: in.Body.Language,
 			Password: in.Body.Password})
@@ -250,7 +254,7 @@ func (s *Server) registerPartnerCodes() {
 		}
 		return reply(*toPartnerCode(c)), nil
 	})
-	register(s, huma.Operation{OperationID: "approve-partner-code", Method: http.MethodPost, Path: base + "/{c}/approve", Tags: tags,
+	register(s, huma.Operation{OperationID: "approve-partner-code", Method: http.MethodPost, Path: base + "/{code}/approve", Tags: tags,
 		Summary: "Approve the code a partner authenticated: settle and switch to the partner, for good (super admin)"}, false,
 		func(ctx context.Context, in *approveInput) (*body[PartnerSwitch], error) {
 			b := in.Body
@@ -310,4 +314,101 @@ func (s *Server) registerPartnerPortal() {
 
 func toRequest(r *partner.Request) PartnerRequest {
 	return PartnerRequest{r.Code.TenantID, r.CompanyName, r.WorksGroup, r.Code.Status, r.Code.AuthenticatedAt, r.Code.ApprovedAt}
+}
+
+// StatementLine is one customer's line of a wholesale statement.
+type StatementLine struct {
+	TenantID string `json:"tenant_id"`
+	Customer string `json:"customer"`
+	Line
+}
+
+// Statement is a partner's wholesale statement for a month.
+type Statement struct {
+	PartnerID       string          `json:"partner_id"`
+	PartnerName     string          `json:"partner_name"`
+	Month           string          `json:"month" doc:"YYYY-MM"`
+	DiscountPercent int             `json:"discount_percent"`
+	Currency        string          `json:"currency"`
+	Lines           []StatementLine `json:"lines" doc:"a line per customer: unit_amount is the wholesale monthly price, prorated by days from the switch"`
+	Subtotal        int64           `json:"subtotal"`
+	Taxes           []TaxAmount     `json:"taxes" doc:"tax once per rate, rounded down"`
+	Tax             int64           `json:"tax"`
+	Total           int64           `json:"total"`
+}
+
+func toStatement(st *partner.Statement) Statement {
+	return Statement{st.Partner.ID, st.Partner.Name, st.Month.Format("2006-01"), st.Discount, st.Currency,
+		mapSlice(st.Lines, func(l billing.StatementLine) StatementLine {
+			return StatementLine{l.TenantID, l.Customer, toLine(l.Line)}
+		}),
+		st.Subtotal, toTaxes(st.Taxes), st.Tax, st.Total}
+}
+
+// StatementPath is the {month} of a wholesale statement, and the reader's
+// language.
+type StatementPath struct {
+	Month          string `path:"month" doc:"YYYY-MM" example:"2027-04"`
+	AcceptLanguage string `header:"Accept-Language"`
+}
+
+type opsStatementInput struct {
+	PartnerPath
+	StatementPath
+}
+
+type statementCSVInput struct {
+	StatementPath
+	Encoding string `query:"encoding" enum:"utf-8,shift_jis" default:"utf-8" doc:"utf-8 is written with a byte-order mark (Excel opens it as UTF-8)"`
+}
+
+func (s *Server) registerStatements() {
+	register(s, huma.Operation{OperationID: "partner-get-statement", Method: http.MethodGet, Path: "/api/v1/partner/statements/{month}", Tags: []string{"partner portal"},
+		Summary: "The partner's wholesale statement for a month"}, false, func(ctx context.Context, in *StatementPath) (*body[Statement], error) {
+		return s.statement(ctx, partnerOf(ctx), in)
+	})
+	register(s, huma.Operation{OperationID: "ops-get-partner-statement", Method: http.MethodGet, Path: "/api/v1/ops/partners/{partner}/statements/{month}",
+		Tags: []string{"ops"}, Summary: "A partner's wholesale statement for a month (operators)"}, false, func(ctx context.Context, in *opsStatementInput) (*body[Statement], error) {
+		if _, err := auth.RequireOperator(ctx); err != nil {
+			return nil, err
+		}
+		return s.statement(ctx, in.PartnerID, &in.StatementPath)
+	})
+	register(s, huma.Operation{OperationID: "partner-export-statement", Method: http.MethodGet, Path: "/api/v1/partner/statements/{month}/csv", Tags: []string{"partner portal"},
+		Summary: "The partner's wholesale statement for a month as CSV"}, false, func(ctx context.Context, in *statementCSVInput) (*huma.StreamResponse, error) {
+		enc, err := csvenc.Parse("encoding", in.Encoding)
+		if err != nil {
+			return nil, inQuery(err)
+		}
+		lang := requestLang(in.AcceptLanguage)
+		st, err := s.svc.Partners.Statement(ctx, partnerOf(ctx), in.Month, lang)
+		if err != nil {
+			return nil, located("path", err)
+		}
+		return &huma.StreamResponse{Body: func(hc huma.Context) {
+			hc.SetHeader("Content-Type", enc.ContentType())
+			hc.SetHeader("Content-Disposition", `attachment; filename="statement-`+in.Month+`.csv"`)
+			w := csvenc.NewWriter(hc.BodyWriter(), enc)
+			if err := st.WriteCSV(w, lang); err != nil {
+				s.log.ErrorContext(ctx, "statement export failed midway", "err", err)
+			}
+		}}, nil
+	})
+}
+
+// partnerOf is the partner of the partner user in ctx, "" for anyone else
+// (whom the service refuses).
+func partnerOf(ctx context.Context) string {
+	if a := auth.FromContext(ctx); a != nil {
+		return a.PartnerID
+	}
+	return ""
+}
+
+func (s *Server) statement(ctx context.Context, partnerID string, in *StatementPath) (*body[Statement], error) {
+	st, err := s.svc.Partners.Statement(ctx, partnerID, in.Month, requestLang(in.AcceptLanguage))
+	if err != nil {
+		return nil, located("path", err)
+	}
+	return reply(toStatement(st)), nil
 }

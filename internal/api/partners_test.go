@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -268,6 +269,126 @@ func TestPartnerCodeOnce(t *testing.T) {
 		}
 		if n := apptest.CountRows(t, s.App.Config.DatabaseURL, `SELECT COUNT(*) FROM mails WHERE template = 'partner_approval_needed'`); n != 1 {
 			t.Fatalf("approval mails: got %d, want 1", n)
+		}
+	})
+}
+
+// partnerBodies has a body for every partner-portal operation but the
+// sign-in; a new one without an entry fails TestPartnerScope.
+var partnerBodies = map[string]any{
+	"partner-authenticate-code": map[string]any{"code": "ERV0000000000000000"},
+	"partner-list-requests":     nil,
+	"partner-list-customers":    nil,
+	"partner-get-statement":     nil,
+	"partner-export-statement":  nil,
+}
+
+// TestPartnerScope: every partner-portal route refuses tenant and
+// operator tokens (404) and the anonymous (401); a partner user sees only
+// its own partner's requests and customers, and reaches no operator route.
+func TestPartnerScope(t *testing.T) {
+	t.Parallel()
+	onEachEngine(t, nil, func(t *testing.T, s *apptest.Server) {
+		a := s.Signup("acme")
+		ops := operatorToken(t, s)
+		_, p1 := newPartner(t, s, ops, "ABC 株式会社", "sales@abc.example.jp")
+		_, p2 := newPartner(t, s, ops, "XYZ 商事", "sales@xyz.example.jp")
+		code := issueCode(t, s, a)
+		expect(t, s, http.StatusOK, authenticateReq(p1, code.Code))
+		expect(t, s, http.StatusOK, approveReq(a, code.Code, map[string]any{"phone": "03-1234-5678"}))
+
+		seen := map[string]bool{}
+		for _, op := range openAPIOperations(t, s) {
+			if !strings.HasPrefix(op.Path, "/api/v1/partner/") || op.ID == "partner-login" {
+				continue
+			}
+			seen[op.ID] = true
+			body, known := partnerBodies[op.ID]
+			if !known {
+				t.Errorf("%s %s: partner operation %q has no entry in partnerBodies: add one", op.Method, op.Path, op.ID)
+				continue
+			}
+			for _, c := range []struct {
+				name, token string
+				want        int
+			}{{"a tenant's super admin", a.AdminToken, http.StatusNotFound}, {"an operator", ops, http.StatusNotFound}, {"anonymous", "", http.StatusUnauthorized}} {
+				res := s.Do(apptest.Request{Method: op.Method, Path: strings.ReplaceAll(op.Path, "{month}", "2027-04"), Token: c.token, Body: body})
+				if res.Status != c.want {
+					t.Errorf("%s %s as %s: got %d, want %d; body: %s", op.Method, op.Path, c.name, res.Status, c.want, clip(res.Body))
+				}
+			}
+		}
+		for id := range partnerBodies {
+			if !seen[id] {
+				t.Errorf("partnerBodies has %q, which is no partner route in the OpenAPI document: remove it", id)
+			}
+		}
+		for _, who := range []struct {
+			token string
+			want  int
+		}{{p1, 1}, {p2, 0}} {
+			customers := listAll[api.Customer](t, s, who.token, "/api/v1/partner/customers")
+			requests := listAll[api.PartnerRequest](t, s, who.token, "/api/v1/partner/requests")
+			if len(customers) != who.want || len(requests) != who.want {
+				t.Errorf("got %d customers and %d requests, want %d of each", len(customers), len(requests), who.want)
+			}
+		}
+		for _, path := range []string{"/api/v1/ops/partners", "/api/v1/ops/tenants", tpath(a.ID), tpath(a.ID, "/members")} {
+			expect(t, s, http.StatusNotFound, apptest.Request{Method: "GET", Path: path, Token: p1})
+		}
+	})
+}
+
+// TestWholesaleStatement: the month after a switch on 2027-03-14, the
+// partner's statement lists the customer's 10 annual licenses at the
+// catalog's ¥450 less the partner's 20 % (¥360) for all 30 of April's
+// days; March's from the 14th; JSON and CSV; another partner's users and
+// tenants are refused; operators read it too.
+func TestWholesaleStatement(t *testing.T) {
+	t.Parallel()
+	onEachEngine(t, withTestClock, func(t *testing.T, s *apptest.Server) {
+		setClock(s, jst(2027, 3, 1, 10))
+		a := s.Signup("acme")
+		subscribe(t, s, a, "standard", "annual", 10)
+		setClock(s, jst(2027, 3, 14, 10))
+		a.AdminToken = s.Login("admin@"+a.Domain, apptest.Password)
+		ops := operatorToken(t, s)
+		p, pt := newPartner(t, s, ops, "ABC 株式会社", "sales@abc.example.jp")
+		_, other := newPartner(t, s, ops, "XYZ 商事", "sales@xyz.example.jp")
+		code := issueCode(t, s, a)
+		expect(t, s, http.StatusOK, authenticateReq(pt, code.Code))
+		expect(t, s, http.StatusOK, approveReq(a, code.Code, map[string]any{"phone": "03-1234-5678"}))
+
+		get := func(token, path string) api.Statement {
+			t.Helper()
+			return decode[api.Statement](t, expect(t, s, http.StatusOK, apptest.Request{Method: "GET", Path: path, Token: token}))
+		}
+		april := get(pt, "/api/v1/partner/statements/2027-04")
+		unit := halfUp(450, 80, 100)
+		want := halfUp(unit*10, 30, 30)
+		if len(april.Lines) != 1 || april.Lines[0].TenantID != a.ID || april.Lines[0].UnitPerMonth != unit || april.Lines[0].Quantity != 10 ||
+			april.Lines[0].Amount != want || april.Subtotal != want || april.Tax != want/10 || april.Total != want+want/10 {
+			t.Fatalf("April: got %+v, want acme's 10 licenses at %d: %d + tax", april, unit, want)
+		}
+		march := get(pt, "/api/v1/partner/statements/2027-03")
+		if len(march.Lines) != 1 || march.Lines[0].Days != 18 || march.Lines[0].Amount != halfUp(unit*10, 18, 31) {
+			t.Fatalf("March: got %+v, want 18 of 31 days from the switch", march)
+		}
+		if got := get(ops, "/api/v1/ops/partners/"+p.ID+"/statements/2027-04"); got.Total != april.Total {
+			t.Fatalf("the operator's view: got %+v, want the partner's", got)
+		}
+		if got := get(other, "/api/v1/partner/statements/2027-04"); len(got.Lines) != 0 || got.Total != 0 {
+			t.Fatalf("another partner's statement: got %+v, want nothing of acme", got)
+		}
+		res := expect(t, s, http.StatusOK, apptest.Request{Method: "GET", Path: "/api/v1/partner/statements/2027-04/csv", Token: pt,
+			Header: http.Header{"Accept-Language": {"ja"}}})
+		if csv := string(res.Body); !strings.Contains(csv, "顧客,テナントID") || !strings.Contains(csv, a.ID) || !strings.Contains(csv, "合計") {
+			t.Fatalf("CSV: got %q", csv)
+		}
+		expect(t, s, http.StatusNotFound, apptest.Request{Method: "GET", Path: "/api/v1/partner/statements/2027-04", Token: a.AdminToken})
+		bad := decode[codedProblem](t, expect(t, s, http.StatusUnprocessableEntity, apptest.Request{Method: "GET", Path: "/api/v1/partner/statements/April", Token: pt}))
+		if bad.Code != "partner.month_invalid" || len(bad.Errors) != 1 || bad.Errors[0].Location != "path.month" {
+			t.Fatalf("a month that is none: got %+v, want partner.month_invalid at path.month", bad)
 		}
 	})
 }

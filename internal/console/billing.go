@@ -9,6 +9,7 @@ import (
 	"github.com/kanri/kanri/internal/billing"
 	"github.com/kanri/kanri/internal/errs"
 	"github.com/kanri/kanri/internal/money"
+	"github.com/kanri/kanri/internal/tenant"
 )
 
 // billingURL is 購入/請求 > 商品の契約/変更.
@@ -26,6 +27,7 @@ func (c *Console) registerBilling(rt *router) {
 	c.registerPaymentMethods(rt)
 	c.registerInvoices(rt)
 	c.registerLicenses(rt)
+	c.registerPartnerContract(rt)
 }
 
 // billingOnly lets h run for the signed-in super admin on a PC browser:
@@ -174,6 +176,9 @@ type contractPage struct {
 	Plan     *billing.Plan
 	Billable int
 	Methods  []*billing.PaymentMethod
+	// Partner is the partner the contract is through, "" when direct: the
+	// self-service screens give way to "contracted through" it.
+	Partner string
 }
 
 // Free reports whether the tenant is on the free plan.
@@ -195,6 +200,13 @@ func (c *Console) contractFrame(r *http.Request, title string, crumbs ...Crumb) 
 		return p, err
 	}
 	p.Plan = p.Catalog.Plan(p.Sub.Plan)
+	if p.Sub.Channel == tenant.ChannelPartner {
+		st, err := c.svc.Partners.Status(ctx, id)
+		if err != nil {
+			return p, err
+		}
+		p.Partner = st.Partner.Name
+	}
 	if p.Billable, err = c.svc.Members.BillableCount(ctx, id); err != nil {
 		return p, err
 	}

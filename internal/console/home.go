@@ -55,10 +55,12 @@ var adminMenu = []menuEntry{
 	{"menu.billing", "menu.billing_licenses", licensesURL, holds(auth.PermLicensesManage)},
 	{"menu.billing", "menu.billing_methods", "/admin/billing/payment-methods", superAdmin},
 	{"menu.billing", "menu.billing_invoices", "/admin/billing/invoices", superAdmin},
+	{"menu.billing", "menu.billing_partner", partnerURL, superAdmin},
 }
 
 var opsMenu = []menuEntry{
 	{"menu.ops", "menu.ops_tenants", "/ops", everyone},
+	{"menu.ops_partners", "menu.ops_partners", "/ops/partners", everyone},
 }
 
 // menu groups the entries a may open, marking the one at path: the

@@ -55,12 +55,13 @@ type Store interface {
 	AppendAuditEvents(ctx context.Context, events ...*audit.Event) error
 }
 
-// Settler settles a tenant's direct charges up to the day before the
-// switch and moves its subscription to the partner channel, and refunds a
-// credit note after the commit (billing).
-type Settler interface {
+// Billing settles a tenant's direct charges up to the day before the
+// switch and moves its subscription to the partner channel, refunds a
+// credit note after the commit, and prices wholesale statements (billing).
+type Billing interface {
 	SettleForPartner(ctx context.Context, t *tenant.Tenant, now time.Time) (*billing.Invoice, error)
 	Refund(ctx context.Context, inv *billing.Invoice)
+	Wholesale(ctx context.Context, customers []billing.WholesaleCustomer, discount int, month time.Time, lang string) (*billing.Statement, error)
 }
 
 // Guesser counts a guess of a secret against the sign-in limits of key
@@ -74,7 +75,7 @@ type Service struct {
 	IDs     id.Generator
 	Audit   audit.Recorder
 	Notify  *notify.Service
-	Billing Settler
+	Billing Billing
 	Guess   Guesser
 	CodeTTL time.Duration // how long an issued code is valid: 30 days (SPEC §7)
 	BaseURL string

@@ -1,0 +1,109 @@
+package billing
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/money"
+	"github.com/kanri/kanri/internal/tenant"
+)
+
+// WholesaleCustomer is a partner's customer, billed to the partner from
+// the day it switched.
+type WholesaleCustomer struct {
+	TenantID string
+	Name     string
+	Since    time.Time // the switch
+}
+
+// StatementLine is one customer's line of a wholesale statement.
+type StatementLine struct {
+	TenantID string
+	Customer string
+	Line
+}
+
+// Statement is a partner's wholesale statement for a calendar month:
+// each customer's line at the wholesale price, tax once per rate.
+type Statement struct {
+	Month    time.Time // its first day
+	Discount int       // percent off the catalog's prices
+	Currency string
+	Lines    []StatementLine
+	Subtotal int64
+	Taxes    []TaxAmount
+	Tax      int64
+	Total    int64
+}
+
+// Wholesale prices the month that starts on first for a
+// partner's customers: per customer its plan's monthly price less
+// discount percent (rounded half up), times its licenses (annual
+// contracts) or its highest billable members of the month (monthly), for
+// the month's days from its switch. The free plan bills nothing. Counts
+// are the contract's at the time of asking, not day by day (docs/NOTES.md).
+func (s *Service) Wholesale(ctx context.Context, customers []WholesaleCustomer, discount int, first time.Time, lang string) (*Statement, error) {
+	if first.Day() != 1 {
+		return nil, fmt.Errorf("wholesale statement for %s: not a month's first day", isoDay(first))
+	}
+	st := &Statement{Month: first, Discount: discount, Currency: s.Catalog.Currency}
+	end := first.AddDate(0, 1, 0)
+	for _, c := range customers {
+		from := first
+		if since := s.today(c.Since); since.After(first) {
+			from = since
+		}
+		if !from.Before(end) {
+			continue
+		}
+		l, err := s.wholesaleLine(ctx, c.TenantID, discount, from, end, lang)
+		if err != nil {
+			return nil, err
+		}
+		if l.Quantity != 0 {
+			st.Lines = append(st.Lines, StatementLine{c.TenantID, c.Name, l})
+		}
+	}
+	lines := make([]Line, len(st.Lines))
+	for i, l := range st.Lines {
+		lines[i] = l.Line
+	}
+	var err error
+	st.Subtotal, st.Taxes, st.Tax, st.Total, err = totals(st.Currency, lines)
+	return st, err
+}
+
+// wholesaleLine is one customer's line for [from, end) of a month.
+func (s *Service) wholesaleLine(ctx context.Context, tenantID string, discount int, from, end time.Time, lang string) (Line, error) {
+	sub, err := s.current(ctx, &tenant.Tenant{ID: tenantID, Channel: tenant.ChannelPartner})
+	if err != nil {
+		return Line{}, err
+	}
+	plan := s.Catalog.Plan(sub.Plan)
+	if plan.Free || sub.Status == StatusCanceled {
+		return Line{}, nil
+	}
+	qty := int64(sub.Licenses)
+	if sub.Contract == Monthly {
+		n, err := s.highest(ctx, tenantID, from, end)
+		if err != nil {
+			return Line{}, err
+		}
+		qty = int64(n)
+	}
+	unit, err := money.Prorate(money.New(plan.Prices[sub.Contract], s.Catalog.Currency), 1, int64(100-discount), 100)
+	if err != nil {
+		return Line{}, errs.Wrap(errs.Invalid, err, "billing.amount_too_large")
+	}
+	start, _ := month(from)
+	days, monthDays := daysBetween(from, end), daysBetween(start, end)
+	amount, err := money.Prorate(unit, qty, days, monthDays)
+	if err != nil {
+		return Line{}, errs.Wrap(errs.Invalid, err, "billing.amount_too_large")
+	}
+	return Line{Description: describe(plan, sub.Contract, qty, lang), PeriodStart: from, PeriodEnd: end, Quantity: qty,
+		UnitAmount: unit.Amount, Amount: amount.Amount, TaxPercent: s.Catalog.TaxPercent, UnitPerMonth: unit.Amount,
+		Days: days, PeriodDays: monthDays}, nil
+}
