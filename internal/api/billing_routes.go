@@ -85,29 +85,9 @@ func (s *Server) registerSubscription(tags []string) {
 		return reply(toSubscription(sub)), nil
 	})
 	register(s, huma.Operation{OperationID: "quote-subscription", Method: http.MethodPost, Path: base + "/quote", Tags: tags, DefaultStatus: http.StatusCreated,
-		Summary: "Price a change of plan, contract or licenses: every line, the tax and the total, applicable until expires_at"}, false,
-		func(ctx context.Context, in *quoteInput) (*body[Quote], error) {
-			b := in.Body
-			q, err := s.svc.Billing.Quote(ctx, in.TenantID, billing.QuoteInput{Terms: billing.Terms{Plan: b.Plan, Contract: b.Contract, Licenses: b.Licenses}, MailDomain: b.MailDomain, Add: b.AddLicenses})
-			if err != nil {
-				return nil, err
-			}
-			return reply(toQuote(q)), nil
-		})
+		Summary: "Price a change of plan, contract or licenses: every line, the tax and the total, applicable until expires_at"}, false, s.quote)
 	register(s, huma.Operation{OperationID: "apply-quote", Method: http.MethodPost, Path: base, Tags: tags,
-		Summary: "Apply a quote: bills exactly its total (409 when anything it was priced on changed); applying it again returns the same result"}, false,
-		func(ctx context.Context, in *applyInput) (*body[Applied], error) {
-			res, err := s.svc.Billing.Apply(ctx, in.TenantID, in.Body.QuoteID)
-			if err != nil {
-				return nil, err
-			}
-			out := Applied{Subscription: toSubscription(res.Subscription)}
-			if res.Invoice != nil {
-				inv := toInvoice(res.Invoice)
-				out.Invoice = &inv
-			}
-			return reply(out), nil
-		})
+		Summary: "Apply a quote: bills exactly its total (409 when anything it was priced on changed); applying it again returns the same result"}, false, s.apply)
 	register(s, huma.Operation{OperationID: "get-licenses", Method: http.MethodGet, Path: "/api/v1/tenants/{t}/licenses", Tags: tags,
 		Summary: "The license count, the billable members and whether the count can be changed here (licenses.manage)"}, false,
 		func(ctx context.Context, in *licensesInput) (*body[Licenses], error) {
@@ -216,4 +196,27 @@ func tenantScope(ctx context.Context) error {
 		return errs.E(errs.NotFound, "billing.operator_tenant_route")
 	}
 	return nil
+}
+
+func (s *Server) quote(ctx context.Context, in *quoteInput) (*body[Quote], error) {
+	b := in.Body
+	q, err := s.svc.Billing.Quote(ctx, in.TenantID, billing.QuoteInput{Terms: billing.Terms{Plan: b.Plan, Contract: b.Contract, Licenses: b.Licenses},
+		MailDomain: b.MailDomain, Add: b.AddLicenses})
+	if err != nil {
+		return nil, err
+	}
+	return reply(toQuote(q)), nil
+}
+
+func (s *Server) apply(ctx context.Context, in *applyInput) (*body[Applied], error) {
+	res, err := s.svc.Billing.Apply(ctx, in.TenantID, in.Body.QuoteID)
+	if err != nil {
+		return nil, err
+	}
+	out := Applied{Subscription: toSubscription(res.Subscription)}
+	if res.Invoice != nil {
+		inv := toInvoice(res.Invoice)
+		out.Invoice = &inv
+	}
+	return reply(out), nil
 }

@@ -73,6 +73,8 @@ var crossTenantBodies = map[string]any{
 	"get-partner-contract":       nil,
 	"issue-partner-code":         nil,
 	"approve-partner-code":       map[string]any{"phone": "03-1234-5678"},
+	"partner-quote-customer":     map[string]any{"plan": "standard", "contract": "annual", "licenses": 20},
+	"partner-apply-customer":     map[string]any{"quote_id": "{q}"},
 }
 
 // opsBodies is the same for the operator routes (/api/v1/ops/…), which a

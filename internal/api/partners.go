@@ -302,6 +302,11 @@ func (s *Server) registerPartnerPortal() {
 		}
 		return reply(page[PartnerRequest]{Items: mapSlice(reqs, toRequest)}), nil
 	})
+	base := "/api/v1/partner/customers/{t}/subscription"
+	register(s, huma.Operation{OperationID: "partner-quote-customer", Method: http.MethodPost, Path: base + "/quote", Tags: tags, DefaultStatus: http.StatusCreated,
+		Summary: "Price a change of a customer's plan, contract or licenses: billed on the partner's statement, nothing to the customer"}, false, partnerOnly(s.quote))
+	register(s, huma.Operation{OperationID: "partner-apply-customer", Method: http.MethodPost, Path: base, Tags: tags,
+		Summary: "Apply a customer's quote: at once (or at the renewal, as the plan's reductions), on the partner's statement"}, false, partnerOnly(s.apply))
 	register(s, huma.Operation{OperationID: "partner-list-customers", Method: http.MethodGet, Path: "/api/v1/partner/customers", Tags: tags,
 		Summary: "The partner's customers"}, false, func(ctx context.Context, _ *struct{}) (*body[page[Customer]], error) {
 		cs, err := s.svc.Partners.Customers(ctx)
@@ -411,4 +416,15 @@ func (s *Server) statement(ctx context.Context, partnerID string, in *StatementP
 		return nil, located("path", err)
 	}
 	return reply(toStatement(st)), nil
+}
+
+// partnerOnly refuses h to anyone but a partner user: the portal's routes
+// share their handlers with the tenants' own.
+func partnerOnly[I, O any](h func(context.Context, *I) (*O, error)) func(context.Context, *I) (*O, error) {
+	return func(ctx context.Context, in *I) (*O, error) {
+		if _, err := auth.RequirePartner(ctx); err != nil {
+			return nil, err
+		}
+		return h(ctx, in)
+	}
 }

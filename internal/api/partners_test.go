@@ -280,6 +280,8 @@ var partnerBodies = map[string]any{
 	"partner-list-requests":     nil,
 	"partner-list-customers":    nil,
 	"partner-get-statement":     nil,
+	"partner-quote-customer":    map[string]any{"add_licenses": 1},
+	"partner-apply-customer":    map[string]any{"quote_id": "quo_00000000000000000000000000"},
 	"partner-export-statement":  nil,
 }
 
@@ -312,7 +314,7 @@ func TestPartnerScope(t *testing.T) {
 				name, token string
 				want        int
 			}{{"a tenant's super admin", a.AdminToken, http.StatusNotFound}, {"an operator", ops, http.StatusNotFound}, {"anonymous", "", http.StatusUnauthorized}} {
-				res := s.Do(apptest.Request{Method: op.Method, Path: strings.ReplaceAll(op.Path, "{month}", "2027-04"), Token: c.token, Body: body})
+				res := s.Do(apptest.Request{Method: op.Method, Path: strings.NewReplacer("{month}", "2027-04", "{t}", a.ID).Replace(op.Path), Token: c.token, Body: body})
 				if res.Status != c.want {
 					t.Errorf("%s %s as %s: got %d, want %d; body: %s", op.Method, op.Path, c.name, res.Status, c.want, clip(res.Body))
 				}
@@ -389,6 +391,56 @@ func TestWholesaleStatement(t *testing.T) {
 		bad := decode[codedProblem](t, expect(t, s, http.StatusUnprocessableEntity, apptest.Request{Method: "GET", Path: "/api/v1/partner/statements/April", Token: pt}))
 		if bad.Code != "partner.month_invalid" || len(bad.Errors) != 1 || bad.Errors[0].Location != "path.month" {
 			t.Fatalf("a month that is none: got %+v, want partner.month_invalid at path.month", bad)
+		}
+	})
+}
+
+// TestPartnerChangesCustomer: the partner adds 5 licenses to its customer's
+// 10 on 2027-04-11: applied at once, nothing invoiced to the customer,
+// whose own change is refused; April's statement bills 10 licenses for
+// 10 days and 15 for 20; another partner cannot quote for the customer.
+func TestPartnerChangesCustomer(t *testing.T) {
+	t.Parallel()
+	onEachEngine(t, withTestClock, func(t *testing.T, s *apptest.Server) {
+		setClock(s, jst(2027, 3, 1, 10))
+		a := s.Signup("acme")
+		subscribe(t, s, a, "standard", "annual", 10)
+		setClock(s, jst(2027, 3, 14, 10))
+		a.AdminToken = s.Login("admin@"+a.Domain, apptest.Password)
+		ops := operatorToken(t, s)
+		_, pt := newPartner(t, s, ops, "ABC 株式会社", "sales@abc.example.jp")
+		_, other := newPartner(t, s, ops, "XYZ 商事", "sales@xyz.example.jp")
+		code := issueCode(t, s, a)
+		expect(t, s, http.StatusOK, authenticateReq(pt, code.Code))
+		expect(t, s, http.StatusOK, approveReq(a, code.Code, map[string]any{"phone": "03-1234-5678"}))
+
+		setClock(s, jst(2027, 4, 11, 10))
+		pt, other = partnerLogin(t, s, "sales@abc.example.jp"), partnerLogin(t, s, "sales@xyz.example.jp")
+		a.AdminToken = s.Login("admin@"+a.Domain, apptest.Password)
+		quoteFor := func(token string, want int) *apptest.Response {
+			return expect(t, s, want, apptest.Request{Method: "POST", Path: "/api/v1/partner/customers/" + a.ID + "/subscription/quote", Token: token,
+				Body: map[string]any{"add_licenses": 5}})
+		}
+		quoteFor(other, http.StatusNotFound)
+		q := decode[api.Quote](t, quoteFor(pt, http.StatusCreated))
+		if q.Total != 0 || len(q.Lines) != 0 || q.Invoicing != "none" {
+			t.Fatalf("the partner's quote: got %+v, want nothing billed to the customer", q)
+		}
+		applied := decode[api.Applied](t, expect(t, s, http.StatusOK, apptest.Request{Method: "POST",
+			Path: "/api/v1/partner/customers/" + a.ID + "/subscription", Token: pt, Body: map[string]any{"quote_id": q.ID}}))
+		if applied.Invoice != nil || applied.Subscription.Licenses != 15 {
+			t.Fatalf("applied: got %+v, want 15 licenses and no invoice", applied)
+		}
+		own := decode[codedProblem](t, expect(t, s, http.StatusConflict, quoteReq(a, a.AdminToken, "standard", "annual", 20)))
+		if own.Code != "billing.partner_changes" {
+			t.Fatalf("the customer's own change: got %+v, want billing.partner_changes", own)
+		}
+		april := decode[api.Statement](t, expect(t, s, http.StatusOK, apptest.Request{Method: "GET", Path: "/api/v1/partner/statements/2027-04", Token: pt}))
+		unit := halfUp(450, 80, 100)
+		before, after := halfUp(unit*10, 10, 30), halfUp(unit*15, 20, 30)
+		if len(april.Lines) != 2 || april.Lines[0].Quantity != 10 || april.Lines[0].Amount != before ||
+			april.Lines[1].Quantity != 15 || april.Lines[1].Amount != after || april.Subtotal != before+after {
+			t.Fatalf("April: got %+v, want 10 licenses for 10 days (%d) and 15 for 20 (%d)", april.Lines, before, after)
 		}
 	})
 }

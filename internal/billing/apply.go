@@ -255,6 +255,9 @@ func (s *Service) record(ctx context.Context, t *tenant.Tenant, sub, next *Subsc
 	if err := s.Store.PutSubscription(ctx, next); err != nil {
 		return nil, err
 	}
+	if err := s.partnerTerms(ctx, sub, next, s.today(now)); err != nil {
+		return nil, err
+	}
 	q.Status = QuoteApplied
 	if err := s.Store.UpdateQuote(ctx, q); err != nil {
 		return nil, err

@@ -299,6 +299,11 @@ type Store interface {
 	// TakePendingLines removes and returns them.
 	AddPendingLines(ctx context.Context, tenantID string, lines []Line) error
 	TakePendingLines(ctx context.Context, tenantID string) ([]Line, error)
+	// PutPartnerTerms records the terms of a partner's customer from a day.
+	PutPartnerTerms(ctx context.Context, tenantID string, from time.Time, t Terms) error
+	// PartnerTerms returns the terms in effect on from and their changes
+	// before to, oldest first.
+	PartnerTerms(ctx context.Context, tenantID string, from, to time.Time) ([]DatedTerms, error)
 	PendingLines(ctx context.Context, tenantID string) ([]Line, error)
 	// StuckQuotes returns up to limit quotes left applying (a crash between
 	// the charge and its record) that expired before now, with ids after

@@ -12,7 +12,7 @@ import (
 // licenseRefusal is why t cannot change the license count of sub itself,
 // in the order a quote finds it; nil when it can.
 func (s *Service) licenseRefusal(ctx context.Context, t *tenant.Tenant, sub *Subscription) (*errs.Error, error) {
-	if r := standing(t, sub); r != nil {
+	if r := standing(t, sub, false); r != nil {
 		return r, nil
 	}
 	if sub.Contract == Monthly {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/kanri/kanri/internal/auth"
 	"github.com/kanri/kanri/internal/errs"
 	"github.com/kanri/kanri/internal/tenant"
 )
@@ -45,6 +46,9 @@ func (s *Service) SettleForPartner(ctx context.Context, t *tenant.Tenant, now ti
 	}
 	before := *sub
 	sub.Channel, sub.Version, sub.UpdatedAt = tenant.ChannelPartner, before.Version+1, now
+	if err := s.Store.PutPartnerTerms(ctx, t.ID, today, sub.Terms); err != nil {
+		return nil, err
+	}
 	if sub.Contract == Monthly {
 		sub.SegmentStart = today
 	}
@@ -100,4 +104,35 @@ func (s *Service) Refund(ctx context.Context, inv *Invoice) {
 	if inv != nil && inv.Status == InvoiceIssued {
 		_ = s.refund(ctx, inv)
 	}
+}
+
+// byPartner reports whether the actor of ctx is a partner user: one whom
+// authorize has let act for its customer.
+func byPartner(ctx context.Context) bool {
+	a := auth.FromContext(ctx)
+	return a != nil && a.Kind == auth.KindPartner
+}
+
+// onStatement makes q a change of a partner's customer: nothing is
+// invoiced to the tenant nor charged to its card; the partner's wholesale
+// statement bills the new terms from the day they take effect (a change
+// at once, or one scheduled for the renewal).
+func (q *Quote) onStatement() {
+	q.Lines, q.Estimate, q.Invoicing = nil, nil, InvoiceNone
+	q.Subtotal, q.Taxes, q.Tax, q.Total = 0, nil, 0, 0
+}
+
+// DatedTerms are terms from a day on.
+type DatedTerms struct {
+	From time.Time
+	Terms
+}
+
+// partnerTerms records next's terms from day on when next is a partner's
+// customer whose terms changed.
+func (s *Service) partnerTerms(ctx context.Context, before, next *Subscription, day time.Time) error {
+	if next.Channel != tenant.ChannelPartner || before.Terms == next.Terms {
+		return nil
+	}
+	return s.Store.PutPartnerTerms(ctx, next.TenantID, day, next.Terms)
 }

@@ -173,6 +173,9 @@ func (s *Service) renewOne(ctx context.Context, t *tenant.Tenant, sub *Subscript
 	if err := s.Store.PutSubscription(ctx, sub); err != nil {
 		return err
 	}
+	if err := s.partnerTerms(ctx, &before, sub, sub.PeriodStart); err != nil {
+		return err
+	}
 	if err := s.licensesChanged(ctx, t.ID, before.Licenses, sub.Licenses, effective, ""); err != nil {
 		return err
 	}

@@ -227,7 +227,7 @@ func (s *Service) price(ctx context.Context, t *tenant.Tenant, sub *Subscription
 			return nil, err
 		}
 	}
-	if r := standing(t, sub); r != nil {
+	if r := standing(t, sub, byPartner(ctx)); r != nil {
 		return nil, r
 	}
 	p := pricing{cat: s.Catalog, sub: sub, to: in.Terms, today: s.today(now), lang: t.Language}
@@ -242,6 +242,10 @@ func (s *Service) price(ctx context.Context, t *tenant.Tenant, sub *Subscription
 		return nil, err
 	}
 	q.Version, q.Billable = sub.Version, p.billable
+	if sub.Channel == tenant.ChannelPartner {
+		q.onStatement()
+		return q, s.needsDomain(ctx, t, sub, q, in.MailDomain)
+	}
 	if err := s.sweep(ctx, sub, q); err != nil {
 		return nil, err
 	}
@@ -268,10 +272,13 @@ func (s *Service) sweep(ctx context.Context, sub *Subscription, q *Quote) error 
 // authorize: plan and contract changes are the super admin's (SPEC §1);
 // the license count alone, licenses.manage's.
 func (s *Service) authorize(ctx context.Context, tenantID string, sub *Subscription, to Terms) error {
-	if a := auth.FromContext(ctx); a != nil && a.Kind == auth.KindSystem {
+	a := auth.FromContext(ctx)
+	switch {
+	case a != nil && a.Kind == auth.KindSystem:
 		return nil // the billing run finishing an apply a crash interrupted
-	}
-	if licensesOnly(sub.Terms, to) {
+	case a != nil && a.Kind == auth.KindPartner:
+		return s.forCustomer(ctx, tenantID)
+	case licensesOnly(sub.Terms, to):
 		_, err := auth.Require(ctx, tenantID, auth.PermLicensesManage)
 		return err
 	}
@@ -279,12 +286,25 @@ func (s *Service) authorize(ctx context.Context, tenantID string, sub *Subscript
 	return err
 }
 
-// standing is why t cannot change its contract sub at all now, or nil.
-func standing(t *tenant.Tenant, sub *Subscription) *errs.Error {
+// forCustomer lets the partner user in ctx through when tenantID is one of
+// its partner's customers: a partner changes its customers' contracts on
+// their behalf (SPEC §7). Anyone else's tenant is NotFound.
+func (s *Service) forCustomer(ctx context.Context, tenantID string) error {
+	a := auth.FromContext(ctx)
+	t, err := s.Store.ReadTenant(ctx, tenantID)
+	if err != nil || a == nil || a.Kind != auth.KindPartner || t.PartnerID != a.PartnerID {
+		return errs.E(errs.NotFound, "auth.tenant_not_found")
+	}
+	return nil
+}
+
+// standing is why t cannot change its contract sub at all now, or nil:
+// a partner's customer changes it through its partner (byPartner).
+func standing(t *tenant.Tenant, sub *Subscription, byPartner bool) *errs.Error {
 	switch {
 	case t.Status != tenant.StatusActive:
 		return errs.E(errs.FailedPrecondition, "billing.tenant_closed")
-	case sub.Channel == tenant.ChannelPartner:
+	case sub.Channel == tenant.ChannelPartner && !byPartner:
 		return errs.E(errs.FailedPrecondition, "billing.partner_changes")
 	case !sub.CancelAt.IsZero() && sub.Status != StatusCanceled:
 		return errs.E(errs.FailedPrecondition, "billing.canceled_withdraw_first", "cancel_at", isoDay(sub.CancelAt))
@@ -325,6 +345,13 @@ func (s *Service) needs(ctx context.Context, t *tenant.Tenant, sub *Subscription
 			return errs.E(errs.FailedPrecondition, "billing.invoice_overdue")
 		}
 	}
+	return s.needsDomain(ctx, t, sub, q, mailDomain)
+}
+
+// needsDomain sets the mail domain of a plan with mail: the one asked for,
+// which must be one of the tenant's, or the contract's.
+func (s *Service) needsDomain(ctx context.Context, t *tenant.Tenant, sub *Subscription, q *Quote, mailDomain string) error {
+	to := s.Catalog.Plan(q.To.Plan)
 	q.MailDomain = sub.MailDomain
 	if to.HasFeature(FeatureMail) && (q.MailDomain == "" || mailDomain != "") {
 		domains, err := s.Store.MailDomains(ctx, t.ID)

@@ -42,8 +42,8 @@ type Statement struct {
 // partner's customers: per customer its plan's monthly price less
 // discount percent (rounded half up), times its licenses (annual
 // contracts) or its highest billable members of the month (monthly), for
-// the month's days from its switch. The free plan bills nothing. Counts
-// are the contract's at the time of asking, not day by day (docs/NOTES.md).
+// the month's days from its switch, a line per span of the same terms (as
+// recorded by PutPartnerTerms). The free plan bills nothing.
 func (s *Service) Wholesale(ctx context.Context, customers []WholesaleCustomer, discount int, first time.Time, lang string) (*Statement, error) {
 	if first.Day() != 1 {
 		return nil, fmt.Errorf("wholesale statement for %s: not a month's first day", isoDay(first))
@@ -58,11 +58,11 @@ func (s *Service) Wholesale(ctx context.Context, customers []WholesaleCustomer, 
 		if !from.Before(end) {
 			continue
 		}
-		l, err := s.wholesaleLine(ctx, c.TenantID, discount, from, end, lang)
+		lines, err := s.wholesaleLines(ctx, c.TenantID, discount, from, end, lang)
 		if err != nil {
 			return nil, err
 		}
-		if l.Quantity != 0 {
+		for _, l := range lines {
 			st.Lines = append(st.Lines, StatementLine{c.TenantID, c.Name, l})
 		}
 	}
@@ -75,35 +75,69 @@ func (s *Service) Wholesale(ctx context.Context, customers []WholesaleCustomer, 
 	return st, err
 }
 
-// wholesaleLine is one customer's line for [from, end) of a month.
-func (s *Service) wholesaleLine(ctx context.Context, tenantID string, discount int, from, end time.Time, lang string) (Line, error) {
+// wholesaleLines are one customer's lines for [from, end) of a month: one
+// per span of the same terms (the partner's changes split the month).
+func (s *Service) wholesaleLines(ctx context.Context, tenantID string, discount int, from, end time.Time, lang string) ([]Line, error) {
 	sub, err := s.current(ctx, &tenant.Tenant{ID: tenantID, Channel: tenant.ChannelPartner})
-	if err != nil {
-		return Line{}, err
+	if err != nil || sub.Status == StatusCanceled {
+		return nil, err
 	}
-	plan := s.Catalog.Plan(sub.Plan)
-	if plan.Free || sub.Status == StatusCanceled {
+	spans, err := s.Store.PartnerTerms(ctx, tenantID, from, end)
+	if err != nil {
+		return nil, err
+	}
+	if len(spans) == 0 { // a customer without history: its terms now
+		spans = []DatedTerms{{From: from, Terms: sub.Terms}}
+	}
+	var out []Line
+	for i, span := range spans {
+		start, stop := span.From, end
+		if start.Before(from) {
+			start = from
+		}
+		if i+1 < len(spans) {
+			stop = spans[i+1].From
+		}
+		if !start.Before(stop) {
+			continue
+		}
+		l, err := s.wholesaleLine(ctx, tenantID, span.Terms, discount, start, stop, lang)
+		if err != nil {
+			return nil, err
+		}
+		if l.Quantity != 0 {
+			out = append(out, l)
+		}
+	}
+	return out, nil
+}
+
+// wholesaleLine prices terms for [from, to) of from's month at the
+// wholesale price; the free plan is nothing.
+func (s *Service) wholesaleLine(ctx context.Context, tenantID string, terms Terms, discount int, from, to time.Time, lang string) (Line, error) {
+	plan := s.Catalog.Plan(terms.Plan)
+	if plan == nil || plan.Free {
 		return Line{}, nil
 	}
-	qty := int64(sub.Licenses)
-	if sub.Contract == Monthly {
-		n, err := s.highest(ctx, tenantID, from, end)
+	qty := int64(terms.Licenses)
+	if terms.Contract == Monthly {
+		n, err := s.highest(ctx, tenantID, from, to)
 		if err != nil {
 			return Line{}, err
 		}
 		qty = int64(n)
 	}
-	unit, err := money.Prorate(money.New(plan.Prices[sub.Contract], s.Catalog.Currency), 1, int64(100-discount), 100)
+	unit, err := money.Prorate(money.New(plan.Prices[terms.Contract], s.Catalog.Currency), 1, int64(100-discount), 100)
 	if err != nil {
 		return Line{}, errs.Wrap(errs.Invalid, err, "billing.amount_too_large")
 	}
-	start, _ := month(from)
-	days, monthDays := daysBetween(from, end), daysBetween(start, end)
+	start, end := month(from)
+	days, monthDays := daysBetween(from, to), daysBetween(start, end)
 	amount, err := money.Prorate(unit, qty, days, monthDays)
 	if err != nil {
 		return Line{}, errs.Wrap(errs.Invalid, err, "billing.amount_too_large")
 	}
-	return Line{Description: describe(plan, sub.Contract, qty, lang), PeriodStart: from, PeriodEnd: end, Quantity: qty,
+	return Line{Description: describe(plan, terms.Contract, qty, lang), PeriodStart: from, PeriodEnd: to, Quantity: qty,
 		UnitAmount: unit.Amount, Amount: amount.Amount, TaxPercent: s.Catalog.TaxPercent, UnitPerMonth: unit.Amount,
 		Days: days, PeriodDays: monthDays}, nil
 }

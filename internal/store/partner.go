@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/kanri/kanri/internal/billing"
 	"github.com/kanri/kanri/internal/errs"
 	"github.com/kanri/kanri/internal/i18n"
 	"github.com/kanri/kanri/internal/partner"
@@ -181,4 +182,31 @@ func (db *DB) ListPartnerCustomers(ctx context.Context, partnerID string) ([]*pa
 		return &c, err
 	})
 	return out, db.fail(err, "store.thing.tenant")
+}
+
+// PutPartnerTerms records the terms a partner's customer has from day on
+// (one row per day: a later change that day replaces it).
+func (db *DB) PutPartnerTerms(ctx context.Context, tenantID string, from time.Time, t billing.Terms) error {
+	_, err := db.exec(ctx, `INSERT INTO partner_terms (tenant_id, day, plan, contract, licenses) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (tenant_id, day) DO UPDATE SET plan = excluded.plan, contract = excluded.contract, licenses = excluded.licenses`,
+		tenantID, day(from), t.Plan, t.Contract, t.Licenses)
+	return db.fail(err, "store.thing.subscription")
+}
+
+// PartnerTerms returns a customer's terms by the day they took effect,
+// those in effect on from (the latest before it) and the changes up to
+// before to, oldest first.
+func (db *DB) PartnerTerms(ctx context.Context, tenantID string, from, to time.Time) ([]billing.DatedTerms, error) {
+	rows, err := db.query(ctx, `SELECT day, plan, contract, licenses FROM partner_terms WHERE tenant_id = ? AND day < ?
+		AND day >= COALESCE((SELECT MAX(day) FROM partner_terms WHERE tenant_id = ? AND day <= ?), ?) ORDER BY day`,
+		tenantID, day(to), tenantID, day(from), day(from))
+	if err != nil {
+		return nil, db.fail(err, "store.thing.subscription")
+	}
+	out, err := collect(rows, func(row scanner) (billing.DatedTerms, error) {
+		var d billing.DatedTerms
+		err := row.Scan(dayScanner{&d.From}, &d.Plan, &d.Contract, &d.Licenses)
+		return d, err
+	})
+	return out, db.fail(err, "store.thing.subscription")
 }
