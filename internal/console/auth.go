@@ -20,6 +20,9 @@ func (c *Console) registerAuth(rt *router) {
 	rt.page("/ops/login", c.loginPage("ops"))
 	rt.post("/ops/login", c.login("ops"))
 	rt.post("/ops/logout", c.operator(c.logout("ops")))
+	rt.page("/partner/login", c.loginPage("partner"))
+	rt.post("/partner/login", c.login("partner"))
+	rt.post("/partner/logout", c.partnerUser(c.logout("partner")))
 	rt.page("/signup", c.signupPage)
 	rt.post("/signup", c.signup)
 }
@@ -111,6 +114,8 @@ func (c *Console) login(area string) http.HandlerFunc {
 		var s *session.Session
 		if area == "ops" {
 			token, s, err = c.svc.Sessions.LoginOperator(anonymous(r), v.Get("email"), v.Get("password"), api.Client(r))
+		} else if area == "partner" {
+			token, s, err = c.svc.Sessions.LoginPartner(anonymous(r), v.Get("email"), v.Get("password"), api.Client(r))
 		} else if token, s, err = c.signInMember(w, r, v, p); err == nil && s == nil {
 			return // the second step's page is shown
 		}

@@ -21,6 +21,7 @@ func TestBrowserPartnerContract(t *testing.T) {
 	paidTenant(t, s, ten, 10)
 	abc := partnerFor(t, s, "ABC 株式会社", "sales@abc.example.jp")
 	b := newTab(t, s.URL)
+	axe := axeSource(t)
 
 	b.open("/admin/login")
 	b.fill("#f-login_id", "admin@"+ten.Domain)
@@ -31,12 +32,14 @@ func TestBrowserPartnerContract(t *testing.T) {
 	b.wantText("#partner-step-1", "パートナーコード発行")
 	b.wantText("#partner-issue", "コード発行")
 	b.shot("partner-1")
+	wantAccessible(b, axe, "step 1")
 	b.submit("#partner-issue")
 	b.wantText(".flash", "パートナーコードを発行しました")
 	code := b.text("#partner-code")
 	b.waitVisible("#partner-code-copy")
 	b.wantText("#partner-expires", "まで")
 	b.shot("partner-2")
+	wantAccessible(b, axe, "step 2")
 	if _, err := s.App.Services.Partners.Authenticate(abc, code); err != nil {
 		t.Fatalf("the partner authenticating %q: %v", code, err)
 	}
@@ -54,12 +57,14 @@ func TestBrowserPartnerContract(t *testing.T) {
 	b.fill("#f-phone", "03-1234-5678")
 	b.submit("#partner-approve")
 	b.shot("partner-3-confirm")
+	wantAccessible(b, axe, "step 3, are you sure")
 	if st := b.submit("#partner-confirm-ok"); st != http.StatusOK {
 		t.Fatalf("OK: got %d at %s", st, b.location())
 	}
 	b.wantText(".flash", "パートナー契約への切り替えが完了しました")
 	b.wantText("#partner-done", "パートナー「ABC 株式会社」経由のご契約です")
 	b.shot("partner-4")
+	wantAccessible(b, axe, "step 4")
 	b.submit(`nav.menu a[href="/admin/billing/invoices"]`)
 	b.wantText("#invoices tbody tr:first-child", "返金済み")
 }

@@ -106,6 +106,8 @@ func (c *Console) Register(mux *http.ServeMux) {
 	c.registerStats(rt)
 	c.registerBilling(rt)
 	c.registerOps(rt)
+	c.registerOpsPartners(rt)
+	c.registerPartnerPortal(rt)
 	c.registerInvite(rt)
 	c.registerPasswords(rt)
 	c.pages, c.actions = rt.pages, rt.actions

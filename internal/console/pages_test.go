@@ -38,6 +38,9 @@ func TestEveryPageBothLanguages(t *testing.T) {
 	admin, ops, visitor := newBrowser(t, s), newBrowser(t, s), newBrowser(t, s)
 	admin.signIn("admin@"+ten.Domain, apptest.Password)
 	ops.signInOperator("op@kanri.example", "operator-password-1")
+	partnerID := partnerByForms(t, ops, "ABC 株式会社", "sales@abc.example.jp", "ja")
+	portal := newBrowser(t, s)
+	signInPartner(t, portal, "sales@abc.example.jp")
 	var sessions []struct{ ID string }
 	s.Do(apptest.Request{Method: "GET", Path: "/api/v1/tenants/" + ten.ID + "/sessions", Token: ten.AdminToken}).Decode(t, &sessions)
 	if len(sessions) == 0 {
@@ -49,7 +52,7 @@ func TestEveryPageBothLanguages(t *testing.T) {
 		t.Fatal("no domain to show")
 	}
 	card, inv := paidTenant(t, s, ten, 2)
-	params := map[string]string{"m": m.ID, "r": role.ID, "t": ten.ID, "s": sessions[0].ID, "d": domains.Items[0].ID, "i": inv.ID, "pm": card.ID}
+	params := map[string]string{"m": m.ID, "r": role.ID, "t": ten.ID, "s": sessions[0].ID, "d": domains.Items[0].ID, "i": inv.ID, "pm": card.ID, "p": partnerID}
 	param := regexp.MustCompile(`\{(\w+)\}`)
 
 	pages := s.App.ConsolePages()
@@ -70,6 +73,8 @@ func TestEveryPageBothLanguages(t *testing.T) {
 			b = ops
 		case strings.HasPrefix(path, "/admin") && path != "/admin/login":
 			b = admin
+		case strings.HasPrefix(path, "/partner") && path != "/partner/login":
+			b = portal
 		}
 		for _, lang := range []string{"ja", "en"} {
 			b.setLang(lang)
