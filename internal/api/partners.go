@@ -379,6 +379,19 @@ func (s *Server) registerStatements() {
 		}
 		return s.statement(ctx, in.PartnerID, &in.StatementPath)
 	})
+	register(s, huma.Operation{OperationID: "partner-statement-pdf", Method: http.MethodGet, Path: "/api/v1/partner/statements/{month}/pdf", Tags: []string{"partner portal"},
+		Summary: "The partner's wholesale statement for a month as PDF (卸売明細書)"}, false, func(ctx context.Context, in *StatementPath) (*pdfOutput, error) {
+		lang := requestLang(in.AcceptLanguage)
+		st, err := s.svc.Partners.Statement(ctx, partnerOf(ctx), in.Month, lang)
+		if err != nil {
+			return nil, located("path", err)
+		}
+		pdf, err := s.svc.InvoicePDF.RenderStatement(st.Statement, st.Partner.Name, s.svc.Billing.Issuer, lang)
+		if err != nil {
+			return nil, err
+		}
+		return &pdfOutput{ContentType: "application/pdf", ContentDisposition: `attachment; filename="statement-` + in.Month + `.pdf"`, Body: pdf}, nil
+	})
 	register(s, huma.Operation{OperationID: "partner-export-statement", Method: http.MethodGet, Path: "/api/v1/partner/statements/{month}/csv", Tags: []string{"partner portal"},
 		Summary: "The partner's wholesale statement for a month as CSV"}, false, func(ctx context.Context, in *statementCSVInput) (*huma.StreamResponse, error) {
 		enc, err := csvenc.Parse("encoding", in.Encoding)

@@ -283,6 +283,7 @@ var partnerBodies = map[string]any{
 	"partner-quote-customer":    map[string]any{"add_licenses": 1},
 	"partner-apply-customer":    map[string]any{"quote_id": "quo_00000000000000000000000000"},
 	"partner-export-statement":  nil,
+	"partner-statement-pdf":     nil,
 }
 
 // TestPartnerScope: every partner-portal route refuses tenant and
@@ -386,6 +387,10 @@ func TestWholesaleStatement(t *testing.T) {
 			Header: http.Header{"Accept-Language": {"ja"}}})
 		if csv := string(res.Body); !strings.Contains(csv, "顧客,テナントID") || !strings.Contains(csv, a.ID) || !strings.Contains(csv, "合計") {
 			t.Fatalf("CSV: got %q", csv)
+		}
+		pdf := expect(t, s, http.StatusOK, apptest.Request{Method: "GET", Path: "/api/v1/partner/statements/2027-04/pdf", Token: pt})
+		if ct := pdf.Header.Get("Content-Type"); ct != "application/pdf" || !strings.HasPrefix(string(pdf.Body), "%PDF-") {
+			t.Fatalf("PDF: got %s, %.20q", ct, pdf.Body)
 		}
 		expect(t, s, http.StatusNotFound, apptest.Request{Method: "GET", Path: "/api/v1/partner/statements/2027-04", Token: a.AdminToken})
 		bad := decode[codedProblem](t, expect(t, s, http.StatusUnprocessableEntity, apptest.Request{Method: "GET", Path: "/api/v1/partner/statements/April", Token: pt}))

@@ -91,9 +91,14 @@ func (c *Console) invoicePDF(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, p.Page, err)
 		return
 	}
+	sendPDF(w, p.Invoice.Number+".pdf", pdf)
+}
+
+// sendPDF answers with pdf as a download named name.
+func sendPDF(w http.ResponseWriter, name string, pdf []byte) {
 	h := w.Header()
 	h.Set("Content-Type", "application/pdf")
-	h.Set("Content-Disposition", `attachment; filename="`+p.Invoice.Number+`.pdf"`)
+	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	h.Set("Content-Length", strconv.Itoa(len(pdf)))
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")

@@ -22,7 +22,7 @@ func partnerFor(t *testing.T, s *apptest.Server, name, email string) context.Con
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, err := svc.AddUser(ops, p.ID, partner.NewUser{Email: email, Name: "担当者", Language: "ja", Password: "partner-password-77"})
+	u, err := svc.AddUser(ops, p.ID, partner.NewUser{Email: email, Name: "担当者", Language: "ja", Password: portalPassword})
 	if err != nil {
 		t.Fatal(err)
 	}

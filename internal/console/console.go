@@ -108,6 +108,7 @@ func (c *Console) Register(mux *http.ServeMux) {
 	c.registerOps(rt)
 	c.registerOpsPartners(rt)
 	c.registerPartnerPortal(rt)
+	c.registerStatementPDF(rt)
 	c.registerInvite(rt)
 	c.registerPasswords(rt)
 	c.pages, c.actions = rt.pages, rt.actions

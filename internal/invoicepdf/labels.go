@@ -27,6 +27,9 @@ type labels struct {
 	page        string // page n of m: "%d/{nb}"
 	noLines     string
 	creditTitle string
+	// statementTitle and month title a wholesale statement and name its
+	// number, which is its month.
+	statementTitle, month string
 }
 
 // labelsFor returns the text for lang ("en", else Japanese) and an
@@ -36,9 +39,12 @@ func labelsFor(lang, kind string) labels {
 	if lang == "en" {
 		l = english()
 	}
-	if kind == billing.KindCreditNote {
+	switch kind {
+	case billing.KindCreditNote:
 		l.title = l.creditTitle
 		l.amount, l.greeting = creditWording(lang)
+	case statementKind:
+		l.title, l.number = l.statementTitle, l.month
 	}
 	return l
 }
@@ -66,6 +72,9 @@ func japanese() labels {
 		paidOn:      "お支払い済み（%s）",
 		page:        "%d/{nb}",
 		noLines:     "明細はありません",
+
+		statementTitle: "卸売明細書",
+		month:          "対象月",
 	}
 }
 
@@ -92,6 +101,9 @@ func english() labels {
 		paidOn:      "Paid on %s",
 		page:        "%d/{nb}",
 		noLines:     "No lines",
+
+		statementTitle: "Wholesale statement",
+		month:          "Month",
 	}
 }
 
