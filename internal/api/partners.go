@@ -36,11 +36,14 @@ type PartnerUser struct {
 	Email     string    `json:"email"`
 	Name      string    `json:"name"`
 	Language  string    `json:"language" enum:"ja,en"`
+	Invited   bool      `json:"invited" doc:"has not chosen a password yet"`
 	CreatedAt time.Time `json:"created_at"`
+	// InvitationToken is set when the user was added without a password.
+	InvitationToken Secret `json:"invitation_token,omitempty" doc:"for an invited user: the token for POST /partner/accept-invitation, also mailed; shown once (a replay answers null)"`
 }
 
 func toPartnerUser(u *partner.User) PartnerUser {
-	return PartnerUser{u.ID, u.Email, u.Name, u.Language, u.CreatedAt}
+	return PartnerUser{ID: u.ID, Email: u.Email, Name: u.Name, Language: u.Language, Invited: u.InvitationHash != "", CreatedAt: u.CreatedAt}
 }
 
 // Customer is a partner's customer, as much as the partner may see.
@@ -151,7 +154,7 @@ type partnerUserInput struct {
 		Email    string `json:"email" maxLength:"320"`
 		Name     string `json:"name" maxLength:"200"`
 		Language string `json:"language,omitempty" enum:"ja,en" default:"ja"`
-		Password string `json:"password" doc:"the initial password, handed to the user" maxLength:"1024"`
+		Password string `json:"password,omitempty" doc:"the first password, handed to the user; without it the user is invited by mail to choose one" maxLength:"1024"`
 	}
 }
 
@@ -223,7 +226,9 @@ func (s *Server) registerPartnerOps() {
 		if err != nil {
 			return nil, err
 		}
-		return reply(toPartnerUser(u)), nil
+		out := toPartnerUser(u.User)
+		out.InvitationToken = Secret(u.InvitationToken)
+		return reply(out), nil
 	})
 }
 
@@ -285,6 +290,14 @@ func (s *Server) registerPartnerPortal() {
 			return nil, err
 		}
 		return s.loginOutput(token, sess), nil
+	})
+	register(s, huma.Operation{OperationID: "partner-accept-invitation", Method: http.MethodPost, Path: "/api/v1/partner/accept-invitation", Tags: tags,
+		Summary: "Accept a partner user's invitation and choose a password"}, true, func(ctx context.Context, in *acceptInput) (*body[PartnerUser], error) {
+		u, err := s.svc.Partners.AcceptInvitation(ctx, in.Body.Token, in.Body.Password)
+		if err != nil {
+			return nil, err
+		}
+		return reply(toPartnerUser(u)), nil
 	})
 	register(s, huma.Operation{OperationID: "partner-authenticate-code", Method: http.MethodPost, Path: "/api/v1/partner/codes/authenticate", Tags: tags,
 		Summary: "Authenticate a customer's partner code: once, by one partner"}, false, func(ctx context.Context, in *authenticateInput) (*body[PartnerRequest], error) {

@@ -274,7 +274,8 @@ func TestPartnerCodeOnce(t *testing.T) {
 }
 
 // partnerBodies has a body for every partner-portal operation but the
-// sign-in; a new one without an entry fails TestPartnerScope.
+// public ones (sign-in, accepting an invitation); a new one without an
+// entry fails TestPartnerScope.
 var partnerBodies = map[string]any{
 	"partner-authenticate-code": map[string]any{"code": "ERV0000000000000000"},
 	"partner-list-requests":     nil,
@@ -302,7 +303,7 @@ func TestPartnerScope(t *testing.T) {
 
 		seen := map[string]bool{}
 		for _, op := range openAPIOperations(t, s) {
-			if !strings.HasPrefix(op.Path, "/api/v1/partner/") || op.ID == "partner-login" {
+			if !strings.HasPrefix(op.Path, "/api/v1/partner/") || op.ID == "partner-login" || op.ID == "partner-accept-invitation" {
 				continue
 			}
 			seen[op.ID] = true
@@ -446,6 +447,39 @@ func TestPartnerChangesCustomer(t *testing.T) {
 		if len(april.Lines) != 2 || april.Lines[0].Quantity != 10 || april.Lines[0].Amount != before ||
 			april.Lines[1].Quantity != 15 || april.Lines[1].Amount != after || april.Subtotal != before+after {
 			t.Fatalf("April: got %+v, want 10 licenses for 10 days (%d) and 15 for 20 (%d)", april.Lines, before, after)
+		}
+	})
+}
+
+// TestPartnerUserInvitation: a partner user added without a password is
+// mailed an invitation; they cannot sign in until they choose a password
+// with its token, which then stops working.
+func TestPartnerUserInvitation(t *testing.T) {
+	t.Parallel()
+	onEachEngine(t, nil, func(t *testing.T, s *apptest.Server) {
+		ops := operatorToken(t, s)
+		p := decode[api.Partner](t, expect(t, s, http.StatusCreated, apptest.Request{Method: "POST", Path: "/api/v1/ops/partners", Token: ops,
+			Body: map[string]any{"name": "ABC 株式会社"}}))
+		u := decode[api.PartnerUser](t, expect(t, s, http.StatusCreated, apptest.Request{Method: "POST", Path: "/api/v1/ops/partners/" + p.ID + "/users",
+			Token: ops, Body: map[string]any{"email": "Sales@ABC.example.jp", "name": "営業担当"}}))
+		if !u.Invited || u.InvitationToken == "" || u.Email != "sales@abc.example.jp" || u.Language != "ja" {
+			t.Fatalf("invited: got %+v", u)
+		}
+		db := s.App.Config.DatabaseURL
+		if n := apptest.CountRows(t, db, `SELECT COUNT(*) FROM mails WHERE template = 'partner_user_invited' AND to_addr = 'sales@abc.example.jp'`); n != 1 {
+			t.Fatalf("invitation mails: got %d, want 1", n)
+		}
+		login := apptest.Request{Method: "POST", Path: "/api/v1/partner/login", Body: map[string]string{"login_id": u.Email, "password": partnerPassword}}
+		expect(t, s, http.StatusUnauthorized, login)
+		accept := apptest.Request{Method: "POST", Path: "/api/v1/partner/accept-invitation", Header: http.Header{"Accept-Language": {"ja"}},
+			Body: map[string]string{"token": string(u.InvitationToken), "password": partnerPassword}}
+		if got := decode[api.PartnerUser](t, expect(t, s, http.StatusOK, accept)); got.Invited {
+			t.Fatalf("accepted: got %+v, want no longer invited", got)
+		}
+		expect(t, s, http.StatusOK, login)
+		again := decode[codedProblem](t, expect(t, s, http.StatusNotFound, accept))
+		if again.Code != "partner.invitation_unknown" || !strings.Contains(again.Detail, "招待リンクは無効です") {
+			t.Fatalf("accepting again: got %+v, want partner.invitation_unknown in Japanese", again)
 		}
 	})
 }

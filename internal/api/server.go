@@ -136,7 +136,7 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 // reset is replayed (no second mail).
 func unstored(r *http.Request) bool {
 	switch p := r.URL.Path; p {
-	case "/api/v1/auth/password", "/api/v1/auth/password-reset/confirm", "/api/v1/auth/accept-invitation":
+	case "/api/v1/auth/password", "/api/v1/auth/password-reset/confirm", "/api/v1/auth/accept-invitation", "/api/v1/partner/accept-invitation":
 		return true
 	default:
 		return strings.HasSuffix(p, "/login") || strings.HasPrefix(p, "/api/v1/auth/login/") || strings.HasPrefix(p, "/api/v1/auth/two-factor")

@@ -140,7 +140,7 @@ func (a *App) build(ctx context.Context, ids id.Generator) error {
 		TTL: 30 * time.Minute, AdminTTL: 24 * time.Hour}
 	a.Services.Members.ConfirmPassword = a.Services.Passwords.Reconfirm
 	a.Services.Partners = &partner.Service{Store: db, Clock: a.Clock, IDs: ids, Audit: rec, Notify: ntf, Billing: a.Services.Billing,
-		Guess: a.Services.Sessions.Guess, CodeTTL: 30 * 24 * time.Hour, BaseURL: cfg.BaseURL}
+		Guess: a.Services.Sessions.Guess, CodeTTL: 30 * 24 * time.Hour, InvitationTTL: 7 * 24 * time.Hour, Zone: cfg.Zone, BaseURL: cfg.BaseURL}
 	if a.Services.InvoicePDF, err = invoicepdf.New(); err != nil {
 		return err
 	}

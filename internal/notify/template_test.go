@@ -50,7 +50,7 @@ func TestTemplatesNames(t *testing.T) {
 	t.Parallel()
 	got := loadTemplates(t).Names()
 	want := []string{"domain_expired", "domain_primary_changed", "domain_verified", "invoice_issued", "member_added",
-		"partner_approval_needed", "partner_switched", "password_reset", "payment_failed", "subscription_canceled", "subscription_changed", "super_admin_granted", "super_admin_resigned"}
+		"partner_approval_needed", "partner_switched", "partner_user_invited", "password_reset", "payment_failed", "subscription_canceled", "subscription_changed", "super_admin_granted", "super_admin_resigned"}
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("Names() = %v, want %v", got, want)
 	}

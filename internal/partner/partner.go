@@ -93,8 +93,12 @@ type User struct {
 	Email        string // the sign-in name
 	Name         string
 	Language     string // "ja" or "en"
-	PasswordHash string
+	PasswordHash string // "" until an invited user chooses one
 	CreatedAt    time.Time
+	// InvitationHash is the SHA-256 of the invitation token until the
+	// invited user chooses a password; the token goes only into the mail.
+	InvitationHash      string
+	InvitationExpiresAt time.Time
 	// PartnerName and PartnerStatus are read with the user: a suspended
 	// partner's users cannot sign in.
 	PartnerName   string

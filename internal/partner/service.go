@@ -28,6 +28,9 @@ type Store interface {
 	ListPartners(ctx context.Context) ([]*Partner, error)
 	// CreatePartnerUser errors: Conflict (the e-mail address is taken).
 	CreatePartnerUser(ctx context.Context, u *User) error
+	// AcceptPartnerInvitation sets the password of the user invited with
+	// the token hashing to hash, unexpired at now. Errors: NotFound.
+	AcceptPartnerInvitation(ctx context.Context, hash, passwordHash string, now time.Time) (*User, error)
 	ListPartnerUsers(ctx context.Context, partnerID string) ([]*User, error)
 	// CreatePartnerCode errors: Conflict (the code exists, or the tenant
 	// has an open one).
@@ -78,7 +81,10 @@ type Service struct {
 	Billing Billing
 	Guess   Guesser
 	CodeTTL time.Duration // how long an issued code is valid: 30 days (SPEC §7)
-	BaseURL string
+	// InvitationTTL is how long a partner user's invitation link works.
+	InvitationTTL time.Duration
+	Zone          *time.Location // the zone of partners' mails (the server's)
+	BaseURL       string
 }
 
 // Create creates a partner (operators). Errors: Invalid.
@@ -186,16 +192,61 @@ type NewUser struct {
 	Email    string
 	Name     string
 	Language string
+	// Password is the first password, handed over by the operator; ""
+	// invites the user by mail to choose one instead.
 	Password string
 }
 
-// AddUser creates a partner user who signs in to the portal with the
-// password an operator sets and hands over (operators). Errors: Invalid,
-// NotFound, Conflict (the e-mail address is taken).
-func (s *Service) AddUser(ctx context.Context, partnerID string, in NewUser) (*User, error) {
+// Invited is a partner user added without a password, and the token of
+// the invitation mailed to them (shown once, to the operator who added
+// them, as a member's is).
+type Invited struct {
+	*User
+	InvitationToken string
+}
+
+// AddUser creates a partner user who signs in to the portal: with the
+// password an operator sets and hands over, or invited by mail to choose
+// one (operators). Errors: Invalid, NotFound, Conflict (the e-mail
+// address is taken).
+func (s *Service) AddUser(ctx context.Context, partnerID string, in NewUser) (*Invited, error) {
 	if _, err := auth.RequireOperator(ctx); err != nil {
 		return nil, err
 	}
+	u, err := s.newUser(partnerID, in)
+	if err != nil {
+		return nil, err
+	}
+	out := &Invited{User: u}
+	if in.Password == "" {
+		out.InvitationToken = id.Secret("pinv")
+		u.InvitationHash, u.InvitationExpiresAt = id.Hash(out.InvitationToken), u.CreatedAt.Add(s.InvitationTTL)
+	}
+	err = s.Store.InTx(ctx, func(ctx context.Context) error {
+		p, err := s.Store.GetPartner(ctx, partnerID)
+		if err != nil {
+			return err
+		}
+		if err := s.Store.CreatePartnerUser(ctx, u); err != nil {
+			if errs.Is(err, errs.Conflict) {
+				return errs.Taken("email", err, "partner.user_email_taken", "email", u.Email)
+			}
+			return err
+		}
+		if err := s.Store.AppendAuditEvents(ctx, s.Audit.Event(ctx, u.CreatedAt, "", "partner.user_added", "partner_user", u.ID, nil,
+			map[string]any{"partner_id": partnerID, "email": u.Email, "name": u.Name, "invited": out.InvitationToken != ""})); err != nil {
+			return err
+		}
+		return s.invite(ctx, p, out)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("add partner user: %w", err)
+	}
+	return out, nil
+}
+
+// newUser checks in and makes the user, its password hashed.
+func (s *Service) newUser(partnerID string, in NewUser) (*User, error) {
 	email, err := member.NormalizeEmail("email", in.Email)
 	if err != nil {
 		return nil, err
@@ -211,27 +262,51 @@ func (s *Service) AddUser(ctx context.Context, partnerID string, in NewUser) (*U
 	if in.Language != "ja" && in.Language != "en" {
 		return nil, errs.Field("language", "tenant.language_invalid")
 	}
+	u := &User{ID: s.IDs.New("pus"), PartnerID: partnerID, Email: email, Name: name, Language: in.Language, CreatedAt: s.Clock.Now()}
+	if in.Password == "" {
+		return u, nil
+	}
 	if err := auth.CheckPassword("password", in.Password, auth.PasswordContext{Email: email}); err != nil {
 		return nil, err
 	}
-	now := s.Clock.Now()
-	u := &User{ID: s.IDs.New("pus"), PartnerID: partnerID, Email: email, Name: name, Language: in.Language,
-		PasswordHash: auth.HashPassword(in.Password), CreatedAt: now}
-	err = s.Store.InTx(ctx, func(ctx context.Context) error {
-		if _, err := s.Store.GetPartner(ctx, partnerID); err != nil {
+	u.PasswordHash = auth.HashPassword(in.Password)
+	return u, nil
+}
+
+// invite mails an invited user the link to choose a password.
+func (s *Service) invite(ctx context.Context, p *Partner, in *Invited) error {
+	if in.InvitationToken == "" {
+		return nil
+	}
+	u := in.User
+	r := notify.Recipient{Address: u.Email, Name: u.Name, Language: u.Language, Zone: s.Zone}
+	return s.Notify.MailTo(ctx, "", r, "partner_user_invited", notify.MailData{CompanyName: p.Name, PartnerName: p.Name, MemberName: u.Name,
+		LoginID: u.Email, ConsoleURL: s.BaseURL + "/partner", ExpiresAt: u.InvitationExpiresAt,
+		InvitationURL: s.BaseURL + "/partner/accept?token=" + in.InvitationToken})
+}
+
+// AcceptInvitation sets the password of the partner user invited with
+// token; the link then stops working. Errors: NotFound (unknown, used or
+// expired), Invalid (the password).
+func (s *Service) AcceptInvitation(ctx context.Context, token, password string) (*User, error) {
+	if err := auth.CheckPassword("password", password, auth.PasswordContext{}); err != nil {
+		return nil, err
+	}
+	now, hash := s.Clock.Now(), auth.HashPassword(password)
+	var u *User
+	err := s.Store.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		if u, err = s.Store.AcceptPartnerInvitation(ctx, id.Hash(token), hash, now); errs.Is(err, errs.NotFound) {
+			return errs.E(errs.NotFound, "partner.invitation_unknown")
+		}
+		if err != nil {
 			return err
 		}
-		if err := s.Store.CreatePartnerUser(ctx, u); err != nil {
-			if errs.Is(err, errs.Conflict) {
-				return errs.Taken("email", err, "partner.user_email_taken", "email", email)
-			}
-			return err
-		}
-		return s.Store.AppendAuditEvents(ctx, s.Audit.Event(ctx, now, "", "partner.user_added", "partner_user", u.ID, nil,
-			map[string]any{"partner_id": partnerID, "email": email, "name": name}))
+		ctx = auth.WithActor(ctx, &auth.Actor{Kind: auth.KindPartner, ID: u.ID, PartnerID: u.PartnerID, Name: u.Email})
+		return s.Store.AppendAuditEvents(ctx, s.Audit.Event(ctx, now, "", "partner.invitation_accepted", "partner_user", u.ID, nil, nil))
 	})
 	if err != nil {
-		return nil, fmt.Errorf("add partner user: %w", err)
+		return nil, fmt.Errorf("accept partner invitation: %w", err)
 	}
 	return u, nil
 }

@@ -50,19 +50,40 @@ func (db *DB) ListPartners(ctx context.Context) ([]*partner.Partner, error) {
 	return out, db.fail(err, "store.thing.partner")
 }
 
-const partnerUserColumns = `u.id, u.partner_id, u.email, u.name, u.language, u.password_hash, u.created_at, p.name, p.status`
+const partnerUserColumns = `u.id, u.partner_id, u.email, u.name, u.language, u.password_hash, u.created_at, u.invitation_hash,
+	u.invitation_expires_at, p.name, p.status`
 
 func scanPartnerUser(row scanner) (*partner.User, error) {
 	var u partner.User
-	err := row.Scan(&u.ID, &u.PartnerID, &u.Email, &u.Name, &u.Language, &u.PasswordHash, scanTime(&u.CreatedAt), &u.PartnerName, &u.PartnerStatus)
+	err := row.Scan(&u.ID, &u.PartnerID, &u.Email, &u.Name, &u.Language, &u.PasswordHash, scanTime(&u.CreatedAt), scanStr(&u.InvitationHash),
+		scanTime(&u.InvitationExpiresAt), &u.PartnerName, &u.PartnerStatus)
 	return &u, err
 }
 
 // CreatePartnerUser inserts u. Errors: Conflict (e-mail taken).
 func (db *DB) CreatePartnerUser(ctx context.Context, u *partner.User) error {
-	_, err := db.exec(ctx, `INSERT INTO partner_users (id, partner_id, email, name, language, password_hash, created_at) VALUES `+placeholders(7),
-		u.ID, u.PartnerID, u.Email, u.Name, u.Language, u.PasswordHash, ts(u.CreatedAt))
+	_, err := db.exec(ctx, `INSERT INTO partner_users (id, partner_id, email, name, language, password_hash, created_at, invitation_hash,
+		invitation_expires_at) VALUES `+placeholders(9), u.ID, u.PartnerID, u.Email, u.Name, u.Language, u.PasswordHash, ts(u.CreatedAt),
+		nullStr(u.InvitationHash), nullTS(u.InvitationExpiresAt))
 	return db.fail(err, "store.thing.partner_user")
+}
+
+// AcceptPartnerInvitation sets the password of the partner user invited
+// with the token hashing to hash, unexpired at now, and ends the
+// invitation: of two acceptances, one does. Errors: NotFound.
+func (db *DB) AcceptPartnerInvitation(ctx context.Context, hash, passwordHash string, now time.Time) (*partner.User, error) {
+	u, err := scanPartnerUser(db.queryRow(ctx, `SELECT `+partnerUserColumns+` FROM partner_users u JOIN partners p ON p.id = u.partner_id
+		WHERE u.invitation_hash = ? AND u.invitation_expires_at > ?`+db.forUpdateOf(ctx, "u"), hash, ts(now)))
+	if err != nil {
+		return nil, db.fail(err, "store.thing.partner_user")
+	}
+	res, err := db.exec(ctx, `UPDATE partner_users SET password_hash = ?, invitation_hash = NULL, invitation_expires_at = NULL
+		WHERE id = ? AND invitation_hash = ?`, passwordHash, u.ID, hash)
+	if err := db.affected(res, err, "store.thing.partner_user"); err != nil {
+		return nil, err
+	}
+	u.PasswordHash, u.InvitationHash, u.InvitationExpiresAt = passwordHash, "", time.Time{}
+	return u, nil
 }
 
 // GetPartnerUser returns the partner user whose id or e-mail address is
