@@ -16,18 +16,23 @@ import (
 
 // Partner is a reseller on the wire (operators).
 type Partner struct {
-	ID              string    `json:"id"`
-	Name            string    `json:"name"`
-	ContactName     string    `json:"contact_name"`
-	ContactEmail    string    `json:"contact_email"`
-	Registration    string    `json:"registration" doc:"適格請求書発行事業者登録番号: T and 13 digits, or empty"`
-	DiscountPercent int       `json:"discount_percent" doc:"wholesale discount on the catalog's prices"`
-	Status          string    `json:"status" enum:"active,suspended"`
-	CreatedAt       time.Time `json:"created_at"`
+	ID              string           `json:"id"`
+	Name            string           `json:"name"`
+	ContactName     string           `json:"contact_name"`
+	ContactEmail    string           `json:"contact_email"`
+	Registration    string           `json:"registration" doc:"適格請求書発行事業者登録番号: T and 13 digits, or empty"`
+	DiscountPercent int              `json:"discount_percent" doc:"wholesale discount on the catalog's prices"`
+	Prices          map[string]int64 `json:"prices" doc:"the price list: a monthly wholesale unit price in minor units per \"plan/contract\" (e.g. \"standard/annual\": 300), used instead of the discount"`
+	Status          string           `json:"status" enum:"active,suspended"`
+	CreatedAt       time.Time        `json:"created_at"`
 }
 
 func toPartner(p *partner.Partner) Partner {
-	return Partner{p.ID, p.Name, p.ContactName, p.ContactEmail, p.Registration, p.DiscountPercent, p.Status, p.CreatedAt}
+	prices := p.Prices
+	if prices == nil {
+		prices = map[string]int64{}
+	}
+	return Partner{p.ID, p.Name, p.ContactName, p.ContactEmail, p.Registration, p.DiscountPercent, prices, p.Status, p.CreatedAt}
 }
 
 // PartnerUser is one of a partner's staff.
@@ -119,12 +124,14 @@ type partnerFields struct {
 	ContactName     *string `json:"contact_name,omitempty" maxLength:"200"`
 	ContactEmail    *string `json:"contact_email,omitempty" maxLength:"320"`
 	Registration    *string `json:"registration,omitempty" maxLength:"20"`
-	DiscountPercent *int    `json:"discount_percent,omitempty"`
+	DiscountPercent *int    `json:"discount_percent,omitempty" minimum:"0" maximum:"100"`
+	// Prices replaces the whole price list when given.
+	Prices *map[string]int64 `json:"prices,omitempty" doc:"the whole price list: monthly wholesale unit price per \"plan/contract\"; {} clears it"`
 }
 
 func (f partnerFields) fields() partner.Fields {
 	return partner.Fields{Name: f.Name, ContactName: f.ContactName, ContactEmail: f.ContactEmail, Registration: f.Registration,
-		DiscountPercent: f.DiscountPercent}
+		DiscountPercent: f.DiscountPercent, Prices: f.Prices}
 }
 
 // PartnerPath is the {partner} parameter of the operators' partner routes.

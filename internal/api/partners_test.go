@@ -394,6 +394,23 @@ func TestWholesaleStatement(t *testing.T) {
 			t.Fatalf("PDF: got %s, %.20q", ct, pdf.Body)
 		}
 		expect(t, s, http.StatusNotFound, apptest.Request{Method: "GET", Path: "/api/v1/partner/statements/2027-04", Token: a.AdminToken})
+
+		// A price list replaces the discount for its plans and contracts.
+		patch := func(prices map[string]any, want int) *apptest.Response {
+			return expect(t, s, want, apptest.Request{Method: "PATCH", Path: "/api/v1/ops/partners/" + p.ID, Token: ops,
+				Body: map[string]any{"prices": prices}, Header: http.Header{"Accept-Language": {"ja"}}})
+		}
+		unknown := decode[codedProblem](t, patch(map[string]any{"standard/weekly": 100}, http.StatusUnprocessableEntity))
+		if unknown.Code != "partner.price_unknown" || len(unknown.Errors) != 1 || unknown.Errors[0].Location != "body.prices" {
+			t.Fatalf("a price for a contract not sold: got %+v, want partner.price_unknown at body.prices", unknown)
+		}
+		if got := decode[api.Partner](t, patch(map[string]any{"standard/annual": 300}, http.StatusOK)); got.Prices["standard/annual"] != 300 {
+			t.Fatalf("price list: got %+v", got)
+		}
+		listed := get(pt, "/api/v1/partner/statements/2027-04")
+		if len(listed.Lines) != 1 || listed.Lines[0].UnitPerMonth != 300 || listed.Lines[0].Amount != 3000 {
+			t.Fatalf("April on the price list: got %+v, want 10 licenses at ¥300: ¥3,000", listed.Lines)
+		}
 		bad := decode[codedProblem](t, expect(t, s, http.StatusUnprocessableEntity, apptest.Request{Method: "GET", Path: "/api/v1/partner/statements/April", Token: pt}))
 		if bad.Code != "partner.month_invalid" || len(bad.Errors) != 1 || bad.Errors[0].Location != "path.month" {
 			t.Fatalf("a month that is none: got %+v, want partner.month_invalid at path.month", bad)

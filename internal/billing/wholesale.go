@@ -18,6 +18,21 @@ type WholesaleCustomer struct {
 	Since    time.Time // the switch
 }
 
+// WholesaleTerms are a partner's prices: its price list's monthly unit
+// price per "plan/contract", else the catalog's less Discount percent.
+type WholesaleTerms struct {
+	Discount int
+	Prices   map[string]int64
+}
+
+// unit is the wholesale monthly unit price of plan on contract.
+func (w WholesaleTerms) unit(plan *Plan, contract, currency string) (money.Money, error) {
+	if p, ok := w.Prices[plan.ID+"/"+contract]; ok {
+		return money.New(p, currency), nil
+	}
+	return money.Prorate(money.New(plan.Prices[contract], currency), 1, int64(100-w.Discount), 100)
+}
+
 // StatementLine is one customer's line of a wholesale statement.
 type StatementLine struct {
 	TenantID string
@@ -29,7 +44,7 @@ type StatementLine struct {
 // each customer's line at the wholesale price, tax once per rate.
 type Statement struct {
 	Month    time.Time // its first day
-	Discount int       // percent off the catalog's prices
+	Discount int       // percent off the catalog's prices where the price list has none
 	Currency string
 	Lines    []StatementLine
 	Subtotal int64
@@ -39,16 +54,16 @@ type Statement struct {
 }
 
 // Wholesale prices the month that starts on first for a
-// partner's customers: per customer its plan's monthly price less
-// discount percent (rounded half up), times its licenses (annual
+// partner's customers: per customer its plan's monthly price from the
+// partner's price list, else less the discount (rounded half up), times its licenses (annual
 // contracts) or its highest billable members of the month (monthly), for
 // the month's days from its switch, a line per span of the same terms (as
 // recorded by PutPartnerTerms). The free plan bills nothing.
-func (s *Service) Wholesale(ctx context.Context, customers []WholesaleCustomer, discount int, first time.Time, lang string) (*Statement, error) {
+func (s *Service) Wholesale(ctx context.Context, customers []WholesaleCustomer, w WholesaleTerms, first time.Time, lang string) (*Statement, error) {
 	if first.Day() != 1 {
 		return nil, fmt.Errorf("wholesale statement for %s: not a month's first day", isoDay(first))
 	}
-	st := &Statement{Month: first, Discount: discount, Currency: s.Catalog.Currency}
+	st := &Statement{Month: first, Discount: w.Discount, Currency: s.Catalog.Currency}
 	end := first.AddDate(0, 1, 0)
 	for _, c := range customers {
 		from := first
@@ -58,7 +73,7 @@ func (s *Service) Wholesale(ctx context.Context, customers []WholesaleCustomer, 
 		if !from.Before(end) {
 			continue
 		}
-		lines, err := s.wholesaleLines(ctx, c.TenantID, discount, from, end, lang)
+		lines, err := s.wholesaleLines(ctx, c.TenantID, w, from, end, lang)
 		if err != nil {
 			return nil, err
 		}
@@ -77,7 +92,7 @@ func (s *Service) Wholesale(ctx context.Context, customers []WholesaleCustomer, 
 
 // wholesaleLines are one customer's lines for [from, end) of a month: one
 // per span of the same terms (the partner's changes split the month).
-func (s *Service) wholesaleLines(ctx context.Context, tenantID string, discount int, from, end time.Time, lang string) ([]Line, error) {
+func (s *Service) wholesaleLines(ctx context.Context, tenantID string, w WholesaleTerms, from, end time.Time, lang string) ([]Line, error) {
 	sub, err := s.current(ctx, &tenant.Tenant{ID: tenantID, Channel: tenant.ChannelPartner})
 	if err != nil || sub.Status == StatusCanceled {
 		return nil, err
@@ -101,7 +116,7 @@ func (s *Service) wholesaleLines(ctx context.Context, tenantID string, discount 
 		if !start.Before(stop) {
 			continue
 		}
-		l, err := s.wholesaleLine(ctx, tenantID, span.Terms, discount, start, stop, lang)
+		l, err := s.wholesaleLine(ctx, tenantID, span.Terms, w, start, stop, lang)
 		if err != nil {
 			return nil, err
 		}
@@ -114,7 +129,7 @@ func (s *Service) wholesaleLines(ctx context.Context, tenantID string, discount 
 
 // wholesaleLine prices terms for [from, to) of from's month at the
 // wholesale price; the free plan is nothing.
-func (s *Service) wholesaleLine(ctx context.Context, tenantID string, terms Terms, discount int, from, to time.Time, lang string) (Line, error) {
+func (s *Service) wholesaleLine(ctx context.Context, tenantID string, terms Terms, w WholesaleTerms, from, to time.Time, lang string) (Line, error) {
 	plan := s.Catalog.Plan(terms.Plan)
 	if plan == nil || plan.Free {
 		return Line{}, nil
@@ -127,7 +142,7 @@ func (s *Service) wholesaleLine(ctx context.Context, tenantID string, terms Term
 		}
 		qty = int64(n)
 	}
-	unit, err := money.Prorate(money.New(plan.Prices[terms.Contract], s.Catalog.Currency), 1, int64(100-discount), 100)
+	unit, err := w.unit(plan, terms.Contract, s.Catalog.Currency)
 	if err != nil {
 		return Line{}, errs.Wrap(errs.Invalid, err, "billing.amount_too_large")
 	}

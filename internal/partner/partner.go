@@ -23,6 +23,9 @@ type Partner struct {
 	Registration string // the invoice registration number (T + 13 digits), if any
 	// DiscountPercent is the wholesale discount on the catalog's prices.
 	DiscountPercent int
+	// Prices is the partner's price list: a monthly wholesale unit price
+	// (minor units) per "plan/contract", instead of the discount where given.
+	Prices map[string]int64
 	Status          string // StatusActive or StatusSuspended
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
@@ -42,6 +45,7 @@ type Fields struct {
 	ContactEmail    *string
 	Registration    *string
 	DiscountPercent *int
+	Prices          *map[string]int64
 }
 
 // Apply validates f and applies it to p. Errors: Invalid, naming the field.
@@ -68,6 +72,14 @@ func (f Fields) Apply(p *Partner) error {
 	}
 	if f.DiscountPercent != nil {
 		p.DiscountPercent = *f.DiscountPercent
+	}
+	if f.Prices != nil {
+		p.Prices = *f.Prices
+	}
+	for key, price := range p.Prices {
+		if price < 0 {
+			return errs.Field("prices", "partner.price_negative", "key", key)
+		}
 	}
 	switch {
 	case p.Name == "" || len([]rune(p.Name)) > 100:

@@ -64,7 +64,8 @@ type Store interface {
 type Billing interface {
 	SettleForPartner(ctx context.Context, t *tenant.Tenant, now time.Time) (*billing.Invoice, error)
 	Refund(ctx context.Context, inv *billing.Invoice)
-	Wholesale(ctx context.Context, customers []billing.WholesaleCustomer, discount int, month time.Time, lang string) (*billing.Statement, error)
+	Wholesale(ctx context.Context, customers []billing.WholesaleCustomer, w billing.WholesaleTerms, month time.Time, lang string) (*billing.Statement, error)
+	Plans() *billing.Catalog
 }
 
 // Guesser counts a guess of a secret against the sign-in limits of key
@@ -94,7 +95,7 @@ func (s *Service) Create(ctx context.Context, f Fields) (*Partner, error) {
 	}
 	now := s.Clock.Now()
 	p := &Partner{ID: s.IDs.New("ptn"), Status: StatusActive, CreatedAt: now, UpdatedAt: now}
-	if err := f.Apply(p); err != nil {
+	if err := s.apply(f, p); err != nil {
 		return nil, err
 	}
 	err := s.Store.InTx(ctx, func(ctx context.Context) error {
@@ -111,7 +112,23 @@ func (s *Service) Create(ctx context.Context, f Fields) (*Partner, error) {
 
 // Update changes a partner's fields (operators). Errors: Invalid, NotFound.
 func (s *Service) Update(ctx context.Context, partnerID string, f Fields) (*Partner, error) {
-	return s.change(ctx, partnerID, "partner.updated", func(p *Partner) error { return f.Apply(p) })
+	return s.change(ctx, partnerID, "partner.updated", func(p *Partner) error { return s.apply(f, p) })
+}
+
+// apply applies f to p and checks its price list against the catalog:
+// each key a plan and a contract the catalog sells.
+func (s *Service) apply(f Fields, p *Partner) error {
+	if err := f.Apply(p); err != nil {
+		return err
+	}
+	cat := s.Billing.Plans()
+	for key := range p.Prices {
+		id, contract, _ := strings.Cut(key, "/")
+		if plan := cat.Plan(id); plan == nil || !plan.Offers(contract) {
+			return errs.Field("prices", "partner.price_unknown", "key", key)
+		}
+	}
+	return nil
 }
 
 // SetStatus suspends a partner or lifts the suspension (operators).

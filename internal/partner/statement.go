@@ -47,7 +47,7 @@ func (s *Service) Statement(ctx context.Context, partnerID, month, lang string) 
 	for i, c := range customers {
 		wc[i] = billing.WholesaleCustomer{TenantID: c.TenantID, Name: c.CompanyName, Since: c.SwitchedAt}
 	}
-	st, err := s.Billing.Wholesale(ctx, wc, p.DiscountPercent, start, lang)
+	st, err := s.Billing.Wholesale(ctx, wc, billing.WholesaleTerms{Discount: p.DiscountPercent, Prices: p.Prices}, start, lang)
 	if err != nil {
 		return nil, err
 	}

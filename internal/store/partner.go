@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/kanri/kanri/internal/billing"
@@ -10,19 +12,27 @@ import (
 	"github.com/kanri/kanri/internal/partner"
 )
 
-const partnerColumns = `id, name, contact_name, contact_email, registration, discount_percent, status, created_at, updated_at`
+const partnerColumns = `id, name, contact_name, contact_email, registration, discount_percent, status, created_at, updated_at, prices`
 
 func scanPartner(row scanner) (*partner.Partner, error) {
 	var p partner.Partner
+	var prices string
 	err := row.Scan(&p.ID, &p.Name, &p.ContactName, &p.ContactEmail, &p.Registration, &p.DiscountPercent, &p.Status,
-		scanTime(&p.CreatedAt), scanTime(&p.UpdatedAt))
+		scanTime(&p.CreatedAt), scanTime(&p.UpdatedAt), &prices)
+	if err == nil {
+		err = json.Unmarshal([]byte(prices), &p.Prices)
+	}
 	return &p, err
 }
 
 // CreatePartner inserts p.
 func (db *DB) CreatePartner(ctx context.Context, p *partner.Partner) error {
-	_, err := db.exec(ctx, `INSERT INTO partners (`+partnerColumns+`) VALUES `+placeholders(9), p.ID, p.Name, p.ContactName,
-		p.ContactEmail, p.Registration, p.DiscountPercent, p.Status, ts(p.CreatedAt), ts(p.UpdatedAt))
+	prices, err := json.Marshal(p.Prices)
+	if err != nil {
+		return fmt.Errorf("encode prices: %w", err)
+	}
+	_, err = db.exec(ctx, `INSERT INTO partners (`+partnerColumns+`) VALUES `+placeholders(10), p.ID, p.Name, p.ContactName,
+		p.ContactEmail, p.Registration, p.DiscountPercent, p.Status, ts(p.CreatedAt), ts(p.UpdatedAt), string(prices))
 	return db.fail(err, "store.thing.partner")
 }
 
@@ -34,9 +44,13 @@ func (db *DB) GetPartner(ctx context.Context, id string) (*partner.Partner, erro
 
 // UpdatePartner stores p's editable fields and status. Errors: NotFound.
 func (db *DB) UpdatePartner(ctx context.Context, p *partner.Partner) error {
+	prices, err := json.Marshal(p.Prices)
+	if err != nil {
+		return fmt.Errorf("encode prices: %w", err)
+	}
 	res, err := db.exec(ctx, `UPDATE partners SET name = ?, contact_name = ?, contact_email = ?, registration = ?, discount_percent = ?,
-		status = ?, updated_at = ? WHERE id = ?`, p.Name, p.ContactName, p.ContactEmail, p.Registration, p.DiscountPercent, p.Status,
-		ts(p.UpdatedAt), p.ID)
+		status = ?, updated_at = ?, prices = ? WHERE id = ?`, p.Name, p.ContactName, p.ContactEmail, p.Registration, p.DiscountPercent, p.Status,
+		ts(p.UpdatedAt), string(prices), p.ID)
 	return db.affected(res, err, "store.thing.partner")
 }
 
