@@ -25,10 +25,10 @@ type Partner struct {
 	DiscountPercent int
 	// Prices is the partner's price list: a monthly wholesale unit price
 	// (minor units) per "plan/contract", instead of the discount where given.
-	Prices map[string]int64
-	Status          string // StatusActive or StatusSuspended
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	Prices    map[string]int64
+	Status    string // StatusActive or StatusSuspended
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // The partner statuses: a suspended partner's users cannot sign in or
