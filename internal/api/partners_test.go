@@ -500,3 +500,40 @@ func TestPartnerUserInvitation(t *testing.T) {
 		}
 	})
 }
+
+// TestPartnerApproveOnce: 16 approvals of one authenticated code at once
+// (a double-clicked 承認, two admins' tabs) switch the tenant once: one
+// succeeds, the others are told it is switched already, and exactly one
+// credit note settles the contract.
+func TestPartnerApproveOnce(t *testing.T) {
+	t.Parallel()
+	onEachEngine(t, nil, func(t *testing.T, s *apptest.Server) {
+		a := s.Signup("acme")
+		subscribe(t, s, a, "standard", "annual", 10)
+		_, pt := newPartner(t, s, operatorToken(t, s), "ABC 株式会社", "sales@abc.example.jp")
+		code := issueCode(t, s, a)
+		expect(t, s, http.StatusOK, authenticateReq(pt, code.Code))
+		var mu sync.Mutex
+		got := map[int]int{}
+		var wg sync.WaitGroup
+		for range 16 {
+			wg.Go(func() {
+				res := s.Do(approveReq(a, code.Code, map[string]any{"phone": "03-1234-5678"}))
+				mu.Lock()
+				got[res.Status]++
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		if got[http.StatusOK] != 1 || got[http.StatusConflict] != 15 {
+			t.Fatalf("16 approvals at once: got statuses %v, want one 200 and 15 409", got)
+		}
+		db := s.App.Config.DatabaseURL
+		if n := apptest.CountRows(t, db, `SELECT COUNT(*) FROM invoices WHERE tenant_id = ? AND kind = 'credit_note'`, a.ID); n != 1 {
+			t.Fatalf("credit notes: got %d, want 1", n)
+		}
+		if n := apptest.CountRows(t, db, `SELECT COUNT(*) FROM mails WHERE template = 'partner_switched'`); n != 2 {
+			t.Fatalf("completion mails: got %d, want 2 (the super admin, the partner's user)", n)
+		}
+	})
+}
