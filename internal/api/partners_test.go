@@ -343,6 +343,32 @@ func TestPartnerScope(t *testing.T) {
 	})
 }
 
+// switched is a customer on an annual contract of 10 standard licenses
+// from 2027-03-01, switched to the partner ABC (discount 20 %) on
+// 2027-03-14, with another partner XYZ beside it.
+type switched struct {
+	tenant       *apptest.Tenant
+	ops          string // an operator's token
+	abc          api.Partner
+	abcUser, xyz string // the partners' users' tokens
+}
+
+func switchOn14th(t *testing.T, s *apptest.Server) switched {
+	t.Helper()
+	setClock(s, jst(2027, 3, 1, 10))
+	a := s.Signup("acme")
+	subscribe(t, s, a, "standard", "annual", 10)
+	setClock(s, jst(2027, 3, 14, 10))
+	a.AdminToken = s.Login("admin@"+a.Domain, apptest.Password)
+	ops := operatorToken(t, s)
+	p, pt := newPartner(t, s, ops, "ABC 株式会社", "sales@abc.example.jp")
+	_, other := newPartner(t, s, ops, "XYZ 商事", "sales@xyz.example.jp")
+	code := issueCode(t, s, a)
+	expect(t, s, http.StatusOK, authenticateReq(pt, code.Code))
+	expect(t, s, http.StatusOK, approveReq(a, code.Code, map[string]any{"phone": "03-1234-5678"}))
+	return switched{a, ops, p, pt, other}
+}
+
 // TestWholesaleStatement: the month after a switch on 2027-03-14, the
 // partner's statement lists the customer's 10 annual licenses at the
 // catalog's ¥450 less the partner's 20 % (¥360) for all 30 of April's
@@ -351,17 +377,8 @@ func TestPartnerScope(t *testing.T) {
 func TestWholesaleStatement(t *testing.T) {
 	t.Parallel()
 	onEachEngine(t, withTestClock, func(t *testing.T, s *apptest.Server) {
-		setClock(s, jst(2027, 3, 1, 10))
-		a := s.Signup("acme")
-		subscribe(t, s, a, "standard", "annual", 10)
-		setClock(s, jst(2027, 3, 14, 10))
-		a.AdminToken = s.Login("admin@"+a.Domain, apptest.Password)
-		ops := operatorToken(t, s)
-		p, pt := newPartner(t, s, ops, "ABC 株式会社", "sales@abc.example.jp")
-		_, other := newPartner(t, s, ops, "XYZ 商事", "sales@xyz.example.jp")
-		code := issueCode(t, s, a)
-		expect(t, s, http.StatusOK, authenticateReq(pt, code.Code))
-		expect(t, s, http.StatusOK, approveReq(a, code.Code, map[string]any{"phone": "03-1234-5678"}))
+		sw := switchOn14th(t, s)
+		a, ops, p, pt, other := sw.tenant, sw.ops, sw.abc, sw.abcUser, sw.xyz
 
 		get := func(token, path string) api.Statement {
 			t.Helper()
@@ -425,19 +442,10 @@ func TestWholesaleStatement(t *testing.T) {
 func TestPartnerChangesCustomer(t *testing.T) {
 	t.Parallel()
 	onEachEngine(t, withTestClock, func(t *testing.T, s *apptest.Server) {
-		setClock(s, jst(2027, 3, 1, 10))
-		a := s.Signup("acme")
-		subscribe(t, s, a, "standard", "annual", 10)
-		setClock(s, jst(2027, 3, 14, 10))
-		a.AdminToken = s.Login("admin@"+a.Domain, apptest.Password)
-		ops := operatorToken(t, s)
-		_, pt := newPartner(t, s, ops, "ABC 株式会社", "sales@abc.example.jp")
-		_, other := newPartner(t, s, ops, "XYZ 商事", "sales@xyz.example.jp")
-		code := issueCode(t, s, a)
-		expect(t, s, http.StatusOK, authenticateReq(pt, code.Code))
-		expect(t, s, http.StatusOK, approveReq(a, code.Code, map[string]any{"phone": "03-1234-5678"}))
+		a := switchOn14th(t, s).tenant
 
 		setClock(s, jst(2027, 4, 11, 10))
+		var pt, other string
 		pt, other = partnerLogin(t, s, "sales@abc.example.jp"), partnerLogin(t, s, "sales@xyz.example.jp")
 		a.AdminToken = s.Login("admin@"+a.Domain, apptest.Password)
 		quoteFor := func(token string, want int) *apptest.Response {
