@@ -20,6 +20,8 @@ func (c *Console) registerOpsPartners(rt *router) {
 	rt.post("/ops/partners/{p}/suspend", c.operator(c.opsPartnerStatus(partner.StatusSuspended, "ops_partner_suspended")))
 	rt.post("/ops/partners/{p}/reactivate", c.operator(c.opsPartnerStatus(partner.StatusActive, "ops_partner_reactivated")))
 	rt.post("/ops/partners/{p}/users", c.operator(c.opsPartnerAddUser))
+	rt.page("/ops/partners/{p}/statements/{month}", c.operator(c.opsStatement))
+	rt.file("/ops/partners/{p}/statements/{month}/csv", c.operator(c.opsStatementCSV))
 }
 
 // opsPartnersPage lists the partners, with the form that adds one.
@@ -86,11 +88,13 @@ func partnerFields(v url.Values) (partner.Fields, error) {
 }
 
 // opsPartnerPage is one partner: its terms and the form that edits them,
-// its status, its users with the form that adds one, and its customers.
+// its status, its users with the form that adds one, its customers and
+// the months of its statements.
 type opsPartnerPage struct {
 	Page
 	Detail    *partner.Detail
 	Customers []customerRow
+	Months    []monthLink
 	// Submitted names the form Page.Form holds, refused: "partner" (the
 	// edit form) or "user"; the other one shows its initial values.
 	Submitted string
@@ -128,6 +132,7 @@ func (c *Console) loadOpsPartner(r *http.Request) (*opsPartnerPage, error) {
 		return p, err
 	}
 	p.Customers = c.customerRows(p.Detail.Customers, p.Lang)
+	p.Months = c.statementMonths(p.Detail.Customers, p.Lang)
 	return p, nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kanri/kanri/internal/app/apptest"
 	"github.com/kanri/kanri/internal/auth"
@@ -41,6 +42,9 @@ func TestEveryPageBothLanguages(t *testing.T) {
 	partnerID := partnerByForms(t, ops, "ABC 株式会社", "sales@abc.example.jp", "ja")
 	portal := newBrowser(t, s)
 	signInPartner(t, portal, "sales@abc.example.jp")
+	customer := s.Signup("beta")
+	paidTenant(t, s, customer, 3)
+	switchTo(t, s, portal, customer)
 	var sessions []struct{ ID string }
 	s.Do(apptest.Request{Method: "GET", Path: "/api/v1/tenants/" + ten.ID + "/sessions", Token: ten.AdminToken}).Decode(t, &sessions)
 	if len(sessions) == 0 {
@@ -52,7 +56,8 @@ func TestEveryPageBothLanguages(t *testing.T) {
 		t.Fatal("no domain to show")
 	}
 	card, inv := paidTenant(t, s, ten, 2)
-	params := map[string]string{"m": m.ID, "r": role.ID, "t": ten.ID, "s": sessions[0].ID, "d": domains.Items[0].ID, "i": inv.ID, "pm": card.ID, "p": partnerID}
+	params := map[string]string{"m": m.ID, "r": role.ID, "t": ten.ID, "s": sessions[0].ID, "d": domains.Items[0].ID, "i": inv.ID, "pm": card.ID, "p": partnerID,
+		"c": customer.ID, "month": time.Now().Format("2006-01")}
 	param := regexp.MustCompile(`\{(\w+)\}`)
 
 	pages := s.App.ConsolePages()

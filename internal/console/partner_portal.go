@@ -10,12 +10,16 @@ import (
 )
 
 // The partner portal (/partner) is where a reseller's staff authenticate
-// the partner codes their customers give them and follow those customers.
-// Its sign-in and sign-out are in auth.go, with the other areas'.
+// the partner codes their customers give them and follow those customers,
+// change their contracts (partner_customers.go) and read the wholesale
+// statements (partner_statements.go). Its sign-in and sign-out are in
+// auth.go, with the other areas'.
 
 func (c *Console) registerPartnerPortal(rt *router) {
 	rt.page("/partner", c.partnerUser(c.portalHome))
 	rt.post("/partner/codes", c.partnerUser(c.portalAuthenticate))
+	c.registerPartnerCustomers(rt)
+	c.registerPartnerStatements(rt)
 }
 
 // partnerUser lets h run only for a signed-in partner user.
@@ -26,9 +30,17 @@ func (c *Console) partnerUser(h http.HandlerFunc) http.HandlerFunc {
 // portalMenu lists the portal's screens, as adminMenu does the console's.
 var portalMenu = []menuEntry{
 	{"menu.partner_portal", "menu.partner_portal", "/partner", everyone},
+	{"menu.partner_statements", "menu.partner_statements", statementsURL, everyone},
 }
 
-// portalHomePage is the portal's one screen: the code form, the codes the
+// portalPage is the frame of a portal screen, as opsPage is the operators'.
+func (c *Console) portalPage(r *http.Request, title string, crumbs ...Crumb) Page {
+	a := actor(r)
+	return Page{Area: "partner", Actor: a, Title: title, Flash: c.flash(r), Lang: c.lang(r, ""),
+		Menu: menu(portalMenu, a, r.URL.Path), Crumbs: crumbs}
+}
+
+// portalHomePage is the portal's home: the code form, the codes the
 // partner authenticated and its customers.
 type portalHomePage struct {
 	Page
@@ -84,9 +96,7 @@ func awaiting(reqs []*partner.Request, tenantID string) *partner.Request {
 
 // loadPortalHome reads the partner's requests and customers.
 func (c *Console) loadPortalHome(r *http.Request) (*portalHomePage, error) {
-	a := actor(r)
-	p := &portalHomePage{Page: Page{Area: "partner", Actor: a, Title: "partner.portal.title", Flash: c.flash(r),
-		Lang: c.lang(r, ""), Menu: menu(portalMenu, a, r.URL.Path)}}
+	p := &portalHomePage{Page: c.portalPage(r, "partner.portal.title")}
 	var err error
 	if p.Requests, err = c.svc.Partners.Requests(r.Context()); err != nil {
 		return p, err
