@@ -291,12 +291,12 @@ func (s *Server) registerPartnerCodes() {
 func (s *Server) registerPartnerPortal() {
 	tags := []string{"partner portal"}
 	register(s, huma.Operation{OperationID: "partner-login", Method: http.MethodPost, Path: "/api/v1/partner/login", Tags: tags,
-		Summary: "Sign in as a partner user"}, true, func(ctx context.Context, in *loginInput) (*loginOutput, error) {
-		token, sess, err := s.svc.Sessions.LoginPartner(ctx, in.Body.LoginID, in.Body.Password, session.ClientOf(ctx))
+		Summary: "Sign in as a partner user (with two-factor sign-in on: then POST /auth/login/two-factor)"}, true, func(ctx context.Context, in *loginInput) (*loginOutput, error) {
+		r, err := s.svc.Sessions.LoginPartner(ctx, in.Body.LoginID, in.Body.Password, session.ClientOf(ctx))
 		if err != nil {
 			return nil, err
 		}
-		return s.loginOutput(token, sess), nil
+		return s.signedIn(r), nil
 	})
 	register(s, huma.Operation{OperationID: "partner-accept-invitation", Method: http.MethodPost, Path: "/api/v1/partner/accept-invitation", Tags: tags,
 		Summary: "Accept a partner user's invitation and choose a password"}, true, func(ctx context.Context, in *acceptInput) (*body[PartnerUser], error) {

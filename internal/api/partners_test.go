@@ -545,3 +545,45 @@ func TestPartnerApproveOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestPartnerTwoFactor: a partner user turns on two-factor sign-in as a
+// member does; signing in then takes a code, or a recovery code once, and
+// a code is never taken twice; turning it off takes the password.
+func TestPartnerTwoFactor(t *testing.T) {
+	t.Parallel()
+	onEachEngine(t, withTestClock, func(t *testing.T, s *apptest.Server) {
+		_, pt := newPartner(t, s, operatorToken(t, s), "ABC 株式会社", "sales@abc.example.jp")
+		secret, codes := enrolAPI(t, s, pt)
+		login := func() loginAnswer {
+			t.Helper()
+			return decode[loginAnswer](t, expect(t, s, http.StatusOK, apptest.Request{Method: "POST", Path: "/api/v1/partner/login",
+				Body: map[string]string{"login_id": "sales@abc.example.jp", "password": partnerPassword}}))
+		}
+		first := login()
+		if !first.TwoFactor || first.Pending == "" || first.Token != "" {
+			t.Fatalf("password step: got %+v, want the second step's token only", first)
+		}
+		checkProblem(t, secondStep(s, first.Pending, "code", "000000"), http.StatusUnauthorized)
+		code := totpAt(t, s, secret)
+		res := secondStep(s, first.Pending, "code", code)
+		if res.Status != http.StatusOK {
+			t.Fatalf("second step: %d %s", res.Status, res.Body)
+		}
+		token := decode[loginAnswer](t, res).Token
+		expect(t, s, http.StatusOK, apptest.Request{Method: "GET", Path: "/api/v1/partner/customers", Token: token})
+		checkProblem(t, secondStep(s, login().Pending, "code", code), http.StatusUnauthorized) // the same code again
+		if res := secondStep(s, login().Pending, "recovery_code", codes[0]); res.Status != http.StatusOK {
+			t.Fatalf("recovery code: %d %s", res.Status, res.Body)
+		}
+		checkProblem(t, secondStep(s, login().Pending, "recovery_code", codes[0]), http.StatusUnauthorized)
+		expect(t, s, http.StatusNoContent, apptest.Request{Method: "POST", Path: "/api/v1/auth/two-factor/disable", Token: token,
+			Body: map[string]string{"password": partnerPassword}})
+		if again := login(); again.TwoFactor || again.Token == "" {
+			t.Fatalf("after turning it off: got %+v, want a session", again)
+		}
+		if n := apptest.CountRows(t, s.App.Config.DatabaseURL, `SELECT COUNT(*) FROM audit_events WHERE action IN
+			('partner_user.two_factor_enabled', 'partner_user.two_factor_disabled')`); n != 2 {
+			t.Fatalf("audit events: got %d, want enabled and disabled", n)
+		}
+	})
+}

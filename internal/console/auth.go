@@ -114,10 +114,14 @@ func (c *Console) login(area string) http.HandlerFunc {
 		var s *session.Session
 		if area == "ops" {
 			token, s, err = c.svc.Sessions.LoginOperator(anonymous(r), v.Get("email"), v.Get("password"), api.Client(r))
-		} else if area == "partner" {
-			token, s, err = c.svc.Sessions.LoginPartner(anonymous(r), v.Get("email"), v.Get("password"), api.Client(r))
-		} else if token, s, err = c.signInMember(w, r, v, p); err == nil && s == nil {
-			return // the second step's page is shown
+		} else {
+			signIn := c.signInMember
+			if area == "partner" {
+				signIn = c.signInPartner
+			}
+			if token, s, err = signIn(w, r, v, p); err == nil && s == nil {
+				return // the second step's page is shown
+			}
 		}
 		if err != nil {
 			c.formFailed(w, r, area+"_login", p, err)

@@ -31,6 +31,7 @@ func (c *Console) partnerUser(h http.HandlerFunc) http.HandlerFunc {
 var portalMenu = []menuEntry{
 	{"menu.partner_portal", "menu.partner_portal", "/partner", everyone},
 	{"menu.partner_statements", "menu.partner_statements", statementsURL, everyone},
+	{"menu.two_factor", "menu.two_factor", portalTwoFactorURL, everyone},
 }
 
 // portalPage is the frame of a portal screen, as opsPage is the operators'.

@@ -15,13 +15,19 @@ import (
 // sign-in, and the tenant's requirement for those who may set it.
 const twoFactorURL = "/admin/two-factor"
 
+// portalTwoFactorURL is a partner user's own two-factor sign-in: the same
+// screen in the partner portal.
+const portalTwoFactorURL = "/partner/two-factor"
+
 func (c *Console) registerTwoFactor(rt *router) {
 	rt.post("/admin/login/two-factor", c.loginSecondStep)
-	rt.page(twoFactorURL, c.member(c.twoFactor))
-	rt.post(twoFactorURL+"/start", c.member(c.startTwoFactor))
-	rt.post(twoFactorURL+"/confirm", c.member(c.confirmTwoFactor))
-	rt.post(twoFactorURL+"/recovery-codes", c.member(c.regenerateCodes))
-	rt.post(twoFactorURL+"/disable", c.member(c.disableTwoFactor))
+	for base, signedIn := range map[string]func(http.HandlerFunc) http.HandlerFunc{twoFactorURL: c.member, portalTwoFactorURL: c.partnerUser} {
+		rt.page(base, signedIn(c.twoFactor))
+		rt.post(base+"/start", signedIn(c.startTwoFactor))
+		rt.post(base+"/confirm", signedIn(c.confirmTwoFactor))
+		rt.post(base+"/recovery-codes", signedIn(c.regenerateCodes))
+		rt.post(base+"/disable", signedIn(c.disableTwoFactor))
+	}
 	rt.post(twoFactorURL+"/policy", c.member(c.setTwoFactorPolicy))
 	rt.page("/admin/members/{m}/two-factor", c.member(c.memberTwoFactor))
 	rt.post("/admin/members/{m}/two-factor/reset", c.member(c.resetTwoFactor))
@@ -42,6 +48,17 @@ type twoFactorPage struct {
 	SetPolicy bool // the member may change the tenant's requirement
 	Policies  []session.Policy
 	Codes     []string // new recovery codes, on the page that shows them once
+	Base      string   // the screen's address: the admin console's or the portal's
+	Home      string   // where the console's home is
+}
+
+// twoFactorBase is the address of the two-factor screen the actor of r
+// uses, and its area's home.
+func twoFactorBase(r *http.Request) (base, home string) {
+	if actor(r).Kind == auth.KindPartner {
+		return portalTwoFactorURL, "/partner"
+	}
+	return twoFactorURL, "/admin"
 }
 
 // twoFactorFrame is the page's frame; a member who must enrol first sees
@@ -49,10 +66,14 @@ type twoFactorPage struct {
 func (c *Console) twoFactorFrame(r *http.Request) (*twoFactorPage, error) {
 	a := actor(r)
 	p := &twoFactorPage{Policies: []session.Policy{session.PolicyOff, session.PolicyAdmins, session.PolicyEveryone}}
+	p.Base, p.Home = twoFactorBase(r)
 	var err error
-	if a.TwoFactorMissing {
+	switch {
+	case a.Kind == auth.KindPartner:
+		p.Page = c.portalPage(r, "menu.two_factor")
+	case a.TwoFactorMissing:
 		p.Page = Page{Area: "admin", Actor: a, Title: "menu.two_factor", Flash: c.flash(r)}
-	} else {
+	default:
 		p.Page, err = c.adminPage(r, "menu.two_factor", Crumb{Key: "menu.security"}, Crumb{Key: "menu.two_factor"})
 	}
 	if err == nil {
@@ -61,7 +82,7 @@ func (c *Console) twoFactorFrame(r *http.Request) (*twoFactorPage, error) {
 	if err == nil && p.Status.Enrolment != nil {
 		p.QRCode = template.URL(api.QRDataURL(p.Status.Enrolment.QRCode)) // our own PNG, base64: safe in src
 	}
-	if err == nil && !a.TwoFactorMissing && a.Can(auth.PermTenantManage) {
+	if err == nil && a.Kind == auth.KindMember && !a.TwoFactorMissing && a.Can(auth.PermTenantManage) {
 		p.SetPolicy = true
 		p.Policy, err = c.svc.Sessions.TwoFactorPolicy(r.Context(), a.TenantID)
 	}
@@ -93,7 +114,8 @@ func (c *Console) startTwoFactor(w http.ResponseWriter, r *http.Request) {
 		c.twoFactorFailed(w, r, nil, err)
 		return
 	}
-	redirect(w, r, twoFactorURL, "")
+	base, _ := twoFactorBase(r)
+	redirect(w, r, base, "")
 }
 
 // showCodes shows new recovery codes, once: it answers the POST that made
@@ -143,7 +165,8 @@ func (c *Console) disableTwoFactor(w http.ResponseWriter, r *http.Request) {
 		c.twoFactorFailed(w, r, v, err)
 		return
 	}
-	redirect(w, r, twoFactorURL, "two_factor_off")
+	base, _ := twoFactorBase(r)
+	redirect(w, r, base, "two_factor_off")
 }
 
 func (c *Console) setTwoFactorPolicy(w http.ResponseWriter, r *http.Request) {

@@ -3,6 +3,7 @@ package console
 import (
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/kanri/kanri/internal/api"
 	"github.com/kanri/kanri/internal/session"
@@ -17,11 +18,36 @@ type secondStepPage struct {
 	Next    string
 }
 
+// Back is the password step to go back to: the portal's for a partner
+// user on the way to it, else the admin console's.
+func (p secondStepPage) Back() string {
+	if p.Next == "/partner" || strings.HasPrefix(p.Next, "/partner/") {
+		return "/partner/login"
+	}
+	return "/admin/login"
+}
+
 // signInMember checks a member's password. It answers the second step's
 // page itself and returns no session when the member signs in with two
 // factors; a member who must enrol first is sent to the enrolment page.
 func (c *Console) signInMember(w http.ResponseWriter, r *http.Request, v url.Values, p *loginPage) (string, *session.Session, error) {
 	res, err := c.svc.Sessions.SignIn(anonymous(r), v.Get("login_id"), v.Get("password"), api.Client(r))
+	return c.firstStep(w, r, res, err, p)
+}
+
+// signInPartner is signInMember for a partner user, who comes back to the
+// portal after the second step.
+func (c *Console) signInPartner(w http.ResponseWriter, r *http.Request, v url.Values, p *loginPage) (string, *session.Session, error) {
+	res, err := c.svc.Sessions.LoginPartner(anonymous(r), v.Get("email"), v.Get("password"), api.Client(r))
+	if p.Next == "" {
+		p.Next = "/partner"
+	}
+	return c.firstStep(w, r, res, err, p)
+}
+
+// firstStep ends a right password: a session, or the second step's page
+// (then no session and no error).
+func (c *Console) firstStep(w http.ResponseWriter, r *http.Request, res *session.Result, err error, p *loginPage) (string, *session.Session, error) {
 	if err != nil {
 		return "", nil, err
 	}

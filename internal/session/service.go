@@ -178,10 +178,11 @@ func (s *Service) LoginOperator(ctx context.Context, email, password string, c C
 }
 
 // LoginPartner signs a partner user in to the partner portal by e-mail
-// address: an active partner's users only.
-func (s *Service) LoginPartner(ctx context.Context, email, password string, c Client) (string, *Session, error) {
+// address: an active partner's users only; one with two-factor sign-in on
+// gets the second step's token instead (LoginTwoFactor).
+func (s *Service) LoginPartner(ctx context.Context, email, password string, c Client) (*Result, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
-	r, err := s.login(ctx, PartnerKey(email), password, c, func(ctx context.Context) (*auth.Actor, string, error) {
+	return s.login(ctx, PartnerKey(email), password, c, func(ctx context.Context) (*auth.Actor, string, error) {
 		u, err := s.Store.GetPartnerUser(ctx, email)
 		if errs.Is(err, errs.NotFound) {
 			return nil, "", errBadLogin
@@ -191,10 +192,6 @@ func (s *Service) LoginPartner(ctx context.Context, email, password string, c Cl
 		}
 		return partnerActor(u, c), u.PasswordHash, nil
 	})
-	if err != nil {
-		return "", nil, err
-	}
-	return r.Token, r.Session, nil
 }
 
 // partnerActor is the actor of partner user u.

@@ -19,7 +19,7 @@ var (
 // next is the seam after a right password: a member with two-factor
 // sign-in on gets a second step (a pending token) instead of a session.
 func (s *Service) next(ctx context.Context, now time.Time, a *auth.Actor, at *attempt, find func(context.Context) (*auth.Actor, string, error)) (*Result, error) {
-	if a.Kind == auth.KindMember {
+	if a.Kind == auth.KindMember || a.Kind == auth.KindPartner {
 		tf, err := s.Store.GetTwoFactor(ctx, a.ID)
 		if err != nil && !errs.Is(err, errs.NotFound) {
 			return nil, err
@@ -47,7 +47,7 @@ func (s *Service) pend(ctx context.Context, now time.Time, a *auth.Actor, at *at
 	return &Result{PendingToken: token, PendingExpiresAt: p.ExpiresAt}, nil
 }
 
-// LoginTwoFactor is the second step of a member's sign-in: the pending
+// LoginTwoFactor is the second step of a member's or partner user's sign-in: the pending
 // token from the password step and a TOTP code or, instead, one of the
 // recovery codes. Like a password, every try counts against the sign-in
 // limits first; a code or recovery code is never accepted twice, and the
@@ -59,16 +59,15 @@ func (s *Service) LoginTwoFactor(ctx context.Context, pendingToken, code, recove
 	if err != nil {
 		return nil, err
 	}
-	m, err := s.Store.GetMember(ctx, p.TenantID, p.MemberID)
+	a, key, find, err := s.pendingAccount(ctx, p, c)
 	if err != nil {
 		return nil, err
 	}
-	at, err := s.reserve(ctx, now, AccountKey(m.LoginID), c.IP)
+	at, err := s.reserve(ctx, now, key, c.IP)
 	if err != nil {
 		return nil, err
 	}
-	a := s.memberActor(ctx, m, c)
-	tf, err := s.Store.GetTwoFactor(ctx, m.ID)
+	tf, err := s.Store.GetTwoFactor(ctx, a.ID)
 	if errs.Is(err, errs.NotFound) {
 		return nil, errPendingGone // reset since the password step
 	}
@@ -91,8 +90,25 @@ func (s *Service) LoginTwoFactor(ctx context.Context, pendingToken, code, recove
 		if err := use(ctx); err != nil {
 			return err
 		}
-		return s.stillSignsIn(ctx, a, s.findMember(m.LoginID, c))
+		return s.stillSignsIn(ctx, a, find)
 	})
+}
+
+// pendingAccount is who signs in with p: their actor, their sign-in limit
+// key and how to find them again by their sign-in name (a member's).
+func (s *Service) pendingAccount(ctx context.Context, p *Pending, c Client) (*auth.Actor, string, func(context.Context) (*auth.Actor, string, error), error) {
+	if p.TenantID == "" {
+		u, err := s.Store.GetPartnerUser(ctx, p.MemberID)
+		if err != nil {
+			return nil, "", nil, err
+		}
+		return partnerActor(u, c), PartnerKey(u.Email), nil, nil
+	}
+	m, err := s.Store.GetMember(ctx, p.TenantID, p.MemberID)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	return s.memberActor(ctx, m, c), AccountKey(m.LoginID), s.findMember(m.LoginID, c), nil
 }
 
 // pending returns the unused, unexpired second step of token. Errors:

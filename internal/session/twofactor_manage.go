@@ -17,7 +17,7 @@ func (s *Service) DisableTwoFactor(ctx context.Context, password, code string) e
 	if err != nil {
 		return err
 	}
-	policy, err := s.Store.TwoFactorPolicy(ctx, a.TenantID)
+	policy, err := s.policyOf(ctx, a)
 	if err != nil {
 		return err
 	}
@@ -28,7 +28,7 @@ func (s *Service) DisableTwoFactor(ctx context.Context, password, code string) e
 		if err := s.Store.DeleteTwoFactor(ctx, a.ID); err != nil {
 			return err
 		}
-		return s.Store.AppendAuditEvents(ctx, s.Audit.Event(ctx, s.Clock.Now(), a.TenantID, "member.two_factor_disabled", "member", a.ID, nil, nil))
+		return s.recordTwoFactor(ctx, a, "two_factor_disabled")
 	})
 }
 
@@ -44,7 +44,7 @@ func (s *Service) RegenerateRecoveryCodes(ctx context.Context, password, code st
 		if err := s.Store.ReplaceRecoveryCodes(ctx, a.ID, hashes); err != nil {
 			return err
 		}
-		return s.Store.AppendAuditEvents(ctx, s.Audit.Event(ctx, s.Clock.Now(), a.TenantID, "member.recovery_codes_regenerated", "member", a.ID, nil, nil))
+		return s.recordTwoFactor(ctx, a, "recovery_codes_regenerated")
 	})
 	return codes, err
 }
@@ -67,17 +67,17 @@ func (s *Service) ownTwoFactor(ctx context.Context) (*auth.Actor, *TwoFactor, er
 // transaction.
 func (s *Service) proveAndDo(ctx context.Context, a *auth.Actor, tf *TwoFactor, password, code string, fn func(context.Context) error) error {
 	now := s.Clock.Now()
-	at, err := s.reserve(ctx, now, AccountKey(a.Name), a.IP)
+	key, hash, err := s.account(ctx, a)
+	if err != nil {
+		return err
+	}
+	at, err := s.reserve(ctx, now, key, a.IP)
 	if err != nil {
 		return err
 	}
 	var use func(context.Context) error
 	if password != "" {
-		m, err := s.Store.GetMember(ctx, a.TenantID, a.ID)
-		if err != nil {
-			return err
-		}
-		if !auth.VerifyPassword(m.PasswordHash, password) {
+		if !auth.VerifyPassword(hash, password) {
 			return errs.Field("password", "session.password_wrong")
 		}
 	} else if use, err = s.checkCode(tf, code, "", now); err != nil {
@@ -98,6 +98,22 @@ func (s *Service) proveAndDo(ctx context.Context, a *auth.Actor, tf *TwoFactor, 
 		return fmt.Errorf("two-factor: %w", codeField(err))
 	}
 	return nil
+}
+
+// account is a's sign-in limit key and password hash.
+func (s *Service) account(ctx context.Context, a *auth.Actor) (key, hash string, err error) {
+	if a.Kind == auth.KindPartner {
+		u, err := s.Store.GetPartnerUser(ctx, a.ID)
+		if err != nil {
+			return "", "", err
+		}
+		return PartnerKey(u.Email), u.PasswordHash, nil
+	}
+	m, err := s.Store.GetMember(ctx, a.TenantID, a.ID)
+	if err != nil {
+		return "", "", err
+	}
+	return AccountKey(m.LoginID), m.PasswordHash, nil
 }
 
 // codeField makes a refused code, which signs nobody out, a fault of the

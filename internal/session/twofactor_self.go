@@ -28,13 +28,34 @@ type TwoFactorStatus struct {
 	Enrolment    *Enrolment // a started enrolment awaiting its first code
 }
 
-// self returns the signed-in member, who may be one still to enrol.
+// self returns the signed-in member, who may be one still to enrol, or
+// partner user.
 func self(ctx context.Context) (*auth.Actor, error) {
 	a := auth.FromContext(ctx)
-	if a == nil || a.Kind != auth.KindMember {
+	if a == nil || (a.Kind != auth.KindMember && a.Kind != auth.KindPartner) {
 		return nil, errs.E(errs.Unauthenticated, "session.two_factor_members_only")
 	}
 	return a, nil
+}
+
+// policyOf is the two-factor policy that applies to a: its tenant's; a
+// partner user's choice is their own.
+func (s *Service) policyOf(ctx context.Context, a *auth.Actor) (Policy, error) {
+	if a.Kind == auth.KindPartner {
+		return PolicyOff, nil
+	}
+	return s.Store.TwoFactorPolicy(ctx, a.TenantID)
+}
+
+// recordTwoFactor appends the audit event of a's two-factor change what
+// ("two_factor_enabled"): "member.…" in its tenant, "partner_user.…" for a
+// partner user.
+func (s *Service) recordTwoFactor(ctx context.Context, a *auth.Actor, what string) error {
+	kind := "member"
+	if a.Kind == auth.KindPartner {
+		kind = "partner_user"
+	}
+	return s.Store.AppendAuditEvents(ctx, s.Audit.Event(ctx, s.Clock.Now(), a.TenantID, kind+"."+what, kind, a.ID, nil, nil))
 }
 
 // TwoFactorStatus returns the caller's two-factor state.
@@ -43,7 +64,7 @@ func (s *Service) TwoFactorStatus(ctx context.Context) (*TwoFactorStatus, error)
 	if err != nil {
 		return nil, err
 	}
-	policy, err := s.Store.TwoFactorPolicy(ctx, a.TenantID)
+	policy, err := s.policyOf(ctx, a)
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +159,7 @@ func (s *Service) ConfirmTwoFactor(ctx context.Context, code string) ([]string, 
 		if err := s.Store.ReplaceRecoveryCodes(ctx, a.ID, hashes); err != nil {
 			return err
 		}
-		return s.Store.AppendAuditEvents(ctx, s.Audit.Event(ctx, now, a.TenantID, "member.two_factor_enabled", "member", a.ID, nil, nil))
+		return s.recordTwoFactor(ctx, a, "two_factor_enabled")
 	})
 	if err != nil {
 		return nil, fmt.Errorf("turn on two-factor: %w", err)

@@ -3,8 +3,10 @@ package store
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/base64"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/kanri/kanri/internal/errs"
@@ -36,24 +38,42 @@ func (db *DB) TwoFactorState(ctx context.Context, tenantID, memberID string) (se
 	return session.Policy(p), on, db.fail(err, "store.thing.tenant")
 }
 
-// GetTwoFactor returns the member's enrolment with its unused recovery
+// tfTables are the tables of an account's two-factor sign-in: a member's,
+// or a partner user's (ids "pus_…"), which have the same columns but the
+// owner's. Every statement below names them through it.
+type tfTables struct{ enrolment, codes, pending, owner string }
+
+func tfOf(accountID string) tfTables {
+	if strings.HasPrefix(accountID, "pus_") {
+		return tfTables{"partner_two_factor", "partner_recovery_codes", "partner_pending_sign_ins", "partner_user_id"}
+	}
+	return tfTables{"member_two_factor", "recovery_codes", "pending_sign_ins", "member_id"}
+}
+
+// sql writes the tables' names into query, where it says ENROLMENT, CODES,
+// PENDING and OWNER.
+func (t tfTables) sql(query string) string {
+	return strings.NewReplacer("ENROLMENT", t.enrolment, "CODES", t.codes, "PENDING", t.pending, "OWNER", t.owner).Replace(query)
+}
+
+// GetTwoFactor returns the account's enrolment with its unused recovery
 // codes counted. Errors: NotFound.
-func (db *DB) GetTwoFactor(ctx context.Context, memberID string) (*session.TwoFactor, error) {
+func (db *DB) GetTwoFactor(ctx context.Context, accountID string) (*session.TwoFactor, error) {
 	var tf session.TwoFactor
-	err := db.queryRow(ctx, `SELECT member_id, tenant_id, secret, confirmed_at, last_step, created_at,
-		(SELECT COUNT(*) FROM recovery_codes c WHERE c.member_id = f.member_id AND c.used_at IS NULL)
-		FROM member_two_factor f WHERE member_id = ?`, memberID).
-		Scan(&tf.MemberID, &tf.TenantID, &tf.Secret, scanTime(&tf.ConfirmedAt), &tf.LastStep, scanTime(&tf.CreatedAt), &tf.RecoveryLeft)
+	err := db.queryRow(ctx, tfOf(accountID).sql(`SELECT OWNER, tenant_id, secret, confirmed_at, last_step, created_at,
+		(SELECT COUNT(*) FROM CODES c WHERE c.OWNER = f.OWNER AND c.used_at IS NULL)
+		FROM ENROLMENT f WHERE OWNER = ?`), accountID).
+		Scan(&tf.MemberID, scanStr(&tf.TenantID), &tf.Secret, scanTime(&tf.ConfirmedAt), &tf.LastStep, scanTime(&tf.CreatedAt), &tf.RecoveryLeft)
 	return &tf, db.fail(err, "store.thing.two_factor")
 }
 
-// StartTwoFactor stores tf as the member's pending enrolment, replacing a
+// StartTwoFactor stores tf as the account's pending enrolment, replacing a
 // pending one. Errors: Conflict (two-factor sign-in is on).
 func (db *DB) StartTwoFactor(ctx context.Context, tf *session.TwoFactor) error {
-	res, err := db.exec(ctx, `INSERT INTO member_two_factor (member_id, tenant_id, secret, confirmed_at, last_step, created_at)
+	res, err := db.exec(ctx, tfOf(tf.MemberID).sql(`INSERT INTO ENROLMENT (OWNER, tenant_id, secret, confirmed_at, last_step, created_at)
 		VALUES (?, ?, ?, NULL, 0, ?)
-		ON CONFLICT (member_id) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at
-		WHERE member_two_factor.confirmed_at IS NULL`, tf.MemberID, tf.TenantID, tf.Secret, ts(tf.CreatedAt))
+		ON CONFLICT (OWNER) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at
+		WHERE ENROLMENT.confirmed_at IS NULL`), tf.MemberID, nullStr(tf.TenantID), tf.Secret, ts(tf.CreatedAt))
 	if err != nil {
 		return db.fail(err, "store.thing.two_factor")
 	}
@@ -68,72 +88,85 @@ func (db *DB) StartTwoFactor(ctx context.Context, tf *session.TwoFactor) error {
 }
 
 // ConfirmTwoFactor turns tf on, taking step as its first code, if tf is
-// still the member's pending enrolment. Errors: NotFound.
+// still the account's pending enrolment. Errors: NotFound.
 func (db *DB) ConfirmTwoFactor(ctx context.Context, tf *session.TwoFactor, step int64, now time.Time) error {
-	res, err := db.exec(ctx, `UPDATE member_two_factor SET confirmed_at = ?, last_step = ?
-		WHERE member_id = ? AND secret = ? AND confirmed_at IS NULL`, ts(now), step, tf.MemberID, tf.Secret)
+	res, err := db.exec(ctx, tfOf(tf.MemberID).sql(`UPDATE ENROLMENT SET confirmed_at = ?, last_step = ?
+		WHERE OWNER = ? AND secret = ? AND confirmed_at IS NULL`), ts(now), step, tf.MemberID, tf.Secret)
 	return db.affected(res, err, "store.thing.two_factor_setup")
 }
 
-// DeleteTwoFactor forgets the member's enrolment and recovery codes.
-func (db *DB) DeleteTwoFactor(ctx context.Context, memberID string) error {
-	_, err := db.exec(ctx, `DELETE FROM member_two_factor WHERE member_id = ?`, memberID)
+// DeleteTwoFactor forgets the account's enrolment and recovery codes.
+func (db *DB) DeleteTwoFactor(ctx context.Context, accountID string) error {
+	_, err := db.exec(ctx, tfOf(accountID).sql(`DELETE FROM ENROLMENT WHERE OWNER = ?`), accountID)
 	return db.fail(err, "store.thing.two_factor")
 }
 
 // UseTwoFactorStep takes the code of time-step step, in one statement:
 // only when no code of it or of a later step was taken before. Errors:
 // NotFound (taken already, or two-factor sign-in is not on).
-func (db *DB) UseTwoFactorStep(ctx context.Context, memberID string, step int64) error {
-	res, err := db.exec(ctx, `UPDATE member_two_factor SET last_step = ?
-		WHERE member_id = ? AND confirmed_at IS NOT NULL AND last_step < ?`, step, memberID, step)
+func (db *DB) UseTwoFactorStep(ctx context.Context, accountID string, step int64) error {
+	res, err := db.exec(ctx, tfOf(accountID).sql(`UPDATE ENROLMENT SET last_step = ?
+		WHERE OWNER = ? AND confirmed_at IS NOT NULL AND last_step < ?`), step, accountID, step)
 	return db.affected(res, err, "store.thing.unused_code")
 }
 
-// ReplaceRecoveryCodes makes hashes the member's recovery codes.
-func (db *DB) ReplaceRecoveryCodes(ctx context.Context, memberID string, hashes []string) error {
-	if _, err := db.exec(ctx, `DELETE FROM recovery_codes WHERE member_id = ?`, memberID); err != nil {
+// ReplaceRecoveryCodes makes hashes the account's recovery codes.
+func (db *DB) ReplaceRecoveryCodes(ctx context.Context, accountID string, hashes []string) error {
+	t := tfOf(accountID)
+	if _, err := db.exec(ctx, t.sql(`DELETE FROM CODES WHERE OWNER = ?`), accountID); err != nil {
 		return db.fail(err, "store.thing.recovery_code")
 	}
 	for _, h := range hashes {
-		if _, err := db.exec(ctx, `INSERT INTO recovery_codes (member_id, code_hash) VALUES (?, ?)`, memberID, h); err != nil {
+		if _, err := db.exec(ctx, t.sql(`INSERT INTO CODES (OWNER, code_hash) VALUES (?, ?)`), accountID, h); err != nil {
 			return db.fail(err, "store.thing.recovery_code")
 		}
 	}
 	return nil
 }
 
-// UseRecoveryCode marks the member's unused recovery code hash used, in
+// UseRecoveryCode marks the account's unused recovery code hash used, in
 // one statement. Errors: NotFound (no such unused code).
-func (db *DB) UseRecoveryCode(ctx context.Context, memberID, hash string, now time.Time) error {
-	res, err := db.exec(ctx, `UPDATE recovery_codes SET used_at = ? WHERE member_id = ? AND code_hash = ? AND used_at IS NULL`,
-		ts(now), memberID, hash)
+func (db *DB) UseRecoveryCode(ctx context.Context, accountID, hash string, now time.Time) error {
+	res, err := db.exec(ctx, tfOf(accountID).sql(`UPDATE CODES SET used_at = ? WHERE OWNER = ? AND code_hash = ? AND used_at IS NULL`),
+		ts(now), accountID, hash)
 	return db.affected(res, err, "store.thing.unused_recovery_code")
 }
 
 // CreatePending stores the second step of a sign-in.
 func (db *DB) CreatePending(ctx context.Context, p *session.Pending) error {
-	_, err := db.exec(ctx, `INSERT INTO pending_sign_ins (token_hash, tenant_id, member_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
-		p.TokenHash, p.TenantID, p.MemberID, ts(p.CreatedAt), ts(p.ExpiresAt))
+	_, err := db.exec(ctx, tfOf(p.MemberID).sql(`INSERT INTO PENDING (token_hash, tenant_id, OWNER, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`),
+		p.TokenHash, nullStr(p.TenantID), p.MemberID, ts(p.CreatedAt), ts(p.ExpiresAt))
 	return db.fail(err, "store.thing.pending_sign_in")
 }
 
-// GetPending returns the unused second step whose token hashes to hash.
-// Errors: NotFound (unknown or used).
+// pendingOwners are the tables a second step's token may be in.
+var pendingOwners = []tfTables{tfOf(""), tfOf("pus_")}
+
+// GetPending returns the unused second step whose token hashes to hash:
+// a member's or a partner user's. Errors: NotFound (unknown or used).
 func (db *DB) GetPending(ctx context.Context, hash string) (*session.Pending, error) {
 	var p session.Pending
 	err := db.queryRow(ctx, `SELECT token_hash, tenant_id, member_id, created_at, expires_at FROM pending_sign_ins
-		WHERE token_hash = ? AND used_at IS NULL`, hash).
-		Scan(&p.TokenHash, &p.TenantID, &p.MemberID, scanTime(&p.CreatedAt), scanTime(&p.ExpiresAt))
+		WHERE token_hash = ? AND used_at IS NULL UNION ALL SELECT token_hash, tenant_id, partner_user_id, created_at, expires_at
+		FROM partner_pending_sign_ins WHERE token_hash = ? AND used_at IS NULL`, hash, hash).
+		Scan(&p.TokenHash, scanStr(&p.TenantID), &p.MemberID, scanTime(&p.CreatedAt), scanTime(&p.ExpiresAt))
 	return &p, db.fail(err, "store.thing.pending_sign_in")
 }
 
 // UsePending marks the second step used, in one statement, if it is unused
 // and unexpired at now. Errors: NotFound.
 func (db *DB) UsePending(ctx context.Context, hash string, now time.Time) error {
-	res, err := db.exec(ctx, `UPDATE pending_sign_ins SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?`,
-		ts(now), hash, ts(now))
-	return db.affected(res, err, "store.thing.pending_sign_in")
+	for _, t := range pendingOwners {
+		res, err := db.exec(ctx, t.sql(`UPDATE PENDING SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?`),
+			ts(now), hash, ts(now))
+		if err != nil {
+			return db.fail(err, "store.thing.pending_sign_in")
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			return err
+		}
+	}
+	return db.fail(sql.ErrNoRows, "store.thing.pending_sign_in")
 }
 
 // EnsureServerKey returns the server's 32-byte key named name, making and
