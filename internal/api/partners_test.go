@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -115,6 +116,9 @@ func TestPartnerSwitchAnnual(t *testing.T) {
 		if c.Step != 3 || c.PartnerName != "ABC 株式会社" || len(c.Missing) != 1 || c.Missing[0] != "phone" {
 			t.Fatalf("awaiting approval: got %+v, want step 3 by ABC, the phone missing", c)
 		}
+		expect(t, s, http.StatusCreated, apptest.Request{Method: "POST", Path: tpath(a.ID, "/members"), Token: a.AdminToken,
+			Body: map[string]any{"login_id": "hanako", "display_name": "Hanako", "email": "hanako@acme.example.com", "password": memberPassword,
+				"role_ids": []string{builtinRole(t, s, a, "admin")}}})
 		before := readBilling(t, s, a)
 		missing := decode[codedProblem](t, expect(t, s, http.StatusUnprocessableEntity, approveReq(a, code.Code, map[string]any{})))
 		if missing.Code != "partner.company_info_missing" || len(missing.Errors) != 1 || missing.Errors[0].Location != "body.phone" ||
@@ -152,13 +156,15 @@ func TestPartnerSwitchAnnual(t *testing.T) {
 			t.Fatalf("operator's view: got %+v, want one customer and one user", detail)
 		}
 		db := s.App.Config.DatabaseURL
-		for template, want := range map[string]int{"partner_approval_needed": 1, "partner_switched": 2} {
+		for template, want := range map[string]int{"partner_approval_needed": 1, "partner_switched": 3} {
 			if n := apptest.CountRows(t, db, `SELECT COUNT(*) FROM mails WHERE template = ?`, template); n != want {
 				t.Errorf("%s mails: got %d, want %d", template, n, want)
 			}
 		}
-		if n := apptest.CountRows(t, db, `SELECT COUNT(*) FROM mails WHERE template = 'partner_switched' AND to_addr = 'it@acme.example.com'`); n != 1 {
-			t.Errorf("the completion mail went to the admin's new address %d times, want 1", n)
+		for _, to := range []string{"it@acme.example.com", "hanako@acme.example.com", "sales@abc.example.jp"} {
+			if n := apptest.CountRows(t, db, `SELECT COUNT(*) FROM mails WHERE template = 'partner_switched' AND to_addr = ?`, to); n != 1 {
+				t.Errorf("the completion mail went to %s %d times, want 1 (the super admin's new address, the admin, the partner)", to, n)
+			}
 		}
 		for _, action := range []string{"partner.code_issued", "partner.code_authenticated", "partner.switch_approved", "partner.switched"} {
 			if n := apptest.CountRows(t, db, `SELECT COUNT(*) FROM audit_events WHERE tenant_id = ? AND action = ?`, a.ID, action); n < 1 {
@@ -584,6 +590,30 @@ func TestPartnerTwoFactor(t *testing.T) {
 		if n := apptest.CountRows(t, s.App.Config.DatabaseURL, `SELECT COUNT(*) FROM audit_events WHERE action IN
 			('partner_user.two_factor_enabled', 'partner_user.two_factor_disabled')`); n != 2 {
 			t.Fatalf("audit events: got %d, want enabled and disabled", n)
+		}
+	})
+}
+
+// TestPartnerCodeGuessesLimited: a partner user's failed code attempts
+// count against the sign-in limit (10 in the window): the 11th is told to
+// wait, in Japanese, with Retry-After, and then even the right code waits.
+func TestPartnerCodeGuessesLimited(t *testing.T) {
+	t.Parallel()
+	onEachEngine(t, nil, func(t *testing.T, s *apptest.Server) {
+		a := s.Signup("acme")
+		_, pt := newPartner(t, s, operatorToken(t, s), "ABC 株式会社", "sales@abc.example.jp")
+		code := issueCode(t, s, a)
+		for i := range 10 {
+			if got := decode[codedProblem](t, expect(t, s, http.StatusUnprocessableEntity, authenticateReq(pt, fmt.Sprintf("ERV%016d", i)))); got.Code != "partner.code_unknown" {
+				t.Fatalf("guess %d: got %+v, want partner.code_unknown", i, got)
+			}
+		}
+		res := expect(t, s, http.StatusTooManyRequests, authenticateReq(pt, code.Code))
+		if got := decode[codedProblem](t, res); got.Code != "session.too_many_sign_ins" || res.Header.Get("Retry-After") == "" || !strings.Contains(got.Detail, "分") {
+			t.Fatalf("the 11th attempt: got %+v (Retry-After %q), want session.too_many_sign_ins in Japanese", got, res.Header.Get("Retry-After"))
+		}
+		if c := contract(t, s, a); c.Step != 2 {
+			t.Fatalf("after the refused attempts: got step %d, want the code still awaiting authentication", c.Step)
 		}
 	})
 }

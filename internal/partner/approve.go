@@ -142,7 +142,7 @@ func Missing(t *tenant.Tenant, email string) []string {
 }
 
 // recordSwitch writes the switch's audit events and webhooks, and mails
-// 「登録完了」 to the customer's super admin and the partner's users.
+// 「登録完了」 to the customer's admins and the partner's users.
 func (s *Service) recordSwitch(ctx context.Context, c *Code, p *Partner, before any, t *tenant.Tenant, now time.Time) error {
 	snap := codeSnap(c)
 	snap["partner_name"] = p.Name
@@ -156,8 +156,18 @@ func (s *Service) recordSwitch(ctx context.Context, c *Code, p *Partner, before 
 			return err
 		}
 	}
-	if err := s.mailAdmin(ctx, t, "partner_switched", p, now); err != nil {
+	admins, err := s.Store.ListTenantAdmins(ctx, t.ID)
+	if err != nil {
 		return err
+	}
+	for _, m := range admins {
+		path := "/admin" // the partner screen is the super admin's alone
+		if m.SuperAdmin {
+			path = "/admin/billing/partner"
+		}
+		if err := s.Notify.MailTo(ctx, t.ID, member.RecipientOf(t, m), "partner_switched", s.mailData(t, p, m.DisplayName, path, now)); err != nil {
+			return err
+		}
 	}
 	users, err := s.Store.ListPartnerUsers(ctx, p.ID)
 	if err != nil {

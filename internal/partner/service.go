@@ -54,6 +54,9 @@ type Store interface {
 	GetTenant(ctx context.Context, id string) (*tenant.Tenant, error)
 	UpdateTenant(ctx context.Context, t *tenant.Tenant) error
 	GetSuperAdmin(ctx context.Context, tenantID string) (*member.Member, error)
+	// ListTenantAdmins returns the tenant's active super admin and members
+	// holding a role.
+	ListTenantAdmins(ctx context.Context, tenantID string) ([]*member.Member, error)
 	UpdateMember(ctx context.Context, m *member.Member) error
 	AppendAuditEvents(ctx context.Context, events ...*audit.Event) error
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/kanri/kanri/internal/billing"
 	"github.com/kanri/kanri/internal/errs"
 	"github.com/kanri/kanri/internal/i18n"
+	"github.com/kanri/kanri/internal/member"
 	"github.com/kanri/kanri/internal/partner"
 )
 
@@ -244,4 +245,16 @@ func (db *DB) PartnerTerms(ctx context.Context, tenantID string, from, to time.T
 		return d, err
 	})
 	return out, db.fail(err, "store.thing.subscription")
+}
+
+// ListTenantAdmins returns the tenant's active admins: the super admin and
+// the members holding a role, by id.
+func (db *DB) ListTenantAdmins(ctx context.Context, tenantID string) ([]*member.Member, error) {
+	rows, err := db.query(ctx, `SELECT `+memberColumns+memberFrom+` WHERE m.tenant_id = ? AND m.status = 'active'
+		AND (m.is_super_admin OR EXISTS (SELECT 1 FROM member_roles mr WHERE mr.member_id = m.id)) ORDER BY m.id`, tenantID)
+	if err != nil {
+		return nil, db.fail(err, "store.thing.member")
+	}
+	ms, err := collect(rows, scanMember)
+	return ms, db.fail(err, "store.thing.member")
 }
