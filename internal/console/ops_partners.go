@@ -1,8 +1,10 @@
 package console
 
 import (
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -84,7 +86,41 @@ func partnerFields(v url.Values) (partner.Fields, error) {
 		}
 	}
 	f.DiscountPercent = &n
+	if _, sent := v["prices"]; sent { // the edit form's price list
+		prices, err := parsePrices(v.Get("prices"))
+		if err != nil {
+			return f, err
+		}
+		f.Prices = &prices
+	}
 	return f, nil
+}
+
+// parsePrices reads a price list as the form shows it: a line per
+// "plan/contract price" (blank lines skipped; digits may be full-width).
+func parsePrices(text string) (map[string]int64, error) {
+	prices := map[string]int64{}
+	for i, line := range strings.Split(width.Narrow.String(text), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) == 0 {
+			continue
+		}
+		price, err := strconv.ParseInt(fields[len(fields)-1], 10, 64)
+		if len(fields) != 2 || err != nil {
+			return nil, errs.Field("prices", "partner.prices_unreadable", "line", i+1)
+		}
+		prices[fields[0]] = price
+	}
+	return prices, nil
+}
+
+// pricesText writes a price list as the form shows it, by key.
+func pricesText(prices map[string]int64) string {
+	var lines []string
+	for _, key := range slices.Sorted(maps.Keys(prices)) {
+		lines = append(lines, key+" "+strconv.FormatInt(prices[key], 10))
+	}
+	return strings.Join(lines, "\n")
 }
 
 // opsPartnerPage is one partner: its terms and the form that edits them,
@@ -112,7 +148,7 @@ func (p *opsPartnerPage) FormFor(which string) Form {
 	}
 	d := p.Detail.Partner
 	return Form{Values: url.Values{"name": {d.Name}, "contact_name": {d.ContactName}, "contact_email": {d.ContactEmail},
-		"registration": {d.Registration}, "discount_percent": {strconv.Itoa(d.DiscountPercent)}}}
+		"registration": {d.Registration}, "discount_percent": {strconv.Itoa(d.DiscountPercent)}, "prices": {pricesText(d.Prices)}}}
 }
 
 func (c *Console) opsPartner(w http.ResponseWriter, r *http.Request) {

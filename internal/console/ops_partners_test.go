@@ -86,6 +86,17 @@ func TestOpsPartnersForms(t *testing.T) {
 	p = ops.follow(p)
 	wantIn(t, "saved partner", p.Body, "パートナーの登録内容を保存しました。", "<h1>ABC 商事", `value="25"`, `id="f-registration" name="registration" type="text" value=""`)
 
+	edit := url.Values{"name": {"ABC 商事"}, "contact_email": {"sales@abc.example.jp"}, "discount_percent": {"25"}, "prices": {"standard/annual"}}
+	p = ops.post("/ops/partners/"+id, edit)
+	wantIn(t, "unreadable price list", p.Body, `id="f-prices-error"`, "価格表の1行目が読めません")
+	edit.Set("prices", "standard/weekly 300")
+	wantIn(t, "unknown plan and contract", ops.post("/ops/partners/"+id, edit).Body, `id="f-prices-error"`, "販売しているプランと契約ではありません")
+	edit.Set("prices", "\nstandard/annual ３００\n\nadvanced/monthly 900")
+	if p := ops.post("/ops/partners/"+id, edit); p.Status != http.StatusSeeOther {
+		t.Fatalf("save the price list: %d\n%.2000s", p.Status, p.Body)
+	}
+	wantIn(t, "saved price list", ops.get("/ops/partners/"+id).Body, "advanced/monthly 900\nstandard/annual 300</textarea>")
+
 	ops.post("/ops/partners/"+id+"/suspend", url.Values{})
 	wantIn(t, "suspended partner", ops.get("/ops/partners/"+id).Body, "停止中", `id="partner-reactivate"`)
 	user := newBrowser(t, s)
