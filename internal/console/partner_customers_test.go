@@ -163,7 +163,8 @@ func TestPartnerCustomerLicenses(t *testing.T) {
 	if p.Status != http.StatusSeeOther || p.Location != "/partner/customers/"+id+"?flash=partner_customer_scheduled" {
 		t.Fatalf("the reduction: %d %s, want the customer page with the scheduled notice", p.Status, p.Location)
 	}
-	wantIn(t, "scheduled", b.follow(p).Body, "お客様の契約の変更を予約しました。", `id="customer-licenses">15</dd>`)
+	wantIn(t, "scheduled", b.follow(p).Body, "お客様の契約の変更を予約しました。", `id="customer-licenses">15</dd>`,
+		`id="customer-scheduled">2028/03/01 から スタンダード 年額契約(一括) 12ライセンス</dd>`)
 }
 
 // TestPartnerCustomerTerms: a customer on a monthly contract has no

@@ -113,6 +113,9 @@ type customerRow struct {
 	*partner.Customer
 	PlanName     string
 	ContractName string // "" on the free plan
+	// Scheduled is the change scheduled for the period's end, in words
+	// ("" for none): 2028/03/01 から スタンダード 年額契約(一括) 12ライセンス.
+	Scheduled string
 }
 
 func (c *Console) customerRows(cs []*partner.Customer, lang string) []customerRow {
@@ -127,7 +130,29 @@ func (c *Console) customerRows(cs []*partner.Customer, lang string) []customerRo
 		if plan != nil { // a plan since taken out of the catalog keeps its id
 			row.PlanName = plan.Name.In(lang)
 		}
+		row.Scheduled = c.scheduled(cu, lang)
 		rows = append(rows, row)
 	}
 	return rows
+}
+
+// scheduled writes cu's scheduled change in lang, or "".
+func (c *Console) scheduled(cu *partner.Customer, lang string) string {
+	if cu.Next == nil {
+		return ""
+	}
+	name := cu.Next.Plan
+	if plan := c.svc.Billing.Plans().Plan(name); plan != nil {
+		name = plan.Name.In(lang)
+	}
+	text, err := c.cat.Text(lang, "billing.scheduled_change", billing.FormatDay(cu.PeriodEnd), name, billing.ContractName(cu.Next.Contract, lang))
+	if err == nil && cu.Next.Licenses > 0 {
+		var n string
+		n, err = c.cat.Text(lang, "billing.n_licenses", cu.Next.Licenses)
+		text += " " + n
+	}
+	if err != nil {
+		return ""
+	}
+	return text
 }

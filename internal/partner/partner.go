@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kanri/kanri/internal/billing"
 	"github.com/kanri/kanri/internal/errs"
 	"github.com/kanri/kanri/internal/member"
 	"github.com/kanri/kanri/internal/text"
@@ -205,4 +206,8 @@ type Customer struct {
 	Billable    int
 	Status      string // the subscription's
 	SwitchedAt  time.Time
+	// PeriodEnd and Next are a change scheduled for the period's end (a
+	// reduction at renewal, a downgrade), if any.
+	PeriodEnd time.Time
+	Next      *billing.Terms
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -204,7 +205,8 @@ func (db *DB) SwitchTenant(ctx context.Context, tenantID, partnerID string, now 
 func (db *DB) ListPartnerCustomers(ctx context.Context, partnerID string) ([]*partner.Customer, error) {
 	rows, err := db.query(ctx, `SELECT t.id, t.company_name, t.works_group, COALESCE(d.name, ''), COALESCE(s.plan, ''), COALESCE(s.contract, ''),
 		COALESCE(s.licenses, 0), COALESCE(s.status, ''), c.approved_at,
-		(SELECT COUNT(*) FROM members m WHERE m.tenant_id = t.id AND m.status IN ('invited', 'active', 'suspended'))
+		(SELECT COUNT(*) FROM members m WHERE m.tenant_id = t.id AND m.status IN ('invited', 'active', 'suspended')),
+		s.period_end, s.next_plan, s.next_contract, s.next_licenses
 		FROM tenants t LEFT JOIN domains d ON d.tenant_id = t.id AND d.is_primary LEFT JOIN subscriptions s ON s.tenant_id = t.id
 		LEFT JOIN partner_codes c ON c.tenant_id = t.id AND c.status = 'approved'
 		WHERE t.partner_id = ? ORDER BY t.company_name, t.id`, partnerID)
@@ -213,8 +215,14 @@ func (db *DB) ListPartnerCustomers(ctx context.Context, partnerID string) ([]*pa
 	}
 	out, err := collect(rows, func(row scanner) (*partner.Customer, error) {
 		var c partner.Customer
+		var next billing.Terms
+		var nextLicenses sql.NullInt64
 		err := row.Scan(&c.TenantID, &c.CompanyName, &c.WorksGroup, &c.Domain, &c.Plan, &c.Contract, &c.Licenses, &c.Status,
-			scanTime(&c.SwitchedAt), &c.Billable)
+			scanTime(&c.SwitchedAt), &c.Billable, dayScanner{&c.PeriodEnd}, scanStr(&next.Plan), scanStr(&next.Contract), &nextLicenses)
+		if next.Plan != "" {
+			next.Licenses = int(nextLicenses.Int64)
+			c.Next = &next
+		}
 		return &c, err
 	})
 	return out, db.fail(err, "store.thing.tenant")
