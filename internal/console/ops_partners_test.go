@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"github.com/kanri/kanri/internal/app/apptest"
 	"html"
 	"net/http"
 	"net/url"
@@ -96,6 +97,15 @@ func TestOpsPartnersForms(t *testing.T) {
 		t.Fatalf("save the price list: %d\n%.2000s", p.Status, p.Body)
 	}
 	wantIn(t, "saved price list", ops.get("/ops/partners/"+id).Body, "advanced/monthly 900\nstandard/annual 300</textarea>")
+
+	p = ops.post("/ops/partners/"+id+"/users", url.Values{"user_email": {"invited@abc.example.jp"}, "user_name": {"招待 花子"}, "user_language": {"ja"}})
+	if p.Status != http.StatusSeeOther {
+		t.Fatalf("invite a partner user: %d\n%.2000s", p.Status, p.Body)
+	}
+	if n := apptest.CountRows(t, s.App.Config.DatabaseURL, `SELECT COUNT(*) FROM mails WHERE template = 'partner_user_invited' AND to_addr = ?`,
+		"invited@abc.example.jp"); n != 1 {
+		t.Fatalf("invitation mails: got %d, want 1", n)
+	}
 
 	ops.post("/ops/partners/"+id+"/suspend", url.Values{})
 	wantIn(t, "suspended partner", ops.get("/ops/partners/"+id).Body, "停止中", `id="partner-reactivate"`)
