@@ -1,13 +1,14 @@
 package console_test
 
 import (
-	"github.com/kanri/kanri/internal/app/apptest"
 	"html"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/kanri/kanri/internal/app/apptest"
 )
 
 // portalPassword is the initial password tests give partner users.
