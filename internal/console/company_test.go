@@ -85,7 +85,8 @@ func TestCompanySaveCompletesSetup(t *testing.T) {
 	wantIn(t, "company page", p.Body, "メイン", "基本設定", "<h1>会社情報</h1>", "基本情報", "ワークスグループ名", `id="works-group">acme<`,
 		"<summary>変更</summary>", "企業/団体名", "電話番号", "言語・利用地域", "利用地域", "受け取る", "受け取らない",
 		"管理者権限を持つメンバーのみ", "すべてのメンバー", `value="acme Inc."`, `id="company-save-top"`, `id="company-save"`,
-		`href="/admin/settings/company" class="button" id="company-cancel-top"`, "ログインIDは変わりません", `class="setup-banner"`)
+		`href="/admin/settings/company" class="button" id="company-cancel-top"`, "ログインIDは変わりません", `class="setup-banner"`,
+		`<span class="tenant">acme Inc.</span>`) // the header names the company (it printed the tenant struct here)
 	if n := strings.Count(p.Body, ">保存</button>"); n != 2 {
 		t.Errorf("%d save buttons, want one at the top and one at the bottom", n)
 	}

@@ -128,7 +128,7 @@ func (c *Console) adminPage(r *http.Request, title string, crumbs ...Crumb) (Pag
 	if err != nil {
 		return p, err
 	}
-	p.Lang, p.Tenant, p.Zone = c.lang(r, t.Language), t.WorksGroup, t.Location()
+	p.Lang, p.Company, p.Zone = c.lang(r, t.Language), t.CompanyName, t.Location()
 	p.Menu = menu(adminMenu, a, r.URL.Path)
 	p.Crumbs = append([]Crumb{{Key: "menu.main", Href: "/admin"}}, crumbs...)
 	// Only required steps keep the banner up, so the domains are not read here.

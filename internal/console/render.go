@@ -29,7 +29,7 @@ type Page struct {
 	Title  string // catalog key
 	Area   string // "admin", "ops" or "" (signed out)
 	Actor  *auth.Actor
-	Tenant string // the works group shown in the header
+	Company string // the tenant's company name, shown in the header (as LINE WORKS does)
 	Menu   []MenuItem
 	Crumbs []Crumb
 	Setup  []SetupItem // unfinished set-up items: the banner shows while any
