@@ -241,7 +241,8 @@ func (s *Server) registerPartnerOps() {
 
 // toContract is st on the wire.
 func toContract(st *partner.Standing, adminEmail string) PartnerContract {
-	out := PartnerContract{Step: st.Step, Channel: st.Tenant.Channel, Code: toPartnerCode(st.Code), Missing: partner.Missing(st.Tenant, adminEmail)}
+	out := PartnerContract{Step: st.Step, Channel: st.Tenant.Channel, Code: toPartnerCode(st.Code),
+		Missing: append([]string{}, partner.Missing(st.Tenant, adminEmail)...)}
 	if st.Partner != nil {
 		out.PartnerName = st.Partner.Name
 	}
