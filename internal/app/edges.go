@@ -56,6 +56,9 @@ func (h jobHandler) RunBilling(ctx context.Context) error {
 	return err
 }
 
+// ResumeApplies finishes the applies a crash cut off after the charge.
+func (h jobHandler) ResumeApplies(ctx context.Context) error { return h.billing.ResumeApplies(ctx) }
+
 // webhookClient posts webhooks: it dials only public addresses (checked
 // again at every connection, so DNS rebinding cannot reach the inside), uses
 // no proxy (which would hide the address dialled) and follows no redirect.

@@ -46,6 +46,10 @@ func (h handler) RunBilling(ctx context.Context) error {
 	return err
 }
 
+func (h handler) ResumeApplies(ctx context.Context) error {
+	return h.app.Services.Billing.ResumeApplies(ctx)
+}
+
 // quickRetry replaces the retry schedules, which wait seconds to hours.
 func quickRetry(int) time.Duration { return 100 * time.Millisecond }
 

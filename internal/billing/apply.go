@@ -41,7 +41,7 @@ func (s *Service) Apply(ctx context.Context, tenantID, quoteID string) (*Result,
 			return err
 		}
 		if q.Invoicing == InvoiceNow && q.Total > 0 && m != nil && m.Kind == MethodCard {
-			q.Status, token = QuoteApplying, m.Token
+			q.Status, q.ApplyingAt, token = QuoteApplying, now, m.Token
 			return s.Store.UpdateQuote(ctx, q)
 		}
 		res, err = s.commit(ctx, t, sub, s.after(sub, q, s.today(now)), q, m, "", now)

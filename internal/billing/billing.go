@@ -117,6 +117,9 @@ type Quote struct {
 	MethodID string
 	method   *PaymentMethod // MethodID's, when priced in this transaction
 	Status   string         // QuoteOpen, QuoteApplying, QuoteApplied, QuoteDeclined
+	// ApplyingAt is when its payment began (QuoteApplying); kept beside
+	// the body, not in it.
+	ApplyingAt time.Time `json:"-"`
 	// InvoiceID is the invoice (or credit note) the apply issued.
 	InvoiceID string
 	ExpiresAt time.Time
@@ -306,9 +309,9 @@ type Store interface {
 	PartnerTerms(ctx context.Context, tenantID string, from, to time.Time) ([]DatedTerms, error)
 	PendingLines(ctx context.Context, tenantID string) ([]Line, error)
 	// StuckQuotes returns up to limit quotes left applying (a crash between
-	// the charge and its record) that expired before now, with ids after
-	// after, in id order.
-	StuckQuotes(ctx context.Context, now time.Time, after string, limit int) ([]*Quote, error)
+	// the charge and its record) that expired before now or began applying
+	// before since, with ids after after, in id order.
+	StuckQuotes(ctx context.Context, now, since time.Time, after string, limit int) ([]*Quote, error)
 	PutClosure(ctx context.Context, c *Closure) error
 	DueClosures(ctx context.Context, now time.Time) ([]*Closure, error)
 	// PurgeTenant deletes a closed tenant's data but its invoices.

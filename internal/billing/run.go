@@ -36,11 +36,7 @@ func (s *Service) Run(ctx context.Context) (RunReport, error) {
 	now := s.Clock.Now()
 	var rep RunReport
 	var problems []error
-	eachBatch(ctx, s.batch(), func(after string) ([]*Quote, error) {
-		return s.Store.StuckQuotes(ctx, now, after, s.batch())
-	}, func(q *Quote) string { return q.ID }, func(q *Quote) error {
-		return wrapf(s.resume(ctx, q, now), "resume quote %s", q.ID)
-	}, &problems)
+	s.resumeStuck(ctx, now, &problems)
 	eachBatch(ctx, s.batch(), func(after string) ([]*Subscription, error) {
 		return s.Store.DueSubscriptions(ctx, s.today(now), after, s.batch())
 	}, func(sub *Subscription) string { return sub.TenantID }, func(sub *Subscription) error {
@@ -112,6 +108,29 @@ func wrapf(err error, format string, args ...any) error {
 		return nil
 	}
 	return fmt.Errorf(format+": %w", append(args, err)...)
+}
+
+// stuckAfter is how long a quote's payment may take before the
+// resumption finishes it: far longer than a charge's answer takes.
+const stuckAfter = time.Minute
+
+// ResumeApplies finishes the applies a crash cut off between charging the
+// card and recording the change: every minute, so that a restart leaves
+// none stuck for long (an apply in flight elsewhere meets an idempotent
+// charge and a claim that sees it applied).
+func (s *Service) ResumeApplies(ctx context.Context) error {
+	var problems []error
+	s.resumeStuck(auth.System(ctx, "billing run"), s.Clock.Now(), &problems)
+	return errors.Join(problems...)
+}
+
+// resumeStuck resumes the stuck quotes, adding what failed to problems.
+func (s *Service) resumeStuck(ctx context.Context, now time.Time, problems *[]error) {
+	eachBatch(ctx, s.batch(), func(after string) ([]*Quote, error) {
+		return s.Store.StuckQuotes(ctx, now, now.Add(-stuckAfter), after, s.batch())
+	}, func(q *Quote) string { return q.ID }, func(q *Quote) error {
+		return wrapf(s.resume(ctx, q, now), "resume quote %s", q.ID)
+	}, problems)
 }
 
 // resume finishes an apply that a crash stopped between its two

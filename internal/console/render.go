@@ -24,17 +24,17 @@ const csp = "default-src 'self'; img-src 'self' data:; form-action 'self'; frame
 // signed in, menu, breadcrumb, set-up banner, a notice and the form state.
 // Page structs embed it.
 type Page struct {
-	Lang   string
-	Path   string // the request's path and query: where a language switch returns
-	Title  string // catalog key
-	Area   string // "admin", "ops" or "" (signed out)
-	Actor  *auth.Actor
+	Lang    string
+	Path    string // the request's path and query: where a language switch returns
+	Title   string // catalog key
+	Area    string // "admin", "ops" or "" (signed out)
+	Actor   *auth.Actor
 	Company string // the tenant's company name, shown in the header (as LINE WORKS does)
-	Menu   []MenuItem
-	Crumbs []Crumb
-	Setup  []SetupItem // unfinished set-up items: the banner shows while any
-	Flash  string      // catalog key of a notice after a redirect
-	Form   Form
+	Menu    []MenuItem
+	Crumbs  []Crumb
+	Setup   []SetupItem // unfinished set-up items: the banner shows while any
+	Flash   string      // catalog key of a notice after a redirect
+	Form    Form
 	// Zone is the reader's time zone: the tenant's on admin pages, the
 	// server's --time-zone elsewhere.
 	Zone *time.Location

@@ -31,6 +31,8 @@ type Handler interface {
 	// RunBilling bills ended periods, retries open card invoices and purges
 	// closed tenants past their retention.
 	RunBilling(ctx context.Context) error
+	// ResumeApplies finishes the applies a crash cut off after the charge.
+	ResumeApplies(ctx context.Context) error
 	// SendPasswordReset works a "forgot password" request.
 	SendPasswordReset(ctx context.Context, r password.Request) error
 	// SettleInvoice charges the card for an invoice, or refunds a credit
@@ -183,6 +185,7 @@ func workers(h Handler, o Options) *river.Workers {
 	river.AddWorker(ws, &domainChangeWorker{h: h})
 	river.AddWorker(ws, &domainCheckWorker{h: h})
 	river.AddWorker(ws, &billingRunWorker{h: h})
+	river.AddWorker(ws, &resumeWorker{h: h})
 	river.AddWorker(ws, &passwordResetWorker{h: h})
 	river.AddWorker(ws, &settleWorker{h: h})
 	return ws
@@ -210,6 +213,24 @@ func (w *billingRunWorker) Work(ctx context.Context, _ *river.Job[BillingRunArgs
 // Timeout leaves room for a run after days of downtime.
 func (w *billingRunWorker) Timeout(*river.Job[BillingRunArgs]) time.Duration { return 30 * time.Minute }
 
+// ResumeAppliesArgs is the minutely resumption of applies a crash cut off.
+type ResumeAppliesArgs struct{}
+
+// Kind names the job.
+func (ResumeAppliesArgs) Kind() string { return "resume_applies" }
+
+// InsertOpts: the next minute's run retries.
+func (ResumeAppliesArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 1} }
+
+type resumeWorker struct {
+	river.WorkerDefaults[ResumeAppliesArgs]
+	h Handler
+}
+
+func (w *resumeWorker) Work(ctx context.Context, _ *river.Job[ResumeAppliesArgs]) error {
+	return w.h.ResumeApplies(ctx)
+}
+
 // periodicJobs run on start too: the domain check then finishes a change
 // that a crash interrupted.
 func periodicJobs(o Options) []*river.PeriodicJob {
@@ -218,6 +239,7 @@ func periodicJobs(o Options) []*river.PeriodicJob {
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil }, start),
 		river.NewPeriodicJob(river.PeriodicInterval(o.DomainCheckEvery), func() (river.JobArgs, *river.InsertOpts) { return DomainCheckArgs{}, nil }, start),
 		river.NewPeriodicJob(river.PeriodicInterval(o.BillingEvery), func() (river.JobArgs, *river.InsertOpts) { return BillingRunArgs{}, nil }, start),
+		river.NewPeriodicJob(river.PeriodicInterval(time.Minute), func() (river.JobArgs, *river.InsertOpts) { return ResumeAppliesArgs{}, nil }, start),
 	}
 }
 

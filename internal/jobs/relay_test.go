@@ -33,6 +33,7 @@ func (h handler) Cleanup(ctx context.Context) error { return h.env.DB.Purge(ctx,
 func (h handler) ChangeDomain(context.Context, string) error                { return nil }
 func (h handler) CheckDomains(context.Context) error                        { return nil }
 func (h handler) RunBilling(context.Context) error                          { return nil }
+func (h handler) ResumeApplies(context.Context) error                       { return nil }
 func (h handler) SendPasswordReset(context.Context, password.Request) error { return nil }
 func (h handler) SettleInvoice(context.Context, string) error               { return nil }
 

@@ -133,7 +133,8 @@ func (db *DB) MailDomains(ctx context.Context, tenantID string) ([]string, error
 
 // UpdateQuote stores q's status and invoice. Errors: NotFound.
 func (db *DB) UpdateQuote(ctx context.Context, q *billing.Quote) error {
-	res, err := db.exec(ctx, `UPDATE quotes SET status = ?, invoice_id = ? WHERE tenant_id = ? AND id = ?`, q.Status, nullStr(q.InvoiceID), q.TenantID, q.ID)
+	res, err := db.exec(ctx, `UPDATE quotes SET status = ?, invoice_id = ?, applying_at = ? WHERE tenant_id = ? AND id = ?`, q.Status,
+		nullStr(q.InvoiceID), nullTS(q.ApplyingAt), q.TenantID, q.ID)
 	return db.affected(res, err, "store.thing.quote")
 }
 
@@ -188,10 +189,11 @@ func (db *DB) TakePendingLines(ctx context.Context, tenantID string) ([]billing.
 }
 
 // StuckQuotes returns up to limit quotes still applying that expired
-// before now, with ids after after, in id order.
-func (db *DB) StuckQuotes(ctx context.Context, now time.Time, after string, limit int) ([]*billing.Quote, error) {
-	return db.quotes(ctx, `SELECT body, status, invoice_id FROM quotes WHERE status = 'applying' AND expires_at < ? AND id > ?
-		ORDER BY id LIMIT ?`, ts(now), after, limit)
+// before now or began applying before since, with ids after after, in id
+// order.
+func (db *DB) StuckQuotes(ctx context.Context, now, since time.Time, after string, limit int) ([]*billing.Quote, error) {
+	return db.quotes(ctx, `SELECT body, status, invoice_id FROM quotes WHERE status = 'applying' AND (expires_at < ? OR applying_at < ?)
+		AND id > ? ORDER BY id LIMIT ?`, ts(now), ts(since), after, limit)
 }
 
 const methodColumns = `id, tenant_id, kind, status, is_default, token, brand, last4, exp_month, exp_year, created_at, approved_at`
