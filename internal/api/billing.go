@@ -185,6 +185,7 @@ type Invoice struct {
 	Number             string      `json:"number"`
 	Kind               string      `json:"kind" enum:"invoice,credit_note"`
 	OriginalID         string      `json:"original_id,omitempty" doc:"a credit note: the invoice it credits"`
+	OriginalNumber     string      `json:"original_number,omitempty" doc:"a credit note, read alone: the number of the invoice it credits"`
 	Status             string      `json:"status" enum:"open,paid,issued,refunded,credited"`
 	Currency           string      `json:"currency"`
 	Lines              []Line      `json:"lines,omitempty" doc:"GET of one invoice only"`
@@ -206,7 +207,7 @@ type Invoice struct {
 }
 
 func toInvoice(i *billing.Invoice) Invoice {
-	return Invoice{ID: i.ID, Number: i.Number, Kind: i.Kind, OriginalID: i.OriginalID, Status: i.Status, Currency: i.Currency,
+	return Invoice{ID: i.ID, Number: i.Number, Kind: i.Kind, OriginalID: i.OriginalID, OriginalNumber: i.OriginalNumber, Status: i.Status, Currency: i.Currency,
 		Lines: mapSlice(i.Lines, toLine), Subtotal: i.Subtotal, Taxes: toTaxes(i.Taxes), Tax: i.Tax, Total: i.Total,
 		IssuerName: i.IssuerName, IssuerRegistration: i.IssuerRegistration, RecipientName: i.RecipientName, RecipientEmail: i.RecipientEmail,
 		PaymentKind: i.PaymentKind, BankDetails: i.BankDetails, DueAt: day(i.DueAt), Attempts: i.Attempts, NextAttemptAt: i.NextAttemptAt,

@@ -137,6 +137,10 @@ func TestPartnerSwitchAnnual(t *testing.T) {
 			inv.Lines[0].Days != 353 || inv.Lines[0].PeriodDays != 366 {
 			t.Fatalf("settlement: got %+v, want a refunded credit note of %d for 353/366 days", inv, credit)
 		}
+		cn := decode[api.Invoice](t, expect(t, s, http.StatusOK, apptest.Request{Method: "GET", Path: tpath(a.ID, "/invoices/", inv.ID), Token: a.AdminToken}))
+		if cn.OriginalID == "" || cn.OriginalNumber != "KNR-000001" {
+			t.Fatalf("the credit note read alone: got original %q %q, want the contract's invoice KNR-000001", cn.OriginalID, cn.OriginalNumber)
+		}
 		if sw.Contract.Step != 4 || sw.Contract.Channel != "partner" || sw.Contract.PartnerName != "ABC 株式会社" {
 			t.Fatalf("switched: got %+v, want step 4 through ABC", sw.Contract)
 		}

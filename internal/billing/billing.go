@@ -156,8 +156,12 @@ type Invoice struct {
 	TenantID string
 	Number   string // gapless per issuer
 	Kind     string // KindInvoice, KindCreditNote
-	// OriginalID links a credit note to the invoice it credits.
-	OriginalID string
+	// OriginalID links a credit note to the invoice it credits; Service.
+	// Invoice also reads that invoice's number and issue time, which the
+	// document names (not stored on the credit note).
+	OriginalID       string
+	OriginalNumber   string
+	OriginalIssuedAt time.Time
 	// Period and Reason: at most one invoice per subscription, period and reason.
 	Period   string
 	Reason   string

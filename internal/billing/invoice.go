@@ -249,12 +249,19 @@ func (s *Service) Invoices(ctx context.Context, tenantID string, f InvoiceFilter
 	return invs, nil
 }
 
-// Invoice returns one of a tenant's invoices with its lines.
+// Invoice returns one of a tenant's invoices with its lines; a credit
+// note with its original's number and issue time.
 func (s *Service) Invoice(ctx context.Context, tenantID, invoiceID string) (*Invoice, error) {
 	if _, err := auth.RequireReader(ctx, tenantID, auth.PermTenantManage); err != nil {
 		return nil, err
 	}
 	inv, err := s.Store.GetInvoice(ctx, tenantID, invoiceID)
+	if err == nil && inv.Kind == KindCreditNote {
+		var orig *Invoice
+		if orig, err = s.Store.GetInvoice(ctx, tenantID, inv.OriginalID); err == nil {
+			inv.OriginalNumber, inv.OriginalIssuedAt = orig.Number, orig.IssuedAt
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("invoice: %w", err)
 	}

@@ -53,7 +53,7 @@ func labelsFor(lang, kind string) labels {
 func japanese() labels {
 	return labels{
 		title:       "請求書",
-		creditTitle: "返還インボイス",
+		creditTitle: "適格返還請求書",
 		greeting:    "下記のとおりご請求申し上げます。",
 		amount:      "ご請求金額（税込）",
 		honorific:   " 御中",
@@ -82,7 +82,7 @@ func japanese() labels {
 func english() labels {
 	return labels{
 		title:       "Invoice",
-		creditTitle: "Credit Note",
+		creditTitle: "Credit Note (qualified return invoice)",
 		greeting:    "Please find the charges below.",
 		amount:      "Amount due (tax included)",
 		billTo:      "Bill to",

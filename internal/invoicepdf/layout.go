@@ -29,8 +29,12 @@ func columns() (widths [6]float64, aligns [6]string) {
 // lineHeight is the height of one line of 9-point table text.
 const lineHeight = 5.0
 
-// amount writes an amount in the invoice's currency.
+// amount writes an amount in the invoice's currency; a credit note's are
+// returned amounts, written positive under its 返還 headings.
 func (d *document) amount(amount int64) string {
+	if d.inv.Kind == billing.KindCreditNote && amount < 0 {
+		amount = -amount
+	}
 	return money.New(amount, d.inv.Currency).String()
 }
 
@@ -77,7 +81,7 @@ func (d *document) issuer() {
 	const x, w = pageWidth - margin - 65, 65
 	pairs := [][2]string{{d.l.number, d.inv.Number}, {d.l.issued, day(d.inv.IssuedAt)}}
 	if d.inv.Kind == billing.KindCreditNote {
-		pairs = append(pairs, [2]string{d.l.original, d.inv.OriginalID})
+		pairs = append(pairs, [2]string{d.l.original, original(d.inv)})
 	}
 	d.pdf.SetFont(fontFamily, "", 9)
 	for _, p := range pairs {
@@ -99,7 +103,9 @@ func (d *document) issuer() {
 func (d *document) table() error {
 	d.tableHeader()
 	for _, ln := range d.inv.Lines {
-		basis, err := ln.Basis(d.inv.Currency, d.lang)
+		shown := ln // a credit note's basis counts the returned licenses, positive like its amounts
+		shown.Quantity = d.quantity(ln.Quantity)
+		basis, err := shown.Basis(d.inv.Currency, d.lang)
 		if err != nil {
 			return err
 		}
@@ -109,7 +115,7 @@ func (d *document) table() error {
 		d.row([6]string{
 			ln.Description + basis,
 			period(ln, d.l.through),
-			strconv.FormatInt(ln.Quantity, 10),
+			strconv.FormatInt(d.quantity(ln.Quantity), 10),
 			fmt.Sprintf("%d%%", ln.TaxPercent),
 			d.amount(ln.UnitAmount),
 			d.amount(ln.Amount),
@@ -222,4 +228,22 @@ func (d *document) footer() {
 	d.pdf.SetFont(fontFamily, "", 8)
 	d.pdf.CellFormat(bodyWidth/2, 5, clean(d.inv.Number), "", 0, "L", false, 0, "")
 	d.pdf.CellFormat(bodyWidth/2, 5, fmt.Sprintf(d.l.page, d.pdf.PageNo()), "", 0, "R", false, 0, "")
+}
+
+// quantity is a line's quantity as the document writes it: a credit
+// note's returned licenses, positive.
+func (d *document) quantity(q int64) int64 {
+	if d.inv.Kind == billing.KindCreditNote && q < 0 {
+		return -q
+	}
+	return q
+}
+
+// original names the invoice a credit note returns: its number and issue
+// day, or its id when the number was not read.
+func original(inv *billing.Invoice) string {
+	if inv.OriginalNumber == "" {
+		return inv.OriginalID
+	}
+	return inv.OriginalNumber + " (" + day(inv.OriginalIssuedAt) + ")"
 }

@@ -110,14 +110,18 @@ func TestRenderCreditNote(t *testing.T) {
 	t.Parallel()
 	inv := sample()
 	inv.Kind, inv.Number, inv.OriginalID = billing.KindCreditNote, "KNR-000043", "inv_42"
+	inv.OriginalNumber, inv.OriginalIssuedAt = "KNR-000042", time.Date(2026, 4, 1, 0, 30, 0, 0, time.UTC)
 	inv.Status, inv.PaymentKind = billing.InvoiceIssued, ""
 	inv.Lines = inv.Lines[2:]
 	inv.Lines[0].Amount = -4000
 	inv.Subtotal, inv.Tax, inv.Total = -4000, -400, -4400
 	inv.Taxes = []billing.TaxAmount{{Percent: 10, Base: -4000, Tax: -400}}
 	text := render(t, inv, "ja")
-	contains(t, text, "返還インボイス", "KNR-000043", "元の請求書", "inv_42", "返還金額",
-		"10%対象 -¥4,000", "-¥400", "-¥4,400", "登録番号 T1234567890123")
+	contains(t, text, "適格返還請求書", "KNR-000043", "元の請求書", "KNR-000042 (2026/04/01)", "返還金額",
+		"10%対象 ¥4,000", "¥400", "¥4,400", "登録番号 T1234567890123")
+	if strings.Contains(text, "-¥") || strings.Contains(text, "inv_42") {
+		t.Errorf("a credit note writes a negative amount or the original's internal id:\n%s", text)
+	}
 	if strings.Contains(text, "お振込先") {
 		t.Errorf("a credit note shows bank details:\n%s", text)
 	}
