@@ -72,6 +72,36 @@ func halfUp(a, n, d int64) int64 {
 	return (x*2 + d) / (2 * d)
 }
 
+// twoPartners signs up acme, issues it a code and makes two partners with
+// a user each: acme, an operator's token, the partners' users' tokens and
+// the code.
+func twoPartners(t testing.TB, s *apptest.Server) (*apptest.Tenant, string, string, string, api.PartnerCode) {
+	t.Helper()
+	a := s.Signup("acme")
+	ops := operatorToken(t, s)
+	_, p1 := newPartner(t, s, ops, "ABC 株式会社", "sales@abc.example.jp")
+	_, p2 := newPartner(t, s, ops, "XYZ 商事", "sales@xyz.example.jp")
+	return a, ops, p1, p2, issueCode(t, s, a)
+}
+
+// statusesAtOnce sends n requests at once (the i-th is req(i)) and counts
+// their answers' statuses.
+func statusesAtOnce(s *apptest.Server, n int, req func(i int) apptest.Request) map[int]int {
+	var mu sync.Mutex
+	got := map[int]int{}
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			res := s.Do(req(i))
+			mu.Lock()
+			got[res.Status]++
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return got
+}
+
 // TestPartnerSwitchAnnual takes a tenant on an annual contract of 10
 // licenses from 2027-03-01 through the seed's four steps on 2027-03-14:
 // the code, the partner's authentication, the approval refused while the
@@ -256,24 +286,8 @@ func TestPartnerCodeRefusals(t *testing.T) {
 func TestPartnerCodeOnce(t *testing.T) {
 	t.Parallel()
 	onEachEngine(t, nil, func(t *testing.T, s *apptest.Server) {
-		a := s.Signup("acme")
-		ops := operatorToken(t, s)
-		_, p1 := newPartner(t, s, ops, "ABC 株式会社", "sales@abc.example.jp")
-		_, p2 := newPartner(t, s, ops, "XYZ 商事", "sales@xyz.example.jp")
-		code := issueCode(t, s, a)
-		var mu sync.Mutex
-		got := map[int]int{}
-		var wg sync.WaitGroup
-		for i := range 50 {
-			wg.Go(func() {
-				token := []string{p1, p2}[i%2]
-				res := s.Do(authenticateReq(token, code.Code))
-				mu.Lock()
-				got[res.Status]++
-				mu.Unlock()
-			})
-		}
-		wg.Wait()
+		_, _, p1, p2, code := twoPartners(t, s)
+		got := statusesAtOnce(s, 50, func(i int) apptest.Request { return authenticateReq([]string{p1, p2}[i%2], code.Code) })
 		if got[http.StatusOK] != 1 || got[http.StatusOK]+got[http.StatusUnprocessableEntity]+got[http.StatusTooManyRequests] != 50 {
 			t.Fatalf("50 at once: got statuses %v, want one 200 and the rest 422 or 429", got)
 		}
@@ -303,11 +317,7 @@ var partnerBodies = map[string]any{
 func TestPartnerScope(t *testing.T) {
 	t.Parallel()
 	onEachEngine(t, nil, func(t *testing.T, s *apptest.Server) {
-		a := s.Signup("acme")
-		ops := operatorToken(t, s)
-		_, p1 := newPartner(t, s, ops, "ABC 株式会社", "sales@abc.example.jp")
-		_, p2 := newPartner(t, s, ops, "XYZ 商事", "sales@xyz.example.jp")
-		code := issueCode(t, s, a)
+		a, ops, p1, p2, code := twoPartners(t, s)
 		expect(t, s, http.StatusOK, authenticateReq(p1, code.Code))
 		expect(t, s, http.StatusOK, approveReq(a, code.Code, map[string]any{"phone": "03-1234-5678"}))
 
@@ -531,18 +541,7 @@ func TestPartnerApproveOnce(t *testing.T) {
 		_, pt := newPartner(t, s, operatorToken(t, s), "ABC 株式会社", "sales@abc.example.jp")
 		code := issueCode(t, s, a)
 		expect(t, s, http.StatusOK, authenticateReq(pt, code.Code))
-		var mu sync.Mutex
-		got := map[int]int{}
-		var wg sync.WaitGroup
-		for range 16 {
-			wg.Go(func() {
-				res := s.Do(approveReq(a, code.Code, map[string]any{"phone": "03-1234-5678"}))
-				mu.Lock()
-				got[res.Status]++
-				mu.Unlock()
-			})
-		}
-		wg.Wait()
+		got := statusesAtOnce(s, 16, func(int) apptest.Request { return approveReq(a, code.Code, map[string]any{"phone": "03-1234-5678"}) })
 		if got[http.StatusOK] != 1 || got[http.StatusConflict] != 15 {
 			t.Fatalf("16 approvals at once: got statuses %v, want one 200 and 15 409", got)
 		}
