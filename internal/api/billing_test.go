@@ -16,7 +16,7 @@ import (
 // The test cards of internal/testcard.
 const (
 	cardOK       = "4242424242424242"
-	cardDeclined = "4000000000000002"
+	cardDeclined = "4000000000000341" // saves; every charge declined
 )
 
 // addCard registers a card as the tenant's super admin.
@@ -286,6 +286,26 @@ func TestBillingRefusalsInJapanese(t *testing.T) {
 		if p.Code != "billing.card_declined" || p.Params != nil || p.Detail != want ||
 			len(p.Errors) != 1 || p.Errors[0].Location != "body.payment_method" || p.Errors[0].Message != want {
 			t.Errorf("declined card: got %+v, want billing.card_declined at body.payment_method in Japanese", p)
+		}
+	})
+}
+
+// TestCardRefusedWhenSaved: the always-declined test card is refused when
+// it is saved, in the reader's language, and nothing is stored; the
+// tenant's methods stay as they were.
+func TestCardRefusedWhenSaved(t *testing.T) {
+	t.Parallel()
+	onEachEngine(t, nil, func(t *testing.T, s *apptest.Server) {
+		a := s.Signup("acme")
+		before := readBilling(t, s, a)
+		got := decode[codedProblem](t, expect(t, s, http.StatusUnprocessableEntity, apptest.Request{Method: "POST", Path: tpath(a.ID, "/payment-methods"),
+			Token: a.AdminToken, Header: http.Header{"Accept-Language": {"ja"}},
+			Body: map[string]any{"type": "card", "card": map[string]any{"number": "4000 0000 0000 0002", "exp_month": 12, "exp_year": 2099, "cvc": "123"}}}))
+		if got.Code != "billing.card_refused_when_saved" || !strings.Contains(got.Detail, "登録できません") {
+			t.Fatalf("the declined card: got %+v, want billing.card_refused_when_saved in Japanese", got)
+		}
+		if after := readBilling(t, s, a); after != before {
+			t.Fatalf("a refused card changed billing:\n%+v\n%+v", before, after)
 		}
 	})
 }

@@ -1,6 +1,7 @@
 package billing
 
 import (
+	"errors"
 	"context"
 	"fmt"
 	"time"
@@ -24,6 +25,10 @@ func (s *Service) AddCard(ctx context.Context, tenantID string, card Card) (*Pay
 		return nil, err
 	}
 	tok, err := s.Provider.Tokenize(ctx, card)
+	var declined *Declined
+	if errors.As(err, &declined) { // the gateway's check of the card refused it
+		return nil, &errs.Error{Kind: errs.Invalid, Field: "card_number", Code: "billing.card_refused_when_saved", Err: declined}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("add card: %w", err)
 	}

@@ -220,7 +220,7 @@ func TestRefusalsChangeNothing(t *testing.T) {
 		// why, and so is the billing contact, by mail, in the language they
 		// read (the tenant's unless they chose one).
 		for i, c := range []struct{ number, en, code, ja, lang, mail string }{
-			{testcard.Declined, "declined", "billing.card_declined",
+			{testcard.ChargeFails, "declined", "billing.card_declined",
 				"カードでの決済が承認されませんでした。別のカードを登録するか、カード会社にお問い合わせください(決済は行われておらず、契約内容も変わっていません)。",
 				"", "理由：カードでの決済が承認されませんでした。別のカードを登録するか、カード会社にお問い合わせください。"},
 			{testcard.InsufficientFunds, "insufficient funds", "billing.card_insufficient_funds",

@@ -41,7 +41,8 @@ type testCard struct{ Number, Key string }
 var testCards = []testCard{
 	{"4242 4242 4242 4242", "billing.card.test.ok"},
 	{"5555 5555 5555 4444", "billing.card.test.ok"},
-	{"4000 0000 0000 0002", "billing.card.test.declined"},
+	{"4000 0000 0000 0002", "billing.card.test.refused"},
+	{"4000 0000 0000 0341", "billing.card.test.declined"},
 	{"4000 0000 0000 9995", "billing.card.test.funds"},
 }
 

@@ -189,7 +189,9 @@ func TestBillingDeclinedCard(t *testing.T) {
 		t.Errorf("a wrong card number: %d (the number must not be echoed)", p.Status)
 	}
 	wantIn(t, "a wrong card number", p.Body, `id="f-card_number-error"`, "カード番号が正しくありません。番号をご確認ください。")
-	b.addCard("4000000000000002")
+	p = b.addCard("4000000000000002")
+	wantIn(t, "the card refused when saved", p.Body, `id="f-card_number-error"`, "カード会社の確認で利用を断られたため、登録できません")
+	b.addCard("4000000000000341")
 	terms := url.Values{"step": {"1"}, "plan": {"standard"}, "contract": {"annual"}, "licenses": {"5"}}
 	p = b.post("/admin/billing/upgrade", terms)
 	terms.Set("quote_id", quoteID.FindStringSubmatch(p.Body)[1])

@@ -244,7 +244,7 @@ func (r *refusalTab) upgradeTerms() {
 func (r *refusalTab) declinedCard() {
 	r.t.Helper()
 	r.open("/admin/billing/payment-methods")
-	r.fill("#f-card_number", testcard.Declined)
+	r.fill("#f-card_number", testcard.ChargeFails)
 	r.fill("#f-exp_month", "12")
 	r.fill("#f-exp_year", "2099")
 	r.fill("#f-cvc", "123")

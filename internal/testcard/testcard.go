@@ -13,7 +13,7 @@
 //	4242424242424242  visa        charges succeed
 //	5555555555554444  mastercard  charges succeed
 //	3530111333300000  jcb         charges succeed
-//	4000000000000002  visa        charges declined: card_declined
+//	4000000000000002  visa        refused when saved, as a real gateway's card check does: card_declined
 //	4000000000009995  visa        charges declined: insufficient_funds
 //	4000000000000069  visa        charges declined: expired_card
 //	4000000000000341  visa        tokenizes; every charge declined: card_declined
@@ -126,6 +126,9 @@ func (p *Provider) Tokenize(ctx context.Context, card billing.Card) (billing.Car
 	number, err := checkCard(card, p.Clock.Now())
 	if err != nil {
 		return billing.CardToken{}, err
+	}
+	if number == Declined {
+		return billing.CardToken{}, &billing.Declined{Code: billing.DeclineCard}
 	}
 	last4 := number[len(number)-4:]
 	random := strings.ToLower(rand.Text())

@@ -34,7 +34,6 @@ func TestTestCards(t *testing.T) {
 		{"visa", testcard.Visa, "visa", "4242", ""},
 		{"mastercard", testcard.Mastercard, "mastercard", "4444", ""},
 		{"jcb", testcard.JCB, "jcb", "0000", ""},
-		{"declined", testcard.Declined, "visa", "0002", "card_declined"},
 		{"insufficient funds", testcard.InsufficientFunds, "visa", "9995", "insufficient_funds"},
 		{"expired at charge", testcard.ExpiredCard, "visa", "0069", "expired_card"},
 		{"charge fails", testcard.ChargeFails, "visa", "0341", "card_declined"},
@@ -140,7 +139,7 @@ func TestExpiryThisMonth(t *testing.T) {
 func TestTokenHidesNumber(t *testing.T) {
 	t.Parallel()
 	p := newProvider()
-	numbers := []string{testcard.Visa, testcard.Mastercard, testcard.JCB, testcard.Declined,
+	numbers := []string{testcard.Visa, testcard.Mastercard, testcard.JCB,
 		testcard.InsufficientFunds, testcard.ExpiredCard, testcard.ChargeFails, "4111 1111 1111 1111"}
 	shape := regexp.MustCompile(`^tok_test_[a-z]+_[0-9]{4}_[a-z2-7]{26}$`)
 	seen := map[string]bool{}
@@ -161,5 +160,16 @@ func TestTokenHidesNumber(t *testing.T) {
 			t.Errorf("token %q repeats, want a random part", tok.Token)
 		}
 		seen[tok.Token] = true
+	}
+}
+
+// TestDeclinedWhenSaved: the always-declined card is refused when it is
+// tokenized, as a real gateway's check of a card being saved refuses it.
+func TestDeclinedWhenSaved(t *testing.T) {
+	t.Parallel()
+	_, err := newProvider().Tokenize(context.Background(), card(testcard.Declined))
+	var d *billing.Declined
+	if !errors.As(err, &d) || d.Code != billing.DeclineCard {
+		t.Fatalf("Tokenize(%s) = %v, want *billing.Declined card_declined", testcard.Declined, err)
 	}
 }
