@@ -1,8 +1,8 @@
 package billing
 
 import (
-	"errors"
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
