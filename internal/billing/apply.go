@@ -96,7 +96,7 @@ func (s *Service) claim(ctx context.Context, readTenant func(context.Context, st
 			return nil, nil, nil, err
 		}
 	}
-	if err := s.authorize(ctx, tenantID, sub, q.To); err != nil {
+	if err := s.authorize(ctx, t, sub, q.To); err != nil {
 		return nil, nil, nil, err
 	}
 	switch q.Status {

@@ -84,7 +84,7 @@ func (s *Service) WithdrawChange(ctx context.Context, tenantID string) (*Subscri
 		case sub.Next == nil:
 			return errs.E(errs.FailedPrecondition, "billing.nothing_scheduled")
 		}
-		if err := s.authorize(ctx, tenantID, sub, *sub.Next); err != nil {
+		if err := s.authorize(ctx, t, sub, *sub.Next); err != nil {
 			return err
 		}
 		if err := s.notPaying(ctx, tenantID, errs.E(errs.Conflict, "billing.paying_now")); err != nil {

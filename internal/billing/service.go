@@ -168,7 +168,7 @@ func (s *Service) quote(ctx context.Context, tenantID string, in QuoteInput, now
 	case in.Contract == "":
 		return nil, errs.Field("contract", "billing.contract_choose")
 	}
-	if err := s.authorize(ctx, tenantID, sub, in.Terms); err != nil { // before anything happens for the caller
+	if err := s.authorize(ctx, t, sub, in.Terms); err != nil { // before anything happens for the caller
 		return nil, err
 	}
 	if in.Add == 0 { // a relative change's price does not depend on a change being paid for
@@ -271,31 +271,24 @@ func (s *Service) sweep(ctx context.Context, sub *Subscription, q *Quote) error 
 
 // authorize: plan and contract changes are the super admin's (SPEC §1);
 // the license count alone, licenses.manage's.
-func (s *Service) authorize(ctx context.Context, tenantID string, sub *Subscription, to Terms) error {
+func (s *Service) authorize(ctx context.Context, t *tenant.Tenant, sub *Subscription, to Terms) error {
 	a := auth.FromContext(ctx)
 	switch {
 	case a != nil && a.Kind == auth.KindSystem:
 		return nil // the billing run finishing an apply a crash interrupted
 	case a != nil && a.Kind == auth.KindPartner:
-		return s.forCustomer(ctx, tenantID)
+		// A partner changes its own customers' contracts on their behalf
+		// (SPEC §7); anyone else's tenant is NotFound.
+		if t.PartnerID != a.PartnerID {
+			return errs.E(errs.NotFound, "auth.tenant_not_found")
+		}
+		return nil
 	case licensesOnly(sub.Terms, to):
-		_, err := auth.Require(ctx, tenantID, auth.PermLicensesManage)
+		_, err := auth.Require(ctx, t.ID, auth.PermLicensesManage)
 		return err
 	}
-	_, err := auth.RequireSuperAdmin(ctx, tenantID)
+	_, err := auth.RequireSuperAdmin(ctx, t.ID)
 	return err
-}
-
-// forCustomer lets the partner user in ctx through when tenantID is one of
-// its partner's customers: a partner changes its customers' contracts on
-// their behalf (SPEC §7). Anyone else's tenant is NotFound.
-func (s *Service) forCustomer(ctx context.Context, tenantID string) error {
-	a := auth.FromContext(ctx)
-	t, err := s.Store.ReadTenant(ctx, tenantID)
-	if err != nil || a == nil || a.Kind != auth.KindPartner || t.PartnerID != a.PartnerID {
-		return errs.E(errs.NotFound, "auth.tenant_not_found")
-	}
-	return nil
 }
 
 // standing is why t cannot change its contract sub at all now, or nil:

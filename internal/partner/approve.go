@@ -56,8 +56,11 @@ func (s *Service) Approve(ctx context.Context, tenantID, code string, in Approva
 			return err
 		}
 		c, err := s.Store.GetPartnerCode(ctx, NormalizeCode(code))
-		if err != nil || c.TenantID != tenantID {
+		if errs.Is(err, errs.NotFound) || (err == nil && c.TenantID != tenantID) {
 			return errs.E(errs.NotFound, "partner.code_not_found")
+		}
+		if err != nil {
+			return err
 		}
 		if c.Status != CodeAuthenticated {
 			return errs.E(errs.FailedPrecondition, "partner.code_not_authenticated")
@@ -221,17 +224,5 @@ func (s *Service) Requests(ctx context.Context) ([]*Request, error) {
 	if err != nil {
 		return nil, err
 	}
-	codes, err := s.Store.ListPartnerCodes(ctx, a.PartnerID)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*Request, 0, len(codes))
-	for _, c := range codes {
-		t, err := s.Store.GetTenant(ctx, c.TenantID)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, &Request{Code: c, CompanyName: t.CompanyName, WorksGroup: t.WorksGroup})
-	}
-	return out, nil
+	return s.Store.ListPartnerRequests(ctx, a.PartnerID)
 }

@@ -45,8 +45,9 @@ type Store interface {
 	ClaimPartnerCode(ctx context.Context, code, partnerID string, now time.Time) (bool, error)
 	// ApprovePartnerCode marks an authenticated code approved. Errors: NotFound.
 	ApprovePartnerCode(ctx context.Context, code string, now time.Time) error
-	// ListPartnerCodes returns the codes partnerID authenticated, newest first.
-	ListPartnerCodes(ctx context.Context, partnerID string) ([]*Code, error)
+	// ListPartnerRequests returns the codes partnerID authenticated with
+	// their tenants' names, newest first.
+	ListPartnerRequests(ctx context.Context, partnerID string) ([]*Request, error)
 	// SwitchTenant makes a direct tenant a customer of partnerID. Errors:
 	// Conflict (it is a partner's customer already).
 	SwitchTenant(ctx context.Context, tenantID, partnerID string, now time.Time) error

@@ -24,12 +24,8 @@ type Statement struct {
 // "2027-04", in lang: to the partner's users and to operators. Errors:
 // Invalid (not a month), NotFound (another partner's).
 func (s *Service) Statement(ctx context.Context, partnerID, month, lang string) (*Statement, error) {
-	a := auth.FromContext(ctx)
-	if a == nil || (a.Kind != auth.KindOperator && (a.Kind != auth.KindPartner || a.PartnerID != partnerID)) {
-		if _, err := auth.RequirePartner(ctx); err != nil {
-			return nil, err
-		}
-		return nil, errs.E(errs.NotFound, "store.not_found", "thing", "store.thing.partner")
+	if err := mayRead(ctx, partnerID); err != nil {
+		return nil, err
 	}
 	start, err := time.Parse("2006-01", month)
 	if err != nil {
@@ -52,6 +48,19 @@ func (s *Service) Statement(ctx context.Context, partnerID, month, lang string) 
 		return nil, err
 	}
 	return &Statement{Partner: p, Statement: st}, nil
+}
+
+// mayRead lets operators read any partner's statements and a partner's
+// users their own; another partner's is NotFound.
+func mayRead(ctx context.Context, partnerID string) error {
+	if a := auth.FromContext(ctx); a != nil && a.Kind == auth.KindOperator {
+		return nil
+	}
+	a, err := auth.RequirePartner(ctx)
+	if err == nil && a.PartnerID != partnerID {
+		err = errs.E(errs.NotFound, "store.not_found", "thing", i18n.Term("store.thing.partner"))
+	}
+	return err
 }
 
 // statementColumns are the CSV's header keys in the message catalog.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/kanri/kanri/internal/billing"
@@ -176,13 +177,20 @@ func (db *DB) ApprovePartnerCode(ctx context.Context, code string, now time.Time
 	return db.affected(res, err, "store.thing.partner_code")
 }
 
-// ListPartnerCodes returns the codes partnerID authenticated, newest first.
-func (db *DB) ListPartnerCodes(ctx context.Context, partnerID string) ([]*partner.Code, error) {
-	rows, err := db.query(ctx, `SELECT `+codeColumns+` FROM partner_codes WHERE partner_id = ? ORDER BY authenticated_at DESC, code`, partnerID)
+// ListPartnerRequests returns the codes partnerID authenticated with
+// their tenants' names, newest first, in one statement.
+func (db *DB) ListPartnerRequests(ctx context.Context, partnerID string) ([]*partner.Request, error) {
+	rows, err := db.query(ctx, `SELECT c.`+strings.ReplaceAll(codeColumns, ", ", ", c.")+`, t.company_name, t.works_group
+		FROM partner_codes c JOIN tenants t ON t.id = c.tenant_id WHERE c.partner_id = ? ORDER BY c.authenticated_at DESC, c.code`, partnerID)
 	if err != nil {
 		return nil, db.fail(err, "store.thing.partner_code")
 	}
-	out, err := collect(rows, scanCode)
+	out, err := collect(rows, func(row scanner) (*partner.Request, error) {
+		r := &partner.Request{}
+		var err error
+		r.Code, err = scanCode(alsoScan{row, []any{&r.CompanyName, &r.WorksGroup}})
+		return r, err
+	})
 	return out, db.fail(err, "store.thing.partner_code")
 }
 
