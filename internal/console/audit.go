@@ -34,6 +34,7 @@ var auditKnownActions = []string{
 	"role.", "role.created", "role.updated", "role.deleted",
 	"tenant.", "tenant.created", "tenant.updated", "tenant.sessions_revoked",
 	"session.", "session.signed_in", "session.signed_out", "session.revoked",
+	"partner.", "partner.code_issued", "partner.code_authenticated", "partner.switch_approved", "partner.switched",
 }
 
 // auditPage is the audit trail's search (監査ログ): filters, a page of

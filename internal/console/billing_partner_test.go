@@ -71,6 +71,8 @@ func TestPartnerContractPage(t *testing.T) {
 	p = b.follow(b.post("/admin/billing/partner/approve", form))
 	wantIn(t, "step 4", p.Body, `id="partner-step-4" class="current"`, "パートナー契約への切り替えが完了しました", "パートナー「ABC 株式会社」経由のご契約です", "完了日時")
 	wantIn(t, "contract page", b.get("/admin/billing").Body, `id="contract-partner"`, "ABC 株式会社")
+	wantIn(t, "audit trail", b.get("/admin/audit?action=partner.").Body, "パートナーコードの発行", "パートナーによるコード認証",
+		"パートナー契約への切り替えの承認", "パートナー契約への切り替え完了")
 	if p := b.post("/admin/billing/partner/code", nil); p.Status != http.StatusConflict {
 		t.Fatalf("a code after the switch: got %d, want 409", p.Status)
 	}
