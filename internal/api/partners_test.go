@@ -529,7 +529,7 @@ func TestPartnerUserInvitation(t *testing.T) {
 	})
 }
 
-// TestPartnerApproveOnce: 16 approvals of one authenticated code at once
+// TestPartnerApproveOnce: 64 approvals of one authenticated code at once
 // (a double-clicked 承認, two admins' tabs) switch the tenant once: one
 // succeeds, the others are told it is switched already, and exactly one
 // credit note settles the contract.
@@ -541,9 +541,9 @@ func TestPartnerApproveOnce(t *testing.T) {
 		_, pt := newPartner(t, s, operatorToken(t, s), "ABC 株式会社", "sales@abc.example.jp")
 		code := issueCode(t, s, a)
 		expect(t, s, http.StatusOK, authenticateReq(pt, code.Code))
-		got := statusesAtOnce(s, 16, func(int) apptest.Request { return approveReq(a, code.Code, map[string]any{"phone": "03-1234-5678"}) })
-		if got[http.StatusOK] != 1 || got[http.StatusConflict] != 15 {
-			t.Fatalf("16 approvals at once: got statuses %v, want one 200 and 15 409", got)
+		got := statusesAtOnce(s, 64, func(int) apptest.Request { return approveReq(a, code.Code, map[string]any{"phone": "03-1234-5678"}) })
+		if got[http.StatusOK] != 1 || got[http.StatusConflict] != 63 {
+			t.Fatalf("64 approvals at once: got statuses %v, want one 200 and 63 409", got)
 		}
 		db := s.App.Config.DatabaseURL
 		if n := apptest.CountRows(t, db, `SELECT COUNT(*) FROM invoices WHERE tenant_id = ? AND kind = 'credit_note'`, a.ID); n != 1 {
@@ -599,12 +599,14 @@ func TestPartnerTwoFactor(t *testing.T) {
 
 // TestPartnerCodeGuessesLimited: a partner user's failed code attempts
 // count against the sign-in limit (10 in the window): the 11th is told to
-// wait, in Japanese, with Retry-After, and then even the right code waits.
+// wait, in Japanese, with Retry-After, and then even the right code waits;
+// 64 guesses sent at once get no more than 10 checks.
 func TestPartnerCodeGuessesLimited(t *testing.T) {
 	t.Parallel()
 	onEachEngine(t, nil, func(t *testing.T, s *apptest.Server) {
 		a := s.Signup("acme")
-		_, pt := newPartner(t, s, operatorToken(t, s), "ABC 株式会社", "sales@abc.example.jp")
+		ops := operatorToken(t, s)
+		_, pt := newPartner(t, s, ops, "ABC 株式会社", "sales@abc.example.jp")
 		code := issueCode(t, s, a)
 		for i := range 10 {
 			if got := decode[codedProblem](t, expect(t, s, http.StatusUnprocessableEntity, authenticateReq(pt, fmt.Sprintf("ERV%016d", i)))); got.Code != "partner.code_unknown" {
@@ -617,6 +619,13 @@ func TestPartnerCodeGuessesLimited(t *testing.T) {
 		}
 		if c := contract(t, s, a); c.Step != 2 {
 			t.Fatalf("after the refused attempts: got step %d, want the code still awaiting authentication", c.Step)
+		}
+		// Another partner user's 64 wrong guesses at once: the limit is
+		// counted before each check, so exactly 10 are checked.
+		_, other := newPartner(t, s, ops, "XYZ 商事", "sales@xyz.example.jp")
+		got := statusesAtOnce(s, 64, func(i int) apptest.Request { return authenticateReq(other, fmt.Sprintf("ERV%016d", 100+i)) })
+		if got[http.StatusUnprocessableEntity] != 10 || got[http.StatusTooManyRequests] != 54 {
+			t.Fatalf("64 wrong guesses at once: got statuses %v, want 10 checked (422) and 54 refused (429)", got)
 		}
 	})
 }
