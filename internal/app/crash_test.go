@@ -70,7 +70,9 @@ func serve(t *testing.T, bin, url string, flags ...string) *process {
 	}
 	p := &process{cmd: cmd, url: "http://" + addr}
 	t.Cleanup(p.kill)
-	eventually(t, 30*time.Second, func() string {
+	// Starting migrates a fresh database; with every package's tests
+	// running beside it that has taken over 30 s on a loaded CI machine.
+	eventually(t, 2*time.Minute, func() string {
 		res, err := http.Get(p.url + "/healthz")
 		if err != nil {
 			return "kanri serve does not answer: " + err.Error()
