@@ -16,14 +16,17 @@ type MemberFields struct {
 	DisplayName *string `json:"display_name,omitempty" maxLength:"100"`
 	Email       *string `json:"email,omitempty" doc:"personal e-mail" maxLength:"320"`
 	Phone       *string `json:"phone,omitempty" maxLength:"30"`
-	Department  *string `json:"department,omitempty" maxLength:"100"`
-	Position    *string `json:"position,omitempty" maxLength:"100"`
 	Language    *string `json:"language,omitempty" maxLength:"2" doc:"the member's own language for the console and mails: ja, en, or empty to follow the tenant's"`
+	// The directory (members.manage).
+	DepartmentID *string           `json:"department_id,omitempty" doc:"a department's id; empty: none" maxLength:"40"`
+	PositionID   *string           `json:"position_id,omitempty" doc:"a position's id; empty: none" maxLength:"40"`
+	GroupIDs     *[]string         `json:"group_ids,omitempty" doc:"the complete set of the member's groups"`
+	Fields       map[string]string `json:"fields,omitempty" doc:"custom field values by field id; an empty value clears one"`
 }
 
 func (f MemberFields) profile() member.Profile {
-	return member.Profile{DisplayName: f.DisplayName, Email: f.Email, Phone: f.Phone, Department: f.Department, Position: f.Position,
-		Language: f.Language}
+	return member.Profile{DisplayName: f.DisplayName, Email: f.Email, Phone: f.Phone, Language: f.Language,
+		DepartmentID: f.DepartmentID, PositionID: f.PositionID, GroupIDs: f.GroupIDs, Fields: f.Fields}
 }
 
 type addMemberInput struct {
@@ -67,6 +70,23 @@ type listMembersInput struct {
 	LoginID string `query:"login_id" doc:"login-id prefix"`
 	Cursor  string `query:"cursor" doc:"the next_cursor of the previous page, unchanged; one not handed out is refused (400)"`
 	Limit   int    `query:"limit" minimum:"1" maximum:"500" default:"100"`
+	DirectoryFilter
+}
+
+// DirectoryFilter selects members by the directory.
+type DirectoryFilter struct {
+	DepartmentID   string `query:"department_id" doc:"members of this department"`
+	SubDepartments bool   `query:"sub_departments" doc:"with department_id: and of the departments below it"`
+	GroupID        string `query:"group_id" doc:"members of this group"`
+	PositionID     string `query:"position_id" doc:"members with this position"`
+	FieldID        string `query:"field_id" doc:"with field_value: members whose custom field has that value"`
+	FieldValue     string `query:"field_value"`
+}
+
+// filter is f as a member.Filter of tenantID.
+func (f DirectoryFilter) filter(tenantID string) member.Filter {
+	return member.Filter{TenantID: tenantID, DepartmentID: f.DepartmentID, SubDepartments: f.SubDepartments, GroupID: f.GroupID,
+		PositionID: f.PositionID, FieldID: f.FieldID, FieldValue: f.FieldValue}
 }
 
 type patchMemberInput struct {
@@ -80,7 +100,8 @@ type patchMemberInput struct {
 
 type importInput struct {
 	TenantPath
-	RawBody []byte `contentType:"text/csv"`
+	CreateMissing bool   `query:"create_missing" doc:"create the departments, positions and groups the file names that do not exist (else each is a problem of its line)"`
+	RawBody       []byte `contentType:"text/csv"`
 }
 
 type importResult struct {
@@ -98,7 +119,9 @@ func (s *Server) registerMembers() {
 	tags := []string{"members"}
 	register(s, huma.Operation{OperationID: "list-members", Method: http.MethodGet, Path: "/api/v1/tenants/{t}/members", Tags: tags,
 		Summary: "List members (paged, filtered)"}, false, func(ctx context.Context, in *listMembersInput) (*body[page[Member]], error) {
-		ms, next, err := s.svc.Members.List(ctx, member.Filter{TenantID: in.TenantID, Status: in.Status, Name: in.Name, LoginID: in.LoginID, After: in.Cursor, Limit: in.Limit})
+		f := in.filter(in.TenantID)
+		f.Status, f.Name, f.LoginID, f.After, f.Limit = in.Status, in.Name, in.LoginID, in.Cursor, in.Limit
+		ms, next, err := s.svc.Members.List(ctx, f)
 		if err != nil {
 			return nil, inQuery(err)
 		}
@@ -113,9 +136,9 @@ func (s *Server) registerMembers() {
 		return reply(addedMember{toMember(m), Secret(added.Token), toFollowed(added.Seats)}), nil
 	})
 	register(s, huma.Operation{OperationID: "import-members", Method: http.MethodPost, Path: "/api/v1/tenants/{t}/members/import", Tags: tags,
-		Summary:      "Import members from CSV in UTF-8 (with or without a BOM) or Shift_JIS, detected (all or nothing, every problem listed up to 100 and the rest counted; header: login_id,display_name[,email,phone,department,position])",
+		Summary:      "Import members from CSV in UTF-8 (with or without a BOM) or Shift_JIS, detected (all or nothing, every problem listed up to 100 and the rest counted; header: login_id,display_name[,email,phone,department,position,groups (names separated by ;), one column per custom field headed by its name])",
 		MaxBodyBytes: maxImportBody}, false, func(ctx context.Context, in *importInput) (*body[importResult], error) {
-		n, err := s.svc.Members.Import(ctx, in.TenantID, bytes.NewReader(in.RawBody))
+		n, err := s.svc.Members.Import(ctx, in.TenantID, bytes.NewReader(in.RawBody), member.ImportOptions{CreateMissing: in.CreateMissing})
 		if err != nil {
 			return nil, err
 		}

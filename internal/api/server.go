@@ -106,6 +106,7 @@ func New(svc Services, cfg Config) *Server {
 	s.registerTenants()
 	s.registerMembers()
 	s.registerRoles()
+	s.registerDirectory()
 	s.registerDomains()
 	s.registerAudit()
 	s.registerOps()

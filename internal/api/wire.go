@@ -36,19 +36,24 @@ func toTenant(t *tenant.Tenant) Tenant {
 
 // Member is a member on the wire.
 type Member struct {
-	ID          string    `json:"id"`
-	LoginID     string    `json:"login_id"`
-	DisplayName string    `json:"display_name"`
-	Email       string    `json:"email"`
-	Phone       string    `json:"phone"`
-	Department  string    `json:"department"`
-	Position    string    `json:"position"`
-	Language    string    `json:"language" doc:"ja, en, or empty: the tenant's language"`
-	Status      string    `json:"status" enum:"invited,active,suspended,deactivated,deleted"`
-	SuperAdmin  bool      `json:"super_admin"`
-	RoleIDs     []string  `json:"role_ids"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	ID           string            `json:"id"`
+	LoginID      string            `json:"login_id"`
+	DisplayName  string            `json:"display_name"`
+	Email        string            `json:"email"`
+	Phone        string            `json:"phone"`
+	DepartmentID string            `json:"department_id"`
+	Department   string            `json:"department" doc:"the department's name"`
+	PositionID   string            `json:"position_id"`
+	Position     string            `json:"position" doc:"the position's name"`
+	GroupIDs     []string          `json:"group_ids"`
+	Fields       map[string]string `json:"fields" doc:"custom field values by field id"`
+	RuleID       string            `json:"rule_id" doc:"the assignment rule that grants the member roles and features, if any"`
+	Language     string            `json:"language" doc:"ja, en, or empty: the tenant's language"`
+	Status       string            `json:"status" enum:"invited,active,suspended,deactivated,deleted"`
+	SuperAdmin   bool              `json:"super_admin"`
+	RoleIDs      []string          `json:"role_ids"`
+	CreatedAt    time.Time         `json:"created_at"`
+	UpdatedAt    time.Time         `json:"updated_at"`
 }
 
 func toMember(m *member.Member) Member {
@@ -56,8 +61,15 @@ func toMember(m *member.Member) Member {
 	if roles == nil {
 		roles = []string{}
 	}
-	return Member{m.ID, m.LoginID, m.DisplayName, m.Email, m.Phone, m.Department, m.Position, m.Language, m.Status, m.SuperAdmin, roles,
-		m.CreatedAt, m.UpdatedAt}
+	groups, fields := m.GroupIDs, m.Fields
+	if groups == nil {
+		groups = []string{}
+	}
+	if fields == nil {
+		fields = map[string]string{}
+	}
+	return Member{m.ID, m.LoginID, m.DisplayName, m.Email, m.Phone, m.DepartmentID, m.Department, m.PositionID, m.Position, groups, fields,
+		m.RuleID, m.Language, m.Status, m.SuperAdmin, roles, m.CreatedAt, m.UpdatedAt}
 }
 
 // Role is an admin role on the wire.

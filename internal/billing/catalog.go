@@ -122,6 +122,15 @@ func (c *Catalog) FreePlan() *Plan {
 	return nil
 }
 
+// Features returns every feature a plan of the catalog includes, sorted.
+func (c *Catalog) Features() []string {
+	var fs []string
+	for _, p := range c.Plans {
+		fs = append(fs, p.Features...)
+	}
+	return slices.Compact(slices.Sorted(slices.Values(fs)))
+}
+
 // Rank returns the plan's place in the catalog: a higher rank is an upgrade.
 func (c *Catalog) Rank(id string) int {
 	return slices.IndexFunc(c.Plans, func(p *Plan) bool { return p.ID == id })

@@ -235,7 +235,7 @@ func TestAllEmployeesFollowMembers(t *testing.T) {
 
 		// An invitation, then an import of three: one invoice each.
 		f.add(t, "bob")
-		if _, err := f.members.Import(f.ten.Ctx, f.ten.ID, strings.NewReader("login_id,display_name\nc1,C1\nc2,C2\nc3,C3\n")); err != nil {
+		if _, err := f.members.Import(f.ten.Ctx, f.ten.ID, strings.NewReader("login_id,display_name\nc1,C1\nc2,C2\nc3,C3\n"), member.ImportOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		f.check(t, 15, 0)
@@ -404,7 +404,7 @@ func TestAllEmployeesRolledBack(t *testing.T) {
 				return err
 			},
 			"import": func(ctx context.Context) error {
-				_, err := f.members.Import(ctx, f.ten.ID, strings.NewReader("login_id,display_name\nc1,C1\n"))
+				_, err := f.members.Import(ctx, f.ten.ID, strings.NewReader("login_id,display_name\nc1,C1\n"), member.ImportOptions{})
 				return err
 			},
 			"deactivate": func(ctx context.Context) error {

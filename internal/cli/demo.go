@@ -30,7 +30,7 @@ const (
 // demoMembers are the demo tenant's people and what happens to them.
 var demoMembers = []struct{ local, name, dept, position, action string }{
 	{"sato", "佐藤 花子", "営業部", "部長", ""},
-	{"suzuki", "鈴木 一郎", "営業部", "", ""},
+	{"suzuki", "鈴木 一郎", "営業1課", "", ""},
 	{"takahashi", "高橋 美咲", "開発部", "課長", ""},
 	{"tanaka", "田中 健", "開発部", "", ""},
 	{"ito", "伊藤 さくら", "総務部", "", member.ActionSuspend},
@@ -91,21 +91,46 @@ func seedDemo(ctx context.Context, a *app.App) error {
 			managerRole = r.ID
 		}
 	}
-	name, dept := "山田 次郎", "人事部"
+	dir, err := seedDirectory(as, svc.Members, t.ID)
+	if err != nil {
+		return err
+	}
+	name, dept := "山田 次郎", dir["人事部"]
 	if _, _, err := svc.Members.Add(as, t.ID, member.AddInput{LoginID: demoManagerLocal, Password: demoMemberPass,
-		Profile: member.Profile{DisplayName: &name, Department: &dept}, RoleIDs: []string{managerRole}}); err != nil {
+		Profile: member.Profile{DisplayName: &name, DepartmentID: &dept}, RoleIDs: []string{managerRole}}); err != nil {
 		return err
 	}
 	for _, d := range demoMembers {
-		if err := addDemoMember(as, a, t.ID, d.local, d.name, d.dept, d.position, d.action); err != nil {
+		if err := addDemoMember(as, a, t.ID, d.local, d.name, dir[d.dept], dir[d.position], d.action); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// seedDirectory creates the demo tenant's departments (営業部 with 営業1課
+// below it) and positions, and returns their ids by name.
+func seedDirectory(ctx context.Context, ms *member.Service, tenantID string) (map[string]string, error) {
+	ids := map[string]string{"": ""}
+	for _, d := range []struct{ name, parent string }{{"営業部", ""}, {"営業1課", "営業部"}, {"開発部", ""}, {"総務部", ""}, {"人事部", ""}} {
+		dep, err := ms.CreateDepartment(ctx, tenantID, member.DepartmentInput{Name: d.name, ParentID: ids[d.parent]})
+		if err != nil {
+			return nil, err
+		}
+		ids[d.name] = dep.ID
+	}
+	for _, name := range []string{"部長", "課長"} {
+		p, err := ms.SavePosition(ctx, tenantID, "", name)
+		if err != nil {
+			return nil, err
+		}
+		ids[name] = p.ID
+	}
+	return ids, nil
+}
+
 func addDemoMember(ctx context.Context, a *app.App, tenantID, local, name, dept, position, action string) error {
-	in := member.AddInput{LoginID: local, Profile: member.Profile{DisplayName: &name, Department: &dept, Position: &position}}
+	in := member.AddInput{LoginID: local, Profile: member.Profile{DisplayName: &name, DepartmentID: &dept, PositionID: &position}}
 	if action != "invite" {
 		in.Password = demoMemberPass
 	}

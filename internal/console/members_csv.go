@@ -90,16 +90,20 @@ func (c *Console) importUpload(r *http.Request) (int, error) {
 	if err != nil {
 		return 0, errs.Field("file", "member.import_not_multipart")
 	}
+	var opts member.ImportOptions
 	for {
 		part, err := mr.NextPart()
 		if err != nil {
 			return 0, errs.Field("file", "member.import_no_file")
 		}
-		if part.FormName() == "file" {
+		switch part.FormName() {
+		case "create_missing": // the form puts it before the file
+			opts.CreateMissing = true
+		case "file":
 			if part.FileName() == "" {
 				return 0, errs.Field("file", "member.import_no_file")
 			}
-			return c.svc.Members.Import(r.Context(), actor(r).TenantID, part)
+			return c.svc.Members.Import(r.Context(), actor(r).TenantID, part, opts)
 		}
 		_ = part.Close()
 	}

@@ -148,13 +148,13 @@ func (c *Console) memberAdd(w http.ResponseWriter, r *http.Request) {
 // form, so an empty one clears the value.
 func memberProfile(v url.Values) member.Profile {
 	return member.Profile{DisplayName: field(v, "display_name"), Email: field(v, "email"), Phone: field(v, "phone"),
-		Department: field(v, "department"), Position: field(v, "position")}
+		DepartmentID: field(v, "department_id"), PositionID: field(v, "position_id")}
 }
 
 // memberValues fills the edit form with m as it is.
 func memberValues(m *member.Member) url.Values {
 	return url.Values{"display_name": {m.DisplayName}, "email": {m.Email}, "phone": {m.Phone},
-		"department": {m.Department}, "position": {m.Position}, "role_ids": m.RoleIDs}
+		"department_id": {m.DepartmentID}, "position_id": {m.PositionID}, "role_ids": m.RoleIDs}
 }
 
 func (c *Console) memberEdit(w http.ResponseWriter, r *http.Request) {

@@ -84,7 +84,7 @@ func TestBillableRecordedByChanges(t *testing.T) {
 		_, err = svc.SetStatus(ten.Ctx, ten.ID, ann.ID, member.ActionDelete)
 		must(t, "delete ann's invitation", err) // day 1: 2 → 1
 		env.Clock.Advance(2 * 24 * time.Hour)
-		_, err = svc.Import(ten.Ctx, ten.ID, strings.NewReader("login_id,display_name\nbob,Bob\ncarl,Carl\n"))
+		_, err = svc.Import(ten.Ctx, ten.ID, strings.NewReader("login_id,display_name\nbob,Bob\ncarl,Carl\n"), member.ImportOptions{})
 		must(t, "import", err) // day 3: 3
 		dan, _, err := svc.Add(ten.Ctx, ten.ID, member.AddInput{LoginID: "dan", Profile: member.Profile{DisplayName: ptr("Dan")}, Password: storetest.Password})
 		must(t, "add dan", err) // day 3: 4
@@ -130,7 +130,7 @@ func TestOverLicenseLimit(t *testing.T) {
 				return err
 			},
 			"import": func() error {
-				_, err := svc.Import(ten.Ctx, ten.ID, strings.NewReader("login_id,display_name\nbob,Bob\n"))
+				_, err := svc.Import(ten.Ctx, ten.ID, strings.NewReader("login_id,display_name\nbob,Bob\n"), member.ImportOptions{})
 				return err
 			},
 		} {
@@ -187,7 +187,7 @@ func TestBillableConcurrentChanges(t *testing.T) {
 		for i := range imports {
 			wg.Go(func() {
 				<-start
-				_, errc[removals+i] = svc.Import(ten.Ctx, ten.ID, strings.NewReader(fmt.Sprintf("login_id,display_name\nx%d,X\ny%d,Y\n", i, i)))
+				_, errc[removals+i] = svc.Import(ten.Ctx, ten.ID, strings.NewReader(fmt.Sprintf("login_id,display_name\nx%d,X\ny%d,Y\n", i, i)), member.ImportOptions{})
 			})
 		}
 		close(start)

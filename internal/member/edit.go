@@ -54,6 +54,11 @@ func (s *Service) Update(ctx context.Context, tenantID, memberID string, e Edit)
 		if err := e.Profile.Apply(m); err != nil {
 			return err
 		}
+		if directoryChanged(&before, m) {
+			if err := s.checkLinks(ctx, m, len(e.Fields) > 0); err != nil {
+				return err
+			}
+		}
 		if e.RoleIDs != nil {
 			var err error
 			if m.RoleIDs, err = s.grantable(ctx, a, tenantID, m.RoleIDs, *e.RoleIDs); err != nil {
@@ -77,7 +82,7 @@ func (s *Service) mayEdit(ctx context.Context, a *auth.Actor, before, m *Member,
 		}
 		return nil
 	}
-	if !a.Can(auth.PermMembersManage) && (m.Department != before.Department || m.Position != before.Position) {
+	if !a.Can(auth.PermMembersManage) && directoryChanged(before, m) {
 		return errs.E(errs.PermissionDenied, "member.department_by_admins", "permission", string(auth.PermMembersManage))
 	}
 	// A password changed since it was checked, or an address changed since

@@ -20,8 +20,15 @@ const exportPage = 500
 // order an example file shows them; the first two are required.
 func ImportColumns() []string { return slices.Clone(importColumns) }
 
-// ExportColumns returns ExportCSV's header: Import's columns, then status.
-func ExportColumns() []string { return append(ImportColumns(), "status") }
+// ExportColumns returns ExportCSV's header: Import's columns, the custom
+// fields' names, then status.
+func ExportColumns(fields []*Field) []string {
+	cols := ImportColumns()
+	for _, f := range fields {
+		cols = append(cols, f.Name)
+	}
+	return append(cols, "status")
+}
 
 // ExportCSV writes the members f selects (f.After and f.Limit are ignored;
 // an empty status means every status but deleted) to w as CSV in id order,
@@ -40,6 +47,18 @@ func (s *Service) ExportCSV(ctx context.Context, f Filter, w io.Writer) (int, er
 	if f.Status != "" && !slices.Contains(FilterStatuses, f.Status) {
 		return 0, errs.Field("status", "member.status_unknown", "status", text.Printable(f.Status), "statuses", strings.Join(FilterStatuses, ", "))
 	}
+	fields, err := s.Store.ListFields(ctx, f.TenantID)
+	if err != nil {
+		return 0, fmt.Errorf("export members: %w", err)
+	}
+	groups, err := s.Store.ListGroups(ctx, f.TenantID)
+	if err != nil {
+		return 0, fmt.Errorf("export members: %w", err)
+	}
+	groupName := map[string]string{}
+	for _, g := range groups {
+		groupName[g.ID] = g.Name
+	}
 	f.After, f.Limit = "", exportPage
 	cw := csv.NewWriter(w)
 	n := 0
@@ -49,10 +68,18 @@ func (s *Service) ExportCSV(ctx context.Context, f Filter, w io.Writer) (int, er
 			return n, fmt.Errorf("export members: %w", err)
 		}
 		if page == 0 {
-			_ = cw.Write(ExportColumns()) // errors surface at Flush
+			_ = cw.Write(ExportColumns(fields)) // errors surface at Flush
 		}
 		for _, m := range ms {
-			_ = cw.Write([]string{m.LoginID, inert(m.DisplayName), inert(m.Email), inert(m.Phone), inert(m.Department), inert(m.Position), m.Status})
+			names := make([]string, len(m.GroupIDs))
+			for i, g := range m.GroupIDs {
+				names[i] = groupName[g]
+			}
+			row := []string{m.LoginID, inert(m.DisplayName), inert(m.Email), inert(m.Phone), inert(m.Department), inert(m.Position), inert(strings.Join(names, ";"))}
+			for _, fd := range fields {
+				row = append(row, inert(m.Fields[fd.ID]))
+			}
+			_ = cw.Write(append(row, m.Status))
 		}
 		n += len(ms)
 		if cw.Flush(); cw.Error() != nil {

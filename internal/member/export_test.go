@@ -29,7 +29,7 @@ func TestExportCSVRoundTrip(t *testing.T) {
 			fmt.Fprintf(&in, "m%03d,Member %d,m%d@example.com,+81 3-0000-%04d,Sales,Lead\n", i, i, i, i)
 		}
 		in.WriteString("evil,\"=HYPERLINK(\"\"http://x\"\")\",,,@SUM(A1),-cmd\n")
-		n, err := svc.Import(ten.Ctx, ten.ID, strings.NewReader(in.String()))
+		n, err := svc.Import(ten.Ctx, ten.ID, strings.NewReader(in.String()), member.ImportOptions{})
 		must(t, "import", err)
 		gone := storetest.NewMember(t, env, ten.Tenant, "gone", storetest.MemberOpts{Status: member.StatusDeleted})
 
@@ -69,7 +69,7 @@ func TestExportCSVRoundTrip(t *testing.T) {
 			_ = cw.Write(append([]string{"copy-" + local}, r[1:6]...))
 		}
 		cw.Flush()
-		n2, err := svc.Import(ten.Ctx, ten.ID, strings.NewReader(again.String()))
+		n2, err := svc.Import(ten.Ctx, ten.ID, strings.NewReader(again.String()), member.ImportOptions{})
 		must(t, "import the export", err)
 		if n2 != got {
 			t.Errorf("re-import: got %d members, want %d", n2, got)

@@ -23,8 +23,17 @@ const (
 	maxLineErrors = 100
 )
 
-// importColumns are the CSV header names Import understands.
-var importColumns = []string{"login_id", "display_name", "email", "phone", "department", "position"}
+// importColumns are the CSV header names Import understands besides the
+// tenant's custom fields, which have a column each, headed by the field's
+// name. groups holds group names separated by ";".
+var importColumns = []string{"login_id", "display_name", "email", "phone", "department", "position", "groups"}
+
+// ImportOptions change how Import reads a file: with CreateMissing, a
+// department, position or group the file names and the directory lacks is
+// created (else it is a problem of its line).
+type ImportOptions struct {
+	CreateMissing bool
+}
 
 // Import adds every member in a CSV file (header row: login_id,
 // display_name and optionally email, phone, department, position) as
@@ -33,7 +42,7 @@ var importColumns = []string{"login_id", "display_name", "email", "phone", "depa
 // counting the rest. The file may be UTF-8 (with or without a
 // byte-order mark) or Shift_JIS as Excel saves it; see csvenc.Reader.
 // Each member gets its own audit event.
-func (s *Service) Import(ctx context.Context, tenantID string, r io.Reader) (int, error) {
+func (s *Service) Import(ctx context.Context, tenantID string, r io.Reader, opts ImportOptions) (int, error) {
 	if _, err := auth.Require(ctx, tenantID, auth.PermMembersManage); err != nil {
 		return 0, err
 	}
@@ -41,10 +50,19 @@ func (s *Service) Import(ctx context.Context, tenantID string, r io.Reader) (int
 	if err != nil {
 		return 0, err
 	}
-	ms, lines, problems, err := s.parseImport(r, tenantID, t.PrimaryDomain)
+	fields, err := s.Store.ListFields(ctx, tenantID)
 	if err != nil {
 		return 0, err
 	}
+	ms, lines, problems, err := s.parseImport(r, tenantID, t.PrimaryDomain, fields)
+	if err != nil {
+		return 0, err
+	}
+	dir, err := s.readDirectory(ctx, tenantID)
+	if err != nil {
+		return 0, err
+	}
+	dir.resolve(ms, lines, problems, opts.CreateMissing)
 	if err := s.checkTaken(ctx, ms, lines, problems); err != nil {
 		return 0, err
 	}
@@ -53,10 +71,16 @@ func (s *Service) Import(ctx context.Context, tenantID string, r io.Reader) (int
 	}
 	now := s.Clock.Now()
 	err = s.Store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.createMissing(ctx, dir, now); err != nil {
+			return err
+		}
 		if err := s.Store.CreateMembers(ctx, ms); err != nil {
 			if errs.Is(err, errs.Conflict) {
 				return errs.Wrap(errs.Conflict, err, "member.import_taken_meanwhile")
 			}
+			return err
+		}
+		if err := s.assign(ctx, tenantID, nil); err != nil {
 			return err
 		}
 		for i := 0; i < len(ms); i += 1000 {
@@ -84,7 +108,7 @@ func (s *Service) Import(ctx context.Context, tenantID string, r io.Reader) (int
 // parseImport reads the CSV, in UTF-8 or Shift_JIS, into members,
 // collecting every problem of every line. lines[i] is the line number of
 // ms[i].
-func (s *Service) parseImport(r io.Reader, tenantID, domain string) (ms []*Member, lines []int, problems *problemList, err error) {
+func (s *Service) parseImport(r io.Reader, tenantID, domain string, fields []*Field) (ms []*Member, lines []int, problems *problemList, err error) {
 	dec := csvenc.NewReader(r)
 	cr := csv.NewReader(dec)
 	cr.ReuseRecord = true
@@ -94,7 +118,7 @@ func (s *Service) parseImport(r io.Reader, tenantID, domain string) (ms []*Membe
 	} else if err != nil {
 		return nil, nil, nil, errs.Field("file", "member.import_no_header", "columns", strings.Join(importColumns, ","))
 	}
-	col, err := importHeader(header)
+	col, err := importHeader(header, fields)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -123,7 +147,7 @@ func (s *Service) parseImport(r io.Reader, tenantID, domain string) (ms []*Membe
 		if len(ms) == MaxImportRows {
 			return nil, nil, nil, errs.Field("file", "member.import_too_many", "max", MaxImportRows)
 		}
-		m, bad := importRow(rec, col, domain, seen)
+		m, bad := importRow(rec, col, domain, seen, fields)
 		if problems.add(line, bad...) {
 			continue
 		}
@@ -137,18 +161,32 @@ func (s *Service) parseImport(r io.Reader, tenantID, domain string) (ms []*Membe
 	return ms, lines, problems, nil
 }
 
-func importHeader(header []string) (map[string]int, error) {
+// importHeader maps each column Import knows to its index: the fixed ones
+// by name, a custom field's by the field's id.
+func importHeader(header []string, fields []*Field) (map[string]int, error) {
 	col := map[string]int{}
+	known := slices.Clone(importColumns)
+	for _, f := range fields {
+		known = append(known, f.Name)
+	}
 	for i, h := range header {
-		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))) // Excel writes a BOM
-		if !slices.Contains(importColumns, h) {
-			return nil, errs.Field("file", "member.import_unknown_column", "column", text.Printable(h), "columns", strings.Join(importColumns, ", "))
+		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")) // Excel writes a BOM
+		if fixed := strings.ToLower(h); slices.Contains(importColumns, fixed) {
+			col[fixed] = i
+		} else if j := slices.IndexFunc(fields, func(f *Field) bool { return f.Name == h }); j >= 0 {
+			col[fields[j].ID] = i
+		} else {
+			return nil, errs.Field("file", "member.import_unknown_column", "column", text.Printable(h), "columns", strings.Join(known, ", "))
 		}
-		col[h] = i
 	}
 	for _, need := range importColumns[:2] {
 		if _, ok := col[need]; !ok {
 			return nil, errs.Field("file", "member.import_missing_column", "column", need)
+		}
+	}
+	for _, f := range fields {
+		if _, ok := col[f.ID]; f.Required && !ok {
+			return nil, errs.Field("file", "member.import_missing_column", "column", f.Name)
 		}
 	}
 	return col, nil
@@ -170,7 +208,7 @@ func syntaxProblem(pe *csv.ParseError, fields, columns int) error {
 
 // importRow reads one line into a member and returns every problem it
 // has (none if it is fine). seen holds the lines of the login ids before.
-func importRow(rec []string, col map[string]int, domain string, seen map[string]int) (*Member, []error) {
+func importRow(rec []string, col map[string]int, domain string, seen map[string]int, fields []*Field) (*Member, []error) {
 	get := func(name string) *string {
 		i, ok := col[name]
 		if !ok || i >= len(rec) {
@@ -185,8 +223,46 @@ func importRow(rec []string, col map[string]int, domain string, seen map[string]
 	if m.LoginID, err = LoginID(*get("login_id"), domain); err != nil {
 		bad = append(bad, err)
 	}
-	p := Profile{DisplayName: get("display_name"), Email: get("email"), Phone: get("phone"), Department: get("department"), Position: get("position")}
+	p := Profile{DisplayName: get("display_name"), Email: get("email"), Phone: get("phone")}
 	bad = append(bad, p.apply(m)...)
+	// The directory's names, resolved to ids later (directory.resolve).
+	for _, n := range []struct {
+		col string
+		dst *string
+	}{{"department", &m.Department}, {"position", &m.Position}} {
+		if v := get(n.col); v != nil {
+			if *n.dst, err = text.Line(n.col, *v); err != nil {
+				bad = append(bad, err)
+			}
+		}
+	}
+	if v := get("groups"); v != nil {
+		for g := range strings.SplitSeq(*v, ";") {
+			if g, err := text.Line("groups", g); err != nil {
+				bad = append(bad, err)
+			} else if g != "" {
+				m.GroupIDs = append(m.GroupIDs, g)
+			}
+		}
+	}
+	for _, f := range fields {
+		v := get(f.ID)
+		if v == nil {
+			continue
+		}
+		value, err := fieldValue(f, *v)
+		if err == nil && value == "" && f.Required {
+			err = errs.Field("fields."+f.ID, "directory.field_required", "field", f.Name)
+		}
+		if err != nil {
+			bad = append(bad, err)
+		} else if value != "" {
+			if m.Fields == nil {
+				m.Fields = map[string]string{}
+			}
+			m.Fields[f.ID] = value
+		}
+	}
 	if first, dup := seen[m.LoginID]; dup {
 		bad = append(bad, errs.Field("login_id", "member.import_login_id_repeated", "login_id", m.LoginID, "first", first))
 	}

@@ -87,7 +87,7 @@ func TestExportShiftJISRoundTrip(t *testing.T) {
 		ten := storetest.SignUp(t, env, "acme")
 		svc := env.MemberService()
 		in := "login_id,display_name,department\nm1,髙橋 一郎,営業①課\nm2,ﾔﾏﾀﾞ ﾀﾛｳ,総務\nm3,𠮷田 😀,\n"
-		_, err := svc.Import(ten.Ctx, ten.ID, strings.NewReader(in))
+		_, err := svc.Import(ten.Ctx, ten.ID, strings.NewReader(in), member.ImportOptions{})
 		must(t, "import", err)
 		var out bytes.Buffer
 		w := csvenc.NewWriter(&out, csvenc.ShiftJIS)
@@ -104,7 +104,7 @@ func TestExportShiftJISRoundTrip(t *testing.T) {
 			}
 			again.WriteString(line + "\r\n")
 		}
-		n, err := svc.Import(ten.Ctx, ten.ID, strings.NewReader(again.String()))
+		n, err := svc.Import(ten.Ctx, ten.ID, strings.NewReader(again.String()), member.ImportOptions{})
 		if err != nil || n != 3 {
 			t.Fatalf("import the Shift_JIS export: got %d, %v (%#v), want 3", n, err, err)
 		}

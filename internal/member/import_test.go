@@ -111,7 +111,7 @@ func TestImportIsAllOrNothing(t *testing.T) {
 		svc := env.MemberService()
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				n, err := svc.Import(ten.Ctx, ten.ID, strings.NewReader(tt.csv))
+				n, err := svc.Import(ten.Ctx, ten.ID, strings.NewReader(tt.csv), member.ImportOptions{})
 				if n != 0 {
 					t.Errorf("Import: got %d members, want 0", n)
 				}

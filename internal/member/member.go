@@ -4,6 +4,7 @@
 package member
 
 import (
+	"maps"
 	"net/mail"
 	"regexp"
 	"slices"
@@ -19,22 +20,27 @@ import (
 
 // Member is a person in a tenant.
 type Member struct {
-	ID                  string
-	TenantID            string
-	LoginID             string // local@primary-domain
-	DisplayName         string
-	Email               string // personal e-mail
-	Phone               string
-	Department          string
-	Position            string
-	Status              string
-	SuperAdmin          bool
-	RoleIDs             []string
-	ExternalIssuer      string // optional OIDC identity
-	ExternalSubject     string
-	PasswordHash        string
-	InvitationHash      string
-	InvitationExpiresAt time.Time
+	ID          string
+	TenantID    string
+	LoginID     string // local@primary-domain
+	DisplayName string
+	Email       string // personal e-mail
+	Phone       string
+	// DepartmentID and PositionID name the member's department and position
+	// ("": none); Department and Position are their names, as read.
+	DepartmentID, PositionID string
+	Department, Position     string
+	GroupIDs                 []string          // the member's groups, sorted (loaded by GetMember and ListMembers)
+	Fields                   map[string]string // custom field id → value (loaded likewise)
+	RuleID                   string            // the assignment rule that grants the member, if any
+	Status                   string
+	SuperAdmin               bool
+	RoleIDs                  []string
+	ExternalIssuer           string // optional OIDC identity
+	ExternalSubject          string
+	PasswordHash             string
+	InvitationHash           string
+	InvitationExpiresAt      time.Time
 	// Language is the member's own choice for the console and mails, ""
 	// to follow the tenant's.
 	Language  string
@@ -175,9 +181,14 @@ type Profile struct {
 	DisplayName *string
 	Email       *string
 	Phone       *string
-	Department  *string
-	Position    *string
 	Language    *string // "ja", "en", or "" to follow the tenant's language
+	// DepartmentID and PositionID are ids of the tenant's ("": none),
+	// GroupIDs the complete set of groups, Fields the custom field values
+	// to set ("" clears one); the service checks them against the directory.
+	DepartmentID *string
+	PositionID   *string
+	GroupIDs     *[]string
+	Fields       map[string]string
 }
 
 // Apply validates p and applies it to m. Texts are checked and normalised
@@ -198,7 +209,7 @@ func (p Profile) apply(m *Member) []error {
 		name     string
 		dst, src *string
 	}{{"display_name", &m.DisplayName, p.DisplayName}, {"phone", &m.Phone, p.Phone},
-		{"department", &m.Department, p.Department}, {"position", &m.Position, p.Position}} {
+		{"department_id", &m.DepartmentID, p.DepartmentID}, {"position_id", &m.PositionID, p.PositionID}} {
 		if f.src == nil {
 			continue
 		}
@@ -218,6 +229,19 @@ func (p Profile) apply(m *Member) []error {
 			}
 			m.Email = e
 		}
+	}
+	if p.GroupIDs != nil {
+		m.GroupIDs = slices.Compact(slices.Sorted(slices.Values(*p.GroupIDs)))
+	}
+	if len(p.Fields) > 0 {
+		fields := maps.Clone(m.Fields)
+		if fields == nil {
+			fields = map[string]string{}
+		}
+		for id, v := range p.Fields {
+			fields[id] = v
+		}
+		m.Fields = fields
 	}
 	if p.Language != nil {
 		switch l := strings.TrimSpace(*p.Language); l {
@@ -258,7 +282,7 @@ func (m *Member) validate() []error {
 	for _, f := range []struct {
 		name, v string
 		max     int
-	}{{"phone", m.Phone, 30}, {"department", m.Department, 100}, {"position", m.Position, 100}} {
+	}{{"phone", m.Phone, 30}} {
 		if len([]rune(f.v)) > f.max {
 			problems = append(problems, errs.Field(f.name, "member.text_too_long", "max", f.max))
 		}
@@ -269,9 +293,18 @@ func (m *Member) validate() []error {
 // Filter selects a page of a tenant's members.
 type Filter struct {
 	TenantID string
-	Status   string // one status or FilterBillable; empty means every status but deleted
-	Name     string // display-name substring, any case
-	LoginID  string // login-id prefix
-	After    string // cursor: the last id of the previous page
-	Limit    int
+	// DepartmentID selects its members, and with SubDepartments those of
+	// the departments below it; GroupID, PositionID likewise; FieldID with
+	// FieldValue the members with that value.
+	DepartmentID   string
+	SubDepartments bool
+	GroupID        string
+	PositionID     string
+	FieldID        string
+	FieldValue     string
+	Status         string // one status or FilterBillable; empty means every status but deleted
+	Name           string // display-name substring, any case
+	LoginID        string // login-id prefix
+	After          string // cursor: the last id of the previous page
+	Limit          int
 }

@@ -65,10 +65,19 @@ func (s *Service) Add(ctx context.Context, tenantID string, in AddInput) (*Membe
 		if m.RoleIDs, err = s.grantable(ctx, a, tenantID, nil, in.RoleIDs); err != nil {
 			return err
 		}
+		if err := s.checkLinks(ctx, m, true); err != nil {
+			return err
+		}
 		if err := s.Store.CreateMembers(ctx, []*Member{m}); err != nil {
 			if errs.Is(err, errs.Conflict) {
 				return errs.Taken("login_id", err, "member.login_id_taken", "login_id", m.LoginID)
 			}
+			return err
+		}
+		if err := s.assign(ctx, tenantID, []string{m.ID}); err != nil {
+			return err
+		}
+		if m, err = s.Store.GetMember(ctx, tenantID, m.ID); err != nil { // with its directory's names
 			return err
 		}
 		if err := s.record(ctx, now, m, "member.added", nil); err != nil {
@@ -223,6 +232,19 @@ func (s *Service) changeAs(ctx context.Context, a *auth.Actor, tenantID, memberI
 		m.UpdatedAt = now
 		if err := s.Store.UpdateMember(ctx, m); err != nil {
 			return err
+		}
+		if linksChanged(&before, m) {
+			if err := s.Store.SetMemberLinks(ctx, m); err != nil {
+				return err
+			}
+		}
+		if directoryChanged(&before, m) {
+			if err := s.assign(ctx, tenantID, []string{m.ID}); err != nil {
+				return err
+			}
+			if m, err = s.Store.GetMember(ctx, tenantID, m.ID); err != nil {
+				return err
+			}
 		}
 		if !Billable(m.Status) || m.Status == StatusSuspended {
 			if _, err := s.Store.RevokeMemberSessions(ctx, m.ID, now); err != nil {

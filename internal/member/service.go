@@ -48,6 +48,7 @@ type Store interface {
 	DeleteRole(ctx context.Context, tenantID, id string) (int, error)
 	RevokeMemberSessions(ctx context.Context, memberID string, now time.Time) (int, error)
 	AppendAuditEvents(ctx context.Context, events ...*audit.Event) error
+	DirectoryStore
 }
 
 // Limit returns how many billable members a tenant may have (0: no
@@ -110,23 +111,27 @@ type Service struct {
 	ConfirmPassword ConfirmPassword
 	// BaseURL is where mails send members (the console).
 	BaseURL string
+	// Features are the catalog's features, which assignment rules grant.
+	Features []string
 }
 
 // snapshot is a member as the audit trail records it: no secrets.
 type snapshot struct {
-	LoginID     string   `json:"login_id"`
-	DisplayName string   `json:"display_name"`
-	Email       string   `json:"email,omitempty"`
-	Phone       string   `json:"phone,omitempty"`
-	Department  string   `json:"department,omitempty"`
-	Position    string   `json:"position,omitempty"`
-	Status      string   `json:"status"`
-	SuperAdmin  bool     `json:"super_admin,omitempty"`
-	RoleIDs     []string `json:"role_ids,omitempty"`
+	LoginID     string            `json:"login_id"`
+	DisplayName string            `json:"display_name"`
+	Email       string            `json:"email,omitempty"`
+	Phone       string            `json:"phone,omitempty"`
+	Department  string            `json:"department,omitempty"`
+	Position    string            `json:"position,omitempty"`
+	GroupIDs    []string          `json:"group_ids,omitempty"`
+	Fields      map[string]string `json:"fields,omitempty"`
+	Status      string            `json:"status"`
+	SuperAdmin  bool              `json:"super_admin,omitempty"`
+	RoleIDs     []string          `json:"role_ids,omitempty"`
 }
 
 func snap(m *Member) *snapshot {
-	return &snapshot{m.LoginID, m.DisplayName, m.Email, m.Phone, m.Department, m.Position, m.Status, m.SuperAdmin, m.RoleIDs}
+	return &snapshot{m.LoginID, m.DisplayName, m.Email, m.Phone, m.Department, m.Position, m.GroupIDs, m.Fields, m.Status, m.SuperAdmin, m.RoleIDs}
 }
 
 func (s *Service) record(ctx context.Context, now time.Time, m *Member, action string, before *Member) error {

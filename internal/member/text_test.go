@@ -127,7 +127,7 @@ func TestNamesAreStoredNFC(t *testing.T) {
 		if got := stored(t, env, ten.ID, m.ID).Position; got != nfc {
 			t.Errorf("updated position: got %q, want %q", got, nfc)
 		}
-		_, err = svc.Import(ten.Ctx, ten.ID, strings.NewReader("login_id,display_name\nimported,"+nfd+"\n"))
+		_, err = svc.Import(ten.Ctx, ten.ID, strings.NewReader("login_id,display_name\nimported,"+nfd+"\n"), member.ImportOptions{})
 		must(t, "import", err)
 		ms, err := env.DB.ListMembers(context.Background(), member.Filter{TenantID: ten.ID, LoginID: "imported@", Limit: 1})
 		must(t, "list members", err)

@@ -12,13 +12,14 @@ import (
 
 // A member keeps the local part of its login id; the domain is the
 // tenant's primary domain, joined in (see migration 0004).
-const memberColumns = `m.id, m.tenant_id, m.login_local || '@' || d.name, m.display_name, m.email, m.phone, m.department, m.position,
-	m.status, m.is_super_admin, m.external_issuer, m.external_subject, m.password_hash, m.invitation_hash, m.invitation_expires_at,
+const memberColumns = `m.id, m.tenant_id, m.login_local || '@' || d.name, m.display_name, m.email, m.phone,
+	COALESCE(m.department_id, ''), COALESCE(dp.name, ''), COALESCE(m.position_id, ''), COALESCE(po.name, ''), COALESCE(m.rule_id, ''), m.status, m.is_super_admin, m.external_issuer, m.external_subject, m.password_hash, m.invitation_hash, m.invitation_expires_at,
 	m.created_at, m.updated_at, m.language`
 
-const memberFrom = ` FROM members m JOIN domains d ON d.tenant_id = m.tenant_id AND d.is_primary`
+const memberFrom = ` FROM members m JOIN domains d ON d.tenant_id = m.tenant_id AND d.is_primary
+	LEFT JOIN departments dp ON dp.id = m.department_id LEFT JOIN positions po ON po.id = m.position_id`
 
-const memberInsertColumns = `id, tenant_id, login_local, display_name, email, phone, department, position, status, is_super_admin,
+const memberInsertColumns = `id, tenant_id, login_local, display_name, email, phone, department_id, position_id, status, is_super_admin,
 	external_issuer, external_subject, password_hash, invitation_hash, invitation_expires_at, created_at, updated_at, language`
 
 // localPart is the part of a login id before the @.
@@ -29,14 +30,14 @@ func localPart(loginID string) string {
 
 func scanMember(row scanner) (*member.Member, error) {
 	var m member.Member
-	err := row.Scan(&m.ID, &m.TenantID, &m.LoginID, &m.DisplayName, &m.Email, &m.Phone, &m.Department, &m.Position, &m.Status,
+	err := row.Scan(&m.ID, &m.TenantID, &m.LoginID, &m.DisplayName, &m.Email, &m.Phone, &m.DepartmentID, &m.Department, &m.PositionID, &m.Position, &m.RuleID, &m.Status,
 		&m.SuperAdmin, scanStr(&m.ExternalIssuer), scanStr(&m.ExternalSubject), &m.PasswordHash, scanStr(&m.InvitationHash),
 		scanTime(&m.InvitationExpiresAt), scanTime(&m.CreatedAt), scanTime(&m.UpdatedAt), &m.Language)
 	return &m, err
 }
 
 func memberArgs(m *member.Member) []any {
-	return []any{m.ID, m.TenantID, localPart(m.LoginID), m.DisplayName, m.Email, m.Phone, m.Department, m.Position, m.Status, m.SuperAdmin,
+	return []any{m.ID, m.TenantID, localPart(m.LoginID), m.DisplayName, m.Email, m.Phone, nullStr(m.DepartmentID), nullStr(m.PositionID), m.Status, m.SuperAdmin,
 		nullStr(m.ExternalIssuer), nullStr(m.ExternalSubject), m.PasswordHash, nullStr(m.InvitationHash),
 		nullTS(m.InvitationExpiresAt), ts(m.CreatedAt), ts(m.UpdatedAt), m.Language}
 }
@@ -64,12 +65,17 @@ func (db *DB) CreateMembers(ctx context.Context, ms []*member.Member) error {
 			return err
 		}
 	}
-	return nil
+	return db.insertMemberLinks(ctx, ms)
 }
 
-// GetMember returns the member id of tenantID with its roles. Errors: NotFound.
+// GetMember returns the member id of tenantID with its roles, groups and
+// field values. Errors: NotFound.
 func (db *DB) GetMember(ctx context.Context, tenantID, id string) (*member.Member, error) {
-	return db.getMember(ctx, `m.tenant_id = ? AND m.id = ?`, tenantID, id)
+	m, err := db.getMember(ctx, `m.tenant_id = ? AND m.id = ?`, tenantID, id)
+	if err != nil {
+		return nil, err
+	}
+	return m, db.loadMemberLinks(ctx, []*member.Member{m})
 }
 
 // GetMemberByLoginID returns the member signing in with loginID. Errors: NotFound.
@@ -127,10 +133,10 @@ func (db *DB) readMember(ctx context.Context, where string, args ...any) (*membe
 // UpdateMember stores every changeable column of m, and its roles.
 // Errors: NotFound, Conflict.
 func (db *DB) UpdateMember(ctx context.Context, m *member.Member) error {
-	res, err := db.exec(ctx, `UPDATE members SET login_local = ?, display_name = ?, email = ?, phone = ?, department = ?, position = ?,
+	res, err := db.exec(ctx, `UPDATE members SET login_local = ?, display_name = ?, email = ?, phone = ?, department_id = ?, position_id = ?,
 		status = ?, is_super_admin = ?, password_hash = ?, invitation_hash = ?, invitation_expires_at = ?, updated_at = ?, language = ?
 		WHERE tenant_id = ? AND id = ?`,
-		localPart(m.LoginID), m.DisplayName, m.Email, m.Phone, m.Department, m.Position, m.Status, m.SuperAdmin, m.PasswordHash,
+		localPart(m.LoginID), m.DisplayName, m.Email, m.Phone, nullStr(m.DepartmentID), nullStr(m.PositionID), m.Status, m.SuperAdmin, m.PasswordHash,
 		nullStr(m.InvitationHash), nullTS(m.InvitationExpiresAt), ts(m.UpdatedAt), m.Language, m.TenantID, m.ID)
 	if err := db.affected(res, err, "store.thing.member"); err != nil {
 		return err
@@ -163,6 +169,7 @@ func (db *DB) ListMembers(ctx context.Context, f member.Filter) ([]*member.Membe
 		q += ` AND m.status = ?`
 		args = append(args, f.Status)
 	}
+	q, args = memberDirectoryFilter(q, args, f)
 	if f.Name != "" {
 		q += ` AND LOWER(m.display_name) LIKE ? ESCAPE '\'`
 		args = append(args, "%"+likeEscape(f.Name)+"%")
@@ -182,7 +189,36 @@ func (db *DB) ListMembers(ctx context.Context, f member.Filter) ([]*member.Membe
 	if err != nil {
 		return nil, db.fail(err, "store.thing.member")
 	}
-	return ms, db.loadRoleIDs(ctx, ms)
+	if err := db.loadRoleIDs(ctx, ms); err != nil {
+		return nil, err
+	}
+	return ms, db.loadMemberLinks(ctx, ms)
+}
+
+// memberDirectoryFilter adds f's department, position, group and field
+// conditions to q.
+func memberDirectoryFilter(q string, args []any, f member.Filter) (string, []any) {
+	if f.DepartmentID != "" && f.SubDepartments {
+		q += ` AND m.department_id IN (WITH RECURSIVE sub(id) AS (SELECT id FROM departments WHERE id = ? AND tenant_id = ?
+			UNION SELECT c.id FROM departments c JOIN sub ON c.parent_id = sub.id) SELECT id FROM sub)`
+		args = append(args, f.DepartmentID, f.TenantID)
+	} else if f.DepartmentID != "" {
+		q += ` AND m.department_id = ?`
+		args = append(args, f.DepartmentID)
+	}
+	if f.PositionID != "" {
+		q += ` AND m.position_id = ?`
+		args = append(args, f.PositionID)
+	}
+	if f.GroupID != "" {
+		q += ` AND m.id IN (SELECT member_id FROM group_members WHERE group_id = ? AND tenant_id = ?)`
+		args = append(args, f.GroupID, f.TenantID)
+	}
+	if f.FieldID != "" {
+		q += ` AND m.id IN (SELECT member_id FROM member_field_values WHERE field_id = ? AND value = ? AND tenant_id = ?)`
+		args = append(args, f.FieldID, f.FieldValue, f.TenantID)
+	}
+	return q, args
 }
 
 func (db *DB) loadRoleIDs(ctx context.Context, ms []*member.Member) error {

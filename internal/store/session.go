@@ -80,7 +80,9 @@ func (db *DB) revoke(ctx context.Context, column, value string, now time.Time) (
 
 // MemberPermissions returns the union of the permissions of memberID's roles.
 func (db *DB) MemberPermissions(ctx context.Context, memberID string) ([]auth.Permission, error) {
-	rows, err := db.query(ctx, `SELECT r.permissions FROM roles r JOIN member_roles mr ON mr.role_id = r.id WHERE mr.member_id = ?`, memberID)
+	// The roles held, and those the member's assignment rule grants.
+	rows, err := db.query(ctx, `SELECT r.permissions FROM roles r JOIN member_roles mr ON mr.role_id = r.id WHERE mr.member_id = ?
+		UNION ALL SELECT r.permissions FROM roles r JOIN rule_roles rr ON rr.role_id = r.id JOIN members m ON m.rule_id = rr.rule_id WHERE m.id = ?`, memberID, memberID)
 	if err != nil {
 		return nil, db.fail(err, "store.thing.role")
 	}
