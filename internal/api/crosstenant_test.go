@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
 	"regexp"
 	"slices"
@@ -75,6 +76,29 @@ var crossTenantBodies = map[string]any{
 	"approve-partner-code":       map[string]any{"phone": "03-1234-5678"},
 	"partner-quote-customer":     map[string]any{"plan": "standard", "contract": "annual", "licenses": 20},
 	"partner-apply-customer":     map[string]any{"quote_id": "{q}"},
+	"get-domain-addresses":       nil,
+	"list-departments":           nil,
+	"create-department":          map[string]any{"name": "侵入部"},
+	"update-department":          map[string]any{"name": "乗っ取り"},
+	"delete-department":          nil,
+	"list-positions":             nil,
+	"create-position":            map[string]any{"name": "侵入"},
+	"update-position":            map[string]any{"name": "乗っ取り"},
+	"delete-position":            nil,
+	"list-groups":                nil,
+	"create-group":               map[string]any{"name": "侵入"},
+	"update-group":               map[string]any{"name": "乗っ取り"},
+	"delete-group":               nil,
+	"list-fields":                nil,
+	"create-field":               map[string]any{"name": "侵入", "kind": "text"},
+	"update-field":               map[string]any{"name": "乗っ取り"},
+	"delete-field":               nil,
+	"list-rules":                 nil,
+	"create-rule":                map[string]any{"name": "侵入", "match_kind": "group", "match_id": "{grp}", "role_ids": []string{"{r}"}},
+	"update-rule":                map[string]any{"name": "乗っ取り", "match_kind": "group", "match_id": "{grp}", "role_ids": []string{"{r}"}},
+	"delete-rule":                nil,
+	"get-directory-settings":     nil,
+	"update-directory-settings":  map[string]any{"deactivate_unmatched": true},
 }
 
 // opsBodies is the same for the operator routes (/api/v1/ops/…), which a
@@ -200,6 +224,7 @@ type tenantState struct {
 	Sessions    json.RawMessage
 	Domains     json.RawMessage
 	Billing     billingState
+	Directory   map[string]json.RawMessage
 	AuditEvents int
 }
 
@@ -213,6 +238,10 @@ func readTenantState(t *testing.T, s *apptest.Server, ten *apptest.Tenant) tenan
 		Domains: get(tpath(ten.ID, "/domains")), Billing: readBilling(t, s, ten)}
 	for _, status := range []string{"invited", "active", "suspended", "deactivated", "deleted"} {
 		st.Members[status] = get(tpath(ten.ID, "/members?limit=500&status="+status))
+	}
+	st.Directory = map[string]json.RawMessage{}
+	for _, kind := range []string{"departments", "positions", "groups", "fields", "rules", "directory-settings"} {
+		st.Directory[kind] = get(tpath(ten.ID, "/"+kind))
 	}
 	st.AuditEvents = len(listAll[api.AuditEvent](t, s, ten.AdminToken, tpath(ten.ID, "/audit-events?limit=1000")))
 	return st
@@ -246,6 +275,14 @@ func TestCrossTenant(t *testing.T) {
 		expect(t, s, http.StatusOK, authenticateReq(partnerToken, code.Code))
 		ids := map[string]string{"t": a.ID, "m": member.ID, "r": role.ID, "s": sessions[0].ID, "d": dom.ID, "c": change,
 			"p": methods[0].ID, "i": paid.Invoice.ID, "q": quote.ID, "code": code.Code}
+		for _, obj := range []struct{ param, path string }{{"dep", "/departments"}, {"pos", "/positions"}, {"grp", "/groups"}} {
+			ids[obj.param] = decode[api.Department](t, expect(t, s, http.StatusCreated, apptest.Request{Method: "POST", Path: tpath(a.ID, obj.path),
+				Token: a.AdminToken, Body: map[string]any{"name": "A の" + obj.param}})).ID
+		}
+		ids["fld"] = decode[api.Field](t, expect(t, s, http.StatusCreated, apptest.Request{Method: "POST", Path: tpath(a.ID, "/fields"),
+			Token: a.AdminToken, Body: map[string]any{"name": "社員番号", "kind": "text"}})).ID
+		ids["rul"] = decode[api.RuleOutcome](t, expect(t, s, http.StatusCreated, apptest.Request{Method: "POST", Path: tpath(a.ID, "/rules"),
+			Token: a.AdminToken, Body: map[string]any{"name": "A の条件", "match_kind": "group", "match_id": ids["grp"], "role_ids": []string{role.ID}}})).Rule.ID
 
 		before, beforeB := readTenantState(t, s, a), readTenantState(t, s, b)
 		seen := map[string]bool{}
@@ -285,8 +322,9 @@ func TestCrossTenant(t *testing.T) {
 			if isOps || !refersToOtherIDs(op.Path, crossTenantBodies[op.ID]) {
 				continue
 			}
-			path, body, _ = fill(t, op, map[string]string{"t": b.ID, "m": ids["m"], "r": ids["r"], "s": ids["s"], "d": ids["d"], "c": ids["c"],
-				"p": ids["p"], "i": ids["i"], "q": ids["q"], "code": ids["code"]}, op.Path, crossTenantBodies[op.ID])
+			inB := maps.Clone(ids)
+			inB["t"] = b.ID
+			path, body, _ = fill(t, op, inB, op.Path, crossTenantBodies[op.ID])
 			res := s.Do(apptest.Request{Method: op.Method, Path: path, Token: b.AdminToken, Body: body})
 			if res.Status != http.StatusNotFound {
 				t.Errorf("%s %s (%s) as tenant B's super admin with A's ids in B's tenant: got status %d, want 404; body: %s", op.Method, path, op.ID, res.Status, clip(res.Body))

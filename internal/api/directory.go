@@ -100,15 +100,29 @@ type Reassign struct {
 
 func (r Reassign) of() member.Reassign { return member.Reassign{To: r.ReassignTo, Confirm: r.Confirm} }
 
-type objectPath struct {
-	TenantPath
-	ID string `path:"id"`
-}
-
-type deleteInput struct {
-	objectPath
-	Reassign
-}
+// The directory's paths, one parameter name per kind of id.
+type (
+	departmentPath struct {
+		TenantPath
+		ID string `path:"dep" doc:"department id (dep_…)"`
+	}
+	positionPath struct {
+		TenantPath
+		ID string `path:"pos" doc:"position id (pos_…)"`
+	}
+	groupPath struct {
+		TenantPath
+		ID string `path:"grp" doc:"group id (grp_…)"`
+	}
+	fieldPath struct {
+		TenantPath
+		ID string `path:"fld" doc:"custom field id (fld_…)"`
+	}
+	rulePath struct {
+		TenantPath
+		ID string `path:"rul" doc:"assignment rule id (rul_…)"`
+	}
+)
 
 // RuleOutcome is what a change to rules did (or, previewed, would do).
 type RuleOutcome struct {
@@ -175,9 +189,9 @@ func (s *Server) registerDepartments(tags []string) {
 		}
 		return reply(toDepartment(d)), nil
 	})
-	register(s, huma.Operation{OperationID: "update-department", Method: http.MethodPut, Path: "/api/v1/tenants/{t}/departments/{id}", Tags: tags,
+	register(s, huma.Operation{OperationID: "update-department", Method: http.MethodPut, Path: "/api/v1/tenants/{t}/departments/{dep}", Tags: tags,
 		Summary: "Rename a department or move it under another"}, false, func(ctx context.Context, in *struct {
-		objectPath
+		departmentPath
 		Body input
 	}) (*body[Department], error) {
 		d, err := s.svc.Members.UpdateDepartment(ctx, in.TenantID, in.ID, member.DepartmentInput{Name: in.Body.Name, ParentID: in.Body.ParentID})
@@ -186,9 +200,12 @@ func (s *Server) registerDepartments(tags []string) {
 		}
 		return reply(toDepartment(d)), nil
 	})
-	register(s, huma.Operation{OperationID: "delete-department", Method: http.MethodDelete, Path: "/api/v1/tenants/{t}/departments/{id}", Tags: tags,
+	register(s, huma.Operation{OperationID: "delete-department", Method: http.MethodDelete, Path: "/api/v1/tenants/{t}/departments/{dep}", Tags: tags,
 		Summary: "Delete a department, moving its members and sub-departments to reassign_to in the same transaction (409 while in use without reassign_to or confirm)"},
-		false, func(ctx context.Context, in *deleteInput) (*body[member.Deleted], error) {
+		false, func(ctx context.Context, in *struct {
+			departmentPath
+			Reassign
+		}) (*body[member.Deleted], error) {
 			return deletedReply(s.svc.Members.DeleteDepartment(ctx, in.TenantID, in.ID, in.of()))
 		})
 }
@@ -226,16 +243,19 @@ func (s *Server) registerPositionsAndGroups(tags []string) {
 	}) (*body[Position], error) {
 		return savePosition(ctx, in.TenantID, "", in.Body.Name)
 	})
-	register(s, huma.Operation{OperationID: "update-position", Method: http.MethodPut, Path: "/api/v1/tenants/{t}/positions/{id}", Tags: tags,
+	register(s, huma.Operation{OperationID: "update-position", Method: http.MethodPut, Path: "/api/v1/tenants/{t}/positions/{pos}", Tags: tags,
 		Summary: "Rename a position"}, false, func(ctx context.Context, in *struct {
-		objectPath
+		positionPath
 		Body positionInput
 	}) (*body[Position], error) {
 		return savePosition(ctx, in.TenantID, in.ID, in.Body.Name)
 	})
-	register(s, huma.Operation{OperationID: "delete-position", Method: http.MethodDelete, Path: "/api/v1/tenants/{t}/positions/{id}", Tags: tags,
+	register(s, huma.Operation{OperationID: "delete-position", Method: http.MethodDelete, Path: "/api/v1/tenants/{t}/positions/{pos}", Tags: tags,
 		Summary: "Delete a position, giving its members reassign_to instead in the same transaction (409 while in use without reassign_to or confirm)"},
-		false, func(ctx context.Context, in *deleteInput) (*body[member.Deleted], error) {
+		false, func(ctx context.Context, in *struct {
+			positionPath
+			Reassign
+		}) (*body[member.Deleted], error) {
 			return deletedReply(s.svc.Members.DeletePosition(ctx, in.TenantID, in.ID, in.of()))
 		})
 
@@ -265,16 +285,19 @@ func (s *Server) registerPositionsAndGroups(tags []string) {
 	}) (*body[Group], error) {
 		return saveGroup(ctx, in.TenantID, "", in.Body)
 	})
-	register(s, huma.Operation{OperationID: "update-group", Method: http.MethodPut, Path: "/api/v1/tenants/{t}/groups/{id}", Tags: tags,
+	register(s, huma.Operation{OperationID: "update-group", Method: http.MethodPut, Path: "/api/v1/tenants/{t}/groups/{grp}", Tags: tags,
 		Summary: "Rename a group or change its alias"}, false, func(ctx context.Context, in *struct {
-		objectPath
+		groupPath
 		Body groupInput
 	}) (*body[Group], error) {
 		return saveGroup(ctx, in.TenantID, in.ID, in.Body)
 	})
-	register(s, huma.Operation{OperationID: "delete-group", Method: http.MethodDelete, Path: "/api/v1/tenants/{t}/groups/{id}", Tags: tags,
+	register(s, huma.Operation{OperationID: "delete-group", Method: http.MethodDelete, Path: "/api/v1/tenants/{t}/groups/{grp}", Tags: tags,
 		Summary: "Delete a group, adding its members to reassign_to in the same transaction (409 while it has members without reassign_to or confirm); its alias stops receiving mail"},
-		false, func(ctx context.Context, in *deleteInput) (*body[member.Deleted], error) {
+		false, func(ctx context.Context, in *struct {
+			groupPath
+			Reassign
+		}) (*body[member.Deleted], error) {
 			return deletedReply(s.svc.Members.DeleteGroup(ctx, in.TenantID, in.ID, in.of()))
 		})
 }
@@ -308,16 +331,19 @@ func (s *Server) registerFields(tags []string) {
 	}) (*body[Field], error) {
 		return saveField(ctx, in.TenantID, "", in.Body)
 	})
-	register(s, huma.Operation{OperationID: "update-field", Method: http.MethodPut, Path: "/api/v1/tenants/{t}/fields/{id}", Tags: tags,
+	register(s, huma.Operation{OperationID: "update-field", Method: http.MethodPut, Path: "/api/v1/tenants/{t}/fields/{fld}", Tags: tags,
 		Summary: "Rename a field, make it required or not, change its choices"}, false, func(ctx context.Context, in *struct {
-		objectPath
+		fieldPath
 		Body fieldInput
 	}) (*body[Field], error) {
 		return saveField(ctx, in.TenantID, in.ID, in.Body)
 	})
-	register(s, huma.Operation{OperationID: "delete-field", Method: http.MethodDelete, Path: "/api/v1/tenants/{t}/fields/{id}", Tags: tags,
+	register(s, huma.Operation{OperationID: "delete-field", Method: http.MethodDelete, Path: "/api/v1/tenants/{t}/fields/{fld}", Tags: tags,
 		Summary: "Delete a field and every member's value of it, irreversibly: needs confirm=true (409 without, saying how many members have a value); the audit event keeps the values"},
-		false, func(ctx context.Context, in *deleteInput) (*body[member.Deleted], error) {
+		false, func(ctx context.Context, in *struct {
+			fieldPath
+			Reassign
+		}) (*body[member.Deleted], error) {
 			return deletedReply(s.svc.Members.DeleteField(ctx, in.TenantID, in.ID, in.Confirm))
 		})
 }
@@ -350,18 +376,18 @@ func (s *Server) registerRules(tags []string) {
 	}) (*body[RuleOutcome], error) {
 		return outcome(s.svc.Members.CreateRule(ctx, in.TenantID, in.Body.input(), in.of()))
 	})
-	register(s, huma.Operation{OperationID: "update-rule", Method: http.MethodPut, Path: "/api/v1/tenants/{t}/rules/{id}", Tags: tags,
+	register(s, huma.Operation{OperationID: "update-rule", Method: http.MethodPut, Path: "/api/v1/tenants/{t}/rules/{rul}", Tags: tags,
 		Summary: "Change an assignment rule or its priority and re-evaluate every member (dry_run: preview)"}, false, func(ctx context.Context, in *struct {
-		objectPath
+		rulePath
 		ruleChange
 		Body ruleBody
 	}) (*body[RuleOutcome], error) {
 		return outcome(s.svc.Members.UpdateRule(ctx, in.TenantID, in.ID, in.Body.input(), in.of()))
 	})
-	register(s, huma.Operation{OperationID: "delete-rule", Method: http.MethodDelete, Path: "/api/v1/tenants/{t}/rules/{id}", Tags: tags,
+	register(s, huma.Operation{OperationID: "delete-rule", Method: http.MethodDelete, Path: "/api/v1/tenants/{t}/rules/{rul}", Tags: tags,
 		Summary: "Delete an assignment rule: the rest move up and every member is re-evaluated (members no rule matches lose what rules granted, or are deactivated where the tenant chose that) (dry_run: preview)"},
 		false, func(ctx context.Context, in *struct {
-			objectPath
+			rulePath
 			ruleChange
 		}) (*body[RuleOutcome], error) {
 			return outcome(s.svc.Members.DeleteRule(ctx, in.TenantID, in.ID, in.of()))

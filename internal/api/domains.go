@@ -138,8 +138,17 @@ func (s *Server) registerDomains() {
 		}
 		return reply(s.toDomain(langOf(ctx), d)), nil
 	})
+	register(s, huma.Operation{OperationID: "get-domain-addresses", Method: http.MethodGet, Path: base + "/{d}/addresses", Tags: tags,
+		Summary: "What stops receiving mail if the domain is deleted: the group aliases and members' e-mail addresses on it (up to 100 of each, with counts)"},
+		false, func(ctx context.Context, in *DomainPath) (*body[domain.Addresses], error) {
+			a, err := s.svc.Domains.Addresses(ctx, in.TenantID, in.DomainID)
+			if err != nil {
+				return nil, err
+			}
+			return reply(*a), nil
+		})
 	register(s, huma.Operation{OperationID: "delete-domain", Method: http.MethodDelete, Path: base + "/{d}", Tags: tags, DefaultStatus: http.StatusNoContent,
-		Summary: "Delete a domain that is not primary (the provided domain: super admin, with confirm)"}, false, func(ctx context.Context, in *deleteDomainInput) (*struct{}, error) {
+		Summary: "Delete a domain that is not primary, removing the group aliases on it in the same transaction (the provided domain: super admin, with confirm)"}, false, func(ctx context.Context, in *deleteDomainInput) (*struct{}, error) {
 		return nil, s.svc.Domains.Delete(ctx, in.TenantID, in.DomainID, in.Confirm)
 	})
 	register(s, huma.Operation{OperationID: "verify-domain", Method: http.MethodPost, Path: base + "/{d}/verify", Tags: tags,

@@ -35,6 +35,11 @@ var auditKnownActions = []string{
 	"tenant.", "tenant.created", "tenant.updated", "tenant.sessions_revoked",
 	"session.", "session.signed_in", "session.signed_out", "session.revoked",
 	"partner.", "partner.code_issued", "partner.code_authenticated", "partner.switch_approved", "partner.switched",
+	"department.", "department.created", "department.updated", "department.deleted",
+	"position.", "position.created", "position.updated", "position.deleted",
+	"group.", "group.created", "group.updated", "group.deleted",
+	"field.", "field.created", "field.updated", "field.deleted",
+	"rule.", "rule.created", "rule.updated", "rule.deleted", "directory.settings_updated",
 }
 
 // auditPage is the audit trail's search (監査ログ): filters, a page of

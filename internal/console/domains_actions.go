@@ -27,6 +27,8 @@ type domainPage struct {
 	Check   *domain.Check  // what 所有権の確認 found, on its answer
 	Primary *domain.Domain // the current primary domain (プライマリドメインに変更)
 	LoginID string         // the admin's own login id, before the change
+	// Addresses stop receiving mail if the domain is deleted (削除).
+	Addresses *domain.Addresses
 }
 
 // NewLoginID is the admin's login id after the change: the same local
@@ -137,6 +139,9 @@ func (c *Console) domainMakePrimary(w http.ResponseWriter, r *http.Request) {
 
 func (c *Console) domainDeletePage(w http.ResponseWriter, r *http.Request) {
 	p, err := c.domainFrame(r, "domains.delete")
+	if err == nil {
+		p.Addresses, err = c.svc.Domains.Addresses(r.Context(), actor(r).TenantID, p.Domain.ID)
+	}
 	if err != nil {
 		c.fail(w, r, p.Page, err)
 		return
@@ -156,6 +161,7 @@ func (c *Console) domainDelete(w http.ResponseWriter, r *http.Request) {
 		err = c.svc.Domains.Delete(r.Context(), actor(r).TenantID, p.Domain.ID, p.Form.Values.Get("confirm"))
 	}
 	if err != nil {
+		p.Addresses, _ = c.svc.Domains.Addresses(r.Context(), actor(r).TenantID, p.Domain.ID) // the page shows them again
 		c.formFailed(w, r, "domains_delete", p, err)
 		return
 	}

@@ -109,6 +109,12 @@ type Store interface {
 	UpdateDomain(ctx context.Context, d *Domain) error
 	// DeleteDomain removes a domain. Errors: NotFound.
 	DeleteDomain(ctx context.Context, tenantID, id string) error
+	// DomainAddresses returns the group aliases on domainID and the members
+	// (not deleted) whose e-mail address is on it, by address, up to limit
+	// of each, and how many there are of each.
+	DomainAddresses(ctx context.Context, tenantID, domainID string, limit int) (*Addresses, error)
+	// RemoveAliases takes every group alias on domainID off its group.
+	RemoveAliases(ctx context.Context, tenantID, domainID string) error
 	// PendingDomains returns up to limit pending domains of every tenant,
 	// the ones checked longest ago first.
 	PendingDomains(ctx context.Context, limit int) ([]*Domain, error)
@@ -135,4 +141,14 @@ type Store interface {
 	// Enqueue starts a job of kind for each refID when the transaction commits.
 	Enqueue(ctx context.Context, kind string, now time.Time, refIDs ...string) error
 	AppendAuditEvents(ctx context.Context, events ...*audit.Event) error
+}
+
+// Addresses are what stops receiving mail when a domain is deleted (seed
+// 002, ドメインの削除): group aliases and members' addresses on it. The
+// lists hold at most the limit asked for; the counts are exact.
+type Addresses struct {
+	Aliases     []string `json:"aliases"`
+	AliasCount  int      `json:"alias_count"`
+	Members     []string `json:"member_emails"`
+	MemberCount int      `json:"member_count"`
 }

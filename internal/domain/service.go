@@ -152,7 +152,22 @@ func (s *Service) checkAddable(ctx context.Context, tenantID, name string) error
 	return nil
 }
 
-// Delete removes a domain that is not primary. The provided domain can
+// Addresses says what stops receiving mail if the domain is deleted: the
+// group aliases on it and the members' e-mail addresses on it, up to 100
+// of each, with their counts.
+func (s *Service) Addresses(ctx context.Context, tenantID, domainID string) (*Addresses, error) {
+	if _, err := auth.Require(ctx, tenantID, auth.PermTenantManage); err != nil {
+		return nil, err
+	}
+	d, err := s.onList(ctx, tenantID, domainID)
+	if err != nil {
+		return nil, err
+	}
+	return s.Store.DomainAddresses(ctx, tenantID, d.ID, 100)
+}
+
+// Delete removes a domain that is not primary, and the group aliases on
+// it in the same transaction. The provided domain can
 // never come back, so deleting it needs the super admin and confirm equal
 // to its name.
 func (s *Service) Delete(ctx context.Context, tenantID, domainID, confirm string) error {
@@ -176,8 +191,21 @@ func (s *Service) Delete(ctx context.Context, tenantID, domainID, confirm string
 		case d.Kind == KindProvided && strings.TrimSpace(confirm) != d.Name:
 			return errs.Field("confirm", "domain.delete_provided_confirm", "domain", d.Name)
 		}
+		lost, err := s.Store.DomainAddresses(ctx, tenantID, d.ID, 1000)
+		if err != nil {
+			return err
+		}
+		if err := s.Store.RemoveAliases(ctx, tenantID, d.ID); err != nil {
+			return err
+		}
 		if err := s.Store.DeleteDomain(ctx, tenantID, d.ID); err != nil {
 			return err
+		}
+		if lost.AliasCount > 0 {
+			if err := s.Store.AppendAuditEvents(ctx, s.Audit.Event(ctx, now, tenantID, "domain.aliases_removed", "domain", d.ID,
+				map[string]any{"aliases": lost.Aliases}, nil)); err != nil {
+				return err
+			}
 		}
 		return s.record(ctx, now, nil, "domain.deleted", d)
 	})

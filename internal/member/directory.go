@@ -118,6 +118,14 @@ type DirectoryStore interface {
 	ActiveDomainID(ctx context.Context, tenantID, name string) (string, error)
 }
 
+// missing makes e, an error naming the field that holds an id the tenant
+// has nothing of, a NotFound (404): another tenant's id is told apart from
+// no id at all by nothing.
+func missing(e *errs.Error) *errs.Error {
+	e.Kind = errs.NotFound
+	return e
+}
+
 // directoryName checks the name of a directory object (at most 100
 // characters on one line).
 func directoryName(s string) (string, error) {

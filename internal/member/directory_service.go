@@ -123,7 +123,7 @@ func (s *Service) saveDepartment(ctx context.Context, tenantID, id string, in De
 			}
 			i := slices.IndexFunc(all, func(p *Department) bool { return p.ID == in.ParentID })
 			if i < 0 {
-				return errs.Field("parent_id", "directory.department_unknown", "id", text.Printable(in.ParentID))
+				return missing(errs.Field("parent_id", "directory.department_unknown", "id", text.Printable(in.ParentID)))
 			}
 			if id != "" && subtree(all, id)[in.ParentID] {
 				return errs.Field("parent_id", "directory.department_cycle", "department", name, "parent", all[i].Name)
@@ -189,7 +189,7 @@ func (s *Service) DeleteDepartment(ctx context.Context, tenantID, id string, r R
 		if r.To != "" {
 			j := slices.IndexFunc(all, func(t *Department) bool { return t.ID == r.To })
 			if j < 0 {
-				return errs.Field("reassign_to", "directory.department_unknown", "id", text.Printable(r.To))
+				return missing(errs.Field("reassign_to", "directory.department_unknown", "id", text.Printable(r.To)))
 			}
 			if subtree(all, id)[r.To] {
 				return errs.Field("reassign_to", "directory.department_reassign_inside", "department", d.Name, "to", all[j].Name)
@@ -280,7 +280,7 @@ func (s *Service) DeletePosition(ctx context.Context, tenantID, id string, r Rea
 				return errs.Field("reassign_to", "directory.reassign_to_itself")
 			}
 			if _, err := s.Store.GetPosition(ctx, tenantID, r.To); errs.Is(err, errs.NotFound) {
-				return errs.Field("reassign_to", "directory.position_unknown", "id", text.Printable(r.To))
+				return missing(errs.Field("reassign_to", "directory.position_unknown", "id", text.Printable(r.To)))
 			} else if err != nil {
 				return err
 			}
@@ -426,7 +426,7 @@ func (s *Service) DeleteGroup(ctx context.Context, tenantID, id string, r Reassi
 				return errs.Field("reassign_to", "directory.reassign_to_itself")
 			}
 			if _, err := s.Store.GetGroup(ctx, tenantID, r.To); errs.Is(err, errs.NotFound) {
-				return errs.Field("reassign_to", "directory.group_unknown", "id", text.Printable(r.To))
+				return missing(errs.Field("reassign_to", "directory.group_unknown", "id", text.Printable(r.To)))
 			} else if err != nil {
 				return err
 			}

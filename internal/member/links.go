@@ -14,27 +14,24 @@ import (
 // ones; with required set, every required field must have a value.
 // Errors: Invalid, naming the field.
 func (s *Service) checkLinks(ctx context.Context, m *Member, required bool) error {
-	exists := func(field string, err error, code, id string) error {
-		if errs.Is(err, errs.NotFound) {
-			return errs.Field(field, code, "id", text.Printable(id))
-		}
-		return err
-	}
 	if m.DepartmentID != "" {
-		_, err := s.Store.GetDepartment(ctx, m.TenantID, m.DepartmentID)
-		if err := exists("department_id", err, "directory.department_unknown", m.DepartmentID); err != nil {
+		if _, err := s.Store.GetDepartment(ctx, m.TenantID, m.DepartmentID); errs.Is(err, errs.NotFound) {
+			return missing(errs.Field("department_id", "directory.department_unknown", "id", text.Printable(m.DepartmentID)))
+		} else if err != nil {
 			return err
 		}
 	}
 	if m.PositionID != "" {
-		_, err := s.Store.GetPosition(ctx, m.TenantID, m.PositionID)
-		if err := exists("position_id", err, "directory.position_unknown", m.PositionID); err != nil {
+		if _, err := s.Store.GetPosition(ctx, m.TenantID, m.PositionID); errs.Is(err, errs.NotFound) {
+			return missing(errs.Field("position_id", "directory.position_unknown", "id", text.Printable(m.PositionID)))
+		} else if err != nil {
 			return err
 		}
 	}
 	for _, g := range m.GroupIDs {
-		_, err := s.Store.GetGroup(ctx, m.TenantID, g)
-		if err := exists("group_ids", err, "directory.group_unknown", g); err != nil {
+		if _, err := s.Store.GetGroup(ctx, m.TenantID, g); errs.Is(err, errs.NotFound) {
+			return missing(errs.Field("group_ids", "directory.group_unknown", "id", text.Printable(g)))
+		} else if err != nil {
 			return err
 		}
 	}
@@ -49,7 +46,7 @@ func (s *Service) checkLinks(ctx context.Context, m *Member, required bool) erro
 	for id, v := range m.Fields {
 		i := slices.IndexFunc(fields, func(f *Field) bool { return f.ID == id })
 		if i < 0 {
-			return errs.Field("fields", "directory.field_unknown", "id", text.Printable(id))
+			return missing(errs.Field("fields", "directory.field_unknown", "id", text.Printable(id)))
 		}
 		if v, err = fieldValue(fields[i], v); err != nil {
 			return err

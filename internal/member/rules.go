@@ -235,7 +235,7 @@ func (s *Service) checkRule(ctx context.Context, a *auth.Actor, r *Rule, in Rule
 		return errs.Field("match_kind", "directory.rule_kind_unknown", "kinds", strings.Join(MatchKinds, ", "))
 	}
 	if errs.Is(found, errs.NotFound) {
-		return errs.Field("match_id", "directory.rule_target_unknown", "id", text.Printable(in.MatchID))
+		return missing(errs.Field("match_id", "directory.rule_target_unknown", "id", text.Printable(in.MatchID)))
 	} else if found != nil {
 		return found
 	}
@@ -243,7 +243,7 @@ func (s *Service) checkRule(ctx context.Context, a *auth.Actor, r *Rule, in Rule
 	for _, id := range r.RoleIDs {
 		role, err := s.Store.GetRole(ctx, r.TenantID, id)
 		if errs.Is(err, errs.NotFound) {
-			return errs.Field("role_ids", "member.role_unknown", "role", text.Printable(id))
+			return missing(errs.Field("role_ids", "member.role_unknown", "role", text.Printable(id)))
 		} else if err != nil {
 			return err
 		}

@@ -21,7 +21,10 @@ var EventTypes = []string{"member.added", "member.imported", "member.updated", "
 	"member.super_admin_granted", "member.super_admin_resigned", "tenant.updated",
 	"domain.added", "domain.verified", "domain.expired", "domain.deleted", "domain.primary_change_started", "domain.primary_changed",
 	"subscription.upgraded", "subscription.changed", "subscription.canceled", "subscription.cancel_withdrawn", "subscription.past_due",
-	"licenses.changed", "invoice.issued", "invoice.paid", "payment.failed"}
+	"licenses.changed", "invoice.issued", "invoice.paid", "payment.failed",
+	"department.created", "department.updated", "department.deleted", "position.created", "position.updated", "position.deleted",
+	"group.created", "group.updated", "group.deleted", "field.created", "field.updated", "field.deleted",
+	"rule.created", "rule.updated", "rule.deleted", "directory.settings_updated"}
 
 // Ops is the operator's side of notify: the mailbox and webhook endpoints.
 type Ops struct {

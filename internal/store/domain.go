@@ -176,3 +176,41 @@ func (db *DB) NewestMemberID(ctx context.Context, tenantID string) (string, erro
 	err := db.queryRow(ctx, `SELECT MAX(id) FROM members WHERE tenant_id = ?`, tenantID).Scan(&id)
 	return id.String, db.fail(err, "store.thing.member")
 }
+
+// DomainAddresses returns the group aliases on domainID and the e-mail
+// addresses of tenantID's members on it, up to limit of each, with counts.
+func (db *DB) DomainAddresses(ctx context.Context, tenantID, domainID string, limit int) (*domain.Addresses, error) {
+	var name string
+	if err := db.queryRow(ctx, `SELECT name FROM domains WHERE tenant_id = ? AND id = ?`, tenantID, domainID).Scan(&name); err != nil {
+		return nil, db.fail(err, "store.thing.domain")
+	}
+	a := &domain.Addresses{Aliases: []string{}, Members: []string{}}
+	for _, q := range []struct {
+		query string
+		args  []any
+		list  *[]string
+		count *int
+	}{
+		{`SELECT alias_local || '@' || ? FROM directory_groups WHERE tenant_id = ? AND alias_domain_id = ? ORDER BY alias_local`,
+			[]any{name, tenantID, domainID}, &a.Aliases, &a.AliasCount},
+		{`SELECT email FROM members WHERE tenant_id = ? AND status <> 'deleted' AND LOWER(email) LIKE ? ESCAPE '\' ORDER BY email`,
+			[]any{tenantID, "%@" + likeEscape(name)}, &a.Members, &a.MemberCount},
+	} {
+		rows, err := db.query(ctx, q.query, q.args...)
+		if err != nil {
+			return nil, db.fail(err, "store.thing.domain")
+		}
+		all, err := collect(rows, scanString)
+		if err != nil {
+			return nil, db.fail(err, "store.thing.domain")
+		}
+		*q.count, *q.list = len(all), append(*q.list, all[:min(limit, len(all))]...)
+	}
+	return a, nil
+}
+
+// RemoveAliases takes every group alias on domainID off its group.
+func (db *DB) RemoveAliases(ctx context.Context, tenantID, domainID string) error {
+	_, err := db.exec(ctx, `UPDATE directory_groups SET alias_local = NULL, alias_domain_id = NULL WHERE tenant_id = ? AND alias_domain_id = ?`, tenantID, domainID)
+	return db.fail(err, "store.thing.group")
+}

@@ -41,7 +41,8 @@ var Limits = session.Limits{PerAccount: 10, PerIP: 100, Window: 15 * time.Minute
 func (e *Env) MemberService() *member.Service {
 	return &member.Service{Store: e.DB, Clock: e.Clock, IDs: e.IDs, Audit: audit.Recorder{IDs: e.IDs},
 		ProvidedBase: ProvidedBase, SignupOpen: true, InvitationTTL: InvitationTTL, Notify: e.NotifyService(), BaseURL: "http://kanri.test",
-		Zone: Zone, ConfirmPassword: (&password.Service{Store: e.DB, Clock: e.Clock, Sessions: e.SessionService()}).Reconfirm}
+		Zone: Zone, ConfirmPassword: (&password.Service{Store: e.DB, Clock: e.Clock, Sessions: e.SessionService()}).Reconfirm,
+		Features: billing.DefaultCatalog().Features()}
 }
 
 // NotifyService returns the notify service on env: mails stay in the
