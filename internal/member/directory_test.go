@@ -482,3 +482,73 @@ func TestDirectoryOfAnotherTenant(t *testing.T) {
 		wantField(t, "another tenant's department", err, errs.NotFound, "department_id")
 	})
 }
+
+// TestRulesUnderRace creates 64 rules at once, then deletes half of them
+// while members move between departments: the priorities stay 1…n without
+// a gap, and every member holds the rule that matches it.
+func TestRulesUnderRace(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		t.Parallel()
+		f := newDirectory(t, env)
+		ctx, tid := f.ten.Ctx, f.ten.ID
+		desk, _ := ruleRoles(t, f)
+		for i := range 8 {
+			f.add(t, fmt.Sprintf("m%d", i), []string{"営業部", "開発部"}[i%2], "")
+		}
+		const n = 64
+		errc := make(chan error, n)
+		for i := range n {
+			go func() {
+				_, err := f.svc.CreateRule(ctx, tid, member.RuleInput{Name: fmt.Sprintf("rule %02d", i), MatchKind: member.MatchDepartment,
+					MatchID: f.ids[[]string{"営業部", "開発部"}[i%2]], RoleIDs: []string{desk}}, member.Change{})
+				errc <- err
+			}()
+		}
+		for range n {
+			must(t, "create a rule", <-errc)
+		}
+		rules, err := f.svc.Rules(ctx, tid)
+		must(t, "rules", err)
+		for i, r := range rules {
+			if r.Priority != i+1 {
+				t.Fatalf("after 64 creations rule %d has priority %d", i+1, r.Priority)
+			}
+		}
+		for i := range n {
+			go func() {
+				if i%2 == 0 {
+					_, err := f.svc.DeleteRule(ctx, tid, rules[i].ID, member.Change{})
+					errc <- err
+					return
+				}
+				d := f.ids[[]string{"営業部", "開発部"}[i%4/2]]
+				_, err := f.svc.Update(ctx, tid, f.ids[fmt.Sprintf("m%d", i%8)], member.Edit{Profile: member.Profile{DepartmentID: &d}})
+				errc <- err
+			}()
+		}
+		for range n {
+			must(t, "delete a rule or move a member", <-errc)
+		}
+		rules, err = f.svc.Rules(ctx, tid)
+		must(t, "rules", err)
+		if len(rules) != n/2 {
+			t.Fatalf("%d rules left, want %d", len(rules), n/2)
+		}
+		first := map[string]string{} // department → the first rule matching it
+		for i, r := range rules {
+			if r.Priority != i+1 {
+				t.Errorf("after the deletions rule %q has priority %d, want %d", r.Name, r.Priority, i+1)
+			}
+			if first[r.MatchID] == "" {
+				first[r.MatchID] = r.ID
+			}
+		}
+		for i := range 8 {
+			m := f.member(t, fmt.Sprintf("m%d", i))
+			if m.RuleID != first[m.DepartmentID] {
+				t.Errorf("%s in %s holds rule %q, want %q", m.LoginID, m.Department, m.RuleID, first[m.DepartmentID])
+			}
+		}
+	})
+}

@@ -188,8 +188,12 @@ func place(rules []*Rule, r *Rule, p int) []*Rule {
 	return slices.Insert(slices.Clone(rules), p-1, r)
 }
 
-// checkRuleGrants refuses a change to a rule that grants roles beyond the actor's.
+// checkRuleGrants refuses a change to a rule that grants roles, unless
+// the actor has roles.manage and every permission of those roles.
 func checkRuleGrants(ctx context.Context, s *Service, a *auth.Actor, r *Rule) error {
+	if len(r.RoleIDs) > 0 && !a.Can(auth.PermRolesManage) {
+		return errs.E(errs.PermissionDenied, "member.roles_change_denied", "permission", string(auth.PermRolesManage))
+	}
 	for _, id := range r.RoleIDs {
 		role, err := s.Store.GetRole(ctx, r.TenantID, id)
 		if err != nil {
@@ -241,15 +245,14 @@ func (s *Service) checkRule(ctx context.Context, a *auth.Actor, r *Rule, in Rule
 	}
 	r.RoleIDs = slices.Compact(slices.Sorted(slices.Values(in.RoleIDs)))
 	for _, id := range r.RoleIDs {
-		role, err := s.Store.GetRole(ctx, r.TenantID, id)
-		if errs.Is(err, errs.NotFound) {
+		if _, err := s.Store.GetRole(ctx, r.TenantID, id); errs.Is(err, errs.NotFound) {
 			return missing(errs.Field("role_ids", "member.role_unknown", "role", text.Printable(id)))
 		} else if err != nil {
 			return err
 		}
-		if err := checkGrant(a, *role); err != nil {
-			return err
-		}
+	}
+	if err := checkRuleGrants(ctx, s, a, r); err != nil {
+		return err
 	}
 	r.Features = slices.Compact(slices.Sorted(slices.Values(in.Features)))
 	for _, f := range r.Features {
@@ -509,6 +512,10 @@ func (s *Service) deactivateUnmatched(ctx context.Context, tenantID string, now 
 // that matches them now, after a change to what rules match (a member's
 // department, groups…); it deactivates no one.
 func (s *Service) assign(ctx context.Context, tenantID string, ids []string) error {
+	// After changes to rules, which hold the same lock: never a rule being deleted.
+	if err := s.Store.LockBillable(ctx, tenantID); err != nil {
+		return err
+	}
 	rules, err := s.Store.ListRules(ctx, tenantID)
 	if err != nil || len(rules) == 0 {
 		return err
