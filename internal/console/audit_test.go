@@ -96,7 +96,9 @@ func TestAuditSearch(t *testing.T) {
 	auditMember(t, s, ten, "ann", "")
 	bobID := auditMember(t, s, ten, "bob", "bob-password-123", auditRole(t, s, ten, "member_manager"))
 	bob := s.Login("bob@"+ten.Domain, "bob-password-123")
-	auditCall(t, s, bob, "PATCH", "/api/v1/tenants/"+ten.ID+"/members/"+bobID, map[string]any{"department": "Sales"}, http.StatusOK)
+	var sales struct{ ID string }
+	auditCall(t, s, ten.AdminToken, "POST", "/api/v1/tenants/"+ten.ID+"/departments", map[string]any{"name": "Sales"}, http.StatusCreated).Decode(t, &sales)
+	auditCall(t, s, bob, "PATCH", "/api/v1/tenants/"+ten.ID+"/members/"+bobID, map[string]any{"department_id": sales.ID}, http.StatusOK)
 	b := newBrowser(t, s)
 	b.signIn("admin@"+ten.Domain, apptest.Password)
 

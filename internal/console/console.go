@@ -99,6 +99,7 @@ func (c *Console) Register(mux *http.ServeMux) {
 	c.registerCompany(rt)
 	c.registerDomains(rt)
 	c.registerMembers(rt)
+	c.registerDirectory(rt)
 	c.registerRoles(rt)
 	c.registerSecurity(rt)
 	c.registerTwoFactor(rt)

@@ -36,9 +36,11 @@ func TestConsoleCrossTenant(t *testing.T) {
 	if bob.ID == "" || role.ID == "" || len(sessions) == 0 || dom.ID == "" {
 		t.Fatalf("fixtures: member %q role %q sessions %d domain %q", bob.ID, role.ID, len(sessions), dom.ID)
 	}
+	dir := directoryFixtures(t, membersAPI{t: t, s: s, ten: b}, bob.ID)
 	snapshot := func() string {
 		var out strings.Builder
-		for _, path := range []string{"/members/" + bob.ID, "/roles", "/members/" + b.AdminID, "/domains"} {
+		for _, path := range []string{"/members/" + bob.ID, "/roles", "/members/" + b.AdminID, "/domains",
+			"/departments", "/positions", "/groups", "/fields", "/rules", "/directory-settings"} {
 			r := s.Do(apptest.Request{Method: "GET", Path: "/api/v1/tenants/" + b.ID + path, Token: b.AdminToken})
 			out.WriteString(string(r.Body))
 		}
@@ -60,7 +62,8 @@ func TestConsoleCrossTenant(t *testing.T) {
 
 	admin := newBrowser(t, s)
 	admin.signIn("admin@"+a.Domain, apptest.Password)
-	foreign := map[string]string{"m": bob.ID, "r": role.ID, "s": sessions[0].ID, "d": dom.ID, "i": inv.ID, "pm": card.ID}
+	foreign := map[string]string{"m": bob.ID, "r": role.ID, "s": sessions[0].ID, "d": dom.ID, "i": inv.ID, "pm": card.ID,
+		"dep": dir.dep, "pos": dir.pos, "g": dir.group, "f": dir.field, "rule": dir.rule}
 	param := regexp.MustCompile(`\{(\w+)\}`)
 	fill := func(pattern string) (string, bool) {
 		if !strings.HasPrefix(pattern, "/admin/") || !param.MatchString(pattern) {
@@ -76,7 +79,7 @@ func TestConsoleCrossTenant(t *testing.T) {
 		return path, true
 	}
 	form := url.Values{"action": {"deactivate"}, "display_name": {"Hacked"}, "name": {"hacked"}, "permissions": {"audit.read"},
-		"confirm": {"beta-owned.example"}}
+		"confirm": {"beta-owned.example"}, "priority": {"1"}, "kind": {"text"}, "match": {"department:" + dir.dep}, "features": {"mail"}}
 	checked := 0
 	for _, pattern := range s.App.ConsolePages() {
 		if path, ok := fill(pattern); ok {

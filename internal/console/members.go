@@ -3,6 +3,7 @@ package console
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/kanri/kanri/internal/api"
@@ -43,7 +44,8 @@ func (c *Console) managesMembers(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-// membersPage is the member list: search, status filter and one page.
+// membersPage is the member list: search, status and directory filters,
+// the custom fields chosen as columns (表示する項目), and one page.
 type membersPage struct {
 	Page
 	Statuses  []string
@@ -54,12 +56,35 @@ type membersPage struct {
 	ExportURL string // the CSV download of this search
 	// ExportShiftJIS is ExportURL in Shift_JIS.
 	ExportShiftJIS string
+	// The directory, for the filters; Columns are the fields shown.
+	Departments []deptNode
+	Positions   []*member.Position
+	Groups      []*member.Group
+	Fields      []*member.Field
+	Columns     []*member.Field
 }
+
+// Shown reports whether the list shows custom field id as a column.
+func (p *membersPage) Shown(id string) bool { return slices.Contains(p.Form.Values["cols"], id) }
 
 // memberRow is one line of the list.
 type memberRow struct {
 	*member.Member
 	Roles []string // role names
+}
+
+// Value is the member's value of custom field f.
+func (r memberRow) Value(f *member.Field) string { return r.Fields[f.ID] }
+
+// memberFilter reads the list's (and the download's) search from q.
+func memberFilter(tenantID string, q url.Values) member.Filter {
+	f := member.Filter{TenantID: tenantID, Name: strings.TrimSpace(q.Get("name")), LoginID: strings.TrimSpace(q.Get("login_id")),
+		Status: q.Get("status"), DepartmentID: q.Get("department_id"), GroupID: q.Get("group_id"), PositionID: q.Get("position_id")}
+	f.SubDepartments = f.DepartmentID != "" && q.Get("sub_departments") != ""
+	if v := strings.TrimSpace(q.Get("field_value")); q.Get("field_id") != "" && v != "" {
+		f.FieldID, f.FieldValue = q.Get("field_id"), v
+	}
+	return f
 }
 
 func (c *Console) membersList(w http.ResponseWriter, r *http.Request) {
@@ -72,11 +97,14 @@ func (c *Console) membersList(w http.ResponseWriter, r *http.Request) {
 	p.Form.Values = q
 	v := &membersPage{Page: p, Statuses: member.FilterStatuses}
 	tenantID := actor(r).TenantID
-	f := member.Filter{TenantID: tenantID, Name: strings.TrimSpace(q.Get("name")), LoginID: strings.TrimSpace(q.Get("login_id")),
-		Status: q.Get("status"), After: q.Get("cursor"), Limit: membersPageSize}
+	f := memberFilter(tenantID, q)
+	f.After, f.Limit = q.Get("cursor"), membersPageSize
 	status := http.StatusOK
-	var berr error
-	if v.Billable, berr = c.svc.Members.BillableCount(r.Context(), tenantID); berr != nil {
+	berr := c.listDirectory(r, v)
+	if berr == nil {
+		v.Billable, berr = c.svc.Members.BillableCount(r.Context(), tenantID)
+	}
+	if berr != nil {
 		c.fail(w, r, p, berr)
 		return
 	}
@@ -93,13 +121,14 @@ func (c *Console) membersList(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, p, err)
 		return
 	}
+	cols := q["cols"]
 	if next != "" {
-		v.NextURL = membersURL(f, next)
+		v.NextURL = membersURL(f, cols, next)
 	}
 	if f.After != "" {
-		v.FirstURL = membersURL(f, "")
+		v.FirstURL = membersURL(f, cols, "")
 	}
-	v.ExportURL = strings.Replace(membersURL(f, ""), "/admin/members", "/admin/members/export.csv", 1)
+	v.ExportURL = strings.Replace(membersURL(f, nil, ""), "/admin/members", "/admin/members/export.csv", 1)
 	v.ExportShiftJIS = shiftJISURL(v.ExportURL)
 	w.Header().Add("Vary", "HX-Request")
 	if membersPartial(r) {
@@ -108,6 +137,32 @@ func (c *Console) membersList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.render(w, r, status, "members_list", v)
+}
+
+// listDirectory reads the directory for the list's filters, and the
+// custom fields the query asks to show.
+func (c *Console) listDirectory(r *http.Request, v *membersPage) error {
+	ctx, tenantID := r.Context(), actor(r).TenantID
+	ds, err := c.svc.Members.Departments(ctx, tenantID)
+	if err != nil {
+		return err
+	}
+	v.Departments = deptTree(ds)
+	if v.Positions, err = c.svc.Members.Positions(ctx, tenantID); err != nil {
+		return err
+	}
+	if v.Groups, err = c.svc.Members.Groups(ctx, tenantID); err != nil {
+		return err
+	}
+	if v.Fields, err = c.svc.Members.Fields(ctx, tenantID); err != nil {
+		return err
+	}
+	for _, f := range v.Fields {
+		if v.Shown(f.ID) {
+			v.Columns = append(v.Columns, f)
+		}
+	}
+	return nil
 }
 
 // memberRows fills the list's rows, naming each member's roles.
@@ -130,13 +185,21 @@ func (c *Console) memberRows(r *http.Request, v *membersPage, ms []*member.Membe
 	return nil
 }
 
-// membersURL is the list with f's search, from the page after cursor.
-func membersURL(f member.Filter, cursor string) string {
+// membersURL is the list with f's search and the columns cols, from the
+// page after cursor.
+func membersURL(f member.Filter, cols []string, cursor string) string {
 	q := url.Values{}
-	for k, v := range map[string]string{"name": f.Name, "login_id": f.LoginID, "status": f.Status, "cursor": cursor} {
+	for k, v := range map[string]string{"name": f.Name, "login_id": f.LoginID, "status": f.Status, "cursor": cursor,
+		"department_id": f.DepartmentID, "group_id": f.GroupID, "position_id": f.PositionID, "field_id": f.FieldID, "field_value": f.FieldValue} {
 		if v != "" {
 			q.Set(k, v)
 		}
+	}
+	if f.SubDepartments {
+		q.Set("sub_departments", "on")
+	}
+	if len(cols) > 0 {
+		q["cols"] = cols
 	}
 	if len(q) == 0 {
 		return "/admin/members"

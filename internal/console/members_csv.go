@@ -16,10 +16,20 @@ import (
 // imported, or the problems line by line.
 type membersImportPage struct {
 	Page
-	Header   string // the columns Import understands
-	Imported int    // after a successful import
-	Problem  string // why the file was refused, shown by the result block
-	Lines    []importLine
+	Header        string   // the columns Import understands besides the custom fields
+	FieldColumns  []string // the custom fields' columns, headed by their names
+	CreateMissing bool     // 存在しない部署・役職・グループを作成する, as last sent
+	Imported      int      // after a successful import
+	Problem       string   // why the file was refused, shown by the result block
+	Lines         []importLine
+}
+
+// FieldList is the custom fields' columns as a list in the page's language.
+func (p *membersImportPage) FieldList() string {
+	if p.Lang == langEN {
+		return strings.Join(p.FieldColumns, ", ")
+	}
+	return strings.Join(p.FieldColumns, "、")
 }
 
 // importLine is a problem of one line of the file.
@@ -31,7 +41,15 @@ type importLine struct {
 
 func (c *Console) importFrame(r *http.Request) (*membersImportPage, error) {
 	p, err := c.adminPage(r, "members.import.title", Crumb{Key: "menu.member_list", Href: "/admin/members"}, Crumb{Key: "members.import.title"})
-	return &membersImportPage{Page: p, Header: strings.Join(member.ImportColumns(), ",")}, err
+	v := &membersImportPage{Page: p, Header: strings.Join(member.ImportColumns(), ",")}
+	if err != nil {
+		return v, err
+	}
+	fields, err := c.svc.Members.Fields(r.Context(), actor(r).TenantID)
+	for _, f := range fields {
+		v.FieldColumns = append(v.FieldColumns, f.Name)
+	}
+	return v, err
 }
 
 func (c *Console) membersImportForm(w http.ResponseWriter, r *http.Request) {
@@ -54,7 +72,7 @@ func (c *Console) membersImport(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, v.Page, err)
 		return
 	}
-	n, err := c.importUpload(r)
+	n, err := c.importUpload(r, &v.CreateMissing)
 	switch {
 	case err == nil && !membersPartial(r):
 		redirect(w, r, fmt.Sprintf("/admin/members/import?imported=%d", n), "")
@@ -80,9 +98,11 @@ func (c *Console) membersImport(w http.ResponseWriter, r *http.Request) {
 }
 
 // importUpload finds the form's "file" part and imports it as it arrives,
-// so a large file is never held in memory or written to disk. The front
-// door has refused a body over the imports' limit (64 MiB) already.
-func (c *Console) importUpload(r *http.Request) (int, error) {
+// so a large file is never held in memory or written to disk; it sets
+// *create when the form asked to create missing departments, positions and
+// groups. The front door has refused a body over the imports' limit (64
+// MiB) already.
+func (c *Console) importUpload(r *http.Request, create *bool) (int, error) {
 	// Read what is left, so the browser, still sending a refused file,
 	// gets the answer instead of a reset connection.
 	defer func() { _, _ = io.Copy(io.Discard, r.Body) }()
@@ -98,7 +118,7 @@ func (c *Console) importUpload(r *http.Request) (int, error) {
 		}
 		switch part.FormName() {
 		case "create_missing": // the form puts it before the file
-			opts.CreateMissing = true
+			opts.CreateMissing, *create = true, true
 		case "file":
 			if part.FileName() == "" {
 				return 0, errs.Field("file", "member.import_no_file")
@@ -110,8 +130,8 @@ func (c *Console) importUpload(r *http.Request) (int, error) {
 }
 
 // membersExport downloads the members as CSV in the encoding the query
-// names (see csvDownload); the query's name, login_id and status narrow
-// it like the list's search.
+// names (see csvDownload); the query's search and directory filters
+// narrow it like the list's.
 func (c *Console) membersExport(w http.ResponseWriter, r *http.Request) {
 	a := actor(r)
 	q := r.URL.Query()
@@ -121,8 +141,7 @@ func (c *Console) membersExport(w http.ResponseWriter, r *http.Request) {
 		out, err = newCSVDownload(w, q, fmt.Sprintf("members-%s-%s.csv", t.WorksGroup, c.cfg.Clock.Now().In(t.Location()).Format("2006-01-02")))
 	}
 	if err == nil {
-		_, err = c.svc.Members.ExportCSV(r.Context(), member.Filter{TenantID: a.TenantID, Name: strings.TrimSpace(q.Get("name")),
-			LoginID: strings.TrimSpace(q.Get("login_id")), Status: q.Get("status")}, out)
+		_, err = c.svc.Members.ExportCSV(r.Context(), memberFilter(a.TenantID, q), out)
 		err = out.close(err)
 	}
 	switch {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 
 	"github.com/kanri/kanri/internal/auth"
 	"github.com/kanri/kanri/internal/member"
@@ -23,7 +24,22 @@ type memberFormPage struct {
 	EmailLocked bool
 	Actions     []statusAction // what the status allows; none for the super admin and oneself
 	Locked      string         // catalog key: why there are no actions
+	// The directory: the department tree, positions, groups and custom
+	// fields, each custom field an input named "fields.<id>".
+	Departments []deptNode
+	Positions   []*member.Position
+	Groups      []*member.Group
+	Fields      []*member.Field
 }
+
+// InGroup reports whether the form ticks group id.
+func (p *memberFormPage) InGroup(id string) bool {
+	return slices.Contains(p.Form.Values["group_ids"], id)
+}
+
+// FieldName is the form name of custom field f's input, which is also the
+// field the service names when it refuses its value.
+func (*memberFormPage) FieldName(f *member.Field) string { return "fields." + f.ID }
 
 // roleChoice is a role's checkbox. A role the actor may not grant or take
 // away is disabled; when held, a hidden input keeps it.
@@ -74,7 +90,25 @@ func (c *Console) formFrame(r *http.Request, title string, m *member.Member, v u
 		f.Actions, f.Locked = memberActions(a, m)
 		f.Self, f.EmailLocked = m.ID == a.ID, m.ID != a.ID && !member.Outranks(a, m, held)
 	}
-	return f, nil
+	return f, c.memberDirectory(r, f)
+}
+
+// memberDirectory reads what the form offers of the directory.
+func (c *Console) memberDirectory(r *http.Request, f *memberFormPage) error {
+	ctx, tenantID := r.Context(), actor(r).TenantID
+	ds, err := c.svc.Members.Departments(ctx, tenantID)
+	if err != nil {
+		return err
+	}
+	f.Departments = deptTree(ds)
+	if f.Positions, err = c.svc.Members.Positions(ctx, tenantID); err != nil {
+		return err
+	}
+	if f.Groups, err = c.svc.Members.Groups(ctx, tenantID); err != nil {
+		return err
+	}
+	f.Fields, err = c.svc.Members.Fields(ctx, tenantID)
+	return err
 }
 
 // memberActions lists what a may do to m's status, or says why nothing.
@@ -145,16 +179,34 @@ func (c *Console) memberAdd(w http.ResponseWriter, r *http.Request) {
 }
 
 // memberProfile is the profile the form submitted; every field is on the
-// form, so an empty one clears the value.
+// form, so an empty one clears the value: no group ticked leaves the
+// member in none, and each custom field's input ("fields.<id>") sets it.
 func memberProfile(v url.Values) member.Profile {
-	return member.Profile{DisplayName: field(v, "display_name"), Email: field(v, "email"), Phone: field(v, "phone"),
-		DepartmentID: field(v, "department_id"), PositionID: field(v, "position_id")}
+	groups := slices.Clone(v["group_ids"])
+	if groups == nil {
+		groups = []string{}
+	}
+	p := member.Profile{DisplayName: field(v, "display_name"), Email: field(v, "email"), Phone: field(v, "phone"),
+		DepartmentID: field(v, "department_id"), PositionID: field(v, "position_id"), GroupIDs: &groups}
+	for name := range v {
+		if id, ok := strings.CutPrefix(name, "fields."); ok {
+			if p.Fields == nil {
+				p.Fields = map[string]string{}
+			}
+			p.Fields[id] = strings.TrimSpace(v.Get(name))
+		}
+	}
+	return p
 }
 
 // memberValues fills the edit form with m as it is.
 func memberValues(m *member.Member) url.Values {
-	return url.Values{"display_name": {m.DisplayName}, "email": {m.Email}, "phone": {m.Phone},
-		"department_id": {m.DepartmentID}, "position_id": {m.PositionID}, "role_ids": m.RoleIDs}
+	v := url.Values{"display_name": {m.DisplayName}, "email": {m.Email}, "phone": {m.Phone},
+		"department_id": {m.DepartmentID}, "position_id": {m.PositionID}, "role_ids": m.RoleIDs, "group_ids": m.GroupIDs}
+	for id, value := range m.Fields {
+		v.Set("fields."+id, value)
+	}
+	return v
 }
 
 func (c *Console) memberEdit(w http.ResponseWriter, r *http.Request) {

@@ -25,6 +25,12 @@ type apiMember struct {
 	Position    string   `json:"position"`
 	Status      string   `json:"status"`
 	RoleIDs     []string `json:"role_ids"`
+
+	DepartmentID string            `json:"department_id"`
+	PositionID   string            `json:"position_id"`
+	GroupIDs     []string          `json:"group_ids"`
+	Fields       map[string]string `json:"fields"`
+	RuleID       string            `json:"rule_id"`
 }
 
 // membersAPI sets up and checks members through the JSON API.
@@ -51,10 +57,11 @@ func (a membersAPI) add(body map[string]any) string {
 	return m.ID
 }
 
-// importCSV adds members from CSV through the API's import.
+// importCSV adds members from CSV through the API's import, creating the
+// departments, positions and groups it names that do not exist.
 func (a membersAPI) importCSV(csv string) {
 	a.t.Helper()
-	if res := a.do("POST", "/members/import", csv); res.Status != http.StatusOK {
+	if res := a.do("POST", "/members/import?create_missing=true", csv); res.Status != http.StatusOK {
 		a.t.Fatalf("import: %d %s", res.Status, res.Body)
 	}
 }
@@ -76,6 +83,19 @@ func (a membersAPI) list(status string) map[string]apiMember {
 		out[m.LoginID] = m
 	}
 	return out
+}
+
+// create adds a directory object (path "/departments", "/positions",
+// "/groups", "/fields" …) through the API and returns its id.
+func (a membersAPI) create(path string, body map[string]any) string {
+	a.t.Helper()
+	res := a.do("POST", path, body)
+	var o struct{ ID string }
+	res.Decode(a.t, &o)
+	if res.Status != http.StatusCreated || o.ID == "" {
+		a.t.Fatalf("create %s %v: %d %s", path, body, res.Status, res.Body)
+	}
+	return o.ID
 }
 
 // roleID returns the id of the role called name.
@@ -203,13 +223,16 @@ func TestMembersListSearchFilterPaging(t *testing.T) {
 func TestMembersAdd(t *testing.T) {
 	b, api := setUpMembers(t)
 	auditor := api.roleID("auditor")
+	sales := api.create("/departments", map[string]any{"name": "営業部"})
+	chief := api.create("/positions", map[string]any{"name": "課長"})
 	p := b.get("/admin/members/new")
 	wantStatus(t, "add form", p, http.StatusOK)
 	wantIn(t, "add form", p.Body, "ID@acme.works.example", `id="f-login_id"`, `id="f-display_name"`, `id="f-password"`,
-		`name="role_ids" value="`+auditor+`"`, `action="/admin/members/new"`)
+		`name="role_ids" value="`+auditor+`"`, `action="/admin/members/new"`, `<option value="`+sales+`">営業部</option>`,
+		`<option value="`+chief+`">課長</option>`)
 
 	p = b.post("/admin/members/new", url.Values{"login_id": {"taro"}, "display_name": {"山田 太郎"}, "email": {"taro@example.com"},
-		"department": {"営業部"}, "position": {"課長"}, "role_ids": {auditor}})
+		"department_id": {sales}, "position_id": {chief}, "role_ids": {auditor}})
 	wantStatus(t, "add invited", p, http.StatusSeeOther)
 	if p.Location != "/admin/members?flash=members_added_invited" {
 		t.Errorf("add invited: redirect to %q", p.Location)
@@ -238,9 +261,9 @@ func TestMembersAdd(t *testing.T) {
 		{"other domain", "x@other.example", http.StatusUnprocessableEntity, "@acme.works.example で終わる必要があります"},
 	}
 	for _, tt := range refusals {
-		p := b.post("/admin/members/new", url.Values{"login_id": {tt.loginID}, "display_name": {"Refused"}, "department": {"kept"}})
+		p := b.post("/admin/members/new", url.Values{"login_id": {tt.loginID}, "display_name": {"Refused"}, "department_id": {sales}})
 		wantStatus(t, tt.name, p, tt.status)
-		wantIn(t, tt.name, p.Body, `id="f-login_id-error"`, tt.message, `value="kept"`)
+		wantIn(t, tt.name, p.Body, `id="f-login_id-error"`, tt.message, `<option value="`+sales+`" selected>`)
 	}
 	p = b.post("/admin/members/new", url.Values{"login_id": {"nameless"}})
 	wantStatus(t, "no name", p, http.StatusUnprocessableEntity)
@@ -255,25 +278,29 @@ func TestMembersAdd(t *testing.T) {
 func TestMembersEdit(t *testing.T) {
 	b, api := setUpMembers(t)
 	auditor, manager := api.roleID("auditor"), api.roleID("member_manager")
-	id := api.add(map[string]any{"login_id": "hanako", "display_name": "佐藤 花子", "department": "総務部", "role_ids": []string{auditor}})
+	general := api.create("/departments", map[string]any{"name": "総務部"})
+	hr := api.create("/departments", map[string]any{"name": "人事部"})
+	accounts := api.create("/departments", map[string]any{"name": "経理部"})
+	head := api.create("/positions", map[string]any{"name": "部長"})
+	id := api.add(map[string]any{"login_id": "hanako", "display_name": "佐藤 花子", "department_id": general, "role_ids": []string{auditor}})
 	p := b.get("/admin/members/" + id)
 	wantStatus(t, "edit form", p, http.StatusOK)
-	wantIn(t, "edit form", p.Body, "hanako@acme.works.example", `value="佐藤 花子"`, `value="総務部"`,
+	wantIn(t, "edit form", p.Body, "hanako@acme.works.example", `value="佐藤 花子"`, `<option value="`+general+`" selected>総務部</option>`,
 		`value="`+auditor+`" id="role-`+auditor+`" checked`, `id="member-invite"`, `id="member-delete"`)
 	if strings.Contains(p.Body, `id="f-login_id"`) || strings.Contains(p.Body, `id="member-suspend"`) {
 		t.Error("edit form: no login id field, and an invited member cannot be suspended")
 	}
-	p = b.post("/admin/members/"+id, url.Values{"display_name": {"佐藤 花子"}, "department": {"人事部"}, "position": {"部長"},
+	p = b.post("/admin/members/"+id, url.Values{"display_name": {"佐藤 花子"}, "department_id": {hr}, "position_id": {head},
 		"email": {"hanako@example.com"}, "role_ids": {manager}})
 	wantStatus(t, "save", p, http.StatusSeeOther)
-	wantIn(t, "after save", b.follow(p).Body, "メンバー情報を保存しました。", `value="人事部"`)
+	wantIn(t, "after save", b.follow(p).Body, "メンバー情報を保存しました。", `<option value="`+hr+`" selected>人事部</option>`)
 	got := api.get(id)
 	if got.Department != "人事部" || got.Position != "部長" || got.Email != "hanako@example.com" || !slices.Equal(got.RoleIDs, []string{manager}) {
 		t.Errorf("saved member: %+v", got)
 	}
-	p = b.post("/admin/members/"+id, url.Values{"display_name": {"佐藤 花子"}, "email": {"not an address"}, "department": {"経理部"}})
+	p = b.post("/admin/members/"+id, url.Values{"display_name": {"佐藤 花子"}, "email": {"not an address"}, "department_id": {accounts}})
 	wantStatus(t, "bad e-mail", p, http.StatusUnprocessableEntity)
-	wantIn(t, "bad e-mail", p.Body, `id="f-email-error"`, "メールアドレス「not an address」の形式が正しくありません", `value="経理部"`)
+	wantIn(t, "bad e-mail", p.Body, `id="f-email-error"`, "メールアドレス「not an address」の形式が正しくありません", `<option value="`+accounts+`" selected>経理部</option>`)
 	if again := api.get(id); again.Department != "人事部" || again.Email != "hanako@example.com" {
 		t.Errorf("a refused save changed the member: %+v", again)
 	}
@@ -379,12 +406,19 @@ func TestMembersImport(t *testing.T) {
 	b, api := setUpMembers(t)
 	p := b.get("/admin/members/import")
 	wantStatus(t, "import page", p, http.StatusOK)
-	wantIn(t, "import page", p.Body, "login_id,display_name,email,phone,department,position", `enctype="multipart/form-data"`,
+	wantIn(t, "import page", p.Body, "login_id,display_name,email,phone,department,position,groups", `enctype="multipart/form-data"`,
+		`name="create_missing"`, "存在しない部署・役職・グループを作成する", "「;」で区切って",
 		`hx-encoding="multipart/form-data"`, `hx-post="/admin/members/import"`, `<progress data-upload value="0"`, `class="htmx-indicator"`, "取り込み中…",
 		`name="file"`)
 
+	if strings.Index(p.Body, `name="create_missing"`) > strings.Index(p.Body, `name="file"`) {
+		t.Error("the create_missing checkbox must come before the file: the import reads the parts in order")
+	}
 	good := "login_id,display_name,email,department\nann,Ann Lee,ann@example.com,Sales\nbob,Bob,,\n"
 	p = b.upload("/admin/members/import", "file", "members.csv", []byte(good), nil)
+	wantStatus(t, "import naming a department that does not exist", p, http.StatusUnprocessableEntity)
+	wantIn(t, "import naming a department that does not exist", p.Body, "<td>2行目</td>", "部署「Sales」がありません")
+	p = b.upload("/admin/members/import", "file", "members.csv", []byte(good), url.Values{"create_missing": {"on"}})
 	wantStatus(t, "import", p, http.StatusSeeOther)
 	wantIn(t, "import result", b.follow(p).Body, "2名のメンバーを登録しました。", `href="/admin/members"`)
 	if ms := api.list("invited"); ms["ann@acme.works.example"].Department != "Sales" || ms["bob@acme.works.example"].ID == "" {
@@ -440,27 +474,27 @@ func TestMembersExport(t *testing.T) {
 	if err != nil || len(records) != 4 {
 		t.Fatalf("export: %d records, %v\n%s", len(records), err, body)
 	}
-	if want := []string{"login_id", "display_name", "email", "phone", "department", "position", "status"}; !slices.Equal(records[0], want) {
+	if want := []string{"login_id", "display_name", "email", "phone", "department", "position", "groups", "status"}; !slices.Equal(records[0], want) {
 		t.Errorf("header: got %q, want %q", records[0], want)
 	}
 	byLogin := map[string][]string{}
 	for _, r := range records[1:] {
 		byLogin[r[0]] = r
 	}
-	if want := []string{"ann@acme.works.example", "山田 杏", "ann@example.com", "03-1234-5678", "営業部", "課長", "invited"}; !slices.Equal(byLogin[want[0]], want) {
+	if want := []string{"ann@acme.works.example", "山田 杏", "ann@example.com", "03-1234-5678", "営業部", "課長", "", "invited"}; !slices.Equal(byLogin[want[0]], want) {
 		t.Errorf("ann's row: got %q, want %q", byLogin[want[0]], want)
 	}
-	if byLogin["admin@acme.works.example"][6] != "active" || byLogin["bob@acme.works.example"][1] != "Bob, Jr." {
+	if byLogin["admin@acme.works.example"][7] != "active" || byLogin["bob@acme.works.example"][1] != "Bob, Jr." {
 		t.Errorf("rows: %q", records[1:])
 	}
 
 	var again bytes.Buffer
 	again.WriteString("\ufeff")
 	w := csv.NewWriter(&again)
-	_ = w.Write(records[0][:6])
+	_ = w.Write(records[0][:7])
 	for _, r := range records[1:] {
 		local, _, _ := strings.Cut(r[0], "@")
-		_ = w.Write(append([]string{"copy-" + local}, r[1:6]...))
+		_ = w.Write(append([]string{"copy-" + local}, r[1:7]...))
 	}
 	w.Flush()
 	p = b.upload("/admin/members/import", "file", "again.csv", again.Bytes(), nil)

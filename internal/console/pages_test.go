@@ -56,8 +56,9 @@ func TestEveryPageBothLanguages(t *testing.T) {
 		t.Fatal("no domain to show")
 	}
 	card, inv := paidTenant(t, s, ten, 2)
+	dir := directoryFixtures(t, membersAPI{t: t, s: s, ten: ten}, m.ID)
 	params := map[string]string{"m": m.ID, "r": role.ID, "t": ten.ID, "s": sessions[0].ID, "d": domains.Items[0].ID, "i": inv.ID, "pm": card.ID, "p": partnerID,
-		"c": customer.ID, "month": time.Now().Format("2006-01")}
+		"c": customer.ID, "month": time.Now().Format("2006-01"), "dep": dir.dep, "pos": dir.pos, "g": dir.group, "f": dir.field, "rule": dir.rule}
 	param := regexp.MustCompile(`\{(\w+)\}`)
 
 	pages := s.App.ConsolePages()
@@ -104,7 +105,8 @@ var destructive = []string{"/lang", "/admin/logout", "/ops/logout", "/admin/secu
 	"/admin/billing/payment-methods/{pm}/remove", "/admin/billing/payment-methods/{pm}/default", "/admin/two-factor/start",
 	"/admin/two-factor/disable", "/admin/two-factor/recovery-codes", "/admin/members/{m}/invitation", "/admin/members/{m}/password-reset",
 	"/admin/members/{m}/two-factor/reset", "/admin/billing/payment-methods/invoice", "/ops/tenants/{t}/payment-methods/{pm}/approve",
-	"/ops/tenants/{t}/invoices/{i}/paid", "/admin/settings/domains/{d}/verify", "/forgot-password"}
+	"/ops/tenants/{t}/invoices/{i}/paid", "/admin/settings/domains/{d}/verify", "/forgot-password",
+	"/admin/departments/{dep}/delete", "/admin/positions/{pos}/delete", "/admin/groups/{g}/delete", "/admin/rules/settings"}
 
 var (
 	// alerts are the texts a page shows as refusals: field errors, the
@@ -134,7 +136,8 @@ func TestEveryRefusalBothLanguages(t *testing.T) {
 	admin, ops, visitor := newBrowser(t, s), newBrowser(t, s), newBrowser(t, s)
 	admin.signIn("admin@"+ten.Domain, apptest.Password)
 	ops.signInOperator("op@kanri.example", "operator-password-1")
-	params := map[string]string{"m": m.ID, "r": "rol_none", "t": ten.ID, "s": "ses_none", "d": "dom_none", "i": "inv_none", "pm": "pm_none"}
+	params := map[string]string{"m": m.ID, "r": "rol_none", "t": ten.ID, "s": "ses_none", "d": "dom_none", "i": "inv_none", "pm": "pm_none",
+		"dep": "dep_none", "pos": "pos_none", "g": "grp_none", "f": "fld_none", "rule": "rul_none"}
 	param := regexp.MustCompile(`\{(\w+)\}`)
 	refused := 0
 	for _, pattern := range s.App.ConsoleActions() {

@@ -3,7 +3,10 @@ package console
 import (
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
 
+	"github.com/kanri/kanri/internal/auth"
 	"github.com/kanri/kanri/internal/member"
 )
 
@@ -14,7 +17,22 @@ import (
 type profilePage struct {
 	Page
 	Member *member.Member
+	// Groups names the member's groups where the reader may read the
+	// groups (members.manage); else only their number is shown.
+	Groups []string
+	Fields []profileField // the custom fields with a value
 }
+
+// GroupList is the groups' names as a list in the page's language.
+func (p *profilePage) GroupList() string {
+	if p.Lang == langEN {
+		return strings.Join(p.Groups, ", ")
+	}
+	return strings.Join(p.Groups, "、")
+}
+
+// profileField is a custom field and the member's value of it.
+type profileField struct{ Name, Value string }
 
 // profileFrame is the profile page of the signed-in member with the form's
 // values v; nil v fills the form from the stored profile.
@@ -26,6 +44,9 @@ func (c *Console) profileFrame(r *http.Request, v url.Values) (*profilePage, err
 	}
 	a := actor(r)
 	if f.Member, err = c.svc.Members.Get(r.Context(), a.TenantID, a.ID); err != nil {
+		return f, err
+	}
+	if err := c.profileDirectory(r, f); err != nil {
 		return f, err
 	}
 	if v == nil {
@@ -73,4 +94,30 @@ func (c *Console) profileUpdate(w http.ResponseWriter, r *http.Request) {
 		c.rememberLang(w, m.Language)
 	}
 	redirect(w, r, "/admin/profile", "profile_updated")
+}
+
+// profileDirectory names the member's groups and custom field values.
+func (c *Console) profileDirectory(r *http.Request, f *profilePage) error {
+	ctx, a := r.Context(), actor(r)
+	if len(f.Member.GroupIDs) > 0 && a.Can(auth.PermMembersManage) {
+		gs, err := c.svc.Members.Groups(ctx, a.TenantID)
+		if err != nil {
+			return err
+		}
+		for _, g := range gs {
+			if slices.Contains(f.Member.GroupIDs, g.ID) {
+				f.Groups = append(f.Groups, g.Name)
+			}
+		}
+	}
+	fields, err := c.svc.Members.Fields(ctx, a.TenantID)
+	if err != nil {
+		return err
+	}
+	for _, fd := range fields {
+		if v := f.Member.Fields[fd.ID]; v != "" {
+			f.Fields = append(f.Fields, profileField{fd.Name, v})
+		}
+	}
+	return nil
 }

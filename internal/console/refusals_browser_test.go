@@ -73,7 +73,7 @@ func refusalsPaidTenant(t *testing.T, s *apptest.Server, wg string) *apptest.Ten
 	steps := []apptest.Request{
 		{Method: "POST", Path: path + "/members", Token: ten.AdminToken,
 			Body: map[string]any{"login_id": "kanri", "display_name": "Kanri", "password": "kanri-password-1", "role_ids": []string{role.ID}}},
-		{Method: "POST", Path: path + "/members/import", Token: ten.AdminToken, Body: apptest.MembersCSV(8)},
+		{Method: "POST", Path: path + "/members/import?create_missing=true", Token: ten.AdminToken, Body: apptest.MembersCSV(8)},
 	}
 	for _, req := range steps {
 		if res := s.Do(req); res.Status >= 300 {
