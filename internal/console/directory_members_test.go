@@ -140,7 +140,7 @@ func TestDirectoryImportAndProfile(t *testing.T) {
 	p = me.get("/admin/profile")
 	wantStatus(t, "profile", p, http.StatusOK)
 	wantIn(t, "profile", p.Body, `<dd id="profile-department">営業部</dd>`, `<dd id="profile-position">課長</dd>`,
-		`<dd id="profile-groups">1件</dd>`, "<dt>雇用形態</dt><dd>正社員</dd>")
+		`<dd id="profile-groups">営業チーム</dd>`, "<dt>雇用形態</dt><dd>正社員</dd>") // a member without members.manage reads their groups too
 	wantIn(t, "admin's profile", b.get("/admin/members/"+hanako).Body, "佐藤 花子")
 	api.do("PATCH", "/members/"+api.ten.AdminID, map[string]any{"group_ids": []string{d.group}})
 	wantIn(t, "admin's own profile", b.get("/admin/profile").Body, `<dd id="profile-groups">営業チーム</dd>`)

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/kanri/kanri/internal/auth"
 	"github.com/kanri/kanri/internal/member"
 )
 
@@ -17,8 +16,7 @@ import (
 type profilePage struct {
 	Page
 	Member *member.Member
-	// Groups names the member's groups where the reader may read the
-	// groups (members.manage); else only their number is shown.
+	// Groups names the member's groups.
 	Groups []string
 	Fields []profileField // the custom fields with a value
 }
@@ -99,7 +97,7 @@ func (c *Console) profileUpdate(w http.ResponseWriter, r *http.Request) {
 // profileDirectory names the member's groups and custom field values.
 func (c *Console) profileDirectory(r *http.Request, f *profilePage) error {
 	ctx, a := r.Context(), actor(r)
-	if len(f.Member.GroupIDs) > 0 && a.Can(auth.PermMembersManage) {
+	if len(f.Member.GroupIDs) > 0 {
 		gs, err := c.svc.Members.Groups(ctx, a.TenantID)
 		if err != nil {
 			return err

@@ -299,9 +299,10 @@ func (s *Service) DeletePosition(ctx context.Context, tenantID, id string, r Rea
 	return out, nil
 }
 
-// Groups lists tenantID's groups with their member counts and aliases.
+// Groups lists tenantID's groups with their member counts and aliases;
+// any member may read them (their own profile names their groups).
 func (s *Service) Groups(ctx context.Context, tenantID string) ([]*Group, error) {
-	if _, err := directoryAdmin(ctx, tenantID); err != nil {
+	if _, err := auth.Require(ctx, tenantID); err != nil {
 		return nil, err
 	}
 	return s.Store.ListGroups(ctx, tenantID)
