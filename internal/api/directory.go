@@ -100,25 +100,26 @@ type Reassign struct {
 
 func (r Reassign) of() member.Reassign { return member.Reassign{To: r.ReassignTo, Confirm: r.Confirm} }
 
-// The directory's paths, one parameter name per kind of id.
+// The directory's paths, one parameter name per kind of id (exported:
+// huma reads the parameters of exported embedded structs only).
 type (
-	departmentPath struct {
+	DepartmentPath struct {
 		TenantPath
 		ID string `path:"dep" doc:"department id (dep_…)"`
 	}
-	positionPath struct {
+	PositionPath struct {
 		TenantPath
 		ID string `path:"pos" doc:"position id (pos_…)"`
 	}
-	groupPath struct {
+	GroupPath struct {
 		TenantPath
 		ID string `path:"grp" doc:"group id (grp_…)"`
 	}
-	fieldPath struct {
+	FieldPath struct {
 		TenantPath
 		ID string `path:"fld" doc:"custom field id (fld_…)"`
 	}
-	rulePath struct {
+	RulePath struct {
 		TenantPath
 		ID string `path:"rul" doc:"assignment rule id (rul_…)"`
 	}
@@ -130,12 +131,12 @@ type RuleOutcome struct {
 	member.Outcome
 }
 
-type ruleChange struct {
+type RuleChange struct {
 	DryRun bool   `query:"dry_run" doc:"preview: say what the change would do to members, changing nothing"`
-	Expect string `query:"expect" doc:"the token of the preview shown: the change is refused (409) if it would now do something else"`
+	Expect string `query:"expect" doc:"the fingerprint of the preview shown: the change is refused (409) if it would now do something else"`
 }
 
-func (c ruleChange) of() member.Change { return member.Change{DryRun: c.DryRun, Expect: c.Expect} }
+func (c RuleChange) of() member.Change { return member.Change{DryRun: c.DryRun, Expect: c.Expect} }
 
 type ruleBody struct {
 	Name       string   `json:"name" maxLength:"200"`
@@ -191,7 +192,7 @@ func (s *Server) registerDepartments(tags []string) {
 	})
 	register(s, huma.Operation{OperationID: "update-department", Method: http.MethodPut, Path: "/api/v1/tenants/{t}/departments/{dep}", Tags: tags,
 		Summary: "Rename a department or move it under another"}, false, func(ctx context.Context, in *struct {
-		departmentPath
+		DepartmentPath
 		Body input
 	}) (*body[Department], error) {
 		d, err := s.svc.Members.UpdateDepartment(ctx, in.TenantID, in.ID, member.DepartmentInput{Name: in.Body.Name, ParentID: in.Body.ParentID})
@@ -203,7 +204,7 @@ func (s *Server) registerDepartments(tags []string) {
 	register(s, huma.Operation{OperationID: "delete-department", Method: http.MethodDelete, Path: "/api/v1/tenants/{t}/departments/{dep}", Tags: tags,
 		Summary: "Delete a department, moving its members and sub-departments to reassign_to in the same transaction (409 while in use without reassign_to or confirm)"},
 		false, func(ctx context.Context, in *struct {
-			departmentPath
+			DepartmentPath
 			Reassign
 		}) (*body[member.Deleted], error) {
 			return deletedReply(s.svc.Members.DeleteDepartment(ctx, in.TenantID, in.ID, in.of()))
@@ -245,7 +246,7 @@ func (s *Server) registerPositionsAndGroups(tags []string) {
 	})
 	register(s, huma.Operation{OperationID: "update-position", Method: http.MethodPut, Path: "/api/v1/tenants/{t}/positions/{pos}", Tags: tags,
 		Summary: "Rename a position"}, false, func(ctx context.Context, in *struct {
-		positionPath
+		PositionPath
 		Body positionInput
 	}) (*body[Position], error) {
 		return savePosition(ctx, in.TenantID, in.ID, in.Body.Name)
@@ -253,7 +254,7 @@ func (s *Server) registerPositionsAndGroups(tags []string) {
 	register(s, huma.Operation{OperationID: "delete-position", Method: http.MethodDelete, Path: "/api/v1/tenants/{t}/positions/{pos}", Tags: tags,
 		Summary: "Delete a position, giving its members reassign_to instead in the same transaction (409 while in use without reassign_to or confirm)"},
 		false, func(ctx context.Context, in *struct {
-			positionPath
+			PositionPath
 			Reassign
 		}) (*body[member.Deleted], error) {
 			return deletedReply(s.svc.Members.DeletePosition(ctx, in.TenantID, in.ID, in.of()))
@@ -287,7 +288,7 @@ func (s *Server) registerPositionsAndGroups(tags []string) {
 	})
 	register(s, huma.Operation{OperationID: "update-group", Method: http.MethodPut, Path: "/api/v1/tenants/{t}/groups/{grp}", Tags: tags,
 		Summary: "Rename a group or change its alias"}, false, func(ctx context.Context, in *struct {
-		groupPath
+		GroupPath
 		Body groupInput
 	}) (*body[Group], error) {
 		return saveGroup(ctx, in.TenantID, in.ID, in.Body)
@@ -295,7 +296,7 @@ func (s *Server) registerPositionsAndGroups(tags []string) {
 	register(s, huma.Operation{OperationID: "delete-group", Method: http.MethodDelete, Path: "/api/v1/tenants/{t}/groups/{grp}", Tags: tags,
 		Summary: "Delete a group, adding its members to reassign_to in the same transaction (409 while it has members without reassign_to or confirm); its alias stops receiving mail"},
 		false, func(ctx context.Context, in *struct {
-			groupPath
+			GroupPath
 			Reassign
 		}) (*body[member.Deleted], error) {
 			return deletedReply(s.svc.Members.DeleteGroup(ctx, in.TenantID, in.ID, in.of()))
@@ -333,7 +334,7 @@ func (s *Server) registerFields(tags []string) {
 	})
 	register(s, huma.Operation{OperationID: "update-field", Method: http.MethodPut, Path: "/api/v1/tenants/{t}/fields/{fld}", Tags: tags,
 		Summary: "Rename a field, make it required or not, change its choices"}, false, func(ctx context.Context, in *struct {
-		fieldPath
+		FieldPath
 		Body fieldInput
 	}) (*body[Field], error) {
 		return saveField(ctx, in.TenantID, in.ID, in.Body)
@@ -341,7 +342,7 @@ func (s *Server) registerFields(tags []string) {
 	register(s, huma.Operation{OperationID: "delete-field", Method: http.MethodDelete, Path: "/api/v1/tenants/{t}/fields/{fld}", Tags: tags,
 		Summary: "Delete a field and every member's value of it, irreversibly: needs confirm=true (409 without, saying how many members have a value); the audit event keeps the values"},
 		false, func(ctx context.Context, in *struct {
-			fieldPath
+			FieldPath
 			Reassign
 		}) (*body[member.Deleted], error) {
 			return deletedReply(s.svc.Members.DeleteField(ctx, in.TenantID, in.ID, in.Confirm))
@@ -371,15 +372,15 @@ func (s *Server) registerRules(tags []string) {
 	register(s, huma.Operation{OperationID: "create-rule", Method: http.MethodPost, Path: "/api/v1/tenants/{t}/rules", Tags: tags,
 		Summary: "Create an assignment rule and re-evaluate every member (dry_run: preview)", DefaultStatus: http.StatusCreated}, false, func(ctx context.Context, in *struct {
 		TenantPath
-		ruleChange
+		RuleChange
 		Body ruleBody
 	}) (*body[RuleOutcome], error) {
 		return outcome(s.svc.Members.CreateRule(ctx, in.TenantID, in.Body.input(), in.of()))
 	})
 	register(s, huma.Operation{OperationID: "update-rule", Method: http.MethodPut, Path: "/api/v1/tenants/{t}/rules/{rul}", Tags: tags,
 		Summary: "Change an assignment rule or its priority and re-evaluate every member (dry_run: preview)"}, false, func(ctx context.Context, in *struct {
-		rulePath
-		ruleChange
+		RulePath
+		RuleChange
 		Body ruleBody
 	}) (*body[RuleOutcome], error) {
 		return outcome(s.svc.Members.UpdateRule(ctx, in.TenantID, in.ID, in.Body.input(), in.of()))
@@ -387,8 +388,8 @@ func (s *Server) registerRules(tags []string) {
 	register(s, huma.Operation{OperationID: "delete-rule", Method: http.MethodDelete, Path: "/api/v1/tenants/{t}/rules/{rul}", Tags: tags,
 		Summary: "Delete an assignment rule: the rest move up and every member is re-evaluated (members no rule matches lose what rules granted, or are deactivated where the tenant chose that) (dry_run: preview)"},
 		false, func(ctx context.Context, in *struct {
-			rulePath
-			ruleChange
+			RulePath
+			RuleChange
 		}) (*body[RuleOutcome], error) {
 			return outcome(s.svc.Members.DeleteRule(ctx, in.TenantID, in.ID, in.of()))
 		})

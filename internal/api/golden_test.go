@@ -22,6 +22,7 @@ func TestGolden(t *testing.T) {
 		tenantID := decode[struct {
 			Tenant struct{ ID string } `json:"tenant"`
 		}](t, res).Tenant.ID
+		sales, chief := addDepartment(t, s, tenantID, tok, "営業部"), addPosition(t, s, tenantID, tok, "課長")
 
 		for _, tc := range []struct {
 			name string
@@ -33,7 +34,7 @@ func TestGolden(t *testing.T) {
 			{"login-wrong-password", apptest.Request{Method: "POST", Path: "/api/v1/auth/login", Body: map[string]string{"login_id": "admin@acme.works.example", "password": "not-the-password"}}},
 			{"roles", apptest.Request{Method: "GET", Path: tpath(tenantID, "/roles"), Token: tok}},
 			{"add-member-invited", apptest.Request{Method: "POST", Path: tpath(tenantID, "/members"), Token: tok,
-				Body: map[string]any{"login_id": "Hanako", "display_name": " 山田 花子 ", "email": "hanako@ACME.example", "department": "営業部", "position": "課長"}}},
+				Body: map[string]any{"login_id": "Hanako", "display_name": " 山田 花子 ", "email": "hanako@ACME.example", "department_id": sales, "position_id": chief}}},
 			{"add-member-taken", apptest.Request{Method: "POST", Path: tpath(tenantID, "/members"), Token: tok, Body: map[string]any{"login_id": "hanako", "display_name": "Again"}}},
 			{"import-bad-lines", apptest.Request{Method: "POST", Path: tpath(tenantID, "/members/import"), Token: tok,
 				Body: "login_id,display_name,email\nok1,OK One,\nBad Id,Bad,\nok2,,\nhanako,Taken,\nok3,OK Three,not-an-email\nok1,Dup,\n"}},

@@ -153,6 +153,24 @@ func builtinRole(t testing.TB, s *apptest.Server, ten *apptest.Tenant, name stri
 	return ""
 }
 
+// addDepartment creates a department named name in tenantID as the caller
+// with token, and returns its id.
+func addDepartment(t testing.TB, s *apptest.Server, tenantID, token, name string) string {
+	t.Helper()
+	res := expect(t, s, http.StatusCreated, apptest.Request{Method: "POST", Path: tpath(tenantID, "/departments"), Token: token,
+		Body: map[string]any{"name": name}})
+	return decode[api.Department](t, res).ID
+}
+
+// addPosition creates a position named name in tenantID as the caller with
+// token, and returns its id.
+func addPosition(t testing.TB, s *apptest.Server, tenantID, token, name string) string {
+	t.Helper()
+	res := expect(t, s, http.StatusCreated, apptest.Request{Method: "POST", Path: tpath(tenantID, "/positions"), Token: token,
+		Body: map[string]any{"name": name}})
+	return decode[api.Position](t, res).ID
+}
+
 // memberPassword is the password tests give members they sign in as.
 const memberPassword = "member-password-42"
 

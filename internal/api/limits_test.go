@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -56,7 +57,8 @@ func TestBodyLimit(t *testing.T) {
 		}
 
 		// A CSV import over 1 MiB (and far under 64 MiB) goes through, on a
-		// plan without the free plan's 30-member cap.
+		// plan without the free plan's 30-member cap, creating the
+		// departments and the position it names.
 		s.PayMonthly(a)
 		const rows = 15_000
 		var csv bytes.Buffer
@@ -67,13 +69,17 @@ func TestBodyLimit(t *testing.T) {
 		if csv.Len() <= 1<<20 {
 			t.Fatalf("the import file has %d bytes, want over 1 MiB", csv.Len())
 		}
-		res := expect(t, s, http.StatusOK, apptest.Request{Method: "POST", Path: tpath(a.ID, "/members/import"), Token: a.AdminToken, Body: csv.Bytes()})
+		res := expect(t, s, http.StatusOK, apptest.Request{Method: "POST", Path: tpath(a.ID, "/members/import?create_missing=true"), Token: a.AdminToken, Body: csv.Bytes()})
 		if got := decode[struct{ Imported int }](t, res).Imported; got != rows {
 			t.Errorf("imported %d members, want %d", got, rows)
 		}
 		invited := listAll[api.Member](t, s, a.AdminToken, tpath(a.ID, "/members?status=invited&limit=500"))
 		if len(invited) != rows {
 			t.Errorf("got %d invited members after the import, want %d", len(invited), rows)
+		}
+		last := slices.IndexFunc(invited, func(m api.Member) bool { return m.LoginID == fmt.Sprintf("user%05d@acme.works.example", rows-1) })
+		if last < 0 || invited[last].Department != fmt.Sprintf("Department of Imports %d", (rows-1)%20) || invited[last].Position != "Staff" {
+			t.Errorf("the last line's member (index %d): want it in Department of Imports %d as Staff", last, (rows-1)%20)
 		}
 	})
 }

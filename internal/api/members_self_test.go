@@ -24,6 +24,7 @@ func TestMemberEditRules(t *testing.T) {
 		admin := addMember(t, s, a.ID, a.AdminToken, "second", "Second Admin", memberPassword, adminRole)
 		plainTok, managerTok := s.Login(plain.LoginID, memberPassword), s.Login(manager.LoginID, memberPassword)
 		adminTok := s.Login(admin.LoginID, memberPassword)
+		board, lead := addDepartment(t, s, a.ID, a.AdminToken, "Board"), addPosition(t, s, a.ID, a.AdminToken, "Lead")
 		patch := func(tok, id string, body map[string]any) apptest.Request {
 			return apptest.Request{Method: "PATCH", Path: tpath(a.ID, "/members/", id), Token: tok, Body: body}
 		}
@@ -39,7 +40,9 @@ func TestMemberEditRules(t *testing.T) {
 			{"manager: suspend an admin", apptest.Request{Method: "POST", Path: tpath(a.ID, "/members/", admin.ID, "/suspend"), Token: managerTok}, 403, ""},
 			{"manager: a plain member's e-mail", patch(managerTok, plain.ID, map[string]any{"email": "plain@example.com"}), 200, ""},
 			{"self: name and phone", patch(plainTok, plain.ID, map[string]any{"display_name": "Plain Lee", "phone": "090-1234-5678"}), 200, ""},
-			{"self: department", patch(plainTok, plain.ID, map[string]any{"department": "Board"}), 403, ""},
+			{"self: department", patch(plainTok, plain.ID, map[string]any{"department_id": board}), 403, ""},
+			{"self: position", patch(plainTok, plain.ID, map[string]any{"position_id": lead}), 403, ""},
+			{"manager: a plain member's department and position", patch(managerTok, plain.ID, map[string]any{"department_id": board, "position_id": lead}), 200, ""},
 			{"self: e-mail without the password", patch(plainTok, plain.ID, map[string]any{"email": "mine@example.com"}), 422, "current_password"},
 			{"self: e-mail with a wrong password", patch(plainTok, plain.ID, map[string]any{"email": "mine@example.com", "current_password": "wrong-password"}), 422, "current_password"},
 			{"self: e-mail with the password", patch(plainTok, plain.ID, map[string]any{"email": "mine@example.com", "current_password": memberPassword}), 200, ""},
@@ -58,13 +61,21 @@ func TestMemberEditRules(t *testing.T) {
 				}
 			}
 		}
+		res := s.Do(patch(plainTok, plain.ID, map[string]any{"department_id": ""}))
+		if code := decode[struct{ Code string }](t, res).Code; res.Status != http.StatusForbidden || code != "member.department_by_admins" {
+			t.Errorf("self: leave the department: got %d %s, want 403 member.department_by_admins", res.Status, code)
+		}
+		got := decode[api.Member](t, expect(t, s, http.StatusOK, apptest.Request{Method: "GET", Path: tpath(a.ID, "/members/", plain.ID), Token: plainTok}))
+		if got.DepartmentID != board || got.Department != "Board" || got.PositionID != lead || got.Position != "Lead" {
+			t.Errorf("plain member: department %s %q, position %s %q; want %s Board, %s Lead", got.DepartmentID, got.Department, got.PositionID, got.Position, board, lead)
+		}
 		for id, want := range map[string]string{a.AdminID: "boss@example.com", plain.ID: "mine@example.com", admin.ID: ""} {
 			res := expect(t, s, http.StatusOK, apptest.Request{Method: "GET", Path: tpath(a.ID, "/members/", id), Token: a.AdminToken})
 			if got := decode[api.Member](t, res); got.Email != want {
 				t.Errorf("member %s: e-mail %q, want %q", got.LoginID, got.Email, want)
 			}
 		}
-		res := expect(t, s, http.StatusOK, apptest.Request{Method: "GET", Path: tpath(a.ID, "/audit-events?action=member.password_confirmation_failed"), Token: a.AdminToken})
+		res = expect(t, s, http.StatusOK, apptest.Request{Method: "GET", Path: tpath(a.ID, "/audit-events?action=member.password_confirmation_failed"), Token: a.AdminToken})
 		if n := strings.Count(string(res.Body), `"member.password_confirmation_failed"`); n != 1 {
 			t.Errorf("password confirmation failures audited: got %d, want 1; body: %s", n, clip(res.Body))
 		}
@@ -72,8 +83,9 @@ func TestMemberEditRules(t *testing.T) {
 }
 
 // TestMemberTextChecks: issue 12. A CRLF, NUL or bidi override in a name is
-// refused naming the field in add, update and the CSV import; a name typed
-// in decomposed form is stored composed (NFC).
+// refused naming the field in add, update, the CSV import and the
+// directory's departments and positions; a name typed in decomposed form
+// is stored composed (NFC), and the import finds a department by it.
 func TestMemberTextChecks(t *testing.T) {
 	t.Parallel()
 	onEachEngine(t, nil, func(t *testing.T, s *apptest.Server) {
@@ -87,7 +99,11 @@ func TestMemberTextChecks(t *testing.T) {
 			location string
 		}{
 			{"add: CRLF in the name", add(map[string]any{"login_id": "ann", "display_name": "Ann\r\nBcc: x@evil.example", "email": "ann@example.com"}), "body.display_name"},
-			{"add: NUL in the department", add(map[string]any{"login_id": "ann", "display_name": "Ann", "department": "Sales\x00"}), "body.department"},
+			{"add: NUL in the department id", add(map[string]any{"login_id": "ann", "display_name": "Ann", "department_id": "dep\x00"}), "body.department_id"},
+			{"department: NUL in the name", apptest.Request{Method: "POST", Path: tpath(a.ID, "/departments"), Token: a.AdminToken,
+				Body: map[string]any{"name": "Sales\x00"}}, "body.name"},
+			{"position: tab in the name", apptest.Request{Method: "POST", Path: tpath(a.ID, "/positions"), Token: a.AdminToken,
+				Body: map[string]any{"name": "Head\tof sales"}}, "body.name"},
 			{"update: bidi override in the name", apptest.Request{Method: "PATCH", Path: tpath(a.ID, "/members/", a.AdminID), Token: a.AdminToken,
 				Body: map[string]any{"display_name": "\u202Eevil"}}, "body.display_name"},
 			{"update: lone surrogate in the name", apptest.Request{Method: "PATCH", Path: tpath(a.ID, "/members/", a.AdminID), Token: a.AdminToken,
@@ -98,6 +114,8 @@ func TestMemberTextChecks(t *testing.T) {
 				Body: map[string]any{"company_name": "Acme\r\nKK"}}, "body.company_name"},
 			{"import: CRLF in a name", apptest.Request{Method: "POST", Path: tpath(a.ID, "/members/import"), Token: a.AdminToken,
 				Body: "login_id,display_name\nann,\"Ann\r\nLee\"\n"}, "line 2"},
+			{"import: bidi override in a department", apptest.Request{Method: "POST", Path: tpath(a.ID, "/members/import?create_missing=true"), Token: a.AdminToken,
+				Body: "login_id,display_name,department\nann,Ann,\u202ESales\n"}, "line 2"},
 		}
 		for _, st := range steps {
 			p := expectProblem(t, s, http.StatusUnprocessableEntity, st.req)
@@ -105,9 +123,22 @@ func TestMemberTextChecks(t *testing.T) {
 				t.Errorf("%s: problem locations %v, want %s", st.name, p.locations(), st.location)
 			}
 		}
-		res := expect(t, s, http.StatusCreated, add(map[string]any{"login_id": "jose", "display_name": "Jose\u0301 \u30cf\u309a\u30f3"}))
-		if got := decode[api.Member](t, res).DisplayName; got != "Jos\u00e9 \u30d1\u30f3" {
+		const nfd, nfc = "Jose\u0301 \u30cf\u309a\u30f3", "Jos\u00e9 \u30d1\u30f3"
+		res := expect(t, s, http.StatusCreated, add(map[string]any{"login_id": "jose", "display_name": nfd}))
+		if got := decode[api.Member](t, res).DisplayName; got != nfc {
 			t.Errorf("added with an NFD name: got %q, want the NFC form", got)
+		}
+		res = expect(t, s, http.StatusCreated, apptest.Request{Method: "POST", Path: tpath(a.ID, "/departments"), Token: a.AdminToken,
+			Body: map[string]any{"name": nfd}})
+		dept := decode[api.Department](t, res)
+		if dept.Name != nfc {
+			t.Errorf("department created with an NFD name: got %q, want the NFC form", dept.Name)
+		}
+		expect(t, s, http.StatusOK, apptest.Request{Method: "POST", Path: tpath(a.ID, "/members/import"), Token: a.AdminToken,
+			Body: "login_id,display_name,department\nimported," + nfd + "," + nfd + "\n"})
+		imported := listAll[api.Member](t, s, a.AdminToken, tpath(a.ID, "/members?login_id=imported@"))
+		if len(imported) != 1 || imported[0].DisplayName != nfc || imported[0].DepartmentID != dept.ID || imported[0].Department != nfc {
+			t.Errorf("imported with NFD names: %+v, want one member named %q in department %s", imported, nfc, dept.ID)
 		}
 	})
 }

@@ -23,6 +23,7 @@ func TestPermissions(t *testing.T) {
 		plainTok := s.Login(plain.LoginID, memberPassword)
 		managerTok := s.Login(manager.LoginID, memberPassword)
 		adminTok := s.Login(admin.LoginID, memberPassword)
+		sales := addDepartment(t, s, a.ID, a.AdminToken, "Sales")
 
 		type step struct {
 			name   string
@@ -60,7 +61,7 @@ func TestPermissions(t *testing.T) {
 			// The built-in member_manager role.
 			{"manager: list members", apptest.Request{Method: "GET", Path: tpath(a.ID, "/members"), Token: managerTok}, 200},
 			{"manager: add member", apptest.Request{Method: "POST", Path: tpath(a.ID, "/members"), Token: managerTok, Body: map[string]any{"login_id": "newbie", "display_name": "Newbie"}}, 201},
-			{"manager: edit a member", apptest.Request{Method: "PATCH", Path: tpath(a.ID, "/members/", plain.ID), Token: managerTok, Body: map[string]any{"department": "Sales"}}, 200},
+			{"manager: edit a member", apptest.Request{Method: "PATCH", Path: tpath(a.ID, "/members/", plain.ID), Token: managerTok, Body: map[string]any{"department_id": sales}}, 200},
 			{"manager: create role", apptest.Request{Method: "POST", Path: tpath(a.ID, "/roles"), Token: managerTok, Body: map[string]any{"name": "mine", "permissions": []string{"members.manage"}}}, 403},
 			{"manager: add an admin", apptest.Request{Method: "POST", Path: tpath(a.ID, "/members"), Token: managerTok, Body: map[string]any{"login_id": "boss", "display_name": "Boss", "role_ids": []string{adminRole}}}, 403},
 			{"manager: grant admin", apptest.Request{Method: "PATCH", Path: tpath(a.ID, "/members/", plain.ID), Token: managerTok, Body: map[string]any{"role_ids": []string{adminRole}}}, 403},

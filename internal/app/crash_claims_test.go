@@ -14,7 +14,7 @@ import (
 
 // importUnderKey is a members import of rows rows under Idempotency-Key key.
 func importUnderKey(ten *apptest.Tenant, rows int, key string) apptest.Request {
-	return apptest.Request{Method: "POST", Path: "/api/v1/tenants/" + ten.ID + "/members/import", Token: ten.AdminToken,
+	return apptest.Request{Method: "POST", Path: "/api/v1/tenants/" + ten.ID + "/members/import?create_missing=true", Token: ten.AdminToken,
 		Body: apptest.MembersCSV(rows), Header: http.Header{idempotency.Header: {key}}}
 }
 

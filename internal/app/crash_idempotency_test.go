@@ -27,7 +27,7 @@ func TestIdempotencyKeySurvivesKill(t *testing.T) {
 		s := apptest.Remote(t, first.url)
 		ten := s.Signup("importco")
 		s.PayMonthly(ten)
-		imp := apptest.Request{Method: "POST", Path: "/api/v1/tenants/" + ten.ID + "/members/import", Token: ten.AdminToken,
+		imp := apptest.Request{Method: "POST", Path: "/api/v1/tenants/" + ten.ID + "/members/import?create_missing=true", Token: ten.AdminToken,
 			Body: apptest.MembersCSV(rows), Header: http.Header{idempotency.Header: {"import-1"}}}
 		go send(first.url, imp)
 		eventually(t, time.Minute, func() string {

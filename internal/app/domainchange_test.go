@@ -36,7 +36,7 @@ func TestPrimaryChangeSurvivesKill(t *testing.T) {
 		s := apptest.Start(t, url, func(c *app.Config) { c.DNSResolver = dns.Addr })
 		ten := s.Signup("bigco")
 		s.PayMonthly(ten)
-		if res := s.Do(apptest.Request{Method: "POST", Path: "/api/v1/tenants/" + ten.ID + "/members/import", Token: ten.AdminToken,
+		if res := s.Do(apptest.Request{Method: "POST", Path: "/api/v1/tenants/" + ten.ID + "/members/import?create_missing=true", Token: ten.AdminToken,
 			Body: apptest.MembersCSV(members)}); res.Status != 200 {
 			t.Fatalf("import: %d %s", res.Status, res.Body)
 		}

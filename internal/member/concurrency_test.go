@@ -27,17 +27,18 @@ func TestConcurrentUpdatesKeepBoth(t *testing.T) {
 		const rounds = 10
 		for round := range rounds {
 			dept, pos := fmt.Sprintf("dept-%d", round), fmt.Sprintf("pos-%d", round)
+			deptID, posID := newDept(t, env, ten, dept), newPos(t, env, ten, pos)
 			var roles []string
 			if round%2 == 0 {
 				roles = []string{auditor}
 			}
 			updates := []func() error{
 				func() error {
-					_, err := svc.Update(ten.Ctx, ten.ID, m.ID, member.Edit{Profile: member.Profile{Department: &dept}})
+					_, err := svc.Update(ten.Ctx, ten.ID, m.ID, member.Edit{Profile: member.Profile{DepartmentID: &deptID}})
 					return err
 				},
 				func() error {
-					_, err := svc.Update(ten.Ctx, ten.ID, m.ID, member.Edit{Profile: member.Profile{Position: &pos}})
+					_, err := svc.Update(ten.Ctx, ten.ID, m.ID, member.Edit{Profile: member.Profile{PositionID: &posID}})
 					return err
 				},
 				func() error { _, err := svc.Update(ten.Ctx, ten.ID, m.ID, member.Edit{RoleIDs: &roles}); return err },
@@ -59,9 +60,9 @@ func TestConcurrentUpdatesKeepBoth(t *testing.T) {
 				}
 			}
 			got := stored(t, env, ten.ID, m.ID)
-			if got.Department != dept || got.Position != pos || !slices.Equal(got.RoleIDs, roles) {
-				t.Errorf("round %d: got department %q, position %q, roles %v; want %q, %q, %v",
-					round, got.Department, got.Position, got.RoleIDs, dept, pos, roles)
+			if got.DepartmentID != deptID || got.Department != dept || got.PositionID != posID || got.Position != pos || !slices.Equal(got.RoleIDs, roles) {
+				t.Errorf("round %d: got department %s %q, position %s %q, roles %v; want %s %q, %s %q, %v",
+					round, got.DepartmentID, got.Department, got.PositionID, got.Position, got.RoleIDs, deptID, dept, posID, pos, roles)
 			}
 		}
 		if n := len(events(t, env, ten.ID, "member.updated")); n != 3*rounds {

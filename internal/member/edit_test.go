@@ -35,6 +35,7 @@ func TestWhoMayChangeWhat(t *testing.T) {
 		plainCtx := storetest.Actor(t, env, plain)
 		other := storetest.NewMember(t, env, ten.Tenant, "other", storetest.MemberOpts{})
 		svc := env.MemberService()
+		auditDept, board, lead := newDept(t, env, ten, "Audit"), newDept(t, env, ten, "Board"), newPos(t, env, ten, "Lead")
 		email := func(s string) member.Edit { return member.Edit{Profile: member.Profile{Email: ptr(s)}} }
 		update := func(target *member.Member, e member.Edit) func(context.Context) error {
 			return func(ctx context.Context) error { _, err := svc.Update(ctx, ten.ID, target.ID, e); return err }
@@ -53,7 +54,7 @@ func TestWhoMayChangeWhat(t *testing.T) {
 			{"every permission: an admin's e-mail", fullCtx, auditor, update(auditor, email("auditor@example.com")), 0, ""},
 			{"members.manage only: an auditor's e-mail", mgr, auditor, update(auditor, email("evil@example.com")), errs.PermissionDenied, ""},
 			{"members.manage only: an auditor's e-mail removed", mgr, auditor, update(auditor, email("")), errs.PermissionDenied, ""},
-			{"members.manage only: an auditor's department", mgr, auditor, update(auditor, member.Edit{Profile: member.Profile{Department: ptr("Audit")}}), 0, ""},
+			{"members.manage only: an auditor's department", mgr, auditor, update(auditor, member.Edit{Profile: member.Profile{DepartmentID: ptr(auditDept)}}), 0, ""},
 			{"members.manage only: a plain member's e-mail", mgr, other, update(other, email("other@example.com")), 0, ""},
 			{"roles.manage without audit.read: an auditor's roles", hr, auditor, update(auditor, member.Edit{RoleIDs: &[]string{ten.Roles["auditor"].ID, ten.Roles["member_manager"].ID}}), errs.PermissionDenied, ""},
 			{"members.manage only: suspend an admin", mgr, full, func(ctx context.Context) error {
@@ -68,7 +69,7 @@ func TestWhoMayChangeWhat(t *testing.T) {
 			{"super admin: own e-mail without the password", ten.Ctx, ten.Owner, update(ten.Owner, email("boss@example.com")), errs.Invalid, "current_password"},
 			{"super admin: own e-mail with the password", ten.Ctx, ten.Owner, update(ten.Owner, member.Edit{Profile: member.Profile{Email: ptr("boss@example.com")}, CurrentPassword: storetest.Password}), 0, ""},
 			{"self: name and phone", plainCtx, plain, update(plain, member.Edit{Profile: member.Profile{DisplayName: ptr("Plain Lee"), Phone: ptr("090-1234-5678")}}), 0, ""},
-			{"self: department", plainCtx, plain, update(plain, member.Edit{Profile: member.Profile{Department: ptr("Board")}}), errs.PermissionDenied, ""},
+			{"self: department", plainCtx, plain, update(plain, member.Edit{Profile: member.Profile{DepartmentID: ptr(board)}}), errs.PermissionDenied, ""},
 			{"self: a role", plainCtx, plain, update(plain, member.Edit{RoleIDs: &[]string{ten.Roles["auditor"].ID}}), errs.PermissionDenied, ""},
 			{"self: another member's name", plainCtx, other, update(other, member.Edit{Profile: member.Profile{DisplayName: ptr("X")}}), errs.PermissionDenied, ""},
 			{"self: e-mail without the password", plainCtx, plain, update(plain, email("plain@example.com")), errs.Invalid, "current_password"},
@@ -90,6 +91,17 @@ func TestWhoMayChangeWhat(t *testing.T) {
 					t.Errorf("member after a refused change (-before +after):\n%s", diff)
 				}
 			})
+		}
+		// One's own department and position are for admins to set, and
+		// the refusal says so.
+		for _, p := range []member.Profile{{DepartmentID: ptr(board)}, {PositionID: ptr(lead)}} {
+			_, err := svc.Update(plainCtx, ten.ID, plain.ID, member.Edit{Profile: p})
+			if e, ok := errs.As(err); !ok || e.Code != "member.department_by_admins" {
+				t.Errorf("self: %+v: got %v, want member.department_by_admins", p, err)
+			}
+		}
+		if got := stored(t, env, ten.ID, auditor.ID); got.DepartmentID != auditDept || got.Department != "Audit" {
+			t.Errorf("auditor's department: got %s %q, want %s \"Audit\"", got.DepartmentID, got.Department, auditDept)
 		}
 		if got := stored(t, env, ten.ID, ten.Owner.ID).Email; got != "boss@example.com" {
 			t.Errorf("super admin's e-mail: got %q, want the one the super admin set", got)

@@ -92,6 +92,15 @@ func (s *Service) ExportCSV(ctx context.Context, f Filter, w io.Writer) (int, er
 	}
 }
 
+// uninert undoes inert on a name read back from a file: a department,
+// position or group exported as "'=x" is "=x" again.
+func uninert(v string) string {
+	if len(v) > 1 && v[0] == '\'' && strings.ContainsRune("=+-@\t\r", rune(v[1])) {
+		return v[1:]
+	}
+	return v
+}
+
 // inert keeps a spreadsheet from running v as a formula: a value that
 // starts like one and is not plain digits and punctuation gets a "'".
 func inert(v string) string {

@@ -2,6 +2,7 @@ package member_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"fmt"
 	"strings"
@@ -17,6 +18,9 @@ import (
 // TestExportCSVRoundTrip: the export pages through every member but the
 // deleted, its header is the import's plus status, formulas are made
 // inert, and the rows, renamed and without status, import again.
+// Department and position names a spreadsheet would run (made inert with a
+// "'") are no names of the directory, so the import that reads them back
+// creates what is missing, as it took any text before the directory.
 func TestExportCSVRoundTrip(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
@@ -29,7 +33,9 @@ func TestExportCSVRoundTrip(t *testing.T) {
 			fmt.Fprintf(&in, "m%03d,Member %d,m%d@example.com,+81 3-0000-%04d,Sales,Lead\n", i, i, i, i)
 		}
 		in.WriteString("evil,\"=HYPERLINK(\"\"http://x\"\")\",,,@SUM(A1),-cmd\n")
-		n, err := svc.Import(ten.Ctx, ten.ID, strings.NewReader(in.String()), member.ImportOptions{})
+		newDept(t, env, ten, "Sales")
+		newPos(t, env, ten, "Lead")
+		n, err := svc.Import(ten.Ctx, ten.ID, strings.NewReader(in.String()), member.ImportOptions{CreateMissing: true})
 		must(t, "import", err)
 		gone := storetest.NewMember(t, env, ten.Tenant, "gone", storetest.MemberOpts{Status: member.StatusDeleted})
 
@@ -41,7 +47,7 @@ func TestExportCSVRoundTrip(t *testing.T) {
 		}
 		rows, err := csv.NewReader(&out).ReadAll()
 		must(t, "read the export", err)
-		if diff := cmp.Diff(member.ExportColumns(), rows[0]); diff != "" {
+		if diff := cmp.Diff(member.ExportColumns(nil), rows[0]); diff != "" {
 			t.Errorf("header (-want +got):\n%s", diff)
 		}
 		byLogin := map[string][]string{}
@@ -52,8 +58,8 @@ func TestExportCSVRoundTrip(t *testing.T) {
 			t.Errorf("export: %d distinct rows of %d, deleted member included: %v", len(byLogin), got, byLogin[gone.LoginID] != nil)
 		}
 		want := map[string][]string{
-			"m007@acme.works.example": {"m007@acme.works.example", "Member 7", "m7@example.com", "+81 3-0000-0007", "Sales", "Lead", "invited"},
-			"evil@acme.works.example": {"evil@acme.works.example", `'=HYPERLINK("http://x")`, "", "", "'@SUM(A1)", "'-cmd", "invited"},
+			"m007@acme.works.example": {"m007@acme.works.example", "Member 7", "m7@example.com", "+81 3-0000-0007", "Sales", "Lead", "", "invited"},
+			"evil@acme.works.example": {"evil@acme.works.example", `'=HYPERLINK("http://x")`, "", "", "'@SUM(A1)", "'-cmd", "", "invited"},
 		}
 		for login, w := range want {
 			if diff := cmp.Diff(w, byLogin[login]); diff != "" {
@@ -66,13 +72,20 @@ func TestExportCSVRoundTrip(t *testing.T) {
 		_ = cw.Write(member.ImportColumns())
 		for _, r := range rows[1:] {
 			local, _, _ := strings.Cut(r[0], "@")
-			_ = cw.Write(append([]string{"copy-" + local}, r[1:6]...))
+			_ = cw.Write(append([]string{"copy-" + local}, r[1:7]...))
 		}
 		cw.Flush()
+		// Every name exists now, formula-like ones included (exported with
+		// a "'" that the import takes off again).
 		n2, err := svc.Import(ten.Ctx, ten.ID, strings.NewReader(again.String()), member.ImportOptions{})
 		must(t, "import the export", err)
 		if n2 != got {
 			t.Errorf("re-import: got %d members, want %d", n2, got)
+		}
+		orig, cp := byLoginID(t, env, ten.ID, "m007@"), byLoginID(t, env, ten.ID, "copy-m007@")
+		if cp.DepartmentID != orig.DepartmentID || cp.PositionID != orig.PositionID || cp.DepartmentID == "" {
+			t.Errorf("re-imported m007: department %s, position %s; want the original's %s, %s",
+				cp.DepartmentID, cp.PositionID, orig.DepartmentID, orig.PositionID)
 		}
 	})
 }
@@ -94,8 +107,19 @@ func TestExportCSVRefusals(t *testing.T) {
 		}
 		n, err := svc.ExportCSV(ten.Ctx, member.Filter{TenantID: ten.ID, Status: member.StatusSuspended}, &out)
 		must(t, "export of no one", err)
-		if want := strings.Join(member.ExportColumns(), ",") + "\n"; n != 0 || out.String() != want {
+		if want := strings.Join(member.ExportColumns(nil), ",") + "\n"; n != 0 || out.String() != want {
 			t.Errorf("empty export: got %d rows %q, want 0 rows %q", n, out.String(), want)
 		}
 	})
+}
+
+// byLoginID returns the member of tenantID whose login id starts with prefix.
+func byLoginID(t *testing.T, env *storetest.Env, tenantID, prefix string) *member.Member {
+	t.Helper()
+	ms, err := env.DB.ListMembers(context.Background(), member.Filter{TenantID: tenantID, LoginID: prefix, Limit: 1})
+	must(t, "list members", err)
+	if len(ms) != 1 {
+		t.Fatalf("members with login id %s…: got %d, want 1", prefix, len(ms))
+	}
+	return ms[0]
 }

@@ -86,3 +86,21 @@ func ptr[T any](v T) *T { return &v }
 
 // cmpSorted compares string slices as sets with repeats.
 var cmpSorted = cmpopts.SortSlices(func(a, b string) bool { return a < b })
+
+// newDept creates a department of ten named name, as its super admin, and
+// returns its id.
+func newDept(t *testing.T, env *storetest.Env, ten *storetest.Tenant, name string) string {
+	t.Helper()
+	d, err := env.MemberService().CreateDepartment(ten.Ctx, ten.ID, member.DepartmentInput{Name: name})
+	must(t, "create department "+name, err)
+	return d.ID
+}
+
+// newPos creates a position of ten named name, as its super admin, and
+// returns its id.
+func newPos(t *testing.T, env *storetest.Env, ten *storetest.Tenant, name string) string {
+	t.Helper()
+	p, err := env.MemberService().SavePosition(ten.Ctx, ten.ID, "", name)
+	must(t, "create position "+name, err)
+	return p.ID
+}

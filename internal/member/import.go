@@ -231,14 +231,14 @@ func importRow(rec []string, col map[string]int, domain string, seen map[string]
 		dst *string
 	}{{"department", &m.Department}, {"position", &m.Position}} {
 		if v := get(n.col); v != nil {
-			if *n.dst, err = text.Line(n.col, *v); err != nil {
+			if *n.dst, err = text.Line(n.col, uninert(*v)); err != nil {
 				bad = append(bad, err)
 			}
 		}
 	}
 	if v := get("groups"); v != nil {
 		for g := range strings.SplitSeq(*v, ";") {
-			if g, err := text.Line("groups", g); err != nil {
+			if g, err := text.Line("groups", uninert(g)); err != nil {
 				bad = append(bad, err)
 			} else if g != "" {
 				m.GroupIDs = append(m.GroupIDs, g)

@@ -57,11 +57,13 @@ func TestImportJapaneseEncodings(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
 		t.Parallel()
 		ten := storetest.SignUp(t, env, "acme")
+		newDept(t, env, ten, "営業①課")
+		newDept(t, env, ten, "総務,ｿｳﾑ")
 		svc := env.MemberService()
 		for i, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				login := fmt.Sprintf("enc%d-", i)
-				n, err := svc.Import(ten.Ctx, ten.ID, strings.NewReader(tt.encode(t, fmt.Sprintf(text, login))))
+				n, err := svc.Import(ten.Ctx, ten.ID, strings.NewReader(tt.encode(t, fmt.Sprintf(text, login))), member.ImportOptions{})
 				if err != nil || n != 2 {
 					t.Fatalf("Import: got %d, %v (%#v), want 2 members", n, err, err)
 				}
@@ -87,6 +89,8 @@ func TestExportShiftJISRoundTrip(t *testing.T) {
 		ten := storetest.SignUp(t, env, "acme")
 		svc := env.MemberService()
 		in := "login_id,display_name,department\nm1,髙橋 一郎,営業①課\nm2,ﾔﾏﾀﾞ ﾀﾛｳ,総務\nm3,𠮷田 😀,\n"
+		newDept(t, env, ten, "営業①課")
+		newDept(t, env, ten, "総務")
 		_, err := svc.Import(ten.Ctx, ten.ID, strings.NewReader(in), member.ImportOptions{})
 		must(t, "import", err)
 		var out bytes.Buffer
@@ -133,7 +137,7 @@ func TestImportReportsEveryProblem(t *testing.T) {
 			fmt.Fprintf(&in, "bad id %d,\n", i) // two problems each: lines 2–81
 		}
 		in.WriteString("taken,Taken\n") // line 82: one more
-		_, err := env.MemberService().Import(ten.Ctx, ten.ID, strings.NewReader(in.String()))
+		_, err := env.MemberService().Import(ten.Ctx, ten.ID, strings.NewReader(in.String()), member.ImportOptions{})
 		e, ok := errs.As(err)
 		if !ok || e.Kind != errs.Invalid || !strings.Contains(e.Message("en"), "161 problems") {
 			t.Fatalf("Import: got %v, want Invalid with 161 problems", err)

@@ -22,25 +22,26 @@ func TestImportAddsInvitedMembers(t *testing.T) {
 			"ann,Ann Lee,ann@example.com,Sales\n" +
 			"Bob@ACME.works.example,\"Bob, Jr.\",,\n" +
 			"carl.k,Carl,,R&D\n"
-		n, err := env.MemberService().Import(ten.Ctx, ten.ID, strings.NewReader(csv))
+		sales, rd := newDept(t, env, ten, "Sales"), newDept(t, env, ten, "R&D")
+		n, err := env.MemberService().Import(ten.Ctx, ten.ID, strings.NewReader(csv), member.ImportOptions{})
 		must(t, "import", err)
 		if n != 3 {
 			t.Errorf("Import: got %d members, want 3", n)
 		}
 		ms, err := env.DB.ListMembers(context.Background(), member.Filter{TenantID: ten.ID, Status: member.StatusInvited, Limit: 100})
 		must(t, "list members", err)
-		type row struct{ LoginID, DisplayName, Email, Department string }
+		type row struct{ LoginID, DisplayName, Email, DepartmentID, Department string }
 		var got []row
 		ids := map[string]bool{}
 		for _, m := range ms {
-			got = append(got, row{m.LoginID, m.DisplayName, m.Email, m.Department})
+			got = append(got, row{m.LoginID, m.DisplayName, m.Email, m.DepartmentID, m.Department})
 			ids[m.ID] = true
 		}
 		slices.SortFunc(got, func(a, b row) int { return strings.Compare(a.LoginID, b.LoginID) })
 		want := []row{
-			{"ann@acme.works.example", "Ann Lee", "ann@example.com", "Sales"},
-			{"bob@acme.works.example", "Bob, Jr.", "", ""},
-			{"carl.k@acme.works.example", "Carl", "", "R&D"},
+			{"ann@acme.works.example", "Ann Lee", "ann@example.com", sales, "Sales"},
+			{"bob@acme.works.example", "Bob, Jr.", "", "", ""},
+			{"carl.k@acme.works.example", "Carl", "", rd, "R&D"},
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("imported members (-want +got):\n%s", diff)
@@ -98,6 +99,13 @@ func TestImportIsAllOrNothing(t *testing.T) {
 				"line 2": "not valid | display name is required | phone may have at most 30 characters",
 			},
 		},
+		{
+			name: "department and position not in the directory",
+			csv:  "login_id,display_name,department,position\nann,Ann,Nowhere,Nobody\nbob,Bob,Sales,\n",
+			details: map[string]string{
+				"line 2": `no department "Nowhere" | no position "Nobody"`,
+			},
+		},
 		{name: "neither UTF-8 nor Shift_JIS", csv: "login_id,display_name\nann,\xff\xfe\n", field: "file"},
 		{name: "unknown header", csv: "login_id,display_name,shoe_size\nann,Ann,42\n", field: "file"},
 		{name: "missing display name column", csv: "login_id,email\nann,ann@example.com\n", field: "file"},
@@ -108,6 +116,7 @@ func TestImportIsAllOrNothing(t *testing.T) {
 		t.Parallel()
 		ten := storetest.SignUp(t, env, "acme")
 		storetest.NewMember(t, env, ten.Tenant, "taken", storetest.MemberOpts{})
+		newDept(t, env, ten, "Sales")
 		svc := env.MemberService()
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -158,7 +167,7 @@ func TestImportProblemsInJapanese(t *testing.T) {
 			"taken,Taken,\n" + // 5
 			"carl,Carl,Sales,extra\n" + // 6
 			"dan,Dan,\u202ESales\n" // 7
-		_, err := env.MemberService().Import(ten.Ctx, ten.ID, strings.NewReader(csv))
+		_, err := env.MemberService().Import(ten.Ctx, ten.ID, strings.NewReader(csv), member.ImportOptions{})
 		e, ok := errs.As(err)
 		if !ok || e.Code != "member.import_problems" {
 			t.Fatalf("Import: got %v, want member.import_problems", err)

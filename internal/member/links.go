@@ -12,7 +12,8 @@ import (
 // checkLinks checks m's department, position, groups and field values
 // against tenant's directory, normalising the values and dropping empty
 // ones; with required set, every required field must have a value.
-// Errors: Invalid, naming the field.
+// Errors: Invalid naming the field; NotFound naming it for an id the
+// tenant has nothing of.
 func (s *Service) checkLinks(ctx context.Context, m *Member, required bool) error {
 	if m.DepartmentID != "" {
 		if _, err := s.Store.GetDepartment(ctx, m.TenantID, m.DepartmentID); errs.Is(err, errs.NotFound) {

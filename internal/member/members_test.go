@@ -23,9 +23,10 @@ func TestAddWithPasswordIsActive(t *testing.T) {
 		t.Parallel()
 		ten := storetest.SignUp(t, env, "acme")
 		svc := env.MemberService()
+		sales := newDept(t, env, ten, "Sales")
 		env.Clock.Advance(time.Second)
 		m, added, err := svc.Add(ten.Ctx, ten.ID, member.AddInput{LoginID: " Ann.Lee ", Password: "a long enough secret",
-			Profile: member.Profile{DisplayName: ptr(" Ann Lee "), Email: ptr("ann@Example.COM"), Department: ptr("Sales")},
+			Profile: member.Profile{DisplayName: ptr(" Ann Lee "), Email: ptr("ann@Example.COM"), DepartmentID: ptr(sales)},
 			RoleIDs: []string{ten.Roles["auditor"].ID}})
 		must(t, "add", err)
 		if added.Token != "" {
@@ -35,10 +36,10 @@ func TestAddWithPasswordIsActive(t *testing.T) {
 		if diff := cmp.Diff(m, got); diff != "" {
 			t.Errorf("stored member differs from the returned one (-returned +stored):\n%s", diff)
 		}
-		want := struct{ LoginID, DisplayName, Email, Department, Status string }{
-			"ann.lee@acme.works.example", "Ann Lee", "ann@example.com", "Sales", member.StatusActive}
-		if diff := cmp.Diff(want, struct{ LoginID, DisplayName, Email, Department, Status string }{
-			got.LoginID, got.DisplayName, got.Email, got.Department, got.Status}); diff != "" {
+		want := struct{ LoginID, DisplayName, Email, DepartmentID, Department, Status string }{
+			"ann.lee@acme.works.example", "Ann Lee", "ann@example.com", sales, "Sales", member.StatusActive}
+		if diff := cmp.Diff(want, struct{ LoginID, DisplayName, Email, DepartmentID, Department, Status string }{
+			got.LoginID, got.DisplayName, got.Email, got.DepartmentID, got.Department, got.Status}); diff != "" {
 			t.Errorf("added member (-want +got):\n%s", diff)
 		}
 		if got.PasswordHash == "" || got.InvitationHash != "" {
@@ -65,6 +66,8 @@ func TestAddRefusals(t *testing.T) {
 		_, reader := admin(t, env, ten, "reader", auth.PermAuditRead)
 		svc := env.MemberService()
 		name := member.Profile{DisplayName: ptr("New")}
+		otherDept := newDept(t, env, other, "Sales")
+		otherPos := newPos(t, env, other, "Lead")
 		tests := []struct {
 			name  string
 			ctx   context.Context
@@ -78,6 +81,9 @@ func TestAddRefusals(t *testing.T) {
 			{"display name missing", ten.Ctx, member.AddInput{LoginID: "new"}, errs.Invalid, "display_name"},
 			{"e-mail invalid", ten.Ctx, member.AddInput{LoginID: "new", Profile: member.Profile{DisplayName: ptr("New"), Email: ptr("new@")}}, errs.Invalid, "email"},
 			{"password too short", ten.Ctx, member.AddInput{LoginID: "new", Profile: name, Password: "short"}, errs.Invalid, "password"},
+			{"unknown department", ten.Ctx, member.AddInput{LoginID: "new", Profile: member.Profile{DisplayName: ptr("New"), DepartmentID: ptr("dep_unknown")}}, errs.NotFound, "department_id"},
+			{"department of another tenant", ten.Ctx, member.AddInput{LoginID: "new", Profile: member.Profile{DisplayName: ptr("New"), DepartmentID: ptr(otherDept)}}, errs.NotFound, "department_id"},
+			{"position of another tenant", ten.Ctx, member.AddInput{LoginID: "new", Profile: member.Profile{DisplayName: ptr("New"), PositionID: ptr(otherPos)}}, errs.NotFound, "position_id"},
 			{"role of another tenant", ten.Ctx, member.AddInput{LoginID: "new", Profile: name, RoleIDs: []string{other.Roles["admin"].ID}}, errs.Invalid, "role_ids"},
 			{"roles without roles.manage", mgr, member.AddInput{LoginID: "new", Profile: name, RoleIDs: []string{ten.Roles["auditor"].ID}}, errs.PermissionDenied, ""},
 			{"without members.manage", reader, member.AddInput{LoginID: "new", Profile: name}, errs.PermissionDenied, ""},

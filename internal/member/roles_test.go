@@ -103,7 +103,7 @@ func TestRoleGrantsNeedHeldPermissions(t *testing.T) {
 			t.Errorf("roles after the grant (-want +got):\n%s", diff)
 		}
 		// A profile change that leaves roles alone needs no roles.manage.
-		_, err = svc.Update(plainMgr, ten.ID, target.ID, member.Edit{Profile: member.Profile{Department: ptr("Ops")}, RoleIDs: &[]string{ten.Roles["admin"].ID}})
+		_, err = svc.Update(plainMgr, ten.ID, target.ID, member.Edit{Profile: member.Profile{DepartmentID: ptr(newDept(t, env, ten, "Ops"))}, RoleIDs: &[]string{ten.Roles["admin"].ID}})
 		must(t, "update profile, same roles", err)
 	})
 }

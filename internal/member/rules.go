@@ -107,7 +107,7 @@ type Outcome struct {
 	GainedList  []MemberRef `json:"gained_members"`
 	LostList    []MemberRef `json:"lost_members"`
 	DeactList   []MemberRef `json:"deactivated_members"`
-	Token       string      `json:"token"`
+	Token       string      `json:"fingerprint"`
 	DryRun      bool        `json:"dry_run"`
 }
 

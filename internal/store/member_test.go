@@ -24,9 +24,13 @@ func TestMemberCreateGetUpdate(t *testing.T) {
 		r1 := storetest.NewRole(t, env, ten.ID, "r1", false, auth.PermAuditRead)
 		r2 := storetest.NewRole(t, env, ten.ID, "r2", false, auth.PermMembersManage)
 		now := env.Clock.Now()
+		dept := &member.Department{ID: env.IDs.New("dep"), TenantID: ten.ID, Name: "Sales", CreatedAt: now}
+		must(t, "create department", env.DB.CreateDepartment(ctx, dept))
+		pos := &member.Position{ID: env.IDs.New("pos"), TenantID: ten.ID, Name: "Lead", CreatedAt: now}
+		must(t, "create position", env.DB.CreatePosition(ctx, pos))
 		want := &member.Member{ID: env.IDs.New("mem"), TenantID: ten.ID, LoginID: "ann@acme.works.example", DisplayName: "Ann",
-			Email: "ann@example.com", Phone: "090-1234-5678", Department: "Sales", Position: "Lead", Status: member.StatusInvited,
-			RoleIDs: sortedIDs(r1, r2), ExternalIssuer: "https://line.example", ExternalSubject: "u123", PasswordHash: "",
+			Email: "ann@example.com", Phone: "090-1234-5678", DepartmentID: dept.ID, Department: "Sales", PositionID: pos.ID, Position: "Lead",
+			Status: member.StatusInvited, RoleIDs: sortedIDs(r1, r2), ExternalIssuer: "https://line.example", ExternalSubject: "u123", PasswordHash: "",
 			InvitationHash: "inv-hash", InvitationExpiresAt: now.Add(time.Hour), CreatedAt: now, UpdatedAt: now}
 		must(t, "create member", env.DB.CreateMembers(ctx, []*member.Member{want}))
 
@@ -46,7 +50,8 @@ func TestMemberCreateGetUpdate(t *testing.T) {
 		_, err = env.DB.GetMemberByLoginID(ctx, "nobody@acme.works.example")
 		wantKind(t, "GetMemberByLoginID(unknown)", err, errs.NotFound)
 
-		want.DisplayName, want.Email, want.Phone, want.Department, want.Position = "Ann B", "", "", "", ""
+		want.DisplayName, want.Email, want.Phone = "Ann B", "", ""
+		want.DepartmentID, want.Department, want.PositionID, want.Position = "", "", "", ""
 		want.Status, want.PasswordHash, want.InvitationHash, want.InvitationExpiresAt = member.StatusActive, "hash", "", time.Time{}
 		want.RoleIDs, want.UpdatedAt = []string{r2.ID}, now.Add(time.Minute)
 		must(t, "update member", env.DB.UpdateMember(ctx, want))
