@@ -146,20 +146,17 @@ func fieldValue(f *Field, v string) (string, error) {
 	if err != nil || v == "" {
 		return v, err
 	}
-	bad := func(code string) error {
-		return errs.Field("fields."+f.ID, code, "field", f.Name, "value", text.Printable(v))
-	}
 	switch f.Kind {
 	case FieldNumber:
 		n, err := strconv.ParseFloat(strings.ReplaceAll(v, ",", ""), 64)
 		if err != nil {
-			return "", bad("directory.field_not_number")
+			return "", errs.Field("fields."+f.ID, "directory.field_not_number", "field", f.Name, "value", text.Printable(v))
 		}
 		return strconv.FormatFloat(n, 'f', -1, 64), nil
 	case FieldDate:
 		d, err := time.Parse("2006-01-02", strings.ReplaceAll(v, "/", "-"))
 		if err != nil {
-			return "", bad("directory.field_not_date")
+			return "", errs.Field("fields."+f.ID, "directory.field_not_date", "field", f.Name, "value", text.Printable(v))
 		}
 		return d.Format("2006-01-02"), nil
 	case FieldChoice:

@@ -49,14 +49,6 @@ func (s *Service) event(ctx context.Context, now time.Time, tenantID, action, ki
 	return s.Notify.Emit(ctx, tenantID, action, data)
 }
 
-// taken turns a Conflict on a name into a message naming it.
-func taken(err error, code, name string) error {
-	if errs.Is(err, errs.Conflict) {
-		return errs.Taken("name", err, code, "name", name)
-	}
-	return err
-}
-
 // notMatchedByRule refuses to delete what a rule matches members by,
 // naming the rule to change first.
 func (s *Service) notMatchedByRule(ctx context.Context, tenantID, kind, id string) error {
@@ -137,7 +129,10 @@ func (s *Service) saveDepartment(ctx context.Context, tenantID, id string, in De
 			err = s.Store.UpdateDepartment(ctx, d)
 		}
 		if err != nil {
-			return taken(err, "directory.department_name_taken", name)
+			if errs.Is(err, errs.Conflict) {
+				return errs.Taken("name", err, "directory.department_name_taken", "name", name)
+			}
+			return err
 		}
 		return s.event(ctx, now, tenantID, action, "department", d.ID, departmentSnap(before), departmentSnap(d))
 	})
@@ -245,7 +240,10 @@ func (s *Service) SavePosition(ctx context.Context, tenantID, id, name string) (
 			err = s.Store.UpdatePosition(ctx, p)
 		}
 		if err != nil {
-			return taken(err, "directory.position_name_taken", name)
+			if errs.Is(err, errs.Conflict) {
+				return errs.Taken("name", err, "directory.position_name_taken", "name", name)
+			}
+			return err
 		}
 		return s.event(ctx, now, tenantID, action, "position", p.ID, before, map[string]string{"name": p.Name})
 	})
@@ -362,7 +360,10 @@ func (s *Service) SaveGroup(ctx context.Context, tenantID, id string, in GroupIn
 			}
 		}
 		if err != nil {
-			return taken(err, "directory.group_name_taken", name)
+			if errs.Is(err, errs.Conflict) {
+				return errs.Taken("name", err, "directory.group_name_taken", "name", name)
+			}
+			return err
 		}
 		return s.event(ctx, now, tenantID, action, "group", g.ID, before, groupSnap(g))
 	})
@@ -519,7 +520,10 @@ func (s *Service) SaveField(ctx context.Context, tenantID, id string, in FieldIn
 			err = s.Store.UpdateField(ctx, f)
 		}
 		if err != nil {
-			return taken(err, "directory.field_name_taken", name)
+			if errs.Is(err, errs.Conflict) {
+				return errs.Taken("name", err, "directory.field_name_taken", "name", name)
+			}
+			return err
 		}
 		return s.event(ctx, now, tenantID, action, "field", f.ID, before, fieldSnap(f))
 	})

@@ -53,15 +53,17 @@ func (d *directory) id(kind, name string, create bool) (string, error) {
 	if id, ok := d.ids[kind][name]; ok {
 		return id, nil
 	}
-	field := kind
-	if kind == "group" {
-		field = "groups"
-	}
 	if !create {
-		return "", errs.Field(field, "directory."+kind+"_name_unknown", "name", name)
+		switch kind {
+		case "department":
+			return "", errs.Field("department", "directory.department_name_unknown", "name", name)
+		case "position":
+			return "", errs.Field("position", "directory.position_name_unknown", "name", name)
+		}
+		return "", errs.Field("groups", "directory.group_name_unknown", "name", name)
 	}
 	if _, err := directoryName(name); err != nil {
-		return "", errs.Field(field, "directory.name_length", "max", 100)
+		return "", err
 	}
 	id := d.newID(directoryPrefixes[kind])
 	d.ids[kind][name] = id
