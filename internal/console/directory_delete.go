@@ -74,18 +74,50 @@ func (c *Console) departmentDeletion(r *http.Request) (*dirDeletePage, error) {
 	return p, nil
 }
 
+// dirObject is a position or a group as a deletion page lists it.
+type dirObject struct {
+	ID, Name string
+	Members  int
+}
+
 // positionDeletion loads the position of the URL; its members can take any other.
 func (c *Console) positionDeletion(r *http.Request) (*dirDeletePage, error) {
-	f, err := c.dirFrame(r, "positions", "directory.position.delete")
-	p := &dirDeletePage{dirFrame: f, Kind: "position", Back: positionsURL, ID: r.PathValue("pos")}
+	return c.flatDeletion(r, "position", positionsURL, "pos", func() ([]dirObject, error) {
+		ps, err := c.svc.Members.Positions(r.Context(), actor(r).TenantID)
+		out := make([]dirObject, len(ps))
+		for i, x := range ps {
+			out[i] = dirObject{x.ID, x.Name, x.Members}
+		}
+		return out, err
+	})
+}
+
+// groupDeletion loads the group of the URL; its members can be added to
+// any other group.
+func (c *Console) groupDeletion(r *http.Request) (*dirDeletePage, error) {
+	return c.flatDeletion(r, "group", groupsURL, "g", func() ([]dirObject, error) {
+		gs, err := c.svc.Members.Groups(r.Context(), actor(r).TenantID)
+		out := make([]dirObject, len(gs))
+		for i, x := range gs {
+			out[i] = dirObject{x.ID, x.Name, x.Members}
+		}
+		return out, err
+	})
+}
+
+// flatDeletion loads the object of kind (position or group) that the URL's
+// parameter param names, from list; every other one is a target.
+func (c *Console) flatDeletion(r *http.Request, kind, back, param string, list func() ([]dirObject, error)) (*dirDeletePage, error) {
+	f, err := c.dirFrame(r, kind+"s", "directory."+kind+".delete")
+	p := &dirDeletePage{dirFrame: f, Kind: kind, Back: back, ID: r.PathValue(param)}
 	if err != nil {
 		return p, err
 	}
-	ps, err := c.svc.Members.Positions(r.Context(), actor(r).TenantID)
+	objs, err := list()
 	if err != nil {
 		return p, err
 	}
-	for _, x := range ps {
+	for _, x := range objs {
 		if x.ID == p.ID {
 			p.Name, p.Members = x.Name, x.Members
 		} else {
@@ -93,35 +125,12 @@ func (c *Console) positionDeletion(r *http.Request) (*dirDeletePage, error) {
 		}
 	}
 	if p.Name == "" {
+		if kind == "group" {
+			return p, errs.E(errs.NotFound, "store.not_found", "thing", i18n.Term("store.thing.group"))
+		}
 		return p, errs.E(errs.NotFound, "store.not_found", "thing", i18n.Term("store.thing.position"))
 	}
-	p.Action = positionsURL + "/" + url.PathEscape(p.ID) + "/delete"
-	return p, nil
-}
-
-// groupDeletion loads the group of the URL; its members can be added to
-// any other group.
-func (c *Console) groupDeletion(r *http.Request) (*dirDeletePage, error) {
-	f, err := c.dirFrame(r, "groups", "directory.group.delete")
-	p := &dirDeletePage{dirFrame: f, Kind: "group", Back: groupsURL, ID: r.PathValue("g")}
-	if err != nil {
-		return p, err
-	}
-	gs, err := c.svc.Members.Groups(r.Context(), actor(r).TenantID)
-	if err != nil {
-		return p, err
-	}
-	for _, g := range gs {
-		if g.ID == p.ID {
-			p.Name, p.Members = g.Name, g.Members
-		} else {
-			p.Targets = append(p.Targets, dirTarget{g.ID, g.Name})
-		}
-	}
-	if p.Name == "" {
-		return p, errs.E(errs.NotFound, "store.not_found", "thing", i18n.Term("store.thing.group"))
-	}
-	p.Action = groupsURL + "/" + url.PathEscape(p.ID) + "/delete"
+	p.Action = back + "/" + url.PathEscape(p.ID) + "/delete"
 	return p, nil
 }
 
