@@ -154,6 +154,14 @@ func (s *Service) invoiceData(t *tenant.Tenant, inv *Invoice) notify.MailData {
 	if !inv.DueAt.IsZero() && inv.PaymentKind == MethodInvoice {
 		d.DueDate = FormatDay(inv.DueAt)
 	}
+	for _, l := range inv.Lines {
+		ja, _ := l.Basis(inv.Currency, i18n.JA) // a basis that cannot be written is left out
+		en, _ := l.Basis(inv.Currency, i18n.EN)
+		d.Lines = append(d.Lines, notify.MailLine{Description: l.Description, Amount: money.New(l.Amount, inv.Currency).String(), BasisJA: ja, BasisEN: en})
+	}
+	for _, t := range inv.Taxes {
+		d.Taxes = append(d.Taxes, notify.MailTax{Percent: t.Percent, Base: money.New(t.Base, inv.Currency).String(), Tax: money.New(t.Tax, inv.Currency).String()})
+	}
 	return d
 }
 

@@ -107,6 +107,17 @@ func TestUpgradeToAnnual(t *testing.T) {
 		if mails["invoice_issued"] != 1 || mails["subscription_changed"] != 1 {
 			t.Errorf("mails = %v; want one invoice_issued and one subscription_changed", mails)
 		}
+		// The mail lists the line with how its amount is computed, and the
+		// tax per rate, so the buyer can check the invoice (issue 17).
+		ms, err := env.DB.ListMails(context.Background(), notify.Page{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range ms {
+			if m.Template == "invoice_issued" && (!strings.Contains(m.Text, "¥450/月 × 12か月 × 10 × 365/365日") || !strings.Contains(m.Text, "10%対象 ¥54,000　消費税 ¥5,400")) {
+				t.Errorf("invoice mail without the line's basis or the tax per rate:\n%s", m.Text)
+			}
+		}
 	})
 }
 

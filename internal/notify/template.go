@@ -48,12 +48,28 @@ type MailData struct {
 	InvoiceURL    string    // invoice_issued: where the invoice is viewed and downloaded
 	DueDate       string    // invoice_issued with invoice payment: pay by this day
 	BankDetails   string    // invoice_issued with invoice payment: where to transfer
+	// Lines are invoice_issued's lines, each with how its amount is
+	// computed in either language, and Taxes its tax per rate.
+	Lines []MailLine
+	Taxes []MailTax
 	Reason        string    // payment_failed: why the card was refused and what to do
 	PartnerName   string    // partner_*: the partner (reseller)
 	At            time.Time // partner_switched: when the switch completed
 	// Zone is the recipient's time zone, set by Prepare: the one When
 	// shows times in.
 	Zone *time.Location
+}
+
+// MailLine is an invoice line as a mail shows it.
+type MailLine struct {
+	Description, Amount string
+	BasisJA, BasisEN    string // "¥450/月 × 10 × 259/365日"; "" without a basis
+}
+
+// MailTax is an invoice's tax of one rate.
+type MailTax struct {
+	Percent   int64
+	Base, Tax string
 }
 
 // When is t in the recipient's zone to the minute, the zone named:
