@@ -368,6 +368,24 @@ func TestMonthlyRunAndCancel(t *testing.T) {
 			t.Fatalf("second run = %+v, %v; want nothing to do", rep, err)
 		}
 
+		// A directory, which the purge must take too.
+		ms := env.MemberService()
+		dep, err := ms.CreateDepartment(ten.Ctx, ten.ID, member.DepartmentInput{Name: "営業部"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		grp, err := ms.SaveGroup(ten.Ctx, ten.ID, "", member.GroupInput{Name: "全員"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ms.Update(ten.Ctx, ten.ID, ten.Owner.ID, member.Edit{Profile: member.Profile{DepartmentID: &dep.ID, GroupIDs: &[]string{grp.ID}}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ms.CreateRule(ten.Ctx, ten.ID, member.RuleInput{Name: "営業", MatchKind: member.MatchDepartment, MatchID: dep.ID,
+			RoleIDs: []string{ten.Roles["admin"].ID}}, member.Change{}); err != nil {
+			t.Fatal(err)
+		}
+
 		sub, err := svc.Cancel(ten.Ctx, ten.ID)
 		if err != nil || sub.CancelAt.Format(time.DateOnly) != "2026-05-01" {
 			t.Fatalf("cancel = %+v, %v; want effective 2026-05-01", sub, err)
@@ -395,6 +413,12 @@ func TestMonthlyRunAndCancel(t *testing.T) {
 		}
 		if n, err := env.DB.CountBillable(context.Background(), ten.ID); err != nil || n != 0 {
 			t.Errorf("members after the purge: %d, %v", n, err)
+		}
+		if ds, err := env.DB.ListDepartments(context.Background(), ten.ID); err != nil || len(ds) != 0 {
+			t.Errorf("departments after the purge: %d, %v", len(ds), err)
+		}
+		if rs, err := env.DB.ListRules(context.Background(), ten.ID); err != nil || len(rs) != 0 {
+			t.Errorf("rules after the purge: %d, %v", len(rs), err)
 		}
 		kept, err := env.DB.ListInvoices(context.Background(), billing.InvoiceFilter{TenantID: ten.ID, Limit: 10})
 		if err != nil || len(kept) != 2 {
