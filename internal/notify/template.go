@@ -48,13 +48,13 @@ type MailData struct {
 	InvoiceURL    string    // invoice_issued: where the invoice is viewed and downloaded
 	DueDate       string    // invoice_issued with invoice payment: pay by this day
 	BankDetails   string    // invoice_issued with invoice payment: where to transfer
+	Reason        string    // payment_failed: why the card was refused and what to do
+	PartnerName   string    // partner_*: the partner (reseller)
+	At            time.Time // partner_switched: when the switch completed
 	// Lines are invoice_issued's lines, each with how its amount is
 	// computed in either language, and Taxes its tax per rate.
 	Lines []MailLine
 	Taxes []MailTax
-	Reason        string    // payment_failed: why the card was refused and what to do
-	PartnerName   string    // partner_*: the partner (reseller)
-	At            time.Time // partner_switched: when the switch completed
 	// Zone is the recipient's time zone, set by Prepare: the one When
 	// shows times in.
 	Zone *time.Location
