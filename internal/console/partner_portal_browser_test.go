@@ -42,8 +42,8 @@ type axeViolation struct {
 	Nodes []string `json:"nodes"`
 }
 
-// axeRun runs axe-core's WCAG 2.1 A and AA rules on the document.
-const axeRun = `axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})
+// axeRun runs axe-core's WCAG 2.0, 2.1 and 2.2 A and AA rules on the document.
+const axeRun = `axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}})
 	.then(r => r.violations.map(v => ({id: v.id, help: v.help, nodes: v.nodes.map(n => n.target.join(" "))})))`
 
 // wantAccessible fails the test for each WCAG rule the tab's page breaks,
