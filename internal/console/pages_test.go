@@ -15,11 +15,21 @@ import (
 	"github.com/kanri/kanri/internal/auth"
 )
 
-// TestEveryPageBothLanguages renders every console page (the console's
-// own list of GET routes) in Japanese and English. A missing message key
-// or a template error answers 500 and fails it; so does a page whose path
-// has a parameter this test does not know how to fill.
-func TestEveryPageBothLanguages(t *testing.T) {
+// pageFixture is a server with something on every console page: a
+// tenant with a member, a role, a domain, a paid contract, a directory;
+// an operator; a partner with a switched customer. paths are the
+// console's GET pages with their parameters filled; for each, who is to
+// open it ("admin", "ops", "partner", or "" for anyone).
+type pageFixture struct {
+	s                         *apptest.Server
+	admin, ops, portal, guest *browser
+	adminLogin                string
+	paths                     []string
+	who                       map[string]string
+}
+
+func everyPage(t *testing.T) *pageFixture {
+	t.Helper()
 	s, ten := start(t)
 	ctx := auth.System(context.Background(), "test")
 	if _, err := s.App.Services.Sessions.CreateOperator(ctx, "op@kanri.example", "Op", "operator-password-1"); err != nil {
@@ -36,15 +46,16 @@ func TestEveryPageBothLanguages(t *testing.T) {
 	if m.ID == "" || role.ID == "" {
 		t.Fatalf("fixtures: member %q role %q", m.ID, role.ID)
 	}
-	admin, ops, visitor := newBrowser(t, s), newBrowser(t, s), newBrowser(t, s)
-	admin.signIn("admin@"+ten.Domain, apptest.Password)
-	ops.signInOperator("op@kanri.example", "operator-password-1")
-	partnerID := partnerByForms(t, ops, "ABC 株式会社", "sales@abc.example.jp", "ja")
-	portal := newBrowser(t, s)
-	signInPartner(t, portal, "sales@abc.example.jp")
+	f := &pageFixture{s: s, admin: newBrowser(t, s), ops: newBrowser(t, s), guest: newBrowser(t, s), adminLogin: "admin@" + ten.Domain,
+		who: map[string]string{}}
+	f.admin.signIn(f.adminLogin, apptest.Password)
+	f.ops.signInOperator("op@kanri.example", "operator-password-1")
+	partnerID := partnerByForms(t, f.ops, "ABC 株式会社", "sales@abc.example.jp", "ja")
+	f.portal = newBrowser(t, s)
+	signInPartner(t, f.portal, "sales@abc.example.jp")
 	customer := s.Signup("beta")
 	paidTenant(t, s, customer, 3)
-	switchTo(t, s, portal, customer)
+	switchTo(t, s, f.portal, customer)
 	var sessions []struct{ ID string }
 	s.Do(apptest.Request{Method: "GET", Path: "/api/v1/tenants/" + ten.ID + "/sessions", Token: ten.AdminToken}).Decode(t, &sessions)
 	if len(sessions) == 0 {
@@ -56,9 +67,10 @@ func TestEveryPageBothLanguages(t *testing.T) {
 		t.Fatal("no domain to show")
 	}
 	card, inv := paidTenant(t, s, ten, 2)
+	mailID, hookID := opsMoreFixtures(t, s)
 	dir := directoryFixtures(t, membersAPI{t: t, s: s, ten: ten}, m.ID)
 	params := map[string]string{"m": m.ID, "r": role.ID, "t": ten.ID, "s": sessions[0].ID, "d": domains.Items[0].ID, "i": inv.ID, "pm": card.ID, "p": partnerID,
-		"c": customer.ID, "month": time.Now().Format("2006-01"), "dep": dir.dep, "pos": dir.pos, "g": dir.group, "f": dir.field, "rule": dir.rule}
+		"c": customer.ID, "month": time.Now().Format("2006-01"), "dep": dir.dep, "pos": dir.pos, "g": dir.group, "f": dir.field, "rule": dir.rule, "mail": mailID, "w": hookID}
 	param := regexp.MustCompile(`\{(\w+)\}`)
 
 	pages := s.App.ConsolePages()
@@ -69,19 +81,31 @@ func TestEveryPageBothLanguages(t *testing.T) {
 		path := param.ReplaceAllStringFunc(pattern, func(p string) string {
 			v, ok := params[strings.Trim(p, "{}")]
 			if !ok {
-				t.Errorf("%s: no value for %s: add one to this test", pattern, p)
+				t.Errorf("%s: no value for %s: add one to everyPage", pattern, p)
 			}
 			return v
 		})
-		b := visitor
 		switch {
 		case strings.HasPrefix(path, "/ops") && path != "/ops/login":
-			b = ops
+			f.who[path] = "ops"
 		case strings.HasPrefix(path, "/admin") && path != "/admin/login":
-			b = admin
+			f.who[path] = "admin"
 		case strings.HasPrefix(path, "/partner") && path != "/partner/login":
-			b = portal
+			f.who[path] = "partner"
 		}
+		f.paths = append(f.paths, path)
+	}
+	return f
+}
+
+// TestEveryPageBothLanguages renders every console page (the console's
+// own list of GET routes) in Japanese and English. A missing message key
+// or a template error answers 500 and fails it; so does a page whose path
+// has a parameter this test does not know how to fill.
+func TestEveryPageBothLanguages(t *testing.T) {
+	f := everyPage(t)
+	for _, path := range f.paths {
+		b := map[string]*browser{"ops": f.ops, "admin": f.admin, "partner": f.portal, "": f.guest}[f.who[path]]
 		for _, lang := range []string{"ja", "en"} {
 			b.setLang(lang)
 			p := b.get(path)
