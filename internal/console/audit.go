@@ -6,10 +6,13 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/kanri/kanri/internal/audit"
+	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/id"
 	"github.com/kanri/kanri/internal/member"
 )
 
@@ -22,8 +25,13 @@ func (c *Console) registerAudit(rt *router) {
 const auditPageSize = 50
 
 // auditFilters are the search's query parameters, kept by the next-page
-// and export links.
-var auditFilters = []string{"from", "to", "actor_id", "action"}
+// and export links. actor is who did it: a name, a login id or a member
+// id; actor_id, a member id, is what older links carry.
+var auditFilters = []string{"from", "to", "actor", "actor_id", "action"}
+
+// auditActorChoices is how many members the 実行者 field lists to choose
+// from when its text matches several.
+const auditActorChoices = 20
 
 // auditKnownActions are offered in the action field's list: a prefix selects a
 // whole kind of change. Any other text is searched as typed.
@@ -54,6 +62,20 @@ type auditPage struct {
 	Export   string // the CSV export's URL with the same filters
 	// ExportShiftJIS is Export in Shift_JIS.
 	ExportShiftJIS string
+	// ActorMember is the member the 実行者 field's name or login id
+	// found; nil for a member id or no actor.
+	ActorMember *member.Member
+	// ActorChoices are the members the 実行者 field matches when it
+	// matches several: the search waits for one to be chosen.
+	ActorChoices []auditActorChoice
+	// ActorMore: more members match than ActorChoices lists.
+	ActorMore bool
+}
+
+// auditActorChoice is a member to choose as the 実行者: a link to the
+// search for their events.
+type auditActorChoice struct {
+	Name, LoginID, Href string
 }
 
 // auditAction is an entry of the action field's list.
@@ -85,7 +107,17 @@ func (c *Console) auditEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	v := c.newAuditPage(p, r.URL.Query())
 	f, ok := v.filter()
-	if !ok {
+	if ok {
+		f.ActorID, ok, err = c.auditActor(r, v)
+	}
+	switch {
+	case err != nil:
+		c.fail(w, r, p, err)
+		return
+	case !ok && v.ActorChoices != nil: // not refused: one of them is to be chosen
+		c.auditShow(w, r, v)
+		return
+	case !ok:
 		c.auditRefused(w, r, v, http.StatusUnprocessableEntity)
 		return
 	}
@@ -111,11 +143,80 @@ func (c *Console) auditEvents(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("cursor") != "" {
 		v.First = v.url("/admin/audit")
 	}
+	c.auditShow(w, r, v)
+}
+
+// auditShow answers the search: the whole page, or for htmx the results.
+func (c *Console) auditShow(w http.ResponseWriter, r *http.Request, v *auditPage) {
 	if auditPartial(r) {
 		c.renderBlock(w, r, http.StatusOK, "audit_events", "results", v)
 		return
 	}
 	c.render(w, r, http.StatusOK, "audit_events", v)
+}
+
+// auditActor resolves the 実行者 field to a member id: a member id as
+// typed; else the member whose login id is the text, or the one member
+// whose name holds it or whose login id starts with it. Several matches
+// leave the choice to the admin (ActorChoices); none, or no right to look
+// members up (members.manage), refuse the field. It reports false when
+// there is no one id to search for.
+func (c *Console) auditActor(r *http.Request, v *auditPage) (string, bool, error) {
+	text := v.Value("actor")
+	if text == "" || id.Valid("mem", text) {
+		return text, true, nil
+	}
+	ms, more, err := c.auditActorMatches(r, text)
+	switch {
+	case errs.Is(err, errs.PermissionDenied):
+		v.refuseField("actor", "audit.err_actor_permission")
+		return "", false, nil
+	case err != nil:
+		return "", false, err
+	case len(ms) == 0:
+		v.refuseField("actor", "audit.err_actor_none", text)
+		return "", false, nil
+	case len(ms) == 1:
+		v.ActorMember = ms[0]
+		return ms[0].ID, true, nil
+	}
+	v.ActorMore = more
+	for _, m := range ms {
+		v.ActorChoices = append(v.ActorChoices, auditActorChoice{Name: m.DisplayName, LoginID: m.LoginID,
+			Href: v.url("/admin/audit", "actor", m.LoginID, "cursor", "")})
+	}
+	return "", false, nil
+}
+
+// auditActorMatches are the members whose name holds text or whose login
+// id starts with it, in id order, or only the one whose login id (or its
+// part before @) is text; and whether more match than are returned.
+func (c *Console) auditActorMatches(r *http.Request, text string) ([]*member.Member, bool, error) {
+	ctx, tenantID := r.Context(), actor(r).TenantID
+	var ms []*member.Member
+	more := false
+	for _, f := range []member.Filter{{Name: strings.ToLower(text)}, {LoginID: text}} {
+		f.TenantID, f.Limit = tenantID, auditActorChoices
+		found, next, err := c.svc.Members.List(ctx, f)
+		if err != nil {
+			return nil, false, err
+		}
+		more = more || next != ""
+		for _, m := range found {
+			local, _, _ := strings.Cut(m.LoginID, "@")
+			if strings.EqualFold(m.LoginID, text) || strings.EqualFold(local, text) {
+				return []*member.Member{m}, false, nil
+			}
+			if !slices.ContainsFunc(ms, func(o *member.Member) bool { return o.ID == m.ID }) {
+				ms = append(ms, m)
+			}
+		}
+	}
+	slices.SortFunc(ms, func(a, b *member.Member) int { return cmp.Compare(a.ID, b.ID) })
+	if len(ms) > auditActorChoices {
+		ms, more = ms[:auditActorChoices], true
+	}
+	return ms, more, nil
 }
 
 // auditPartial reports whether r is an htmx request for a part of the page. A
@@ -142,6 +243,12 @@ func (c *Console) newAuditPage(p Page, q url.Values) *auditPage {
 			v.Form.Values.Set(k, s)
 		}
 	}
+	if old := v.Form.Values.Get("actor_id"); old != "" { // an older link: the field shows the id
+		v.Form.Values.Del("actor_id")
+		if v.Value("actor") == "" {
+			v.Form.Values.Set("actor", old)
+		}
+	}
 	for _, a := range auditKnownActions {
 		v.Actions = append(v.Actions, auditAction{Value: a, Label: v.actionLabel(a)})
 	}
@@ -157,7 +264,7 @@ func (v *auditPage) location() *time.Location { return v.Zone }
 // page's zone, to included. A date that cannot be read, or a range that
 // ends before it starts, is refused next to its field.
 func (v *auditPage) filter() (audit.Filter, bool) {
-	f := audit.Filter{TenantID: v.Actor.TenantID, ActorID: v.Value("actor_id"), Action: v.Value("action")}
+	f := audit.Filter{TenantID: v.Actor.TenantID, Action: v.Value("action")}
 	from, okFrom := v.date("from")
 	to, okTo := v.date("to")
 	if okFrom && okTo && !from.IsZero() && !to.IsZero() && to.Before(from) {
@@ -185,14 +292,15 @@ func (v *auditPage) date(name string) (time.Time, bool) {
 	return t, true
 }
 
-func (v *auditPage) refuseField(name, key string) {
+func (v *auditPage) refuseField(name, key string, args ...any) {
 	if v.Form.Errors == nil {
 		v.Form.Errors = map[string]string{}
 	}
-	v.Form.Errors[name], _ = v.T(key)
+	v.Form.Errors[name], _ = v.T(key, args...)
 }
 
-// url is path with the search's filters and the extra key/value pairs.
+// url is path with the search's filters and the extra key/value pairs;
+// an empty value drops its key.
 func (v *auditPage) url(path string, kv ...string) string {
 	q := url.Values{}
 	for _, k := range auditFilters {
@@ -202,6 +310,9 @@ func (v *auditPage) url(path string, kv ...string) string {
 	}
 	for i := 0; i+1 < len(kv); i += 2 {
 		q.Set(kv[i], kv[i+1])
+		if kv[i+1] == "" {
+			q.Del(kv[i])
+		}
 	}
 	if len(q) == 0 {
 		return path
@@ -225,7 +336,7 @@ func (v *auditPage) rows(events []*audit.Event, roles []*member.Role) {
 			row.Actor, _ = v.T("audit.actor_kind." + e.ActorKind)
 		}
 		if e.ActorID != "" {
-			row.ActorHref = v.url("/admin/audit", "actor_id", e.ActorID)
+			row.ActorHref = v.url("/admin/audit", "actor", e.ActorID)
 		}
 		row.ActionLabel = v.actionLabel(e.Action)
 		if r := byID[e.TargetID]; r != nil && e.TargetType == "role" {
@@ -304,7 +415,14 @@ func (c *Console) auditExport(w http.ResponseWriter, r *http.Request) {
 	}
 	v := c.newAuditPage(p, r.URL.Query())
 	f, ok := v.filter()
-	if !ok {
+	if ok {
+		f.ActorID, ok, err = c.auditActor(r, v)
+	}
+	if err != nil {
+		c.fail(w, r, p, err)
+		return
+	}
+	if !ok { // a refusal, or several members to choose from first
 		c.render(w, r, http.StatusUnprocessableEntity, "audit_events", v)
 		return
 	}

@@ -306,3 +306,94 @@ func TestAuditNeedsAuditRead(t *testing.T) {
 		t.Errorf("auditor's own events: %d %v", p.Status, auditActions(p.Body))
 	}
 }
+
+// TestAuditActorSearch: 実行者 takes a name or a login id (or a member id,
+// as the results' links carry it); several matches are listed to choose
+// from, none or no right to look members up is refused next to the field.
+func TestAuditActorSearch(t *testing.T) {
+	s, ten := auditStart(t, auditEpoch)
+	carl := auditMember(t, s, ten, "carl", "carl-password-123")
+	dave := auditMember(t, s, ten, "dave", "dave-password-123", auditRole(t, s, ten, "auditor"))
+	for _, id := range []string{carl, dave} {
+		auditCall(t, s, ten.AdminToken, "PATCH", "/api/v1/tenants/"+ten.ID+"/members/"+id,
+			map[string]any{"display_name": map[string]string{carl: "Carl Sato", dave: "Dave Sato"}[id]}, http.StatusOK)
+	}
+	s.Login("carl@"+ten.Domain, "carl-password-123")
+	s.Login("dave@"+ten.Domain, "dave-password-123")
+	b := newBrowser(t, s)
+	b.signIn("admin@"+ten.Domain, apptest.Password)
+	carlsEvents := []string{"session.signed_in"}
+
+	tests := []struct{ name, query string }{
+		{"a name", "actor=carl+sato"},
+		{"part of a name", "actor=Carl"},
+		{"a login id", "actor=carl"},
+		{"a whole login id", "actor=" + url.QueryEscape("carl@"+ten.Domain)},
+		{"a member id", "actor=" + carl},
+		{"an older link's member id", "actor_id=" + carl},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := b.get("/admin/audit?" + tt.query)
+			if p.Status != http.StatusOK || !slices.Equal(auditActions(p.Body), carlsEvents) {
+				t.Errorf("%s: %d, actions %v, want %v", tt.query, p.Status, auditActions(p.Body), carlsEvents)
+			}
+			if hx := b.getHX("/admin/audit?" + tt.query); !slices.Equal(auditActions(hx.Body), carlsEvents) {
+				t.Errorf("htmx %s: actions %v", tt.query, auditActions(hx.Body))
+			}
+		})
+	}
+	p := b.get("/admin/audit?actor=carl")
+	wantIn(t, "found by login id", p.Body, `id="f-actor"`, `name="actor" type="text" value="carl"`, `id="actor-resolved"`, "Carl Sato", "carl@"+ten.Domain)
+	if !strings.Contains(b.get("/admin/audit?actor_id="+carl).Body, `name="actor" type="text" value="`+carl+`"`) {
+		t.Errorf("an older link's member id is not shown in the field")
+	}
+	if p := b.get("/admin/audit?action=session.signed_in"); !strings.Contains(p.Body, `href="/admin/audit?action=session.signed_in&amp;actor=`+carl+`"`) {
+		t.Errorf("an actor's link does not search by their id\n%s", p.Body)
+	}
+
+	p = b.get("/admin/audit?actor=sato&action=session.")
+	if p.Status != http.StatusOK || strings.Contains(p.Body, `id="audit-table"`) {
+		t.Errorf("two members named Sato: %d, want a choice and no results", p.Status)
+	}
+	wantIn(t, "the choice", p.Body, `id="actor-choices"`, "「sato」に当てはまるメンバーが複数います", "Carl Sato", "Dave Sato",
+		`href="/admin/audit?action=session.&amp;actor=carl%40`+ten.Domain+`"`, `href="/admin/audit?action=session.&amp;actor=dave%40`+ten.Domain+`"`)
+	if hx := b.getHX("/admin/audit?actor=sato"); strings.Contains(hx.Body, "<html") || !strings.Contains(hx.Body, `id="actor-choices"`) {
+		t.Errorf("htmx search for sato: want the choice alone\n%s", hx.Body)
+	}
+	if got := auditActions(b.get("/admin/audit?action=session.&actor=" + url.QueryEscape("dave@"+ten.Domain)).Body); !slices.Equal(got, []string{"session.signed_in"}) {
+		t.Errorf("the chosen Dave: %v", got)
+	}
+
+	p = b.get("/admin/audit?actor=nobody")
+	if p.Status != http.StatusUnprocessableEntity || strings.Contains(p.Body, `id="audit-table"`) {
+		t.Errorf("no such actor: %d, want 422", p.Status)
+	}
+	wantIn(t, "no such actor", p.Body, `id="f-actor-error"`, "「nobody」に当てはまるメンバーはいません")
+
+	ex := b.get("/admin/audit/export.csv?actor=carl")
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(ex.Body, "\ufeff"))).ReadAll()
+	if err != nil || ex.Status != http.StatusOK || len(rows) != 2 || rows[1][2] != carl {
+		t.Errorf("export of carl's events: %d %v %v", ex.Status, err, rows)
+	}
+	if ex := b.get("/admin/audit/export.csv?actor=sato"); ex.Status != http.StatusUnprocessableEntity || !strings.Contains(ex.Body, `id="actor-choices"`) {
+		t.Errorf("export for two members: %d, want 422 and the choice", ex.Status)
+	}
+
+	b.setLang("en")
+	wantIn(t, "in English", b.get("/admin/audit?actor=sato").Body, `Several members match &#34;sato&#34;: choose the actor`)
+	wantIn(t, "in English", b.get("/admin/audit?actor=nobody").Body, `No member matches &#34;nobody&#34;.`)
+
+	// An auditor reads the trail but may not look members up: a name is
+	// refused with the way round it, a member id works.
+	d := newBrowser(t, s)
+	d.signIn("dave@"+ten.Domain, "dave-password-123")
+	p = d.get("/admin/audit?actor=carl")
+	if p.Status != http.StatusUnprocessableEntity {
+		t.Errorf("an auditor's search by name: %d, want 422", p.Status)
+	}
+	wantIn(t, "an auditor's search by name", p.Body, `id="f-actor-error"`, "メンバー管理の権限が必要です")
+	if got := auditActions(d.get("/admin/audit?actor=" + carl).Body); !slices.Equal(got, carlsEvents) {
+		t.Errorf("an auditor's search by member id: %v", got)
+	}
+}

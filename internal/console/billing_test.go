@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"context"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -53,14 +54,43 @@ var quoteID = regexp.MustCompile(`name="quote_id" value="([^"]+)"`)
 // addCard registers a test card through the console's form.
 func (b *browser) addCard(number string) *page {
 	b.t.Helper()
-	return b.post("/admin/billing/payment-methods/cards", url.Values{"card_number": {number}, "exp_month": {"12"}, "exp_year": {"2099"}, "cvc": {"123"}})
+	return b.addCardFor(number, "")
+}
+
+// addCardFor registers a test card from 決済方法の管理 opened to return
+// to ret ("" for none).
+func (b *browser) addCardFor(number, ret string) *page {
+	b.t.Helper()
+	form := url.Values{"card_number": {number}, "exp_month": {"12"}, "exp_year": {"2099"}, "cvc": {"123"}}
+	if ret != "" {
+		form.Set("return", ret)
+	}
+	return b.post("/admin/billing/payment-methods/cards", form)
+}
+
+// wantRedirect fails the test unless p redirects to want.
+func wantRedirect(t *testing.T, what string, p *page, want string) {
+	t.Helper()
+	if p.Status != http.StatusSeeOther || p.Location != want {
+		t.Fatalf("%s: %d to %q, want 303 to %q\n%.2000s", what, p.Status, p.Location, want, p.Body)
+	}
+}
+
+// upgradeReturn is 決済方法の管理 returning to the wizard's first step
+// with query.
+func upgradeReturn(query string) string {
+	ret := "/admin/billing/upgrade"
+	if query != "" {
+		ret += "?" + query
+	}
+	return "/admin/billing/payment-methods?return=" + url.QueryEscape(ret)
 }
 
 // TestBillingUpgrade walks the seed's upgrade over HTTP: the free plan's
-// 有償プランへ切替, the refusal without a payment method (linking to
-// 決済方法の管理), a card, スタンダード 年額契約(一括) 10 licenses →
-// 契約内容の確認 (¥59,400) → 追加する → the invoice, its PDF and the
-// contract page.
+// 有償プランへ切替 sends an admin without a payment method to 決済方法の管理
+// first and back with the terms chosen; スタンダード 年額契約(一括) 10
+// licenses → 商品・価格の確認 (¥450 a license a month, ¥59,400) →
+// 契約内容の確認 → 追加する → the invoice, its PDF and the contract page.
 func TestBillingUpgrade(t *testing.T) {
 	s, ten := start(t)
 	b := newBrowser(t, s)
@@ -68,21 +98,29 @@ func TestBillingUpgrade(t *testing.T) {
 
 	p := b.get("/admin/billing")
 	wantIn(t, "商品の契約/変更", p.Body, "購入/請求", "フリー", `id="upgrade"`, "有償プランへ切替", `id="billable">1人`, `id="method-first"`)
-	p = b.get("/admin/billing/upgrade")
-	wantIn(t, "商品の選択", p.Body, "スタンダード", "¥540", "¥450", "アドバンスト", "¥1,080", "¥900", "1ライセンス/月(税別)",
-		"選択する", "年額契約(一括)", "年額契約(月払い)", `name="licenses" type="number" value="1"`)
+	wantRedirect(t, "the wizard without a payment method", b.get("/admin/billing/upgrade"), upgradeReturn(""))
+	p = b.get(upgradeReturn(""))
+	wantIn(t, "sent to 決済方法の管理", p.Body, `id="method-needed"`, "有償プランへ切り替えるには、先に決済方法を登録してください。登録が済むと、契約の変更に戻ります。",
+		`name="return" value="/admin/billing/upgrade"`, `id="method-return-link"`)
 
-	terms := url.Values{"step": {"1"}, "plan": {"standard"}, "contract": {"annual"}, "licenses": {"10"}}
-	p = b.post("/admin/billing/upgrade", terms)
-	if p.Status != http.StatusPreconditionFailed && p.Status != http.StatusBadRequest && p.Status != http.StatusConflict {
-		t.Errorf("upgrade without a payment method: %d", p.Status)
+	terms := url.Values{"step": {"plan"}, "plan": {"standard"}, "contract": {"annual"}, "licenses": {"10"}}
+	back := "/admin/billing/upgrade?contract=annual&licenses=10&plan=standard"
+	wantRedirect(t, "次へ without a payment method", b.post("/admin/billing/upgrade", terms), upgradeReturn("contract=annual&licenses=10&plan=standard"))
+	for _, ret := range []string{"https://evil.example/admin/billing", "//evil.example/admin/billing", "/admin/members", "/admin/billing/../members"} {
+		if p := b.get("/admin/billing/payment-methods?return=" + url.QueryEscape(ret)); strings.Contains(p.Body, `name="return"`) || strings.Contains(p.Body, `id="method-return-link"`) {
+			t.Errorf("return=%s is kept", ret)
+		}
 	}
-	wantIn(t, "the refusal", p.Body, "先に決済方法を登録してください(購入/請求 &gt; 決済方法の管理)。", `href="/admin/billing/payment-methods" id="no-method-link"`)
 
-	if p := b.addCard("4242 4242 4242 4242"); p.Status != http.StatusSeeOther {
-		t.Fatalf("add card: %d\n%s", p.Status, p.Body)
-	}
-	p = b.post("/admin/billing/upgrade", url.Values{"step": {"1"}, "plan": {"standard"}, "contract": {"annual"}, "licenses": {"0"}})
+	wantRedirect(t, "add card", b.addCardFor("4242 4242 4242 4242", back), back+"&flash=billing_card_added")
+	p = b.get(back + "&flash=billing_card_added")
+	wantIn(t, "商品の選択 where it was left", p.Body, "クレジットカードを登録しました。", "スタンダード", "¥540", "¥450", "アドバンスト", "¥1,080", "¥900",
+		"1ライセンス/月(税別)", "1メンバー/月(税別)", "年額 ¥5,400/ライセンス(税別)", "年額 ¥10,800/ライセンス(税別)", "消費税(10%)",
+		`id="price-monthly-standard"`, `id="price-annual-standard"`, `id="price-annual_monthly-standard"`,
+		"選択する", "✓ 選択中", "年額契約(一括)", "年額契約(月払い)", `name="licenses" type="number" value="10"`,
+		`id="plan-standard" checked`, `id="contract-annual" checked`)
+
+	p = b.post("/admin/billing/upgrade", url.Values{"step": {"plan"}, "plan": {"standard"}, "contract": {"annual"}, "licenses": {"0"}})
 	if p.Status != http.StatusUnprocessableEntity {
 		t.Errorf("0 licenses: %d, want 422", p.Status)
 	}
@@ -90,11 +128,24 @@ func TestBillingUpgrade(t *testing.T) {
 
 	p = b.post("/admin/billing/upgrade", terms)
 	if p.Status != http.StatusOK {
+		t.Fatalf("price: %d\n%s", p.Status, p.Body)
+	}
+	wantIn(t, "商品・価格の確認", p.Body, `aria-current="step">商品・価格の確認`, `id="price-plan">スタンダード`, `id="price-contract">年額契約(一括)`,
+		`id="price-licenses">10ライセンス`, `id="price-unit">¥450 1ライセンス/月(税別)`, "¥54,000", "小計", "消費税(10%対象 ¥54,000)", "¥5,400",
+		`id="quote-total"><strong>¥59,400`, `<small class="basis">¥450/月 × 12か月 × 10 × 365/365日</small>`, `id="price-next"`,
+		`href="/admin/billing/upgrade?contract=annual&amp;licenses=10&amp;plan=standard" class="button secondary" id="price-back"`)
+	if strings.Contains(p.Body, "upgrade/apply") {
+		t.Error("商品・価格の確認 offers 追加する")
+	}
+	terms.Set("step", "price")
+	p = b.post("/admin/billing/upgrade", terms)
+	if p.Status != http.StatusOK {
 		t.Fatalf("quote: %d\n%s", p.Status, p.Body)
 	}
-	wantIn(t, "契約内容の確認", p.Body, "契約内容の確認", "スタンダード 年額契約(一括) 10ライセンス", "¥54,000", "小計", "消費税(10%対象 ¥54,000)",
+	wantIn(t, "契約内容の確認", p.Body, `aria-current="step">契約内容の確認`, "スタンダード 年額契約(一括) 10ライセンス", "¥54,000", "小計", "消費税(10%対象 ¥54,000)",
 		"¥5,400", `id="quote-total"><strong>¥59,400`, "サービス利用開始日", "•••• 4242", "追加する",
-		`<small class="basis">¥450/月 × 12か月 × 10 × 365/365日</small>`)
+		`<small class="basis">¥450/月 × 12か月 × 10 × 365/365日</small>`,
+		`href="/admin/billing/payment-methods?return=%2Fadmin%2Fbilling%2Fupgrade%3Fcontract%3Dannual%26licenses%3D10%26plan%3Dstandard" id="quote-method-change"`)
 	m := quoteID.FindStringSubmatch(p.Body)
 	if m == nil {
 		t.Fatal("no quote id on the confirmation")
@@ -123,7 +174,8 @@ func TestBillingUpgrade(t *testing.T) {
 
 	b.setLang("en")
 	p = b.get("/admin/billing/upgrade")
-	wantIn(t, "the wizard in English", p.Body, "Choose a plan", "per license / month (excl. tax)", "annual, paid up front")
+	wantIn(t, "the wizard in English", p.Body, "Choose a plan", "Check the plan and price", "per license / month (excl. tax)", "annual, paid up front",
+		"¥5,400 per license per year (excl. tax)", "consumption tax (10%)")
 	wantIn(t, "the invoice in English", b.get(invoiceURL).Body, "¥450/mo × 12 mo × 10 × 365/365 days")
 }
 
@@ -134,10 +186,17 @@ func TestBillingAdvancedDomain(t *testing.T) {
 	b := newBrowser(t, s)
 	b.signIn("admin@"+ten.Domain, apptest.Password)
 	b.addCard("4242424242424242")
-	terms := url.Values{"step": {"1"}, "plan": {"advanced"}, "contract": {"monthly"}}
+	terms := url.Values{"step": {"plan"}, "plan": {"advanced"}, "contract": {"monthly"}}
 	p := b.post("/admin/billing/upgrade", terms)
+	wantIn(t, "商品・価格の確認", p.Body, `aria-current="step">商品・価格の確認</li><li>ドメインの設定</li><li>契約内容の確認`,
+		`id="price-unit">¥1,080 1メンバー/月(税別)`, `id="price-licenses">利用メンバー数に応じて(現在1人)`, "今月のお見積り", `id="price-next"`)
+	if strings.Contains(p.Body, `name="mail_domain"`) {
+		t.Error("商品・価格の確認 chose the mail domain: ドメインの設定 is the next step's")
+	}
+	terms.Set("step", "price")
+	p = b.post("/admin/billing/upgrade", terms)
 	wantIn(t, "ドメインの設定", p.Body, `aria-current="step">ドメインの設定`, `name="mail_domain" value="`+ten.Domain+`" checked`, "ご提供ドメイン")
-	terms.Set("step", "2")
+	terms.Set("step", "domain")
 	terms.Set("mail_domain", "not-ours.example")
 	p = b.post("/admin/billing/upgrade", terms)
 	if p.Status != http.StatusUnprocessableEntity {
@@ -163,7 +222,7 @@ func TestBillingStaleQuote(t *testing.T) {
 	b := newBrowser(t, s)
 	b.signIn("admin@"+ten.Domain, apptest.Password)
 	b.addCard("4242424242424242")
-	terms := url.Values{"step": {"1"}, "plan": {"standard"}, "contract": {"annual"}, "licenses": {"10"}}
+	terms := url.Values{"step": {"price"}, "plan": {"standard"}, "contract": {"annual"}, "licenses": {"10"}}
 	p := b.post("/admin/billing/upgrade", terms)
 	terms.Set("quote_id", quoteID.FindStringSubmatch(p.Body)[1])
 	s.Do(apptest.Request{Method: "POST", Path: "/api/v1/tenants/" + ten.ID + "/members", Token: ten.AdminToken,
@@ -192,7 +251,7 @@ func TestBillingDeclinedCard(t *testing.T) {
 	p = b.addCard("4000000000000002")
 	wantIn(t, "the card refused when saved", p.Body, `id="f-card_number-error"`, "カード会社の確認で利用を断られたため、登録できません")
 	b.addCard("4000000000000341")
-	terms := url.Values{"step": {"1"}, "plan": {"standard"}, "contract": {"annual"}, "licenses": {"5"}}
+	terms := url.Values{"step": {"price"}, "plan": {"standard"}, "contract": {"annual"}, "licenses": {"5"}}
 	p = b.post("/admin/billing/upgrade", terms)
 	terms.Set("quote_id", quoteID.FindStringSubmatch(p.Body)[1])
 	p = b.post("/admin/billing/upgrade/apply", terms)
@@ -200,8 +259,60 @@ func TestBillingDeclinedCard(t *testing.T) {
 		t.Fatalf("a declined charge redirected to %s", p.Location)
 	}
 	wantIn(t, "the declined charge", p.Body, `id="form-error"`, "追加する",
-		"カードでの決済が承認されませんでした。別のカードを登録するか、カード会社にお問い合わせください(決済は行われておらず、契約内容も変わっていません)。")
+		"カードでの決済が承認されませんでした。別のカードを登録するか、カード会社にお問い合わせください(決済は行われておらず、契約内容も変わっていません)。",
+		`href="/admin/billing/payment-methods?return=%2Fadmin%2Fbilling%2Fupgrade%3Fcontract%3Dannual%26licenses%3D5%26plan%3Dstandard" id="declined-method-link"`,
+		"決済方法の管理でカードを登録・変更する")
 	wantIn(t, "still free", b.get("/admin/billing").Body, `id="contract-plan">フリー`)
+}
+
+// TestBillingDeclinedThenAnotherCard: after a declined 追加する, 決済方法の
+// 管理 says the default card was declined; a second, good card is offered
+// as the default, and making it so returns to the wizard, which upgrades.
+func TestBillingDeclinedThenAnotherCard(t *testing.T) {
+	s, ten := start(t)
+	b := newBrowser(t, s)
+	b.signIn("admin@"+ten.Domain, apptest.Password)
+	b.addCard("4000000000000341")
+	terms := url.Values{"step": {"price"}, "plan": {"standard"}, "contract": {"annual"}, "licenses": {"5"}}
+	p := b.post("/admin/billing/upgrade", terms)
+	terms.Set("quote_id", quoteID.FindStringSubmatch(p.Body)[1])
+	if p = b.post("/admin/billing/upgrade/apply", terms); p.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("the declined card: %d, want 422", p.Status)
+	}
+	back := "/admin/billing/upgrade?contract=annual&licenses=5&plan=standard"
+	methods := "/admin/billing/payment-methods?return=" + url.QueryEscape(back)
+	ms, _ := s.App.Services.Billing.PaymentMethods(asMember(t, s, ten.AdminToken), ten.ID)
+	declined := ms[0].ID
+	p = b.get(methods)
+	wantIn(t, "the declined default", p.Body, `id="default-trouble"`, "既定の決済方法(Visa •••• 0341)での直近の決済が承認されませんでした。",
+		`id="method-trouble-`+declined+`">決済不可`, `id="default-trouble-card"`)
+	if strings.Contains(p.Body, `id="method-needed"`) {
+		t.Error("a tenant with a usable default is told to register a method")
+	}
+
+	wantRedirect(t, "a second card while the default is declined", b.addCardFor("4242424242424242", back), methods+"&flash=billing_card_added")
+	ms, _ = s.App.Services.Billing.PaymentMethods(asMember(t, s, ten.AdminToken), ten.ID)
+	var good string
+	for _, m := range ms {
+		if m.ID != declined {
+			good = m.ID
+		}
+	}
+	p = b.get(methods + "&flash=billing_card_added")
+	wantIn(t, "the good card suggested", p.Body, "クレジットカードを登録しました。", "Visa •••• 4242 を既定にする",
+		`id="suggest-default-`+good+`"`, `class="primary" id="method-default-`+good+`"`, `name="return" value="`+html.EscapeString(back)+`"`)
+
+	wantRedirect(t, "make it the default", b.post("/admin/billing/payment-methods/"+good+"/default", url.Values{"return": {back}}), back+"&flash=billing_default_set")
+	if p := b.get(methods); strings.Contains(p.Body, `id="default-trouble"`) {
+		t.Error("the new default is still said to be declined")
+	}
+	terms.Del("quote_id")
+	p = b.post("/admin/billing/upgrade", terms)
+	wantIn(t, "the confirmation with the new default", p.Body, `id="quote-method">Visa •••• 4242`)
+	terms.Set("quote_id", quoteID.FindStringSubmatch(p.Body)[1])
+	if p = b.post("/admin/billing/upgrade/apply", terms); p.Status != http.StatusSeeOther || !strings.HasPrefix(p.Location, "/admin/billing/invoices/") {
+		t.Fatalf("apply with the new default: %d to %q\n%.2000s", p.Status, p.Location, p.Body)
+	}
 }
 
 // TestBillingCancel: 解約 shows what happens and schedules the end;

@@ -218,18 +218,21 @@ func (r *refusalTab) csvImport() {
 	}
 }
 
-// noPaymentMethod: 有償プランへ切替 → スタンダード, 年額契約(一括) → 次へ with
-// no payment method.
+// noPaymentMethod: 有償プランへ切替 with no payment method goes to 決済方法
+// の管理 first, which says why.
 func (r *refusalTab) noPaymentMethod() {
 	r.t.Helper()
-	r.upgradeTerms()
-	r.sees("no-payment-method", "#form-error", byLang{"先に決済方法を登録してください(購入/請求 > 決済方法の管理)。",
-		"register a payment method first: Purchases & billing > Payment methods"})
-	wantLanguage(r.t, r.lang, "the link to 決済方法の管理", r.text("#no-method-link"))
+	r.open("/admin/billing/upgrade")
+	if loc := r.location(); !strings.Contains(loc, "/admin/billing/payment-methods?return=") {
+		r.t.Fatalf("the wizard without a payment method: at %s, want 決済方法の管理", loc)
+	}
+	r.sees("no-payment-method", "#method-needed", byLang{"有償プランへ切り替えるには、先に決済方法を登録してください。",
+		"To switch to a paid plan, register a payment method first."})
+	wantLanguage(r.t, r.lang, "the link to the card form", r.text("#method-needed-card"))
 }
 
 // upgradeTerms chooses スタンダード, 年額契約(一括) and 5 licenses in the
-// upgrade wizard, then 次へ.
+// upgrade wizard, then 次へ on 商品の選択 and on 商品・価格の確認.
 func (r *refusalTab) upgradeTerms() {
 	r.t.Helper()
 	r.open("/admin/billing/upgrade")
@@ -237,6 +240,7 @@ func (r *refusalTab) upgradeTerms() {
 	r.click("#contract-annual")
 	r.fill("#f-licenses", "5")
 	r.submit("#upgrade-next")
+	r.submit("#price-next")
 }
 
 // declinedCard registers a card whose charges are declined, then upgrades:
@@ -259,6 +263,9 @@ func (r *refusalTab) declinedCard() {
 	}
 	r.sees("card-declined", "#form-error", byLang{"カードでの決済が承認されませんでした。別のカードを登録するか、カード会社にお問い合わせください",
 		"the card was declined: use another card or ask the card issuer"})
+	r.sees("card-declined-link", "#declined-method", byLang{"決済方法の管理でカードを登録・変更する", "Register or change the card in Payment methods"})
+	r.submit("#declined-method-link")
+	r.sees("card-declined-default", "#default-trouble", byLang{"での直近の決済が承認されませんでした", "was declined"})
 }
 
 // domainCheck adds domain and checks it while the DNS server refuses the

@@ -2,7 +2,9 @@ package console
 
 import (
 	"net/http"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kanri/kanri/internal/errs"
 	"github.com/kanri/kanri/internal/session"
@@ -30,6 +32,110 @@ func (p securityFrame) Time(t time.Time) (string, error) {
 		return p.T("security.never")
 	}
 	return p.Page.Time(t), nil
+}
+
+// Device is how a session's User-Agent reads: its browser and OS,
+// "Chrome 120(Windows)"; one it does not know, shortened (the page keeps
+// the whole of it in a title).
+func (p securityFrame) Device(ua string) (string, error) {
+	browser, os := parseUserAgent(ua)
+	switch {
+	case ua == "":
+		return p.T("security.unknown")
+	case browser != "" && os != "":
+		return p.T("security.browser_on", browser, os)
+	case browser != "":
+		return browser, nil
+	}
+	return shorten(ua, uaShown), nil
+}
+
+// uaShown is how many characters of a User-Agent Device shows when it
+// does not know it.
+const uaShown = 60
+
+// parseUserAgent names the browser (with its major version) and the OS of
+// a User-Agent, for the common families; "" for what it does not know. The
+// order of the checks matters: Edge and Opera say Chrome too, Chrome says
+// Safari, and iPads and iPhones say "like Mac OS X".
+func parseUserAgent(ua string) (browser, os string) {
+	return uaBrowser(ua), uaOS(ua)
+}
+
+func uaBrowser(ua string) string {
+	named := func(name string, tokens ...string) string {
+		for _, t := range tokens {
+			if v, ok := uaVersion(ua, t); ok {
+				return strings.TrimSpace(name + " " + v)
+			}
+		}
+		return ""
+	}
+	for _, b := range []string{
+		named("Edge", "Edg/", "EdgA/", "EdgiOS/", "Edge/"),
+		named("Opera", "OPR/"),
+		named("Samsung Internet", "SamsungBrowser/"),
+		named("Firefox", "Firefox/", "FxiOS/"),
+		named("Chrome", "CriOS/", "Chrome/"),
+	} {
+		if b != "" {
+			return b
+		}
+	}
+	switch {
+	case !strings.Contains(ua, "Safari/"):
+		return ""
+	case strings.Contains(ua, "Android"):
+		return named("Android Browser", "Version/")
+	case strings.Contains(ua, "Mobile") && strings.Contains(ua, "like Mac OS X"):
+		return named("Mobile Safari", "Version/")
+	}
+	return named("Safari", "Version/")
+}
+
+func uaOS(ua string) string {
+	switch {
+	case strings.Contains(ua, "Windows Phone"): // says Android and iPhone too
+		return "Windows Phone"
+	case strings.Contains(ua, "iPhone") || strings.Contains(ua, "iPad") || strings.Contains(ua, "iPod"):
+		v, _ := uaVersion(ua, " OS ")
+		return strings.TrimSpace("iOS " + v)
+	case strings.Contains(ua, "Android"):
+		v, _ := uaVersion(ua, "Android ")
+		return strings.TrimSpace("Android " + v)
+	case strings.Contains(ua, "Windows"):
+		return "Windows"
+	case strings.Contains(ua, "Macintosh") || strings.Contains(ua, "Mac OS X"):
+		return "macOS"
+	case strings.Contains(ua, "CrOS"):
+		return "ChromeOS"
+	case strings.Contains(ua, "Linux"):
+		return "Linux"
+	}
+	return ""
+}
+
+// uaVersion is the major version after token in ua ("120" of
+// "Chrome/120.0.6099.71"), and whether token is there at all.
+func uaVersion(ua, token string) (string, bool) {
+	i := strings.Index(ua, token)
+	if i < 0 {
+		return "", false
+	}
+	rest := ua[i+len(token):]
+	end := strings.IndexFunc(rest, func(r rune) bool { return r < '0' || r > '9' })
+	if end < 0 {
+		end = len(rest)
+	}
+	return rest[:end], true
+}
+
+// shorten cuts s to n characters, an ellipsis last.
+func shorten(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
 }
 
 func (c *Console) securityFrame(r *http.Request, title string, crumbs ...Crumb) (securityFrame, error) {

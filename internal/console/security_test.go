@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"html"
 	"net/http"
 	"regexp"
 	"strings"
@@ -183,4 +184,44 @@ func TestSecurityEnglish(t *testing.T) {
 	wantIn(t, "English sign out everywhere", b.get("/admin/security/signout-all").Body, "this one included", "To carry on, sign in again.")
 	p = b.post("/admin/security/signout-all", nil)
 	wantIn(t, "English sign-in page", b.follow(p).Body, "You have been signed out everywhere.")
+}
+
+// TestSecurityDevices: ログイン中のセッション names each session's browser
+// and OS instead of its User-Agent, keeps the whole User-Agent in a title,
+// shortens one it does not know, and keeps its headings on one line.
+func TestSecurityDevices(t *testing.T) {
+	s, ten := start(t)
+	const (
+		chrome = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.71 Safari/537.36"
+		safari = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
+		odd    = "KanriSyncAgent/2.1 (build 2026-12-01; channel stable; arch amd64; extra words to make it long)"
+	)
+	ids := map[string]string{}
+	var b *browser
+	for _, ua := range []string{safari, odd, chrome} {
+		b = newBrowser(t, s)
+		b.header = http.Header{"User-Agent": {ua}}
+		b.signIn("admin@"+ten.Domain, apptest.Password)
+		ids[ua] = securityCurrent(t, s, ten, securityToken(t, b))
+	}
+	device := func(body, ua string) string {
+		m := regexp.MustCompile(`id="device-` + ids[ua] + `"[^>]*>([^<]*)</span>`).FindStringSubmatch(body)
+		if m == nil {
+			t.Fatalf("no device for %s", ua)
+		}
+		return html.UnescapeString(m[1])
+	}
+	p := b.get("/admin/security")
+	wantIn(t, "sessions page", p.Body, `<table id="sessions" class="nowrap-head">`, `title="`+html.EscapeString(chrome)+`"`)
+	for ua, want := range map[string]string{chrome: "Chrome 120(Windows)", safari: "Mobile Safari 17(iOS 17)",
+		odd: "KanriSyncAgent/2.1 (build 2026-12-01; channel stable; arch …"} {
+		if got := device(p.Body, ua); got != want {
+			t.Errorf("the session of %s reads %q, want %q", ua, got, want)
+		}
+	}
+	wantIn(t, "the confirmation", b.get("/admin/security/sessions/"+ids[safari]+"/revoke").Body, `id="revoke-device" title="`, "Mobile Safari 17(iOS 17)")
+	b.setLang("en")
+	if got := device(b.get("/admin/security").Body, chrome); got != "Chrome 120 on Windows" {
+		t.Errorf("in English: %q, want Chrome 120 on Windows", got)
+	}
 }
