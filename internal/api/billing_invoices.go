@@ -35,11 +35,6 @@ type tenantInvoicesInput struct {
 	InvoiceQuery
 }
 
-type opsInvoicesInput struct {
-	InvoiceQuery
-	Recipient string `query:"recipient" maxLength:"200" doc:"part of the recipient's company name"`
-}
-
 type opsInvoicePath struct {
 	InvoiceID string `path:"i" doc:"invoice id (inv_…)"`
 }
@@ -161,19 +156,6 @@ func (s *Server) registerBillingOps() {
 			return nil, err
 		}
 		return reply(toInvoice(inv)), nil
-	})
-	register(s, huma.Operation{OperationID: "ops-list-invoices", Method: http.MethodGet, Path: "/api/v1/ops/invoices", Tags: tags,
-		Summary: "Search every tenant's invoices, newest first"}, false, func(ctx context.Context, in *opsInvoicesInput) (*body[page[Invoice]], error) {
-		f, err := s.filter(in.InvoiceQuery)
-		if err != nil {
-			return nil, err
-		}
-		f.Recipient = in.Recipient
-		invs, err := s.svc.Billing.AllInvoices(ctx, f)
-		if err != nil {
-			return nil, inQuery(err)
-		}
-		return reply(page[Invoice]{Items: mapSlice(invs, toInvoice)}), nil
 	})
 	register(s, huma.Operation{OperationID: "ops-run-billing", Method: http.MethodPost, Path: "/api/v1/ops/billing-runs", Tags: tags,
 		Summary: "Run billing now: renewals, scheduled changes, card retries, purges"}, false, func(ctx context.Context, _ *struct{}) (*body[RunReport], error) {

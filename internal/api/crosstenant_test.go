@@ -118,6 +118,9 @@ var opsBodies = map[string]any{
 	"ops-approve-payment-method":  nil,
 	"ops-mark-invoice-paid":       nil,
 	"ops-list-invoices":           nil,
+	"ops-export-invoices":         nil,
+	"ops-invoice-aging":           nil,
+	"ops-list-billing-runs":       nil,
 	"ops-run-billing":             nil,
 	"ops-list-partners":           nil,
 	"ops-create-partner":          map[string]any{"name": "Intruder Reseller"},
@@ -127,6 +130,13 @@ var opsBodies = map[string]any{
 	"ops-reactivate-partner":      nil,
 	"ops-add-partner-user":        map[string]any{"email": "intruder@evil.example", "name": "Intruder", "password": "intruder-password-1"},
 	"ops-get-partner-statement":   nil,
+	"ops-resend-mail":             nil,
+	"ops-enable-webhook":          nil,
+	"ops-retry-webhook-delivery":  nil,
+	"ops-list-operators":          nil,
+	"ops-create-operator":         map[string]any{"email": "intruder@evil.example", "name": "Intruder"},
+	"ops-disable-operator":        nil,
+	"ops-get-stats":               nil,
 }
 
 var httpMethods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
@@ -362,7 +372,8 @@ func TestOperatorRoutesRefuseTenantTokens(t *testing.T) {
 		a := s.Signup("acme")
 		// Ids of the kinds the operator routes take; a tenant token must get 404 whatever they name.
 		ids := map[string]string{"t": a.ID, "mail": "mail_00000000000000000000000000", "w": "whe_00000000000000000000000000",
-			"p": "pm_00000000000000000000000000", "i": "inv_00000000000000000000000000", "partner": "ptn_00000000000000000000000000", "month": "2027-04"}
+			"p": "pm_00000000000000000000000000", "i": "inv_00000000000000000000000000", "partner": "ptn_00000000000000000000000000", "month": "2027-04",
+			"delivery": "dlv_00000000000000000000000000", "o": "opr_00000000000000000000000000"}
 		seen := map[string]bool{}
 		for _, op := range openAPIOperations(t, s) {
 			if !strings.HasPrefix(op.Path, "/api/v1/ops/") || op.ID == "ops-login" {

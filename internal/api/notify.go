@@ -106,13 +106,14 @@ type deliveriesInput struct {
 func (s *Server) registerNotify() {
 	tags := []string{"ops"}
 	register(s, huma.Operation{OperationID: "ops-list-mail", Method: http.MethodGet, Path: "/api/v1/ops/mail", Tags: tags,
-		Summary: "The mailbox: every mail Kanri wrote, newest first"}, false, func(ctx context.Context, in *PageQuery) (*body[page[Mail]], error) {
-		ms, next, err := s.svc.Notify.Mails(ctx, notify.Page{After: in.Cursor, Limit: in.Limit})
-		if err != nil {
-			return nil, inQuery(err)
-		}
-		return reply(page[Mail]{mapSlice(ms, func(m *notify.Mail) Mail { return toMail(m, false) }), next}), nil
-	})
+		Summary: "The mailbox: the mails Kanri wrote, newest first, searched by recipient, tenant, template and status"}, false,
+		func(ctx context.Context, in *mailListInput) (*body[page[Mail]], error) {
+			ms, next, err := s.svc.Notify.SearchMails(ctx, in.filter())
+			if err != nil {
+				return nil, inQuery(err)
+			}
+			return reply(page[Mail]{mapSlice(ms, func(m *notify.Mail) Mail { return toMail(m, false) }), next}), nil
+		})
 	register(s, huma.Operation{OperationID: "ops-get-mail", Method: http.MethodGet, Path: "/api/v1/ops/mail/{mail}", Tags: tags,
 		Summary: "One mail with its text and HTML parts"}, false, func(ctx context.Context, in *mailPath) (*body[Mail], error) {
 		m, err := s.svc.Notify.Mail(ctx, in.MailID)

@@ -31,6 +31,7 @@ type clockOutput struct {
 
 func (s *Server) registerOps() {
 	tags := []string{"ops"}
+	s.registerOpsInvoices(tags)
 	register(s, huma.Operation{OperationID: "ops-list-tenants", Method: http.MethodGet, Path: "/api/v1/ops/tenants", Tags: tags,
 		Summary: "List all tenants"}, false, func(ctx context.Context, in *opsTenantsInput) (*body[page[Tenant]], error) {
 		ts, next, err := s.svc.Tenants.List(ctx, tenant.Filter{Query: in.Query, After: in.Cursor, Limit: in.Limit})

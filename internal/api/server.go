@@ -111,6 +111,7 @@ func New(svc Services, cfg Config) *Server {
 	s.registerAudit()
 	s.registerOps()
 	s.registerNotify()
+	s.registerOpsMore()
 	s.registerBilling()
 	s.registerPasswords()
 	s.registerPartners()

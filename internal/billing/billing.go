@@ -250,6 +250,7 @@ type InvoiceFilter struct {
 // return NotFound for missing rows and lock the row in a transaction;
 // Create methods return Conflict for unique violations.
 type Store interface {
+	OpsStore // the operator's views (ops_invoices.go)
 	InTx(ctx context.Context, fn func(ctx context.Context) error) error
 	GetTenant(ctx context.Context, id string) (*tenant.Tenant, error)
 	// ReadTenant is GetTenant without the lock, for a member change that
@@ -324,4 +325,5 @@ type Store interface {
 	AppendAuditEvents(ctx context.Context, events ...*audit.Event) error
 	// Enqueue starts a job of kind for each refID when the transaction commits.
 	Enqueue(ctx context.Context, kind string, now time.Time, refIDs ...string) error
+	StatsStore
 }

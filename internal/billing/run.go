@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/kanri/kanri/internal/auth"
+	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/i18n"
 	"github.com/kanri/kanri/internal/member"
 	"github.com/kanri/kanri/internal/money"
 	"github.com/kanri/kanri/internal/notify"
@@ -30,25 +32,56 @@ var retryAfter = []time.Duration{24 * time.Hour, 3 * 24 * time.Hour, 5 * 24 * ti
 // through everything due, a batch at a time; what fails is reported and
 // passed over, so it never holds up the rest. Safe to run again and on
 // many instances at once: a period is billed once (a unique constraint),
-// and each subscription moves in its own transaction.
+// and each subscription moves in its own transaction. Every run is
+// recorded (Runs): who started it, what it did and what failed.
 func (s *Service) Run(ctx context.Context) (RunReport, error) {
-	ctx = auth.System(ctx, "billing run")
+	rec, err := s.runRecorded(ctx)
+	return rec.RunReport, err
+}
+
+// runRecorded runs billing and records the run: started by the operator
+// (or system actor) in ctx, else by the schedule. A record that cannot be
+// written does not stop the run; its error joins the run's problems.
+func (s *Service) runRecorded(ctx context.Context) (*RunRecord, error) {
 	now := s.Clock.Now()
-	var rep RunReport
+	rec := &RunRecord{ID: s.IDs.New("run"), StartedAt: now, ActorKind: string(auth.KindSystem)}
+	if a := auth.FromContext(ctx); a != nil && (a.Kind == auth.KindOperator || a.Kind == auth.KindSystem) {
+		rec.ActorKind, rec.ActorID, rec.ActorName = string(a.Kind), a.ID, a.Name
+	}
+	created := s.Store.CreateBillingRun(ctx, rec)
+	problems := s.run(auth.System(ctx, "billing run"), now, rec)
+	rec.FinishedAt = s.Clock.Now() // a second reading: how long it took
+	rec.Failed, rec.Failures = len(problems), runFailures(problems)
+	var finished error
+	if created == nil { // recorded even when ctx ended midway
+		finished = s.Store.FinishBillingRun(context.WithoutCancel(ctx), rec)
+	}
+	return rec, errors.Join(append(problems, created, finished)...)
+}
+
+// run does the billing run's work as of now, counting what it did in rec,
+// and returns what failed, one error per thing (a runError where it
+// concerns one).
+func (s *Service) run(ctx context.Context, now time.Time, rec *RunRecord) []error {
+	rep := &rec.RunReport
 	var problems []error
 	s.resumeStuck(ctx, now, &problems)
 	eachBatch(ctx, s.batch(), func(after string) ([]*Subscription, error) {
 		return s.Store.DueSubscriptions(ctx, s.today(now), after, s.batch())
 	}, func(sub *Subscription) string { return sub.TenantID }, func(sub *Subscription) error {
-		renewed, err := s.renew(ctx, sub.TenantID, now)
+		issued := 0
+		renewed, err := s.renew(context.WithValue(ctx, issuedKey{}, &issued), sub.TenantID, now)
 		if renewed {
 			rep.Renewed++
+			rec.Issued += issued
 		}
-		return wrapf(err, "renew %s", sub.TenantID)
+		return failed(err, RunRenew, "renew", sub.TenantID, sub.TenantID)
 	}, &problems)
 	eachBatch(ctx, s.batch(), func(after string) ([]*Invoice, error) {
 		return s.Store.UnrefundedCreditNotes(ctx, after, s.batch())
-	}, func(cn *Invoice) string { return cn.ID }, func(cn *Invoice) error { return s.refund(ctx, cn) }, &problems)
+	}, func(cn *Invoice) string { return cn.ID }, func(cn *Invoice) error {
+		return failed(s.refund(ctx, cn), RunRefund, "", cn.TenantID, cn.Number) // refund names the credit note itself
+	}, &problems)
 	eachBatch(ctx, s.batch(), func(after string) ([]*Invoice, error) {
 		return s.Store.RetryableInvoices(ctx, now, after, s.batch())
 	}, func(inv *Invoice) string { return inv.ID }, func(inv *Invoice) error {
@@ -59,11 +92,10 @@ func (s *Service) Run(ctx context.Context) (RunReport, error) {
 		case outcome == collectDeclined:
 			rep.Declined++
 		}
-		return wrapf(err, "charge %s", inv.Number)
+		return failed(err, RunCharge, "charge", inv.TenantID, inv.Number)
 	}, &problems)
-	n, err := s.purge(ctx, now)
-	rep.Purged = n
-	return rep, errors.Join(append(problems, err)...)
+	rep.Purged = s.purge(ctx, now, &problems)
+	return problems
 }
 
 // batch is how many rows the run reads at a time.
@@ -102,14 +134,6 @@ func eachBatch[T any](ctx context.Context, size int, read func(after string) ([]
 	}
 }
 
-// wrapf wraps err with what the run was doing, or returns nil.
-func wrapf(err error, format string, args ...any) error {
-	if err == nil {
-		return nil
-	}
-	return fmt.Errorf(format+": %w", append(args, err)...)
-}
-
 // stuckAfter is how long a quote's payment may take before the
 // resumption finishes it: far longer than a charge's answer takes.
 const stuckAfter = time.Minute
@@ -129,7 +153,7 @@ func (s *Service) resumeStuck(ctx context.Context, now time.Time, problems *[]er
 	eachBatch(ctx, s.batch(), func(after string) ([]*Quote, error) {
 		return s.Store.StuckQuotes(ctx, now, now.Add(-stuckAfter), after, s.batch())
 	}, func(q *Quote) string { return q.ID }, func(q *Quote) error {
-		return wrapf(s.resume(ctx, q, now), "resume quote %s", q.ID)
+		return failed(s.resume(ctx, q, now), RunResume, "resume quote", q.TenantID, q.ID)
 	}, problems)
 }
 
@@ -155,6 +179,9 @@ func (s *Service) resume(ctx context.Context, q *Quote, now time.Time) error {
 func (s *Service) renew(ctx context.Context, tenantID string, now time.Time) (bool, error) {
 	renewed := false
 	err := s.Store.InTx(ctx, func(ctx context.Context) error {
+		if n, ok := ctx.Value(issuedKey{}).(*int); ok {
+			*n = 0 // a retried transaction counts its invoices again
+		}
 		t, err := s.Store.GetTenant(ctx, tenantID)
 		if err != nil {
 			return err
@@ -310,8 +337,13 @@ func (s *Service) billPeriod(ctx context.Context, t *tenant.Tenant, start, end t
 	if len(lines) == 0 {
 		return nil
 	}
-	_, err = s.issue(ctx, t, bill{period: periodKey(start, end), reason: reason, lines: lines}, now)
-	return err
+	if _, err = s.issue(ctx, t, bill{period: periodKey(start, end), reason: reason, lines: lines}, now); err != nil {
+		return err
+	}
+	if n, ok := ctx.Value(issuedKey{}).(*int); ok { // counted for the run's record
+		*n++
+	}
+	return nil
 }
 
 // The outcomes of collecting an invoice.
@@ -443,14 +475,15 @@ var pastDueReason = Names{
 	"en": "the payment is still missing after the grace period, so the contract is now past due; update the payment method and the next billing run charges it",
 }
 
-// purge deletes the data of closed tenants past their retention.
-func (s *Service) purge(ctx context.Context, now time.Time) (int, error) {
+// purge deletes the data of closed tenants past their retention and
+// returns how many it purged; what failed goes to problems.
+func (s *Service) purge(ctx context.Context, now time.Time, problems *[]error) int {
 	cs, err := s.Store.DueClosures(ctx, now)
 	if err != nil {
-		return 0, err
+		*problems = append(*problems, err)
+		return 0
 	}
 	n := 0
-	var problems []error
 	for _, c := range cs {
 		err := s.Store.InTx(ctx, func(ctx context.Context) error {
 			if err := s.Store.PurgeTenant(ctx, c.TenantID); err != nil {
@@ -463,10 +496,97 @@ func (s *Service) purge(ctx context.Context, now time.Time) (int, error) {
 			return s.audit(ctx, s.Audit.Event(ctx, now, c.TenantID, "tenant.purged", "tenant", c.TenantID, nil, nil))
 		})
 		if err != nil {
-			problems = append(problems, fmt.Errorf("purge %s: %w", c.TenantID, err))
+			*problems = append(*problems, failed(err, RunPurge, "purge", c.TenantID, c.TenantID))
 			continue
 		}
 		n++
 	}
-	return n, errors.Join(problems...)
+	return n
+}
+
+// RunRecord is a billing run as operators look back on it: when, who
+// started it, what it did and what failed.
+type RunRecord struct {
+	ID         string
+	StartedAt  time.Time
+	FinishedAt time.Time // zero while it runs, or when its process died
+	// ActorKind is "operator" for a run an operator started, else
+	// "system": the schedule (ActorID "") or Kanri itself.
+	ActorKind, ActorID, ActorName string
+	RunReport
+	Issued   int          // invoices the renewals issued
+	Failed   int          // how many things failed
+	Failures []RunFailure // the first maxRunFailures of them
+}
+
+// RunFailure is one thing a billing run could not do; the next run tries
+// it again.
+type RunFailure struct {
+	Step     string // RunRenew, RunRefund, RunCharge, RunResume, RunPurge, RunRead
+	TenantID string // "" when it is no one tenant's (reading what is due)
+	Ref      string // what failed: the tenant, the invoice number or the quote id
+	// Reason is why, in Japanese and English, for people; nil for an
+	// internal error, which only Detail describes.
+	Reason Names
+	Detail string // the error's text, as logged
+}
+
+// The steps of a billing run, as its failures name them.
+const (
+	RunRenew  = "renew"  // a subscription's renewal and its invoice
+	RunRefund = "refund" // a credit note's refund
+	RunCharge = "charge" // an open card invoice's charge
+	RunResume = "resume" // an apply a crash cut off
+	RunPurge  = "purge"  // a closed tenant's data
+	RunRead   = "read"   // reading what is due
+)
+
+// maxRunFailures is how many failures a run's record keeps: a run where
+// everything fails says so without storing every row.
+const maxRunFailures = 200
+
+// issuedKey carries the count of invoices a renewal issued, for its run's
+// record.
+type issuedKey struct{}
+
+// runError is a failure of the run about one tenant's thing.
+type runError struct {
+	step, verb, tenantID, ref string
+	err                       error
+}
+
+// failed returns err as the failure of step for ref of tenantID, its text
+// "verb ref: err" (err alone without verb), or nil without err.
+func failed(err error, step, verb, tenantID, ref string) error {
+	if err == nil {
+		return nil
+	}
+	return &runError{step: step, verb: verb, tenantID: tenantID, ref: ref, err: err}
+}
+
+func (e *runError) Error() string {
+	if e.verb == "" {
+		return e.err.Error()
+	}
+	return e.verb + " " + e.ref + ": " + e.err.Error()
+}
+
+func (e *runError) Unwrap() error { return e.err }
+
+// runFailures is how the record keeps problems: the tenant, the step and
+// the reason in both languages when people can read it.
+func runFailures(problems []error) []RunFailure {
+	var out []RunFailure
+	for _, p := range problems[:min(len(problems), maxRunFailures)] {
+		f := RunFailure{Step: RunRead, Detail: p.Error()}
+		var re *runError
+		if errors.As(p, &re) {
+			f.Step, f.TenantID, f.Ref = re.step, re.tenantID, re.ref
+		}
+		if e, ok := errs.As(p); ok && e.Kind != errs.Internal {
+			f.Reason = Names{i18n.JA: e.Message(i18n.JA), i18n.EN: e.Message(i18n.EN)}
+		}
+		out = append(out, f)
+	}
+	return out
 }

@@ -66,6 +66,12 @@ var adminMenu = []menuEntry{
 var opsMenu = []menuEntry{
 	{"menu.ops", "menu.ops_tenants", "/ops", everyone},
 	{"menu.ops_partners", "menu.ops_partners", "/ops/partners", everyone},
+	{"menu.ops_billing", "menu.ops_invoices", "/ops/invoices", everyone},
+	{"menu.ops_billing", "menu.ops_billing_runs", "/ops/billing-runs", everyone},
+	{"menu.ops_mail", "menu.ops_mail", "/ops/mail", everyone},
+	{"menu.ops_webhooks", "menu.ops_webhooks", "/ops/webhooks", everyone},
+	{"menu.ops_operators", "menu.ops_operators", "/ops/operators", everyone},
+	{"menu.ops_stats", "menu.ops_stats", "/ops/stats", everyone},
 }
 
 // menu groups the entries a may open, marking the one at path: the

@@ -1,11 +1,13 @@
 package console
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 
+	"github.com/kanri/kanri/internal/billing"
 	"github.com/kanri/kanri/internal/member"
 	"github.com/kanri/kanri/internal/tenant"
 )
@@ -20,6 +22,9 @@ func (c *Console) registerOps(rt *router) {
 	rt.page("/ops", c.operator(c.opsTenants))
 	rt.page("/ops/tenants/{t}", c.operator(c.opsTenant))
 	c.registerOpsBilling(rt)
+	c.registerOpsInvoices(rt)
+	c.registerOpsRuns(rt)
+	c.registerOpsMore(rt)
 }
 
 // opsTenantsPage is the operator's list of every tenant, searched by
@@ -74,34 +79,73 @@ func opsListURL(v url.Values) string {
 	return "/ops?" + v.Encode()
 }
 
-// opsTenantPage is one tenant as operators see it.
+// opsTenantPage is one tenant as operators see it: its information, its
+// contract and billable members, payment methods, latest invoices,
+// domains and latest audit events.
 type opsTenantPage struct {
 	Page
+	opsMoney
 	Info       *tenant.Tenant
 	Billable   int
 	SuperAdmin *member.Member
-	Billing    opsBilling
+	Account    *billing.TenantAccount
+	Catalog    *billing.Catalog
 }
 
 func (c *Console) opsTenant(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("t")
-	p := &opsTenantPage{Page: c.opsPage(r, "ops.tenant.title", Crumb{Key: "ops.tenant.title"})}
+	p := &opsTenantPage{Page: c.opsPage(r, "ops.tenant.title", Crumb{Key: "ops.tenant.title"}), Catalog: c.svc.Billing.Plans()}
 	var err error
-	if p.Info, err = c.svc.Tenants.GetAny(r.Context(), id); err != nil {
-		c.fail(w, r, p.Page, err)
-		return
+	if p.Info, err = c.svc.Tenants.GetAny(r.Context(), id); err == nil {
+		p.Billable, err = c.svc.Members.BillableCount(r.Context(), id)
 	}
-	if p.Billable, err = c.svc.Members.BillableCount(r.Context(), id); err != nil {
-		c.fail(w, r, p.Page, err)
-		return
+	if err == nil {
+		p.SuperAdmin, err = c.svc.Members.SuperAdmin(r.Context(), id)
 	}
-	if p.SuperAdmin, err = c.svc.Members.SuperAdmin(r.Context(), id); err != nil {
-		c.fail(w, r, p.Page, err)
-		return
+	if err == nil {
+		p.Account, err = c.svc.Billing.TenantAccount(r.Context(), id)
 	}
-	if p.Billing, err = c.loadOpsBilling(r, id); err != nil {
+	if err != nil {
 		c.fail(w, r, p.Page, err)
 		return
 	}
 	c.render(w, r, http.StatusOK, "ops_tenant", p)
+}
+
+// PlanName is plan id's name in the page's language.
+func (p *opsTenantPage) PlanName(id string) string {
+	if pl := p.Catalog.Plan(id); pl != nil {
+		return pl.Name.In(p.Lang)
+	}
+	return id
+}
+
+// Contract is a contract's name in the page's language.
+func (p *opsTenantPage) Contract(contract string) string {
+	return billing.ContractName(contract, p.Lang)
+}
+
+// Method is how a payment method reads: "Visa •••• 4242 (12/2099)" or 請求書払い.
+func (p *opsTenantPage) Method(m *billing.PaymentMethod) (string, error) {
+	if m.Kind == billing.MethodInvoice {
+		return p.T("billing.method.invoice")
+	}
+	brand := m.Brand
+	if brand != "" {
+		brand = strings.ToUpper(brand[:1]) + brand[1:]
+	}
+	return fmt.Sprintf("%s •••• %s (%02d/%d)", brand, m.Last4, m.ExpMonth, m.ExpYear), nil
+}
+
+// Action is an audit action as the catalog names it, else its code.
+func (p *opsTenantPage) Action(action string) (string, error) {
+	if !p.cat.Has("audit.action." + action) {
+		return action, nil
+	}
+	return p.T("audit.action." + action)
+}
+
+// AllInvoices is the invoice search for this tenant's works group.
+func (p *opsTenantPage) AllInvoices() string {
+	return opsInvoicesURL + "?" + url.Values{"counterparty": {p.Info.WorksGroup}}.Encode()
 }

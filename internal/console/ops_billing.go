@@ -1,9 +1,9 @@
 package console
 
 import (
-	"time"
-
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/kanri/kanri/internal/billing"
 	"github.com/kanri/kanri/internal/errs"
@@ -11,39 +11,45 @@ import (
 )
 
 func (c *Console) registerOpsBilling(rt *router) {
-	rt.post("/ops/tenants/{t}/payment-methods/{pm}/approve", c.operator(c.opsApproveInvoicePayment))
-	rt.post("/ops/tenants/{t}/invoices/{i}/paid", c.operator(c.opsMarkPaid))
+	rt.post("/ops/tenants/{t}/payment-methods/{pm}/approve", c.opsOnly(c.opsApproveInvoicePayment))
+	rt.post("/ops/tenants/{t}/invoices/{i}/paid", c.opsOnly(c.opsMarkPaid))
 }
 
-// opsBilling is the billing part of an operator's tenant page: invoice
-// payment requests to approve and open invoices to mark paid.
-type opsBilling struct {
-	Pending  []*billing.PaymentMethod
-	Open     []*billing.Invoice
-	Calendar *time.Location // the billing calendar's zone
-}
+// opsMoney is how the operator's billing pages show money and days.
+type opsMoney struct{}
 
-// Yen is amount in currency for people.
-func (opsBilling) Yen(amount int64, currency string) string {
+// Money is amount in currency for people: ¥59,400, -¥5,400.
+func (opsMoney) Money(amount int64, currency string) string {
 	return money.New(amount, currency).String()
 }
 
-// Day is the billing calendar's day of an instant.
-func (b opsBilling) Day(t time.Time) string { return billing.FormatDay(t.In(b.Calendar)) }
+// Totals are amounts of several currencies, one after another; none is
+// 0 of currency (the catalog's).
+func (opsMoney) Totals(ms []money.Money, currency string) string {
+	if len(ms) == 0 {
+		return money.New(0, currency).String()
+	}
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		out[i] = m.String()
+	}
+	return strings.Join(out, " / ")
+}
 
-func (c *Console) loadOpsBilling(r *http.Request, tenantID string) (opsBilling, error) {
-	b := opsBilling{Calendar: c.svc.Billing.Zone}
-	ms, err := c.svc.Billing.PaymentMethods(r.Context(), tenantID)
-	if err != nil {
-		return b, err
+// Day is a billing day (a due day, a period's bounds): 2026/03/15; "—" for none.
+func (opsMoney) Day(d time.Time) string {
+	if d.IsZero() {
+		return "—"
 	}
-	for _, m := range ms {
-		if m.Kind == billing.MethodInvoice && m.Status == billing.MethodPending {
-			b.Pending = append(b.Pending, m)
-		}
+	return billing.FormatDay(d)
+}
+
+// LastDay is the last day of a period whose end is the first day after it.
+func (m opsMoney) LastDay(end time.Time) string {
+	if end.IsZero() {
+		return "—"
 	}
-	b.Open, err = c.svc.Billing.Invoices(r.Context(), tenantID, billing.InvoiceFilter{Status: billing.InvoiceOpen})
-	return b, err
+	return m.Day(end.AddDate(0, 0, -1))
 }
 
 func (c *Console) opsApproveInvoicePayment(w http.ResponseWriter, r *http.Request) {

@@ -106,6 +106,7 @@ type Store interface {
 	UpdateDelivery(ctx context.Context, d *Delivery) error
 	// Enqueue writes an outbox row per refID that starts a job of kind for it.
 	Enqueue(ctx context.Context, kind string, now time.Time, refIDs ...string) error
+	OpsStore
 }
 
 // Service writes mails and events, and delivers them.

@@ -31,7 +31,10 @@ func HTTPPoster(client *http.Client, clk clock.Clock) func(context.Context, *End
 			return 0, err
 		}
 		defer res.Body.Close()
-		_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
+		body, _ := io.ReadAll(io.LimitReader(res.Body, 64<<10))
+		if res.StatusCode < 200 || res.StatusCode > 299 {
+			return res.StatusCode, answered(res.StatusCode, body) // the delivery log shows what the receiver said
+		}
 		return res.StatusCode, nil
 	}
 }

@@ -37,6 +37,9 @@ type Store interface {
 	RevokeMemberSessions(ctx context.Context, memberID string, now time.Time) (int, error)
 	RevokeTenantSessions(ctx context.Context, tenantID string, now time.Time) (int, error)
 	CreateOperator(ctx context.Context, o *Operator) error
+	// GetOperator returns an operator that is not disabled, by id or
+	// e-mail address: a disabled one neither signs in nor authenticates.
+	// Errors: NotFound.
 	GetOperator(ctx context.Context, idOrEmail string) (*Operator, error)
 	// GetPartnerUser returns a partner user by id or e-mail address, with
 	// its partner's status. Errors: NotFound.
@@ -46,6 +49,7 @@ type Store interface {
 	ForgetLoginAttempts(ctx context.Context, key string) error
 	TwoFactorStore
 	AppendAuditEvents(ctx context.Context, events ...*audit.Event) error
+	OperatorStore
 }
 
 // TwoFactorStore is what two-factor sign-in needs from the database. Get

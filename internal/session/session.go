@@ -36,4 +36,5 @@ type Operator struct {
 	Name         string
 	PasswordHash string
 	CreatedAt    time.Time
+	DisabledAt   time.Time // zero while the operator may sign in
 }

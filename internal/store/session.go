@@ -172,10 +172,11 @@ func (db *DB) CreateOperator(ctx context.Context, o *session.Operator) error {
 	return db.fail(err, "store.thing.operator")
 }
 
-// GetOperator returns the operator whose id or e-mail is key. Errors: NotFound.
+// GetOperator returns the operator whose id or e-mail is key, unless it
+// is disabled. Errors: NotFound.
 func (db *DB) GetOperator(ctx context.Context, key string) (*session.Operator, error) {
 	var o session.Operator
-	err := db.queryRow(ctx, `SELECT id, email, name, password_hash, created_at FROM operators WHERE id = ? OR email = ?`, key, key).
+	err := db.queryRow(ctx, `SELECT id, email, name, password_hash, created_at FROM operators WHERE (id = ? OR email = ?) AND disabled_at IS NULL`, key, key).
 		Scan(&o.ID, &o.Email, &o.Name, &o.PasswordHash, scanTime(&o.CreatedAt))
 	return &o, db.fail(err, "store.thing.operator")
 }
