@@ -135,7 +135,7 @@ func (a *App) build(ctx context.Context, ids id.Generator) error {
 		Provider: testcard.New(a.Clock), Issuer: cfg.Billing.Issuer, Zone: billingZone, QuoteTTL: 30 * time.Minute,
 		Retention: cfg.Billing.Retention, Grace: 7 * 24 * time.Hour, BaseURL: cfg.BaseURL}
 	a.Services.Members.Seats, a.Services.Members.Follow = a.Services.Billing.SeatLimit, a.Services.Billing.FollowMembers
-	a.Services.Members.Features = cfg.Billing.Catalog.Features()
+	a.Services.Members.Features, a.Services.Members.Log = cfg.Billing.Catalog.Features(), a.Logger
 	a.Services.Passwords = &password.Service{Store: db, Clock: a.Clock, Audit: rec, Notify: ntf, IDs: ids, BaseURL: cfg.BaseURL,
 		Sessions: a.Services.Sessions, Requests: session.Limits{PerAccount: 5, PerIP: 30, Window: time.Hour},
 		TTL: 30 * time.Minute, AdminTTL: 24 * time.Hour}

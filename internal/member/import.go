@@ -102,8 +102,20 @@ func (s *Service) Import(ctx context.Context, tenantID string, r io.Reader, opts
 	if err != nil {
 		return 0, fmt.Errorf("import members: %w", err)
 	}
+	// A big import changes what the planner should expect of the tenant:
+	// without fresh statistics PostgreSQL may keep plans made for an
+	// emptier table (issue 18 saw a 20,000-row import into a 1,000,000-member
+	// tenant take 10.6 s, 1.6 s after ANALYZE). The members are in either way.
+	if len(ms) >= analyzeAfter {
+		if err := s.Store.AnalyzeMembers(ctx); err != nil {
+			s.log().WarnContext(ctx, "refreshing the member tables' statistics after an import failed", "tenant", tenantID, "error", err)
+		}
+	}
 	return len(ms), nil
 }
+
+// analyzeAfter is how many imported members refresh the planner's statistics.
+const analyzeAfter = 1000
 
 // parseImport reads the CSV, in UTF-8 or Shift_JIS, into members,
 // collecting every problem of every line. lines[i] is the line number of

@@ -2,6 +2,7 @@ package member
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/kanri/kanri/internal/audit"
@@ -48,6 +49,9 @@ type Store interface {
 	DeleteRole(ctx context.Context, tenantID, id string) (int, error)
 	RevokeMemberSessions(ctx context.Context, memberID string, now time.Time) (int, error)
 	AppendAuditEvents(ctx context.Context, events ...*audit.Event) error
+	// AnalyzeMembers refreshes the planner's statistics of the member
+	// tables after a bulk change (PostgreSQL; nothing on SQLite).
+	AnalyzeMembers(ctx context.Context) error
 	DirectoryStore
 }
 
@@ -113,6 +117,16 @@ type Service struct {
 	BaseURL string
 	// Features are the catalog's features, which assignment rules grant.
 	Features []string
+	// Log takes what goes wrong beside a change that went through; nil:
+	// slog's default.
+	Log *slog.Logger
+}
+
+func (s *Service) log() *slog.Logger {
+	if s.Log == nil {
+		return slog.Default()
+	}
+	return s.Log
 }
 
 // snapshot is a member as the audit trail records it: no secrets.
