@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"runtime/debug"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -208,6 +209,10 @@ func (a *App) Serve(ctx context.Context, ready func()) error {
 	if ready != nil {
 		ready()
 	}
+	// Starting (migrations, templates, catalogs) leaves garbage that Go
+	// would hand back to the system only slowly: hand it back now, so an
+	// idle instance's resident memory is what it keeps (issue 18).
+	debug.FreeOSMemory()
 	errc := make(chan error, 3)
 	for _, s := range servers {
 		go func() { errc <- s.serve() }()
