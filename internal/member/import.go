@@ -80,7 +80,7 @@ func (s *Service) Import(ctx context.Context, tenantID string, r io.Reader, opts
 			}
 			return err
 		}
-		if err := s.assign(ctx, tenantID, nil); err != nil {
+		if err := s.assign(ctx, tenantID, importedIDs(ms)); err != nil {
 			return err
 		}
 		for i := 0; i < len(ms); i += 1000 {
@@ -112,6 +112,20 @@ func (s *Service) Import(ctx context.Context, tenantID string, r io.Reader, opts
 		}
 	}
 	return len(ms), nil
+}
+
+// importedIDs are the ids of the members an import assigns rules to: a
+// small file's own, or nil — every member, one read of the tenant — for a
+// file too big to name its members in one statement.
+func importedIDs(ms []*Member) []string {
+	if len(ms) > 1000 {
+		return nil
+	}
+	ids := make([]string, len(ms))
+	for i, m := range ms {
+		ids[i] = m.ID
+	}
+	return ids
 }
 
 // analyzeAfter is how many imported members refresh the planner's statistics.

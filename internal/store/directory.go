@@ -403,7 +403,8 @@ func (db *DB) DeleteRule(ctx context.Context, tenantID, id string) error {
 }
 
 // RuleFacts returns what rules match of tenantID's members that are not
-// deleted, of ids or of all (nil), in id order.
+// deleted, of ids (at most a few thousand: one statement's parameters) or
+// of all (nil), in id order.
 func (db *DB) RuleFacts(ctx context.Context, tenantID string, ids []string) ([]*member.Facts, error) {
 	where, args := ` WHERE m.tenant_id = ? AND `+liveMember, []any{tenantID}
 	if ids != nil {
@@ -432,8 +433,18 @@ func (db *DB) RuleFacts(ctx context.Context, tenantID string, ids []string) ([]*
 	for _, f := range facts {
 		byID[f.ID] = f
 	}
+	// The groups and values of the members asked for: of the tenant's
+	// every member, or of those ids alone (one member's edit must not read
+	// a big tenant's every membership).
+	linksWhere, linksArgs := ` WHERE gm.tenant_id = ?`, []any{tenantID}
+	if ids != nil {
+		linksWhere += ` AND gm.member_id IN ` + placeholders(len(ids))
+		for _, id := range ids {
+			linksArgs = append(linksArgs, id)
+		}
+	}
 	for _, q := range []string{`SELECT gm.member_id, gm.group_id, '' FROM group_members gm`, `SELECT gm.member_id, gm.field_id, gm.value FROM member_field_values gm`} {
-		rows, err := db.query(ctx, q+` WHERE gm.tenant_id = ?`, tenantID)
+		rows, err := db.query(ctx, q+linksWhere, linksArgs...)
 		if err != nil {
 			return nil, db.fail(err, "store.thing.member")
 		}
