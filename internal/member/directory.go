@@ -21,7 +21,7 @@ type Department struct {
 	ID, TenantID, Name string
 	ParentID           string // "" at the top
 	CreatedAt          time.Time
-	Members            int // members (not deleted) in it, as read
+	Members            int // members (not deleted) in it, where counted
 }
 
 // Position is a 役職; a member has at most one.
@@ -59,7 +59,7 @@ type Field struct {
 	Required                 bool
 	Choices                  []string // a choice field's options
 	CreatedAt                time.Time
-	Values                   int // members with a value, as read
+	Values                   int // members with a value, where counted
 }
 
 // DirectoryStore is what the directory needs from the database, in the
@@ -110,6 +110,12 @@ type DirectoryStore interface {
 	// SetMemberRules gives the members of each list the rule it is keyed by
 	// ("": none).
 	SetMemberRules(ctx context.Context, tenantID string, byRule map[string][]string) error
+	// DirectoryCounts returns how many live members each of tenantID's
+	// objects of kind (MatchDepartment, MatchPosition, MatchGroup,
+	// MatchField — members with a value — or "rule") has, by id.
+	DirectoryCounts(ctx context.Context, tenantID, kind string) (map[string]int, error)
+	// FieldValuesInUse returns the distinct values members hold of a field.
+	FieldValuesInUse(ctx context.Context, tenantID, fieldID string) ([]string, error)
 	// DeactivateUnmatched reads the tenant's choice that re-evaluations
 	// deactivate members left without the rule they had; Set… stores it.
 	DeactivateUnmatched(ctx context.Context, tenantID string) (bool, error)

@@ -69,7 +69,26 @@ func (s *Service) Departments(ctx context.Context, tenantID string) ([]*Departme
 	if _, err := directoryAdmin(ctx, tenantID); err != nil {
 		return nil, err
 	}
-	return s.Store.ListDepartments(ctx, tenantID)
+	return s.countedDepartments(ctx, tenantID)
+}
+
+// countedDepartments lists tenantID's departments with their member counts.
+func (s *Service) countedDepartments(ctx context.Context, tenantID string) ([]*Department, error) {
+	ds, err := s.Store.ListDepartments(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	n, err := s.Store.DirectoryCounts(ctx, tenantID, MatchDepartment)
+	for _, d := range ds {
+		d.Members = n[d.ID]
+	}
+	return ds, err
+}
+
+// counted returns how many live members the object id of kind has.
+func (s *Service) counted(ctx context.Context, tenantID, kind, id string) (int, error) {
+	n, err := s.Store.DirectoryCounts(ctx, tenantID, kind)
+	return n[id], err
 }
 
 // DepartmentInput is a department to create or change.
@@ -160,7 +179,7 @@ func (s *Service) DeleteDepartment(ctx context.Context, tenantID, id string, r R
 	now := s.Clock.Now()
 	var out Deleted
 	err := s.Store.InTx(ctx, func(ctx context.Context) error {
-		all, err := s.Store.ListDepartments(ctx, tenantID)
+		all, err := s.countedDepartments(ctx, tenantID)
 		if err != nil {
 			return err
 		}
@@ -209,7 +228,15 @@ func (s *Service) Positions(ctx context.Context, tenantID string) ([]*Position, 
 	if _, err := directoryAdmin(ctx, tenantID); err != nil {
 		return nil, err
 	}
-	return s.Store.ListPositions(ctx, tenantID)
+	ps, err := s.Store.ListPositions(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	n, err := s.Store.DirectoryCounts(ctx, tenantID, MatchPosition)
+	for _, p := range ps {
+		p.Members = n[p.ID]
+	}
+	return ps, err
 }
 
 // SavePosition creates a position (id "") or renames one.
@@ -269,6 +296,9 @@ func (s *Service) DeletePosition(ctx context.Context, tenantID, id string, r Rea
 		if err := s.notMatchedByRule(ctx, tenantID, MatchPosition, id); err != nil {
 			return err
 		}
+		if p.Members, err = s.counted(ctx, tenantID, MatchPosition, id); err != nil {
+			return err
+		}
 		out.Members, out.To = p.Members, r.To
 		if p.Members > 0 && r.To == "" && !r.Confirm {
 			return errs.E(errs.FailedPrecondition, "directory.position_in_use", "position", p.Name, "members", p.Members)
@@ -303,7 +333,15 @@ func (s *Service) Groups(ctx context.Context, tenantID string) ([]*Group, error)
 	if _, err := auth.Require(ctx, tenantID); err != nil {
 		return nil, err
 	}
-	return s.Store.ListGroups(ctx, tenantID)
+	gs, err := s.Store.ListGroups(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	n, err := s.Store.DirectoryCounts(ctx, tenantID, MatchGroup)
+	for _, g := range gs {
+		g.Members = n[g.ID]
+	}
+	return gs, err
 }
 
 // GroupInput is a group to create or change; Alias is local@domain on one
@@ -419,6 +457,9 @@ func (s *Service) DeleteGroup(ctx context.Context, tenantID, id string, r Reassi
 		if err := s.notMatchedByRule(ctx, tenantID, MatchGroup, id); err != nil {
 			return err
 		}
+		if g.Members, err = s.counted(ctx, tenantID, MatchGroup, id); err != nil {
+			return err
+		}
 		out.Members, out.To = g.Members, r.To
 		if g.Members > 0 && r.To == "" && !r.Confirm {
 			return errs.E(errs.FailedPrecondition, "directory.group_in_use", "group", g.Name, "members", g.Members)
@@ -453,7 +494,15 @@ func (s *Service) Fields(ctx context.Context, tenantID string) ([]*Field, error)
 	if _, err := auth.Require(ctx, tenantID); err != nil {
 		return nil, err
 	}
-	return s.Store.ListFields(ctx, tenantID)
+	fs, err := s.Store.ListFields(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	n, err := s.Store.DirectoryCounts(ctx, tenantID, MatchField)
+	for _, f := range fs {
+		f.Values = n[f.ID]
+	}
+	return fs, err
 }
 
 // FieldInput is a custom field to create or change; a field's kind cannot
@@ -536,12 +585,21 @@ func (s *Service) SaveField(ctx context.Context, tenantID, id string, in FieldIn
 // checkChoicesKept refuses to drop a choice of f that a member holds or a
 // rule matches.
 func (s *Service) checkChoicesKept(ctx context.Context, f *Field, choices []string) error {
-	facts, err := s.Store.RuleFacts(ctx, f.TenantID, nil)
+	held, err := s.Store.FieldValuesInUse(ctx, f.TenantID, f.ID)
 	if err != nil {
 		return err
 	}
-	for _, m := range facts {
-		if v := m.Fields[f.ID]; v != "" && !slices.Contains(choices, v) {
+	rules, err := s.Store.ListRules(ctx, f.TenantID)
+	if err != nil {
+		return err
+	}
+	for _, r := range rules {
+		if r.MatchKind == MatchField && r.MatchID == f.ID {
+			held = append(held, r.MatchValue)
+		}
+	}
+	for _, v := range held {
+		if !slices.Contains(choices, v) {
 			return errs.Field("choices", "directory.choice_in_use", "choice", v)
 		}
 	}
@@ -566,6 +624,9 @@ func (s *Service) DeleteField(ctx context.Context, tenantID, id string, confirm 
 			return err
 		}
 		if err := s.notMatchedByRule(ctx, tenantID, MatchField, id); err != nil {
+			return err
+		}
+		if f.Values, err = s.counted(ctx, tenantID, MatchField, id); err != nil {
 			return err
 		}
 		if !confirm {

@@ -100,15 +100,16 @@ type MemberRef struct {
 // deactivates. Lists hold at most OutcomeListMax members each; the counts
 // are exact. Token identifies the outcome (Change.Expect).
 type Outcome struct {
-	Rule        *Rule       `json:"-"`
-	Gained      int         `json:"gained"`
-	Lost        int         `json:"lost"`
-	Deactivated int         `json:"deactivated"`
-	GainedList  []MemberRef `json:"gained_members"`
-	LostList    []MemberRef `json:"lost_members"`
-	DeactList   []MemberRef `json:"deactivated_members"`
-	Token       string      `json:"fingerprint"`
-	DryRun      bool        `json:"dry_run"`
+	Rule        *Rule          `json:"-"`
+	Gained      int            `json:"gained"`
+	Lost        int            `json:"lost"`
+	Deactivated int            `json:"deactivated"`
+	GainedList  []MemberRef    `json:"gained_members"`
+	LostList    []MemberRef    `json:"lost_members"`
+	DeactList   []MemberRef    `json:"deactivated_members"`
+	Token       string         `json:"fingerprint"`
+	DryRun      bool           `json:"dry_run"`
+	held        map[string]int // members per rule after the change
 }
 
 // OutcomeListMax is how many members each list of an Outcome names.
@@ -122,7 +123,15 @@ func (s *Service) Rules(ctx context.Context, tenantID string) ([]*Rule, error) {
 	if _, err := directoryAdmin(ctx, tenantID); err != nil {
 		return nil, err
 	}
-	return s.Store.ListRules(ctx, tenantID)
+	rs, err := s.Store.ListRules(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	n, err := s.Store.DirectoryCounts(ctx, tenantID, "rule")
+	for _, r := range rs {
+		r.Members = n[r.ID]
+	}
+	return rs, err
 }
 
 // CreateRule adds a rule and re-evaluates every member.
@@ -325,6 +334,7 @@ func (s *Service) changeRules(ctx context.Context, tenantID, action string, c Ch
 			return errs.E(errs.Conflict, "directory.preview_stale")
 		}
 		out.Rule, out.DryRun = r, c.DryRun
+		r.Members = out.held[r.ID]
 		var snapAfter any = map[string]int{"gained": out.Gained, "lost": out.Lost, "deactivated": out.Deactivated}
 		if !deleted {
 			snapAfter = map[string]any{"rule": ruleSnap(r), "gained": out.Gained, "lost": out.Lost, "deactivated": out.Deactivated}
@@ -415,7 +425,7 @@ func (s *Service) reevaluate(ctx context.Context, tenantID string, now time.Time
 			return nil, err
 		}
 	}
-	out := &Outcome{GainedList: []MemberRef{}, LostList: []MemberRef{}, DeactList: []MemberRef{}}
+	out := &Outcome{GainedList: []MemberRef{}, LostList: []MemberRef{}, DeactList: []MemberRef{}, held: map[string]int{}}
 	byRule := map[string][]string{}
 	var deact []string
 	h := sha256.New()
@@ -429,6 +439,7 @@ func (s *Service) reevaluate(ctx context.Context, tenantID string, now time.Time
 		if newID != f.RuleID {
 			byRule[newID] = append(byRule[newID], f.ID)
 		}
+		out.held[newID]++
 		ref := MemberRef{f.ID, f.LoginID, f.DisplayName}
 		switch {
 		case deactivate && f.RuleID != "" && r == nil && !f.SuperAdmin && (f.Status == StatusActive || f.Status == StatusSuspended):

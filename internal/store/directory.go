@@ -11,9 +11,55 @@ import (
 )
 
 // The directory: departments, positions, groups, custom fields and
-// assignment rules (migration 0020). Member counts leave out deleted members.
+// assignment rules (migration 0020). Reads carry no member counts — a
+// member's change reads the objects it names, and must not count a big
+// tenant's members — DirectoryCounts counts them for the lists.
 
 const liveMember = `m.status <> 'deleted'`
+
+// directoryCounts are, per kind, how DirectoryCounts counts the live
+// members attached to each object of a tenant, in one grouped read.
+var directoryCounts = map[string]string{
+	member.MatchDepartment: `SELECT m.department_id, COUNT(*) FROM members m WHERE m.tenant_id = ? AND m.department_id IS NOT NULL AND ` + liveMember + ` GROUP BY m.department_id`,
+	member.MatchPosition:   `SELECT m.position_id, COUNT(*) FROM members m WHERE m.tenant_id = ? AND m.position_id IS NOT NULL AND ` + liveMember + ` GROUP BY m.position_id`,
+	"rule":                 `SELECT m.rule_id, COUNT(*) FROM members m WHERE m.tenant_id = ? AND m.rule_id IS NOT NULL AND ` + liveMember + ` GROUP BY m.rule_id`,
+	member.MatchGroup: `SELECT gm.group_id, COUNT(*) FROM group_members gm JOIN members m ON m.id = gm.member_id
+		WHERE gm.tenant_id = ? AND ` + liveMember + ` GROUP BY gm.group_id`,
+	member.MatchField: `SELECT v.field_id, COUNT(*) FROM member_field_values v JOIN members m ON m.id = v.member_id
+		WHERE v.tenant_id = ? AND ` + liveMember + ` GROUP BY v.field_id`,
+}
+
+// DirectoryCounts returns how many live members each of tenantID's objects
+// of kind (department, position, group, field — members with a value —
+// or rule) has, by id; an object without any is absent.
+func (db *DB) DirectoryCounts(ctx context.Context, tenantID, kind string) (map[string]int, error) {
+	rows, err := db.query(ctx, directoryCounts[kind], tenantID)
+	if err != nil {
+		return nil, db.fail(err, "store.thing.member")
+	}
+	defer rows.Close()
+	counts := map[string]int{}
+	for rows.Next() {
+		var id string
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, db.fail(err, "store.thing.member")
+		}
+		counts[id] = n
+	}
+	return counts, db.fail(rows.Err(), "store.thing.member")
+}
+
+// FieldValuesInUse returns the distinct values tenantID's members hold of
+// the field.
+func (db *DB) FieldValuesInUse(ctx context.Context, tenantID, fieldID string) ([]string, error) {
+	rows, err := db.query(ctx, `SELECT DISTINCT value FROM member_field_values WHERE tenant_id = ? AND field_id = ?`, tenantID, fieldID)
+	if err != nil {
+		return nil, db.fail(err, "store.thing.field")
+	}
+	vs, err := collect(rows, scanString)
+	return vs, db.fail(err, "store.thing.field")
+}
 
 // CreateDepartment inserts d. Errors: Conflict (name taken).
 func (db *DB) CreateDepartment(ctx context.Context, d *member.Department) error {
@@ -22,12 +68,11 @@ func (db *DB) CreateDepartment(ctx context.Context, d *member.Department) error 
 	return db.fail(err, "store.thing.department")
 }
 
-const departmentSelect = `SELECT d.id, d.tenant_id, d.name, d.parent_id, d.created_at,
-	(SELECT COUNT(*) FROM members m WHERE m.department_id = d.id AND ` + liveMember + `) FROM departments d`
+const departmentSelect = `SELECT d.id, d.tenant_id, d.name, d.parent_id, d.created_at FROM departments d`
 
 func scanDepartment(row scanner) (*member.Department, error) {
 	var d member.Department
-	err := row.Scan(&d.ID, &d.TenantID, &d.Name, scanStr(&d.ParentID), scanTime(&d.CreatedAt), &d.Members)
+	err := row.Scan(&d.ID, &d.TenantID, &d.Name, scanStr(&d.ParentID), scanTime(&d.CreatedAt))
 	return &d, err
 }
 
@@ -78,12 +123,11 @@ func (db *DB) CreatePosition(ctx context.Context, p *member.Position) error {
 	return db.fail(err, "store.thing.position")
 }
 
-const positionSelect = `SELECT p.id, p.tenant_id, p.name, p.created_at,
-	(SELECT COUNT(*) FROM members m WHERE m.position_id = p.id AND ` + liveMember + `) FROM positions p`
+const positionSelect = `SELECT p.id, p.tenant_id, p.name, p.created_at FROM positions p`
 
 func scanPosition(row scanner) (*member.Position, error) {
 	var p member.Position
-	err := row.Scan(&p.ID, &p.TenantID, &p.Name, scanTime(&p.CreatedAt), &p.Members)
+	err := row.Scan(&p.ID, &p.TenantID, &p.Name, scanTime(&p.CreatedAt))
 	return &p, err
 }
 
@@ -125,13 +169,12 @@ func (db *DB) CreateGroup(ctx context.Context, g *member.Group) error {
 	return db.fail(err, "store.thing.group")
 }
 
-const groupSelect = `SELECT g.id, g.tenant_id, g.name, g.alias_local, g.alias_domain_id, COALESCE(g.alias_local || '@' || dm.name, ''), g.created_at,
-	(SELECT COUNT(*) FROM group_members gm JOIN members m ON m.id = gm.member_id WHERE gm.group_id = g.id AND ` + liveMember + `)
+const groupSelect = `SELECT g.id, g.tenant_id, g.name, g.alias_local, g.alias_domain_id, COALESCE(g.alias_local || '@' || dm.name, ''), g.created_at
 	FROM directory_groups g LEFT JOIN domains dm ON dm.id = g.alias_domain_id`
 
 func scanGroup(row scanner) (*member.Group, error) {
 	var g member.Group
-	err := row.Scan(&g.ID, &g.TenantID, &g.Name, scanStr(&g.AliasLocal), scanStr(&g.AliasDomainID), &g.Alias, scanTime(&g.CreatedAt), &g.Members)
+	err := row.Scan(&g.ID, &g.TenantID, &g.Name, scanStr(&g.AliasLocal), scanStr(&g.AliasDomainID), &g.Alias, scanTime(&g.CreatedAt))
 	return &g, err
 }
 
@@ -193,14 +236,12 @@ func (db *DB) CreateField(ctx context.Context, f *member.Field) error {
 	return db.fail(err, "store.thing.field")
 }
 
-const fieldSelect = `SELECT f.id, f.tenant_id, f.name, f.kind, f.required, f.choices, f.created_at,
-	(SELECT COUNT(*) FROM member_field_values v JOIN members m ON m.id = v.member_id WHERE v.field_id = f.id AND ` + liveMember + `)
-	FROM member_fields f`
+const fieldSelect = `SELECT f.id, f.tenant_id, f.name, f.kind, f.required, f.choices, f.created_at FROM member_fields f`
 
 func scanField(row scanner) (*member.Field, error) {
 	var f member.Field
 	var choices string
-	err := row.Scan(&f.ID, &f.TenantID, &f.Name, &f.Kind, &f.Required, &choices, scanTime(&f.CreatedAt), &f.Values)
+	err := row.Scan(&f.ID, &f.TenantID, &f.Name, &f.Kind, &f.Required, &choices, scanTime(&f.CreatedAt))
 	if choices != "" {
 		f.Choices = strings.Split(choices, "\n")
 	}
@@ -352,8 +393,7 @@ func (db *DB) insertRuleRoles(ctx context.Context, r *member.Rule) error {
 }
 
 func (db *DB) ruleSelect() string {
-	return `SELECT ` + ruleColumns + `, (SELECT ` + db.joined("rr.role_id") + ` FROM rule_roles rr WHERE rr.rule_id = r.id),
-		(SELECT COUNT(*) FROM members m WHERE m.rule_id = r.id AND ` + liveMember + `) FROM assignment_rules r`
+	return `SELECT ` + ruleColumns + `, (SELECT ` + db.joined("rr.role_id") + ` FROM rule_roles rr WHERE rr.rule_id = r.id) FROM assignment_rules r`
 }
 
 func scanRule(row scanner) (*member.Rule, error) {
@@ -361,7 +401,7 @@ func scanRule(row scanner) (*member.Rule, error) {
 	var features string
 	var roles sql.NullString
 	err := row.Scan(&r.ID, &r.TenantID, &r.Name, &r.Priority, &r.MatchKind, &r.MatchID, &r.IncludeSub, &r.MatchValue, &features,
-		scanTime(&r.CreatedAt), &roles, &r.Members)
+		scanTime(&r.CreatedAt), &roles)
 	r.Features, r.RoleIDs = strings.Fields(features), strings.Fields(roles.String)
 	slices.Sort(r.RoleIDs)
 	return &r, err
