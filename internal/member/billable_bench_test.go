@@ -2,9 +2,6 @@ package member_test
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -21,53 +18,39 @@ import (
 //
 //	go test ./internal/member -run '^$' -bench MemberChangeAtSize -benchtime 2000x
 func BenchmarkMemberChangeAtSize(b *testing.B) {
-	n := 100_000
-	if v := os.Getenv("KANRI_BENCH_MEMBERS"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(strings.ReplaceAll(v, "_", "")); err != nil || n < 100 {
-			b.Fatalf("KANRI_BENCH_MEMBERS=%q: want a whole number of at least 100", v)
-		}
-	}
-	for _, engine := range []string{"sqlite", "postgres"} {
-		b.Run(engine, func(b *testing.B) {
-			url := filepath.Join(b.TempDir(), "kanri.db")
-			if engine == "postgres" {
-				url = storetest.PostgresURL(b)
-			}
-			env := storetest.Open(b, url)
-			svc := env.MemberService()
-			tenant := func(name string, size int) *storetest.Tenant {
-				ten := storetest.SignUp(b, env, name)
-				for start := 0; start < size; start += member.MaxImportRows {
-					var csv strings.Builder
-					csv.WriteString("login_id,display_name\n")
-					for i := start; i < min(size, start+member.MaxImportRows); i++ {
-						fmt.Fprintf(&csv, "u%07d,User %d\n", i, i)
-					}
-					if _, err := svc.Import(ten.Ctx, ten.ID, strings.NewReader(csv.String()), member.ImportOptions{}); err != nil {
-						b.Fatal(err)
-					}
+	onEachBenchEngine(b, 100_000, func(b *testing.B, env *storetest.Env, _ string, n int) {
+		svc := env.MemberService()
+		tenant := func(name string, size int) *storetest.Tenant {
+			ten := storetest.SignUp(b, env, name)
+			for start := 0; start < size; start += member.MaxImportRows {
+				var csv strings.Builder
+				csv.WriteString("login_id,display_name\n")
+				for i := start; i < min(size, start+member.MaxImportRows); i++ {
+					fmt.Fprintf(&csv, "u%07d,User %d\n", i, i)
 				}
-				return ten
-			}
-			big, small := tenant("big", n), tenant("small", 10)
-			add := func(ten *storetest.Tenant, i int) time.Duration {
-				start := time.Now()
-				if _, _, err := svc.Add(ten.Ctx, ten.ID, member.AddInput{LoginID: fmt.Sprintf("added%d", i), Profile: member.Profile{DisplayName: new("A")}}); err != nil {
+				if _, err := svc.Import(ten.Ctx, ten.ID, strings.NewReader(csv.String()), member.ImportOptions{}); err != nil {
 					b.Fatal(err)
 				}
-				return time.Since(start)
 			}
-			var inBig, inSmall time.Duration
-			count := 0
-			b.ResetTimer()
-			for b.Loop() {
-				inBig += add(big, count)
-				inSmall += add(small, count)
-				count++
+			return ten
+		}
+		big, small := tenant("big", n), tenant("small", 10)
+		add := func(ten *storetest.Tenant, i int) time.Duration {
+			start := time.Now()
+			if _, _, err := svc.Add(ten.Ctx, ten.ID, member.AddInput{LoginID: fmt.Sprintf("added%d", i), Profile: member.Profile{DisplayName: new("A")}}); err != nil {
+				b.Fatal(err)
 			}
-			b.ReportMetric(float64(count)/inBig.Seconds(), "adds/s(big)")
-			b.ReportMetric(float64(count)/inSmall.Seconds(), "adds/s(small)")
-		})
-	}
+			return time.Since(start)
+		}
+		var inBig, inSmall time.Duration
+		count := 0
+		b.ResetTimer()
+		for b.Loop() {
+			inBig += add(big, count)
+			inSmall += add(small, count)
+			count++
+		}
+		b.ReportMetric(float64(count)/inBig.Seconds(), "adds/s(big)")
+		b.ReportMetric(float64(count)/inSmall.Seconds(), "adds/s(small)")
+	})
 }

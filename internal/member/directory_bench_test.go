@@ -3,9 +3,6 @@ package member_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -25,69 +22,55 @@ import (
 //
 //	go test ./internal/member -run '^$' -bench Reevaluate -benchtime 3x
 func BenchmarkReevaluate(b *testing.B) {
-	n := 100_000
-	if v := os.Getenv("KANRI_BENCH_MEMBERS"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(strings.ReplaceAll(v, "_", "")); err != nil || n < 100 {
-			b.Fatalf("KANRI_BENCH_MEMBERS=%q: want a whole number of at least 100", v)
+	onEachBenchEngine(b, 100_000, func(b *testing.B, env *storetest.Env, engine string, n int) {
+		big, bigRules := reevaluationTenant(b, env, "big", n)
+		small, smallRules := reevaluationTenant(b, env, "small", 10)
+		svc := env.MemberService()
+		move := func(ten *storetest.Tenant, r *member.Rule, to int) time.Duration {
+			start := time.Now()
+			in := member.RuleInput{Name: r.Name, Priority: to, MatchKind: r.MatchKind, MatchID: r.MatchID, IncludeSub: r.IncludeSub,
+				MatchValue: r.MatchValue, RoleIDs: r.RoleIDs, Features: r.Features}
+			if _, err := svc.UpdateRule(ten.Ctx, ten.ID, r.ID, in, member.Change{}); err != nil {
+				b.Fatal(err)
+			}
+			return time.Since(start)
 		}
-	}
-	for _, engine := range []string{"sqlite", "postgres"} {
-		b.Run(engine, func(b *testing.B) {
-			url := filepath.Join(b.TempDir(), "kanri.db")
+		// The engine's raw limit in the same window: copying the big
+		// tenant's members' rule-relevant columns into a new table (a
+		// read of every row and a write of as many, leaving members
+		// as they are).
+		w, ctx := env.DB.Writer(), context.Background()
+		if engine == "postgres" { // autovacuum may be off (it is on the machines measured): start from an analyzed table
+			if _, err := w.ExecContext(ctx, `VACUUM ANALYZE members`); err != nil {
+				b.Fatal(err)
+			}
+		}
+		raw := func() time.Duration {
+			q := `CREATE TABLE bench_raw AS SELECT id, department_id, position_id, rule_id FROM members WHERE tenant_id = ?`
 			if engine == "postgres" {
-				url = storetest.PostgresURL(b)
+				q = store.Rebind(q)
 			}
-			env := storetest.Open(b, url)
-			big, bigRules := reevaluationTenant(b, env, "big", n)
-			small, smallRules := reevaluationTenant(b, env, "small", 10)
-			svc := env.MemberService()
-			move := func(ten *storetest.Tenant, r *member.Rule, to int) time.Duration {
-				start := time.Now()
-				in := member.RuleInput{Name: r.Name, Priority: to, MatchKind: r.MatchKind, MatchID: r.MatchID, IncludeSub: r.IncludeSub,
-					MatchValue: r.MatchValue, RoleIDs: r.RoleIDs, Features: r.Features}
-				if _, err := svc.UpdateRule(ten.Ctx, ten.ID, r.ID, in, member.Change{}); err != nil {
-					b.Fatal(err)
-				}
-				return time.Since(start)
+			start := time.Now()
+			if _, err := w.ExecContext(ctx, q, big.ID); err != nil {
+				b.Fatal(err)
 			}
-			// The engine's raw limit in the same window: copying the big
-			// tenant's members' rule-relevant columns into a new table (a
-			// read of every row and a write of as many, leaving members
-			// as they are).
-			w, ctx := env.DB.Writer(), context.Background()
-			if engine == "postgres" { // autovacuum may be off (it is on the machines measured): start from an analyzed table
-				if _, err := w.ExecContext(ctx, `VACUUM ANALYZE members`); err != nil {
-					b.Fatal(err)
-				}
+			took := time.Since(start)
+			if _, err := w.ExecContext(ctx, `DROP TABLE bench_raw`); err != nil {
+				b.Fatal(err)
 			}
-			raw := func() time.Duration {
-				q := `CREATE TABLE bench_raw AS SELECT id, department_id, position_id, rule_id FROM members WHERE tenant_id = ?`
-				if engine == "postgres" {
-					q = store.Rebind(q)
-				}
-				start := time.Now()
-				if _, err := w.ExecContext(ctx, q, big.ID); err != nil {
-					b.Fatal(err)
-				}
-				took := time.Since(start)
-				if _, err := w.ExecContext(ctx, `DROP TABLE bench_raw`); err != nil {
-					b.Fatal(err)
-				}
-				return took
-			}
-			var slowest, smallSlowest, rawSlowest time.Duration
-			b.ResetTimer()
-			for b.Loop() {
-				rawSlowest = max(rawSlowest, raw())
-				slowest = max(slowest, move(big, bigRules[2], 1), move(big, bigRules[2], 3))
-				smallSlowest = max(smallSlowest, move(small, smallRules[2], 1), move(small, smallRules[2], 3))
-			}
-			b.ReportMetric(rawSlowest.Seconds(), "s/raw-copy(big)")
-			b.ReportMetric(slowest.Seconds(), "s/re-evaluation(big)")
-			b.ReportMetric(float64(smallSlowest.Microseconds())/1000, "ms/re-evaluation(small)")
-		})
-	}
+			return took
+		}
+		var slowest, smallSlowest, rawSlowest time.Duration
+		b.ResetTimer()
+		for b.Loop() {
+			rawSlowest = max(rawSlowest, raw())
+			slowest = max(slowest, move(big, bigRules[2], 1), move(big, bigRules[2], 3))
+			smallSlowest = max(smallSlowest, move(small, smallRules[2], 1), move(small, smallRules[2], 3))
+		}
+		b.ReportMetric(rawSlowest.Seconds(), "s/raw-copy(big)")
+		b.ReportMetric(slowest.Seconds(), "s/re-evaluation(big)")
+		b.ReportMetric(float64(smallSlowest.Microseconds())/1000, "ms/re-evaluation(small)")
+	})
 }
 
 // reevaluationTenant signs up a tenant, imports n members into its

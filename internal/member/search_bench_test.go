@@ -2,10 +2,7 @@ package member_test
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -23,56 +20,42 @@ import (
 //
 //	go test ./internal/member -run '^$' -bench MemberSearch -benchtime 200x
 func BenchmarkMemberSearch(b *testing.B) {
-	n := 200_000
-	if v := os.Getenv("KANRI_BENCH_MEMBERS"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(strings.ReplaceAll(v, "_", "")); err != nil || n < 2000 {
-			b.Fatalf("KANRI_BENCH_MEMBERS=%q: want a whole number of at least 2000", v)
-		}
-	}
 	family := strings.Fields("佐藤 鈴木 高橋 田中 伊藤 渡辺 山本 中村 小林 加藤 吉田 山田 佐々木 山口 松本 井上 木村 林 斎藤 清水")
 	given := strings.Fields("太郎 花子 一郎 美咲 健 さくら 翔 陽菜 大輝 結衣 蓮 葵 湊 凛 陽翔 芽依 悠真 紬 樹 澪")
-	for _, engine := range []string{"sqlite", "postgres"} {
-		b.Run(engine, func(b *testing.B) {
-			url := filepath.Join(b.TempDir(), "kanri.db")
-			if engine == "postgres" {
-				url = storetest.PostgresURL(b)
-			}
-			env := storetest.Open(b, url)
-			svc := env.MemberService()
-			ten := storetest.SignUp(b, env, "big")
-			for start := 0; start < n; start += member.MaxImportRows {
-				var csv strings.Builder
-				csv.WriteString("login_id,display_name\n")
-				for i := start; i < min(n, start+member.MaxImportRows); i++ {
-					name := family[i%20] + " " + given[(i/20)%20]
-					if i%2000 == 7 {
-						name = "勅使河原 Quixote"
-					}
-					fmt.Fprintf(&csv, "u%07d,%s %d\n", i, name, i)
+	onEachBenchEngine(b, 200_000, func(b *testing.B, env *storetest.Env, _ string, n int) {
+		svc := env.MemberService()
+		ten := storetest.SignUp(b, env, "big")
+		for start := 0; start < n; start += member.MaxImportRows {
+			var csv strings.Builder
+			csv.WriteString("login_id,display_name\n")
+			for i := start; i < min(n, start+member.MaxImportRows); i++ {
+				name := family[i%20] + " " + given[(i/20)%20]
+				if i%2000 == 7 {
+					name = "勅使河原 Quixote"
 				}
-				if _, err := svc.Import(ten.Ctx, ten.ID, strings.NewReader(csv.String()), member.ImportOptions{}); err != nil {
-					b.Fatal(err)
+				fmt.Fprintf(&csv, "u%07d,%s %d\n", i, name, i)
+			}
+			if _, err := svc.Import(ten.Ctx, ten.ID, strings.NewReader(csv.String()), member.ImportOptions{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		queries := map[string]string{"rare-kanji": "勅使河", "common-kanji": "佐々木", "rare-latin": "quix"}
+		took := map[string][]time.Duration{}
+		b.ResetTimer()
+		for i := 0; b.Loop(); i++ {
+			for kind, q := range queries {
+				start := time.Now()
+				ms, _, err := svc.List(ten.Ctx, member.Filter{TenantID: ten.ID, Name: q, Limit: 100})
+				if err != nil || len(ms) == 0 {
+					b.Fatalf("%s: %d members, %v", kind, len(ms), err)
 				}
+				took[kind] = append(took[kind], time.Since(start))
 			}
-			queries := map[string]string{"rare-kanji": "勅使河", "common-kanji": "佐々木", "rare-latin": "quix"}
-			took := map[string][]time.Duration{}
-			b.ResetTimer()
-			for i := 0; b.Loop(); i++ {
-				for kind, q := range queries {
-					start := time.Now()
-					ms, _, err := svc.List(ten.Ctx, member.Filter{TenantID: ten.ID, Name: q, Limit: 100})
-					if err != nil || len(ms) == 0 {
-						b.Fatalf("%s: %d members, %v", kind, len(ms), err)
-					}
-					took[kind] = append(took[kind], time.Since(start))
-				}
-			}
-			for kind, ds := range took {
-				slices.Sort(ds)
-				b.ReportMetric(float64(ds[len(ds)/2].Microseconds())/1000, "p50-ms("+kind+")")
-				b.ReportMetric(float64(ds[len(ds)*99/100].Microseconds())/1000, "p99-ms("+kind+")")
-			}
-		})
-	}
+		}
+		for kind, ds := range took {
+			slices.Sort(ds)
+			b.ReportMetric(float64(ds[len(ds)/2].Microseconds())/1000, "p50-ms("+kind+")")
+			b.ReportMetric(float64(ds[len(ds)*99/100].Microseconds())/1000, "p99-ms("+kind+")")
+		}
+	})
 }
