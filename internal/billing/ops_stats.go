@@ -15,7 +15,7 @@ import (
 // StatsStore is what the operator's statistics need from the database.
 type StatsStore interface {
 	// TenantFigures returns every tenant, closed ones too, with its
-	// subscription and closure, in id order. Billable is left 0.
+	// subscription, closure and billable members, in id order.
 	TenantFigures(ctx context.Context) ([]TenantFigure, error)
 }
 
@@ -87,13 +87,6 @@ func (s *Service) OpsStats(ctx context.Context) (*OpsStats, error) {
 	ts, err := s.Store.TenantFigures(ctx)
 	if err != nil {
 		return nil, err
-	}
-	for i := range ts {
-		if t := &ts[i]; pays(t) && t.Contract == Monthly {
-			if t.Billable, err = s.Store.CountBillable(ctx, t.TenantID); err != nil {
-				return nil, err
-			}
-		}
 	}
 	return Figures(s.Catalog, ts, now, s.Zone, StatsMonths)
 }
