@@ -247,7 +247,7 @@ func (db *DB) loadRoleIDs(ctx context.Context, ms []*member.Member) error {
 
 // CountBillable returns how many of tenantID's members hold a license:
 // the counter the triggers of migration 0023 keep on the tenant's row in
-// the transaction of each change (RecountBillable counts them).
+// the transaction of each change.
 func (db *DB) CountBillable(ctx context.Context, tenantID string) (int, error) {
 	var n int
 	err := db.queryRow(ctx, `SELECT billable_members FROM tenants WHERE id = ?`, tenantID).Scan(&n)
@@ -291,14 +291,6 @@ func (db *DB) TakenLoginIDs(ctx context.Context, ids []string) (map[string]bool,
 		}
 	}
 	return taken, nil
-}
-
-// RecountBillable counts tenantID's members that hold a license, the way
-// the counter CountBillable reads must always agree with.
-func (db *DB) RecountBillable(ctx context.Context, tenantID string) (int, error) {
-	var n int
-	err := db.queryRow(ctx, `SELECT COUNT(*) FROM members WHERE tenant_id = ? AND status IN ('invited', 'active', 'suspended')`, tenantID).Scan(&n)
-	return n, db.fail(err, "store.thing.member")
 }
 
 // AnalyzeMembers refreshes PostgreSQL's statistics of the member tables
