@@ -125,7 +125,7 @@ func TestOpsMoreMailbox(t *testing.T) {
 		expectProblem(t, s, http.StatusConflict, resend(kept))
 		expectProblem(t, s, http.StatusNotFound, apptest.Request{Method: "POST", Path: "/api/v1/ops/mail/mail_00000000000000000000000000/resend", Token: ops})
 		expectProblem(t, s, http.StatusNotFound, apptest.Request{Method: "POST", Path: "/api/v1/ops/mail/" + failed.ID + "/resend", Token: acme.AdminToken})
-		runJobs(t, s, "deliver_mail")
+		s.Mail()
 		one := decode[api.Mail](t, expect(t, s, http.StatusOK, apptest.Request{Method: "GET", Path: "/api/v1/ops/mail/" + failed.ID, Token: ops}))
 		if one.Status != notify.MailKept {
 			t.Errorf("after the jobs: %s, want kept (no SMTP)", one.Status)

@@ -47,8 +47,8 @@ func TestDeliveriesSurviveKill(t *testing.T) {
 		})
 		first.kill()
 		arrived := len(invitations(mta, emails))
-		running := apptest.CountRows(t, url, `SELECT COUNT(*) FROM river_job WHERE state = 'running' AND kind IN ('deliver_mail', 'deliver_webhook')`)
-		t.Logf("killed with %d of %d invitations arrived and %d delivery jobs running", arrived, invitees, running)
+		running := apptest.CountRows(t, url, runningDeliveries)
+		t.Logf("killed with %d of %d invitations arrived and %d deliveries under way", arrived, invitees, running)
 		if arrived == invitees {
 			t.Fatal("every invitation arrived before the kill: the test did not kill kanri mid-way")
 		}
@@ -63,8 +63,8 @@ func TestDeliveriesSurviveKill(t *testing.T) {
 		})
 		t.Logf("every invitation arrived %v after the restart", time.Since(restarted).Round(time.Second))
 		eventually(t, 2*time.Minute-time.Since(restarted), func() string {
-			if n := apptest.CountRows(t, url, `SELECT COUNT(*) FROM river_job WHERE state = 'running' AND kind IN ('deliver_mail', 'deliver_webhook')`); n > 0 {
-				return fmt.Sprintf("%d delivery jobs still running", n)
+			if n := apptest.CountRows(t, url, runningDeliveries); n > 0 {
+				return fmt.Sprintf("%d deliveries still under way", n)
 			}
 			return checkEachEventOnce(emails, rcv)
 		})

@@ -15,8 +15,10 @@ import (
 // kill (SIGKILL) or pause (SIGSTOP) the worker while it sends mail to a
 // slow SMTP server on loopback and posts webhooks.
 
-// runningDeliveries counts the mail and webhook jobs marked running.
-const runningDeliveries = `SELECT COUNT(*) FROM river_job WHERE state = 'running' AND kind IN ('deliver_mail', 'deliver_webhook')`
+// runningDeliveries counts the mails claimed by a sender and the webhook
+// jobs marked running.
+const runningDeliveries = `SELECT (SELECT COUNT(*) FROM mails WHERE status = 'pending' AND claimed_until IS NOT NULL) +
+	(SELECT COUNT(*) FROM river_job WHERE state = 'running' AND kind = 'deliver_webhook')`
 
 // inviteMany starts a kanri serve with serveFlags, a worker, a slow SMTP
 // server and a webhook receiver, invites 50 members, and waits until 15

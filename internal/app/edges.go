@@ -72,7 +72,7 @@ func webhookClient(allowPrivate bool) *http.Client {
 
 // smtpSender returns the mail sender for cfg, or nil without an SMTP host:
 // then every mail is kept in the operator's mailbox.
-func smtpSender(cfg Config) (func(context.Context, *notify.Mail) error, error) {
+func smtpSender(cfg Config) (func(context.Context, []*notify.Mail) []error, error) {
 	if cfg.SMTP.Host == "" {
 		return nil, nil
 	}
@@ -82,9 +82,13 @@ func smtpSender(cfg Config) (func(context.Context, *notify.Mail) error, error) {
 		return nil, err
 	}
 	host := messageIDHost(s.From)
-	return func(ctx context.Context, ml *notify.Mail) error {
-		// The Message-ID derives from the mail's id: a retried delivery carries the same one.
-		return m.Send(ctx, mailer.Message{MessageID: ml.ID + "@" + host, To: ml.To, ToName: ml.ToName, Subject: ml.Subject, Text: ml.Text, HTML: ml.HTML, Date: ml.CreatedAt})
+	return func(ctx context.Context, ms []*notify.Mail) []error {
+		msgs := make([]mailer.Message, len(ms))
+		for i, ml := range ms {
+			// The Message-ID derives from the mail's id: a retried delivery carries the same one.
+			msgs[i] = mailer.Message{MessageID: ml.ID + "@" + host, To: ml.To, ToName: ml.ToName, Subject: ml.Subject, Text: ml.Text, HTML: ml.HTML, Date: ml.CreatedAt}
+		}
+		return m.SendAll(ctx, msgs)
 	}, nil
 }
 

@@ -174,7 +174,7 @@ func TestOpsMoreMailbox(t *testing.T) {
 	if p := ops.post("/ops/mail/"+failed.ID+"/resend", nil); p.Status != http.StatusConflict {
 		t.Errorf("resend it twice: %d, want 409", p.Status)
 	}
-	work(t, s, "deliver_mail")
+	s.Mail()
 	if m, err := s.App.DB.GetMail(context.Background(), failed.ID); err != nil || m.Status != notify.MailKept {
 		t.Errorf("after the jobs ran: %+v %v, want the mail kept (no SMTP)", m, err)
 	}

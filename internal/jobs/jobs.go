@@ -18,8 +18,10 @@ import (
 
 // Handler does the work of each job kind.
 type Handler interface {
-	// DeliverMail and DeliverWebhook deliver one item; final says no retry follows.
-	DeliverMail(ctx context.Context, id string, final bool) error
+	// DeliverMails sends up to n due mails over one connection and returns
+	// how many it took; a failed one is retried after retryIn(attempts).
+	DeliverMails(ctx context.Context, n int, retryIn func(attempts int) time.Duration) (int, error)
+	// DeliverWebhook delivers one event; final says no retry follows.
 	DeliverWebhook(ctx context.Context, id string, final bool) error
 	// Cleanup purges expired rows (sessions, rate-limit windows, idempotency keys).
 	Cleanup(ctx context.Context) error
@@ -40,16 +42,11 @@ type Handler interface {
 	SettleInvoice(ctx context.Context, invoiceID string) error
 }
 
-// MailArgs is a mail to deliver.
-type MailArgs struct {
-	MailID string `json:"mail_id"`
-}
-
-// Kind names the job kind.
-func (MailArgs) Kind() string { return "deliver_mail" }
-
-// InsertOpts gives mails 12 attempts, about 1.5 days with backoff.
-func (MailArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 12} }
+// QueueWebhooks is River's queue of webhook deliveries. Everything else
+// (domain changes, the billing run, settlements, the periodic jobs) runs
+// on river.QueueDefault, so a flood of webhooks never holds them up; mails
+// are no River jobs at all (Runner.Run's senders).
+const QueueWebhooks = "webhooks"
 
 // WebhookArgs is a webhook delivery to attempt.
 type WebhookArgs struct {
@@ -59,9 +56,10 @@ type WebhookArgs struct {
 // Kind names the job kind.
 func (WebhookArgs) Kind() string { return "deliver_webhook" }
 
-// InsertOpts gives one attempt more than the retry schedule has waits.
+// InsertOpts gives one attempt more than the retry schedule has waits, on
+// the webhooks' own queue.
 func (WebhookArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: len(WebhookSchedule) + 1}
+	return river.InsertOpts{MaxAttempts: len(WebhookSchedule) + 1, Queue: QueueWebhooks}
 }
 
 // CleanupArgs is the periodic purge.
@@ -95,20 +93,6 @@ var WebhookSchedule = []time.Duration{5 * time.Second, time.Minute, 5 * time.Min
 // jitter spreads d by ±20% so retries of many deliveries do not stampede.
 func jitter(d time.Duration) time.Duration {
 	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
-}
-
-type mailWorker struct {
-	river.WorkerDefaults[MailArgs]
-	h     Handler
-	delay func(attempt int) time.Duration
-}
-
-func (w *mailWorker) Work(ctx context.Context, job *river.Job[MailArgs]) error {
-	return w.h.DeliverMail(ctx, job.Args.MailID, job.Attempt >= job.MaxAttempts)
-}
-
-func (w *mailWorker) NextRetry(job *river.Job[MailArgs]) time.Time {
-	return time.Now().Add(w.delay(job.Attempt))
 }
 
 // MailDelay backs off exponentially from 20 seconds up to 6 hours.
@@ -179,7 +163,6 @@ func (w *domainCheckWorker) Timeout(*river.Job[DomainCheckArgs]) time.Duration {
 
 func workers(h Handler, o Options) *river.Workers {
 	ws := river.NewWorkers()
-	river.AddWorker(ws, &mailWorker{h: h, delay: o.MailDelay})
 	river.AddWorker(ws, &webhookWorker{h: h, delay: o.WebhookDelay})
 	river.AddWorker(ws, &cleanupWorker{h: h})
 	river.AddWorker(ws, &domainChangeWorker{h: h})

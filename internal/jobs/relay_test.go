@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"slices"
 	"sync"
 	"testing"
@@ -20,7 +21,8 @@ import (
 	"github.com/kanri/kanri/internal/webhook"
 )
 
-// handler is what the app gives a runner: the notify service, and the purge.
+// handler is what the app gives a runner: the notify service (posting
+// every webhook with success), and the purge.
 type handler struct {
 	*notify.Service
 	env *storetest.Env
@@ -47,7 +49,11 @@ func newRunner(t *testing.T, env *storetest.Env) jobs.Runner {
 func runnerWith(t *testing.T, env *storetest.Env, opts jobs.Options) jobs.Runner {
 	t.Helper()
 	ctx := context.Background()
-	h := handler{Service: env.NotifyService(), env: env}
+	svc := env.NotifyService()
+	svc.Post = func(context.Context, *notify.Endpoint, *notify.Delivery) (int, error) {
+		return http.StatusNoContent, nil
+	}
+	h := handler{Service: svc, env: env}
 	var (
 		r   jobs.Runner
 		err error
@@ -69,8 +75,7 @@ func runnerWith(t *testing.T, env *storetest.Env, opts jobs.Options) jobs.Runner
 	return r
 }
 
-// job is a row to start or a started job, as "kind ref": "mail mail_…" or
-// "webhook dlv_…".
+// job is a row to start or a started job, as "kind ref": "webhook dlv_…".
 type job = string
 
 // outbox returns the outbox's rows.
@@ -80,12 +85,11 @@ func outbox(t *testing.T, env *storetest.Env) []job {
 }
 
 // riverJobs returns River's delivery jobs, whatever their state; the
-// notify kinds name them so that they compare with outbox rows.
+// outbox kind names them so that they compare with outbox rows.
 func riverJobs(t *testing.T, env *storetest.Env) []job {
 	t.Helper()
 	// ->> reads River's args on both engines (jsonb in each).
-	return queryJobs(t, env, `SELECT CASE kind WHEN 'deliver_mail' THEN 'mail' ELSE 'webhook' END,
-		coalesce(args->>'mail_id', args->>'delivery_id') FROM river_job WHERE kind IN ('deliver_mail', 'deliver_webhook')`)
+	return queryJobs(t, env, `SELECT 'webhook', args->>'delivery_id' FROM river_job WHERE kind = 'deliver_webhook'`)
 }
 
 func queryJobs(t *testing.T, env *storetest.Env, query string) []job {
@@ -185,7 +189,10 @@ func TestOutboxFollowsTransaction(t *testing.T) {
 		if len(mails) != 1 || len(deliveries) != 2 {
 			t.Fatalf("committed: %d mails and %d deliveries, want 1 and 2 (one per subscribed, enabled endpoint)", len(mails), len(deliveries))
 		}
-		want := []job{"mail " + mails[0].ID}
+		if mails[0].Status != notify.MailKept {
+			t.Errorf("committed without SMTP: the mail is %s, want kept at once (no job)", mails[0].Status)
+		}
+		var want []job
 		for _, d := range deliveries {
 			want = append(want, "webhook "+d.ID)
 		}
@@ -238,12 +245,9 @@ func TestRelayManyAtOnce(t *testing.T) {
 		var want []job
 		err := env.DB.InTx(ctx, func(ctx context.Context) error {
 			for i := range n {
-				kind, ref := notify.KindMail, fmt.Sprintf("mail_%04d", i)
-				if i%2 == 1 {
-					kind, ref = notify.KindWebhook, fmt.Sprintf("dlv_%04d", i)
-				}
-				want = append(want, kind+" "+ref)
-				if err := env.DB.Enqueue(ctx, kind, env.Clock.Now(), ref); err != nil {
+				ref := fmt.Sprintf("dlv_%04d", i)
+				want = append(want, notify.KindWebhook+" "+ref)
+				if err := env.DB.Enqueue(ctx, notify.KindWebhook, env.Clock.Now(), ref); err != nil {
 					return err
 				}
 			}
@@ -303,17 +307,12 @@ func TestRunOutlivesRelayFailure(t *testing.T) {
 		})
 		time.Sleep(100 * time.Millisecond) // a few relays fail
 		exec(t, env, `ALTER TABLE outbox_away RENAME TO outbox`)
-		svc := env.NotifyService()
-		err := env.DB.InTx(ctx, func(ctx context.Context) error {
-			return svc.MailTo(ctx, "", notify.Recipient{Address: "taro@example.com", Language: "en"}, "member_added", notify.MailData{})
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		endpoint := newEndpoint(t, env, []string{"*"}, false)
+		emit(t, env, "member.added")
 		eventually(t, 10*time.Second, func() string {
-			mails, _ := written(t, env)
-			if mails[0].Status != notify.MailKept {
-				return fmt.Sprintf("mail is %s, want %s", mails[0].Status, notify.MailKept)
+			_, deliveries := written(t, env, endpoint)
+			if deliveries[0].Status != notify.DeliveryDelivered {
+				return fmt.Sprintf("delivery is %s, want %s", deliveries[0].Status, notify.DeliveryDelivered)
 			}
 			return ""
 		})

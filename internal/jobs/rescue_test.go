@@ -13,7 +13,7 @@ import (
 	"github.com/kanri/kanri/internal/store/storetest"
 )
 
-// TestDeadProcessesJobsRunAgain: mail jobs marked running by a process whose
+// TestDeadProcessesJobsRunAgain: webhook jobs marked running by a process whose
 // lease lapsed run again at once; those of a live process, and the runner's
 // own, are left to them.
 func TestDeadProcessesJobsRunAgain(t *testing.T) {
@@ -32,14 +32,9 @@ func TestDeadProcessesJobsRunAgain(t *testing.T) {
 				return out, nil
 			}})
 		owners := []string{"ins_dead", "ins_live", "ins_me"}
-		svc := env.NotifyService()
+		endpoint := newEndpoint(t, env, []string{"*"}, false)
 		for _, owner := range owners {
-			err := env.DB.InTx(ctx, func(ctx context.Context) error {
-				return svc.MailTo(ctx, "", notify.Recipient{Address: owner + "@example.com", Language: "en"}, "member_added", notify.MailData{})
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			emit(t, env, owner)
 		}
 		if _, err := r.Relay(ctx); err != nil {
 			t.Fatal(err)
@@ -56,16 +51,16 @@ func TestDeadProcessesJobsRunAgain(t *testing.T) {
 			}
 		})
 		eventually(t, 10*time.Second, func() string {
-			mails, _ := written(t, env)
+			_, deliveries := written(t, env, endpoint)
 			got := map[string]string{}
-			for _, m := range mails {
-				got[m.To] = m.Status
+			for _, d := range deliveries {
+				got[d.EventType] = d.Status
 			}
-			want := map[string]string{"ins_dead@example.com": notify.MailKept, "ins_live@example.com": notify.MailPending, "ins_me@example.com": notify.MailPending}
+			want := map[string]string{"ins_dead": notify.DeliveryDelivered, "ins_live": notify.DeliveryPending, "ins_me": notify.DeliveryPending}
 			if fmt.Sprint(got) != fmt.Sprint(want) {
-				return fmt.Sprintf("mails %v, want %v", got, want)
+				return fmt.Sprintf("deliveries %v, want %v", got, want)
 			}
-			if got := queryJobs(t, env, `SELECT state, '' FROM river_job WHERE kind = 'deliver_mail'`); !slices.Equal(got, []string{"completed ", "running ", "running "}) {
+			if got := queryJobs(t, env, `SELECT state, '' FROM river_job WHERE kind = 'deliver_webhook'`); !slices.Equal(got, []string{"completed ", "running ", "running "}) {
 				return fmt.Sprintf("jobs %q, want one completed and the live ones running", got)
 			}
 			return ""
@@ -73,16 +68,28 @@ func TestDeadProcessesJobsRunAgain(t *testing.T) {
 	})
 }
 
-// markRunning marks the mail job of the mail to owner@example.com as
-// running in instance owner since a minute ago, as a crash leaves it.
+// emit writes an event of type owner (every endpoint takes it) and its
+// deliveries, as a change does.
+func emit(t *testing.T, env *storetest.Env, owner string) {
+	t.Helper()
+	err := env.DB.InTx(context.Background(), func(ctx context.Context) error {
+		return env.NotifyService().Emit(ctx, "", owner, map[string]string{})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// markRunning marks the webhook job of the event of type owner as running
+// in instance owner since a minute ago, as a crash leaves it.
 func markRunning(t *testing.T, env *storetest.Env, owner string) {
 	t.Helper()
 	markRunningBy(t, env, owner, owner, time.Now().Add(-time.Minute))
 }
 
-// markRunningBy marks the mail job of the mail to to@example.com as
+// markRunningBy marks the webhook job of the event of type event as
 // running in instance owner since since.
-func markRunningBy(t *testing.T, env *storetest.Env, to, owner string, since time.Time) {
+func markRunningBy(t *testing.T, env *storetest.Env, event, owner string, since time.Time) {
 	t.Helper()
 	var at any = since.UTC()
 	by := `ARRAY[?]::text[]`
@@ -90,8 +97,8 @@ func markRunningBy(t *testing.T, env *storetest.Env, to, owner string, since tim
 		by, at = `json_array(?)`, at.(time.Time).Format("2006-01-02 15:04:05.000")
 	}
 	_, err := env.DB.Writer().ExecContext(context.Background(), store.Rebind(`UPDATE river_job SET state = 'running', attempt = 1,
-		attempted_at = ?, attempted_by = `+by+` WHERE kind = 'deliver_mail' AND args->>'mail_id' = (SELECT id FROM mails WHERE to_addr = ?)`),
-		at, owner, to+"@example.com")
+		attempted_at = ?, attempted_by = `+by+` WHERE kind = 'deliver_webhook'
+		AND args->>'delivery_id' = (SELECT id FROM webhook_deliveries WHERE event_type = ?)`), at, owner, event)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +107,7 @@ func markRunningBy(t *testing.T, env *storetest.Env, to, owner string, since tim
 // TestRescueLeavesRestartedJob: a dead process's job that another runner
 // rescued and a live process started again while this runner's pass was
 // deciding is left running, not made available a second time (it would run
-// twice at once: two mails).
+// twice at once: two deliveries).
 func TestRescueLeavesRestartedJob(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
@@ -116,12 +123,8 @@ func TestRescueLeavesRestartedJob(t *testing.T) {
 				}
 				return []string{"ins_dead"}, nil
 			}})
-		err := env.DB.InTx(ctx, func(ctx context.Context) error {
-			return env.NotifyService().MailTo(ctx, "", notify.Recipient{Address: "ins_dead@example.com", Language: "en"}, "member_added", notify.MailData{})
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		endpoint := newEndpoint(t, env, []string{"*"}, false)
+		emit(t, env, "ins_dead")
 		if _, err := r.Relay(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -134,10 +137,10 @@ func TestRescueLeavesRestartedJob(t *testing.T) {
 		if err := <-done; err != nil {
 			t.Errorf("run: %v", err)
 		}
-		if mails, _ := written(t, env); len(mails) != 1 || mails[0].Status != notify.MailPending {
-			t.Errorf("mails %+v; want the one left pending to ins_live", mails)
+		if _, deliveries := written(t, env, endpoint); len(deliveries) != 1 || deliveries[0].Status != notify.DeliveryPending {
+			t.Errorf("deliveries %+v; want the one left pending to ins_live", deliveries)
 		}
-		if got := queryJobs(t, env, `SELECT state, '' FROM river_job WHERE kind = 'deliver_mail'`); !slices.Equal(got, []string{"running "}) {
+		if got := queryJobs(t, env, `SELECT state, '' FROM river_job WHERE kind = 'deliver_webhook'`); !slices.Equal(got, []string{"running "}) {
 			t.Errorf("jobs %q; want the job left running in ins_live", got)
 		}
 	})

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -25,7 +26,7 @@ import (
 type Runner interface {
 	// Migrate creates or upgrades River's tables.
 	Migrate(ctx context.Context) error
-	// Run works jobs and relays the outbox until ctx ends.
+	// Run works jobs, relays the outbox and sends mail until ctx ends.
 	Run(ctx context.Context) error
 	// Relay moves every outbox row into River's queue once; Run does it
 	// continually. It returns how many rows it moved.
@@ -41,8 +42,10 @@ type Options struct {
 	Logger *slog.Logger
 	// Poll is how often the relay and River look for new work.
 	Poll time.Duration
-	// Workers is how many jobs run at once.
+	// Workers is how many jobs run at once on each queue.
 	Workers int
+	// MailSenders is how many SMTP connections send mail at once; default 4.
+	MailSenders int
 	// MailDelay and WebhookDelay give the wait before retry attempt+1;
 	// default MailDelay and WebhookDelay (tests shorten them).
 	MailDelay, WebhookDelay func(attempt int) time.Duration
@@ -63,6 +66,7 @@ type outboxRow struct{ id, kind, refID string }
 
 // runner is a Runner for one engine's transaction type.
 type runner[TTx any] struct {
+	h       Handler
 	driver  riverdriver.Driver[TTx]
 	client  *river.Client[TTx]
 	opts    Options
@@ -75,7 +79,7 @@ type runner[TTx any] struct {
 
 // NewSQLite returns a Runner on Kanri's SQLite write pool.
 func NewSQLite(db *sql.DB, h Handler, opts Options) (Runner, error) {
-	r := &runner[*sql.Tx]{driver: riversqlite.New(db), opts: opts,
+	r := &runner[*sql.Tx]{h: h, driver: riversqlite.New(db), opts: opts,
 		begin:   func(ctx context.Context) (*sql.Tx, error) { return db.BeginTx(ctx, nil) },
 		commit:  func(_ context.Context, tx *sql.Tx) error { return tx.Commit() },
 		discard: func(_ context.Context, tx *sql.Tx) { _ = tx.Rollback() },
@@ -105,7 +109,7 @@ func NewPostgres(ctx context.Context, url string, h Handler, opts Options) (Runn
 	if err != nil {
 		return nil, nil, fmt.Errorf("jobs: open postgres: %w", err)
 	}
-	r := &runner[pgx.Tx]{driver: riverpgxv5.New(pool), opts: opts,
+	r := &runner[pgx.Tx]{h: h, driver: riverpgxv5.New(pool), opts: opts,
 		begin:   func(ctx context.Context) (pgx.Tx, error) { return pool.Begin(ctx) },
 		commit:  func(ctx context.Context, tx pgx.Tx) error { return tx.Commit(ctx) },
 		discard: func(ctx context.Context, tx pgx.Tx) { _ = tx.Rollback(context.WithoutCancel(ctx)) },
@@ -152,6 +156,9 @@ func (r *runner[TTx]) init(h Handler) error {
 	if r.opts.Workers <= 0 {
 		r.opts.Workers = 10
 	}
+	if r.opts.MailSenders <= 0 {
+		r.opts.MailSenders = 4
+	}
 	if r.opts.MailDelay == nil {
 		r.opts.MailDelay = MailDelay
 	}
@@ -169,11 +176,14 @@ func (r *runner[TTx]) init(h Handler) error {
 		JobTimeout:           JobTimeout,
 		RescueStuckJobsAfter: RescueStuckJobsAfter,
 		Logger:               r.opts.Logger,
-		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: r.opts.Workers}},
-		Workers:              workers(h, r.opts),
-		PeriodicJobs:         periodicJobs(r.opts),
-		FetchPollInterval:    r.opts.Poll,
-		FetchCooldown:        min(r.opts.Poll, 100*time.Millisecond),
+		Queues: map[string]river.QueueConfig{
+			river.QueueDefault: {MaxWorkers: r.opts.Workers},
+			QueueWebhooks:      {MaxWorkers: r.opts.Workers},
+		},
+		Workers:           workers(h, r.opts),
+		PeriodicJobs:      periodicJobs(r.opts),
+		FetchPollInterval: r.opts.Poll,
+		FetchCooldown:     min(r.opts.Poll, 100*time.Millisecond),
 	})
 	r.client = client
 	return err
@@ -219,8 +229,6 @@ func (r *runner[TTx]) relayOnce(ctx context.Context) (int, error) {
 	for i, o := range rows {
 		ids[i] = o.id
 		switch o.kind {
-		case notify.KindMail:
-			params[i] = river.InsertManyParams{Args: MailArgs{MailID: o.refID}}
 		case notify.KindWebhook:
 			params[i] = river.InsertManyParams{Args: WebhookArgs{DeliveryID: o.refID}}
 		case domain.JobKind:
@@ -254,6 +262,11 @@ func (r *runner[TTx]) Run(ctx context.Context) error {
 	if err := r.client.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start workers: %w", err)
 	}
+	var senders sync.WaitGroup
+	for range r.opts.MailSenders {
+		senders.Go(func() { r.sendMail(ctx) })
+	}
+	defer senders.Wait() // a batch being sent is recorded before Run returns
 	tick := time.NewTicker(r.opts.Poll)
 	defer tick.Stop()
 	var rescued time.Time
@@ -277,6 +290,29 @@ func (r *runner[TTx]) Run(ctx context.Context) error {
 			defer cancelCut()
 			return r.client.StopAndCancel(cut)
 		case <-tick.C:
+		}
+	}
+}
+
+// mailBatch is how many mails one connection takes at a time: a few
+// sending connections share a burst, and one batch takes a slow server
+// well under a minute.
+const mailBatch = 50
+
+// sendMail sends due mails until ctx ends: batch after batch while there
+// are more, else it looks again after Poll.
+func (r *runner[TTx]) sendMail(ctx context.Context) {
+	for ctx.Err() == nil {
+		n, err := r.h.DeliverMails(ctx, mailBatch, r.opts.MailDelay)
+		if err != nil && ctx.Err() == nil {
+			r.opts.Logger.ErrorContext(ctx, "mail delivery failed; retrying", "err", err)
+		}
+		if n == mailBatch && err == nil {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(r.opts.Poll):
 		}
 	}
 }

@@ -64,7 +64,7 @@ type Message struct {
 }
 
 // SMTP sends mail through one SMTP server. It is safe for concurrent use:
-// every Send opens its own connection.
+// every SendAll opens its own connection.
 type SMTP struct {
 	cfg  Config
 	opts []mail.Option
@@ -109,7 +109,8 @@ func validate(cfg Config) error {
 }
 
 func clientOptions(cfg Config) []mail.Option {
-	opts := []mail.Option{mail.WithPort(cfg.Port), mail.WithTimeout(timeout)}
+	// No NOOP before each message of a connection: a dead connection fails the send anyway.
+	opts := []mail.Option{mail.WithPort(cfg.Port), mail.WithTimeout(timeout), mail.WithoutNoop()}
 	switch cfg.TLS {
 	case TLSImplicit:
 		opts = append(opts, mail.WithSSL())
@@ -129,24 +130,51 @@ func clientOptions(cfg Config) []mail.Option {
 	return opts
 }
 
-// Send delivers m. It returns an Invalid error, before connecting, for a
-// message that could never be sent as it is (a bad address, a line break in
-// a header field); any other error is a delivery failure, and the caller may
-// retry with the same MessageID. go-mail's *mail.SendError in the chain
-// tells, with IsTemp, whether the server refused the mail for good.
-func (s *SMTP) Send(ctx context.Context, m Message) error {
-	msg, err := s.build(m)
-	if err != nil {
-		return err
+// SendAll delivers ms over one connection and returns each message's
+// error (nil: sent). A message that could never be sent as it is (a bad
+// address, a line break in a header field) gets an Invalid error and is
+// not sent; once ctx ends, the messages not yet sent get ctx's error. Any
+// other error is a delivery failure, and the caller may retry with the
+// same MessageID; go-mail's *mail.SendError in the chain tells, with
+// IsTemp, whether the server refused the mail for good.
+func (s *SMTP) SendAll(ctx context.Context, ms []Message) []error {
+	out := make([]error, len(ms))
+	msgs := make([]*mail.Msg, len(ms))
+	valid := 0
+	for i, m := range ms {
+		if msgs[i], out[i] = s.build(m); out[i] == nil {
+			valid++
+		}
+	}
+	if valid == 0 {
+		return out
 	}
 	client, err := mail.NewClient(s.cfg.Host, s.opts...)
+	if err == nil {
+		err = client.DialWithContext(ctx)
+	}
 	if err != nil {
-		return fmt.Errorf("send mail %s: %w", m.MessageID, err)
+		for i := range out {
+			if msgs[i] != nil {
+				out[i] = fmt.Errorf("send mail %s via %s:%d: %w", ms[i].MessageID, s.cfg.Host, s.cfg.Port, err)
+			}
+		}
+		return out
 	}
-	if err := client.DialAndSendWithContext(ctx, msg); err != nil {
-		return fmt.Errorf("send mail %s via %s:%d: %w", m.MessageID, s.cfg.Host, s.cfg.Port, err)
+	defer func() { _ = client.Close() }()
+	for i, msg := range msgs {
+		switch {
+		case msg == nil:
+		case ctx.Err() != nil:
+			out[i] = ctx.Err()
+		default:
+			// Each Send extends the connection's deadline by the timeout.
+			if err := client.Send(msg); err != nil && !msg.IsDelivered() {
+				out[i] = fmt.Errorf("send mail %s via %s:%d: %w", ms[i].MessageID, s.cfg.Host, s.cfg.Port, err)
+			}
+		}
 	}
-	return nil
+	return out
 }
 
 // build turns m into a multipart/alternative UTF-8 message; go-mail encodes

@@ -30,6 +30,51 @@ func newSender(t *testing.T, cfg mailer.Config) *mailer.SMTP {
 	return s
 }
 
+// send sends m alone.
+func send(s *mailer.SMTP, m mailer.Message) error {
+	return s.SendAll(context.Background(), []mailer.Message{m})[0]
+}
+
+// TestSendAllOneConnection sends four messages in one call: one the
+// server refuses and one that could never be sent fail alone, the others
+// arrive, all over one connection.
+func TestSendAllOneConnection(t *testing.T) {
+	t.Parallel()
+	be := &backend{refuse: "nobody@demo.example.jp"}
+	port := startServer(t, be)
+	ms := make([]mailer.Message, 4)
+	for i := range ms {
+		ms[i] = japaneseMessage()
+		ms[i].MessageID = fmt.Sprintf("mail_%d@kanri", i)
+	}
+	ms[1].To = "not an address"
+	ms[2].To = be.refuse
+	got := newSender(t, testConfig(port)).SendAll(context.Background(), ms)
+	if got[0] != nil || got[3] != nil {
+		t.Errorf("the good messages: %v, %v; want both sent", got[0], got[3])
+	}
+	if !errs.Is(got[1], errs.Invalid) {
+		t.Errorf("the malformed message: %v, want an Invalid error", got[1])
+	}
+	if got[2] == nil || errs.Is(got[2], errs.Invalid) {
+		t.Errorf("the refused message: %v, want a delivery failure", got[2])
+	}
+	if msgs := be.messages(); len(msgs) != 2 || msgs[0].to[0] != ms[0].To || msgs[1].to[0] != ms[3].To {
+		t.Errorf("the server got %d messages (%v), want the first and the last", len(msgs), msgs)
+	}
+	if n := be.sessionCount(); n != 1 {
+		t.Errorf("%d connections, want 1", n)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for i, err := range newSender(t, testConfig(port)).SendAll(ctx, ms[:1]) {
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("message %d after the context ended: %v, want context.Canceled", i, err)
+		}
+	}
+}
+
 func testConfig(port int) mailer.Config {
 	return mailer.Config{Host: "127.0.0.1", Port: port, TLS: mailer.TLSNone, From: "no-reply@kanri.example.jp", FromName: "Kanri 事務局"}
 }
@@ -51,7 +96,7 @@ func TestSendDeliversMultipartUTF8(t *testing.T) {
 	be := &backend{}
 	port := startServer(t, be)
 	m := japaneseMessage()
-	if err := newSender(t, testConfig(port)).Send(context.Background(), m); err != nil {
+	if err := send(newSender(t, testConfig(port)), m); err != nil {
 		t.Fatalf("Send: %v", err)
 	}
 	msgs := be.messages()
@@ -186,7 +231,7 @@ func TestSendKeepsMessageIDOnRetry(t *testing.T) {
 	s := newSender(t, testConfig(startServer(t, be)))
 	m := japaneseMessage()
 	for range 2 {
-		if err := s.Send(context.Background(), m); err != nil {
+		if err := send(s, m); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -206,7 +251,7 @@ func TestSendTextOnly(t *testing.T) {
 	be := &backend{}
 	m := japaneseMessage()
 	m.HTML = ""
-	if err := newSender(t, testConfig(startServer(t, be))).Send(context.Background(), m); err != nil {
+	if err := send(newSender(t, testConfig(startServer(t, be))), m); err != nil {
 		t.Fatal(err)
 	}
 	parsed, err := netmail.ReadMessage(bytes.NewReader(be.messages()[0].data))
@@ -234,7 +279,7 @@ func TestSendWithPlainAuth(t *testing.T) {
 			be := &backend{user: "kanri", pass: "s3cret-パス"}
 			cfg := testConfig(startServer(t, be))
 			cfg.Username, cfg.Password = tt.user, tt.pass
-			err := newSender(t, cfg).Send(context.Background(), japaneseMessage())
+			err := send(newSender(t, cfg), japaneseMessage())
 			if sent := len(be.messages()) == 1; sent != tt.wantSent || (err == nil) != tt.wantSent {
 				t.Fatalf("Send: err = %v, sent = %v; want sent = %v", err, sent, tt.wantSent)
 			}
@@ -272,7 +317,7 @@ func TestSendRefusesHeaderInjection(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			m := japaneseMessage()
 			tt.edit(&m)
-			err := s.Send(context.Background(), m)
+			err := send(s, m)
 			e, ok := errs.As(err)
 			if !ok || e.Kind != errs.Invalid || e.Field != tt.field {
 				t.Fatalf("Send: %v; want an Invalid error for field %q", err, tt.field)
@@ -297,7 +342,7 @@ func TestSendOverTLS(t *testing.T) {
 			cfg.TLS, cfg.Username, cfg.Password = mode, "kanri", "s3cret"
 			s := newSender(t, cfg)
 			mailer.SetTLSConfig(s, clientTLS)
-			if err := s.Send(context.Background(), japaneseMessage()); err != nil {
+			if err := send(s, japaneseMessage()); err != nil {
 				t.Fatalf("Send: %v", err)
 			}
 			msgs := be.messages()
@@ -314,7 +359,7 @@ func TestSendRefusesUntrustedCertificate(t *testing.T) {
 	be := &backend{}
 	cfg := testConfig(startTLSServer(t, be, mailer.TLSStartTLS, &cert))
 	cfg.TLS = mailer.TLSStartTLS
-	if err := newSender(t, cfg).Send(context.Background(), japaneseMessage()); err == nil {
+	if err := send(newSender(t, cfg), japaneseMessage()); err == nil {
 		t.Fatal("Send to a server with an untrusted certificate succeeded, want an error")
 	}
 	if n := len(be.messages()); n != 0 {
@@ -327,7 +372,7 @@ func TestSendStartTLSIsMandatory(t *testing.T) {
 	be := &backend{}
 	cfg := testConfig(startServer(t, be))
 	cfg.TLS = "" // the default, starttls: a server without STARTTLS must not get the mail in clear
-	if err := newSender(t, cfg).Send(context.Background(), japaneseMessage()); err == nil {
+	if err := send(newSender(t, cfg), japaneseMessage()); err == nil {
 		t.Fatal("Send to a server without STARTTLS succeeded, want an error")
 	}
 	if n := len(be.messages()); n != 0 {
@@ -343,7 +388,7 @@ func TestSendServerDown(t *testing.T) {
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	_ = ln.Close()
-	err = newSender(t, testConfig(port)).Send(context.Background(), japaneseMessage())
+	err = send(newSender(t, testConfig(port)), japaneseMessage())
 	if err == nil || errs.Is(err, errs.Invalid) {
 		t.Fatalf("Send to a closed port: %v; want a delivery error that is not Invalid", err)
 	}

@@ -32,6 +32,7 @@ type received struct {
 // and counts connections, so a test can tell that nothing was sent at all.
 type backend struct {
 	user, pass string // when set, the server requires AUTH PLAIN with these
+	refuse     string // a recipient the server refuses for good (550)
 
 	mu       sync.Mutex
 	sessions int
@@ -93,6 +94,9 @@ func (s *session) Mail(from string, _ *smtp.MailOptions) error {
 }
 
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if to == s.b.refuse {
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such mailbox"}
+	}
 	s.cur.to = append(s.cur.to, to)
 	return nil
 }

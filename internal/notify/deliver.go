@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
+	"github.com/kanri/kanri/internal/clock"
 	"github.com/kanri/kanri/internal/errs"
 )
 
@@ -12,34 +14,82 @@ import (
 // Gone and has been disabled.
 var ErrGone = errors.New("the endpoint answered 410 Gone and was disabled")
 
-// DeliverMail sends a queued mail. It is safe to run again: a mail already
-// sent (or kept) is left alone, also by an attempt that another attempt
-// finished while it ran (a process that seemed dead). final says this is
-// the last attempt; a failed last attempt marks the mail failed. Without
-// SMTP the mail is kept in the operator's mailbox.
-func (s *Service) DeliverMail(ctx context.Context, id string, final bool) error {
-	m, err := s.Store.GetMail(ctx, id)
-	if err != nil || m.Status != MailPending {
-		return err
+// MailAttempts is how many times a mail is tried, about 1.5 days with
+// the default schedule, before it is marked failed.
+const MailAttempts = 12
+
+// mailClaim is how long a worker holds the mails it claimed: a batch is
+// sent within sendWithin of its claim, and a worker that died lets its
+// mails go to another within a minute or so.
+const (
+	mailClaim  = time.Minute
+	sendWithin = 40 * time.Second
+)
+
+// DeliverMails claims up to n due mails and sends them over one SMTP
+// connection, and returns how many it claimed (n: more may be due). Each
+// mail's outcome is recorded: sent; a failed attempt to retry after
+// retryIn(attempts); failed after MailAttempts attempts, or at once for
+// a mail that could never be sent as it is. A mail still claimed by a
+// worker that seemed dead and finished it meanwhile is left as that
+// worker recorded it. Without SMTP the mails are kept in the mailbox.
+// Delivery is at least once: a worker killed after the server accepted a
+// mail and before recording it leaves the mail to be sent again, with
+// the same Message-ID.
+func (s *Service) DeliverMails(ctx context.Context, n int, retryIn func(attempts int) time.Duration) (int, error) {
+	wall := s.Wall
+	if wall == nil {
+		wall = clock.System{}
+	}
+	now := wall.Now()
+	ms, err := s.Store.ClaimMails(ctx, now, now.Add(mailClaim), n)
+	if err != nil || len(ms) == 0 {
+		return 0, err
+	}
+	rec := context.WithoutCancel(ctx) // what was sent is recorded even while stopping
+	ids := func(ms []*Mail) []string {
+		out := make([]string, len(ms))
+		for i, m := range ms {
+			out[i] = m.ID
+		}
+		return out
 	}
 	if s.Send == nil {
-		m.Status = MailKept
-		return stored(nil, s.Store.UpdateMail(ctx, m))
+		return len(ms), s.Store.FinishMails(rec, MailKept, time.Time{}, ids(ms)...)
 	}
-	sendErr := s.Send(ctx, m)
-	m.Attempts++
-	switch {
-	case sendErr == nil:
-		m.Status, m.SentAt, m.LastError = MailSent, s.Clock.Now(), ""
-	case final || errs.Is(sendErr, errs.Invalid): // a malformed mail never goes through: no retry
-		m.Status, m.LastError = MailFailed, sendErr.Error()
-		if !final {
-			sendErr = nil
+	sendCtx, cancel := context.WithTimeout(ctx, sendWithin)
+	results := s.Send(sendCtx, ms)
+	cancel()
+	var sent, untried []*Mail
+	var problems []error
+	for i, m := range ms {
+		sendErr := results[i]
+		switch {
+		case sendErr == nil:
+			sent = append(sent, m)
+			continue
+		case errors.Is(sendErr, context.Canceled) || errors.Is(sendErr, context.DeadlineExceeded):
+			untried = append(untried, m) // not attempted: stopping, or the batch ran out of time
+			continue
 		}
-	default:
+		m.Attempts++
 		m.LastError = sendErr.Error()
+		if m.Attempts >= MailAttempts || errs.Is(sendErr, errs.Invalid) { // a malformed mail never goes through
+			m.Status = MailFailed
+		} else {
+			m.DueAt = wall.Now().Add(retryIn(m.Attempts))
+		}
+		if err := s.Store.UpdateMail(rec, m); err != nil && !errs.Is(err, errs.Conflict) {
+			problems = append(problems, err)
+		}
 	}
-	return stored(sendErr, s.Store.UpdateMail(context.WithoutCancel(ctx), m))
+	if len(sent) > 0 {
+		problems = append(problems, s.Store.FinishMails(rec, MailSent, s.Clock.Now(), ids(sent)...))
+	}
+	if len(untried) > 0 {
+		problems = append(problems, s.Store.ReleaseMails(rec, ids(untried)...))
+	}
+	return len(ms), errors.Join(problems...)
 }
 
 // stored is the outcome of an attempt that failed with attemptErr (or

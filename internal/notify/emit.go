@@ -47,19 +47,24 @@ func (s *Service) Prepare(tenantID string, r Recipient, template string, data Ma
 		Subject: out.Subject, Text: out.Text, HTML: out.HTML, Status: MailPending, CreatedAt: s.Clock.Now()}, nil
 }
 
-// Queue stores prepared mails for delivery, in the transaction in ctx.
+// BulkAbove is how many mails one Queue may write before they are bulk:
+// sent after every other tenant's single mails (issue 18).
+const BulkAbove = 10
+
+// Queue stores prepared mails for delivery, in the transaction in ctx: the
+// delivery workers find them in the mails table. Without SMTP they are
+// kept in the mailbox at once, and cost no delivery at all.
 func (s *Service) Queue(ctx context.Context, ms ...*Mail) error {
 	if len(ms) == 0 {
 		return nil
 	}
-	ids := make([]string, len(ms))
-	for i, m := range ms {
-		ids[i] = m.ID
+	for _, m := range ms {
+		m.Bulk = len(ms) > BulkAbove
+		if s.Send == nil {
+			m.Status = MailKept
+		}
 	}
-	if err := s.Store.CreateMails(ctx, ms...); err != nil {
-		return err
-	}
-	return s.Store.Enqueue(ctx, KindMail, ms[0].CreatedAt, ids...)
+	return s.Store.CreateMails(ctx, ms...)
 }
 
 // payload is an event as the vendor's product receives it (the Standard

@@ -27,6 +27,10 @@ type Mail struct {
 	LastError string
 	CreatedAt time.Time
 	SentAt    time.Time
+	// Bulk mails (more than BulkAbove written at once) are sent after the others.
+	Bulk bool
+	// DueAt is when a failed attempt's retry is due (the real clock); zero: at once.
+	DueAt time.Time
 }
 
 // The mail statuses.
@@ -73,11 +77,9 @@ const (
 	DeliveryCanceled  = "canceled"
 )
 
-// The outbox kinds: which job a row starts.
-const (
-	KindMail    = "mail"
-	KindWebhook = "webhook"
-)
+// KindWebhook is the outbox kind of a webhook delivery: its row starts a job.
+// Mails need no row: the mails table is their queue (DeliverMails).
+const KindWebhook = "webhook"
 
 // Page selects a page of a list in id order after a cursor.
 type Page struct {
@@ -92,9 +94,20 @@ type Store interface {
 	CreateMails(ctx context.Context, ms ...*Mail) error
 	GetMail(ctx context.Context, id string) (*Mail, error)
 	ListMails(ctx context.Context, p Page) ([]*Mail, error)
+	// ClaimMails claims up to n mails due at now (pending, past their
+	// DueAt, not claimed) until until, others before bulk ones, oldest
+	// first; a claim keeps other workers off them, and lapses if its
+	// worker dies.
+	ClaimMails(ctx context.Context, now, until time.Time, n int) ([]*Mail, error)
+	// FinishMails marks pending mails sent (at at) or kept, each with one
+	// attempt more, and ends their claims.
+	FinishMails(ctx context.Context, status string, at time.Time, ids ...string) error
+	// ReleaseMails ends the claims of mails no attempt was made for.
+	ReleaseMails(ctx context.Context, ids ...string) error
 	// UpdateMail and UpdateDelivery store an attempt's outcome while the
-	// mail or delivery is pending; once another attempt (of a process that
-	// seemed dead) finished it, they return Conflict and change nothing.
+	// mail or delivery is pending (a mail's claim ends, its retry is due at
+	// DueAt); once another attempt (of a process that seemed dead)
+	// finished it, they return Conflict and change nothing.
 	UpdateMail(ctx context.Context, m *Mail) error
 	CreateEndpoint(ctx context.Context, e *Endpoint) error
 	GetEndpoint(ctx context.Context, id string) (*Endpoint, error)
@@ -115,8 +128,12 @@ type Service struct {
 	Clock     clock.Clock
 	IDs       id.Generator
 	Templates *Templates
-	// Send delivers a mail over SMTP; nil keeps every mail in the mailbox.
-	Send func(ctx context.Context, m *Mail) error
+	// Send delivers mails over one SMTP connection and returns each one's
+	// error (nil: sent); nil keeps every mail in the mailbox.
+	Send func(ctx context.Context, ms []*Mail) []error
+	// Wall times deliveries' claims and retries: the real clock (a test
+	// clock may stand still or jump a year); nil is clock.System.
+	Wall clock.Clock
 	// Post sends one signed webhook request and returns the HTTP status.
 	Post func(ctx context.Context, e *Endpoint, d *Delivery) (int, error)
 	// ConsoleURL is where mails send people.

@@ -30,7 +30,7 @@ type OpsStore interface {
 	// SearchMails returns the mails f selects, newest first, with ids
 	// before f.After, at most f.Limit.
 	SearchMails(ctx context.Context, f MailFilter) ([]*Mail, error)
-	// RequeueMail makes failed mail id pending again. Errors: NotFound;
+	// RequeueMail makes failed mail id pending and due again. Errors: NotFound;
 	// Conflict (it is no longer failed: another resend came first).
 	RequeueMail(ctx context.Context, id string) error
 	// RequeueDelivery makes delivery id pending again when it failed or
@@ -59,7 +59,7 @@ func (o *Ops) SearchMails(ctx context.Context, f MailFilter) ([]*Mail, string, e
 }
 
 // ResendMail queues a failed mail for another round of delivery attempts,
-// through the outbox like every mail, and records who asked. Mails that
+// due at once, and records who asked. Mails that
 // were sent, kept in the mailbox or are still being tried are refused.
 // Errors: NotFound, FailedPrecondition (not failed).
 func (o *Ops) ResendMail(ctx context.Context, id string) (*Mail, error) {
@@ -78,9 +78,6 @@ func (o *Ops) ResendMail(ctx context.Context, id string) (*Mail, error) {
 			return errs.E(errs.FailedPrecondition, "notify.mail_not_failed", "status", i18n.Term("ops.mail.status."+m.Status))
 		}
 		if err := s.Store.RequeueMail(ctx, m.ID); err != nil {
-			return err
-		}
-		if err := s.Store.Enqueue(ctx, KindMail, now, m.ID); err != nil {
 			return err
 		}
 		m.Status = MailPending

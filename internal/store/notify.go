@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strings"
 	"time"
 
@@ -11,24 +12,25 @@ import (
 	"github.com/kanri/kanri/internal/notify"
 )
 
-const mailColumns = `id, tenant_id, to_addr, to_name, language, template, subject, text_body, html_body, status, attempts, last_error, created_at, sent_at`
+const mailColumns = `id, tenant_id, to_addr, to_name, language, template, subject, text_body, html_body, status, attempts, last_error, created_at, sent_at,
+	bulk, due_at`
 
 func scanMail(row scanner) (*notify.Mail, error) {
 	var m notify.Mail
 	err := row.Scan(&m.ID, scanStr(&m.TenantID), &m.To, &m.ToName, &m.Language, &m.Template, &m.Subject, &m.Text, &m.HTML,
-		&m.Status, &m.Attempts, &m.LastError, scanTime(&m.CreatedAt), scanTime(&m.SentAt))
+		&m.Status, &m.Attempts, &m.LastError, scanTime(&m.CreatedAt), scanTime(&m.SentAt), &m.Bulk, scanTime(&m.DueAt))
 	return &m, err
 }
 
 // CreateMails inserts mails, many per statement.
 func (db *DB) CreateMails(ctx context.Context, ms ...*notify.Mail) error {
-	const perRow = 14
+	const perRow = 16
 	for start := 0; start < len(ms); start += memberBatch {
 		chunk := ms[start:min(start+memberBatch, len(ms))]
 		args := make([]any, 0, perRow*len(chunk))
 		for _, m := range chunk {
 			args = append(args, m.ID, nullStr(m.TenantID), m.To, m.ToName, m.Language, m.Template, m.Subject, m.Text, m.HTML, m.Status,
-				m.Attempts, m.LastError, ts(m.CreatedAt), nullTS(m.SentAt))
+				m.Attempts, m.LastError, ts(m.CreatedAt), nullTS(m.SentAt), m.Bulk, nullTS(m.DueAt))
 		}
 		_, err := db.exec(ctx, `INSERT INTO mails (`+mailColumns+`) VALUES `+rows(perRow, len(chunk)), args...)
 		if err != nil {
@@ -57,12 +59,62 @@ func (db *DB) ListMails(ctx context.Context, p notify.Page) ([]*notify.Mail, err
 	return collect(rows, scanMail)
 }
 
-// UpdateMail stores m's delivery state while the mail is pending; an
-// attempt that another one finished meanwhile is a Conflict (notify.Store).
+// UpdateMail stores m's delivery state while the mail is pending and ends
+// its claim; an attempt that another one finished meanwhile is a Conflict
+// (notify.Store).
 func (db *DB) UpdateMail(ctx context.Context, m *notify.Mail) error {
-	res, err := db.exec(ctx, `UPDATE mails SET status = ?, attempts = ?, last_error = ?, sent_at = ? WHERE id = ? AND status = 'pending'`,
-		m.Status, m.Attempts, m.LastError, nullTS(m.SentAt), m.ID)
+	res, err := db.exec(ctx, `UPDATE mails SET status = ?, attempts = ?, last_error = ?, sent_at = ?, due_at = ?, claimed_until = NULL
+		WHERE id = ? AND status = 'pending'`, m.Status, m.Attempts, m.LastError, nullTS(m.SentAt), nullTS(m.DueAt), m.ID)
 	return db.stillPending(res, err, "store.thing.mail")
+}
+
+// ClaimMails claims up to n due mails until until (notify.Store). The
+// partial index mails_queue holds only pending mails, in the order taken;
+// on PostgreSQL, workers of several instances skip each other's rows.
+func (db *DB) ClaimMails(ctx context.Context, now, until time.Time, n int) ([]*notify.Mail, error) {
+	skip := ""
+	if db.postgres {
+		skip = " FOR UPDATE SKIP LOCKED"
+	}
+	rows, err := db.q(ctx, db.write).QueryContext(ctx, db.rebind(`UPDATE mails SET claimed_until = ? WHERE id IN (
+		SELECT id FROM mails WHERE status = 'pending' AND (due_at IS NULL OR due_at <= ?) AND (claimed_until IS NULL OR claimed_until <= ?)
+		ORDER BY bulk, id LIMIT ?`+skip+`) RETURNING `+mailColumns), ts(until), ts(now), ts(now), n)
+	if err != nil {
+		return nil, db.fail(err, "store.thing.mail")
+	}
+	ms, err := collect(rows, scanMail)
+	slices.SortFunc(ms, func(a, b *notify.Mail) int { // RETURNING keeps no order
+		switch {
+		case a.Bulk == b.Bulk:
+		case b.Bulk:
+			return -1
+		default:
+			return 1
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return ms, db.fail(err, "store.thing.mail")
+}
+
+// FinishMails marks pending mails sent or kept (notify.Store).
+func (db *DB) FinishMails(ctx context.Context, status string, at time.Time, ids ...string) error {
+	args := []any{status, nullTS(at)}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	_, err := db.exec(ctx, `UPDATE mails SET status = ?, sent_at = ?, attempts = attempts + 1, last_error = '', claimed_until = NULL
+		WHERE status = 'pending' AND id IN `+placeholders(len(ids)), args...)
+	return db.fail(err, "store.thing.mail")
+}
+
+// ReleaseMails ends claims (notify.Store).
+func (db *DB) ReleaseMails(ctx context.Context, ids ...string) error {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	_, err := db.exec(ctx, `UPDATE mails SET claimed_until = NULL WHERE status = 'pending' AND id IN `+placeholders(len(ids)), args...)
+	return db.fail(err, "store.thing.mail")
 }
 
 // stillPending reports an update of a mail or delivery that was no longer

@@ -48,10 +48,10 @@ func (db *DB) SearchMails(ctx context.Context, f notify.MailFilter) ([]*notify.M
 	return collect(rows, scanMail)
 }
 
-// RequeueMail makes a failed mail pending again, keeping its attempts and
+// RequeueMail makes a failed mail pending and due again, keeping its attempts and
 // last error until the next attempt writes its own (notify.OpsStore).
 func (db *DB) RequeueMail(ctx context.Context, id string) error {
-	res, err := db.exec(ctx, `UPDATE mails SET status = 'pending' WHERE id = ? AND status = 'failed'`, id)
+	res, err := db.exec(ctx, `UPDATE mails SET status = 'pending', due_at = NULL, claimed_until = NULL WHERE id = ? AND status = 'failed'`, id)
 	return db.requeued(res, err, "store.thing.mail")
 }
 

@@ -12,11 +12,28 @@ import (
 	"github.com/kanri/kanri/internal/store"
 )
 
-// Work runs the background jobs (the relay and River's workers, started on
-// the first call and stopped when the test ends) and returns once no job of
-// the given kinds is waiting or running: the test then sees what they did,
-// such as the mail of a "forgot password" request.
+// Work runs the background jobs (the relay, River's workers and the mail
+// senders, started on the first call and stopped when the test ends) and
+// returns once no job of the given kinds is waiting or running: the test
+// then sees what they did, such as a "forgot password" request's mail.
 func (s *Server) Work(kinds ...string) {
+	s.t.Helper()
+	args := make([]any, len(kinds))
+	for i, k := range kinds {
+		args[i] = k
+	}
+	s.workUntil(`SELECT COUNT(*) FROM river_job WHERE state NOT IN ('completed', 'cancelled', 'discarded') AND kind IN (`+
+		strings.TrimSuffix(strings.Repeat("?, ", len(kinds)), ", ")+`)`, args...)
+}
+
+// Mail runs the background jobs until no mail is pending.
+func (s *Server) Mail() {
+	s.t.Helper()
+	s.workUntil(`SELECT COUNT(*) FROM mails WHERE status = 'pending'`)
+}
+
+// workUntil runs the background jobs until query counts nothing.
+func (s *Server) workUntil(query string, args ...any) {
 	s.t.Helper()
 	s.working.Do(func() {
 		ctx, cancel := context.WithCancel(context.Background())
@@ -29,25 +46,19 @@ func (s *Server) Work(kinds ...string) {
 			}
 		})
 	})
-	query := `SELECT COUNT(*) FROM river_job WHERE state NOT IN ('completed', 'cancelled', 'discarded') AND kind IN (` +
-		strings.TrimSuffix(strings.Repeat("?, ", len(kinds)), ", ") + `)`
 	if store.IsPostgres(s.App.Config.DatabaseURL) {
 		query = store.Rebind(query)
-	}
-	args := make([]any, len(kinds))
-	for i, k := range kinds {
-		args[i] = k
 	}
 	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(10 * time.Millisecond) {
 		var n int
 		if err := s.App.DB.Writer().QueryRowContext(context.Background(), query, args...).Scan(&n); err != nil {
-			s.t.Fatalf("count jobs: %v", err)
+			s.t.Fatalf("%s: %v", query, err)
 		}
 		if n == 0 {
 			return
 		}
 		if time.Now().After(deadline) {
-			s.t.Fatalf("%d jobs of kinds %v still to run after 2 minutes", n, kinds)
+			s.t.Fatalf("%s: %d after 2 minutes", query, n)
 		}
 	}
 }
