@@ -151,7 +151,7 @@ func (a *App) build(ctx context.Context, ids id.Generator) error {
 	}
 	h := jobHandler{Service: ntf, domains: a.Services.Domains, billing: a.Services.Billing, passwords: a.Services.Passwords, db: db, clock: a.Clock}
 	opts := jobs.Options{Logger: a.riverLog, DomainCheckEvery: cfg.DomainCheckEvery, BillingEvery: cfg.Billing.Every,
-		ID: a.instance, Lapsed: a.lapsed}
+		MailSenders: cfg.SMTP.Connections, ID: a.instance, Lapsed: a.lapsed}
 	if store.IsPostgres(cfg.DatabaseURL) {
 		a.Jobs, a.closeJobs, err = jobs.NewPostgres(ctx, cfg.DatabaseURL, h, opts)
 	} else {

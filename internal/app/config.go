@@ -71,6 +71,8 @@ type BillingConfig struct {
 type SMTPConfig struct {
 	Host, TLS, Username, Password, From, FromName string
 	Port                                          int
+	// Connections is how many connections send mail at once (per process).
+	Connections int
 }
 
 // Flags registers the configuration's flags on fs, with defaults taken from
@@ -90,6 +92,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.AllowPrivateWebhooks, "allow-private-webhooks", envBool("KANRI_ALLOW_PRIVATE_WEBHOOKS", false), "let webhook endpoints point at loopback and private networks: tests and demos only (KANRI_ALLOW_PRIVATE_WEBHOOKS)")
 	fs.StringVar(&c.SMTP.Host, "smtp-host", env("KANRI_SMTP_HOST", ""), "SMTP server; empty keeps every mail in the operator's mailbox (KANRI_SMTP_HOST)")
 	fs.IntVar(&c.SMTP.Port, "smtp-port", envInt("KANRI_SMTP_PORT", 587), "SMTP port (KANRI_SMTP_PORT)")
+	fs.IntVar(&c.SMTP.Connections, "smtp-connections", envInt("KANRI_SMTP_CONNECTIONS", 4), "SMTP connections that send mail at once, each a batch of up to 50 mails (KANRI_SMTP_CONNECTIONS)")
 	fs.StringVar(&c.SMTP.TLS, "smtp-tls", env("KANRI_SMTP_TLS", "starttls"), "starttls, tls (implicit, usually port 465) or none (KANRI_SMTP_TLS)")
 	fs.StringVar(&c.SMTP.Username, "smtp-username", env("KANRI_SMTP_USERNAME", ""), "SMTP user name; empty: no authentication (KANRI_SMTP_USERNAME)")
 	fs.StringVar(&c.SMTP.Password, "smtp-password", env("KANRI_SMTP_PASSWORD", ""), "SMTP password; prefer the variable to the flag (KANRI_SMTP_PASSWORD)")

@@ -1,5 +1,6 @@
 // Package jobs runs Kanri's background work on River: it moves the outbox's
-// rows into River's queue (the relay), and works the jobs with retries.
+// rows into River's queue (the relay), works the jobs with retries, and sends
+// the mails the mails table holds (the senders: a batch per SMTP connection).
 // Domain code never sees River: it writes outbox rows in its own
 // transaction, and the Handler here does the work.
 package jobs
