@@ -6,6 +6,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/kanri/kanri/internal/member"
 )
@@ -173,6 +174,16 @@ func (db *DB) ListMembers(ctx context.Context, f member.Filter) ([]*member.Membe
 	if f.Name != "" {
 		q += ` AND LOWER(m.display_name) LIKE ? ESCAPE '\'`
 		args = append(args, "%"+likeEscape(f.Name)+"%")
+		ids, narrowed, err := db.namedMembers(ctx, f.Name)
+		switch {
+		case err != nil:
+			return nil, err
+		case narrowed && len(ids) == 0:
+			return nil, nil
+		case narrowed:
+			q += ` AND m.id IN ` + placeholders(len(ids))
+			args = append(args, ids...)
+		}
 	}
 	if local, domain, full := strings.Cut(strings.ToLower(f.LoginID), "@"); full {
 		q += ` AND m.login_local = ? AND d.name LIKE ? ESCAPE '\'`
@@ -180,6 +191,16 @@ func (db *DB) ListMembers(ctx context.Context, f member.Filter) ([]*member.Membe
 	} else if f.LoginID != "" {
 		q += ` AND m.login_local LIKE ? ESCAPE '\'`
 		args = append(args, likeEscape(local)+"%")
+		ids, narrowed, err := db.loginPrefixed(ctx, f.TenantID, local, f.Status == member.StatusDeleted)
+		switch {
+		case err != nil:
+			return nil, err
+		case narrowed && len(ids) == 0:
+			return nil, nil
+		case narrowed:
+			q += ` AND m.id IN ` + placeholders(len(ids))
+			args = append(args, ids...)
+		}
 	}
 	rows, err := db.query(ctx, q+` ORDER BY m.id LIMIT ?`, append(args, f.Limit)...)
 	if err != nil {
@@ -193,6 +214,61 @@ func (db *DB) ListMembers(ctx context.Context, f member.Filter) ([]*member.Membe
 		return nil, err
 	}
 	return ms, db.loadMemberLinks(ctx, ms)
+}
+
+// searchCandidates is how many members a search on SQLite looks up
+// through an index before reading the page's members by id; a part more
+// common than that is searched by reading the tenant's members in id
+// order instead, which soon fills a page with so common a part. (On
+// PostgreSQL the planner chooses, from its statistics.)
+const searchCandidates = 1000
+
+// namedMembers returns, on SQLite, the ids of the members (of any tenant)
+// whose display name contains name, when the trigram index (0026) finds
+// at most searchCandidates of them; narrowed is false when the search must
+// read the tenant's members instead: on PostgreSQL (its own trigram
+// index, 0024), for a part shorter than three characters (no trigram),
+// or for a common part.
+func (db *DB) namedMembers(ctx context.Context, name string) (ids []any, narrowed bool, err error) {
+	if db.postgres || utf8.RuneCountInString(name) < 3 {
+		return nil, false, nil
+	}
+	return db.candidates(ctx, `SELECT k.member_id FROM member_names n JOIN member_name_keys k ON k.seq = n.rowid
+		WHERE member_names MATCH ? LIMIT ?`, `"`+strings.ReplaceAll(name, `"`, `""`)+`"`, searchCandidates+1)
+}
+
+// loginPrefixed returns, on SQLite, the ids of the tenant's members whose
+// login id starts with local, read from the login-id index, when there are
+// at most searchCandidates of them (namedMembers tells the rest). Deleted
+// members are in no index of login ids.
+func (db *DB) loginPrefixed(ctx context.Context, tenantID, local string, deleted bool) (ids []any, narrowed bool, err error) {
+	if db.postgres || deleted {
+		return nil, false, nil
+	}
+	// Login ids are ASCII: every one starting with local sorts before local + U+10FFFF.
+	return db.candidates(ctx, `SELECT id FROM members WHERE tenant_id = ? AND login_local >= ? AND login_local < ? AND status <> 'deleted'
+		LIMIT ?`, tenantID, local, local+"\U0010FFFF", searchCandidates+1)
+}
+
+// candidates runs a query for at most searchCandidates+1 member ids.
+func (db *DB) candidates(ctx context.Context, query string, args ...any) ([]any, bool, error) {
+	rows, err := db.query(ctx, query, args...)
+	if err != nil {
+		return nil, false, db.fail(err, "store.thing.member")
+	}
+	var ids []any
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, false, db.fail(err, "store.thing.member")
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, db.fail(err, "store.thing.member")
+	}
+	return ids, len(ids) <= searchCandidates, nil
 }
 
 // memberDirectoryFilter adds f's department, position, group and field
