@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-pdf/fpdf"
@@ -40,28 +41,33 @@ const (
 	breakY       = pageHeight - bottomMargin
 )
 
-// Renderer draws invoices as PDF. It holds the font's bytes, read from the
-// binary once by New, and nothing that a rendering changes: fpdf parses a
-// font into each document (its glyph subset is per document), so a Renderer
-// is safe for concurrent use and one per process is enough. It is a value
-// built at start-up, not a package variable, so that a broken font fails
-// there, once, instead of on a tenant's download.
+// Renderer draws invoices as PDF. It reads the font's bytes from the
+// binary at the first rendering and keeps them, and nothing that a
+// rendering changes: fpdf parses a font into each document (its glyph
+// subset is per document), so a Renderer is safe for concurrent use and
+// one per process is enough. New checks the font once at start-up, so a
+// broken font fails there instead of on a tenant's download, and lets it
+// go: a process that renders nothing does not hold its 6 MB.
 type Renderer struct {
-	font []byte
+	font func() []byte
 }
 
 // New returns a Renderer with the embedded font, having checked that fpdf
 // can parse it.
 func New() (*Renderer, error) {
-	font, err := fontFS.ReadFile("font/ipaexg.ttf")
-	if err != nil {
-		return nil, fmt.Errorf("read embedded font: %w", err)
-	}
-	r := &Renderer{font: font}
-	if err := r.newDocument(time.Time{}).Error(); err != nil {
+	check := &Renderer{font: readFont} // its copy of the font is garbage once checked
+	if err := check.newDocument(time.Time{}).Error(); err != nil {
 		return nil, fmt.Errorf("load embedded font: %w", err)
 	}
-	return r, nil
+	return &Renderer{font: sync.OnceValue(readFont)}, nil
+}
+
+// readFont returns a copy of the embedded font's bytes; an embedded file
+// is always there (a missing one would not have compiled), and empty
+// bytes would fail New's check.
+func readFont() []byte {
+	font, _ := fontFS.ReadFile("font/ipaexg.ttf")
+	return font
 }
 
 // Render returns inv as a PDF, in Japanese, or in English when lang is "en".
@@ -104,7 +110,7 @@ func (r *Renderer) newDocument(date time.Time) *fpdf.Fpdf {
 	pdf.SetCreationDate(date)
 	pdf.SetModificationDate(date)
 	pdf.SetCreator("Kanri", false)
-	pdf.AddUTF8FontFromBytes(fontFamily, "", r.font)
+	pdf.AddUTF8FontFromBytes(fontFamily, "", r.font())
 	pdf.SetFont(fontFamily, "", 10)
 	return pdf
 }
