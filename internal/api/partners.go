@@ -57,7 +57,7 @@ type Customer struct {
 	CompanyName string    `json:"company_name"`
 	WorksGroup  string    `json:"works_group"`
 	Domain      string    `json:"domain"`
-	Plan        string    `json:"plan" doc:"empty: the free plan"`
+	Plan        string    `json:"plan" doc:"the catalog's plan id, e.g. free"`
 	Contract    string    `json:"contract,omitempty" enum:"monthly,annual,annual_monthly"`
 	Licenses    int       `json:"licenses"`
 	Billable    int       `json:"billable" doc:"members who count toward the bill"`
@@ -79,7 +79,7 @@ type PartnerDetail struct {
 // PartnerCode is a partner code as its tenant's super admin sees it.
 type PartnerCode struct {
 	Code            string    `json:"code" doc:"ERV and 16 characters of A-Z0-9: tell it to the partner"`
-	Status          string    `json:"status" enum:"issued,revoked,authenticated,approved"`
+	Status          string    `json:"status" enum:"issued,expired,revoked,authenticated,approved" doc:"expired: issued, but past expires_at (issue a new one)"`
 	IssuedAt        time.Time `json:"issued_at"`
 	ExpiresAt       time.Time `json:"expires_at" doc:"an issued code cannot be authenticated from then on"`
 	AuthenticatedAt time.Time `json:"authenticated_at,omitzero"`
@@ -95,7 +95,7 @@ func toPartnerCode(c *partner.Code) *PartnerCode {
 
 // PartnerContract is where a tenant's move to a partner stands.
 type PartnerContract struct {
-	Step        int          `json:"step" minimum:"1" maximum:"4" doc:"1 issue a code, 2 awaiting the partner's authentication, 3 settlement and approval, 4 switched"`
+	Step        int          `json:"step" minimum:"1" maximum:"4" doc:"1 issue a code (none yet, or the latest revoked or expired), 2 awaiting the partner's authentication, 3 settlement and approval, 4 switched"`
 	Channel     string       `json:"channel" enum:"direct,partner"`
 	Code        *PartnerCode `json:"code,omitempty" doc:"the latest code"`
 	PartnerName string       `json:"partner_name,omitempty" doc:"the partner that authenticated the code, or the tenant's partner"`

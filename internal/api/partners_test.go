@@ -200,6 +200,12 @@ func TestPartnerSwitchAnnual(t *testing.T) {
 				t.Errorf("the completion mail went to %s %d times, want 1 (the super admin's new address, the admin, the partner)", to, n)
 			}
 		}
+		// 完了日時 to the second, as the seed writes it, in the reader's zone.
+		if n := apptest.CountRows(t, db, `SELECT COUNT(*) FROM mails WHERE template = 'partner_switched'
+			AND (text_body LIKE '%完了日時: 2027-03-14 10:__:__ JST%' OR text_body LIKE '%Completed: 2027-03-14 10:__:__ JST%')
+			AND html_body LIKE '%2027-03-14 10:__:__ JST%'`); n != 3 {
+			t.Errorf("completion mails with the time to the second: got %d, want 3", n)
+		}
 		for _, action := range []string{"partner.code_issued", "partner.code_authenticated", "partner.switch_approved", "partner.switched"} {
 			if n := apptest.CountRows(t, db, `SELECT COUNT(*) FROM audit_events WHERE tenant_id = ? AND action = ?`, a.ID, action); n < 1 {
 				t.Errorf("no %s audit event", action)
@@ -252,6 +258,10 @@ func TestPartnerCodeRefusals(t *testing.T) {
 		expired := decode[codedProblem](t, expect(t, s, http.StatusUnprocessableEntity, authenticateReq(p1, code.Code)))
 		if expired.Code != "partner.code_expired" {
 			t.Fatalf("at the expiry: got %+v, want partner.code_expired", expired)
+		}
+		// The partner reads the expiry in the server's zone (Asia/Tokyo).
+		if want := "有効期限(2027-03-31 10:00 JST)"; !strings.Contains(expired.Detail, want) || strings.Contains(expired.Detail, "UTC") {
+			t.Fatalf("at the expiry: got detail %q, want it to contain %q", expired.Detail, want)
 		}
 		setClock(s, code.ExpiresAt.Add(-2*time.Second))
 		expect(t, s, http.StatusOK, authenticateReq(p1, code.Code))
@@ -598,9 +608,10 @@ func TestPartnerTwoFactor(t *testing.T) {
 }
 
 // TestPartnerCodeGuessesLimited: a partner user's failed code attempts
-// count against the sign-in limit (10 in the window): the 11th is told to
-// wait, in Japanese, with Retry-After, and then even the right code waits;
-// 64 guesses sent at once get no more than 10 checks.
+// are limited (10 in the window): the 11th is told to wait before trying
+// another code, in Japanese or English, with Retry-After, and then even
+// the right code waits, while the user still signs in; 64 guesses sent at
+// once get no more than 10 checks.
 func TestPartnerCodeGuessesLimited(t *testing.T) {
 	t.Parallel()
 	onEachEngine(t, nil, func(t *testing.T, s *apptest.Server) {
@@ -614,9 +625,19 @@ func TestPartnerCodeGuessesLimited(t *testing.T) {
 			}
 		}
 		res := expect(t, s, http.StatusTooManyRequests, authenticateReq(pt, code.Code))
-		if got := decode[codedProblem](t, res); got.Code != "session.too_many_sign_ins" || res.Header.Get("Retry-After") == "" || !strings.Contains(got.Detail, "分") {
-			t.Fatalf("the 11th attempt: got %+v (Retry-After %q), want session.too_many_sign_ins in Japanese", got, res.Header.Get("Retry-After"))
+		if got := decode[codedProblem](t, res); got.Code != "partner.code_attempts_limited" || res.Header.Get("Retry-After") == "" ||
+			!strings.Contains(got.Detail, "15分ほど待って") || !strings.Contains(got.Detail, "パートナーコード") || strings.Contains(got.Detail, "パスワードを忘れた方") {
+			t.Fatalf("the 11th attempt: got %+v (Retry-After %q), want partner.code_attempts_limited in Japanese, 15 minutes to wait",
+				got, res.Header.Get("Retry-After"))
 		}
+		en := authenticateReq(pt, code.Code)
+		en.Header = http.Header{"Accept-Language": {"en"}}
+		if got := decode[codedProblem](t, expect(t, s, http.StatusTooManyRequests, en)); got.Code != "partner.code_attempts_limited" ||
+			!strings.Contains(got.Detail, "wait 15 min before trying another code") {
+			t.Fatalf("the 12th attempt in English: got %+v, want partner.code_attempts_limited", got)
+		}
+		// The code's limit is its own: the user still signs in.
+		partnerLogin(t, s, "sales@abc.example.jp")
 		if c := contract(t, s, a); c.Step != 2 {
 			t.Fatalf("after the refused attempts: got step %d, want the code still awaiting authentication", c.Step)
 		}
@@ -626,6 +647,52 @@ func TestPartnerCodeGuessesLimited(t *testing.T) {
 		got := statusesAtOnce(s, 64, func(i int) apptest.Request { return authenticateReq(other, fmt.Sprintf("ERV%016d", 100+i)) })
 		if got[http.StatusUnprocessableEntity] != 10 || got[http.StatusTooManyRequests] != 54 {
 			t.Fatalf("64 wrong guesses at once: got statuses %v, want 10 checked (422) and 54 refused (429)", got)
+		}
+	})
+}
+
+// TestPartnerCodeExpiredShown: once the clock passes a code's expiry, the
+// super admin sees it expired (step 1, to issue a new one) with nothing
+// written; a new code is awaiting authentication again.
+func TestPartnerCodeExpiredShown(t *testing.T) {
+	t.Parallel()
+	onEachEngine(t, withTestClock, func(t *testing.T, s *apptest.Server) {
+		setClock(s, jst(2027, 3, 1, 10))
+		a := s.Signup("acme")
+		code := issueCode(t, s, a)
+		setClock(s, code.ExpiresAt.Add(-time.Minute))
+		a.AdminToken = s.Login("admin@"+a.Domain, apptest.Password)
+		if c := contract(t, s, a); c.Step != 2 || c.Code == nil || c.Code.Status != "issued" {
+			t.Fatalf("a minute before the expiry: got %+v, want step 2 with the code issued", c)
+		}
+		setClock(s, code.ExpiresAt)
+		c := contract(t, s, a)
+		if c.Step != 1 || c.Code == nil || c.Code.Code != code.Code || c.Code.Status != "expired" || !c.Code.ExpiresAt.Equal(code.ExpiresAt) {
+			t.Fatalf("at the expiry: got %+v (code %+v), want step 1 with the code expired", c, c.Code)
+		}
+		again := issueCode(t, s, a)
+		if c := contract(t, s, a); c.Step != 2 || c.Code == nil || c.Code.Code != again.Code || c.Code.Status != "issued" {
+			t.Fatalf("after a new code: got %+v, want step 2 with the new code issued", c)
+		}
+	})
+}
+
+// TestPartnerFreeCustomer: a tenant switched while on the free plan is
+// listed with its plan, contract and status like any other customer.
+func TestPartnerFreeCustomer(t *testing.T) {
+	t.Parallel()
+	onEachEngine(t, nil, func(t *testing.T, s *apptest.Server) {
+		a := s.Signup("acme")
+		_, pt := newPartner(t, s, operatorToken(t, s), "ABC 株式会社", "sales@abc.example.jp")
+		code := issueCode(t, s, a)
+		expect(t, s, http.StatusOK, authenticateReq(pt, code.Code))
+		expect(t, s, http.StatusOK, approveReq(a, code.Code, map[string]any{"phone": "03-1234-5678"}))
+		got := decode[struct{ Items []api.Customer }](t, expect(t, s, http.StatusOK, apptest.Request{Method: "GET", Path: "/api/v1/partner/customers", Token: pt}))
+		if len(got.Items) != 1 {
+			t.Fatalf("customers: got %+v, want acme", got.Items)
+		}
+		if c := got.Items[0]; c.TenantID != a.ID || c.Plan != "free" || c.Contract != "monthly" || c.Status != "active" || c.Billable != 1 {
+			t.Fatalf("the free customer: got %+v, want plan free, contract monthly, status active, 1 billable", c)
 		}
 	})
 }

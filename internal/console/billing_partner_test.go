@@ -5,10 +5,13 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/kanri/kanri/internal/app/apptest"
 	"github.com/kanri/kanri/internal/auth"
+	"github.com/kanri/kanri/internal/clock"
 	"github.com/kanri/kanri/internal/partner"
 )
 
@@ -76,4 +79,43 @@ func TestPartnerContractPage(t *testing.T) {
 	if p := b.post("/admin/billing/partner/code", nil); p.Status != http.StatusConflict {
 		t.Fatalf("a code after the switch: got %d, want 409", p.Status)
 	}
+}
+
+// TestPartnerContractExpired: a code whose expiry has passed is shown as
+// expired — step 1 again, naming the code and when it expired (in the
+// tenant's zone) and offering a new code — with nothing written; the new
+// code is awaiting authentication.
+func TestPartnerContractExpired(t *testing.T) {
+	t.Parallel()
+	s, ten := startWithClock(t)
+	clk := s.App.Clock.(*clock.Adjustable)
+	clk.Set(time.Date(2027, 3, 14, 10, 0, 0, 0, time.FixedZone("JST", 9*3600)))
+	b := newBrowser(t, s)
+	b.setLang("ja")
+	b.signIn("admin@"+ten.Domain, apptest.Password)
+	p := b.follow(b.post("/admin/billing/partner/code", nil))
+	m := shownCode.FindStringSubmatch(p.Body)
+	if m == nil {
+		t.Fatalf("no code shown:\n%s", p.Body)
+	}
+	wantIn(t, "issued", p.Body, `id="partner-step-2" class="current"`, "2027.04.13まで")
+
+	clk.Set(time.Date(2027, 4, 13, 10, 1, 0, 0, time.FixedZone("JST", 9*3600)))
+	b.signIn("admin@"+ten.Domain, apptest.Password)
+	p = b.get("/admin/billing/partner")
+	wantIn(t, "expired", p.Body, `id="partner-step-1" class="current"`, `id="partner-expired"`,
+		"発行したパートナーコード "+m[1]+" は有効期限(2027/04/13 10:00 JST)が過ぎたため", "新しいコードを発行")
+	if strings.Contains(p.Body, "以下のコードを伝え") || strings.Contains(p.Body, `id="partner-code"`) {
+		t.Errorf("the expired code is still offered to pass on:\n%s", p.Body)
+	}
+	b.setLang("en")
+	wantIn(t, "expired (en)", b.get("/admin/billing/partner").Body, "The partner code "+m[1]+" expired at Apr 13, 2027 10:00 JST", "Issue a new code")
+	b.setLang("ja")
+
+	p = b.follow(b.post("/admin/billing/partner/code", nil))
+	n := shownCode.FindStringSubmatch(p.Body)
+	if n == nil || n[1] == m[1] {
+		t.Fatalf("after issuing again: got %v, want a new code shown:\n%s", n, p.Body)
+	}
+	wantIn(t, "issued again", p.Body, `id="partner-step-2" class="current"`, "2027.05.13まで")
 }

@@ -124,11 +124,11 @@ func (c *Console) customerRows(cs []*partner.Customer, lang string) []customerRo
 	for _, cu := range cs {
 		row := customerRow{Customer: cu, PlanName: cu.Plan, ContractName: billing.ContractName(cu.Contract, lang)}
 		plan := cat.Plan(cu.Plan)
-		if cu.Plan == "" {
-			plan = cat.FreePlan()
-		}
 		if plan != nil { // a plan since taken out of the catalog keeps its id
 			row.PlanName = plan.Name.In(lang)
+		}
+		if plan != nil && plan.Free { // nothing to contract for
+			row.ContractName = ""
 		}
 		row.Scheduled = c.scheduled(cu, lang)
 		rows = append(rows, row)

@@ -114,7 +114,7 @@ func TestPartnerPortalAreas(t *testing.T) {
 // the company and says the customer must approve, and the request waits
 // for approval; a malformed or used code is refused next to the field.
 // Once the customer approves, the request is switched and the customer is
-// listed with its plan.
+// listed with its plan (the free one) and status.
 func TestPartnerPortalAuthenticate(t *testing.T) {
 	s, ten, _, b := startPortal(t, "ja")
 	code := issuePartnerCode(t, s, ten)
@@ -148,7 +148,11 @@ func TestPartnerPortalAuthenticate(t *testing.T) {
 		t.Fatalf("approve: %d %s", res.Status, res.Body)
 	}
 	p = b.get("/partner")
-	wantIn(t, "switched", p.Body, "切り替え完了", `id="customers"`, "<td>フリー</td>", ten.Domain)
+	wantIn(t, "switched", p.Body, "切り替え完了", `id="customers"`, "<td>フリー</td>", ten.Domain, `<span class="badge active">利用中</span>`)
+	// A customer on the free plan shows its plan and status like others.
+	p = b.get("/partner/customers/" + ten.ID)
+	wantIn(t, "free customer", p.Body, `<dd id="customer-plan">フリー</dd>`, `<dd id="customer-contract-kind">—</dd>`,
+		`<dd><span class="badge active">利用中</span></dd>`)
 	b.setLang("en")
 	wantIn(t, "switched (en)", b.get("/partner").Body, "Switched", "<td>Free</td>")
 }

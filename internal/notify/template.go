@@ -74,11 +74,18 @@ type MailTax struct {
 
 // When is t in the recipient's zone to the minute, the zone named:
 // 2026-12-12 15:04 JST.
-func (d MailData) When(t time.Time) string {
+func (d MailData) When(t time.Time) string { return d.in(t).Format("2006-01-02 15:04 MST") }
+
+// WhenToSecond is When with the seconds, for a moment a mail records
+// (seed 001's 完了日時).
+func (d MailData) WhenToSecond(t time.Time) string { return d.in(t).Format("2006-01-02 15:04:05 MST") }
+
+// in is t in the recipient's zone, UTC when it has none.
+func (d MailData) in(t time.Time) time.Time {
 	if d.Zone == nil {
-		return t.UTC().Format("2006-01-02 15:04 MST")
+		return t.UTC()
 	}
-	return t.In(d.Zone).Format("2006-01-02 15:04 MST")
+	return t.In(d.Zone)
 }
 
 // Rendered is a mail ready to send: a one-line subject and two bodies.

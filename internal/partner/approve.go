@@ -207,7 +207,24 @@ func (s *Service) Customers(ctx context.Context) ([]*Customer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.Store.ListPartnerCustomers(ctx, a.PartnerID)
+	return s.customers(ctx, a.PartnerID)
+}
+
+// customers lists partnerID's customers, those on the free plan (which
+// have no subscription row) with the terms billing gives them: the free
+// plan, monthly, active.
+func (s *Service) customers(ctx context.Context, partnerID string) ([]*Customer, error) {
+	cs, err := s.Store.ListPartnerCustomers(ctx, partnerID)
+	if err != nil {
+		return nil, err
+	}
+	free := s.Billing.Plans().FreePlan()
+	for _, c := range cs {
+		if c.Plan == "" && free != nil {
+			c.Plan, c.Contract, c.Status = free.ID, billing.Monthly, billing.StatusActive
+		}
+	}
+	return cs, nil
 }
 
 // Request is a code the partner authenticated, as its portal shows it.

@@ -45,6 +45,9 @@ func (s *Service) standing(ctx context.Context, tenantID string) (*Standing, err
 	if err != nil {
 		return nil, err
 	}
+	if st.Code != nil {
+		st.Code.Status = st.Code.StatusAt(s.Clock.Now())
+	}
 	st.Step = Step(st.Code)
 	partnerID := t.PartnerID
 	if partnerID == "" && st.Code != nil && st.Code.Status != CodeRevoked {
@@ -155,6 +158,11 @@ func (s *Service) Authenticate(ctx context.Context, code string) (*Request, erro
 			return err
 		})
 	})
+	if e, ok := errs.As(err); ok && e.Kind == errs.TooManyRequests {
+		// The limit is the code's own, not the sign-in's: the user can still
+		// sign in, so the sign-in lockout's advice would mislead.
+		err = errs.Later(e.RetryAfter, "partner.code_attempts_limited", "minutes", e.Params["minutes"])
+	}
 	if err != nil {
 		return nil, fmt.Errorf("authenticate partner code: %w", err)
 	}

@@ -137,7 +137,19 @@ const (
 	CodeRevoked       = "revoked"
 	CodeAuthenticated = "authenticated"
 	CodeApproved      = "approved"
+	// CodeExpired is an issued code read after its expiry: never stored,
+	// so a code expires without anyone writing it (see StatusAt).
+	CodeExpired = "expired"
 )
+
+// StatusAt is c's status at now: an issued code past its expiry reads as
+// expired, since it can no longer be authenticated.
+func (c *Code) StatusAt(now time.Time) string {
+	if c.Status == CodeIssued && !now.Before(c.ExpiresAt) {
+		return CodeExpired
+	}
+	return c.Status
+}
 
 // codeAlphabet is what a code's 16 random characters are drawn from.
 const codeAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
@@ -180,10 +192,11 @@ func NormalizeCode(s string) string {
 
 // Step is where a tenant stands in the console's four steps (seed 001):
 // 1 issue a code, 2 awaiting the partner's authentication, 3 settlement
-// and approval, 4 switched. c is the tenant's latest code, or nil.
+// and approval, 4 switched. c is the tenant's latest code, or nil; an
+// expired one asks for a new code, as a revoked one does.
 func Step(c *Code) int {
 	switch {
-	case c == nil || c.Status == CodeRevoked:
+	case c == nil || c.Status == CodeRevoked || c.Status == CodeExpired:
 		return 1
 	case c.Status == CodeIssued:
 		return 2

@@ -204,7 +204,7 @@ func (s *Service) Get(ctx context.Context, partnerID string) (*Detail, error) {
 	if d.Users, err = s.Store.ListPartnerUsers(ctx, partnerID); err != nil {
 		return nil, err
 	}
-	d.Customers, err = s.Store.ListPartnerCustomers(ctx, partnerID)
+	d.Customers, err = s.customers(ctx, partnerID)
 	return d, err
 }
 
