@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/validation"
 
+	"github.com/kanri/kanri/internal/auth"
 	"github.com/kanri/kanri/internal/errs"
 	"github.com/kanri/kanri/internal/i18n"
 )
@@ -93,26 +93,66 @@ func init() {
 	huma.NewErrorWithContext = humaProblem
 }
 
-// problemOf turns err into a problem in lang. Internal errors are logged
-// here, once, and shown to the caller without their cause.
-func problemOf(ctx context.Context, log *slog.Logger, lang string, err error) *Problem {
+// problemOf turns err into a problem in lang, its times in the reader's
+// zone. Internal errors are logged here, once, and shown to the caller
+// without their cause.
+func (s *Server) problemOf(ctx context.Context, lang string, err error) *Problem {
 	status := Status(err)
 	e, ok := errs.As(err)
 	switch {
 	case status == http.StatusRequestEntityTooLarge:
 		e = errs.E(errs.Invalid, "request.too_large")
 	case status == http.StatusInternalServerError || !ok:
-		log.ErrorContext(ctx, "request failed", "err", err)
+		s.log.ErrorContext(ctx, "request failed", "err", err)
 		e = errs.E(errs.Internal, "request.internal")
 	}
-	p := &Problem{Status: status, Title: http.StatusText(status), Detail: e.Message(lang), Code: e.Code, Params: e.Params}
+	zone := s.readerZone(ctx, e)
+	p := &Problem{Status: status, Title: http.StatusText(status), Detail: e.MessageIn(lang, zone), Code: e.Code, Params: e.Params}
 	if e.Field != "" {
 		p.Errors = append(p.Errors, &ProblemDetail{Location: "body." + e.Field, Message: p.Detail, Code: e.Code, Params: e.Params})
 	}
 	for _, d := range e.Details {
-		p.Errors = append(p.Errors, &ProblemDetail{Location: d.Location, Message: d.Message(lang), Code: d.Code, Params: d.Params})
+		p.Errors = append(p.Errors, &ProblemDetail{Location: d.Location, Message: d.MessageIn(lang, zone), Code: d.Code, Params: d.Params})
 	}
 	return p
+}
+
+// readerZone is the zone a message's times are read in: a member's
+// tenant's, anyone else's the server's (--time-zone). The tenant is read
+// only for a message with a time in it.
+func (s *Server) readerZone(ctx context.Context, e *errs.Error) *time.Location {
+	zone := s.cfg.Zone
+	if zone == nil {
+		zone = time.UTC
+	}
+	a := auth.FromContext(ctx)
+	if a == nil || a.Kind != auth.KindMember || !hasTime(e) {
+		return zone
+	}
+	if t, err := s.svc.Tenants.Get(ctx, a.TenantID); err == nil {
+		return t.Location()
+	}
+	return zone
+}
+
+// hasTime reports whether e or one of its details has a time parameter.
+func hasTime(e *errs.Error) bool {
+	for _, ps := range append([]map[string]any{e.Params}, detailParams(e)...) {
+		for _, v := range ps {
+			if _, ok := v.(time.Time); ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func detailParams(e *errs.Error) []map[string]any {
+	out := make([]map[string]any, len(e.Details))
+	for i, d := range e.Details {
+		out[i] = d.Params
+	}
+	return out
 }
 
 // requestLang is the language of an API answer: the request's
@@ -126,7 +166,7 @@ func requestLang(accept string) string {
 
 // writeProblem writes err as a problem+json response outside huma.
 func (s *Server) writeProblem(w http.ResponseWriter, r *http.Request, err error) {
-	p := problemOf(r.Context(), s.log, requestLang(r.Header.Get("Accept-Language")), err)
+	p := s.problemOf(r.Context(), requestLang(r.Header.Get("Accept-Language")), err)
 	w.Header().Set("Content-Type", "application/problem+json")
 	if p.Status == http.StatusTooManyRequests {
 		w.Header().Set("Retry-After", RetryAfter(err))

@@ -6,8 +6,11 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/kanri/kanri/internal/api"
 	"github.com/kanri/kanri/internal/app/apptest"
+	"github.com/kanri/kanri/internal/clock"
 	"github.com/kanri/kanri/internal/notify"
 )
 
@@ -78,6 +81,34 @@ func TestMailsInMemberLanguageAndTenantZone(t *testing.T) {
 			Body: map[string]any{"login_id": "jean", "display_name": "Jean", "language": "fr"}})
 		if french.Status != http.StatusUnprocessableEntity || !strings.Contains(string(french.Body), `"code":"member.language_invalid"`) {
 			t.Errorf("language fr: %d %s", french.Status, french.Body)
+		}
+	})
+}
+
+// TestProblemTimesInReadersZone: a refusal that names a time (an expired
+// quote) gives it in the member's tenant's zone, in the request's
+// language; never in UTC.
+func TestProblemTimesInReadersZone(t *testing.T) {
+	t.Parallel()
+	onEachEngine(t, withTestClock, func(t *testing.T, s *apptest.Server) {
+		clk := s.App.Clock.(*clock.Adjustable)
+		for _, tc := range []struct{ zone, want, lang, text string }{
+			{"", "JST", "ja", "この見積りの有効期限("},
+			{"America/New_York", "EST", "en", "the quote expired at "},
+		} {
+			ten := s.Signup("zone" + strings.ToLower(tc.want))
+			if tc.zone != "" {
+				expectOK(t, s, apptest.Request{Method: "PATCH", Path: tpath(ten.ID), Token: ten.AdminToken, Body: map[string]any{"time_zone": tc.zone}})
+			}
+			addCard(t, s, ten, cardOK)
+			q := decode[api.Quote](t, expect(t, s, http.StatusCreated, quoteReq(ten, ten.AdminToken, "standard", "annual", 10)))
+			clk.Set(clk.Now().Add(31 * time.Minute))
+			req := applyReq(ten, q.ID)
+			req.Header = http.Header{"Accept-Language": {tc.lang}}
+			p := decode[codedProblem](t, expect(t, s, http.StatusConflict, req))
+			if p.Code != "billing.quote_expired" || !strings.Contains(p.Detail, tc.text) || !strings.Contains(p.Detail, " "+tc.want) || strings.Contains(p.Detail, "UTC") {
+				t.Errorf("tenant in %q: %+v, want the expiry in %s", tc.zone, p, tc.want)
+			}
 		}
 	})
 }

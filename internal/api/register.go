@@ -29,7 +29,7 @@ func register[I, O any](s *Server, op huma.Operation, public bool, h func(contex
 	huma.Register(s.api, op, func(ctx context.Context, in *I) (*O, error) {
 		out, err := h(ctx, in)
 		if err != nil {
-			p := problemOf(ctx, s.log, langOf(ctx), err)
+			p := s.problemOf(ctx, langOf(ctx), err)
 			if p.Status == http.StatusTooManyRequests {
 				return nil, huma.ErrorWithHeaders(p, http.Header{"Retry-After": {RetryAfter(err)}})
 			}

@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
@@ -81,6 +82,9 @@ type Config struct {
 	Metrics bool
 	// Instance is this process's instance lease, named by Idempotency-Key claims.
 	Instance string
+	// Zone is the server's time zone (--time-zone): problems' times are
+	// in it, except a member's, in their tenant's.
+	Zone *time.Location
 }
 
 // Server serves the API.

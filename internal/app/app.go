@@ -190,7 +190,7 @@ func (a *App) handlers() (front, metrics http.Handler) {
 	mux := http.NewServeMux()
 	srv := api.New(a.Services, api.Config{Version: Version, Cookie: a.Config.cookieName(), TestClock: a.testClk,
 		Idempotency: a.DB, Instance: a.instance, Clock: a.wall, Ping: a.DB.Ping, Logger: a.Logger, Registry: reg,
-		Mux: mux, Page: a.console.Refuse, Metrics: a.Config.MetricsListen == ""})
+		Mux: mux, Page: a.console.Refuse, Metrics: a.Config.MetricsListen == "", Zone: a.Config.Zone})
 	a.console.Register(mux)
 	only := http.NewServeMux()
 	only.Handle("GET /metrics", api.MetricsHandler(reg))

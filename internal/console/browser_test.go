@@ -70,6 +70,12 @@ type tab struct {
 // newTab starts a headless Chromium of its own for t, stopped when t ends.
 func newTab(t *testing.T, base string) *tab {
 	t.Helper()
+	return newTabWithin(t, base, browserTimeout)
+}
+
+// newTabWithin is newTab for a test that may use Chromium for up to limit.
+func newTabWithin(t *testing.T, base string, limit time.Duration) *tab {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("browser tests are skipped with -short")
 	}
@@ -79,7 +85,7 @@ func newTab(t *testing.T, base string) *tab {
 		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true))
 	// The browser lives as long as the context of its first run: the
 	// test's deadline bounds it all, start included.
-	ctx, cancel := context.WithTimeout(context.Background(), browserTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	ctx, cancelBrowser := chromedp.NewContext(actx)
 	t.Cleanup(func() {

@@ -3,6 +3,7 @@ package console_test
 import (
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
@@ -19,7 +20,7 @@ func TestBrowserEveryPageAccessible(t *testing.T) {
 	tabs := map[string]*tab{}
 	for who, b := range map[string]*browser{"admin": f.admin, "ops": f.ops, "partner": f.portal, "": f.guest} {
 		b.setLang("ja")
-		tb := newTab(t, f.s.URL)
+		tb := newTabWithin(t, f.s.URL, 5*time.Minute) // some seventy pages: a minute when the machine is quiet
 		for _, c := range b.cookies {
 			if _, err := chromedp.Call(tb.ctx, network.SetCookie, network.SetCookieParams{Name: c.Name, Value: c.Value, URL: f.s.URL + "/",
 				Path: "/", Secure: new(c.Secure), HTTPOnly: new(c.HttpOnly)}); err != nil {

@@ -63,7 +63,12 @@ type Detail struct {
 }
 
 // Message is the detail's text in lang ("ja" or "en").
-func (d Detail) Message(lang string) string { return i18n.Messages().Fill(lang, d.Code, d.Params) }
+func (d Detail) Message(lang string) string { return d.MessageIn(lang, time.UTC) }
+
+// MessageIn is Message with times in zone, the reader's.
+func (d Detail) MessageIn(lang string, zone *time.Location) string {
+	return i18n.Messages().FillIn(lang, zone, d.Code, d.Params)
+}
 
 // Message is the error's text in lang ("ja" or "en"), without its cause:
 // what a person reads.
