@@ -50,7 +50,9 @@ const (
 // ≥ 200/s on one tenant. The clients wait for nothing, so the latencies
 // are those of a saturated server (64 ÷ the rate, by Little's law);
 // KANRI_BENCH_RATE paces them to that many attempts per second instead,
-// for the latency at a given load. KANRI_BENCH_TENANTS=1000 seeds faster.
+// for the latency at a given load. KANRI_BENCH_TENANTS=1000 seeds faster;
+// KANRI_BENCH_CLIENTS sets how many admins change at once (issue 18 asks
+// for 1 and 8 besides 64).
 //
 //	go test -run '^$' -bench LicenseChangeHTTP -benchtime 5000x ./internal/api/
 func BenchmarkLicenseChangeHTTP(b *testing.B) {
@@ -59,6 +61,13 @@ func BenchmarkLicenseChangeHTTP(b *testing.B) {
 		var err error
 		if n, err = strconv.Atoi(s); err != nil || n < licenseClients {
 			b.Fatalf("KANRI_BENCH_TENANTS=%q: want a number of at least %d", s, licenseClients)
+		}
+	}
+	clients := licenseClients
+	if s := os.Getenv("KANRI_BENCH_CLIENTS"); s != "" {
+		var err error
+		if clients, err = strconv.Atoi(s); err != nil || clients < 1 || clients > n {
+			b.Fatalf("KANRI_BENCH_CLIENTS=%q: want 1 to the number of tenants", s)
 		}
 	}
 	rate := 0.0
@@ -76,7 +85,7 @@ func BenchmarkLicenseChangeHTTP(b *testing.B) {
 		tenants := seedLicenseTenants(b, srv, n+1)
 		b.Logf("seeded %d tenants on annual contracts in %v", n+1, time.Since(start).Round(time.Millisecond))
 		b.Run("raw-commits", func(b *testing.B) { rawCommits(b, srv) })
-		c := newLicenseClient(srv.URL, rate)
+		c := newLicenseClient(srv.URL, rate, clients)
 		b.Run(fmt.Sprintf("tenants=%d", n), func(b *testing.B) { c.run(b, url, tenants[:n], false) })
 		b.Run("tenants=1", func(b *testing.B) { c.run(b, url, tenants[n:], false) })
 		b.Run("tenants=1/add_licenses", func(b *testing.B) { c.run(b, url, tenants[n:], true) })
@@ -208,18 +217,19 @@ func seedOne(ctx context.Context, srv *apptest.Server, t *tenant.Tenant, m *memb
 	return db.PutSubscription(ctx, sub)
 }
 
-// licenseClient is 64 admins' browsers: one HTTP client keeping a
-// connection per admin. With a rate, the admins together start that many
-// attempts per second, each at its due time.
+// licenseClient is the admins' browsers (64 unless KANRI_BENCH_CLIENTS
+// says): one HTTP client keeping a connection per admin. With a rate, the
+// admins together start that many attempts per second, each at its due time.
 type licenseClient struct {
-	base string
-	hc   *http.Client
-	rate float64 // attempts per second; 0: each admin starts the next at once
+	base    string
+	hc      *http.Client
+	rate    float64 // attempts per second; 0: each admin starts the next at once
+	clients int
 }
 
-func newLicenseClient(base string, rate float64) *licenseClient {
-	return &licenseClient{base: base, rate: rate, hc: &http.Client{Timeout: time.Minute,
-		Transport: &http.Transport{MaxIdleConnsPerHost: licenseClients, MaxConnsPerHost: licenseClients}}}
+func newLicenseClient(base string, rate float64, clients int) *licenseClient {
+	return &licenseClient{base: base, rate: rate, clients: clients, hc: &http.Client{Timeout: time.Minute,
+		Transport: &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}}}
 }
 
 // due waits until attempt k of a run that began at began is due, and
@@ -234,7 +244,7 @@ func (c *licenseClient) due(began time.Time, k int64) time.Time {
 	return at
 }
 
-// licenseRun is what one run of the 64 clients saw.
+// licenseRun is what one run of the clients saw.
 type licenseRun struct {
 	mu       sync.Mutex
 	lat      apptest.Latencies
@@ -245,8 +255,8 @@ type licenseRun struct {
 	err      error
 }
 
-// run makes b.N attempts with 64 clients; client c changes tenants c,
-// c+64, … in turn, which no other client changes (with one tenant, all
+// run makes b.N attempts with the clients; client c of n changes tenants
+// c, c+n, … in turn, which no other client changes (with one tenant, all
 // change it); relative changes ask for add_licenses ±1.
 func (c *licenseClient) run(b *testing.B, url string, tenants []licenseTenant, relative bool) {
 	before := licenseCounts(b, url)
@@ -258,11 +268,11 @@ func (c *licenseClient) run(b *testing.B, url string, tenants []licenseTenant, r
 	b.ResetTimer()
 	began := time.Now()
 	var wg sync.WaitGroup
-	for client := range licenseClients {
+	for client := range c.clients {
 		wg.Go(func() {
 			known := map[string]int{} // the count this admin last saw; relative: what it added
 			var mine []licenseTenant
-			for i := client % len(tenants); i < len(tenants); i += licenseClients {
+			for i := client % len(tenants); i < len(tenants); i += c.clients {
 				mine = append(mine, tenants[i])
 			}
 			for i := 0; ; i++ {

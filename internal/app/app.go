@@ -143,9 +143,7 @@ func (a *App) build(ctx context.Context, ids id.Generator) error {
 	a.Services.Members.ConfirmPassword = a.Services.Passwords.Reconfirm
 	a.Services.Partners = &partner.Service{Store: db, Clock: a.Clock, IDs: ids, Audit: rec, Notify: ntf, Billing: a.Services.Billing,
 		Guess: a.Services.Sessions.Guess, CodeTTL: 30 * 24 * time.Hour, InvitationTTL: 7 * 24 * time.Hour, Zone: cfg.Zone, BaseURL: cfg.BaseURL}
-	if a.Services.InvoicePDF, err = invoicepdf.New(); err != nil {
-		return err
-	}
+	a.Services.InvoicePDF = invoicepdf.New()
 	if a.console, err = console.New(a.Services, console.Config{Cookie: cfg.cookieName(), SignupOpen: cfg.SignupOpen, Clock: a.Clock, Logger: a.Logger, Zone: cfg.Zone}); err != nil {
 		return err
 	}

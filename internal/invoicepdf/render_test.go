@@ -43,10 +43,7 @@ func sample() *billing.Invoice {
 func render(t *testing.T, inv *billing.Invoice, lang string) string {
 	t.Helper()
 	bin := pdftotext(t)
-	r, err := invoicepdf.New()
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
+	r := invoicepdf.New()
 	pdf, err := r.Render(inv, lang)
 	if err != nil {
 		t.Fatalf("Render: %v", err)
@@ -184,10 +181,7 @@ func TestRenderPages(t *testing.T) {
 // from the invoice, not the clock.
 func TestRenderDeterministic(t *testing.T) {
 	t.Parallel()
-	r, err := invoicepdf.New()
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
+	r := invoicepdf.New()
 	a, err := r.Render(sample(), "ja")
 	if err != nil {
 		t.Fatal(err)
@@ -211,10 +205,7 @@ func TestRenderDeterministic(t *testing.T) {
 // the mailer share it): run with -race, this shows fpdf only reads the font.
 func TestRenderConcurrent(t *testing.T) {
 	t.Parallel()
-	r, err := invoicepdf.New()
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
+	r := invoicepdf.New()
 	var wg sync.WaitGroup
 	errs := make(chan error, 4)
 	for _, lang := range []string{"ja", "en", "ja", "en"} {
@@ -235,10 +226,7 @@ func TestRenderConcurrent(t *testing.T) {
 // BenchmarkRender measures one invoice: fpdf parses the 6 MB font into
 // every document, which is most of the time.
 func BenchmarkRender(b *testing.B) {
-	r, err := invoicepdf.New()
-	if err != nil {
-		b.Fatal(err)
-	}
+	r := invoicepdf.New()
 	inv := sample()
 	for b.Loop() {
 		if _, err := r.Render(inv, "ja"); err != nil {

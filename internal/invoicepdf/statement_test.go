@@ -14,10 +14,7 @@ import (
 func TestRenderStatement(t *testing.T) {
 	t.Parallel()
 	bin := pdftotext(t)
-	r, err := invoicepdf.New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := invoicepdf.New()
 	st := &billing.Statement{Month: day(2027, 4, 1), Discount: 20, Currency: "JPY", Subtotal: 3600, Tax: 360, Total: 3960,
 		Taxes: []billing.TaxAmount{{Percent: 10, Base: 3600, Tax: 360}},
 		Lines: []billing.StatementLine{{TenantID: "ten_1", Customer: "水谷建設", Line: billing.Line{Description: "スタンダード 年額契約(一括) 10ライセンス",
