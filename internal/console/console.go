@@ -38,7 +38,7 @@ type Console struct {
 	svc     api.Services
 	cfg     Config
 	log     *slog.Logger
-	tpl     templates
+	tpl     *templates
 	cat     *i18n.Catalog
 	pages   []string // GET patterns of every page, for the every-page test
 	actions []string // POST patterns, for the cross-tenant test

@@ -3,12 +3,14 @@ package console
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
 	"net/url"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kanri/kanri/internal/api"
@@ -123,9 +125,18 @@ func (p *Page) refuse(err error) bool {
 	return true
 }
 
-// templates are parsed once at start: layout.html and partials.html, and
-// each page file on a clone of them.
-type templates map[string]*template.Template
+// templates are layout.html and partials.html, and each page file parsed
+// on a clone of them. Every page is parsed at start, so that a broken one
+// fails there, but kept only from its first rendering on: an idle process
+// does not hold seventy copies of the layout (issue 18's idle memory).
+type templates struct {
+	base  *template.Template
+	fsys  fs.FS
+	files map[string]string // page name → its file
+
+	mu     sync.Mutex
+	parsed map[string]*template.Template
+}
 
 var funcs = template.FuncMap{
 	"join": strings.Join,
@@ -140,7 +151,7 @@ var funcs = template.FuncMap{
 	},
 }
 
-func parseTemplates(fsys fs.FS) (templates, error) {
+func parseTemplates(fsys fs.FS) (*templates, error) {
 	base, err := template.New("").Funcs(funcs).ParseFS(fsys, "templates/layout.html", "templates/partials.html")
 	if err != nil {
 		return nil, err
@@ -149,15 +160,37 @@ func parseTemplates(fsys fs.FS) (templates, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := templates{}
+	t := &templates{base: base, fsys: fsys, files: map[string]string{}, parsed: map[string]*template.Template{}}
 	for _, f := range files {
-		set, err := template.Must(base.Clone()).ParseFS(fsys, f)
-		if err != nil {
+		name := strings.TrimSuffix(path.Base(f), ".html")
+		t.files[name] = f
+		if _, err := t.parse(name); err != nil {
 			return nil, err
 		}
-		t[strings.TrimSuffix(path.Base(f), ".html")] = set
 	}
 	return t, nil
+}
+
+// parse parses page name on a clone of the layout.
+func (t *templates) parse(name string) (*template.Template, error) {
+	return template.Must(t.base.Clone()).ParseFS(t.fsys, t.files[name])
+}
+
+// page returns page name's templates, parsing them at their first use.
+func (t *templates) page(name string) (*template.Template, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if set, ok := t.parsed[name]; ok {
+		return set, nil
+	}
+	if _, ok := t.files[name]; !ok {
+		return nil, fmt.Errorf("no page template %q", name)
+	}
+	set, err := t.parse(name)
+	if err == nil {
+		t.parsed[name] = set
+	}
+	return set, err
 }
 
 // render writes page name with v in the layout, or only its block when
@@ -179,10 +212,9 @@ func (c *Console) renderBlock(w http.ResponseWriter, r *http.Request, status int
 	if p.Path == "" {
 		p.Path = r.URL.RequestURI()
 	}
-	set, ok := c.tpl[name]
 	var buf bytes.Buffer
-	err := errors.New("no such template")
-	if ok {
+	set, err := c.tpl.page(name)
+	if err == nil {
 		err = set.ExecuteTemplate(&buf, block, v)
 	}
 	if err != nil {
