@@ -176,15 +176,10 @@ func (db *DB) ListMembers(ctx context.Context, f member.Filter) ([]*member.Membe
 		q += ` AND LOWER(m.display_name) LIKE ? ESCAPE '\'`
 		args = append(args, "%"+likeEscape(f.Name)+"%")
 		ids, narrowed, err := db.namedMembers(ctx, f.Name)
-		switch {
-		case err != nil:
+		if err != nil || (narrowed && len(ids) == 0) {
 			return nil, err
-		case narrowed && len(ids) == 0:
-			return nil, nil
-		case narrowed:
-			q += ` AND m.id IN ` + placeholders(len(ids))
-			args = append(args, ids...)
-		case !db.postgres:
+		}
+		if q, args = among(q, args, ids, narrowed); !narrowed && !db.postgres {
 			// The tenant's names in id order, from an index that holds
 			// them: only the page's matches are read from the table.
 			from = strings.Replace(from, "FROM members m", "FROM members m INDEXED BY members_tenant_names", 1)
@@ -197,15 +192,10 @@ func (db *DB) ListMembers(ctx context.Context, f member.Filter) ([]*member.Membe
 		q += ` AND m.login_local LIKE ? ESCAPE '\'`
 		args = append(args, likeEscape(local)+"%")
 		ids, narrowed, err := db.loginPrefixed(ctx, f.TenantID, local, f.Status == member.StatusDeleted)
-		switch {
-		case err != nil:
+		if err != nil || (narrowed && len(ids) == 0) {
 			return nil, err
-		case narrowed && len(ids) == 0:
-			return nil, nil
-		case narrowed:
-			q += ` AND m.id IN ` + placeholders(len(ids))
-			args = append(args, ids...)
 		}
+		q, args = among(q, args, ids, narrowed)
 	}
 	args = append(args, f.Limit)
 	if f.Name != "" || f.LoginID != "" {
@@ -225,6 +215,15 @@ func (db *DB) ListMembers(ctx context.Context, f member.Filter) ([]*member.Membe
 		return nil, err
 	}
 	return ms, db.loadMemberLinks(ctx, ms)
+}
+
+// among keeps q to the members a search index found (ids), when it
+// narrowed the search.
+func among(q string, args, ids []any, narrowed bool) (string, []any) {
+	if !narrowed {
+		return q, args
+	}
+	return q + ` AND m.id IN ` + placeholders(len(ids)), append(args, ids...)
 }
 
 // searchCandidates is how many members a search on SQLite looks up
