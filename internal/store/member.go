@@ -179,9 +179,10 @@ func (db *DB) ListMembers(ctx context.Context, f member.Filter) ([]*member.Membe
 		if err != nil || (narrowed && len(ids) == 0) {
 			return nil, err
 		}
-		if q, args = among(q, args, ids, narrowed); !narrowed && !db.postgres {
-			// The tenant's names in id order, from an index that holds
-			// them: only the page's matches are read from the table.
+		if q, args = among(q, args, ids, narrowed); !db.postgres {
+			// The tenant's names (all, or the index's candidates) in id
+			// order, from an index that holds them: only the page's
+			// matches are read from the table.
 			from = strings.Replace(from, "FROM members m", "FROM members m INDEXED BY members_tenant_names", 1)
 		}
 	}
