@@ -104,7 +104,8 @@ func (a *App) build(ctx context.Context, ids id.Generator) error {
 	if err != nil {
 		return err
 	}
-	ntf := &notify.Service{Store: db, Clock: a.Clock, IDs: ids, Templates: tpl, Post: notify.HTTPPoster(webhookClient(cfg.AllowPrivateWebhooks), a.Clock)}
+	ntf := &notify.Service{Store: db, Clock: a.Clock, Wall: a.wall, Instance: a.instance, IDs: ids, Templates: tpl,
+		Post: notify.HTTPPoster(webhookClient(cfg.AllowPrivateWebhooks), a.Clock)}
 	if ntf.Send, err = smtpSender(cfg); err != nil {
 		return err
 	}

@@ -22,6 +22,9 @@ type Handler interface {
 	// DeliverMails sends up to n due mails over one connection and returns
 	// how many it took; a failed one is retried after retryIn(attempts).
 	DeliverMails(ctx context.Context, n int, retryIn func(attempts int) time.Duration) (int, error)
+	// ReleaseDeadClaims frees the mails claimed by instances that lapsed
+	// says have died.
+	ReleaseDeadClaims(ctx context.Context, lapsed func(ctx context.Context, ids []string) ([]string, error)) error
 	// DeliverWebhook delivers one event; final says no retry follows.
 	DeliverWebhook(ctx context.Context, id string, final bool) error
 	// Cleanup purges expired rows (sessions, rate-limit windows, idempotency keys).

@@ -36,7 +36,7 @@ const orphanEvery = 10 * time.Second
 const orphanBatch = 1000
 
 // rescueOrphans makes the jobs that dead instances left running available
-// again at once. River records the client (here the instance) that runs a
+// again at once, and frees the mails their senders claimed. River records the client (here the instance) that runs a
 // job as the last of its attempted_by. River itself would wait for
 // RescueStuckJobsAfter and then the job's retry delay, up to hours for a
 // mail on its tenth attempt. A job past its attempts runs once more, as its
@@ -44,6 +44,9 @@ const orphanBatch = 1000
 func (r *runner[TTx]) rescueOrphans(ctx context.Context) {
 	if r.opts.Lapsed == nil {
 		return
+	}
+	if err := r.h.ReleaseDeadClaims(ctx, r.opts.Lapsed); err != nil && ctx.Err() == nil {
+		r.opts.Logger.ErrorContext(ctx, "freeing the mails of dead processes failed; retrying", "err", err)
 	}
 	exec := r.driver.GetExecutor()
 	var after int64

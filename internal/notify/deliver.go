@@ -42,7 +42,7 @@ func (s *Service) DeliverMails(ctx context.Context, n int, retryIn func(attempts
 		wall = clock.System{}
 	}
 	now := wall.Now()
-	ms, err := s.Store.ClaimMails(ctx, now, now.Add(mailClaim), n)
+	ms, err := s.Store.ClaimMails(ctx, now, now.Add(mailClaim), s.Instance, n)
 	if err != nil || len(ms) == 0 {
 		return 0, err
 	}
@@ -90,6 +90,25 @@ func (s *Service) DeliverMails(ctx context.Context, n int, retryIn func(attempts
 		problems = append(problems, s.Store.ReleaseMails(rec, ids(untried)...))
 	}
 	return len(ms), errors.Join(problems...)
+}
+
+// ReleaseDeadClaims ends the claims of instances that lapsed says have
+// died, so that another sender takes their mails now rather than when the
+// claims run out.
+func (s *Service) ReleaseDeadClaims(ctx context.Context, lapsed func(ctx context.Context, ids []string) ([]string, error)) error {
+	wall := s.Wall
+	if wall == nil {
+		wall = clock.System{}
+	}
+	claimants, err := s.Store.MailClaimants(ctx, wall.Now())
+	if err != nil || len(claimants) == 0 {
+		return err
+	}
+	dead, err := lapsed(ctx, claimants)
+	if err != nil || len(dead) == 0 {
+		return err
+	}
+	return s.Store.ReleaseClaimsOf(ctx, dead...)
 }
 
 // stored is the outcome of an attempt that failed with attemptErr (or

@@ -314,3 +314,44 @@ func TestLateAttemptLeavesFinishedDelivery(t *testing.T) {
 		}
 	})
 }
+
+// TestDeadSendersMailsFreed: the mails a dead instance's sender claimed
+// are freed as soon as its lease is known to have lapsed, not when the
+// claim runs out; a live instance's claim is left alone.
+func TestDeadSendersMailsFreed(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		t.Parallel()
+		ctx := context.Background()
+		wall := clocktest.New(time.Now().Truncate(time.Millisecond))
+		server := newSMTP(nil)
+		svc := with(env.NotifyService(), server.send, wall)
+		queue(t, env, svc, "a@example.com", "b@example.com")
+		claimed := map[string]string{} // instance → the mail its sender claimed
+		for _, by := range []string{"ins_dead", "ins_live"} {
+			ms, err := env.DB.ClaimMails(ctx, wall.Now(), wall.Now().Add(time.Minute), by, 1)
+			if err != nil || len(ms) != 1 {
+				t.Fatalf("claim for %s: %v, %v", by, ms, err)
+			}
+			claimed[by] = ms[0].ID
+		}
+		dead, live := claimed["ins_dead"], claimed["ins_live"]
+		if n, _ := svc.DeliverMails(ctx, 50, retryIn); n != 0 {
+			t.Fatalf("claimed mails taken by another sender: %d", n)
+		}
+		var asked []string
+		lapsed := func(_ context.Context, ids []string) ([]string, error) {
+			asked = ids
+			return slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return id != "ins_dead" }), nil
+		}
+		if err := svc.ReleaseDeadClaims(ctx, lapsed); err != nil {
+			t.Fatal(err)
+		}
+		if slices.Sort(asked); !slices.Equal(asked, []string{"ins_dead", "ins_live"}) {
+			t.Errorf("asked about %v, want both claimants", asked)
+		}
+		if n, err := svc.DeliverMails(ctx, 50, retryIn); n != 1 || err != nil || server.sent[dead] != 1 || server.sent[live] != 0 {
+			t.Errorf("after the release: %d taken (%v), sent %v; want the dead instance's mail alone", n, err, server.sent)
+		}
+	})
+}

@@ -95,10 +95,14 @@ type Store interface {
 	GetMail(ctx context.Context, id string) (*Mail, error)
 	ListMails(ctx context.Context, p Page) ([]*Mail, error)
 	// ClaimMails claims up to n mails due at now (pending, past their
-	// DueAt, not claimed) until until, others before bulk ones, oldest
-	// first; a claim keeps other workers off them, and lapses if its
-	// worker dies.
-	ClaimMails(ctx context.Context, now, until time.Time, n int) ([]*Mail, error)
+	// DueAt, not claimed) for instance by until until, others before bulk
+	// ones, oldest first; a claim keeps other workers off them, and lapses
+	// if its worker dies.
+	ClaimMails(ctx context.Context, now, until time.Time, by string, n int) ([]*Mail, error)
+	// MailClaimants returns the instances whose claims still hold at now.
+	MailClaimants(ctx context.Context, now time.Time) ([]string, error)
+	// ReleaseClaimsOf ends every claim of the given instances.
+	ReleaseClaimsOf(ctx context.Context, instances ...string) error
 	// FinishMails marks pending mails sent (at at) or kept, each with one
 	// attempt more, and ends their claims.
 	FinishMails(ctx context.Context, status string, at time.Time, ids ...string) error
@@ -134,6 +138,8 @@ type Service struct {
 	// Wall times deliveries' claims and retries: the real clock (a test
 	// clock may stand still or jump a year); nil is clock.System.
 	Wall clock.Clock
+	// Instance names this process on the mails its senders claim.
+	Instance string
 	// Post sends one signed webhook request and returns the HTTP status.
 	Post func(ctx context.Context, e *Endpoint, d *Delivery) (int, error)
 	// ConsoleURL is where mails send people.

@@ -71,14 +71,14 @@ func (db *DB) UpdateMail(ctx context.Context, m *notify.Mail) error {
 // ClaimMails claims up to n due mails until until (notify.Store). The
 // partial index mails_queue holds only pending mails, in the order taken;
 // on PostgreSQL, workers of several instances skip each other's rows.
-func (db *DB) ClaimMails(ctx context.Context, now, until time.Time, n int) ([]*notify.Mail, error) {
+func (db *DB) ClaimMails(ctx context.Context, now, until time.Time, by string, n int) ([]*notify.Mail, error) {
 	skip := ""
 	if db.postgres {
 		skip = " FOR UPDATE SKIP LOCKED"
 	}
-	rows, err := db.q(ctx, db.write).QueryContext(ctx, db.rebind(`UPDATE mails SET claimed_until = ? WHERE id IN (
+	rows, err := db.q(ctx, db.write).QueryContext(ctx, db.rebind(`UPDATE mails SET claimed_until = ?, claimed_by = ? WHERE id IN (
 		SELECT id FROM mails WHERE status = 'pending' AND (due_at IS NULL OR due_at <= ?) AND (claimed_until IS NULL OR claimed_until <= ?)
-		ORDER BY bulk, id LIMIT ?`+skip+`) RETURNING `+mailColumns), ts(until), ts(now), ts(now), n)
+		ORDER BY bulk, id LIMIT ?`+skip+`) RETURNING `+mailColumns), ts(until), by, ts(now), ts(now), n)
 	if err != nil {
 		return nil, db.fail(err, "store.thing.mail")
 	}
@@ -94,6 +94,29 @@ func (db *DB) ClaimMails(ctx context.Context, now, until time.Time, n int) ([]*n
 		return strings.Compare(a.ID, b.ID)
 	})
 	return ms, db.fail(err, "store.thing.mail")
+}
+
+// MailClaimants returns the instances whose claims hold at now (notify.Store).
+func (db *DB) MailClaimants(ctx context.Context, now time.Time) ([]string, error) {
+	rows, err := db.query(ctx, `SELECT DISTINCT claimed_by FROM mails WHERE status = 'pending' AND claimed_until > ? AND claimed_by <> ''`, ts(now))
+	if err != nil {
+		return nil, db.fail(err, "store.thing.mail")
+	}
+	ids, err := collect(rows, func(r scanner) (string, error) {
+		var id string
+		return id, r.Scan(&id)
+	})
+	return ids, db.fail(err, "store.thing.mail")
+}
+
+// ReleaseClaimsOf ends the claims of instances (notify.Store).
+func (db *DB) ReleaseClaimsOf(ctx context.Context, instances ...string) error {
+	args := make([]any, len(instances))
+	for i, id := range instances {
+		args[i] = id
+	}
+	_, err := db.exec(ctx, `UPDATE mails SET claimed_until = NULL, claimed_by = '' WHERE status = 'pending' AND claimed_by IN `+placeholders(len(instances)), args...)
+	return db.fail(err, "store.thing.mail")
 }
 
 // FinishMails marks pending mails sent or kept (notify.Store).
