@@ -246,7 +246,7 @@ func (a *App) Serve(ctx context.Context, ready func()) error {
 // Describe prints where Kanri is and what it runs on.
 func (a *App) Describe(w io.Writer) {
 	fmt.Fprintf(w, "Kanri %s is running.\n", Version)
-	fmt.Fprintf(w, "  Console:      %s/admin   (operators: %s/ops)\n", a.Config.BaseURL, a.Config.BaseURL)
+	fmt.Fprintf(w, "  Console:      %s/admin   (operators: %s/ops, partners: %s/partner)\n", a.Config.BaseURL, a.Config.BaseURL, a.Config.BaseURL)
 	fmt.Fprintf(w, "  API:          %s/api/v1\n", a.Config.BaseURL)
 	fmt.Fprintf(w, "  API document: %s/api/v1/openapi.json\n", a.Config.BaseURL)
 	fmt.Fprintf(w, "  Health:       %s/healthz\n", a.Config.BaseURL)
