@@ -361,6 +361,7 @@ type Statement struct {
 	Taxes           []TaxAmount     `json:"taxes" doc:"tax once per rate, rounded down"`
 	Tax             int64           `json:"tax"`
 	Total           int64           `json:"total"`
+	Final           bool            `json:"final" doc:"the month has ended (Japan time) and the statement no longer changes; false: an estimate to the month's end"`
 }
 
 func toStatement(st *partner.Statement) Statement {
@@ -368,7 +369,7 @@ func toStatement(st *partner.Statement) Statement {
 		mapSlice(st.Lines, func(l billing.StatementLine) StatementLine {
 			return StatementLine{l.TenantID, l.Customer, toLine(l.Line)}
 		}),
-		st.Subtotal, toTaxes(st.Taxes), st.Tax, st.Total}
+		st.Subtotal, toTaxes(st.Taxes), st.Tax, st.Total, st.Final}
 }
 
 // StatementPath is the {month} of a wholesale statement, and the reader's

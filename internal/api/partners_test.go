@@ -425,6 +425,9 @@ func TestWholesaleStatement(t *testing.T) {
 		if len(march.Lines) != 1 || march.Lines[0].Days != 18 || march.Lines[0].Amount != halfUp(unit*10, 18, 31) {
 			t.Fatalf("March: got %+v, want 18 of 31 days from the switch", march)
 		}
+		if feb := get(pt, "/api/v1/partner/statements/2027-02"); !feb.Final || march.Final || april.Final {
+			t.Errorf("final on 2027-03-14: February %v, March %v, April %v; want only February's", feb.Final, march.Final, april.Final)
+		}
 		if got := get(ops, "/api/v1/ops/partners/"+p.ID+"/statements/2027-04"); got.Total != april.Total {
 			t.Fatalf("the operator's view: got %+v, want the partner's", got)
 		}

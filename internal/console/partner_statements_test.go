@@ -39,7 +39,11 @@ func TestPartnerStatement(t *testing.T) {
 		`<td class="num">10</td>`, `<td class="num">15</td>`, `<td class="num">`+yen(unit)+`</td>`, "10/30", "20/30",
 		`<td class="num">`+yen(before)+`</td>`, `<td class="num">`+yen(after)+`</td>`,
 		`id="statement-subtotal">`+yen(subtotal)+`<`, yen(tax), `id="statement-total"><strong>`+yen(subtotal+tax)+`</strong>`,
-		`href="/partner/statements/2027-04/csv"`, `href="/partner/statements/2027-04/pdf"`)
+		`href="/partner/statements/2027-04/csv"`, `href="/partner/statements/2027-04/pdf"`,
+		`id="statement-estimate">この月はまだ終わっていないため、この明細は月末までの見込みです。`)
+	if march := b.get("/partner/statements/2027-03"); march.Status != http.StatusOK || strings.Contains(march.Body, "statement-estimate") {
+		t.Errorf("March's statement, the month over: %d, want it final (no estimate notice)", march.Status)
+	}
 	wantOneLanguage(t, "April's statement", "ja", p.Body, "acme Inc.", "ABC")
 	b.setLang("en")
 	wantOneLanguage(t, "April's statement", "en", b.get("/partner/statements/2027-04").Body, "ABC 株式会社")

@@ -18,6 +18,10 @@ import (
 type Statement struct {
 	Partner *Partner
 	*billing.Statement
+	// Final says the month has ended (Japan's calendar, as billing's):
+	// the statement no longer changes. Before, it is an estimate to the
+	// month's end.
+	Final bool
 }
 
 // Statement returns partnerID's wholesale statement for the month
@@ -47,7 +51,8 @@ func (s *Service) Statement(ctx context.Context, partnerID, month, lang string) 
 	if err != nil {
 		return nil, err
 	}
-	return &Statement{Partner: p, Statement: st}, nil
+	end := time.Date(start.Year(), start.Month()+1, 1, 0, 0, 0, 0, billing.CalendarZone())
+	return &Statement{Partner: p, Statement: st, Final: !s.Clock.Now().Before(end)}, nil
 }
 
 // mayRead lets operators read any partner's statements and a partner's
