@@ -174,7 +174,7 @@ func TestDeliverMailsBatches(t *testing.T) {
 	})
 }
 
-// TestDeliverMailsAtOnce: eight senders at once over 600 mails, on both
+// TestDeliverMailsAtOnce: 64 senders at once over 600 mails, on both
 // engines: every mail goes to exactly one of them and is sent once.
 func TestDeliverMailsAtOnce(t *testing.T) {
 	t.Parallel()
@@ -187,7 +187,7 @@ func TestDeliverMailsAtOnce(t *testing.T) {
 			want = append(want, queue(t, env, svc, addresses(fmt.Sprintf("c%02d-", i), 50)...)...)
 		}
 		var wg sync.WaitGroup
-		for range 8 {
+		for range 64 {
 			wg.Go(func() {
 				for {
 					n, err := svc.DeliverMails(context.Background(), 50, retryIn)
