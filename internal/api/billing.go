@@ -182,7 +182,7 @@ func toQuote(q *billing.Quote) Quote {
 // qualified invoice (適格請求書) with the issuer's registration number.
 type Invoice struct {
 	ID                 string      `json:"id"`
-	Number             string      `json:"number"`
+	Number             string      `json:"number" doc:"gapless per issuer (KNR-000042); empty only between the issue and its numbering, right after the commit (after a crash, until the minutely resume job numbers it)"`
 	Kind               string      `json:"kind" enum:"invoice,credit_note"`
 	OriginalID         string      `json:"original_id,omitempty" doc:"a credit note: the invoice it credits"`
 	OriginalNumber     string      `json:"original_number,omitempty" doc:"a credit note, read alone: the number of the invoice it credits"`

@@ -60,7 +60,11 @@ func toFollowed(s member.Seated) *FollowedLicenses {
 	if !s.Follows {
 		return nil
 	}
-	return &FollowedLicenses{s.From, s.To, s.Amount.Amount, s.Amount.Currency, s.Invoice}
+	f := &FollowedLicenses{From: s.From, To: s.To, Amount: s.Amount.Amount, Currency: s.Amount.Currency}
+	if s.Invoice != nil {
+		f.Invoice = *s.Invoice
+	}
+	return f
 }
 
 type listMembersInput struct {

@@ -135,7 +135,7 @@ func (a *App) build(ctx context.Context, ids id.Generator) error {
 	a.Services.Members.Zone = billingZone
 	a.Services.Billing = &billing.Service{Store: db, Clock: a.Clock, IDs: ids, Audit: rec, Notify: ntf, Catalog: cfg.Billing.Catalog,
 		Provider: testcard.New(a.Clock), Issuer: cfg.Billing.Issuer, Zone: billingZone, QuoteTTL: 30 * time.Minute,
-		Retention: cfg.Billing.Retention, Grace: 7 * 24 * time.Hour, BaseURL: cfg.BaseURL}
+		Retention: cfg.Billing.Retention, Grace: 7 * 24 * time.Hour, BaseURL: cfg.BaseURL, Log: a.Logger}
 	a.Services.Members.Seats, a.Services.Members.Follow = a.Services.Billing.SeatLimit, a.Services.Billing.FollowMembers
 	a.Services.Members.Features, a.Services.Members.Log = cfg.Billing.Catalog.Features(), a.Logger
 	a.Services.Passwords = &password.Service{Store: db, Clock: a.Clock, Audit: rec, Notify: ntf, IDs: ids, BaseURL: cfg.BaseURL,

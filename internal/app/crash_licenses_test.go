@@ -19,7 +19,9 @@ import (
 // Once its billing run has finished what was in flight, every applied
 // quote added exactly one license and issued exactly one paid invoice;
 // every apply a client saw succeed is among them; no quote is left
-// applying.
+// applying; every invoice is numbered (PostgreSQL numbers them after the
+// commit: the restart numbers what the kill cut off), the numbers have no
+// gap, and each invoice was mailed once.
 func TestLicenseChangesSurviveKill(t *testing.T) {
 	longTest(t, "builds kanri and kills kanri serve processes")
 	t.Parallel()
@@ -62,8 +64,18 @@ func TestLicenseChangesSurviveKill(t *testing.T) {
 			if n := apptest.CountRows(t, url, `SELECT COUNT(*) FROM quotes WHERE status = 'applying'`); n > 0 {
 				return fmt.Sprintf("%d quotes still applying", n)
 			}
+			if n := apptest.CountRows(t, url, `SELECT COUNT(*) FROM invoices WHERE number IS NULL`); n > 0 {
+				return fmt.Sprintf("%d invoices without a number", n)
+			}
 			return ""
 		})
+		all := apptest.CountRows(t, url, `SELECT COUNT(*) FROM invoices`)
+		if last := apptest.CountRows(t, url, `SELECT MAX(CAST(SUBSTR(number, 5) AS INTEGER)) FROM invoices`); last != all {
+			t.Errorf("%d invoices numbered up to %d: a gap", all, last)
+		}
+		if n := apptest.CountRows(t, url, `SELECT COUNT(*) FROM mails WHERE template = 'invoice_issued'`); n != all {
+			t.Errorf("%d invoice mails for %d invoices, want one each", n, all)
+		}
 		applied := apptest.CountRows(t, url, `SELECT COUNT(*) FROM quotes WHERE status = 'applied'`) - 1 // the first is the contract
 		licenses := apptest.CountRows(t, url, `SELECT licenses FROM subscriptions WHERE tenant_id = ?`, ten.ID)
 		invoices := apptest.CountRows(t, url, `SELECT COUNT(*) FROM invoices WHERE tenant_id = ? AND reason LIKE 'quote %' AND status = 'paid'`, ten.ID)

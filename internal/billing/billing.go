@@ -154,7 +154,7 @@ const (
 type Invoice struct {
 	ID       string
 	TenantID string
-	Number   string // gapless per issuer
+	Number   string // gapless per issuer; "" for the moment between the issue and its numbering (NumberInvoices)
 	Kind     string // KindInvoice, KindCreditNote
 	// OriginalID links a credit note to the invoice it credits; Service.
 	// Invoice also reads that invoice's number and issue time, which the
@@ -252,6 +252,9 @@ type InvoiceFilter struct {
 type Store interface {
 	OpsStore // the operator's views (ops_invoices.go)
 	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+	// AfterCommit runs f once the transaction in ctx has committed (now,
+	// outside one); nothing when it rolls back.
+	AfterCommit(ctx context.Context, f func(ctx context.Context))
 	GetTenant(ctx context.Context, id string) (*tenant.Tenant, error)
 	// ReadTenant is GetTenant without the lock, for a member change that
 	// holds the tenant already (member.Store.LockBillable).
@@ -277,10 +280,16 @@ type Store interface {
 	ApplyingQuotes(ctx context.Context, tenantID string) ([]*Quote, error)
 	// MailDomains returns tenantID's verified domain names, the primary first.
 	MailDomains(ctx context.Context, tenantID string) ([]string, error)
-	// CreateInvoice numbers inv from the issuer's gapless counter (inv.Number
-	// holds the prefix: "KNR" becomes "KNR-000042") and inserts it with its
-	// lines. Errors: Conflict (the period and reason were billed).
+	// CreateInvoice inserts inv with its lines and without a number.
+	// Errors: Conflict (the period and reason were billed).
 	CreateInvoice(ctx context.Context, inv *Invoice) error
+	// NumberInvoices numbers up to limit of issuer's committed invoices
+	// without a number, in the order they were issued, from the issuer's
+	// gapless counter ("KNR" becomes "KNR-000042"), and returns them with
+	// their lines; in the caller's transaction, which holds the counter.
+	NumberInvoices(ctx context.Context, issuer, prefix string, limit int) ([]*Invoice, error)
+	// InvoiceNumber returns an invoice's number, "" until it is numbered.
+	InvoiceNumber(ctx context.Context, id string) (string, error)
 	GetInvoice(ctx context.Context, tenantID, id string) (*Invoice, error)
 	// UpdateInvoicePayment stores the payment fields only: issued amounts never change.
 	UpdateInvoicePayment(ctx context.Context, inv *Invoice) error

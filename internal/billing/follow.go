@@ -66,7 +66,7 @@ func (s *Service) FollowMembers(ctx context.Context, tenantID string, count int)
 	}
 	seated.Amount = money.New(q.Total, q.Currency)
 	if inv := res.Invoice; inv != nil {
-		seated.Invoice = inv.Number
+		seated.Invoice = &inv.Number
 		if err := s.settleLater(ctx, inv, now); err != nil {
 			return member.Seated{}, err
 		}
@@ -198,6 +198,11 @@ func (s *Service) seated(seated member.Seated, next *Subscription) member.Seated
 func (s *Service) Settle(ctx context.Context, invoiceID string) error {
 	ctx = auth.System(ctx, "billing")
 	inv, err := s.Store.GetInvoice(ctx, "", invoiceID)
+	if err == nil && inv.Number == "" { // the job ran before the numbering after its change: number it first
+		if err = s.NumberInvoices(ctx); err == nil {
+			inv, err = s.Store.GetInvoice(ctx, "", invoiceID)
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("settle invoice: %w", err)
 	}

@@ -25,7 +25,10 @@ type bill struct {
 }
 
 // issue issues an invoice (a credit note when the lines net below zero) in
-// the transaction in ctx, and mails it to the billing contact.
+// the transaction in ctx; once it is numbered, it is recorded, told and
+// mailed to the billing contact. Where the store numbers it after the
+// commit (Store.CreateInvoice), that happens before the transaction's InTx
+// returns, which is when the returned invoice carries its number.
 func (s *Service) issue(ctx context.Context, t *tenant.Tenant, b bill, now time.Time) (*Invoice, error) {
 	admin, err := s.superAdmin(ctx, t.ID)
 	if err != nil {
@@ -46,13 +49,130 @@ func (s *Service) issue(ctx context.Context, t *tenant.Tenant, b bill, now time.
 	if err := s.Store.CreateInvoice(ctx, inv); err != nil {
 		return nil, err
 	}
-	if err := s.audit(ctx, s.Audit.Event(ctx, now, t.ID, "invoice.issued", "invoice", inv.ID, nil, invoiceSnap(inv))); err != nil {
-		return nil, err
+	if inv.Number == "" {
+		s.Store.AfterCommit(ctx, func(ctx context.Context) { s.numbered(ctx, waiting{inv, t, admin}) })
+		return inv, nil
+	}
+	return inv, s.announce(ctx, t, admin, inv)
+}
+
+// announce records, tells and mails a numbered invoice.
+func (s *Service) announce(ctx context.Context, t *tenant.Tenant, admin *member.Member, inv *Invoice) error {
+	if err := s.audit(ctx, s.Audit.Event(ctx, inv.IssuedAt, t.ID, "invoice.issued", "invoice", inv.ID, nil, invoiceSnap(inv))); err != nil {
+		return err
 	}
 	if err := s.Notify.Emit(ctx, t.ID, "invoice.issued", invoiceSnap(inv)); err != nil {
-		return nil, err
+		return err
 	}
-	return inv, s.mail(ctx, t, admin, "invoice_issued", s.invoiceData(t, inv))
+	return s.mail(ctx, t, admin, "invoice_issued", s.invoiceData(t, inv))
+}
+
+// waiting is an invoice of this process's waiting for its number, with
+// its tenant and billing contact as its change read them.
+type waiting struct {
+	inv   *Invoice
+	t     *tenant.Tenant
+	admin *member.Member
+}
+
+// numbered numbers the invoices committed so far, inv among them, and
+// sets inv's number. Callers in this process take turns: changes
+// committed while one numbers are numbered together by the next, and the
+// rest find theirs done. A failure leaves them to the next numbering (the
+// minutely resume job's at the latest), logged.
+func (s *Service) numbered(ctx context.Context, w waiting) {
+	s.waitingMu.Lock()
+	if s.waiting == nil {
+		s.waiting = map[string]waiting{}
+	}
+	s.waiting[w.inv.ID] = w
+	s.waitingMu.Unlock()
+	defer s.seen(w.inv.ID)
+	s.numbering.Lock()
+	defer s.numbering.Unlock()
+	if w.inv.Number != "" { // numbered by the one before
+		return
+	}
+	err := s.numberInvoices(ctx)
+	if err == nil && w.inv.Number == "" { // numbered meanwhile by another instance
+		w.inv.Number, err = s.Store.InvoiceNumber(ctx, w.inv.ID)
+	}
+	if err != nil {
+		s.log().ErrorContext(ctx, "invoice numbering failed; the resume job retries it", "invoice", w.inv.ID, "err", err)
+	}
+}
+
+// seen forgets a waiting invoice.
+func (s *Service) seen(id string) {
+	s.waitingMu.Lock()
+	delete(s.waiting, id)
+	s.waitingMu.Unlock()
+}
+
+// waitingFor returns the invoice id this process waits for, if it does.
+func (s *Service) waitingFor(id string) (waiting, bool) {
+	s.waitingMu.Lock()
+	defer s.waitingMu.Unlock()
+	w, ok := s.waiting[id]
+	return w, ok
+}
+
+// numberBatch is how many invoices one numbering transaction takes.
+const numberBatch = 200
+
+// NumberInvoices numbers every committed invoice still without a number
+// (Store.CreateInvoice), in the order they were issued (SPEC §8: gapless),
+// and announces each, in the numbering's transaction. Concurrent callers
+// take turns on the issuer's counter; each finds what the last one left.
+func (s *Service) NumberInvoices(ctx context.Context) error {
+	s.numbering.Lock()
+	defer s.numbering.Unlock()
+	return s.numberInvoices(ctx)
+}
+
+// numberInvoices is NumberInvoices, with s.numbering held.
+func (s *Service) numberInvoices(ctx context.Context) error {
+	ctx = auth.System(ctx, "billing") // the requests' own actors are on their changes' events
+	for {
+		var numbered []*Invoice
+		err := s.Store.InTx(ctx, func(ctx context.Context) error {
+			invs, err := s.Store.NumberInvoices(ctx, s.Issuer.Registration, s.Issuer.Prefix, numberBatch)
+			if err != nil || len(invs) == 0 {
+				return err
+			}
+			numbered = invs
+			var events []*audit.Event
+			ctx = context.WithValue(ctx, auditKey{}, &events)
+			return s.Notify.Batch(ctx, func(ctx context.Context) error {
+				for _, inv := range invs {
+					w, ok := s.waitingFor(inv.ID)
+					if !ok { // another instance's, or one a crash left
+						if w.t, err = s.Store.ReadTenant(ctx, inv.TenantID); err != nil {
+							return err
+						}
+						if w.admin, err = s.Store.ReadSuperAdmin(ctx, inv.TenantID); err != nil {
+							return err
+						}
+					}
+					if err := s.announce(ctx, w.t, w.admin, inv); err != nil {
+						return err
+					}
+				}
+				return s.Store.AppendAuditEvents(ctx, events...)
+			})
+		})
+		if err != nil {
+			return fmt.Errorf("number invoices: %w", err)
+		}
+		for _, inv := range numbered { // committed: tell the changes waiting here
+			if w, ok := s.waitingFor(inv.ID); ok {
+				w.inv.Number = inv.Number
+			}
+		}
+		if len(numbered) < numberBatch {
+			return nil
+		}
+	}
 }
 
 // settle decides how an invoice is paid: a credit note credits the last

@@ -143,7 +143,9 @@ const stuckAfter = time.Minute
 // none stuck for long (an apply in flight elsewhere meets an idempotent
 // charge and a claim that sees it applied).
 func (s *Service) ResumeApplies(ctx context.Context) error {
-	var problems []error
+	// Invoices a crash left without their number (between a change's
+	// commit and its numbering) are numbered and mailed first.
+	problems := []error{s.NumberInvoices(ctx)}
 	s.resumeStuck(auth.System(ctx, "billing run"), s.Clock.Now(), &problems)
 	return errors.Join(problems...)
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kanri/kanri/internal/audit"
@@ -50,8 +52,23 @@ type Service struct {
 	BaseURL string
 	// RunBatch is how many rows the billing run reads at a time (500 when 0).
 	RunBatch int
+	// Log records what fails after a commit (an invoice's numbering);
+	// slog's default when nil.
+	Log *slog.Logger
 
 	applies tenantLocks // one apply at a time per tenant in this process
+	// numbering is held by one numbering at a time in this process; waiting
+	// (under waitingMu) holds the invoices this process committed and has
+	// not seen numbered, with what announcing them needs (numbered).
+	numbering, waitingMu sync.Mutex
+	waiting              map[string]waiting
+}
+
+func (s *Service) log() *slog.Logger {
+	if s.Log == nil {
+		return slog.Default()
+	}
+	return s.Log
 }
 
 // ErrNoPaymentMethod is the cause of a refusal for want of a usable

@@ -20,6 +20,7 @@ import (
 	"github.com/go-pdf/fpdf"
 
 	"github.com/kanri/kanri/internal/billing"
+	"github.com/kanri/kanri/internal/errs"
 )
 
 // fontFS holds the font and, because the IPA Font License asks that the
@@ -68,6 +69,9 @@ func New() *Renderer {
 func (r *Renderer) Render(inv *billing.Invoice, lang string) ([]byte, error) {
 	if inv == nil {
 		return nil, errors.New("render invoice: no invoice")
+	}
+	if inv.Number == "" { // between its issue and its numbering (billing.Service.NumberInvoices)
+		return nil, errs.E(errs.Conflict, "billing.invoice_unnumbered")
 	}
 	l := labelsFor(lang, inv.Kind)
 	pdf := r.newDocument(inv.IssuedAt)

@@ -37,7 +37,8 @@ type Handler interface {
 	// RunBilling bills ended periods, retries open card invoices and purges
 	// closed tenants past their retention.
 	RunBilling(ctx context.Context) error
-	// ResumeApplies finishes the applies a crash cut off after the charge.
+	// ResumeApplies finishes the applies a crash cut off after the charge,
+	// and numbers the invoices a crash left without their number.
 	ResumeApplies(ctx context.Context) error
 	// SendPasswordReset works a "forgot password" request.
 	SendPasswordReset(ctx context.Context, r password.Request) error
@@ -200,7 +201,8 @@ func (w *billingRunWorker) Work(ctx context.Context, _ *river.Job[BillingRunArgs
 // Timeout leaves room for a run after days of downtime.
 func (w *billingRunWorker) Timeout(*river.Job[BillingRunArgs]) time.Duration { return 30 * time.Minute }
 
-// ResumeAppliesArgs is the minutely resumption of applies a crash cut off.
+// ResumeAppliesArgs is the minutely resumption of applies (and invoice
+// numbering) a crash cut off.
 type ResumeAppliesArgs struct{}
 
 // Kind names the job.

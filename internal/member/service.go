@@ -78,8 +78,11 @@ type Seated struct {
 	RenewsOn time.Time
 	// Amount is what the change bills (negative: credits), tax included:
 	// on Invoice, issued now, or else on the next regular invoice.
-	Amount  money.Money
-	Invoice string // the number of the invoice or credit note issued now
+	Amount money.Money
+	// Invoice is the number of the invoice or credit note issued now (nil:
+	// none), set once the member change has committed: invoices are
+	// numbered after their transaction.
+	Invoice *string
 }
 
 // The ways to have more billable members that a Limit names: message

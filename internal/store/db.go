@@ -118,17 +118,43 @@ func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) erro
 	if ctx.Value(txKey{}) != nil {
 		return fn(ctx)
 	}
-	if db.batch != nil {
-		err := db.batch.run(ctx, fn)
-		db.stmts.preparePending(ctx, db.write)
-		return err
+	var after []func(context.Context)
+	try := func(ctx context.Context) error {
+		after = after[:0] // a retried attempt registers its own
+		return fn(context.WithValue(ctx, afterKey{}, &after))
 	}
-	for attempt := 1; ; attempt++ {
-		err := db.tryTx(ctx, fn)
-		if err == nil || attempt == 5 || db.errorKind(err) != "retry" {
-			return err
+	var err error
+	if db.batch != nil {
+		err = db.batch.run(ctx, try)
+		db.stmts.preparePending(ctx, db.write)
+	} else {
+		for attempt := 1; ; attempt++ {
+			err = db.tryTx(ctx, try)
+			if err == nil || attempt == 5 || db.errorKind(err) != "retry" {
+				break
+			}
 		}
 	}
+	if err != nil {
+		return err
+	}
+	for _, f := range after {
+		f(ctx)
+	}
+	return nil
+}
+
+type afterKey struct{}
+
+// AfterCommit runs f once the transaction in ctx has committed, before
+// InTx returns, with InTx's context (nothing if it rolls back); outside a
+// transaction it runs f now.
+func (db *DB) AfterCommit(ctx context.Context, f func(ctx context.Context)) {
+	if after, ok := ctx.Value(afterKey{}).(*[]func(context.Context)); ok {
+		*after = append(*after, f)
+		return
+	}
+	f(ctx)
 }
 
 func (db *DB) tryTx(ctx context.Context, fn func(ctx context.Context) error) error {

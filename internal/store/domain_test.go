@@ -21,17 +21,10 @@ import (
 // found its record, an expired one's its deadline passed; a pending
 // domain's words cannot be read back, so its check is due again at once.
 func TestMigrateLastCheck(t *testing.T) {
-	engines := []struct {
-		name string
-		url  func(t *testing.T) string
-	}{
-		{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "kanri.db") }},
-		{"postgres", func(t *testing.T) string { return storetest.PostgresURL(t) }},
-	}
-	for _, e := range engines {
+	for _, e := range migrationEngines {
 		t.Run(e.name, func(t *testing.T) {
 			url := e.url(t)
-			migrateTo8(t, url)
+			migrateTo(t, url, 8, seedLastChecks)
 			env := storetest.Open(t, url) // the rest of the migrations
 			want := map[string]domain.Finding{
 				"dom_active":  {Code: "domain.check_verified", Params: map[string]string{"domain": "active.example", "record": "MX"}},
@@ -52,9 +45,18 @@ func TestMigrateLastCheck(t *testing.T) {
 	}
 }
 
-// migrateTo8 brings the database at url to migration 0008 and stores a
-// tenant with a domain of each kind of last check, as it was written then.
-func migrateTo8(t *testing.T, url string) {
+// migrationEngines are the databases a migration test runs on.
+var migrationEngines = []struct {
+	name string
+	url  func(t *testing.T) string
+}{
+	{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "kanri.db") }},
+	{"postgres", func(t *testing.T) string { return storetest.PostgresURL(t) }},
+}
+
+// migrateTo brings the database at url to migration version and stores
+// what seed writes, as it was written then.
+func migrateTo(t *testing.T, url string, version int64, seed func(t *testing.T, db *sql.DB)) {
 	t.Helper()
 	var db *sql.DB
 	var err error
@@ -77,10 +79,16 @@ func migrateTo8(t *testing.T, url string) {
 	must(t, "migrations", err)
 	p, err := goose.NewProvider(dialect, db, sub)
 	must(t, "goose", err)
-	_, err = p.UpTo(t.Context(), 8)
-	must(t, "migrate to 0008", err)
+	_, err = p.UpTo(t.Context(), version)
+	must(t, "migrate", err)
+	seed(t, db)
+}
+
+// seedLastChecks stores a tenant with a domain of each kind of last check,
+// as migration 0008 wrote them.
+func seedLastChecks(t *testing.T, db *sql.DB) {
 	const at = "2026-03-01T00:00:00Z"
-	_, err = db.ExecContext(t.Context(), `INSERT INTO tenants (id, works_group, company_name, language, notices_enabled, notice_recipients,
+	_, err := db.ExecContext(t.Context(), `INSERT INTO tenants (id, works_group, company_name, language, notices_enabled, notice_recipients,
 		channel, status, created_at, updated_at) VALUES ('ten_old', 'old', 'Old', 'ja', true, 'admins', 'direct', 'active', '`+at+`', '`+at+`')`)
 	must(t, "tenant", err)
 	for _, row := range [][]string{

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -17,7 +18,7 @@ const invoiceColumns = `id, tenant_id, number, kind, original_id, period, reason
 func scanInvoice(row scanner) (*billing.Invoice, error) {
 	var inv billing.Invoice
 	var taxes string
-	err := row.Scan(&inv.ID, &inv.TenantID, &inv.Number, &inv.Kind, scanStr(&inv.OriginalID), &inv.Period, &inv.Reason, &inv.Status,
+	err := row.Scan(&inv.ID, &inv.TenantID, scanStr(&inv.Number), &inv.Kind, scanStr(&inv.OriginalID), &inv.Period, &inv.Reason, &inv.Status,
 		&inv.Currency, &inv.Subtotal, &taxes, &inv.Tax, &inv.Total, &inv.IssuerName, &inv.IssuerRegistration, &inv.RecipientName,
 		&inv.RecipientEmail, &inv.PaymentKind, &inv.ChargeID, &inv.BankDetails, dayScanner{&inv.DueAt}, &inv.Attempts,
 		scanTime(&inv.NextAttemptAt), scanTime(&inv.IssuedAt), scanTime(&inv.PaidAt))
@@ -27,40 +28,36 @@ func scanInvoice(row scanner) (*billing.Invoice, error) {
 	return &inv, err
 }
 
-// CreateInvoice numbers inv from its issuer's counter, in the caller's
-// transaction so that a rollback leaves no gap, and inserts it with its
-// lines. Errors: Conflict (the tenant's period and reason are billed).
+// CreateInvoice inserts inv with its lines, in the caller's transaction.
+// On SQLite it is numbered at once from its issuer's counter (inv.Number
+// holds the prefix: "KNR" becomes "KNR-000042"): the one writer holds
+// nobody up, and a rollback leaves no gap. On PostgreSQL it is inserted
+// without a number (inv.Number becomes ""), for NumberInvoices once it has
+// committed: the counter row, locked to the commit, would make every
+// other invoice of the issuer wait for this whole transaction.
+// Errors: Conflict (the tenant's period and reason are billed).
 func (db *DB) CreateInvoice(ctx context.Context, inv *billing.Invoice) error {
 	return db.InTx(ctx, func(ctx context.Context) error {
-		// The issuer's counter row stays locked until the commit: every
-		// other invoice of the issuer waits for this transaction
-		// (docs/PERFORMANCE.md), so callers create it last. On PostgreSQL one
-		// round trip takes the number and inserts the invoice.
 		taxes, err := json.Marshal(inv.Taxes)
 		if err != nil {
 			return fmt.Errorf("encode taxes: %w", err)
 		}
-		args := []any{inv.ID, inv.TenantID, inv.Number, inv.Kind, nullStr(inv.OriginalID), inv.Period, inv.Reason, inv.Status, inv.Currency,
-			inv.Subtotal, string(taxes), inv.Tax, inv.Total, inv.IssuerName, inv.IssuerRegistration, inv.RecipientName, inv.RecipientEmail,
-			inv.PaymentKind, inv.ChargeID, inv.BankDetails, nullDay(inv.DueAt), inv.Attempts, nullTS(inv.NextAttemptAt), ts(inv.IssuedAt), nullTS(inv.PaidAt)}
-		const take = `INSERT INTO invoice_counters (issuer, last) VALUES (?, 1)
-			ON CONFLICT (issuer) DO UPDATE SET last = invoice_counters.last + 1 RETURNING last`
-		if db.postgres {
-			values := strings.Replace(placeholders(len(args)), "?, ?, ?", "?, ?, ? || '-' || (SELECT lpad(last::text, greatest(6, length(last::text)), '0') FROM n)", 1)
-			if err := db.queryRow(ctx, `WITH n AS (`+take+`) INSERT INTO invoices (`+invoiceColumns+`) VALUES `+values+` RETURNING number`,
-				append([]any{inv.IssuerRegistration}, args...)...).Scan(&inv.Number); err != nil {
-				return db.fail(err, "store.thing.invoice")
-			}
-		} else {
+		prefix := inv.Number
+		inv.Number = ""
+		if !db.postgres {
 			var n int64
-			if err := db.queryRow(ctx, take, inv.IssuerRegistration).Scan(&n); err != nil {
+			if err := db.queryRow(ctx, `INSERT INTO invoice_counters (issuer, last) VALUES (?, 1)
+				ON CONFLICT (issuer) DO UPDATE SET last = invoice_counters.last + 1 RETURNING last`, inv.IssuerRegistration).Scan(&n); err != nil {
 				return db.fail(err, "store.thing.invoice_counter")
 			}
-			inv.Number = fmt.Sprintf("%s-%06d", inv.Number, n)
-			args[2] = inv.Number
-			if _, err := db.exec(ctx, `INSERT INTO invoices (`+invoiceColumns+`) VALUES `+placeholders(len(args)), args...); err != nil {
-				return db.fail(err, "store.thing.invoice")
-			}
+			inv.Number = fmt.Sprintf("%s-%06d", prefix, n)
+		}
+		if _, err := db.exec(ctx, `INSERT INTO invoices (`+invoiceColumns+`) VALUES `+placeholders(25),
+			inv.ID, inv.TenantID, nullStr(inv.Number), inv.Kind, nullStr(inv.OriginalID), inv.Period, inv.Reason, inv.Status, inv.Currency,
+			inv.Subtotal, string(taxes), inv.Tax, inv.Total, inv.IssuerName, inv.IssuerRegistration, inv.RecipientName, inv.RecipientEmail,
+			inv.PaymentKind, inv.ChargeID, inv.BankDetails, nullDay(inv.DueAt), inv.Attempts, nullTS(inv.NextAttemptAt), ts(inv.IssuedAt),
+			nullTS(inv.PaidAt)); err != nil {
+			return db.fail(err, "store.thing.invoice")
 		}
 		if len(inv.Lines) == 0 {
 			return nil
@@ -72,6 +69,69 @@ func (db *DB) CreateInvoice(ctx context.Context, inv *billing.Invoice) error {
 		_, err = db.exec(ctx, `INSERT INTO invoice_lines (invoice_id, n, `+lineColumns+`) VALUES `+rows(12, len(inv.Lines)), lines...)
 		return db.fail(err, "store.thing.invoice_line")
 	})
+}
+
+// NumberInvoices numbers up to limit of issuer's committed invoices that
+// have no number yet, in the order they were issued, from the issuer's
+// gapless counter (prefix "KNR" gives "KNR-000042"), in the caller's
+// transaction, and returns them with their lines: PostgreSQL's, after
+// CreateInvoice (on SQLite there are none, but for tests). The counter row stays
+// locked until the commit: numbering waits for numbering only, and a
+// rollback leaves no gap.
+func (db *DB) NumberInvoices(ctx context.Context, issuer, prefix string, limit int) ([]*billing.Invoice, error) {
+	var invs []*billing.Invoice
+	err := db.InTx(ctx, func(ctx context.Context) error {
+		var last int64
+		if err := db.queryRow(ctx, `INSERT INTO invoice_counters (issuer, last) VALUES (?, 0)
+			ON CONFLICT (issuer) DO UPDATE SET last = invoice_counters.last RETURNING last`, issuer).Scan(&last); err != nil {
+			return db.fail(err, "store.thing.invoice_counter")
+		}
+		// After the lock: this statement sees every invoice committed before
+		// it, and none another numbering has numbered.
+		var err error
+		if invs, err = db.invoices(ctx, `SELECT `+invoiceColumns+` FROM invoices WHERE issuer_registration = ? AND number IS NULL
+			ORDER BY issued_at, id LIMIT ?`, issuer, limit); err != nil || len(invs) == 0 {
+			return err
+		}
+		var numbers, ids []any
+		byID := map[string]*billing.Invoice{}
+		for _, inv := range invs {
+			last++
+			inv.Number = fmt.Sprintf("%s-%06d", prefix, last)
+			numbers, ids, byID[inv.ID] = append(numbers, inv.ID, inv.Number), append(ids, inv.ID), inv
+		}
+		if _, err := db.exec(ctx, `UPDATE invoices SET number = v.column2 FROM (VALUES `+rows(2, len(invs))+`) AS v
+			WHERE invoices.id = v.column1`, numbers...); err != nil {
+			return db.fail(err, "store.thing.invoice")
+		}
+		if _, err := db.exec(ctx, `UPDATE invoice_counters SET last = ? WHERE issuer = ?`, last, issuer); err != nil {
+			return db.fail(err, "store.thing.invoice_counter")
+		}
+		rows, err := db.query(ctx, `SELECT `+lineColumns+`, invoice_id FROM invoice_lines WHERE invoice_id IN `+placeholders(len(ids))+
+			` ORDER BY invoice_id, n`, ids...)
+		if err != nil {
+			return db.fail(err, "store.thing.invoice_line")
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			l, err := scanLine(alsoScan{rows, []any{&id}})
+			if err != nil {
+				return db.fail(err, "store.thing.invoice_line")
+			}
+			byID[id].Lines = append(byID[id].Lines, l)
+		}
+		return db.fail(rows.Err(), "store.thing.invoice_line")
+	})
+	return invs, err
+}
+
+// InvoiceNumber returns invoice id's number ("" until it is numbered).
+// Errors: NotFound.
+func (db *DB) InvoiceNumber(ctx context.Context, id string) (string, error) {
+	var n sql.NullString
+	err := db.queryRow(ctx, `SELECT number FROM invoices WHERE id = ?`, id).Scan(&n)
+	return n.String, db.fail(err, "store.thing.invoice")
 }
 
 // GetInvoice returns one invoice with its lines, locked in a transaction;
@@ -156,7 +216,7 @@ func (db *DB) OverdueInvoices(ctx context.Context, tenantID string, d time.Time)
 // attempt is due, with ids after after, in id order.
 func (db *DB) RetryableInvoices(ctx context.Context, now time.Time, after string, limit int) ([]*billing.Invoice, error) {
 	return db.invoices(ctx, `SELECT `+invoiceColumns+` FROM invoices WHERE status = 'open' AND next_attempt_at IS NOT NULL
-		AND next_attempt_at <= ? AND id > ? ORDER BY id LIMIT ?`, ts(now), after, limit)
+		AND next_attempt_at <= ? AND number IS NOT NULL AND id > ? ORDER BY id LIMIT ?`, ts(now), after, limit)
 }
 
 // UnrefundedCreditNotes returns up to limit credit notes still issued,

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -25,8 +26,25 @@ func newInvoice(env *storetest.Env, tenantID, reason string) *billing.Invoice {
 		Lines: []billing.Line{{Description: "x", PeriodStart: day, PeriodEnd: day.AddDate(1, 0, 0), Quantity: 3, UnitAmount: 105, Amount: 315, TaxPercent: 10}}}
 }
 
-// TestInvoiceNumbersAndImmutability: numbers go up by one per issuer, a
-// rolled-back invoice leaves no gap, the same period and reason cannot be
+// numberAll numbers every committed invoice of the test issuer, a few to a
+// transaction, as billing.Service.NumberInvoices does, and returns them.
+func numberAll(ctx context.Context, env *storetest.Env) ([]*billing.Invoice, error) {
+	var all []*billing.Invoice
+	for {
+		var invs []*billing.Invoice
+		err := env.DB.InTx(ctx, func(ctx context.Context) error {
+			var err error
+			invs, err = env.DB.NumberInvoices(ctx, "T7123456789012", "KNR", 5)
+			return err
+		})
+		if all = append(all, invs...); err != nil || len(invs) < 5 {
+			return all, err
+		}
+	}
+}
+
+// TestInvoiceNumbersAndImmutability: numbers go up by one per issuer (on
+// PostgreSQL once invoices are committed), a rolled-back invoice leaves no gap, the same period and reason cannot be
 // billed twice, and issued amounts cannot change (SPEC §8), on both engines.
 func TestInvoiceNumbersAndImmutability(t *testing.T) {
 	t.Parallel()
@@ -36,8 +54,20 @@ func TestInvoiceNumbersAndImmutability(t *testing.T) {
 		ten := storetest.NewTenant(t, env, "acme")
 		first := newInvoice(env, ten.ID, "quote a")
 		must(t, "create", env.DB.CreateInvoice(ctx, first))
+		postgres := store.IsPostgres(env.URL)
+		if n, err := env.DB.InvoiceNumber(ctx, first.ID); err != nil || (n != "") != !postgres || n != first.Number {
+			t.Fatalf("number as created = %q (%q), %v; want none on PostgreSQL, KNR-000001 on SQLite", n, first.Number, err)
+		}
+		numbered, err := numberAll(ctx, env)
+		must(t, "number", err)
+		if postgres && (len(numbered) != 1 || numbered[0].Number != "KNR-000001" || len(numbered[0].Lines) != 1) {
+			t.Fatalf("numbered %+v; want the first invoice as KNR-000001 with its line", numbered)
+		}
+		if !postgres && len(numbered) != 0 {
+			t.Fatalf("numbered %+v on SQLite, where invoices are numbered as they are created", numbered)
+		}
 		rollback := errors.New("roll back")
-		err := env.DB.InTx(ctx, func(ctx context.Context) error {
+		err = env.DB.InTx(ctx, func(ctx context.Context) error {
 			if err := env.DB.CreateInvoice(ctx, newInvoice(env, ten.ID, "quote b")); err != nil {
 				return err
 			}
@@ -51,22 +81,28 @@ func TestInvoiceNumbersAndImmutability(t *testing.T) {
 		}
 		second := newInvoice(env, ten.ID, "quote c")
 		must(t, "create", env.DB.CreateInvoice(ctx, second))
-		if first.Number != "KNR-000001" || second.Number != "KNR-000002" {
-			t.Errorf("numbers %s, %s; want KNR-000001, KNR-000002 (no gap)", first.Number, second.Number)
-		}
+		numbered, err = numberAll(ctx, env)
+		must(t, "number", err)
 		got, err := env.DB.GetInvoice(ctx, ten.ID, second.ID)
 		must(t, "get", err)
+		if got.Number != "KNR-000002" {
+			t.Errorf("the second invoice is %q (numbered %d); want KNR-000002 (no gap)", got.Number, len(numbered))
+		}
 		if got.Total != 346 || len(got.Lines) != 1 || got.Lines[0].Amount != 315 || got.Taxes[0].Tax != 31 {
 			t.Errorf("stored invoice = %+v", got)
 		}
 		got.Status, got.PaidAt = billing.InvoicePaid, env.Clock.Now()
 		must(t, "record payment", env.DB.UpdateInvoicePayment(ctx, got))
 		for name, q := range map[string]string{
-			"amount": `UPDATE invoices SET total = 1 WHERE id = ?`,
-			"line":   `UPDATE invoice_lines SET amount = 1 WHERE invoice_id = ?`,
-			"delete": `DELETE FROM invoice_lines WHERE invoice_id = ?`,
+			"amount":   `UPDATE invoices SET total = 1 WHERE id = ?`,
+			"number":   `UPDATE invoices SET number = 'KNR-000009' WHERE id = ?`,
+			"unnumber": `UPDATE invoices SET number = NULL WHERE id = ?`,
+			"line":     `UPDATE invoice_lines SET amount = 1 WHERE invoice_id = ?`,
+			"delete":   `DELETE FROM invoice_lines WHERE invoice_id = ?`,
 		} {
-			if _, err := env.DB.Writer().ExecContext(ctx, store.Rebind(q), second.ID); err == nil || !strings.Contains(err.Error(), "immutable") {
+			// SQLite's number is NOT NULL (numbered as created): refused for that.
+			_, err := env.DB.Writer().ExecContext(ctx, store.Rebind(q), second.ID)
+			if err == nil || !strings.Contains(err.Error(), "immutable") && !(name == "unnumber" && strings.Contains(err.Error(), "NOT NULL")) {
 				t.Errorf("%s of an issued invoice: %v, want refused as immutable", name, err)
 			}
 		}
@@ -75,8 +111,10 @@ func TestInvoiceNumbersAndImmutability(t *testing.T) {
 
 // TestInvoiceNumbersUnderRace: 64 invoices issued at once, half of them in
 // transactions that roll back afterwards (on SQLite, savepoints of one
-// batched commit), leave the other half numbered 1 to 32 without a gap
-// (SPEC §8), on both engines.
+// batched commit), each committed one numbered by its own caller at once,
+// leave the other half numbered 1 to 32 without a gap (SPEC §8), each
+// numbered once, on both engines. (Numbers follow the commits: an invoice
+// committed later than a newer one's numbering gets the next number.)
 func TestInvoiceNumbersUnderRace(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
@@ -84,6 +122,8 @@ func TestInvoiceNumbersUnderRace(t *testing.T) {
 		ten := storetest.NewTenant(t, env, "acme")
 		const n = 64
 		kept := make([]*billing.Invoice, n)
+		var mu sync.Mutex
+		given := map[string]int{} // how many times each invoice was numbered
 		var wg sync.WaitGroup
 		for i := range n {
 			wg.Go(func() {
@@ -97,19 +137,39 @@ func TestInvoiceNumbersUnderRace(t *testing.T) {
 					}
 					return nil
 				})
-				if err == nil {
-					kept[i] = inv
-				} else if i%2 == 0 {
-					t.Errorf("invoice %d: %v", i, err)
+				if err != nil {
+					if i%2 == 0 {
+						t.Errorf("invoice %d: %v", i, err)
+					}
+					return
 				}
+				kept[i] = inv
+				invs, err := numberAll(t.Context(), env)
+				if err != nil {
+					t.Errorf("numbering after invoice %d: %v", i, err)
+				}
+				mu.Lock()
+				if inv.Number != "" { // SQLite's, numbered as created
+					given[inv.ID]++
+				}
+				for _, inv := range invs {
+					given[inv.ID]++
+				}
+				mu.Unlock()
 			})
 		}
 		wg.Wait()
 		var numbers []string
 		for _, inv := range kept {
-			if inv != nil {
-				numbers = append(numbers, inv.Number)
+			if inv == nil {
+				continue
 			}
+			got, err := env.DB.InvoiceNumber(t.Context(), inv.ID)
+			must(t, "number", err)
+			if given[inv.ID] != 1 {
+				t.Errorf("invoice %s (%s) numbered %d times, want once", inv.ID, got, given[inv.ID])
+			}
+			numbers = append(numbers, got)
 		}
 		slices.Sort(numbers)
 		for i, got := range numbers {
@@ -117,8 +177,62 @@ func TestInvoiceNumbersUnderRace(t *testing.T) {
 				t.Fatalf("numbers %v: number %d is %s, want %s (no gap)", numbers, i+1, got, want)
 			}
 		}
-		if len(numbers) != n/2 {
-			t.Errorf("%d invoices kept, want %d", len(numbers), n/2)
+		if len(numbers) != n/2 || len(given) != n/2 {
+			t.Errorf("%d invoices kept, %d numbered; want %d", len(numbers), len(given), n/2)
 		}
 	})
+}
+
+// TestMigrateInvoiceNumbering: after migration 0029 (PostgreSQL: an
+// invoice may wait for its number) the invoices, credit notes and lines
+// issued before keep their numbers and references, a number is given
+// once, a line of no invoice is still refused, and numbering goes on from
+// the counter.
+func TestMigrateInvoiceNumbering(t *testing.T) {
+	for _, e := range migrationEngines {
+		t.Run(e.name, func(t *testing.T) {
+			url := e.url(t)
+			migrateTo(t, url, 28, func(t *testing.T, db *sql.DB) {
+				const at = "2026-03-01T00:00:00Z"
+				for _, q := range []string{
+					`INSERT INTO tenants (id, works_group, company_name, language, notices_enabled, notice_recipients, channel, status,
+						created_at, updated_at) VALUES ('ten_old', 'old', 'Old', 'ja', true, 'admins', 'direct', 'active', '` + at + `', '` + at + `')`,
+					`INSERT INTO invoices (` + store.InvoiceColumns + `) VALUES ('inv_a', 'ten_old', 'KNR-000001', 'invoice', NULL, 'p', 'r1',
+						'paid', 'JPY', 100, '[]', 10, 110, 'K', 'T7123456789012', 'Old', 'a@old.example', 'card', 'ch_1', '', NULL, 0, NULL, '` + at + `', '` + at + `')`,
+					`INSERT INTO invoices (` + store.InvoiceColumns + `) VALUES ('inv_b', 'ten_old', 'KNR-000002', 'credit_note', 'inv_a', 'p', 'r2',
+						'credited', 'JPY', -100, '[]', -10, -110, 'K', 'T7123456789012', 'Old', 'a@old.example', '', '', '', NULL, 0, NULL, '` + at + `', NULL)`,
+					`INSERT INTO invoice_counters (issuer, last) VALUES ('T7123456789012', 2)`,
+					`INSERT INTO invoice_lines (invoice_id, n, description, period_start, period_end, quantity, unit_amount, amount, tax_percent)
+						VALUES ('inv_a', 1, 'x', '2026-03-01', '2026-04-01', 1, 100, 100, 10)`,
+				} {
+					_, err := db.ExecContext(t.Context(), store.Rebind(q))
+					must(t, "seed", err)
+				}
+			})
+			env := storetest.Open(t, url)
+			ctx := t.Context()
+			a, err := env.DB.GetInvoice(ctx, "ten_old", "inv_a")
+			must(t, "invoice", err)
+			b, err := env.DB.GetInvoice(ctx, "ten_old", "inv_b")
+			must(t, "credit note", err)
+			if a.Number != "KNR-000001" || len(a.Lines) != 1 || a.Lines[0].Amount != 100 || b.Number != "KNR-000002" || b.OriginalID != "inv_a" {
+				t.Fatalf("after the migration: %+v, %+v", a, b)
+			}
+			w := env.DB.Writer()
+			if _, err := w.ExecContext(ctx, store.Rebind(`UPDATE invoices SET number = 'KNR-000009' WHERE id = 'inv_a'`)); err == nil {
+				t.Error("a number changed after the migration")
+			}
+			if _, err := w.ExecContext(ctx, store.Rebind(`INSERT INTO invoice_lines (invoice_id, n, description, period_start, period_end,
+				quantity, unit_amount, amount, tax_percent) VALUES ('inv_none', 1, 'x', '2026-03-01', '2026-04-01', 1, 1, 1, 10)`)); err == nil {
+				t.Error("a line of no invoice was stored after the migration")
+			}
+			inv := newInvoice(env, "ten_old", "later")
+			must(t, "create", env.DB.CreateInvoice(ctx, inv))
+			_, err = numberAll(ctx, env)
+			must(t, "number", err)
+			if n, err := env.DB.InvoiceNumber(ctx, inv.ID); err != nil || n != "KNR-000003" {
+				t.Errorf("the new invoice is %q, %v; want KNR-000003", n, err)
+			}
+		})
+	}
 }
