@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -28,14 +29,14 @@ func scanInvoice(row scanner) (*billing.Invoice, error) {
 	return &inv, err
 }
 
-// CreateInvoice inserts inv with its lines, in the caller's transaction.
-// On SQLite it is numbered at once from its issuer's counter (inv.Number
-// holds the prefix: "KNR" becomes "KNR-000042"): the one writer holds
-// nobody up, and a rollback leaves no gap. On PostgreSQL it is inserted
-// without a number (inv.Number becomes ""), for NumberInvoices once it has
-// committed: the counter row, locked to the commit, would make every
-// other invoice of the issuer wait for this whole transaction.
-// Errors: Conflict (the tenant's period and reason are billed).
+// CreateInvoice inserts inv with its lines, in the caller's transaction,
+// numbered from its issuer's counter (inv.Number holds the prefix: "KNR"
+// becomes "KNR-000042"), whose row stays locked to the commit so that a
+// rollback leaves no gap. On SQLite that holds nobody up (one writer). On
+// PostgreSQL it would make every other invoice of the issuer wait for this
+// whole transaction: while another transaction holds the row, inv is
+// inserted without a number (inv.Number becomes ""), for NumberInvoices
+// once it has committed. Errors: Conflict (the period and reason are billed).
 func (db *DB) CreateInvoice(ctx context.Context, inv *billing.Invoice) error {
 	return db.InTx(ctx, func(ctx context.Context) error {
 		taxes, err := json.Marshal(inv.Taxes)
@@ -44,13 +45,18 @@ func (db *DB) CreateInvoice(ctx context.Context, inv *billing.Invoice) error {
 		}
 		prefix := inv.Number
 		inv.Number = ""
-		if !db.postgres {
-			var n int64
-			if err := db.queryRow(ctx, `INSERT INTO invoice_counters (issuer, last) VALUES (?, 1)
-				ON CONFLICT (issuer) DO UPDATE SET last = invoice_counters.last + 1 RETURNING last`, inv.IssuerRegistration).Scan(&n); err != nil {
-				return db.fail(err, "store.thing.invoice_counter")
-			}
+		take := `INSERT INTO invoice_counters (issuer, last) VALUES (?, 1)
+			ON CONFLICT (issuer) DO UPDATE SET last = invoice_counters.last + 1 RETURNING last`
+		if db.postgres { // only a counter nobody holds (and none before the first numbering)
+			take = `UPDATE invoice_counters SET last = last + 1 WHERE issuer = (SELECT issuer FROM invoice_counters
+				WHERE issuer = ? FOR UPDATE SKIP LOCKED) RETURNING last`
+		}
+		var n int64
+		switch err := db.queryRow(ctx, take, inv.IssuerRegistration).Scan(&n); {
+		case err == nil:
 			inv.Number = fmt.Sprintf("%s-%06d", prefix, n)
+		case !errors.Is(err, sql.ErrNoRows):
+			return db.fail(err, "store.thing.invoice_counter")
 		}
 		if _, err := db.exec(ctx, `INSERT INTO invoices (`+invoiceColumns+`) VALUES `+placeholders(25),
 			inv.ID, inv.TenantID, nullStr(inv.Number), inv.Kind, nullStr(inv.OriginalID), inv.Period, inv.Reason, inv.Status, inv.Currency,
@@ -74,8 +80,8 @@ func (db *DB) CreateInvoice(ctx context.Context, inv *billing.Invoice) error {
 // NumberInvoices numbers up to limit of issuer's committed invoices that
 // have no number yet, in the order they were issued, from the issuer's
 // gapless counter (prefix "KNR" gives "KNR-000042"), in the caller's
-// transaction, and returns them with their lines: PostgreSQL's, after
-// CreateInvoice (on SQLite there are none, but for tests). The counter row stays
+// transaction, and returns them with their lines: those PostgreSQL's
+// CreateInvoice left without one. The counter row stays
 // locked until the commit: numbering waits for numbering only, and a
 // rollback leaves no gap.
 func (db *DB) NumberInvoices(ctx context.Context, issuer, prefix string, limit int) ([]*billing.Invoice, error) {
