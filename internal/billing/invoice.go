@@ -81,6 +81,7 @@ type waiting struct {
 // rest find theirs done. A failure leaves them to the next numbering (the
 // minutely resume job's at the latest), logged.
 func (s *Service) numbered(ctx context.Context, w waiting) {
+	ctx = context.WithoutCancel(ctx) // committed: a caller gone does not hold up the invoice's mail
 	s.waitingMu.Lock()
 	if s.waiting == nil {
 		s.waiting = map[string]waiting{}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kanri/kanri/internal/billing"
 	"github.com/kanri/kanri/internal/errs"
+	"github.com/kanri/kanri/internal/invoicepdf"
 	"github.com/kanri/kanri/internal/member"
 	"github.com/kanri/kanri/internal/notify"
 	"github.com/kanri/kanri/internal/store/storetest"
@@ -499,4 +500,84 @@ func TestAnnualMonthlyInstalments(t *testing.T) {
 			t.Errorf("April's lines = %+v, %v; want the kept line and the instalment", april, err)
 		}
 	})
+}
+
+// TestInvoiceNumberedAfterCommit: on PostgreSQL an invoice whose issuer's
+// counter another transaction holds is committed without a number (the
+// API shows none, its PDF is refused in the reader's language) and is
+// numbered and mailed once the counter is free, before Apply returns; one
+// a crash left without a number is numbered and mailed by the minutely
+// resume job. SQLite numbers every invoice in its transaction.
+func TestInvoiceNumberedAfterCommit(t *testing.T) {
+	env := storetest.Open(t, storetest.PostgresURL(t))
+	svc := env.BillingService()
+	ten := storetest.SignUp(t, env, "acme")
+	addCard(t, svc, ten, testcard.Visa)
+	ctx := ten.Ctx
+
+	// A crash between a commit and its numbering: the first invoice ever
+	// finds no counter row and is left for the numbering.
+	day := env.Clock.Now()
+	left := &billing.Invoice{ID: env.IDs.New("inv"), TenantID: ten.ID, Number: "KNR", Kind: billing.KindInvoice, Period: "p", Reason: "crash",
+		Status: billing.InvoiceOpen, Currency: "JPY", Subtotal: 100, Taxes: []billing.TaxAmount{{Percent: 10, Base: 100, Tax: 10}}, Tax: 10,
+		Total: 110, IssuerName: "株式会社カンリ", IssuerRegistration: "T7123456789012", RecipientName: "Company acme", PaymentKind: billing.MethodCard,
+		IssuedAt: day, Lines: []billing.Line{{Description: "x", PeriodStart: day, PeriodEnd: day, Quantity: 1, UnitAmount: 100, Amount: 100, TaxPercent: 10}}}
+	if err := env.DB.CreateInvoice(ctx, left); err != nil || left.Number != "" {
+		t.Fatalf("created %q, %v; want no number", left.Number, err)
+	}
+	if err := svc.ResumeApplies(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := svc.Invoice(ctx, ten.ID, left.ID); err != nil || got.Number != "KNR-000001" {
+		t.Fatalf("after the resume job: %+v, %v; want KNR-000001", got, err)
+	}
+	if mails := mailTemplates(t, env); mails["invoice_issued"] != 1 {
+		t.Fatalf("mails = %v; want the invoice mailed once", mails)
+	}
+
+	// Another transaction holds the counter: the change commits its
+	// invoice without a number and waits for the counter after the commit.
+	held, err := env.DB.Writer().BeginTx(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Rollback()
+	if _, err := held.Exec(`SELECT last FROM invoice_counters FOR UPDATE`); err != nil {
+		t.Fatal(err)
+	}
+	q, err := svc.Quote(ctx, ten.ID, standardAnnual(10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	applied := make(chan *billing.Result, 1)
+	go func() {
+		res, err := svc.Apply(ctx, ten.ID, q.ID)
+		if err != nil {
+			t.Error(err)
+		}
+		applied <- res
+	}()
+	var waiting *billing.Invoice
+	for deadline := time.Now().Add(10 * time.Second); waiting == nil && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		for _, inv := range invoices(t, svc, ten) {
+			if inv.Number == "" {
+				waiting = inv
+			}
+		}
+	}
+	if waiting == nil {
+		t.Fatal("no invoice committed without a number while the counter was held")
+	}
+	_, err = invoicepdf.New().Render(waiting, "ja")
+	wantJapanese(t, err, "billing.invoice_unnumbered", "この請求書は番号の採番中です。数秒後にもう一度お試しください。")
+	if err := held.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	res := <-applied
+	if res == nil || res.Invoice == nil || res.Invoice.ID != waiting.ID || res.Invoice.Number != "KNR-000002" {
+		t.Fatalf("applied %+v; want invoice %s numbered KNR-000002", res, waiting.ID)
+	}
+	if mails := mailTemplates(t, env); mails["invoice_issued"] != 2 {
+		t.Errorf("mails = %v; want both invoices mailed once", mails)
+	}
 }
