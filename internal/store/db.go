@@ -12,6 +12,8 @@ import (
 	"io/fs"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/pressly/goose/v3"
@@ -34,6 +36,8 @@ type DB struct {
 	stmts     *stmtCache    // SQLite only
 	sqlite    *sqlite.Pools // SQLite only: write and read, and the checkpoints
 	batch     *batcher      // SQLite only: the write transactions
+	rebound   sync.Map      // PostgreSQL: query text → its $n text (rebind)
+	reboundN  atomic.Int64
 }
 
 // Options tune how a database is opened.
@@ -256,13 +260,26 @@ func (db *DB) planEachRun(args []any) []any {
 	return append([]any{pgx.QueryExecModeDescribeExec}, args...)
 }
 
-// rebind turns ? placeholders into PostgreSQL's $n on PostgreSQL.
+// rebind turns ? placeholders into PostgreSQL's $n on PostgreSQL. The
+// store's statements are few and run again and again: each text is
+// rebound once (up to maxRebound texts; the rest every time).
 func (db *DB) rebind(query string) string {
 	if !db.postgres {
 		return query
 	}
-	return Rebind(query)
+	if r, ok := db.rebound.Load(query); ok {
+		return r.(string)
+	}
+	r := Rebind(query)
+	if db.reboundN.Add(1) <= maxRebound {
+		db.rebound.Store(query, r)
+	}
+	return r
 }
+
+// maxRebound bounds rebind's memory: statements built with a varying
+// number of marks (IN lists) make new texts.
+const maxRebound = 4096
 
 // Rebind turns every ? placeholder of query into PostgreSQL's $1, $2, ….
 func Rebind(query string) string {
