@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -43,27 +42,34 @@ func (db *DB) CreateInvoice(ctx context.Context, inv *billing.Invoice) error {
 		if err != nil {
 			return fmt.Errorf("encode taxes: %w", err)
 		}
-		prefix := inv.Number
-		inv.Number = ""
-		take := `INSERT INTO invoice_counters (issuer, last) VALUES (?, 1)
-			ON CONFLICT (issuer) DO UPDATE SET last = invoice_counters.last + 1 RETURNING last`
-		if db.postgres { // only a counter nobody holds (and none before the first numbering)
-			take = `UPDATE invoice_counters SET last = last + 1 WHERE issuer = (SELECT issuer FROM invoice_counters
-				WHERE issuer = ? FOR UPDATE SKIP LOCKED) RETURNING last`
-		}
-		var n int64
-		switch err := db.queryRow(ctx, take, inv.IssuerRegistration).Scan(&n); {
-		case err == nil:
-			inv.Number = fmt.Sprintf("%s-%06d", prefix, n)
-		case !errors.Is(err, sql.ErrNoRows):
-			return db.fail(err, "store.thing.invoice_counter")
-		}
-		if _, err := db.exec(ctx, `INSERT INTO invoices (`+invoiceColumns+`) VALUES `+placeholders(25),
-			inv.ID, inv.TenantID, nullStr(inv.Number), inv.Kind, nullStr(inv.OriginalID), inv.Period, inv.Reason, inv.Status, inv.Currency,
+		args := []any{inv.ID, inv.TenantID, inv.Number, inv.Kind, nullStr(inv.OriginalID), inv.Period, inv.Reason, inv.Status, inv.Currency,
 			inv.Subtotal, string(taxes), inv.Tax, inv.Total, inv.IssuerName, inv.IssuerRegistration, inv.RecipientName, inv.RecipientEmail,
 			inv.PaymentKind, inv.ChargeID, inv.BankDetails, nullDay(inv.DueAt), inv.Attempts, nullTS(inv.NextAttemptAt), ts(inv.IssuedAt),
-			nullTS(inv.PaidAt)); err != nil {
-			return db.fail(err, "store.thing.invoice")
+			nullTS(inv.PaidAt)}
+		if db.postgres {
+			// One round trip: the number of a counter nobody holds (none
+			// before the first numbering), or NULL.
+			var number sql.NullString
+			values := strings.Replace(placeholders(len(args)), "?, ?, ?",
+				"?, ?, (SELECT ?::text || '-' || lpad(last::text, greatest(6, length(last::text)), '0') FROM n)", 1)
+			if err := db.queryRow(ctx, `WITH n AS (UPDATE invoice_counters SET last = last + 1 WHERE issuer =
+				(SELECT issuer FROM invoice_counters WHERE issuer = ? FOR UPDATE SKIP LOCKED) RETURNING last)
+				INSERT INTO invoices (`+invoiceColumns+`) VALUES `+values+` RETURNING number`,
+				append([]any{inv.IssuerRegistration}, args...)...).Scan(&number); err != nil {
+				return db.fail(err, "store.thing.invoice")
+			}
+			inv.Number = number.String
+		} else {
+			var n int64
+			if err := db.queryRow(ctx, `INSERT INTO invoice_counters (issuer, last) VALUES (?, 1)
+				ON CONFLICT (issuer) DO UPDATE SET last = invoice_counters.last + 1 RETURNING last`, inv.IssuerRegistration).Scan(&n); err != nil {
+				return db.fail(err, "store.thing.invoice_counter")
+			}
+			inv.Number = fmt.Sprintf("%s-%06d", inv.Number, n)
+			args[2] = inv.Number
+			if _, err := db.exec(ctx, `INSERT INTO invoices (`+invoiceColumns+`) VALUES `+placeholders(len(args)), args...); err != nil {
+				return db.fail(err, "store.thing.invoice")
+			}
 		}
 		if len(inv.Lines) == 0 {
 			return nil
