@@ -36,10 +36,10 @@ const orphanEvery = 10 * time.Second
 const orphanBatch = 1000
 
 // rescueOrphans makes the jobs that dead instances left running available
-// again at once, and frees the mails their senders claimed. River records the client (here the instance) that runs a
-// job as the last of its attempted_by. River itself would wait for
-// RescueStuckJobsAfter and then the job's retry delay, up to hours for a
-// mail on its tenth attempt. A job past its attempts runs once more, as its
+// again at once, and frees the mails their senders claimed. River records
+// the client (here the instance) that runs a job as the last of its
+// attempted_by. River itself would wait for RescueStuckJobsAfter and then
+// the job's retry delay, up to hours for a mail on its tenth attempt. A job past its attempts runs once more, as its
 // last. Failures are logged; the next pass tries again.
 func (r *runner[TTx]) rescueOrphans(ctx context.Context) {
 	if r.opts.Lapsed == nil {

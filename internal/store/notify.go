@@ -111,20 +111,14 @@ func (db *DB) MailClaimants(ctx context.Context, now time.Time) ([]string, error
 
 // ReleaseClaimsOf ends the claims of instances (notify.Store).
 func (db *DB) ReleaseClaimsOf(ctx context.Context, instances ...string) error {
-	args := make([]any, len(instances))
-	for i, id := range instances {
-		args[i] = id
-	}
-	_, err := db.exec(ctx, `UPDATE mails SET claimed_until = NULL, claimed_by = '' WHERE status = 'pending' AND claimed_by IN `+placeholders(len(instances)), args...)
+	_, err := db.exec(ctx, `UPDATE mails SET claimed_until = NULL, claimed_by = '' WHERE status = 'pending' AND claimed_by IN `+placeholders(len(instances)),
+		anys(instances)...)
 	return db.fail(err, "store.thing.mail")
 }
 
 // FinishMails marks pending mails sent or kept (notify.Store).
 func (db *DB) FinishMails(ctx context.Context, status string, at time.Time, ids ...string) error {
-	args := []any{status, nullTS(at)}
-	for _, id := range ids {
-		args = append(args, id)
-	}
+	args := append([]any{status, nullTS(at)}, anys(ids)...)
 	_, err := db.exec(ctx, `UPDATE mails SET status = ?, sent_at = ?, attempts = attempts + 1, last_error = '', claimed_until = NULL
 		WHERE status = 'pending' AND id IN `+placeholders(len(ids)), args...)
 	return db.fail(err, "store.thing.mail")
@@ -132,11 +126,7 @@ func (db *DB) FinishMails(ctx context.Context, status string, at time.Time, ids 
 
 // ReleaseMails ends claims (notify.Store).
 func (db *DB) ReleaseMails(ctx context.Context, ids ...string) error {
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	_, err := db.exec(ctx, `UPDATE mails SET claimed_until = NULL WHERE status = 'pending' AND id IN `+placeholders(len(ids)), args...)
+	_, err := db.exec(ctx, `UPDATE mails SET claimed_until = NULL WHERE status = 'pending' AND id IN `+placeholders(len(ids)), anys(ids)...)
 	return db.fail(err, "store.thing.mail")
 }
 
